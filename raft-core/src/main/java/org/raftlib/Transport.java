@@ -1,0 +1,52 @@
+package org.raftlib;
+
+import java.io.IOException;
+import java.util.Collection;
+import java.util.function.Consumer;
+import org.raftlib.message.RaftMessage;
+
+/**
+ * Carries {@link RaftMessage}s between the members of a Raft group.
+ *
+ * <p><b>Delivery.</b> Best effort: a transport may drop, delay, duplicate or reorder messages (for example under
+ * back-pressure or while a peer is down), because Raft retransmits. A good transport keeps per-peer order and loses
+ * nothing while both ends are up.
+ *
+ * <p><b>Threading.</b> {@link #send} is called from the node's loop thread and must neither block nor throw. The
+ * inbound consumer passed to {@link #start} may be called from any transport thread; it only enqueues and returns
+ * quickly.
+ *
+ * @see org.raftlib.local.LocalTransport
+ */
+public interface Transport extends AutoCloseable {
+
+    /**
+     * Starts listening as {@code self} and delivering inbound messages addressed to it.
+     *
+     * @param self this node and the address to listen on
+     * @param inbound receives every inbound message for {@code self}; must not block
+     * @throws IOException if the transport cannot listen (for example, the port is taken)
+     * @throws IllegalStateException if the transport was already started or is closed
+     */
+    void start(Member self, Consumer<RaftMessage> inbound) throws IOException;
+
+    /**
+     * Replaces the address book used by {@link #send}. May be called before or after {@link #start}.
+     *
+     * @param peers the other members of the group
+     */
+    void updatePeers(Collection<Member> peers);
+
+    /**
+     * Sends {@code message} to {@code message.to()}, asynchronously. Never blocks and never throws: a message for an
+     * unknown or unreachable peer, or sent after {@link #close()}, is dropped (and counted where the transport
+     * counts).
+     *
+     * @param message the message
+     */
+    void send(RaftMessage message);
+
+    /** Stops listening and sending, and releases threads and sockets. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,78 @@
+package org.raftlib.message;
+
+import java.util.List;
+import org.raftlib.LogEntry;
+import org.raftlib.NodeId;
+
+/**
+ * Raft §5.3: asks {@code to} to append {@code entries} after the entry at ({@code prevLogIndex}, {@code prevLogTerm}).
+ * An empty {@code entries} list is a heartbeat (§5.2).
+ *
+ * @param from the leader
+ * @param to the follower
+ * @param term the leader's term; at least 1
+ * @param prevLogIndex index of the entry just before {@code entries}
+ * @param prevLogTerm term of that entry; 0 exactly when {@code prevLogIndex} is 0
+ * @param entries consecutive entries starting at {@code prevLogIndex + 1}, with non-decreasing terms between
+ *     {@code prevLogTerm} and {@code term}
+ * @param leaderCommit the leader's commit index
+ */
+public record AppendEntries(
+        NodeId from,
+        NodeId to,
+        long term,
+        long prevLogIndex,
+        long prevLogTerm,
+        List<LogEntry> entries,
+        long leaderCommit) implements RaftMessage {
+
+    /**
+     * Checks the fields and copies {@code entries}.
+     *
+     * @throws NullPointerException if an endpoint, the list or an entry is null
+     * @throws IllegalArgumentException if a field is out of range or the entries do not follow {@code prevLogIndex}
+     *     with non-decreasing terms in {@code [prevLogTerm, term]}
+     */
+    public AppendEntries {
+        Checks.endpoints(from, to);
+        entries = List.copyOf(entries);
+        Checks.nonNegative(prevLogIndex, "prevLogIndex");
+        Checks.nonNegative(prevLogTerm, "prevLogTerm");
+        Checks.nonNegative(leaderCommit, "leaderCommit");
+        if (term < 1) {
+            throw new IllegalArgumentException("term must be at least 1: " + term);
+        }
+        if ((prevLogIndex == 0) != (prevLogTerm == 0) || prevLogTerm > term) {
+            throw new IllegalArgumentException("prevLogIndex " + prevLogIndex + " / prevLogTerm " + prevLogTerm
+                    + " do not fit term " + term);
+        }
+        checkEntries(entries, prevLogIndex, prevLogTerm, term);
+    }
+
+    private static void checkEntries(List<LogEntry> entries, long prevLogIndex, long prevLogTerm, long term) {
+        long expectedIndex = prevLogIndex + 1;
+        long lastTerm = prevLogTerm;
+        for (LogEntry e : entries) {
+            if (e.index() != expectedIndex) {
+                throw new IllegalArgumentException("entry index " + e.index() + " should be " + expectedIndex
+                        + " after prevLogIndex " + prevLogIndex);
+            }
+            if (e.term() < lastTerm || e.term() > term) {
+                throw new IllegalArgumentException("entry " + e.index() + " has term " + e.term()
+                        + ", outside [" + lastTerm + ", " + term + "]");
+            }
+            expectedIndex++;
+            lastTerm = e.term();
+        }
+    }
+
+    @Override
+    public MessageType type() {
+        return MessageType.APPEND_ENTRIES;
+    }
+
+    /** Index of the last entry carried, or {@code prevLogIndex} for a heartbeat. */
+    public long lastIndex() {
+        return prevLogIndex + entries.size();
+    }
+}
