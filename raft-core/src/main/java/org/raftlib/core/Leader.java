@@ -1,0 +1,176 @@
+package org.raftlib.core;
+
+import java.util.List;
+import org.raftlib.LogEntry;
+import org.raftlib.NodeId;
+import org.raftlib.RaftRole;
+import org.raftlib.core.progress.Progress;
+import org.raftlib.core.progress.ProgressMode;
+import org.raftlib.message.AppendEntries;
+import org.raftlib.message.AppendEntriesResponse;
+import org.raftlib.message.TimeoutNow;
+
+/**
+ * A leader: replicates its log to every follower, advances the commit index, sends heartbeats, checks that it still
+ * hears from a quorum, and hands leadership over on request (Raft §5.3, §5.4; thesis §3.10, §6.2).
+ */
+final class Leader extends Role {
+
+    private int electionElapsed;
+    private int heartbeatElapsed;
+    private NodeId transferee;
+
+    Leader(RaftCore core) {
+        super(core);
+    }
+
+    @Override
+    RaftRole kind() {
+        return RaftRole.LEADER;
+    }
+
+    @Override
+    int electionElapsed() {
+        return electionElapsed;
+    }
+
+    NodeId transferee() {
+        return transferee;
+    }
+
+    @Override
+    void tick() {
+        heartbeatElapsed++;
+        if (++electionElapsed >= core.config().electionTicks()) {
+            electionElapsed = 0;
+            if (core.config().checkQuorum() && !core.tracker().hasActiveQuorum()) {
+                core.logger().warn("{} [term {}] stepping down: lost quorum", core.id(), core.term());
+                core.becomeFollower(core.term(), null);
+                return;
+            }
+            core.tracker().clearRecentActive();
+            if (transferee != null) {
+                core.logger().info("{} [term {}] leadership transfer to {} timed out", core.id(), core.term(),
+                        transferee);
+                transferee = null;
+            }
+        }
+        if (heartbeatElapsed >= core.config().heartbeatTicks()) {
+            heartbeatElapsed = 0;
+            broadcastHeartbeat();
+        }
+    }
+
+    /**
+     * Raft §5.2: heartbeats are AppendEntries without entries. Each is anchored at the follower's known match index,
+     * so it always passes the consistency check and carries the commit index safely.
+     */
+    private void broadcastHeartbeat() {
+        RaftLog log = core.log();
+        core.tracker().peers().forEach((id, pr) -> core.send(new AppendEntries(core.id(), id, core.term(),
+                pr.matchIndex(), log.term(pr.matchIndex()), List.of(), log.committed())));
+    }
+
+    /** Sends new entries (or, with {@code sendIfEmpty}, at least the commit index) to every follower not paused. */
+    void broadcastAppend(boolean sendIfEmpty) {
+        for (NodeId id : core.tracker().peers().keySet()) {
+            sendAppend(id, sendIfEmpty);
+        }
+    }
+
+    /**
+     * Sends the entries from the follower's next index on; in replicate mode keeps sending until the window is full
+     * or the follower has everything (pipelining, so the leader never waits on one follower).
+     */
+    void sendAppend(NodeId to, boolean sendIfEmpty) {
+        Progress pr = core.tracker().progress(to);
+        RaftLog log = core.log();
+        boolean first = true;
+        while (!pr.isPaused() && (pr.nextIndex() <= log.lastIndex() || (first && sendIfEmpty))) {
+            long prev = pr.nextIndex() - 1;
+            List<LogEntry> entries = log.entries(pr.nextIndex(), log.lastIndex() + 1,
+                    core.config().flow().maxBytesPerMessage());
+            long bytes = 0;
+            for (LogEntry e : entries) {
+                bytes += e.sizeBytes();
+            }
+            core.send(new AppendEntries(core.id(), to, core.term(), prev, log.term(prev), entries, log.committed()));
+            pr.onSent(entries.size(), prev + entries.size(), bytes);
+            first = false;
+            if (pr.mode() == ProgressMode.PROBE) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    void onAppendEntriesResponse(AppendEntriesResponse m) {
+        Progress pr = core.tracker().progress(m.from());
+        if (pr == null) {
+            ignore(m);
+            return;
+        }
+        pr.markRecentActive();
+        if (!m.success()) {
+            if (m.rejectedIndex() > 0 && pr.onRejected(m.rejectedIndex(), resumeIndexFromHint(m))) {
+                core.logger().debug("{} [term {}] {} rejected {}, probing from {}", core.id(), core.term(),
+                        m.from(), m.rejectedIndex(), pr.nextIndex());
+                sendAppend(m.from(), true);
+            }
+            return;
+        }
+        if (pr.onAccepted(m.matchIndex())) {
+            if (pr.mode() == ProgressMode.PROBE) {
+                pr.becomeReplicate();
+            }
+            core.maybeCommit();
+            sendAppend(m.from(), false);
+            if (m.from().equals(transferee) && pr.matchIndex() == core.log().lastIndex()) {
+                sendTimeoutNow(transferee);
+            }
+        } else {
+            pr.onHeartbeatAcknowledged();
+            if (pr.matchIndex() < core.log().lastIndex()) {
+                sendAppend(m.from(), true);
+            }
+        }
+    }
+
+    /**
+     * Reads the follower's hint (Raft §5.3): if this log holds the conflicting term, resume after its last entry of
+     * that term; otherwise skip the follower's whole term, and every index where this log has a later term.
+     */
+    private long resumeIndexFromHint(AppendEntriesResponse m) {
+        if (m.conflictTerm() == 0) {
+            return m.conflictIndex();
+        }
+        RaftLog log = core.log();
+        long j = log.lastIndexWithTermAtMost(m.conflictTerm(), m.rejectedIndex());
+        if (j > 0 && log.term(j) == m.conflictTerm()) {
+            return j + 1;
+        }
+        return Math.min(m.conflictIndex(), j + 1);
+    }
+
+    /**
+     * Thesis §3.10: stop accepting proposals, bring {@code target} up to date, then tell it to campaign at once.
+     */
+    void transferLeadership(NodeId target) {
+        Progress pr = core.tracker().progress(target);
+        if (target.equals(transferee)) {
+            return;
+        }
+        core.logger().info("{} [term {}] transferring leadership to {}", core.id(), core.term(), target);
+        transferee = target;
+        electionElapsed = 0;
+        if (pr.matchIndex() == core.log().lastIndex()) {
+            sendTimeoutNow(target);
+        } else {
+            sendAppend(target, true);
+        }
+    }
+
+    private void sendTimeoutNow(NodeId target) {
+        core.send(new TimeoutNow(core.id(), target, core.term()));
+    }
+}

@@ -1,0 +1,450 @@
+package org.raftlib.core;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.raftlib.Bytes;
+import org.raftlib.EntryType;
+import org.raftlib.HardState;
+import org.raftlib.LogEntry;
+import org.raftlib.NodeId;
+import org.raftlib.RaftRole;
+import org.raftlib.core.progress.ProgressTracker;
+import org.raftlib.message.AppendEntries;
+import org.raftlib.message.AppendEntriesResponse;
+import org.raftlib.message.InstallSnapshot;
+import org.raftlib.message.InstallSnapshotResponse;
+import org.raftlib.message.RaftMessage;
+import org.raftlib.message.RequestVote;
+import org.raftlib.message.RequestVoteResponse;
+import org.raftlib.message.TimeoutNow;
+import org.slf4j.Logger;
+
+/**
+ * The Raft protocol for one node, as a deterministic state machine.
+ *
+ * <p>Not thread-safe: confined to the node loop. Performs no I/O and reads no clock; time advances only through
+ * {@link #tick()}, and all randomness comes from the generator in {@link CoreConfig}. Every effect leaves through
+ * {@link #ready()}; the runtime reports back with {@link #onPersisted(Ready)} and {@link #onApplied(long)}.
+ *
+ * <p>Figure 2's "Rules for All Servers" about terms live in {@link #step} and nowhere else.
+ */
+public final class RaftCore {
+
+    private final CoreConfig config;
+    private final RaftLog log;
+    private final ProgressTracker tracker;
+    private final Outbox outbox = new Outbox();
+    private Role role;
+    private long term;
+    private NodeId votedFor;
+    private NodeId leader;
+    private HardState handedOutHardState;
+    private boolean broadcastPending;
+
+    private RaftCore(CoreConfig config, LogView storage, HardState hardState) {
+        this.config = config;
+        this.log = new RaftLog(storage, hardState.commit());
+        this.tracker = new ProgressTracker(config.id(), config.voters());
+        this.term = hardState.term();
+        this.votedFor = hardState.votedFor().orElse(null);
+        this.handedOutHardState = hardState;
+        this.role = new Follower(this);
+    }
+
+    /**
+     * Creates a core from what a node persisted; it starts as a follower.
+     *
+     * @param config the configuration
+     * @param storage the durable log
+     * @param hardState the durable hard state
+     * @return the core
+     * @throws NullPointerException if an argument is null
+     */
+    public static RaftCore restore(CoreConfig config, LogView storage, HardState hardState) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(storage, "storage");
+        Objects.requireNonNull(hardState, "hardState");
+        RaftCore core = new RaftCore(config, storage, hardState);
+        config.logger().info("{} [term {}] started as follower, last index {}, commit {}", config.id(),
+                core.term, core.log.lastIndex(), core.log.committed());
+        return core;
+    }
+
+    /** Advances the logical clock by one tick (election and heartbeat timers count ticks). */
+    public void tick() {
+        role.tick();
+    }
+
+    /**
+     * Handles one message from a peer. Stale, misaddressed or irrelevant messages are dropped, never thrown.
+     *
+     * @param m the message
+     */
+    public void step(RaftMessage m) {
+        if (!m.to().equals(config.id()) || !tracker.isVoter(m.from())) {
+            config.logger().debug("{} [term {}] dropped message from a stranger: {}", config.id(), term,
+                    MessageFormat.describe(m));
+            return;
+        }
+        if (m.term() > term) {
+            if (!onHigherTerm(m)) {
+                return;
+            }
+        } else if (m.term() < term) {
+            onLowerTerm(m);
+            return;
+        }
+        dispatch(m);
+    }
+
+    /**
+     * Figure 2: "If RPC request or response contains term T &gt; currentTerm: set currentTerm = T, convert to
+     * follower". Vote requests are the exception while a leader is known to be live (thesis §4.2.3).
+     */
+    private boolean onHigherTerm(RaftMessage m) {
+        if (m instanceof RequestVote v) {
+            boolean inLease = config.checkQuorum() && leader != null
+                    && role.electionElapsed() < config.electionTicks();
+            if (inLease && !v.leadershipTransfer()) {
+                config.logger().debug("{} [term {}] ignored {} from {}: leader {} is live (thesis §4.2.3)",
+                        config.id(), term, v.preVote() ? "pre-vote" : "vote request", v.from(), leader);
+                return false;
+            }
+            if (!v.preVote()) {
+                becomeFollower(m.term(), null);
+            }
+            return true;
+        }
+        if (m instanceof RequestVoteResponse r && r.preVote() && r.voteGranted()) {
+            return true;                                     // carries the term we would campaign in
+        }
+        boolean fromLeader = m instanceof AppendEntries || m instanceof InstallSnapshot || m instanceof TimeoutNow;
+        becomeFollower(m.term(), fromLeader ? m.from() : null);
+        return true;
+    }
+
+    /**
+     * §5.1: a stale term is answered with ours so the sender steps down. An AppendEntries from a stale leader gets a
+     * response even under PreVote and CheckQuorum, and a stale pre-vote a rejection carrying our term, so a node
+     * whose term ran ahead cannot deadlock elections (etcd-io/raft #8243).
+     */
+    private void onLowerTerm(RaftMessage m) {
+        if (m instanceof AppendEntries) {
+            send(new AppendEntriesResponse(config.id(), m.from(), term, false, 0, 0, 0, 0));
+        } else if (m instanceof RequestVote v && v.preVote()) {
+            send(new RequestVoteResponse(config.id(), m.from(), term, false, true));
+        } else {
+            config.logger().debug("{} [term {}] ignored stale {}", config.id(), term, MessageFormat.describe(m));
+        }
+    }
+
+    private void dispatch(RaftMessage m) {
+        if (role instanceof Leader) {
+            tracker.progress(m.from()).markRecentActive();
+        }
+        switch (m.type()) {
+            case REQUEST_VOTE -> onRequestVote((RequestVote) m);
+            case REQUEST_VOTE_RESPONSE -> role.onRequestVoteResponse((RequestVoteResponse) m);
+            case APPEND_ENTRIES -> role.onAppendEntries((AppendEntries) m);
+            case APPEND_ENTRIES_RESPONSE -> role.onAppendEntriesResponse((AppendEntriesResponse) m);
+            case INSTALL_SNAPSHOT -> role.onInstallSnapshot((InstallSnapshot) m);
+            case INSTALL_SNAPSHOT_RESPONSE -> role.onInstallSnapshotResponse((InstallSnapshotResponse) m);
+            case TIMEOUT_NOW -> role.onTimeoutNow((TimeoutNow) m);
+            default -> throw new IllegalStateException("no dispatch for " + m.type());
+        }
+    }
+
+    /**
+     * RequestVote receiver (Raft §5.2, §5.4.1): grant if we have not voted for another candidate in this term (and
+     * know no leader of it), and the candidate's log is at least as up to date as ours. A pre-vote changes nothing.
+     */
+    private void onRequestVote(RequestVote v) {
+        boolean canVote = v.from().equals(votedFor)
+                || (votedFor == null && leader == null)
+                || (v.preVote() && v.term() > term);
+        boolean upToDate = log.isUpToDate(v.lastLogIndex(), v.lastLogTerm());
+        if (canVote && upToDate) {
+            send(new RequestVoteResponse(config.id(), v.from(), v.preVote() ? v.term() : term, true, v.preVote()));
+            if (!v.preVote()) {
+                votedFor = v.from();
+                config.logger().info("{} [term {}] granted vote to {}", config.id(), term, v.from());
+            }
+            return;
+        }
+        config.logger().debug("{} [term {}] rejected {} for {}: {}", config.id(), term,
+                v.preVote() ? "pre-vote" : "vote", v.from(), canVote ? "log not up to date" : "already voted");
+        send(new RequestVoteResponse(config.id(), v.from(), term, false, v.preVote()));
+    }
+
+    /**
+     * AppendEntries receiver, Figure 2 steps 2-5: check that the log holds {@code prevLogIndex} with
+     * {@code prevLogTerm}, else reject with a hint; append what is new; advance the commit index.
+     */
+    void acceptAppendEntries(AppendEntries m) {
+        leader = m.from();
+        long prev = m.prevLogIndex();
+        long prevTerm = m.prevLogTerm();
+        List<LogEntry> entries = m.entries();
+        if (prev < log.committed()) {                        // entries up to the commit index are known to match
+            if (m.lastIndex() <= log.committed()) {
+                send(AppendEntriesResponse.accepted(config.id(), m.from(), term, log.committed()));
+                return;
+            }
+            int skip = (int) (log.committed() - prev);
+            prevTerm = entries.get(skip - 1).term();
+            prev = log.committed();
+            entries = entries.subList(skip, entries.size());
+        }
+        if (!log.matchTerm(prev, prevTerm)) {
+            rejectAppend(m.from(), prev);
+            return;
+        }
+        log.appendFromLeader(entries);
+        long lastNew = prev + entries.size();
+        log.commitTo(Math.min(m.leaderCommit(), lastNew));
+        send(AppendEntriesResponse.accepted(config.id(), m.from(), term, lastNew));
+    }
+
+    /** The hint (Raft §5.3): the term at {@code prev} and the first index of it, or our last index + 1. */
+    private void rejectAppend(NodeId to, long prev) {
+        long conflictTerm = 0;
+        long conflictIndex = log.lastIndex() + 1;
+        if (prev <= log.lastIndex()) {
+            conflictTerm = log.term(prev);
+            conflictIndex = Math.max(log.lastIndexWithTermAtMost(conflictTerm - 1, prev) + 1, log.firstIndex());
+        }
+        config.logger().debug("{} [term {}] rejected append at {} from {}, hint {}/{}", config.id(), term, prev, to,
+                conflictTerm, conflictIndex);
+        send(AppendEntriesResponse.rejected(config.id(), to, term, prev, conflictTerm, conflictIndex));
+    }
+
+    /**
+     * Appends {@code command} if this node leads; otherwise says who might.
+     *
+     * @param command the command; owned by the log afterwards
+     * @return where it was appended, or why not
+     */
+    public Proposal propose(Bytes command) {
+        Objects.requireNonNull(command, "command");
+        if (!(role instanceof Leader l)) {
+            return Proposal.refused(Proposal.Outcome.NOT_LEADER, Optional.ofNullable(leader));
+        }
+        if (l.transferee() != null) {
+            return Proposal.refused(Proposal.Outcome.TRANSFERRING, Optional.of(l.transferee()));
+        }
+        long index = log.lastIndex() + 1;
+        log.append(List.of(LogEntry.command(term, index, command)));
+        broadcastPending = true;
+        return Proposal.accepted(index, term);
+    }
+
+    /** Starts an election now, as if the election timer had fired (no-op on a leader or a non-voter). */
+    public void campaign() {
+        if (!(role instanceof Leader) && isPromotable()) {
+            startElection(false);
+        }
+    }
+
+    /**
+     * Hands leadership to {@code target} once it has caught up (thesis §3.10). Proposals are refused meanwhile; the
+     * transfer is abandoned after an election timeout.
+     *
+     * @param target a voter other than this node
+     * @return {@code false} if this node does not lead
+     * @throws IllegalArgumentException if {@code target} is this node or not a voter
+     */
+    public boolean transferLeadership(NodeId target) {
+        if (target.equals(config.id()) || tracker.progress(target) == null) {
+            throw new IllegalArgumentException("cannot transfer leadership to " + target);
+        }
+        if (!(role instanceof Leader l)) {
+            return false;
+        }
+        l.transferLeadership(target);
+        return true;
+    }
+
+    /** Returns whether {@link #ready()} has work. */
+    public boolean hasReady() {
+        return broadcastPending || !outbox.isEmpty() || currentHardState() != handedOutHardState
+                || log.hasEntriesToPersist() || log.hasCommittedToApply();
+    }
+
+    /** Hands out all work produced since the last call; it is then in flight until acknowledged. */
+    public Ready ready() {
+        if (broadcastPending && role instanceof Leader l) {
+            l.broadcastAppend(true);
+        }
+        broadcastPending = false;
+        HardState hs = currentHardState();
+        Optional<HardState> newHardState = hs.equals(handedOutHardState) ? Optional.empty() : Optional.of(hs);
+        handedOutHardState = hs;
+        RaftLog.PersistWork work = log.takeForPersistence();
+        OptionalLong truncateFrom = work.truncateFrom() > 0 ? OptionalLong.of(work.truncateFrom())
+                : OptionalLong.empty();
+        return new Ready(newHardState, truncateFrom, work.entries(), outbox.takeNow(), outbox.takeAfterSync(),
+                log.takeCommittedForApply(config.flow().maxApplyBytes()));
+    }
+
+    /**
+     * Everything {@code ready} asked to persist is durable, and so is everything of earlier batches. Call once per
+     * batch, in the order they were handed out.
+     *
+     * @param ready a batch from {@link #ready()}
+     */
+    public void onPersisted(Ready ready) {
+        if (!ready.entries().isEmpty()) {
+            LogEntry last = ready.entries().get(ready.entries().size() - 1);
+            log.onPersisted(ready.truncateFrom().orElse(-1), last.index(), last.term());
+        }
+        if (role instanceof Leader) {
+            tracker.setSelfMatchIndex(log.durableIndex());
+            maybeCommit();
+        }
+        ready.hardState().ifPresent(hs -> {
+            if (role instanceof Candidate c && !c.isPreVote() && hs.term() == term
+                    && hs.votedFor().filter(config.id()::equals).isPresent()) {
+                c.voteForSelf();
+            }
+        });
+    }
+
+    /**
+     * The state machine has applied the committed entries up to {@code index}.
+     *
+     * @param index the last applied index
+     * @throws IllegalStateException if {@code index} was never handed out for apply
+     */
+    public void onApplied(long index) {
+        log.appliedTo(index);
+    }
+
+    /** Returns a snapshot of this node's state. */
+    public CoreStatus status() {
+        Map<NodeId, CoreStatus.PeerProgress> peers = new LinkedHashMap<>();
+        if (role instanceof Leader) {
+            tracker.peers().forEach((id, pr) -> peers.put(id,
+                    new CoreStatus.PeerProgress(pr.matchIndex(), pr.nextIndex(), pr.mode())));
+        }
+        return new CoreStatus(config.id(), role.kind(), term, Optional.ofNullable(votedFor),
+                Optional.ofNullable(leader), log.lastIndex(), log.committed(), log.applied(), peers);
+    }
+
+    // ---- transitions, used by the roles ----
+
+    void startElection(boolean transfer) {
+        if (config.preVote() && !transfer) {
+            becomePreCandidate();
+        } else {
+            becomeCandidate(transfer);
+        }
+    }
+
+    void becomeFollower(long newTerm, NodeId newLeader) {
+        RaftRole was = role.kind();
+        if (newTerm > term) {
+            term = newTerm;
+            votedFor = null;
+        }
+        leader = newLeader;
+        role = new Follower(this);
+        if (was != RaftRole.FOLLOWER) {
+            config.logger().info("{} [term {}] became follower", config.id(), term);
+        }
+    }
+
+    void becomePreCandidate() {
+        leader = null;
+        Candidate c = new Candidate(this, true);
+        role = c;
+        tracker.resetVotes();
+        config.logger().info("{} [term {}] became pre-candidate", config.id(), term);
+        requestVotes(term + 1, true, false);
+        c.voteForSelf();
+    }
+
+    void becomeCandidate(boolean transfer) {
+        term++;
+        votedFor = config.id();
+        leader = null;
+        role = new Candidate(this, false);
+        tracker.resetVotes();
+        config.logger().info("{} [term {}] became candidate", config.id(), term);
+        requestVotes(term, false, transfer);
+    }
+
+    private void requestVotes(long electionTerm, boolean preVote, boolean transfer) {
+        for (NodeId peer : tracker.otherVoters()) {
+            send(new RequestVote(config.id(), peer, electionTerm, log.lastIndex(), log.lastTerm(), preVote, transfer));
+        }
+    }
+
+    /** Raft §8: a new leader appends a no-op entry of its term and announces itself at once. */
+    void becomeLeader() {
+        leader = config.id();
+        Leader l = new Leader(this);
+        role = l;
+        tracker.resetProgress(log.lastIndex() + 1, config.flow().maxInflightMessages(),
+                config.flow().maxInflightMessages() * config.flow().maxBytesPerMessage());
+        tracker.setSelfMatchIndex(log.durableIndex());
+        config.logger().info("{} [term {}] became leader", config.id(), term);
+        log.append(List.of(new LogEntry(term, log.lastIndex() + 1, EntryType.NO_OP, Bytes.EMPTY)));
+        l.broadcastAppend(true);
+    }
+
+    /** Figure 2 / §5.4.2: commit the largest index a majority holds, but only if it is from the current term. */
+    void maybeCommit() {
+        long index = tracker.committedIndex();
+        if (index > log.committed() && log.term(index) == term) {
+            log.commitTo(index);
+            broadcastPending = true;
+        }
+    }
+
+    boolean isPromotable() {
+        return tracker.isVoter(config.id());
+    }
+
+    void send(RaftMessage m) {
+        outbox.add(m);
+    }
+
+    private HardState currentHardState() {
+        if (handedOutHardState.term() == term && Objects.equals(handedOutHardState.votedFor().orElse(null), votedFor)) {
+            return handedOutHardState;
+        }
+        return new HardState(term, Optional.ofNullable(votedFor), log.committed());
+    }
+
+    Role role() {
+        return role;
+    }
+
+    NodeId id() {
+        return config.id();
+    }
+
+    long term() {
+        return term;
+    }
+
+    CoreConfig config() {
+        return config;
+    }
+
+    Logger logger() {
+        return config.logger();
+    }
+
+    RaftLog log() {
+        return log;
+    }
+
+    ProgressTracker tracker() {
+        return tracker;
+    }
+}

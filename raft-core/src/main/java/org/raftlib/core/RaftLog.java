@@ -1,0 +1,243 @@
+package org.raftlib.core;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import org.raftlib.LogEntry;
+
+/**
+ * A node's log as the protocol sees it: the durable prefix (read through a {@link LogView}) followed by the
+ * {@link UnstableLog}, plus the commit index and how far committed entries were handed out for apply.
+ *
+ * <p>Invariants: {@code applied <= applying <= committed}; {@code applying <= durable last index}, because only
+ * durable entries are applied; {@code committed} never decreases. Not thread-safe: confined to the node loop.
+ */
+final class RaftLog {
+
+    private final LogView stable;
+    private final UnstableLog unstable;
+    private final ArrayDeque<Long> truncationsInFlight = new ArrayDeque<>();
+    private long storageLastIndex;
+    private long committed;
+    private long applying;
+    private long applied;
+
+    RaftLog(LogView stable, long committed) {
+        this.stable = stable;
+        long last = stable.lastIndex();
+        this.unstable = new UnstableLog(last + 1);
+        this.storageLastIndex = last;
+        this.committed = Math.min(committed, last);
+        this.applying = Math.max(0, stable.firstIndex() - 1);
+        this.applied = applying;
+    }
+
+    long firstIndex() {
+        return stable.firstIndex();
+    }
+
+    long lastIndex() {
+        return unstable.lastIndex();
+    }
+
+    long lastTerm() {
+        return term(lastIndex());
+    }
+
+    /** Returns the last index of the durable prefix of the current log. */
+    long durableIndex() {
+        return unstable.offset() - 1;
+    }
+
+    long committed() {
+        return committed;
+    }
+
+    long applied() {
+        return applied;
+    }
+
+    /** Returns the term at {@code index}; 0 for index 0 or beyond the last entry. */
+    long term(long index) {
+        if (index == 0 || index > lastIndex()) {
+            return 0;
+        }
+        if (unstable.contains(index)) {
+            return unstable.get(index).term();
+        }
+        if (index < firstIndex() - 1) {
+            throw new IllegalStateException("term of compacted index " + index + " (first " + firstIndex() + ")");
+        }
+        return stable.term(index);
+    }
+
+    boolean matchTerm(long index, long term) {
+        return index <= lastIndex() && term(index) == term;
+    }
+
+    /** Raft §5.4.1: a log with a later last term, or the same last term and at least as long, is as up to date. */
+    boolean isUpToDate(long lastIndex, long lastTerm) {
+        long myTerm = lastTerm();
+        return lastTerm > myTerm || (lastTerm == myTerm && lastIndex >= lastIndex());
+    }
+
+    /** Appends entries that follow the last one (a leader's own proposals). */
+    void append(List<LogEntry> entries) {
+        if (!entries.isEmpty()) {
+            unstable.truncateAndAppend(entries);
+        }
+    }
+
+    /**
+     * Raft §5.3, receiver steps 3 and 4: skips entries already present with the same term, truncates from the first
+     * conflicting one, and appends the rest. Entries that match are never truncated, so a stale or reordered
+     * AppendEntries cannot remove newer entries.
+     *
+     * @throws IllegalStateException if the conflict lies at or below the commit index (a safety violation)
+     */
+    void appendFromLeader(List<LogEntry> entries) {
+        for (int i = 0; i < entries.size(); i++) {
+            LogEntry e = entries.get(i);
+            if (!matchTerm(e.index(), e.term())) {
+                if (e.index() <= committed) {
+                    throw new IllegalStateException("entry " + e.index() + " conflicts with committed index "
+                            + committed);
+                }
+                unstable.truncateAndAppend(entries.subList(i, entries.size()));
+                return;
+            }
+        }
+    }
+
+    /** Returns the first index of the term held at {@code index}, not looking below the first index held. */
+    long firstIndexOfTermAt(long index) {
+        long term = term(index);
+        long i = index;
+        long floor = Math.max(1, firstIndex());
+        while (i > floor && term(i - 1) == term) {
+            i--;
+        }
+        return i;
+    }
+
+    /** Returns the largest index at or below {@code index} whose term is at most {@code term}, or 0. */
+    long lastIndexWithTermAtMost(long term, long index) {
+        long lo = Math.max(0, firstIndex() - 1);
+        long hi = Math.min(index, lastIndex());
+        if (hi < lo || term(lo) > term) {
+            return lo;
+        }
+        while (lo < hi) {                        // terms never decrease along a log: binary search
+            long mid = lo + (hi - lo + 1) / 2;
+            if (term(mid) <= term) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+
+    void commitTo(long index) {
+        if (index > committed) {
+            if (index > lastIndex()) {
+                throw new IllegalStateException("commit " + index + " beyond last index " + lastIndex());
+            }
+            committed = index;
+        }
+    }
+
+    /** Returns entries {@code [from, to)} (at least one when {@code from < to}), stopping at {@code maxBytes}. */
+    List<LogEntry> entries(long from, long to, long maxBytes) {
+        if (from >= to) {
+            return List.of();
+        }
+        long split = unstable.offset();
+        List<LogEntry> out = new ArrayList<>();
+        if (from < split) {
+            out.addAll(stable.entries(from, Math.min(to, split), maxBytes));
+            if (out.size() < Math.min(to, split) - from) {
+                return out;
+            }
+        }
+        long bytes = 0;
+        for (LogEntry e : out) {
+            bytes += e.sizeBytes();
+        }
+        for (long i = Math.max(from, split); i < to; i++) {
+            LogEntry e = unstable.get(i);
+            if (!out.isEmpty() && bytes + e.sizeBytes() > maxBytes) {
+                break;
+            }
+            out.add(e);
+            bytes += e.sizeBytes();
+        }
+        return out;
+    }
+
+    boolean hasEntriesToPersist() {
+        return unstable.hasEntriesToPersist();
+    }
+
+    /** Hands out the entries to persist next, and where storage must truncate first (or -1). */
+    PersistWork takeForPersistence() {
+        List<LogEntry> entries = unstable.takeForPersistence();
+        if (entries.isEmpty()) {
+            return new PersistWork(-1, entries);
+        }
+        long first = entries.get(0).index();
+        long truncateFrom = first <= storageLastIndex ? first : -1;
+        if (truncateFrom > 0) {
+            truncationsInFlight.add(truncateFrom);
+        }
+        storageLastIndex = entries.get(entries.size() - 1).index();
+        return new PersistWork(truncateFrom, entries);
+    }
+
+    /**
+     * Storage finished one write: {@code truncateFrom} (or -1) and entries up to ({@code index}, {@code term}) are
+     * durable. Entries at or after a truncation still in flight stay unstable, so the core never reads what the
+     * storage worker may be rewriting.
+     */
+    void onPersisted(long truncateFrom, long index, long term) {
+        if (truncateFrom > 0) {
+            truncationsInFlight.remove(truncateFrom);
+        }
+        if (index <= 0 || !unstable.contains(index) || unstable.get(index).term() != term) {
+            return;
+        }
+        long bound = index;
+        for (long t : truncationsInFlight) {
+            bound = Math.min(bound, t - 1);
+        }
+        if (bound >= unstable.offset()) {
+            unstable.stableTo(bound, unstable.get(bound).term());
+        }
+    }
+
+    /** Hands out committed, durable entries not yet handed out, up to {@code maxBytes} (at least one). */
+    List<LogEntry> takeCommittedForApply(long maxBytes) {
+        long hi = Math.min(committed, durableIndex());
+        if (applying >= hi) {
+            return List.of();
+        }
+        List<LogEntry> out = entries(applying + 1, hi + 1, maxBytes);
+        applying = out.get(out.size() - 1).index();
+        return out;
+    }
+
+    boolean hasCommittedToApply() {
+        return applying < Math.min(committed, durableIndex());
+    }
+
+    void appliedTo(long index) {
+        if (index > applying) {
+            throw new IllegalStateException("applied " + index + " beyond handed out " + applying);
+        }
+        applied = Math.max(applied, index);
+    }
+
+    /** Entries to persist and where storage must truncate first. */
+    record PersistWork(long truncateFrom, List<LogEntry> entries) {
+    }
+}

@@ -1,0 +1,52 @@
+package org.raftlib.core;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.raftlib.HardState;
+import org.raftlib.LogEntry;
+import org.raftlib.message.RaftMessage;
+
+/**
+ * Work for the runtime, in this order: send {@code messages} at once; persist {@code hardState},
+ * {@code truncateFrom} and {@code entries} in one sync; only then send {@code afterSync} (votes and append
+ * acknowledgements, Raft thesis §3.8) and report {@link RaftCore#onPersisted(Ready)}; hand {@code committed} to the
+ * state machine and report {@link RaftCore#onApplied(long)}.
+ *
+ * <p>Writes of successive Ready batches must become durable in the order they were handed out.
+ *
+ * @param hardState a new hard state to persist, if it changed
+ * @param truncateFrom remove stored entries from this index on before appending, if present
+ * @param entries entries to append, consecutive
+ * @param messages messages to send now
+ * @param afterSync messages to send once this batch's writes (and all earlier ones) are durable
+ * @param committed committed entries to apply, in order, each handed out exactly once
+ */
+public record Ready(
+        Optional<HardState> hardState,
+        OptionalLong truncateFrom,
+        List<LogEntry> entries,
+        List<RaftMessage> messages,
+        List<RaftMessage> afterSync,
+        List<LogEntry> committed) {
+
+    /**
+     * Copies the lists.
+     *
+     * @throws NullPointerException if an argument is null
+     */
+    public Ready {
+        Objects.requireNonNull(hardState, "hardState");
+        Objects.requireNonNull(truncateFrom, "truncateFrom");
+        entries = List.copyOf(entries);
+        messages = List.copyOf(messages);
+        afterSync = List.copyOf(afterSync);
+        committed = List.copyOf(committed);
+    }
+
+    /** Returns whether this batch has anything to write to storage. */
+    public boolean needsSync() {
+        return hardState.isPresent() || truncateFrom.isPresent() || !entries.isEmpty();
+    }
+}

@@ -1,0 +1,64 @@
+package org.raftlib.core;
+
+import org.raftlib.RaftRole;
+import org.raftlib.message.AppendEntries;
+import org.raftlib.message.AppendEntriesResponse;
+import org.raftlib.message.InstallSnapshot;
+import org.raftlib.message.InstallSnapshotResponse;
+import org.raftlib.message.RaftMessage;
+import org.raftlib.message.RequestVoteResponse;
+import org.raftlib.message.TimeoutNow;
+
+/**
+ * Behaviour that differs by role. A new instance replaces the old one on every role change, so timers and
+ * per-role state start afresh. Messages a role has no use for are dropped with a DEBUG log.
+ */
+abstract sealed class Role permits Follower, Candidate, Leader {
+
+    protected final RaftCore core;
+
+    Role(RaftCore core) {
+        this.core = core;
+    }
+
+    abstract RaftRole kind();
+
+    abstract void tick();
+
+    /** Ticks since this node last heard from a leader (or, on a leader, since the last quorum check). */
+    abstract int electionElapsed();
+
+    void onAppendEntries(AppendEntries m) {
+        ignore(m);
+    }
+
+    void onAppendEntriesResponse(AppendEntriesResponse m) {
+        ignore(m);
+    }
+
+    void onRequestVoteResponse(RequestVoteResponse m) {
+        ignore(m);
+    }
+
+    void onInstallSnapshot(InstallSnapshot m) {
+        ignore(m);
+    }
+
+    void onInstallSnapshotResponse(InstallSnapshotResponse m) {
+        ignore(m);
+    }
+
+    void onTimeoutNow(TimeoutNow m) {
+        ignore(m);
+    }
+
+    protected final void ignore(RaftMessage m) {
+        core.logger().debug("{} [term {}] {} ignored {}", core.id(), core.term(), kind(), MessageFormat.describe(m));
+    }
+
+    /** Draws an election timeout in [T, 2T) ticks (Raft §5.2: randomized, so split votes resolve). */
+    protected final int randomizedElectionTicks() {
+        int t = core.config().electionTicks();
+        return t + core.config().random().nextInt(t);
+    }
+}

@@ -1,0 +1,155 @@
+package org.raftlib.core.progress;
+
+/**
+ * A leader's view of one follower (Raft Figure 2: nextIndex and matchIndex), with the flow control that keeps the
+ * leader from blocking on a slow follower.
+ *
+ * <p>Invariant: {@code matchIndex < nextIndex}. Not thread-safe: confined to the node loop.
+ */
+public final class Progress {
+
+    private final Inflights inflights;
+    private long matchIndex;
+    private long nextIndex;
+    private ProgressMode mode = ProgressMode.PROBE;
+    private boolean probeSent;
+    private boolean recentActive;
+
+    /**
+     * Creates the progress of a follower about which nothing is known yet: probe mode.
+     *
+     * @param nextIndex the first index to try, usually the leader's last index + 1
+     * @param maxInflightMessages the replicate-mode window, in messages
+     * @param maxInflightBytes the replicate-mode window, in bytes
+     */
+    public Progress(long nextIndex, int maxInflightMessages, long maxInflightBytes) {
+        this.nextIndex = nextIndex;
+        this.inflights = new Inflights(maxInflightMessages, maxInflightBytes);
+    }
+
+    public long matchIndex() {
+        return matchIndex;
+    }
+
+    public long nextIndex() {
+        return nextIndex;
+    }
+
+    public ProgressMode mode() {
+        return mode;
+    }
+
+    /** Returns whether the follower was heard from since the last {@link #clearRecentActive()}. */
+    public boolean isRecentActive() {
+        return recentActive;
+    }
+
+    public void markRecentActive() {
+        recentActive = true;
+    }
+
+    public void clearRecentActive() {
+        recentActive = false;
+    }
+
+    /** Returns whether the leader must not send more entries now. */
+    public boolean isPaused() {
+        return mode == ProgressMode.PROBE ? probeSent : inflights.isFull();
+    }
+
+    /** Switches to probe mode: resend from {@code matchIndex + 1}, one message at a time. */
+    public void becomeProbe() {
+        mode = ProgressMode.PROBE;
+        probeSent = false;
+        inflights.reset();
+        nextIndex = matchIndex + 1;
+    }
+
+    /** Switches to replicate mode after the follower accepted an append: pipeline from {@code matchIndex + 1}. */
+    public void becomeReplicate() {
+        mode = ProgressMode.REPLICATE;
+        probeSent = false;
+        inflights.reset();
+        nextIndex = matchIndex + 1;
+    }
+
+    /**
+     * Records that an AppendEntries carrying entries up to {@code lastIndex} was sent.
+     *
+     * @param entryCount how many entries it carried
+     * @param lastIndex the last index it carried
+     * @param bytes its size
+     */
+    public void onSent(int entryCount, long lastIndex, long bytes) {
+        if (mode == ProgressMode.REPLICATE) {
+            if (entryCount > 0) {
+                inflights.add(lastIndex, bytes);
+                nextIndex = lastIndex + 1;
+            }
+        } else {
+            probeSent = true;
+        }
+    }
+
+    /**
+     * Handles an acknowledgement that the follower matches up to {@code index}.
+     *
+     * @param index the acknowledged match index
+     * @return whether the match index advanced
+     */
+    public boolean onAccepted(long index) {
+        boolean advanced = index > matchIndex;
+        if (advanced) {
+            matchIndex = index;
+            probeSent = false;
+        }
+        nextIndex = Math.max(nextIndex, index + 1);
+        inflights.freeLE(index);
+        return advanced;
+    }
+
+    /**
+     * Handles a rejection of the append whose {@code prevLogIndex} was {@code rejectedIndex}.
+     *
+     * @param rejectedIndex the rejected {@code prevLogIndex}
+     * @param hintNextIndex where the leader's reading of the follower's hint says to resume
+     * @return {@code false} if the rejection was stale and ignored
+     */
+    public boolean onRejected(long rejectedIndex, long hintNextIndex) {
+        if (mode == ProgressMode.REPLICATE) {
+            if (rejectedIndex <= matchIndex) {
+                return false;
+            }
+            becomeProbe();
+            nextIndex = Math.max(matchIndex + 1, Math.min(hintNextIndex, rejectedIndex));
+            return true;
+        }
+        if (rejectedIndex != nextIndex - 1) {
+            return false;
+        }
+        nextIndex = Math.max(matchIndex + 1, Math.min(hintNextIndex, rejectedIndex));
+        probeSent = false;
+        return true;
+    }
+
+    /**
+     * Handles a response that carried no new information (for example, to a heartbeat): lets a paused probe send
+     * again, and frees one slot of a full replicate window so a lost message is noticed and retried.
+     */
+    public void onHeartbeatAcknowledged() {
+        probeSent = false;
+        if (mode == ProgressMode.REPLICATE && inflights.isFull()) {
+            inflights.freeFirstOne();
+        }
+    }
+
+    /** Returns the number of AppendEntries in flight (replicate mode). */
+    public int inflightCount() {
+        return inflights.count();
+    }
+
+    @Override
+    public String toString() {
+        return mode + " match=" + matchIndex + " next=" + nextIndex + (isPaused() ? " paused" : "");
+    }
+}
