@@ -1,7 +1,6 @@
 package org.raftlib.storage;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,7 +9,6 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 import org.raftlib.HardState;
 import org.raftlib.LogEntry;
 import org.raftlib.LogStorage;
@@ -33,8 +31,11 @@ import org.raftlib.LogStorage;
  *
  * <p><b>Threading.</b> Writes come from one thread at a time (the storage worker). {@link #term}, {@link #entries},
  * {@link #firstIndex}, {@link #lastIndex} and {@link #hardState} may be called from any thread at any time: they read
- * an in-memory index of record positions under a read lock and use positional reads on the segment channels, while
- * writers take the write lock only to change that index (never during an fsync).
+ * an in-memory index of record positions under a read lock (no rescans) and use positional reads on the segment
+ * channels. Writers take the write lock while they write records and change that index; {@link #sync()} takes no
+ * lock, so readers never wait for its fsync. The exception is a segment roll inside {@link #append}, which holds the
+ * write lock across the forces of the full segment, the new segment and the directory (once per segment). Blocking:
+ * every method may block on disk I/O.
  *
  * <p><b>Failure.</b> If a write or an fsync fails, the storage refuses every later write and {@link #sync()} with an
  * {@link IOException} (an fsync is never retried, because a failed one may have dropped dirty pages). Data synced
@@ -58,8 +59,7 @@ public final class FileLogStorage implements LogStorage {
     private volatile boolean closed;
 
     // Confined to the writing thread.
-    private final ByteBuffer writeBuffer;
-    private final CRC32C crc = new CRC32C();
+    private final SegmentWriter writer;
     private IOException failure;
     /** The active segment's size changed other than by appending (truncation): the next sync forces metadata. */
     private boolean metadataDirty;
@@ -75,7 +75,7 @@ public final class FileLogStorage implements LogStorage {
         this.maxBodyBytes = RecordCodec.FIXED_BODY_BYTES + options.maxEntryBytes();
         this.segments = segments;
         this.hardState = hardState;
-        this.writeBuffer = ByteBuffer.allocateDirect(options.writeBufferBytes());
+        this.writer = new SegmentWriter(options);
     }
 
     /**
@@ -279,48 +279,13 @@ public final class FileLogStorage implements LogStorage {
         }
         lock.writeLock().lock();
         try {
-            writeEntries(entries);
+            writer.write(entries, active(), this::roll);
         } catch (IOException | RuntimeException e) {
             fail(e);
             throw e;
         } finally {
             lock.writeLock().unlock();
         }
-    }
-
-    private void writeEntries(List<LogEntry> entries) throws IOException {
-        Segment segment = active();
-        long writeFrom = segment.end();
-        writeBuffer.clear();
-        for (LogEntry e : entries) {
-            int size = RecordCodec.recordBytes(e);
-            if (segment.count() > 0 && segment.end() + size > options.segmentSizeBytes()) {
-                flush(segment, writeFrom);
-                segment = roll(segment);
-                writeFrom = segment.end();
-            }
-            if (size > writeBuffer.remaining()) {
-                flush(segment, writeFrom);
-                writeFrom = segment.end();
-            }
-            if (size > writeBuffer.capacity()) {
-                ByteBuffer large = ByteBuffer.allocate(size);
-                RecordCodec.encode(e, large, crc);
-                segment.write(large.flip(), writeFrom);
-                segment.addRecord(size, e.term());
-                writeFrom = segment.end();
-            } else {
-                RecordCodec.encode(e, writeBuffer, crc);
-                segment.addRecord(size, e.term());
-            }
-        }
-        flush(segment, writeFrom);
-    }
-
-    private void flush(Segment segment, long position) throws IOException {
-        writeBuffer.flip();
-        segment.write(writeBuffer, position);
-        writeBuffer.clear();
     }
 
     /** Forces and seals the full active segment and creates the next one, durable with its directory entry. */

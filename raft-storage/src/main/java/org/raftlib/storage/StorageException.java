@@ -15,7 +15,9 @@ public final class StorageException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The file concerned; transient because {@link Path} is not serializable. */
     private final transient Path file;
+    /** The byte offset in {@code file}, or -1 if none applies. */
     private final long offset;
 
     /**
