@@ -323,6 +323,12 @@ public final class FileLogStorage implements LogStorage {
             while (segments.size() > 1 && active().firstIndex() > fromIndex) {
                 deleteSegment(segments.remove(segments.size() - 1));
             }
+            if (directoryDirty) {
+                // The deletions must be durable before the cut, or a crash could keep a later segment after a cut
+                // one: a gap that would refuse to open.
+                AtomicFiles.fsyncDirectory(dir, channels);
+                directoryDirty = false;
+            }
             active().truncateFrom(fromIndex);
             metadataDirty = true;
         } catch (IOException e) {

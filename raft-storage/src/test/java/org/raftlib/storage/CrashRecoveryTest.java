@@ -233,4 +233,29 @@ class CrashRecoveryTest {
         }
         assertThat(Files.exists(segment(first))).isTrue();
     }
+
+    @Test
+    void aRecordDamagedAfterOpenFailsTheReadNamingFileAndOffset() throws IOException {
+        write(FileLogOptions.defaults(), 10);
+        try (FileLogStorage s = FileLogStorage.open(dir)) {
+            long start = recordEnds(1, 10).get(4);                   // entry 6
+            flipBit(segment(1), start + 25, 0);
+
+            assertThat(s.entries(1, 6, Long.MAX_VALUE)).isEqualTo(entries(1, 5, 1));
+            assertThatThrownBy(() -> s.entries(1, 11, Long.MAX_VALUE))
+                    .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.offset()).hasValue(start));
+        }
+    }
+
+    @Test
+    void aSegmentWhoseHeaderTermDisagreesWithThePreviousSegmentRefusesToOpen() throws IOException {
+        write(SMALL, 60);
+        long first = FileLogStorage.segmentFirstIndexes(dir).get(1);
+        try (FileChannel channel = FileChannel.open(segment(first), StandardOpenOption.WRITE)) {
+            channel.write(Segment.encodeHeader(first, 7), 0);
+        }
+        assertThatThrownBy(() -> FileLogStorage.open(dir, SMALL).close())
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("term before it is 7");
+    }
 }
