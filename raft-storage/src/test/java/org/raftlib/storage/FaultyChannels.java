@@ -11,22 +11,51 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.Set;
 
-/** A {@link ChannelFactory} whose channels fail writes or forces on demand, for fault-injection tests. */
+/**
+ * A {@link ChannelFactory} whose channels fail writes or forces on demand, for fault-injection tests, and report
+ * every write, truncation and force to an optional {@link Listener} (the crash simulation's model of the disk).
+ */
 final class FaultyChannels implements ChannelFactory {
+
+    /** Told about each change before it reaches the file, and about each successful force. */
+    interface Listener {
+        void opened(Path path) throws IOException;
+
+        void wrote(Path path, long position, ByteBuffer src);
+
+        void truncated(Path path, long size);
+
+        void forced(Path path);
+    }
 
     volatile boolean failWrites;
     volatile boolean failForces;
     volatile int forces;
+    private final Listener listener;
+
+    FaultyChannels() {
+        this(null);
+    }
+
+    FaultyChannels(Listener listener) {
+        this.listener = listener;
+    }
 
     @Override
     public FileChannel open(Path path, Set<? extends OpenOption> options) throws IOException {
-        return new Faulty(FileChannel.open(path, options));
+        FileChannel channel = FileChannel.open(path, options);
+        if (listener != null) {
+            listener.opened(path);
+        }
+        return new Faulty(path, channel);
     }
 
     private final class Faulty extends FileChannel {
+        private final Path path;
         private final FileChannel delegate;
 
-        Faulty(FileChannel delegate) {
+        Faulty(Path path, FileChannel delegate) {
+            this.path = path;
             this.delegate = delegate;
         }
 
@@ -49,6 +78,9 @@ final class FaultyChannels implements ChannelFactory {
         @Override
         public int write(ByteBuffer src) throws IOException {
             checkWrite();
+            if (listener != null) {
+                listener.wrote(path, delegate.position(), src);
+            }
             return delegate.write(src);
         }
 
@@ -77,6 +109,9 @@ final class FaultyChannels implements ChannelFactory {
         @Override
         public FileChannel truncate(long size) throws IOException {
             checkWrite();
+            if (listener != null) {
+                listener.truncated(path, size);
+            }
             delegate.truncate(size);
             return this;
         }
@@ -88,6 +123,9 @@ final class FaultyChannels implements ChannelFactory {
             }
             forces++;
             delegate.force(metaData);
+            if (listener != null) {
+                listener.forced(path);
+            }
         }
 
         @Override
@@ -109,6 +147,9 @@ final class FaultyChannels implements ChannelFactory {
         @Override
         public int write(ByteBuffer src, long position) throws IOException {
             checkWrite();
+            if (listener != null) {
+                listener.wrote(path, position, src);
+            }
             return delegate.write(src, position);
         }
 
