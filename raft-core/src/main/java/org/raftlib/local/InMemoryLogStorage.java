@@ -77,6 +77,7 @@ public final class InMemoryLogStorage implements LogStorage {
     /**
      * {@inheritDoc}
      *
+     * @throws IndexOutOfBoundsException {@inheritDoc}
      * @throws IllegalStateException if the storage is closed
      */
     @Override
@@ -94,6 +95,8 @@ public final class InMemoryLogStorage implements LogStorage {
     /**
      * {@inheritDoc}
      *
+     * @throws IndexOutOfBoundsException {@inheritDoc}
+     * @throws IllegalArgumentException {@inheritDoc}
      * @throws IllegalStateException if the storage is closed
      */
     @Override
@@ -127,6 +130,7 @@ public final class InMemoryLogStorage implements LogStorage {
     /**
      * {@inheritDoc}
      *
+     * @throws IllegalArgumentException {@inheritDoc}
      * @throws NullPointerException if {@code entries} or one of its elements is null
      * @throws IllegalStateException if the storage is closed
      */
@@ -154,6 +158,7 @@ public final class InMemoryLogStorage implements LogStorage {
     /**
      * {@inheritDoc}
      *
+     * @throws IndexOutOfBoundsException {@inheritDoc}
      * @throws IllegalStateException if the storage is closed
      */
     @Override
@@ -172,6 +177,7 @@ public final class InMemoryLogStorage implements LogStorage {
     /**
      * {@inheritDoc} This implementation discards exactly the entries up to {@code upToIndex}.
      *
+     * @throws IndexOutOfBoundsException {@inheritDoc}
      * @throws IllegalStateException if the storage is closed
      */
     @Override

@@ -173,6 +173,7 @@ public final class FileLogStorage implements LogStorage {
     /**
      * {@inheritDoc} Answered from memory, without I/O.
      *
+     * @throws IndexOutOfBoundsException {@inheritDoc}
      * @throws IllegalStateException if the storage is closed
      */
     @Override
@@ -195,6 +196,9 @@ public final class FileLogStorage implements LogStorage {
      * {@inheritDoc} Reads each segment's part of the range with one positional read and checks every record's
      * checksum again.
      *
+     * @throws IndexOutOfBoundsException {@inheritDoc}
+     * @throws IllegalArgumentException {@inheritDoc}
+     * @throws IOException {@inheritDoc}
      * @throws StorageException if a record was damaged on disk since the storage was opened
      * @throws IllegalStateException if the storage is closed
      */
@@ -252,10 +256,11 @@ public final class FileLogStorage implements LogStorage {
      * size allows; a segment that fills up is forced and sealed, and a new one created. Not durable until
      * {@link #sync()} returns.
      *
-     * @throws IllegalArgumentException also if an entry's payload exceeds {@link FileLogOptions#maxEntryBytes()}
+     * @throws IllegalArgumentException if the entries leave a gap, overlap the log or are not consecutive, or an
+     *     entry's payload exceeds {@link FileLogOptions#maxEntryBytes()}
      * @throws NullPointerException if {@code entries} or one of its elements is null
      * @throws IllegalStateException if the storage is closed
-     * @throws IOException also if the storage failed earlier
+     * @throws IOException if the change fails, or the storage failed earlier; the storage then refuses writes
      */
     @Override
     public void append(List<LogEntry> entries) throws IOException {
@@ -302,8 +307,9 @@ public final class FileLogStorage implements LogStorage {
     /**
      * {@inheritDoc} Deletes newer segments whole and cuts the one holding {@code fromIndex}.
      *
+     * @throws IndexOutOfBoundsException {@inheritDoc}
      * @throws IllegalStateException if the storage is closed
-     * @throws IOException also if the storage failed earlier
+     * @throws IOException if the change fails, or the storage failed earlier; the storage then refuses writes
      */
     @Override
     public void truncateSuffix(long fromIndex) throws IOException {
@@ -343,8 +349,9 @@ public final class FileLogStorage implements LogStorage {
      * {@inheritDoc} Deletes, oldest first, the segments that lie entirely at or below {@code upToIndex}, except the
      * active one; the remaining first segment's header keeps the term of the entry before it.
      *
+     * @throws IndexOutOfBoundsException {@inheritDoc}
      * @throws IllegalStateException if the storage is closed
-     * @throws IOException also if the storage failed earlier
+     * @throws IOException if the change fails, or the storage failed earlier; the storage then refuses writes
      */
     @Override
     public void compactPrefix(long upToIndex) throws IOException {
