@@ -60,6 +60,7 @@ public final class FileLogStorage implements LogStorage {
 
     // Confined to the writing thread.
     private final SegmentWriter writer;
+    private final SegmentWriter.Roller roller = this::roll;
     private IOException failure;
     /** The active segment's size changed other than by appending (truncation): the next sync forces metadata. */
     private boolean metadataDirty;
@@ -284,7 +285,7 @@ public final class FileLogStorage implements LogStorage {
         }
         lock.writeLock().lock();
         try {
-            writer.write(entries, active(), this::roll);
+            writer.write(entries, active(), roller);
         } catch (IOException | RuntimeException e) {
             fail(e);
             throw e;
