@@ -28,6 +28,10 @@ import org.raftlib.LogStorage;
  * (group commit), plus a directory fsync when segments were created or deleted. {@link #saveHardState} is durable
  * when it returns. After a crash, a torn record at the end of the last segment is truncated on {@link #open} with a
  * WARN naming file, offset and byte count; damage anywhere else refuses to open with a {@link StorageException}.
+ * Two consequences of telling the two apart by "is a valid record after it": a flipped bit in the very last record
+ * of the last segment looks like a torn write and that record is dropped (with the WARN); and if a disk persisted the
+ * pages of one unsynced batch out of order, leaving a hole followed by a complete record, open refuses rather than
+ * guess (fail-safe: nothing synced is lost, an operator decides).
  *
  * <p><b>Threading.</b> Writes come from one thread at a time (the storage worker). {@link #term}, {@link #entries},
  * {@link #firstIndex}, {@link #lastIndex} and {@link #hardState} may be called from any thread at any time: they read
