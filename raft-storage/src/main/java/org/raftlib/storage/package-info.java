@@ -1,4 +1,12 @@
 /**
- * Public API of the file-backed storage: a segmented, checksummed, crash-safe {@link org.raftlib.LogStorage}.
+ * Public API of the file-backed storage: a segmented, checksummed, crash-safe {@link org.raftlib.LogStorage}
+ * ({@link org.raftlib.storage.FileLogStorage}, configured by {@link org.raftlib.storage.FileLogOptions}) and a
+ * snapshot file store ({@link org.raftlib.storage.FileSnapshotStore}).
+ *
+ * <p>A log directory holds {@code log-<firstIndex, 20 digits>.seg} segments (a versioned, checksummed header, then
+ * records {@code length | crc32c | term | index | type | payload}), a {@code hardstate} file replaced atomically,
+ * and a {@code lock} file. Damage found on open is reported as a {@link org.raftlib.storage.StorageException}
+ * naming the file and offset, except a torn tail of the last segment, which is truncated with a WARN.
+ * Everything else in this package is internal.
  */
 package org.raftlib.storage;

@@ -1,0 +1,527 @@
+package org.raftlib.storage;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
+import org.raftlib.HardState;
+import org.raftlib.LogEntry;
+import org.raftlib.LogStorage;
+
+/**
+ * A durable {@link LogStorage} in a directory of segment files, with the hard state in its own file.
+ *
+ * <p><b>Layout.</b> Segments {@code log-<firstIndex, 20 digits>.seg}, each a checksummed header followed by records
+ * {@code length:int32 | crc32c:int32 | term:int64 | index:int64 | type:int8 | payload}, the CRC32C covering term to
+ * payload. New segments are created once the next record would pass {@link FileLogOptions#segmentSizeBytes()} and
+ * are preallocated if {@link FileLogOptions#preallocate()} is set; a zero length marks the clean end. The hard state
+ * lives in {@code hardstate}, replaced atomically (write temp, fsync, rename, fsync directory). A {@code lock} file
+ * keeps a second instance out of the directory.
+ *
+ * <p><b>Durability.</b> Nothing appended, truncated or compacted is durable until {@link #sync()} returns; one
+ * {@code sync()} covers any number of earlier writes with a single {@code FileChannel.force} of the active segment
+ * (group commit), plus a directory fsync when segments were created or deleted. {@link #saveHardState} is durable
+ * when it returns. After a crash, a torn record at the end of the last segment is truncated on {@link #open} with a
+ * WARN naming file, offset and byte count; damage anywhere else refuses to open with a {@link StorageException}.
+ * Two consequences of telling the two apart by "is a valid record after it": a flipped bit in the very last record
+ * of the last segment looks like a torn write and that record is dropped (with the WARN); and if a disk persisted the
+ * pages of one unsynced batch out of order, leaving a hole followed by a complete record, open refuses rather than
+ * guess (fail-safe: nothing synced is lost, an operator decides).
+ *
+ * <p><b>Threading.</b> Writes come from one thread at a time (the storage worker). {@link #term}, {@link #entries},
+ * {@link #firstIndex}, {@link #lastIndex} and {@link #hardState} may be called from any thread at any time: they read
+ * an in-memory index of record positions under a read lock (no rescans) and use positional reads on the segment
+ * channels. Writers take the write lock while they write records and change that index; {@link #sync()} takes no
+ * lock, so readers never wait for its fsync. The exception is a segment roll inside {@link #append}, which holds the
+ * write lock across the forces of the full segment, the new segment and the directory (once per segment). Blocking:
+ * every method may block on disk I/O.
+ *
+ * <p><b>Failure.</b> If a write or an fsync fails, the storage refuses every later write and {@link #sync()} with an
+ * {@link IOException} (an fsync is never retried, because a failed one may have dropped dirty pages). Data synced
+ * before the failure stays intact on disk and readable.
+ *
+ * <p><b>Closing.</b> {@link #close()} is idempotent. Every other method throws {@link IllegalStateException} after it.
+ */
+public final class FileLogStorage implements LogStorage {
+
+    private final Path dir;
+    private final FileLogOptions options;
+    private final ChannelFactory channels;
+    private final DirectoryLock directoryLock;
+    private final int maxBodyBytes;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
+    /** Guarded by {@code lock}. Invariant: not empty; consecutive index ranges; the last one is the active segment. */
+    private final List<Segment> segments;
+
+    private volatile HardState hardState;
+    private volatile boolean closed;
+
+    // Confined to the writing thread.
+    private final SegmentWriter writer;
+    private final SegmentWriter.Roller roller = this::roll;
+    private IOException failure;
+    /** The active segment's size changed other than by appending (truncation): the next sync forces metadata. */
+    private boolean metadataDirty;
+    /** Segment files were created or deleted since the last directory fsync. */
+    private boolean directoryDirty;
+
+    private FileLogStorage(Path dir, FileLogOptions options, ChannelFactory channels, DirectoryLock directoryLock,
+            List<Segment> segments, HardState hardState) {
+        this.dir = dir;
+        this.options = options;
+        this.channels = channels;
+        this.directoryLock = directoryLock;
+        this.maxBodyBytes = RecordCodec.FIXED_BODY_BYTES + options.maxEntryBytes();
+        this.segments = segments;
+        this.hardState = hardState;
+        this.writer = new SegmentWriter(options);
+    }
+
+    /**
+     * Opens the log in {@code dir} with {@link FileLogOptions#defaults()}, creating the directory and an empty log
+     * if needed, and recovering from a crash (see the class comment).
+     *
+     * @param dir the storage directory, used by this instance alone
+     * @return the open storage
+     * @throws StorageException if the directory is locked by another instance, not writable, or holds damaged data
+     * @throws IOException if reading or creating files fails
+     */
+    public static FileLogStorage open(Path dir) throws IOException {
+        return open(dir, FileLogOptions.defaults());
+    }
+
+    /**
+     * Opens the log in {@code dir}, creating the directory and an empty log if needed, and recovering from a crash
+     * (see the class comment). Blocks while it scans the segments.
+     *
+     * @param dir the storage directory, used by this instance alone
+     * @param options the settings; the segment size applies to segments created from now on
+     * @return the open storage
+     * @throws NullPointerException if an argument is null
+     * @throws StorageException if the directory is locked by another instance, not writable, or holds damaged data
+     * @throws IOException if reading or creating files fails
+     */
+    public static FileLogStorage open(Path dir, FileLogOptions options) throws IOException {
+        return open(dir, options, ChannelFactory.DEFAULT);
+    }
+
+    static FileLogStorage open(Path dir, FileLogOptions options, ChannelFactory channels) throws IOException {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(options, "options");
+        Path directory = dir.toAbsolutePath();
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new StorageException("cannot create the storage directory", directory, e);
+        }
+        if (!Files.isWritable(directory)) {
+            throw new StorageException("storage directory is not writable", directory, -1);
+        }
+        DirectoryLock directoryLock = DirectoryLock.acquire(directory);
+        try {
+            return Recovery.recover(directory, options, channels, directoryLock);
+        } catch (IOException | RuntimeException e) {
+            directoryLock.close();
+            throw e;
+        }
+    }
+
+    /** Builds the storage once {@link Recovery} has opened and checked the segments. */
+    static FileLogStorage create(Path dir, FileLogOptions options, ChannelFactory channels, DirectoryLock lock,
+            List<Segment> segments, HardState hardState) {
+        return new FileLogStorage(dir, options, channels, lock, new ArrayList<>(segments), hardState);
+    }
+
+    /** Returns the storage directory. */
+    public Path directory() {
+        return dir;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalStateException if the storage is closed
+     */
+    @Override
+    public long firstIndex() {
+        lock.readLock().lock();
+        try {
+            checkOpen();
+            return segments.get(0).firstIndex();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalStateException if the storage is closed
+     */
+    @Override
+    public long lastIndex() {
+        lock.readLock().lock();
+        try {
+            checkOpen();
+            return active().lastIndex();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * {@inheritDoc} Answered from memory, without I/O.
+     *
+     * @throws IndexOutOfBoundsException {@inheritDoc}
+     * @throws IllegalStateException if the storage is closed
+     */
+    @Override
+    public long term(long index) {
+        lock.readLock().lock();
+        try {
+            checkOpen();
+            Segment first = segments.get(0);
+            if (index < first.firstIndex() - 1 || index > active().lastIndex()) {
+                throw new IndexOutOfBoundsException("index " + index + " outside [" + (first.firstIndex() - 1) + ", "
+                        + active().lastIndex() + "]");
+            }
+            return index == first.firstIndex() - 1 ? first.prevTerm() : segmentFor(index).term(index);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * {@inheritDoc} Reads each segment's part of the range with one positional read and checks every record's
+     * checksum again.
+     *
+     * @throws IndexOutOfBoundsException {@inheritDoc}
+     * @throws IllegalArgumentException {@inheritDoc}
+     * @throws IOException {@inheritDoc}
+     * @throws StorageException if a record was damaged on disk since the storage was opened
+     * @throws IllegalStateException if the storage is closed
+     */
+    @Override
+    public List<LogEntry> entries(long from, long to, long maxBytes) throws IOException {
+        if (from > to) {
+            throw new IllegalArgumentException("from (" + from + ") must not exceed to (" + to + ")");
+        }
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("maxBytes must not be negative: " + maxBytes);
+        }
+        lock.readLock().lock();
+        try {
+            checkOpen();
+            long first = segments.get(0).firstIndex();
+            long last = active().lastIndex();
+            if (from < first || to > last + 1) {
+                throw new IndexOutOfBoundsException("range [" + from + ", " + to + ") outside [" + first + ", "
+                        + (last + 1) + "]");
+            }
+            return read(from, to, maxBytes);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private List<LogEntry> read(long from, long to, long maxBytes) throws IOException {
+        List<LogEntry> out = new ArrayList<>();
+        long bytes = 0;
+        long next = from;
+        boolean full = false;
+        while (next < to && !full) {
+            Segment segment = segmentFor(next);
+            long end = Math.min(to, segment.nextIndex());
+            int n = 0;
+            while (next + n < end) {
+                long size = segment.entrySizeBytes(next + n);
+                if ((next + n > from) && bytes + size > maxBytes) {
+                    full = true;
+                    break;
+                }
+                bytes += size;
+                n++;
+            }
+            if (n > 0) {
+                segment.read(next, n, out, maxBodyBytes);
+            }
+            next += n;
+        }
+        return out;
+    }
+
+    /**
+     * {@inheritDoc} Encodes the entries into one reused direct buffer and writes it with as few calls as the buffer
+     * size allows; a segment that fills up is forced and sealed, and a new one created. Not durable until
+     * {@link #sync()} returns.
+     *
+     * @throws IllegalArgumentException if the entries leave a gap, overlap the log or are not consecutive, or an
+     *     entry's payload exceeds {@link FileLogOptions#maxEntryBytes()}
+     * @throws NullPointerException if {@code entries} or one of its elements is null
+     * @throws IllegalStateException if the storage is closed
+     * @throws IOException if the change fails, or the storage failed earlier; the storage then refuses writes
+     */
+    @Override
+    public void append(List<LogEntry> entries) throws IOException {
+        Objects.requireNonNull(entries, "entries");
+        checkWritable();
+        long expected = lastIndex() + 1;
+        for (LogEntry e : entries) {
+            Objects.requireNonNull(e, "entry");
+            if (e.index() != expected) {
+                throw new IllegalArgumentException("entry index " + e.index() + " where " + expected
+                        + " was expected");
+            }
+            if (e.data().length() > options.maxEntryBytes()) {
+                throw new IllegalArgumentException("entry " + e.index() + " has " + e.data().length()
+                        + " bytes, more than maxEntryBytes " + options.maxEntryBytes());
+            }
+            expected++;
+        }
+        if (entries.isEmpty()) {
+            return;
+        }
+        lock.writeLock().lock();
+        try {
+            writer.write(entries, active(), roller);
+        } catch (IOException | RuntimeException e) {
+            fail(e);
+            throw e;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Forces and seals the full active segment and creates the next one, durable with its directory entry. */
+    private Segment roll(Segment full) throws IOException {
+        full.seal();
+        Segment next = Segment.create(dir, full.nextIndex(), full.term(full.lastIndex()), options, channels);
+        segments.add(next);
+        AtomicFiles.fsyncDirectory(dir, channels);
+        directoryDirty = false;
+        metadataDirty = false;
+        return next;
+    }
+
+    /**
+     * {@inheritDoc} Deletes newer segments whole and cuts the one holding {@code fromIndex}.
+     *
+     * @throws IndexOutOfBoundsException {@inheritDoc}
+     * @throws IllegalStateException if the storage is closed
+     * @throws IOException if the change fails, or the storage failed earlier; the storage then refuses writes
+     */
+    @Override
+    public void truncateSuffix(long fromIndex) throws IOException {
+        checkWritable();
+        lock.writeLock().lock();
+        try {
+            long first = segments.get(0).firstIndex();
+            long last = active().lastIndex();
+            if (fromIndex < first || fromIndex > last + 1) {
+                throw new IndexOutOfBoundsException("fromIndex " + fromIndex + " outside [" + first + ", "
+                        + (last + 1) + "]");
+            }
+            if (fromIndex == last + 1) {
+                return;
+            }
+            // Newest first, each deletion durable before the next, so a crash never leaves a gap.
+            while (segments.size() > 1 && active().firstIndex() > fromIndex) {
+                deleteSegment(segments.remove(segments.size() - 1));
+            }
+            if (directoryDirty) {
+                // The deletions must be durable before the cut, or a crash could keep a later segment after a cut
+                // one: a gap that would refuse to open.
+                AtomicFiles.fsyncDirectory(dir, channels);
+                directoryDirty = false;
+            }
+            active().truncateFrom(fromIndex);
+            metadataDirty = true;
+        } catch (IOException e) {
+            fail(e);
+            throw e;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * {@inheritDoc} Deletes, oldest first, the segments that lie entirely at or below {@code upToIndex}, except the
+     * active one; the remaining first segment's header keeps the term of the entry before it.
+     *
+     * @throws IndexOutOfBoundsException {@inheritDoc}
+     * @throws IllegalStateException if the storage is closed
+     * @throws IOException if the change fails, or the storage failed earlier; the storage then refuses writes
+     */
+    @Override
+    public void compactPrefix(long upToIndex) throws IOException {
+        checkWritable();
+        lock.writeLock().lock();
+        try {
+            long first = segments.get(0).firstIndex();
+            long last = active().lastIndex();
+            if (upToIndex < first - 1 || upToIndex > last) {
+                throw new IndexOutOfBoundsException("upToIndex " + upToIndex + " outside [" + (first - 1) + ", "
+                        + last + "]");
+            }
+            while (segments.size() > 1 && segments.get(1).firstIndex() - 1 <= upToIndex) {
+                deleteSegment(segments.remove(0));
+            }
+        } catch (IOException e) {
+            fail(e);
+            throw e;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void deleteSegment(Segment segment) throws IOException {
+        if (directoryDirty) {
+            AtomicFiles.fsyncDirectory(dir, channels);
+        }
+        segment.delete();
+        directoryDirty = true;
+    }
+
+    /**
+     * Makes every earlier append, truncation and compaction durable: one {@code force} of the active segment, and a
+     * directory fsync if segment files were deleted since the last one.
+     *
+     * @throws IllegalStateException if the storage is closed
+     * @throws IOException if the force fails, or the storage failed earlier; the storage then refuses writes
+     */
+    @Override
+    public void sync() throws IOException {
+        checkWritable();
+        try {
+            active().channel().force(metadataDirty);
+            metadataDirty = false;
+            if (directoryDirty) {
+                AtomicFiles.fsyncDirectory(dir, channels);
+                directoryDirty = false;
+            }
+        } catch (IOException e) {
+            fail(e);
+            throw e;
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalStateException if the storage is closed
+     */
+    @Override
+    public HardState hardState() {
+        checkOpen();
+        return hardState;
+    }
+
+    /**
+     * Replaces the hard state; durable when this method returns (write temp, fsync, atomic rename, fsync directory).
+     *
+     * @param state the new hard state
+     * @throws NullPointerException if {@code state} is null
+     * @throws IllegalStateException if the storage is closed
+     * @throws IOException if the write fails or the storage failed earlier; the storage then refuses writes
+     */
+    @Override
+    public void saveHardState(HardState state) throws IOException {
+        Objects.requireNonNull(state, "state");
+        checkWritable();
+        try {
+            HardStateFile.save(dir, state, channels);
+            hardState = state;
+        } catch (IOException e) {
+            fail(e);
+            throw e;
+        }
+    }
+
+    /**
+     * Closes the segment files and releases the directory lock. Idempotent. Unsynced writes may be lost.
+     *
+     * @throws IOException if closing a file fails
+     */
+    @Override
+    public void close() throws IOException {
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            IOException first = null;
+            for (Segment s : segments) {
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    first = first == null ? e : first;
+                }
+            }
+            directoryLock.close();
+            if (first != null) {
+                throw first;
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private Segment active() {
+        return segments.get(segments.size() - 1);
+    }
+
+    /** Returns the segment holding {@code index}, which must be in the log. Caller holds a lock. */
+    private Segment segmentFor(long index) {
+        int lo = 0;
+        int hi = segments.size() - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (segments.get(mid).firstIndex() <= index) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return segments.get(lo);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("FileLogStorage " + dir + " is closed");
+        }
+    }
+
+    private void checkWritable() throws IOException {
+        checkOpen();
+        if (failure != null) {
+            throw new IOException("FileLogStorage " + dir + " failed earlier and refuses writes", failure);
+        }
+    }
+
+    /** Marks the storage failed (fail-stop): no write is tried again after a failed one. */
+    private void fail(Exception e) {
+        if (failure == null) {
+            failure = e instanceof IOException io ? io : new IOException(e);
+        }
+    }
+
+    /** Lists the first indexes of the segment files in {@code dir}, in order. */
+    static List<Long> segmentFirstIndexes(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> Segment.parseFirstIndex(p.getFileName().toString()))
+                    .filter(OptionalLong::isPresent).map(OptionalLong::getAsLong).sorted().toList();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FileLogStorage[" + dir + "]";
+    }
+}

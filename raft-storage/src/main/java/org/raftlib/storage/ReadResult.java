@@ -1,0 +1,23 @@
+package org.raftlib.storage;
+
+import org.raftlib.LogEntry;
+
+/** What one read at a file position found. The segment opener decides policy, not the reader. */
+sealed interface ReadResult {
+
+    /** A complete record with a valid checksum; the next record starts at {@code nextPosition}. */
+    record Entry(LogEntry entry, long nextPosition) implements ReadResult {
+    }
+
+    /** A zero length field or the end of the file, exactly at a record boundary: the clean end. */
+    record End(long position) implements ReadResult {
+    }
+
+    /** The file ends inside the record that starts at {@code position}. */
+    record TornTail(long position) implements ReadResult {
+    }
+
+    /** The record at {@code position} has an impossible length or a wrong checksum, described by {@code reason}. */
+    record Corrupt(long position, String reason) implements ReadResult {
+    }
+}

@@ -1,0 +1,104 @@
+package org.raftlib.storage;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.raftlib.HardState;
+
+/**
+ * Opens a storage directory: loads the hard state, opens every segment in index order with the recovery policy of
+ * {@link Segment#open}, and checks that the segments continue each other (no missing segment, no index gap, the
+ * term before each segment matching the end of the previous one). A new directory gets an initial hard state and
+ * a first segment starting at index 1.
+ */
+final class Recovery {
+
+    private Recovery() {
+    }
+
+    static FileLogStorage recover(Path dir, FileLogOptions options, ChannelFactory channels, DirectoryLock lock)
+            throws IOException {
+        List<Long> firstIndexes = FileLogStorage.segmentFirstIndexes(dir);
+        Optional<HardState> loaded = HardStateFile.load(dir, channels);
+        if (firstIndexes.isEmpty()) {
+            if (loaded.isPresent() && !loaded.get().equals(HardState.INITIAL)) {
+                throw new StorageException("a hard state exists (" + loaded.get() + ") but no log segment", dir, -1);
+            }
+            return createEmpty(dir, options, channels, lock);
+        }
+        if (loaded.isEmpty()) {
+            throw new StorageException("log segments exist but the hard state file is missing",
+                    dir.resolve(HardStateFile.NAME), -1);
+        }
+        List<Segment> segments = openSegments(dir, firstIndexes, options, channels);
+        if (segments.isEmpty()) {
+            // The only segment was a torn new one; it can only have been the first segment of a new log.
+            if (firstIndexes.get(0) != 1) {
+                throw new StorageException("the only segment was torn and the term before it is lost",
+                        dir.resolve(Segment.fileName(firstIndexes.get(0))), 0);
+            }
+            segments.add(Segment.create(dir, 1, 0, options, channels));
+            AtomicFiles.fsyncDirectory(dir, channels);
+        }
+        return FileLogStorage.create(dir, options, channels, lock, segments, loaded.get());
+    }
+
+    private static FileLogStorage createEmpty(Path dir, FileLogOptions options, ChannelFactory channels,
+            DirectoryLock lock) throws IOException {
+        HardStateFile.save(dir, HardState.INITIAL, channels);
+        Segment first = Segment.create(dir, 1, 0, options, channels);
+        try {
+            AtomicFiles.fsyncDirectory(dir, channels);
+        } catch (IOException e) {
+            first.close();
+            throw e;
+        }
+        return FileLogStorage.create(dir, options, channels, lock, List.of(first), HardState.INITIAL);
+    }
+
+    private static List<Segment> openSegments(Path dir, List<Long> firstIndexes, FileLogOptions options,
+            ChannelFactory channels) throws IOException {
+        List<Segment> segments = new ArrayList<>();
+        try {
+            for (int i = 0; i < firstIndexes.size(); i++) {
+                long firstIndex = firstIndexes.get(i);
+                boolean last = i == firstIndexes.size() - 1;
+                Optional<Segment> opened = Segment.open(dir.resolve(Segment.fileName(firstIndex)), firstIndex, last,
+                        options, channels);
+                if (opened.isPresent()) {
+                    checkContinues(segments, opened.get());
+                    segments.add(opened.get());
+                }
+            }
+            return segments;
+        } catch (IOException | RuntimeException e) {
+            for (Segment s : segments) {
+                s.close();
+            }
+            throw e;
+        }
+    }
+
+    private static void checkContinues(List<Segment> segments, Segment next) throws IOException {
+        if (segments.isEmpty()) {
+            return;
+        }
+        Segment previous = segments.get(segments.size() - 1);
+        try {
+            if (previous.nextIndex() != next.firstIndex()) {
+                throw new StorageException("missing entries " + previous.nextIndex() + ".." + (next.firstIndex() - 1)
+                        + ": a segment is missing or truncated before this one", next.path(), 0);
+            }
+            if (previous.count() > 0 && previous.term(previous.lastIndex()) != next.prevTerm()) {
+                throw new StorageException("segment header says the term before it is " + next.prevTerm()
+                        + " but the previous segment ends with term " + previous.term(previous.lastIndex()),
+                        next.path(), 0);
+            }
+        } catch (StorageException e) {
+            next.close();
+            throw e;
+        }
+    }
+}

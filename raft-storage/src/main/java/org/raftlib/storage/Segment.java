@@ -1,0 +1,327 @@
+package org.raftlib.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.raftlib.LogEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One segment file {@code log-<firstIndex, 20 digits>.seg}: a 32-byte header, then records as {@link RecordCodec}
+ * writes them, then either the end of the file or zeros (a preallocated, unused tail).
+ *
+ * <p>Header, format version 1: {@code magic:int32 "RLOG" | version:int32 = 1 | firstIndex:int64 |
+ * prevTerm:int64 (term of firstIndex - 1) | reserved:int32 = 0 | crc32c:int32 of the 28 bytes before}.
+ * Keeping {@code prevTerm} in the header keeps the term of the entry before the first one answerable after older
+ * segments are deleted.
+ *
+ * <p>Holds an index of its records: {@code positions[i]} is the offset of the record with index {@code firstIndex
+ * + i}, and {@code positions[count]} the end of the last one; {@code terms[i]} is that record's term. Invariant:
+ * {@code HEADER_BYTES <= positions[0] <= ... <= positions[count] <= fileSize}. Mutated only by the writer thread
+ * under the storage's write lock; read under its read lock.
+ */
+final class Segment {
+
+    static final int HEADER_BYTES = 32;
+    static final int MAGIC = 0x524C4F47;   // "RLOG"
+    /** Version 1: the layout in the class comment. */
+    static final int VERSION = 1;
+
+    private static final Logger LOG = LoggerFactory.getLogger(Segment.class);
+    private static final String PREFIX = "log-";
+    private static final String SUFFIX = ".seg";
+
+    private final Path path;
+    private final long firstIndex;
+    private final long prevTerm;
+    private final FileChannel channel;
+    private int count;
+    private int[] positions = new int[1024];
+    private long[] terms = new long[1024];
+    private long fileSize;
+
+    private Segment(Path path, long firstIndex, long prevTerm, FileChannel channel, long fileSize) {
+        this.path = path;
+        this.firstIndex = firstIndex;
+        this.prevTerm = prevTerm;
+        this.channel = channel;
+        this.fileSize = fileSize;
+        this.positions[0] = HEADER_BYTES;
+    }
+
+    static String fileName(long firstIndex) {
+        return String.format("%s%020d%s", PREFIX, firstIndex, SUFFIX);
+    }
+
+    /** Returns the first index a segment file name declares, if {@code name} is one. */
+    static OptionalLong parseFirstIndex(String name) {
+        if (!name.startsWith(PREFIX) || !name.endsWith(SUFFIX) || name.length() != fileName(1).length()) {
+            return OptionalLong.empty();
+        }
+        String digits = name.substring(PREFIX.length(), name.length() - SUFFIX.length());
+        if (!digits.chars().allMatch(Character::isDigit)) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(Long.parseLong(digits));
+    }
+
+    /**
+     * Creates a new segment file with its header and, if asked, preallocated to {@code segmentSizeBytes}, and
+     * forces it. The caller fsyncs the directory.
+     */
+    static Segment create(Path dir, long firstIndex, long prevTerm, FileLogOptions options, ChannelFactory channels)
+            throws IOException {
+        Path path = dir.resolve(fileName(firstIndex));
+        FileChannel channel = channels.open(path, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE));
+        try {
+            ByteBuffer header = encodeHeader(firstIndex, prevTerm);
+            writeFully(channel, header, 0);
+            long size = HEADER_BYTES;
+            if (options.preallocate() && options.segmentSizeBytes() > HEADER_BYTES) {
+                size = options.segmentSizeBytes();
+                writeFully(channel, ByteBuffer.allocate(1), size - 1);      // extends the file with zeros
+            }
+            channel.force(true);
+            return new Segment(path, firstIndex, prevTerm, channel, size);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    static ByteBuffer encodeHeader(long firstIndex, long prevTerm) {
+        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
+        header.putInt(MAGIC).putInt(VERSION).putLong(firstIndex).putLong(prevTerm).putInt(0);
+        header.putInt(RecordCodec.checksum(header, 0, HEADER_BYTES - Integer.BYTES));
+        return header.flip();
+    }
+
+    /**
+     * Opens an existing segment and indexes its records, applying the recovery policy. In the last segment, a torn
+     * or damaged tail with no valid record after it is truncated (WARN with file, offset and byte count), and a
+     * header-less file left by a crash while it was being created is deleted; both give back only unsynced writes.
+     * Anything else damaged refuses with a {@link StorageException}.
+     *
+     * @return the segment, or empty if it was a torn new last segment and has been deleted
+     */
+    static Optional<Segment> open(Path path, long expectedFirstIndex, boolean last, FileLogOptions options,
+            ChannelFactory channels) throws IOException {
+        FileChannel channel = channels.open(path, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
+        try {
+            int maxBody = RecordCodec.FIXED_BODY_BYTES + options.maxEntryBytes();
+            SegmentReader reader = new SegmentReader(channel, channel.size(), maxBody);
+            OptionalLong prevTerm = readHeader(channel, expectedFirstIndex);
+            if (prevTerm.isEmpty()) {
+                if (last && reader.findValidRecordAfter(-1, expectedFirstIndex) < 0) {
+                    LOG.warn("deleting segment {} with a torn header ({} bytes), left by a crash while creating it",
+                            path, reader.fileSize());
+                    channel.close();
+                    Files.delete(path);
+                    return Optional.empty();
+                }
+                throw new StorageException("bad segment header", path, 0);
+            }
+            Segment segment = new Segment(path, expectedFirstIndex, prevTerm.getAsLong(), channel, reader.fileSize());
+            segment.recover(reader, last);
+            return Optional.of(segment);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    private static OptionalLong readHeader(FileChannel channel, long expectedFirstIndex) throws IOException {
+        if (channel.size() < HEADER_BYTES) {
+            return OptionalLong.empty();
+        }
+        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
+        while (header.hasRemaining() && channel.read(header, header.position()) >= 0) {
+            continue;
+        }
+        if (header.getInt(0) != MAGIC || header.getInt(4) != VERSION || header.getLong(8) != expectedFirstIndex
+                || header.getInt(28) != RecordCodec.checksum(header, 0, HEADER_BYTES - Integer.BYTES)) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(header.getLong(16));
+    }
+
+    private void recover(SegmentReader reader, boolean last) throws IOException {
+        long position = HEADER_BYTES;
+        while (true) {
+            ReadResult result = reader.readAt(position);
+            if (result instanceof ReadResult.Entry e) {
+                if (e.entry().index() != nextIndex()) {
+                    damaged(reader, last, position, "record has index " + e.entry().index() + " where "
+                            + nextIndex() + " was expected");
+                    return;
+                }
+                addRecord((int) (e.nextPosition() - position), e.entry().term());
+                position = e.nextPosition();
+            } else if (result instanceof ReadResult.End) {
+                if (!reader.isZeroFrom(position)) {
+                    damaged(reader, last, position, "non-zero bytes after the end of the records");
+                }
+                return;
+            } else if (result instanceof ReadResult.TornTail) {
+                damaged(reader, last, position, "file ends inside a record");
+                return;
+            } else {
+                damaged(reader, last, position, ((ReadResult.Corrupt) result).reason());
+                return;
+            }
+        }
+    }
+
+    /** Applies the policy for damage at {@code position}: truncate a torn tail of the last segment, else refuse. */
+    private void damaged(SegmentReader reader, boolean last, long position, String reason) throws IOException {
+        if (!last) {
+            throw new StorageException("corrupt record in sealed segment: " + reason, path, position);
+        }
+        long valid = reader.findValidRecordAfter(position, nextIndex());
+        if (valid >= 0) {
+            throw new StorageException("corrupt record in the middle of the last segment: " + reason
+                    + "; a valid record follows at offset " + valid, path, position);
+        }
+        LOG.warn("truncating torn tail of {} at offset {}: discarding {} bytes ({})", path, position,
+                reader.fileSize() - position, reason);
+        channel.truncate(position);
+        channel.force(true);
+        fileSize = position;
+    }
+
+    Path path() {
+        return path;
+    }
+
+    long firstIndex() {
+        return firstIndex;
+    }
+
+    long prevTerm() {
+        return prevTerm;
+    }
+
+    long lastIndex() {
+        return firstIndex + count - 1;
+    }
+
+    long nextIndex() {
+        return firstIndex + count;
+    }
+
+    int count() {
+        return count;
+    }
+
+    /** Returns the offset just after the last record: where the next one goes. */
+    long end() {
+        return positions[count];
+    }
+
+    long fileSize() {
+        return fileSize;
+    }
+
+    FileChannel channel() {
+        return channel;
+    }
+
+    /** Returns the term of {@code index}, which must be in this segment. */
+    long term(long index) {
+        return terms[(int) (index - firstIndex)];
+    }
+
+    /** Returns {@link LogEntry#sizeBytes()} of the entry at {@code index}, from the index alone. */
+    long entrySizeBytes(long index) {
+        int i = (int) (index - firstIndex);
+        int payload = positions[i + 1] - positions[i] - RecordCodec.HEADER_BYTES - RecordCodec.FIXED_BODY_BYTES;
+        return 24L + payload;
+    }
+
+    /** Records that a record of {@code recordBytes} with {@code term} now follows the last one. */
+    void addRecord(int recordBytes, long term) {
+        if (count + 1 >= positions.length) {
+            positions = Arrays.copyOf(positions, positions.length * 2);
+            terms = Arrays.copyOf(terms, terms.length * 2);
+        }
+        terms[count] = term;
+        positions[count + 1] = positions[count] + recordBytes;
+        count++;
+        fileSize = Math.max(fileSize, positions[count]);
+    }
+
+    /** Writes all of {@code buffer} at {@code position}. */
+    void write(ByteBuffer buffer, long position) throws IOException {
+        writeFully(channel, buffer, position);
+    }
+
+    private static void writeFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+        long p = position;
+        while (buffer.hasRemaining()) {
+            p += channel.write(buffer, p);
+        }
+    }
+
+    /** Reads {@code n} entries starting at {@code from} into {@code out}, checking each record's checksum again. */
+    void read(long from, int n, List<LogEntry> out, int maxBodyBytes) throws IOException {
+        int i = (int) (from - firstIndex);
+        int start = positions[i];
+        ByteBuffer buffer = ByteBuffer.allocate(positions[i + n] - start);
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer, start + buffer.position()) < 0) {
+                throw new StorageException("segment shorter than its index", path, start + buffer.position());
+            }
+        }
+        for (int k = 0; k < n; k++) {
+            int offset = positions[i + k] - start;
+            ReadResult r = RecordCodec.decode(buffer, offset, buffer.capacity() - offset, positions[i + k],
+                    maxBodyBytes);
+            if (!(r instanceof ReadResult.Entry e) || e.entry().index() != from + k) {
+                throw new StorageException("record damaged since the segment was opened: " + r, path,
+                        positions[i + k]);
+            }
+            out.add(e.entry());
+        }
+    }
+
+    /** Removes {@code index} and every later record from the file and the index; not forced. */
+    void truncateFrom(long index) throws IOException {
+        count = (int) (index - firstIndex);
+        channel.truncate(positions[count]);
+        fileSize = positions[count];
+    }
+
+    /** Cuts a preallocated tail off and forces data and size: called before a newer segment is created. */
+    void seal() throws IOException {
+        if (fileSize > end()) {
+            channel.truncate(end());
+            fileSize = end();
+        }
+        channel.force(true);
+    }
+
+    void close() throws IOException {
+        channel.close();
+    }
+
+    /** Closes and deletes the file. */
+    void delete() throws IOException {
+        channel.close();
+        Files.deleteIfExists(path);
+    }
+
+    @Override
+    public String toString() {
+        return path.getFileName() + "[" + firstIndex + ".." + lastIndex() + "]";
+    }
+}

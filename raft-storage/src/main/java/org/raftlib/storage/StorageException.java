@@ -1,0 +1,66 @@
+package org.raftlib.storage;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.OptionalLong;
+
+/**
+ * Stored data is damaged or inconsistent, or a storage directory cannot be used: a corrupt record, a missing segment,
+ * a lock held by another instance. The message names the file and, where it applies, the byte offset and the
+ * expected and actual checksums. Raised by {@link FileLogStorage#open} and by reads that find a damaged record; the
+ * node must not continue on that directory (fail-stop).
+ */
+public final class StorageException extends IOException {
+
+    private static final long serialVersionUID = 1L;
+
+    /** The file concerned; transient because {@link Path} is not serializable. */
+    private final transient Path file;
+    /** The byte offset in {@code file}, or -1 if none applies. */
+    private final long offset;
+
+    /**
+     * Creates an exception about a position in a file.
+     *
+     * @param message what is wrong
+     * @param file the file concerned
+     * @param offset the byte offset in {@code file}, or -1 if no single offset applies
+     * @throws NullPointerException if {@code message} or {@code file} is null
+     */
+    public StorageException(String message, Path file, long offset) {
+        super(describe(message, file, offset));
+        this.file = file;
+        this.offset = offset;
+    }
+
+    /**
+     * Creates an exception about a file, with a cause.
+     *
+     * @param message what is wrong
+     * @param file the file or directory concerned
+     * @param cause the underlying failure
+     * @throws NullPointerException if {@code message} or {@code file} is null
+     */
+    public StorageException(String message, Path file, Throwable cause) {
+        super(describe(message, file, -1), cause);
+        this.file = file;
+        this.offset = -1;
+    }
+
+    private static String describe(String message, Path file, long offset) {
+        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(file, "file");
+        return offset < 0 ? message + " (file " + file + ")" : message + " (file " + file + ", offset " + offset + ")";
+    }
+
+    /** Returns the file or directory concerned. */
+    public Path file() {
+        return file;
+    }
+
+    /** Returns the byte offset in {@link #file()}, if one applies. */
+    public OptionalLong offset() {
+        return offset < 0 ? OptionalLong.empty() : OptionalLong.of(offset);
+    }
+}

@@ -1,0 +1,261 @@
+package org.raftlib.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.raftlib.Bytes;
+import org.raftlib.LogEntry;
+
+/** Torn tails, flipped bits and lost unsynced writes: what {@link FileLogStorage#open} recovers and what it refuses. */
+class CrashRecoveryTest {
+
+    private static final long SEED = Long.getLong("raftlib.seed", 20261124L);
+    private static final FileLogOptions SMALL = FileLogOptions.defaults().withSegmentSizeBytes(1024);
+
+    @TempDir
+    Path dir;
+
+    /** Entries of varying payload sizes, so records straddle no fixed boundary. */
+    static List<LogEntry> entries(long from, long to, long term) {
+        List<LogEntry> list = new ArrayList<>();
+        for (long i = from; i <= to; i++) {
+            byte[] payload = new byte[(int) (i * 7 % 53)];
+            for (int b = 0; b < payload.length; b++) {
+                payload[b] = (byte) (i + b);
+            }
+            list.add(LogEntry.command(term, i, Bytes.wrap(payload)));
+        }
+        return list;
+    }
+
+    private void write(FileLogOptions options, long count) throws IOException {
+        try (FileLogStorage s = FileLogStorage.open(dir, options)) {
+            s.append(entries(1, count, 1));
+            s.sync();
+        }
+    }
+
+    private Path segment(long firstIndex) {
+        return dir.resolve(Segment.fileName(firstIndex));
+    }
+
+    private long lastSegmentFirstIndex() throws IOException {
+        List<Long> all = FileLogStorage.segmentFirstIndexes(dir);
+        return all.get(all.size() - 1);
+    }
+
+    /** Record end offsets of the segment starting at {@code firstIndex}, for entries up to {@code lastIndex}. */
+    private static List<Long> recordEnds(long firstIndex, long lastIndex) {
+        List<Long> ends = new ArrayList<>();
+        long position = Segment.HEADER_BYTES;
+        for (LogEntry e : entries(firstIndex, lastIndex, 1)) {
+            position += RecordCodec.recordBytes(e);
+            ends.add(position);
+        }
+        return ends;
+    }
+
+    @ParameterizedTest(name = "preallocate={0}")
+    @ValueSource(booleans = {true, false})
+    void cuttingTheLastSegmentAnywhereKeepsExactlyTheCompleteRecords(boolean preallocate) throws IOException {
+        FileLogOptions options = SMALL.withPreallocate(preallocate);
+        write(options, 60);
+        long first = lastSegmentFirstIndex();
+        Path last = segment(first);
+        byte[] original = Files.readAllBytes(last);
+        List<Long> ends = recordEnds(first, 60);
+        TreeSet<Long> cuts = new TreeSet<>();
+        for (long p = ends.get(ends.size() - 2); p <= ends.get(ends.size() - 1); p++) {
+            cuts.add(p);                                             // every offset inside the last record
+        }
+        SplittableRandom random = new SplittableRandom(SEED);
+        for (int i = 0; i < 40; i++) {
+            cuts.add((long) random.nextInt(original.length + 1));    // and seeded offsets anywhere, header included
+        }
+        for (long cut : cuts) {
+            Files.write(last, Arrays.copyOf(original, (int) cut));
+            long complete = ends.stream().filter(end -> end <= cut).count();
+            try (FileLogStorage s = FileLogStorage.open(dir, options)) {
+                String as = "seed " + SEED + ", cut at " + cut + " of " + original.length;
+                assertThat(s.lastIndex()).as(as).isEqualTo(first - 1 + complete);
+                assertThat(s.entries(1, s.lastIndex() + 1, Long.MAX_VALUE)).as(as)
+                        .isEqualTo(entries(1, first - 1 + complete, 1));
+            }
+        }
+    }
+
+    @Test
+    void aRecordHalfWrittenIntoThePreallocatedTailIsTruncated() throws IOException {
+        write(SMALL, 60);
+        long first = lastSegmentFirstIndex();
+        List<Long> ends = recordEnds(first, 60);
+        long lastStart = ends.get(ends.size() - 2);
+        for (long zeroFrom = lastStart + 1; zeroFrom < ends.get(ends.size() - 1); zeroFrom += 3) {
+            byte[] bytes = Files.readAllBytes(segment(first));
+            zero(segment(first), zeroFrom, (int) (ends.get(ends.size() - 1) - zeroFrom));
+            try (FileLogStorage s = FileLogStorage.open(dir, SMALL)) {
+                assertThat(s.lastIndex()).as("zeroed from " + zeroFrom).isEqualTo(59);
+            }
+            Files.write(segment(first), bytes);
+        }
+    }
+
+    private static void zero(Path file, long from, int length) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.allocate(length), from);
+        }
+    }
+
+    private static void flipBit(Path file, long offset, int bit) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[(int) offset] ^= (byte) (1 << bit);
+        Files.write(file, bytes);
+    }
+
+    @Test
+    void aFlippedBitInASealedSegmentRefusesToOpenNamingFileAndOffset() throws IOException {
+        write(SMALL, 60);
+        List<Long> segments = FileLogStorage.segmentFirstIndexes(dir);
+        SplittableRandom random = new SplittableRandom(SEED);
+        for (int round = 0; round < 40; round++) {
+            long first = segments.get(random.nextInt(segments.size() - 1));
+            long next = segments.get(segments.indexOf(first) + 1);
+            Path file = segment(first);
+            byte[] original = Files.readAllBytes(file);
+            long offset = random.nextInt(original.length);
+            flipBit(file, offset, random.nextInt(8));
+            long recordStart = recordStartOf(first, next - 1, offset);
+            String as = "seed " + SEED + ", round " + round + ", flipped byte " + offset + " of " + file;
+
+            assertThatThrownBy(() -> FileLogStorage.open(dir, SMALL).close()).as(as)
+                    .isInstanceOfSatisfying(StorageException.class, e -> {
+                        assertThat(e.file()).as(as).isEqualTo(file);
+                        assertThat(e.offset()).as(as).hasValue(recordStart);
+                        assertThat(e.getMessage()).as(as).contains(file.toString(), "offset " + recordStart);
+                    });
+            Files.write(file, original);
+        }
+    }
+
+    /** Returns the start of the record holding byte {@code offset}, or 0 for the header. */
+    private static long recordStartOf(long firstIndex, long lastIndex, long offset) {
+        if (offset < Segment.HEADER_BYTES) {
+            return 0;
+        }
+        long start = Segment.HEADER_BYTES;
+        for (long end : recordEnds(firstIndex, lastIndex)) {
+            if (offset < end) {
+                return start;
+            }
+            start = end;
+        }
+        throw new AssertionError("offset " + offset + " is past the records");
+    }
+
+    @Test
+    void aChecksumErrorFollowedByValidRecordsInTheLastSegmentRefusesToOpen() throws IOException {
+        write(FileLogOptions.defaults(), 40);
+        List<Long> ends = recordEnds(1, 40);
+        long recordStart = ends.get(19);
+        flipBit(segment(1), recordStart + 20, 3);                   // inside the payload of entry 21
+
+        assertThatThrownBy(() -> FileLogStorage.open(dir).close())
+                .isInstanceOfSatisfying(StorageException.class, e -> {
+                    assertThat(e.file()).isEqualTo(segment(1));
+                    assertThat(e.offset()).hasValue(recordStart);
+                    assertThat(e.getMessage()).contains("checksum mismatch", "expected crc32c", "actual");
+                });
+    }
+
+    @Test
+    void aMissingMiddleSegmentRefusesToOpen() throws IOException {
+        write(SMALL, 80);
+        List<Long> segments = FileLogStorage.segmentFirstIndexes(dir);
+        Files.delete(segment(segments.get(1)));
+
+        assertThatThrownBy(() -> FileLogStorage.open(dir, SMALL).close())
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("missing entries " + segments.get(1));
+    }
+
+    @Test
+    void unsyncedEntriesMayVanishButSyncedOnesNeverDo() throws IOException {
+        SplittableRandom random = new SplittableRandom(SEED);
+        FileLogOptions options = FileLogOptions.defaults().withPreallocate(false);
+        for (int round = 0; round < 25; round++) {
+            long synced;
+            long syncedEnd;
+            try (FileLogStorage s = FileLogStorage.open(dir, options)) {
+                synced = s.lastIndex() + 1 + random.nextInt(20);
+                s.append(entries(s.lastIndex() + 1, synced, 1));
+                s.sync();
+                syncedEnd = Files.size(segment(1));
+                s.append(entries(synced + 1, synced + 1 + random.nextInt(20), 1));
+            }
+            long size = Files.size(segment(1));
+            long cut = syncedEnd + random.nextLong(size - syncedEnd + 1);   // the crash kept a prefix of the rest
+            try (FileChannel channel = FileChannel.open(segment(1), StandardOpenOption.WRITE)) {
+                channel.truncate(cut);
+            }
+            try (FileLogStorage s = FileLogStorage.open(dir, options)) {
+                String as = "seed " + SEED + ", round " + round;
+                assertThat(s.lastIndex()).as(as).isGreaterThanOrEqualTo(synced);
+                assertThat(s.entries(1, s.lastIndex() + 1, Long.MAX_VALUE)).as(as)
+                        .isEqualTo(entries(1, s.lastIndex(), 1));
+            }
+        }
+    }
+
+    @Test
+    void aTornHeaderOfANewLastSegmentIsDeleted() throws IOException {
+        write(SMALL, 60);
+        long first = lastSegmentFirstIndex();
+        Files.write(segment(first), new byte[10]);
+
+        try (FileLogStorage s = FileLogStorage.open(dir, SMALL)) {
+            assertThat(s.lastIndex()).isEqualTo(first - 1);
+            s.append(entries(first, first + 2, 2));
+        }
+        assertThat(Files.exists(segment(first))).isTrue();
+    }
+
+    @Test
+    void aRecordDamagedAfterOpenFailsTheReadNamingFileAndOffset() throws IOException {
+        write(FileLogOptions.defaults(), 10);
+        try (FileLogStorage s = FileLogStorage.open(dir)) {
+            long start = recordEnds(1, 10).get(4);                   // entry 6
+            flipBit(segment(1), start + 25, 0);
+
+            assertThat(s.entries(1, 6, Long.MAX_VALUE)).isEqualTo(entries(1, 5, 1));
+            assertThatThrownBy(() -> s.entries(1, 11, Long.MAX_VALUE))
+                    .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.offset()).hasValue(start));
+        }
+    }
+
+    @Test
+    void aSegmentWhoseHeaderTermDisagreesWithThePreviousSegmentRefusesToOpen() throws IOException {
+        write(SMALL, 60);
+        long first = FileLogStorage.segmentFirstIndexes(dir).get(1);
+        try (FileChannel channel = FileChannel.open(segment(first), StandardOpenOption.WRITE)) {
+            channel.write(Segment.encodeHeader(first, 7), 0);
+        }
+        assertThatThrownBy(() -> FileLogStorage.open(dir, SMALL).close())
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("term before it is 7");
+    }
+}

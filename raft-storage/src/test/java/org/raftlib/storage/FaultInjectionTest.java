@@ -1,0 +1,121 @@
+package org.raftlib.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.raftlib.HardState;
+import org.raftlib.NodeId;
+
+/** Write and fsync failures injected through the {@link ChannelFactory} seam: fail-stop, synced data intact. */
+class FaultInjectionTest {
+
+    private static final FileLogOptions SMALL = FileLogOptions.defaults().withSegmentSizeBytes(1024);
+
+    @TempDir
+    Path dir;
+
+    private final FaultyChannels channels = new FaultyChannels();
+
+    private FileLogStorage open() throws IOException {
+        return FileLogStorage.open(dir, SMALL, channels);
+    }
+
+    private static void assertRefusesWrites(FileLogStorage s) {
+        assertThatThrownBy(() -> s.append(CrashRecoveryTest.entries(s.lastIndex() + 1, s.lastIndex() + 1, 1)))
+                .isInstanceOf(IOException.class).hasMessageContaining("refuses writes");
+        assertThatThrownBy(s::sync).isInstanceOf(IOException.class).hasMessageContaining("refuses writes");
+        assertThatThrownBy(() -> s.truncateSuffix(s.lastIndex())).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> s.compactPrefix(0)).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> s.saveHardState(HardState.INITIAL)).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void oneSyncForcesOnceForManyAppends() throws IOException {
+        try (FileLogStorage s = FileLogStorage.open(dir, FileLogOptions.defaults(), channels)) {
+            for (long i = 1; i <= 100; i++) {
+                s.append(CrashRecoveryTest.entries(i, i, 1));
+            }
+            int before = channels.forces;
+            s.sync();
+            assertThat(channels.forces - before).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anFsyncFailureSurfacesAndLaterWritesAreRefused() throws IOException {
+        try (FileLogStorage s = open()) {
+            s.append(CrashRecoveryTest.entries(1, 30, 1));
+            s.sync();
+            s.append(CrashRecoveryTest.entries(31, 35, 1));
+            channels.failForces = true;
+
+            assertThatThrownBy(s::sync).isInstanceOf(IOException.class).hasMessageContaining("injected fsync");
+            channels.failForces = false;
+            assertRefusesWrites(s);
+            assertThat(s.entries(1, 31, Long.MAX_VALUE)).as("synced entries stay readable")
+                    .isEqualTo(CrashRecoveryTest.entries(1, 30, 1));
+        }
+        try (FileLogStorage s = open()) {
+            assertThat(s.lastIndex()).isGreaterThanOrEqualTo(30);
+            assertThat(s.entries(1, 31, Long.MAX_VALUE)).isEqualTo(CrashRecoveryTest.entries(1, 30, 1));
+        }
+    }
+
+    @Test
+    void aWriteFailureSurfacesAndLaterWritesAreRefused() throws IOException {
+        try (FileLogStorage s = open()) {
+            s.append(CrashRecoveryTest.entries(1, 30, 1));
+            s.sync();
+            channels.failWrites = true;
+
+            assertThatThrownBy(() -> s.append(CrashRecoveryTest.entries(31, 80, 1)))
+                    .isInstanceOf(IOException.class).hasMessageContaining("injected write");
+            channels.failWrites = false;
+            assertRefusesWrites(s);
+        }
+        try (FileLogStorage s = open()) {
+            assertThat(s.entries(1, 31, Long.MAX_VALUE)).isEqualTo(CrashRecoveryTest.entries(1, 30, 1));
+        }
+    }
+
+    @Test
+    void aFailedRollKeepsTheSyncedLog() throws IOException {
+        try (FileLogStorage s = open()) {
+            s.append(CrashRecoveryTest.entries(1, 10, 1));
+            s.sync();
+            channels.failForces = true;                              // the roll forces the full segment
+
+            assertThatThrownBy(() -> s.append(CrashRecoveryTest.entries(11, 200, 1))).isInstanceOf(IOException.class);
+            channels.failForces = false;
+            assertRefusesWrites(s);
+        }
+        try (FileLogStorage s = open()) {
+            assertThat(s.entries(1, 11, Long.MAX_VALUE)).isEqualTo(CrashRecoveryTest.entries(1, 10, 1));
+        }
+    }
+
+    @Test
+    void aFailedHardStateSaveKeepsTheOldStateAndRefusesWrites() throws IOException {
+        HardState old = new HardState(3, Optional.of(NodeId.of("n1")), 0);
+        try (FileLogStorage s = open()) {
+            s.saveHardState(old);
+            channels.failForces = true;
+
+            assertThatThrownBy(() -> s.saveHardState(new HardState(4, Optional.empty(), 0)))
+                    .isInstanceOf(IOException.class);
+            channels.failForces = false;
+            assertThat(s.hardState()).isEqualTo(old);
+            assertRefusesWrites(s);
+        }
+        try (FileLogStorage s = open()) {
+            assertThat(s.hardState()).isEqualTo(old);
+            s.append(List.of());
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package org.raftlib.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.raftlib.Bytes;
+import org.raftlib.LogEntry;
+import org.raftlib.LogStorage;
+import org.raftlib.testkit.LogStorageContract;
+
+class FileLogStorageTest extends LogStorageContract {
+
+    /** Small segments, so that the contract's logs span several of them. */
+    static final FileLogOptions SMALL = FileLogOptions.defaults().withSegmentSizeBytes(1024);
+
+    @Override
+    protected LogStorage open(Path dir) throws IOException {
+        return FileLogStorage.open(dir, SMALL);
+    }
+
+    @Override
+    protected LogStorage reopen(LogStorage storage, Path dir) throws IOException {
+        storage.close();
+        return FileLogStorage.open(dir, SMALL);
+    }
+
+    private List<Long> segmentFiles() throws IOException {
+        return FileLogStorage.segmentFirstIndexes(dir);
+    }
+
+    @Test
+    void rollsToANewSegmentWhenTheActiveOneIsFull() throws IOException {
+        storage.append(entries(1, 1, 100));
+        storage.sync();
+
+        assertThat(segmentFiles()).hasSizeGreaterThan(3).startsWith(1L);
+        assertThat(storage.entries(1, 101, Long.MAX_VALUE)).isEqualTo(entries(1, 1, 100));
+    }
+
+    @Test
+    void truncateSuffixAcrossSegmentsDeletesNewerSegments() throws IOException {
+        storage.append(entries(1, 1, 100));
+        List<Long> before = segmentFiles();
+        long cut = before.get(1) + 1;
+
+        storage.truncateSuffix(cut);
+        storage.append(entries(2, cut, cut + 4));
+        storage.sync();
+
+        assertThat(segmentFiles()).containsExactly(before.get(0), before.get(1));
+        storage = reopen(storage, dir);
+        assertThat(storage.lastIndex()).isEqualTo(cut + 4);
+        assertThat(storage.term(cut - 1)).isEqualTo(1);
+        assertThat(storage.entries(cut, cut + 5, Long.MAX_VALUE)).isEqualTo(entries(2, cut, cut + 4));
+    }
+
+    @Test
+    void truncateSuffixAtASegmentStartEmptiesThatSegment() throws IOException {
+        storage.append(entries(1, 1, 100));
+        long start = segmentFiles().get(2);
+
+        storage.truncateSuffix(start);
+        storage.sync();
+        storage = reopen(storage, dir);
+
+        assertThat(storage.lastIndex()).isEqualTo(start - 1);
+        storage.append(entries(3, start, start + 2));
+        assertThat(storage.term(start)).isEqualTo(3);
+        assertThat(storage.term(start - 1)).isEqualTo(1);
+    }
+
+    @Test
+    void compactPrefixDeletesWholeSegmentsBelowIt() throws IOException {
+        storage.append(entries(1, 1, 100));
+        List<Long> before = segmentFiles();
+        long upTo = before.get(2) + 1;
+
+        storage.compactPrefix(upTo);
+        storage.sync();
+
+        assertThat(segmentFiles()).isEqualTo(before.subList(2, before.size()));
+        assertThat(storage.firstIndex()).isEqualTo(before.get(2));
+        assertThat(storage.term(before.get(2) - 1)).isEqualTo(1);
+        storage = reopen(storage, dir);
+        assertThat(storage.firstIndex()).isEqualTo(before.get(2));
+        assertThat(storage.term(before.get(2) - 1)).isEqualTo(1);
+    }
+
+    @Test
+    void compactPrefixNeverDeletesTheActiveSegment() throws IOException {
+        storage.append(entries(1, 1, 100));
+        storage.compactPrefix(100);
+        assertThat(segmentFiles()).containsExactly(storage.firstIndex());
+        assertThat(storage.term(100)).isEqualTo(1);
+    }
+
+    @Test
+    void anEntryLargerThanASegmentGetsASegmentOfItsOwn() throws IOException {
+        storage.append(entries(1, 1, 3));
+        LogEntry big = LogEntry.command(1, 4, Bytes.wrap(new byte[5000]));
+        storage.append(List.of(big, entry(1, 5)));
+        storage.sync();
+        storage = reopen(storage, dir);
+        assertThat(storage.entries(4, 6, 0)).containsExactly(big);
+        assertThat(storage.entries(4, 6, Long.MAX_VALUE)).containsExactly(big, entry(1, 5));
+    }
+
+    @Test
+    void entriesLargerThanTheWriteBufferAreWritten() throws IOException {
+        storage.close();
+        storage = FileLogStorage.open(dir, FileLogOptions.defaults().withWriteBufferBytes(4096));
+        LogEntry big = LogEntry.command(1, 1, Bytes.wrap(new byte[10_000]));
+        storage.append(List.of(big, entry(1, 2)));
+        storage.append(entries(1, 3, 400));
+        assertThat(storage.entries(1, 3, Long.MAX_VALUE)).containsExactly(big, entry(1, 2));
+        assertThat(storage.entries(3, 401, Long.MAX_VALUE)).isEqualTo(entries(1, 3, 400));
+    }
+
+    @Test
+    void rejectsAnEntryAboveTheSizeLimit() throws IOException {
+        storage.close();
+        storage = FileLogStorage.open(dir, FileLogOptions.defaults().withMaxEntryBytes(10));
+        assertThatThrownBy(() -> storage.append(List.of(LogEntry.command(1, 1, Bytes.wrap(new byte[11])))))
+                .isInstanceOf(IllegalArgumentException.class);
+        storage.append(List.of(LogEntry.command(1, 1, Bytes.wrap(new byte[10]))));
+    }
+
+    @Test
+    void aSecondInstanceCannotOpenTheSameDirectory() {
+        assertThatThrownBy(() -> FileLogStorage.open(dir, SMALL))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("already in use");
+    }
+
+    @Test
+    void theDirectoryCanBeOpenedAgainAfterClose() throws IOException {
+        storage.close();
+        storage = FileLogStorage.open(dir, SMALL);
+        assertThat(storage.lastIndex()).isZero();
+    }
+
+    @Test
+    void refusesADirectoryThatCannotBeCreated() throws IOException {
+        Path file = Files.writeString(dir.resolve("plain-file"), "x");
+        assertThatThrownBy(() -> FileLogStorage.open(file.resolve("log")))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("cannot create");
+    }
+
+    @Test
+    void refusesADirectoryThatIsNotWritable() throws IOException {
+        Path readOnly = Files.createDirectory(dir.resolve("read-only"));
+        boolean changed = readOnly.toFile().setWritable(false, false);
+        org.junit.jupiter.api.Assumptions.assumeTrue(changed && !Files.isWritable(readOnly),
+                "cannot make a directory read-only here (running as root?)");
+        assertThatThrownBy(() -> FileLogStorage.open(readOnly))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("not writable");
+    }
+
+    @Test
+    void reopensWithADifferentSegmentSize() throws IOException {
+        storage.append(entries(1, 1, 50));
+        storage.sync();
+        storage.close();
+        storage = FileLogStorage.open(dir, FileLogOptions.defaults());
+        storage.append(entries(1, 51, 60));
+        assertThat(storage.entries(1, 61, Long.MAX_VALUE)).isEqualTo(entries(1, 1, 60));
+    }
+
+    @Test
+    void optionsRejectBadValues() {
+        FileLogOptions d = FileLogOptions.defaults();
+        assertThatThrownBy(() -> d.withSegmentSizeBytes(100)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("segmentSizeBytes");
+        assertThatThrownBy(() -> d.withSegmentSizeBytes(2L << 30)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> d.withWriteBufferBytes(100)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> d.withMaxEntryBytes(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(d.withPreallocate(false).preallocate()).isFalse();
+        assertThat(d.withSegmentSizeBytes(4096).segmentSizeBytes()).isEqualTo(4096);
+    }
+}
