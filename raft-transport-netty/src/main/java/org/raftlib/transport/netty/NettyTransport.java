@@ -133,6 +133,7 @@ public final class NettyTransport implements Transport {
         ChannelFuture bound = new ServerBootstrap()
                 .group(g)
                 .channel(serverClass)
+                .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(new ServerInitializer(router, serverSsl))

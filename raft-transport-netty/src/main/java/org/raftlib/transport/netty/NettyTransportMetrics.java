@@ -51,11 +51,11 @@ public record NettyTransportMetrics(
 
     /** Why an inbound connection was closed. */
     public enum RejectReason {
-        /** The length prefix exceeds {@link NettyTransportOptions#maxFrameBytes()}. */
+        /** The length prefix, read as unsigned, exceeds {@link NettyTransportOptions#maxFrameBytes()}. */
         OVERSIZED_FRAME,
         /** The connection ended inside a frame. */
         TRUNCATED_FRAME,
-        /** The bytes are not a protobuf frame of the expected kind, or the length prefix is negative. */
+        /** The bytes are not a protobuf frame of the expected kind. */
         MALFORMED_FRAME,
         /** The first frame is not a handshake, or names an invalid or our own node id. */
         BAD_HANDSHAKE,
