@@ -107,6 +107,7 @@ class MutualTlsTest {
         mallory.send(new TimeoutNow(b.id(), a.id(), 7));
 
         await("a to refuse the TLS handshake", () -> ta.metrics().rejected(RejectReason.TLS_FAILURE) >= 1);
+        await("mallory to count the failed connection", () -> mallory.metrics().connectionFailures() >= 1);
         assertThat(inboxA).isEmpty();
     }
 
