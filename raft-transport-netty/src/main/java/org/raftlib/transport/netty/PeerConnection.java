@@ -206,7 +206,9 @@ final class PeerConnection {
         }
         channel = null;
         failures = System.nanoTime() - connectedAtNanos < STABLE_CONNECTION_NANOS ? failures + 1 : 0;
-        if (!closed && !queue.isEmpty()) {
+        // After a short-lived connection (say the peer refuses our handshake) the timer also gates sends that
+        // arrive later, so a peer that keeps closing on us is retried with backoff, not at heartbeat rate.
+        if (!closed && (failures > 0 || !queue.isEmpty())) {
             scheduleReconnect();
         }
     }
