@@ -112,7 +112,8 @@ public final class LocalTransport implements Transport {
 
     @Override
     public void send(RaftMessage message) {
-        if (message == null || state.get() != STARTED || !message.from().equals(self.id())
+        Member me = self;
+        if (message == null || state.get() != STARTED || me == null || !message.from().equals(me.id())
                 || !peers.containsKey(message.to())) {
             hub.countDropped();
             return;

@@ -3,6 +3,7 @@ package org.raftlib.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -144,7 +145,7 @@ class LocalTransportTest extends TransportContract {
         startCluster("a");
         Transport second = track(newTransport());
 
-        assertThatThrownBy(() -> second.start(memberFor("a"), m -> { })).isInstanceOf(java.io.IOException.class);
+        assertThatThrownBy(() -> second.start(memberFor("a"), m -> { })).isInstanceOf(IOException.class);
     }
 
     @Test

@@ -84,6 +84,9 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         if (!m.to().equals(router.local().nodeId())) {
             throw new FrameException(RejectReason.WRONG_ADDRESSEE, "to " + m.to());
         }
+        if (!router.isKnownPeer().test(peer)) {
+            throw new FrameException(RejectReason.UNKNOWN_PEER, "node " + peer + " left the address book");
+        }
         router.counters().messagesIn.increment();
         router.counters().bytesIn.add(frameBytes);
         try {

@@ -67,7 +67,7 @@ public record NettyTransportMetrics(
         WRONG_CLUSTER,
         /** The handshake or a message names another group id. */
         WRONG_GROUP,
-        /** The handshake's node id is not in the address book given to {@code updatePeers}. */
+        /** The handshake's node id is not (or no longer) in the address book given to {@code updatePeers}. */
         UNKNOWN_PEER,
         /** A message's {@code from} differs from the handshake's node id. */
         WRONG_SENDER,

@@ -2,6 +2,7 @@ package org.raftlib.transport.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Queue;
 import java.util.SplittableRandom;
@@ -184,7 +186,7 @@ class HostileInputTest {
     @Test
     void truncatedFrameIsRejected() throws IOException {
         byte[] hs = goodHandshake();
-        byte[] cut = java.util.Arrays.copyOf(hs, hs.length - 5);
+        byte[] cut = Arrays.copyOf(hs, hs.length - 5);
 
         assertRejected(cut, true, RejectReason.TRUNCATED_FRAME);
     }
@@ -320,7 +322,7 @@ class HostileInputTest {
         byte[] valid = concat(goodHandshake(), frame(envelope()),
                 frame(envelope().setAppendEntries(RaftWire.AppendEntries.newBuilder().setTerm(3).setPrevLogIndex(4)
                         .setPrevLogTerm(2).addEntries(RaftWire.Entry.newBuilder().setTerm(3).setIndex(5).setType(1)
-                                .setData(com.google.protobuf.ByteString.copyFromUtf8("payload"))))));
+                                .setData(ByteString.copyFromUtf8("payload"))))));
         long rejectedBefore = server.metrics().rejectedTotal();
         for (int round = 0; round < FUZZ_ROUNDS; round++) {
             byte[] input = random.nextInt(4) == 0 ? randomFrame(random) : mutate(valid, random);
@@ -353,11 +355,11 @@ class HostileInputTest {
             return b;
         }
         if (kind == 1) {
-            return java.util.Arrays.copyOf(b, random.nextInt(b.length));
+            return Arrays.copyOf(b, random.nextInt(b.length));
         }
         int at = random.nextInt(b.length);
         byte[] noise = new byte[1 + random.nextInt(8)];
         random.nextBytes(noise);
-        return concat(java.util.Arrays.copyOf(b, at), noise, java.util.Arrays.copyOfRange(b, at, b.length));
+        return concat(Arrays.copyOf(b, at), noise, Arrays.copyOfRange(b, at, b.length));
     }
 }
