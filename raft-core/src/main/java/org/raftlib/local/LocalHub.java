@@ -3,6 +3,7 @@ package org.raftlib.local;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
@@ -23,7 +24,7 @@ import org.raftlib.message.RaftMessage;
  * under the lock, so one seed and one order of sends give the same fault decisions. Messages due at the same time
  * leave in send order, which keeps per-link order when no delay or reorder fault is set.
  */
-final class LocalHub implements LocalTransport.Hub {
+final class LocalHub extends LocalTransport.Hub {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -142,12 +143,11 @@ final class LocalHub implements LocalTransport.Hub {
         }
     }
 
-    @SafeVarargs
     @Override
-    public final void partition(Set<NodeId>... groups) {
+    void partition(List<Set<NodeId>> groups) {
         Map<NodeId, Integer> assigned = new HashMap<>();
-        for (int g = 0; g < groups.length; g++) {
-            for (NodeId id : groups[g]) {
+        for (int g = 0; g < groups.size(); g++) {
+            for (NodeId id : groups.get(g)) {
                 if (assigned.put(id, g) != null) {
                     throw new IllegalArgumentException("node " + id + " is in more than one partition group");
                 }

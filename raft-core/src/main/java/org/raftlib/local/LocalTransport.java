@@ -1,8 +1,10 @@
 package org.raftlib.local;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -142,11 +144,14 @@ public final class LocalTransport implements Transport {
 
     /**
      * A set of in-process nodes and the network between them, with programmable faults. Owns one daemon dispatcher
-     * thread, released by {@link #close()}.
+     * thread, released by {@link #close()}. Create one with {@link LocalTransport#hub(long)}.
      *
      * <p>Thread-safe.
      */
-    public interface Hub extends AutoCloseable {
+    public abstract static sealed class Hub implements AutoCloseable permits LocalHub {
+
+        Hub() {
+        }
 
         /**
          * Returns a new, unstarted transport on this hub.
@@ -154,7 +159,7 @@ public final class LocalTransport implements Transport {
          * @return the transport
          * @throws IllegalStateException if the hub is closed
          */
-        Transport transport();
+        public abstract Transport transport();
 
         /**
          * Replaces the random faults injected into messages sent from now on.
@@ -162,7 +167,7 @@ public final class LocalTransport implements Transport {
          * @param faults the faults
          * @throws NullPointerException if {@code faults} is null
          */
-        void faults(NetworkFaults faults);
+        public abstract void faults(NetworkFaults faults);
 
         /**
          * Splits the network: nodes in different groups cannot reach each other. A node named in no group reaches
@@ -170,36 +175,56 @@ public final class LocalTransport implements Transport {
          *
          * @param groups disjoint groups of nodes
          * @throws IllegalArgumentException if a node appears in two groups
+         * @throws NullPointerException if a group is null
          */
-        @SuppressWarnings("unchecked")
-        void partition(Set<NodeId>... groups);
+        @SafeVarargs
+        public final void partition(Set<NodeId>... groups) {
+            List<Set<NodeId>> copy = new ArrayList<>(groups.length);
+            for (Set<NodeId> group : groups) {
+                copy.add(Set.copyOf(group));
+            }
+            partition(copy);
+        }
+
+        /** Implements {@link #partition(Set[])}. */
+        abstract void partition(List<Set<NodeId>> groups);
 
         /**
          * Cuts {@code node} off from every other node until {@link #heal()}.
          *
          * @param node the node
+         * @throws NullPointerException if {@code node} is null
          */
-        void isolate(NodeId node);
+        public abstract void isolate(NodeId node);
 
         /**
          * Drops every message from {@code from} to {@code to} (one direction) until {@link #heal()}.
          *
          * @param from the sender
          * @param to the addressee
+         * @throws NullPointerException if an argument is null
          */
-        void dropLink(NodeId from, NodeId to);
+        public abstract void dropLink(NodeId from, NodeId to);
 
         /** Undoes every partition, isolation and dropped link; random faults stay. */
-        void heal();
+        public abstract void heal();
 
-        /** Returns how many messages the hub has handed to an inbound consumer. */
-        long delivered();
+        /**
+         * Returns how many messages the hub has handed to an inbound consumer.
+         *
+         * @return the count since the hub was created
+         */
+        public abstract long delivered();
 
-        /** Returns how many messages the hub has dropped, for any reason. */
-        long dropped();
+        /**
+         * Returns how many messages the hub has dropped, for any reason.
+         *
+         * @return the count since the hub was created
+         */
+        public abstract long dropped();
 
         /** Stops the dispatcher thread and drops every message in flight. Idempotent. */
         @Override
-        void close();
+        public abstract void close();
     }
 }

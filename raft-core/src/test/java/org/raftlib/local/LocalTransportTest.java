@@ -141,6 +141,21 @@ class LocalTransportTest extends TransportContract {
     }
 
     @Test
+    void reorderFaultLetsLaterMessagesOvertake() throws Exception {
+        hub.faults(NetworkFaults.builder().reorder(0.2, Duration.ofMillis(5)).build());
+        List<Node> nodes = startCluster("a", "b");
+        int count = 2_000;
+        for (int i = 1; i <= count; i++) {
+            nodes.get(0).transport().send(heartbeat(nodes.get(0).id(), nodes.get(1).id(), i));
+        }
+
+        awaitCondition("all messages", () -> nodes.get(1).inbox().size() == count);
+        List<Long> numbers = nodes.get(1).inbox().stream().map(m -> ((AppendEntries) m).leaderCommit()).toList();
+        assertThat(numbers).as("seed %d", SEED).isNotEqualTo(numbers.stream().sorted().toList())
+                .doesNotHaveDuplicates();
+    }
+
+    @Test
     void sameIdTwiceOnOneHubIsRefused() throws Exception {
         startCluster("a");
         Transport second = track(newTransport());
