@@ -1,0 +1,171 @@
+package org.raftlib.transport.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.io.IOException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.raftlib.NodeId;
+import org.raftlib.message.RaftMessage;
+import org.raftlib.transport.netty.NettyTransportMetrics.RejectReason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler of an inbound connection: checks the handshake, then turns each frame into a message record and
+ * hands it to the node. Any bad frame closes this connection only, counted by reason and logged at WARN with rate
+ * limiting (STYLE.md §9); the node never sees the bad message.
+ *
+ * <p>Stateful: one instance per channel, confined to the channel's event loop. Invariant: {@code peer} is null
+ * until a valid handshake arrived, and no message is delivered while it is null or after {@code rejected} is set.
+ */
+final class InboundHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InboundHandler.class);
+
+    private final InboundRouter router;
+    private NodeId peer;
+    private boolean rejected;
+    private ScheduledFuture<?> handshakeTimer;
+
+    InboundHandler(InboundRouter router) {
+        this.router = router;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        long timeout = router.options().handshakeTimeout().toNanos();
+        handshakeTimer = ctx.executor().schedule(() -> {
+            if (peer == null) {
+                reject(ctx, RejectReason.HANDSHAKE_TIMEOUT, "no handshake within " + router.options()
+                        .handshakeTimeout());
+            }
+        }, timeout, TimeUnit.NANOSECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancelTimer();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        try {
+            if (!rejected) {
+                onFrame(frame);
+            }
+        } catch (FrameException e) {
+            reject(ctx, e.reason(), e.getMessage());
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void onFrame(ByteBuf frame) {
+        int frameBytes = frame.readableBytes() + ProtoMapper.LENGTH_PREFIX_BYTES;
+        if (peer == null) {
+            peer = checkHandshake(ProtoMapper.decodeHandshake(frame));
+            cancelTimer();
+            return;
+        }
+        RaftMessage m = ProtoMapper.decodeEnvelope(frame, router.local());
+        if (!m.from().equals(peer)) {
+            throw new FrameException(RejectReason.WRONG_SENDER, "from " + m.from() + " on the connection of " + peer);
+        }
+        if (!m.to().equals(router.local().nodeId())) {
+            throw new FrameException(RejectReason.WRONG_ADDRESSEE, "to " + m.to());
+        }
+        if (!router.isKnownPeer().test(peer)) {
+            throw new FrameException(RejectReason.UNKNOWN_PEER, "node " + peer + " left the address book");
+        }
+        router.counters().messagesIn.increment();
+        router.counters().bytesIn.add(frameBytes);
+        try {
+            router.consumer().accept(m);
+        } catch (RuntimeException e) {
+            router.counters().warn(LOG, "consumer", "{} inbound consumer threw on {} from {}; message dropped",
+                    router.local().nodeId(), m.type(), peer, e);
+        }
+    }
+
+    private NodeId checkHandshake(ProtoMapper.Hello h) {
+        ProtoMapper.Hello local = router.local();
+        if (h.protocolVersion() != local.protocolVersion()) {
+            throw new FrameException(RejectReason.UNSUPPORTED_VERSION, "version " + h.protocolVersion());
+        }
+        if (!h.clusterId().equals(local.clusterId())) {
+            throw new FrameException(RejectReason.WRONG_CLUSTER, "cluster '" + h.clusterId() + "'");
+        }
+        if (!h.groupId().equals(local.groupId())) {
+            throw new FrameException(RejectReason.WRONG_GROUP, "group '" + h.groupId() + "'");
+        }
+        if (h.nodeId().equals(local.nodeId())) {
+            throw new FrameException(RejectReason.BAD_HANDSHAKE, "peer claims this node's id " + h.nodeId());
+        }
+        if (!router.isKnownPeer().test(h.nodeId())) {
+            throw new FrameException(RejectReason.UNKNOWN_PEER, "node " + h.nodeId() + " is not in the address book");
+        }
+        return h.nodeId();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
+            reject(ctx, RejectReason.TLS_FAILURE, String.valueOf(done.cause()));
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (rejected) {
+            return;
+        }
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (root instanceof FrameException f) {
+            reject(ctx, f.reason(), f.getMessage());
+        } else if (root instanceof TooLongFrameException) {
+            reject(ctx, RejectReason.OVERSIZED_FRAME, root.getMessage());
+        } else if (root instanceof CorruptedFrameException) {
+            reject(ctx, RejectReason.MALFORMED_FRAME, root.getMessage());
+        } else if (root instanceof SSLException) {
+            reject(ctx, RejectReason.TLS_FAILURE, root.toString());
+        } else if (root instanceof IOException) {
+            // Documented ignore path: the peer reset or closed the socket; nothing was malformed.
+            LOG.debug("{} inbound connection from {} ended: {}", router.local().nodeId(), ctx.channel().remoteAddress(),
+                    root.toString());
+            ctx.close();
+        } else {
+            reject(ctx, RejectReason.MALFORMED_FRAME, root.toString());
+        }
+    }
+
+    private void reject(ChannelHandlerContext ctx, RejectReason reason, String detail) {
+        if (rejected) {
+            return;
+        }
+        rejected = true;
+        cancelTimer();
+        router.counters().reject(reason);
+        router.counters().warn(LOG, reason.name(), "{} closing connection from {} ({}): {}",
+                router.local().nodeId(), ctx.channel().remoteAddress(), peer == null ? "before handshake" : peer,
+                detail);
+        ctx.close();
+    }
+
+    private void cancelTimer() {
+        if (handshakeTimer != null) {
+            handshakeTimer.cancel(false);
+            handshakeTimer = null;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package org.raftlib.transport.netty;
+
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.raftlib.NodeId;
+import org.raftlib.message.RaftMessage;
+
+/**
+ * What every inbound connection of one started transport shares: who this node is, which peers may connect, where
+ * accepted messages go, and the counters.
+ *
+ * @param local this node's cluster, group, id and protocol version, which every handshake and envelope must match
+ * @param isKnownPeer whether a node id is in the current address book
+ * @param consumer the inbound consumer given to {@code start}
+ * @param counters the transport's counters
+ * @param options the transport's options
+ */
+record InboundRouter(
+        ProtoMapper.Hello local,
+        Predicate<NodeId> isKnownPeer,
+        Consumer<RaftMessage> consumer,
+        TransportCounters counters,
+        NettyTransportOptions options) {
+}

@@ -1,0 +1,405 @@
+package org.raftlib.transport.netty;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.raftlib.Member;
+import org.raftlib.NodeId;
+import org.raftlib.Transport;
+import org.raftlib.message.RaftMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Transport} over TCP with Netty: listens on {@code self.address()} and keeps one outbound connection per
+ * peer, opened on the first message and reopened with exponential backoff and jitter after a failure.
+ *
+ * <pre>{@code
+ * Transport transport = NettyTransport.builder()
+ *         .clusterId("orders")
+ *         .groupId("g1")
+ *         .options(NettyTransportOptions.defaults().withMaxFrameBytes(4 << 20))
+ *         .build();
+ * }</pre>
+ *
+ * <p><b>Wire.</b> Each frame is a 4-byte length and a protobuf message ({@code raft.proto}). A connection starts with
+ * a handshake naming the cluster, group and node; an inbound connection whose handshake or frames are wrong (another
+ * cluster, an id not in the address book, a bad or oversized frame, an invalid message) is closed, counted in
+ * {@link #metrics()} and logged at WARN with rate limiting, and the node keeps serving everyone else.
+ *
+ * <p><b>Delivery.</b> Per-peer order is kept and nothing is lost while both ends are up and the peer's outbound
+ * queue ({@link NettyTransportOptions#outboundQueueLimit()}) does not overflow. Messages queued for a peer that
+ * cannot be reached are dropped and counted. Messages written in one event-loop turn are flushed together.
+ *
+ * <p><b>Security.</b> With {@link Builder#serverSslContext} and {@link Builder#clientSslContext}, every connection
+ * uses TLS; a server context that requires client authentication gives mutual TLS. See the module README.
+ *
+ * <p><b>Threading.</b> Thread-safe. {@link #send} never blocks and never throws. The inbound consumer runs on one of
+ * {@link NettyTransportOptions#ioThreads()} event-loop threads named {@code raft-<group>-<node>-io-<n>}.
+ */
+public final class NettyTransport implements Transport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NettyTransport.class);
+    private static final int NEW = 0;
+    private static final int STARTED = 1;
+    private static final int CLOSED = 2;
+    private static final long SHUTDOWN_TIMEOUT_SECONDS = 5;
+
+    private final String clusterId;
+    private final String groupId;
+    private final NettyTransportOptions options;
+    private final SslContext serverSsl;
+    private final SslContext clientSsl;
+    private final TransportCounters counters = new TransportCounters();
+    private final AtomicInteger state = new AtomicInteger(NEW);
+    private final Map<NodeId, PeerConnection> connections = new ConcurrentHashMap<>();
+    private volatile Map<NodeId, Member> peers = Map.of();
+    private volatile NodeId selfId;
+    private volatile EventLoopGroup group;
+    private volatile PeerConnection.Config outbound;
+    private volatile Channel serverChannel;
+
+    private NettyTransport(Builder b) {
+        this.clusterId = b.clusterId;
+        this.groupId = b.groupId;
+        this.options = b.options;
+        this.serverSsl = b.serverSsl;
+        this.clientSsl = b.clientSsl;
+    }
+
+    /** Returns a builder with cluster id {@code "raftlib"}, group id {@code "default"}, default options, no TLS. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Binds {@code self.address()}, a {@code host:port} (an IPv6 host in brackets), and starts the event loops.
+     *
+     * @throws IllegalArgumentException if {@code self.address()} is not {@code host:port}
+     */
+    @Override
+    public void start(Member self, Consumer<RaftMessage> inbound) throws IOException {
+        Objects.requireNonNull(self, "self");
+        Objects.requireNonNull(inbound, "inbound");
+        if (!state.compareAndSet(NEW, STARTED)) {
+            throw new IllegalStateException("transport already " + (state.get() == CLOSED ? "closed" : "started"));
+        }
+        InetSocketAddress bindAddress;
+        try {
+            bindAddress = parse(self.address(), true);
+        } catch (IllegalArgumentException e) {
+            state.set(CLOSED);
+            throw e;
+        }
+        selfId = self.id();
+        ProtoMapper.Hello local = new ProtoMapper.Hello(clusterId, groupId, self.id(), ProtoMapper.PROTOCOL_VERSION);
+        boolean epoll = Epoll.isAvailable();
+        DefaultThreadFactory threads = new DefaultThreadFactory("raft-" + groupId + "-" + self.id() + "-io", true);
+        EventLoopGroup g = epoll ? new EpollEventLoopGroup(options.ioThreads(), threads)
+                : new NioEventLoopGroup(options.ioThreads(), threads);
+        group = g;
+        outbound = new PeerConnection.Config(local, options, clientSsl, counters,
+                epoll ? EpollSocketChannel.class : NioSocketChannel.class);
+        InboundRouter router = new InboundRouter(local, id -> peers.containsKey(id), inbound, counters, options);
+        Class<? extends ServerChannel> serverClass = epoll ? EpollServerSocketChannel.class
+                : NioServerSocketChannel.class;
+        ChannelFuture bound = new ServerBootstrap()
+                .group(g)
+                .channel(serverClass)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ServerInitializer(router, serverSsl))
+                .bind(bindAddress)
+                .awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            close();
+            throw new IOException(self.id() + " cannot listen on " + self.address(), bound.cause());
+        }
+        serverChannel = bound.channel();
+        LOG.info("{} listening on {} ({}, {}TLS)", self.id(), serverChannel.localAddress(), epoll ? "epoll" : "nio",
+                serverSsl == null ? "no " : "");
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Only nodes in this book may connect to this transport. Connections to peers that left the book or changed
+     * address are closed; an address that is not {@code host:port} is logged and its peer treated as unreachable.
+     */
+    @Override
+    public void updatePeers(Collection<Member> peers) {
+        Map<NodeId, Member> book = new HashMap<>();
+        for (Member m : peers) {
+            book.put(m.id(), m);
+        }
+        this.peers = Map.copyOf(book);
+        for (PeerConnection c : new ArrayList<>(connections.values())) {
+            Member now = book.get(c.peerId());
+            if (now == null || !now.address().equals(c.address())) {
+                connections.remove(c.peerId(), c);
+                c.close();
+            }
+        }
+        if (state.get() == CLOSED) {
+            closeConnections();
+        }
+    }
+
+    @Override
+    public void send(RaftMessage message) {
+        try {
+            if (message == null || state.get() != STARTED || !message.from().equals(selfId)) {
+                counters.dropped.increment();
+                return;
+            }
+            PeerConnection c = connections.computeIfAbsent(message.to(), this::newConnection);
+            if (c == null) {
+                counters.dropped.increment();
+                return;
+            }
+            c.enqueue(message);
+            if (state.get() == CLOSED) {
+                closeConnections();
+            }
+        } catch (RuntimeException e) {
+            // Documented ignore path: send must never throw (Transport contract); Raft retransmits.
+            counters.dropped.increment();
+            LOG.debug("{} dropped {} to {}", selfId, message.type(), message.to(), e);
+        }
+    }
+
+    private PeerConnection newConnection(NodeId id) {
+        Member peer = peers.get(id);
+        if (peer == null) {
+            return null;
+        }
+        InetSocketAddress remote;
+        try {
+            remote = parse(peer.address(), false);
+        } catch (IllegalArgumentException e) {
+            counters.warn(LOG, "address:" + id, "{} cannot reach {}: {}", selfId, id, e.getMessage());
+            return null;
+        }
+        return new PeerConnection(id, peer.address(), remote, group.next(), outbound);
+    }
+
+    /**
+     * Returns a snapshot of this transport's counters.
+     *
+     * @return the counters now
+     */
+    public NettyTransportMetrics metrics() {
+        return counters.snapshot();
+    }
+
+    /**
+     * Returns the address the server is bound to, useful when {@code self.address()} asked for port 0.
+     *
+     * @return the bound address
+     * @throws IllegalStateException if the transport is not started
+     */
+    public InetSocketAddress localAddress() {
+        Channel ch = serverChannel;
+        if (ch == null) {
+            throw new IllegalStateException("transport not started");
+        }
+        return (InetSocketAddress) ch.localAddress();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Closes the server and every connection, and waits up to a few seconds for the event-loop threads to end
+     * (not when called from one of them, which would deadlock).
+     */
+    @Override
+    public void close() {
+        if (state.getAndSet(CLOSED) == CLOSED) {
+            return;
+        }
+        closeConnections();
+        EventLoopGroup g = group;
+        if (g == null) {
+            return;
+        }
+        Channel server = serverChannel;
+        if (server != null) {
+            server.close();
+        }
+        boolean onOwnThread = false;
+        for (EventExecutor e : g) {
+            onOwnThread |= e.inEventLoop();
+        }
+        var terminated = g.shutdownGracefully(0, SHUTDOWN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        if (!onOwnThread && !terminated.awaitUninterruptibly(2 * SHUTDOWN_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            LOG.warn("{} event loops did not stop within {} s", selfId, 2 * SHUTDOWN_TIMEOUT_SECONDS);
+        }
+        LOG.info("{} transport closed", selfId);
+    }
+
+    private void closeConnections() {
+        for (PeerConnection c : new ArrayList<>(connections.values())) {
+            connections.remove(c.peerId(), c);
+            c.close();
+        }
+    }
+
+    /** Parses {@code host:port} or {@code [ipv6]:port}; resolves only when {@code resolve} (never on send). */
+    static InetSocketAddress parse(String address, boolean resolve) {
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0 || colon == address.length() - 1) {
+            throw new IllegalArgumentException("address must be host:port: '" + address + "'");
+        }
+        String host = address.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(address.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad port in address '" + address + "'", e);
+        }
+        if (port < 0 || port > 65_535 || host.isEmpty()) {
+            throw new IllegalArgumentException("address must be host:port with port 0-65535: '" + address + "'");
+        }
+        return resolve ? new InetSocketAddress(host, port) : InetSocketAddress.createUnresolved(host, port);
+    }
+
+    /** Builds a {@link NettyTransport}. Not thread-safe. */
+    public static final class Builder {
+
+        private String clusterId = "raftlib";
+        private String groupId = "default";
+        private NettyTransportOptions options = NettyTransportOptions.defaults();
+        private SslContext serverSsl;
+        private SslContext clientSsl;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the cluster id every peer must present; connections from another cluster are refused.
+         *
+         * @param clusterId a non-blank id
+         * @return this builder
+         * @throws IllegalArgumentException if {@code clusterId} is blank
+         * @throws NullPointerException if {@code clusterId} is null
+         */
+        public Builder clusterId(String clusterId) {
+            this.clusterId = nonBlank(clusterId, "clusterId");
+            return this;
+        }
+
+        /**
+         * Sets the Raft group id every peer must present; also part of the I/O thread names.
+         *
+         * @param groupId a non-blank id
+         * @return this builder
+         * @throws IllegalArgumentException if {@code groupId} is blank
+         * @throws NullPointerException if {@code groupId} is null
+         */
+        public Builder groupId(String groupId) {
+            this.groupId = nonBlank(groupId, "groupId");
+            return this;
+        }
+
+        /**
+         * Sets the options.
+         *
+         * @param options the options
+         * @return this builder
+         * @throws NullPointerException if {@code options} is null
+         */
+        public Builder options(NettyTransportOptions options) {
+            this.options = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /**
+         * Sets the TLS context of the listening side; require client authentication in it for mutual TLS.
+         *
+         * @param sslContext a server context, from {@code SslContextBuilder.forServer(...)}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code sslContext} is a client context
+         * @throws NullPointerException if {@code sslContext} is null
+         */
+        public Builder serverSslContext(SslContext sslContext) {
+            if (!Objects.requireNonNull(sslContext, "sslContext").isServer()) {
+                throw new IllegalArgumentException("serverSslContext must be a server context");
+            }
+            this.serverSsl = sslContext;
+            return this;
+        }
+
+        /**
+         * Sets the TLS context for connections to peers; give it a key manager for mutual TLS.
+         *
+         * @param sslContext a client context, from {@code SslContextBuilder.forClient()}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code sslContext} is a server context
+         * @throws NullPointerException if {@code sslContext} is null
+         */
+        public Builder clientSslContext(SslContext sslContext) {
+            if (!Objects.requireNonNull(sslContext, "sslContext").isClient()) {
+                throw new IllegalArgumentException("clientSslContext must be a client context");
+            }
+            this.clientSsl = sslContext;
+            return this;
+        }
+
+        /**
+         * Returns the transport, not yet started.
+         *
+         * @return the transport
+         * @throws IllegalArgumentException if only one of the two TLS contexts is set
+         */
+        public NettyTransport build() {
+            List<String> problems = new ArrayList<>();
+            if ((serverSsl == null) != (clientSsl == null)) {
+                problems.add("set both serverSslContext and clientSslContext, or neither (server "
+                        + (serverSsl != null) + ", client " + (clientSsl != null) + ")");
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException(String.join("; ", problems));
+            }
+            return new NettyTransport(this);
+        }
+
+        private static String nonBlank(String value, String name) {
+            Objects.requireNonNull(value, name);
+            if (value.isBlank()) {
+                throw new IllegalArgumentException(name + " must not be blank");
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package org.raftlib.transport.netty;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Tuning of a {@link NettyTransport}. Immutable: each {@code with*} method checks its argument and returns a copy.
+ *
+ * <pre>{@code
+ * NettyTransportOptions options = NettyTransportOptions.defaults()
+ *         .withMaxFrameBytes(4 << 20)
+ *         .withReconnectBackoff(Duration.ofMillis(20), Duration.ofSeconds(1));
+ * }</pre>
+ *
+ * <p>Thread-safe: instances never change.
+ */
+public final class NettyTransportOptions {
+
+    /** Default largest frame, sent or accepted: 16 MiB. */
+    public static final int DEFAULT_MAX_FRAME_BYTES = 16 << 20;
+    /** Default number of messages queued per peer before new ones are dropped: 8192. */
+    public static final int DEFAULT_OUTBOUND_QUEUE_LIMIT = 8192;
+    /** Default time allowed to open a TCP connection: 3 s. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
+    /** Default time an inbound connection has to complete its handshake: 5 s. */
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
+    /** Default first delay before reconnecting to a peer: 50 ms. */
+    public static final Duration DEFAULT_RECONNECT_BACKOFF_MIN = Duration.ofMillis(50);
+    /** Default longest delay between reconnection attempts: 2 s. */
+    public static final Duration DEFAULT_RECONNECT_BACKOFF_MAX = Duration.ofSeconds(2);
+    /** Default number of event-loop threads: 2. */
+    public static final int DEFAULT_IO_THREADS = 2;
+
+    private static final NettyTransportOptions DEFAULTS = new NettyTransportOptions(DEFAULT_MAX_FRAME_BYTES,
+            DEFAULT_OUTBOUND_QUEUE_LIMIT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT,
+            DEFAULT_RECONNECT_BACKOFF_MIN, DEFAULT_RECONNECT_BACKOFF_MAX, DEFAULT_IO_THREADS);
+
+    private final int maxFrameBytes;
+    private final int outboundQueueLimit;
+    private final Duration connectTimeout;
+    private final Duration handshakeTimeout;
+    private final Duration reconnectBackoffMin;
+    private final Duration reconnectBackoffMax;
+    private final int ioThreads;
+
+    private NettyTransportOptions(int maxFrameBytes, int outboundQueueLimit, Duration connectTimeout,
+            Duration handshakeTimeout, Duration reconnectBackoffMin, Duration reconnectBackoffMax, int ioThreads) {
+        this.maxFrameBytes = maxFrameBytes;
+        this.outboundQueueLimit = outboundQueueLimit;
+        this.connectTimeout = connectTimeout;
+        this.handshakeTimeout = handshakeTimeout;
+        this.reconnectBackoffMin = reconnectBackoffMin;
+        this.reconnectBackoffMax = reconnectBackoffMax;
+        this.ioThreads = ioThreads;
+    }
+
+    /** Returns the options with every documented default. */
+    public static NettyTransportOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /** Returns the largest frame, in bytes, this transport sends or accepts (without the 4-byte length prefix). */
+    public int maxFrameBytes() {
+        return maxFrameBytes;
+    }
+
+    /** Returns how many messages may wait for one peer before new ones are dropped. */
+    public int outboundQueueLimit() {
+        return outboundQueueLimit;
+    }
+
+    /** Returns the time allowed to open a TCP connection to a peer. */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** Returns the time an inbound connection has to complete its TLS and raftlib handshakes. */
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    /** Returns the first delay before reconnecting to a peer; it doubles per failure, with jitter. */
+    public Duration reconnectBackoffMin() {
+        return reconnectBackoffMin;
+    }
+
+    /** Returns the longest delay between reconnection attempts. */
+    public Duration reconnectBackoffMax() {
+        return reconnectBackoffMax;
+    }
+
+    /** Returns the number of event-loop threads, shared by the server and every peer connection. */
+    public int ioThreads() {
+        return ioThreads;
+    }
+
+    /**
+     * Returns a copy with another largest frame size.
+     *
+     * @param bytes at least 1024
+     * @return the new options
+     * @throws IllegalArgumentException if {@code bytes} is less than 1024
+     */
+    public NettyTransportOptions withMaxFrameBytes(int bytes) {
+        if (bytes < 1024) {
+            throw new IllegalArgumentException("maxFrameBytes must be at least 1024: " + bytes);
+        }
+        return new NettyTransportOptions(bytes, outboundQueueLimit, connectTimeout, handshakeTimeout,
+                reconnectBackoffMin, reconnectBackoffMax, ioThreads);
+    }
+
+    /**
+     * Returns a copy with another per-peer outbound queue limit.
+     *
+     * @param messages at least 1
+     * @return the new options
+     * @throws IllegalArgumentException if {@code messages} is less than 1
+     */
+    public NettyTransportOptions withOutboundQueueLimit(int messages) {
+        if (messages < 1) {
+            throw new IllegalArgumentException("outboundQueueLimit must be at least 1: " + messages);
+        }
+        return new NettyTransportOptions(maxFrameBytes, messages, connectTimeout, handshakeTimeout,
+                reconnectBackoffMin, reconnectBackoffMax, ioThreads);
+    }
+
+    /**
+     * Returns a copy with another connect timeout.
+     *
+     * @param timeout between 1 ms and {@link Integer#MAX_VALUE} ms
+     * @return the new options
+     * @throws IllegalArgumentException if {@code timeout} is out of range
+     * @throws NullPointerException if {@code timeout} is null
+     */
+    public NettyTransportOptions withConnectTimeout(Duration timeout) {
+        return new NettyTransportOptions(maxFrameBytes, outboundQueueLimit, millis(timeout, "connectTimeout"),
+                handshakeTimeout, reconnectBackoffMin, reconnectBackoffMax, ioThreads);
+    }
+
+    /**
+     * Returns a copy with another handshake timeout.
+     *
+     * @param timeout between 1 ms and {@link Integer#MAX_VALUE} ms
+     * @return the new options
+     * @throws IllegalArgumentException if {@code timeout} is out of range
+     * @throws NullPointerException if {@code timeout} is null
+     */
+    public NettyTransportOptions withHandshakeTimeout(Duration timeout) {
+        return new NettyTransportOptions(maxFrameBytes, outboundQueueLimit, connectTimeout,
+                millis(timeout, "handshakeTimeout"), reconnectBackoffMin, reconnectBackoffMax, ioThreads);
+    }
+
+    /**
+     * Returns a copy with another reconnection backoff.
+     *
+     * @param min the first delay; at least 1 ms
+     * @param max the longest delay; at least {@code min}
+     * @return the new options
+     * @throws IllegalArgumentException if a delay is out of range or {@code max < min}
+     * @throws NullPointerException if a delay is null
+     */
+    public NettyTransportOptions withReconnectBackoff(Duration min, Duration max) {
+        millis(min, "reconnectBackoffMin");
+        millis(max, "reconnectBackoffMax");
+        if (max.compareTo(min) < 0) {
+            throw new IllegalArgumentException("reconnectBackoffMax (" + max
+                    + ") must be at least reconnectBackoffMin (" + min + ")");
+        }
+        return new NettyTransportOptions(maxFrameBytes, outboundQueueLimit, connectTimeout, handshakeTimeout, min, max,
+                ioThreads);
+    }
+
+    /**
+     * Returns a copy with another number of event-loop threads.
+     *
+     * @param threads between 1 and 64
+     * @return the new options
+     * @throws IllegalArgumentException if {@code threads} is out of range
+     */
+    public NettyTransportOptions withIoThreads(int threads) {
+        if (threads < 1 || threads > 64) {
+            throw new IllegalArgumentException("ioThreads must be between 1 and 64: " + threads);
+        }
+        return new NettyTransportOptions(maxFrameBytes, outboundQueueLimit, connectTimeout, handshakeTimeout,
+                reconnectBackoffMin, reconnectBackoffMax, threads);
+    }
+
+    private static Duration millis(Duration d, String name) {
+        Objects.requireNonNull(d, name);
+        if (d.compareTo(Duration.ofMillis(1)) < 0 || d.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) > 0) {
+            throw new IllegalArgumentException(name + " must be between 1 ms and " + Integer.MAX_VALUE + " ms: " + d);
+        }
+        return d;
+    }
+
+    @Override
+    public String toString() {
+        return "NettyTransportOptions[maxFrameBytes=" + maxFrameBytes + ", outboundQueueLimit=" + outboundQueueLimit
+                + ", connectTimeout=" + connectTimeout + ", handshakeTimeout=" + handshakeTimeout
+                + ", reconnectBackoff=" + reconnectBackoffMin + ".." + reconnectBackoffMax + ", ioThreads=" + ioThreads
+                + "]";
+    }
+}

@@ -1,0 +1,272 @@
+package org.raftlib.transport.netty;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.raftlib.Bytes;
+import org.raftlib.EntryType;
+import org.raftlib.LogEntry;
+import org.raftlib.NodeId;
+import org.raftlib.message.AppendEntries;
+import org.raftlib.message.AppendEntriesResponse;
+import org.raftlib.message.InstallSnapshot;
+import org.raftlib.message.InstallSnapshotResponse;
+import org.raftlib.message.RaftMessage;
+import org.raftlib.message.RequestVote;
+import org.raftlib.message.RequestVoteResponse;
+import org.raftlib.message.TimeoutNow;
+import org.raftlib.transport.netty.NettyTransportMetrics.RejectReason;
+import org.raftlib.transport.netty.wire.RaftWire;
+
+/**
+ * Converts between the message records and the protobuf wire format of {@code raft.proto}. The only class that
+ * touches the generated types, so they never leak into any other class or public signature.
+ *
+ * <p>Decoding builds the records through their constructors, so every range and consistency check of
+ * {@link RaftMessage} applies to bytes from the network; a failure becomes a {@link FrameException}.
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class ProtoMapper {
+
+    /** The wire protocol version this code speaks; a peer with another version is refused at the handshake. */
+    static final int PROTOCOL_VERSION = 1;
+
+    /** Bytes of the length prefix before every frame. */
+    static final int LENGTH_PREFIX_BYTES = 4;
+
+    private ProtoMapper() {
+    }
+
+    /** The first frame on a connection: who connects, in which cluster and group. */
+    record Hello(String clusterId, String groupId, NodeId nodeId, int protocolVersion) {
+    }
+
+    /** Returns a length-prefixed handshake frame. */
+    static ByteBuf encodeHandshake(ByteBufAllocator alloc, Hello hello) {
+        RaftWire.Handshake h = RaftWire.Handshake.newBuilder()
+                .setClusterId(hello.clusterId())
+                .setGroupId(hello.groupId())
+                .setNodeId(hello.nodeId().value())
+                .setProtocolVersion(hello.protocolVersion())
+                .build();
+        return write(alloc, RaftWire.Frame.newBuilder().setHandshake(h).build());
+    }
+
+    /** Returns a length-prefixed envelope frame carrying {@code message}. */
+    static ByteBuf encode(ByteBufAllocator alloc, String clusterId, String groupId, RaftMessage message) {
+        RaftWire.Envelope.Builder e = RaftWire.Envelope.newBuilder()
+                .setClusterId(clusterId)
+                .setGroupId(groupId)
+                .setFrom(message.from().value())
+                .setTo(message.to().value())
+                .setProtocolVersion(PROTOCOL_VERSION);
+        switch (message.type()) {
+            case REQUEST_VOTE -> e.setRequestVote(toProto((RequestVote) message));
+            case REQUEST_VOTE_RESPONSE -> e.setRequestVoteResponse(toProto((RequestVoteResponse) message));
+            case APPEND_ENTRIES -> e.setAppendEntries(toProto((AppendEntries) message));
+            case APPEND_ENTRIES_RESPONSE -> e.setAppendEntriesResponse(toProto((AppendEntriesResponse) message));
+            case INSTALL_SNAPSHOT -> e.setInstallSnapshot(toProto((InstallSnapshot) message));
+            case INSTALL_SNAPSHOT_RESPONSE -> e.setInstallSnapshotResponse(toProto((InstallSnapshotResponse) message));
+            case TIMEOUT_NOW -> e.setTimeoutNow(RaftWire.TimeoutNow.newBuilder().setTerm(message.term()));
+            default -> throw new IllegalStateException("unhandled message type " + message.type());
+        }
+        return write(alloc, RaftWire.Frame.newBuilder().setEnvelope(e).build());
+    }
+
+    private static ByteBuf write(ByteBufAllocator alloc, RaftWire.Frame frame) {
+        int size = frame.getSerializedSize();
+        ByteBuf buf = alloc.ioBuffer(LENGTH_PREFIX_BYTES + size);
+        try {
+            buf.writeInt(size);
+            CodedOutputStream out = CodedOutputStream.newInstance(buf.nioBuffer(LENGTH_PREFIX_BYTES, size));
+            frame.writeTo(out);
+            out.flush();
+            buf.writerIndex(LENGTH_PREFIX_BYTES + size);
+            return buf;
+        } catch (IOException | RuntimeException ex) {
+            buf.release();
+            throw new IllegalStateException("cannot encode a " + size + "-byte frame", ex);
+        }
+    }
+
+    /**
+     * Decodes the first frame of a connection (without its length prefix).
+     *
+     * @throws FrameException if the bytes are not a handshake
+     */
+    static Hello decodeHandshake(ByteBuf frame) {
+        RaftWire.Frame f = parse(frame);
+        if (f.getKindCase() != RaftWire.Frame.KindCase.HANDSHAKE) {
+            throw new FrameException(RejectReason.BAD_HANDSHAKE, "first frame is " + f.getKindCase()
+                    + ", not a handshake");
+        }
+        RaftWire.Handshake h = f.getHandshake();
+        try {
+            return new Hello(h.getClusterId(), h.getGroupId(), NodeId.of(h.getNodeId()), h.getProtocolVersion());
+        } catch (IllegalArgumentException ex) {
+            throw new FrameException(RejectReason.BAD_HANDSHAKE, ex.getMessage());
+        }
+    }
+
+    /**
+     * Decodes an envelope frame (without its length prefix), checking its cluster, group and version against
+     * {@code expected} before building the message.
+     *
+     * @throws FrameException if the bytes are not a valid envelope for {@code expected}
+     */
+    static RaftMessage decodeEnvelope(ByteBuf frame, Hello expected) {
+        RaftWire.Frame f = parse(frame);
+        if (f.getKindCase() != RaftWire.Frame.KindCase.ENVELOPE) {
+            throw new FrameException(RejectReason.MALFORMED_FRAME, "expected an envelope, got " + f.getKindCase());
+        }
+        RaftWire.Envelope e = f.getEnvelope();
+        if (e.getProtocolVersion() != expected.protocolVersion()) {
+            throw new FrameException(RejectReason.UNSUPPORTED_VERSION, "version " + e.getProtocolVersion());
+        }
+        if (!e.getClusterId().equals(expected.clusterId())) {
+            throw new FrameException(RejectReason.WRONG_CLUSTER, "cluster '" + e.getClusterId() + "'");
+        }
+        if (!e.getGroupId().equals(expected.groupId())) {
+            throw new FrameException(RejectReason.WRONG_GROUP, "group '" + e.getGroupId() + "'");
+        }
+        try {
+            return toMessage(e, NodeId.of(e.getFrom()), NodeId.of(e.getTo()));
+        } catch (IllegalArgumentException | NullPointerException ex) {
+            throw new FrameException(RejectReason.INVALID_MESSAGE, e.getBodyCase() + ": " + ex.getMessage());
+        }
+    }
+
+    private static RaftWire.Frame parse(ByteBuf frame) {
+        try {
+            return RaftWire.Frame.parseFrom(frame.nioBuffer());
+        } catch (InvalidProtocolBufferException ex) {
+            throw new FrameException(RejectReason.MALFORMED_FRAME, ex.getMessage());
+        }
+    }
+
+    private static RaftMessage toMessage(RaftWire.Envelope e, NodeId from, NodeId to) {
+        return switch (e.getBodyCase()) {
+            case REQUEST_VOTE -> {
+                RaftWire.RequestVote m = e.getRequestVote();
+                yield new RequestVote(from, to, m.getTerm(), m.getLastLogIndex(), m.getLastLogTerm(),
+                        m.getPreVote(), m.getLeadershipTransfer());
+            }
+            case REQUEST_VOTE_RESPONSE -> {
+                RaftWire.RequestVoteResponse m = e.getRequestVoteResponse();
+                yield new RequestVoteResponse(from, to, m.getTerm(), m.getVoteGranted(), m.getPreVote());
+            }
+            case APPEND_ENTRIES -> toAppendEntries(e.getAppendEntries(), from, to);
+            case APPEND_ENTRIES_RESPONSE -> {
+                RaftWire.AppendEntriesResponse m = e.getAppendEntriesResponse();
+                yield new AppendEntriesResponse(from, to, m.getTerm(), m.getSuccess(), m.getMatchIndex(),
+                        m.getRejectedIndex(), m.getConflictTerm(), m.getConflictIndex());
+            }
+            case INSTALL_SNAPSHOT -> {
+                RaftWire.InstallSnapshot m = e.getInstallSnapshot();
+                yield new InstallSnapshot(from, to, m.getTerm(), m.getLastIncludedIndex(), m.getLastIncludedTerm(),
+                        m.getOffset(), toBytes(m.getData()), m.getDone());
+            }
+            case INSTALL_SNAPSHOT_RESPONSE -> {
+                RaftWire.InstallSnapshotResponse m = e.getInstallSnapshotResponse();
+                yield new InstallSnapshotResponse(from, to, m.getTerm(), m.getLastIncludedIndex(), m.getNextOffset(),
+                        m.getSuccess());
+            }
+            case TIMEOUT_NOW -> new TimeoutNow(from, to, e.getTimeoutNow().getTerm());
+            case BODY_NOT_SET -> throw new IllegalArgumentException("envelope carries no message");
+        };
+    }
+
+    private static AppendEntries toAppendEntries(RaftWire.AppendEntries m, NodeId from, NodeId to) {
+        List<LogEntry> entries = new ArrayList<>(m.getEntriesCount());
+        for (RaftWire.Entry e : m.getEntriesList()) {
+            int code = e.getType();
+            if (code != (byte) code) {
+                throw new IllegalArgumentException("unknown entry type code " + code);
+            }
+            entries.add(new LogEntry(e.getTerm(), e.getIndex(), EntryType.fromCode((byte) code), toBytes(e.getData())));
+        }
+        return new AppendEntries(from, to, m.getTerm(), m.getPrevLogIndex(), m.getPrevLogTerm(), entries,
+                m.getLeaderCommit());
+    }
+
+    private static RaftWire.RequestVote toProto(RequestVote m) {
+        return RaftWire.RequestVote.newBuilder()
+                .setTerm(m.term())
+                .setLastLogIndex(m.lastLogIndex())
+                .setLastLogTerm(m.lastLogTerm())
+                .setPreVote(m.preVote())
+                .setLeadershipTransfer(m.leadershipTransfer())
+                .build();
+    }
+
+    private static RaftWire.RequestVoteResponse toProto(RequestVoteResponse m) {
+        return RaftWire.RequestVoteResponse.newBuilder()
+                .setTerm(m.term())
+                .setVoteGranted(m.voteGranted())
+                .setPreVote(m.preVote())
+                .build();
+    }
+
+    private static RaftWire.AppendEntries toProto(AppendEntries m) {
+        RaftWire.AppendEntries.Builder b = RaftWire.AppendEntries.newBuilder()
+                .setTerm(m.term())
+                .setPrevLogIndex(m.prevLogIndex())
+                .setPrevLogTerm(m.prevLogTerm())
+                .setLeaderCommit(m.leaderCommit());
+        for (LogEntry e : m.entries()) {
+            b.addEntries(RaftWire.Entry.newBuilder()
+                    .setTerm(e.term())
+                    .setIndex(e.index())
+                    .setType(e.type().code())
+                    .setData(toByteString(e.data())));
+        }
+        return b.build();
+    }
+
+    private static RaftWire.AppendEntriesResponse toProto(AppendEntriesResponse m) {
+        return RaftWire.AppendEntriesResponse.newBuilder()
+                .setTerm(m.term())
+                .setSuccess(m.success())
+                .setMatchIndex(m.matchIndex())
+                .setRejectedIndex(m.rejectedIndex())
+                .setConflictTerm(m.conflictTerm())
+                .setConflictIndex(m.conflictIndex())
+                .build();
+    }
+
+    private static RaftWire.InstallSnapshot toProto(InstallSnapshot m) {
+        return RaftWire.InstallSnapshot.newBuilder()
+                .setTerm(m.term())
+                .setLastIncludedIndex(m.lastIncludedIndex())
+                .setLastIncludedTerm(m.lastIncludedTerm())
+                .setOffset(m.offset())
+                .setData(toByteString(m.data()))
+                .setDone(m.done())
+                .build();
+    }
+
+    private static RaftWire.InstallSnapshotResponse toProto(InstallSnapshotResponse m) {
+        return RaftWire.InstallSnapshotResponse.newBuilder()
+                .setTerm(m.term())
+                .setLastIncludedIndex(m.lastIncludedIndex())
+                .setNextOffset(m.nextOffset())
+                .setSuccess(m.success())
+                .build();
+    }
+
+    /** Wraps without copying: {@link Bytes} is immutable, so sharing its array read-only is safe. */
+    private static ByteString toByteString(Bytes data) {
+        return data.isEmpty() ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(data.asReadOnlyByteBuffer());
+    }
+
+    private static Bytes toBytes(ByteString data) {
+        return data.isEmpty() ? Bytes.EMPTY : Bytes.wrap(data.toByteArray());
+    }
+}

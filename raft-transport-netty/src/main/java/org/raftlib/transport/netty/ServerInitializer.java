@@ -1,0 +1,39 @@
+package org.raftlib.transport.netty;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslContext;
+
+/**
+ * Builds the pipeline of one inbound peer connection: optional TLS, then framing with a maximum size, then the
+ * handshake-checking, decoding {@link InboundHandler}. The listening side never writes.
+ *
+ * <p>Shared by every accepted channel of one transport; it holds no per-channel state.
+ */
+final class ServerInitializer extends ChannelInitializer<Channel> {
+
+    private final InboundRouter router;
+    private final SslContext sslContext;
+
+    /** {@code sslContext} is null for plain TCP. */
+    ServerInitializer(InboundRouter router, SslContext sslContext) {
+        this.router = router;
+        this.sslContext = sslContext;
+    }
+
+    @Override
+    public boolean isSharable() {
+        return true;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        ChannelPipeline p = ch.pipeline();
+        if (sslContext != null) {
+            p.addLast("tls", sslContext.newHandler(ch.alloc()));
+        }
+        p.addLast("frameDecoder", new FrameDecoder(router.options().maxFrameBytes()));
+        p.addLast("inbound", new InboundHandler(router));
+    }
+}

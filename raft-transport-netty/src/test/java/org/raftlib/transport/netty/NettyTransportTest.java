@@ -1,0 +1,126 @@
+package org.raftlib.transport.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.raftlib.Bytes;
+import org.raftlib.Member;
+import org.raftlib.NodeId;
+import org.raftlib.Transport;
+import org.raftlib.message.InstallSnapshot;
+import org.raftlib.message.RaftMessage;
+import org.raftlib.message.TimeoutNow;
+import org.raftlib.testkit.TransportContract;
+
+class NettyTransportTest extends TransportContract {
+
+    @Override
+    protected Transport newTransport() {
+        return NettyTransport.builder().clusterId("contract").groupId("g1").options(TestNet.fastOptions()).build();
+    }
+
+    @Override
+    protected Member memberFor(String id) throws Exception {
+        return TestNet.loopbackMember(id);
+    }
+
+    @Test
+    void countsMessagesAndBytesBothWays() throws Exception {
+        List<Node> nodes = startCluster("a", "b");
+        nodes.get(0).transport().send(new TimeoutNow(nodes.get(0).id(), nodes.get(1).id(), 1));
+        awaitCondition("delivery", () -> !nodes.get(1).inbox().isEmpty());
+
+        NettyTransportMetrics out = ((NettyTransport) nodes.get(0).transport()).metrics();
+        NettyTransportMetrics in = ((NettyTransport) nodes.get(1).transport()).metrics();
+        assertThat(out.messagesOut()).isEqualTo(1);
+        assertThat(in.messagesIn()).isEqualTo(1);
+        assertThat(in.bytesIn()).isEqualTo(out.bytesOut()).isPositive();
+        assertThat(in.rejectedTotal()).isZero();
+    }
+
+    @Test
+    void closeEndsEveryIoThread() throws Exception {
+        List<Node> nodes = startCluster("closer", "other");
+        nodes.get(0).transport().send(new TimeoutNow(nodes.get(0).id(), nodes.get(1).id(), 1));
+        awaitCondition("delivery", () -> !nodes.get(1).inbox().isEmpty());
+
+        nodes.get(0).transport().close();
+
+        awaitCondition("closer's threads to end", () -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().startsWith("raft-g1-closer-io")));
+    }
+
+    @Test
+    void refusedPeerIsRetriedWithBackoffNotOnEverySend() throws Exception {
+        Member a = memberFor("a");
+        Member b = memberFor("b");
+        Transport ta = track(newTransport());
+        Transport tb = track(newTransport());
+        ta.updatePeers(List.of(b));
+        ta.start(a, m -> { });
+        tb.start(b, m -> { });   // b's address book is empty: it refuses a as an unknown peer
+
+        long deadline = System.nanoTime() + 300_000_000L;
+        while (System.nanoTime() < deadline) {
+            ta.send(new TimeoutNow(a.id(), b.id(), 1));
+            LockSupport.parkNanos(1_000_000);
+        }
+
+        long refusals = ((NettyTransport) tb).metrics().rejected(NettyTransportMetrics.RejectReason.UNKNOWN_PEER);
+        assertThat(refusals).as("connections in 300 ms with backoff from 5 ms doubling to 100 ms")
+                .isBetween(1L, 25L);
+    }
+
+    @Test
+    void messageAboveMaxFrameBytesIsDroppedAndLaterOnesStillFlow() throws Exception {
+        Member a = memberFor("a");
+        Member b = memberFor("b");
+        NettyTransportOptions small = TestNet.fastOptions().withMaxFrameBytes(1024);
+        NettyTransport ta = (NettyTransport) track(NettyTransport.builder().clusterId("contract").groupId("g1")
+                .options(small).build());
+        NettyTransport tb = (NettyTransport) track(NettyTransport.builder().clusterId("contract").groupId("g1")
+                .options(small).build());
+        Queue<RaftMessage> inboxB = new ConcurrentLinkedQueue<>();
+        ta.updatePeers(List.of(b));
+        tb.updatePeers(List.of(a));
+        ta.start(a, m -> { });
+        tb.start(b, inboxB::add);
+
+        ta.send(new InstallSnapshot(a.id(), b.id(), 2, 10, 1, 0,
+                Bytes.wrap(new byte[4096]), true));
+        ta.send(new TimeoutNow(a.id(), b.id(), 2));
+
+        awaitCondition("the small message", () -> !inboxB.isEmpty());
+        assertThat(inboxB).containsExactly(new TimeoutNow(a.id(), b.id(), 2));
+        assertThat(ta.metrics().dropped()).isEqualTo(1);
+        assertThat(tb.metrics().rejectedTotal()).isZero();
+    }
+
+    @Test
+    void peerRemovedFromTheAddressBookIsCutOff() throws Exception {
+        List<Node> nodes = startCluster("a", "b");
+        Node a = nodes.get(0);
+        Node b = nodes.get(1);
+        a.transport().send(new TimeoutNow(a.id(), b.id(), 1));
+        awaitCondition("first delivery", () -> b.inbox().size() == 1);
+
+        b.transport().updatePeers(List.of());
+        a.transport().send(new TimeoutNow(a.id(), b.id(), 2));
+
+        awaitCondition("b to refuse a", () -> ((NettyTransport) b.transport()).metrics()
+                .rejected(NettyTransportMetrics.RejectReason.UNKNOWN_PEER) == 1);
+        assertThat(b.inbox()).hasSize(1);
+    }
+
+    @Test
+    void sendToAnUnknownPeerIsCountedAsDropped() throws Exception {
+        List<Node> nodes = startCluster("a");
+        nodes.get(0).transport().send(new TimeoutNow(nodes.get(0).id(), NodeId.of("zz"), 1));
+
+        assertThat(((NettyTransport) nodes.get(0).transport()).metrics().dropped()).isEqualTo(1);
+    }
+}

@@ -1,0 +1,34 @@
+package org.raftlib.transport.netty;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import org.raftlib.Member;
+
+/** Loopback addresses and options for the transport's tests. */
+final class TestNet {
+
+    private TestNet() {
+    }
+
+    /** Returns a member on 127.0.0.1 and a port that was free a moment ago. */
+    static Member loopbackMember(String id) throws IOException {
+        return Member.of(id, "127.0.0.1:" + freePort());
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        }
+    }
+
+    /** Options with short backoffs, so tests that restart peers do not wait. */
+    static NettyTransportOptions fastOptions() {
+        return NettyTransportOptions.defaults()
+                .withIoThreads(1)
+                .withReconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(100))
+                .withConnectTimeout(Duration.ofSeconds(2));
+    }
+}
