@@ -1,0 +1,52 @@
+package org.raftlib.sim;
+
+import org.raftlib.core.CoreConfig;
+
+/**
+ * The shape of one simulation run. Times are in simulated units; a node ticks every {@link #TICK} units.
+ *
+ * @param nodes cluster size
+ * @param faultEvents events to run with faults on, before the liveness phase
+ * @param dropRate probability that a message is lost
+ * @param duplicateRate probability that a message is delivered twice
+ * @param maxDelay a message takes 1 to {@code maxDelay} units, so messages overtake each other
+ * @param maxDiskDelay a write completes 0 to {@code maxDiskDelay} units after it was handed out
+ * @param crashRate per tick of node 0: probability that a node crashes, losing its unsynced writes
+ * @param partitionRate per tick of node 0: probability that a partition starts or heals
+ * @param proposalRate per tick event: probability of a proposal to a random node
+ * @param flow replication limits; tiny ones (one entry per message) let old-term entries travel alone
+ */
+record SimOptions(
+        int nodes,
+        int faultEvents,
+        double dropRate,
+        double duplicateRate,
+        int maxDelay,
+        int maxDiskDelay,
+        double crashRate,
+        double partitionRate,
+        double proposalRate,
+        CoreConfig.FlowControl flow) {
+
+    static final int TICK = 10;
+
+    static SimOptions defaults(int nodes) {
+        return new SimOptions(nodes, 5_000, 0.05, 0.02, 25, 8, 0.05, 0.03, 0.3, CoreConfig.FlowControl.DEFAULT);
+    }
+
+    /** Options for {@code seed}: sizes and flow limits vary with it, so the seeds together cover both. */
+    static SimOptions forSeed(long seed) {
+        SimOptions o = defaults(seed % 2 == 0 ? 3 : 5);
+        return seed % 3 == 0 ? o : o.withFlow(new CoreConfig.FlowControl(1 + (int) (seed % 4), 1, 64));
+    }
+
+    SimOptions withFlow(CoreConfig.FlowControl newFlow) {
+        return new SimOptions(nodes, faultEvents, dropRate, duplicateRate, maxDelay, maxDiskDelay, crashRate,
+                partitionRate, proposalRate, newFlow);
+    }
+
+    SimOptions withFaultEvents(int events) {
+        return new SimOptions(nodes, events, dropRate, duplicateRate, maxDelay, maxDiskDelay, crashRate,
+                partitionRate, proposalRate, flow);
+    }
+}

@@ -1,0 +1,4 @@
+/**
+ * Deterministic simulation of whole clusters with fault injection and an invariant checker (test support).
+ */
+package org.raftlib.sim;
