@@ -258,7 +258,7 @@ public final class RaftCore {
      * @throws IllegalArgumentException if {@code target} is this node or not a voter
      */
     public boolean transferLeadership(NodeId target) {
-        if (target.equals(config.id()) || tracker.progress(target) == null) {
+        if (!tracker.otherVoters().contains(target)) {
             throw new IllegalArgumentException("cannot transfer leadership to " + target);
         }
         if (!(role instanceof Leader l)) {

@@ -167,6 +167,7 @@ final class Simulation {
         schedule(now + SimOptions.TICK, Kind.TICK, i, null, 0);
         if (faultsOn && i == 0) {
             injectFaults();
+            maybeTransferLeadership();
         }
         SimNode node = nodes.get(i);
         if (!node.isUp()) {
@@ -219,6 +220,21 @@ final class Simulation {
             }
         }
         return random.nextInt(nodes.size());
+    }
+
+    /** Now and then a leader hands leadership to a random voter (thesis §3.10), under the same faults. */
+    private void maybeTransferLeadership() {
+        if (random.nextDouble() >= options.crashRate()) {
+            return;
+        }
+        SimNode leader = nodes.get(leaderIndex());
+        if (leader.isUp()) {
+            NodeId target = id(random.nextInt(nodes.size()));
+            if (!target.equals(leader.id())) {
+                leader.core().transferLeadership(target);
+                drain(leader);
+            }
+        }
     }
 
     private void restart(int i) {
