@@ -49,17 +49,32 @@ class ElectionRulesTest {
                 .containsExactly(new RequestVoteResponse(n(1), n(2), 5, false, true));
     }
 
-    /** Figure 2, RequestVote receiver 1: "Reply false if term &lt; currentTerm" (a stale vote is never granted). */
+    /**
+     * Figure 2, RequestVote receiver 1: "Reply false if term &lt; currentTerm"; the reply carries our term so the
+     * stale candidate steps down (§5.1).
+     */
     @Test
-    void staleVoteRequestIsNotGranted() {
+    void staleVoteRequestIsRejectedWithOurTerm() {
         TestNode follower = Cores.follower(1, 3, 5);
 
         follower.core().step(new RequestVote(n(2), n(1), 4, 0, 0, false, false));
 
         Ready rd = follower.core().ready();
         assertThat(rd.hardState()).isEmpty();
-        assertThat(votesGranted(rd.afterSync())).isEmpty();
+        assertThat(rd.afterSync()).containsExactly(new RequestVoteResponse(n(1), n(2), 5, false, false));
         assertThat(follower.core().status().votedFor()).isEmpty();
+    }
+
+    /** §5.1: a stale candidate that learns the newer term from a rejection steps down to follower. */
+    @Test
+    void staleCandidateStepsDownOnRejectionWithHigherTerm() {
+        TestNode candidate = Cores.follower(1, 3, 3);
+        candidate.core().campaign();
+
+        candidate.core().step(new RequestVoteResponse(n(2), n(1), 5, false, false));
+
+        assertThat(candidate.core().status().role()).isEqualTo(RaftRole.FOLLOWER);
+        assertThat(candidate.core().status().term()).isEqualTo(5);
     }
 
     /**
@@ -333,6 +348,20 @@ class ElectionRulesTest {
 
         assertThat(follower.core().status().term()).isEqualTo(3);
         assertThat(votesGranted(follower.core().ready().afterSync())).containsExactly(n(3));
+    }
+
+    /** Thesis §4.2.3: with CheckQuorum a leader ignores a higher-term RequestVote while its lease holds. */
+    @Test
+    void leaderInLeaseIgnoresHigherTermVoteRequestButNotTransfer() {
+        TestNode leader = Cores.leader(Cores.config(1, 3).withElectionSafeguards(false, true), 2);
+
+        leader.core().step(new RequestVote(n(3), n(1), 3, 9, 2, false, false));
+        assertThat(leader.core().status().role()).isEqualTo(RaftRole.LEADER);
+        assertThat(leader.core().status().term()).isEqualTo(2);
+
+        leader.core().step(new RequestVote(n(3), n(1), 3, 9, 2, false, true));
+        assertThat(leader.core().status().role()).isEqualTo(RaftRole.FOLLOWER);
+        assertThat(votesGranted(leader.core().ready().afterSync())).containsExactly(n(3));
     }
 
     /** Every message type reaches a handler in every role without an exception (the single dispatch point). */
