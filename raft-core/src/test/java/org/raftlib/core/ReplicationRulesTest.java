@@ -224,6 +224,54 @@ class ReplicationRulesTest {
                 new RequestVote(n(2), n(1), 3, 0, 0, false, true), new RequestVote(n(2), n(3), 3, 0, 0, false, true));
     }
 
+    /** Thesis §3.10: a transfer that does not complete within an election timeout is abandoned. */
+    @Test
+    void transferIsAbandonedAfterElectionTimeout() {
+        TestNode leader = Cores.leader(1, 3, 2);
+        leader.core().transferLeadership(n(2));
+
+        for (int i = 0; i < Cores.ELECTION; i++) {
+            leader.core().tick();
+        }
+
+        assertThat(leader.core().status().role()).isEqualTo(RaftRole.LEADER);
+        assertThat(leader.core().propose(Bytes.EMPTY).isAccepted()).isTrue();
+    }
+
+    /** Figure 2: committed entries are applied in order, each exactly once, however small the apply batches. */
+    @Test
+    void smallApplyBatchesStillHandOutEachEntryOnce() {
+        CoreConfig config = Cores.config(1, 3).withFlow(new CoreConfig.FlowControl(256, 1 << 20, 1));
+        TestNode follower = Cores.follower(config, 1, 1, 1, 1, 1, 1);
+
+        follower.core().step(new AppendEntries(n(2), n(1), 1, 5, 1, List.of(), 5));
+
+        List<Long> applied = new ArrayList<>();
+        while (follower.core().hasReady()) {
+            follower.handle().committed().forEach(e -> applied.add(e.index()));
+        }
+        assertThat(applied).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(follower.core().status().appliedIndex()).isEqualTo(5);
+    }
+
+    /**
+     * Thesis §3.8: a follower acknowledges entries only after they are durable. If it crashes before the write, the
+     * entries are lost but no acknowledgement left, so the leader never counted them.
+     */
+    @Test
+    void followerCrashBeforeSyncLosesEntriesButNeverAckedThem() {
+        TestNode follower = Cores.follower(1, 3, 1, 1);
+        follower.core().step(new AppendEntries(n(2), n(1), 1, 1, 1, List.of(entry(1, 2)), 0));
+        Ready rd = follower.core().ready();
+        assertThat(rd.messages()).isEmpty();
+        assertThat(rd.afterSync()).containsExactly(AppendEntriesResponse.accepted(n(1), n(2), 1, 2));
+
+        follower.restart();
+
+        assertThat(follower.core().status().lastIndex()).isEqualTo(1);
+        assertThat(follower.core().hasReady()).isFalse();
+    }
+
     /** Drives every node's Ready and delivers every message until the cluster is quiet. */
     static void deliverAll(Map<NodeId, TestNode> nodes) {
         for (int round = 0; round < 1000; round++) {
