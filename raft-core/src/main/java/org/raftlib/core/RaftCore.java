@@ -129,14 +129,15 @@ public final class RaftCore {
 
     /**
      * §5.1: a stale term is answered with ours so the sender steps down. An AppendEntries from a stale leader gets a
-     * response even under PreVote and CheckQuorum, and a stale pre-vote a rejection carrying our term, so a node
-     * whose term ran ahead cannot deadlock elections (etcd-io/raft #8243).
+     * response even under PreVote and CheckQuorum, and a stale vote or pre-vote request a rejection carrying our term
+     * (Figure 2, RequestVote receiver 1: "Reply false if term &lt; currentTerm"), so a node whose term ran ahead
+     * cannot deadlock elections (etcd-io/raft #8243).
      */
     private void onLowerTerm(RaftMessage m) {
         if (m instanceof AppendEntries) {
             send(new AppendEntriesResponse(config.id(), m.from(), term, false, 0, 0, 0, 0));
-        } else if (m instanceof RequestVote v && v.preVote()) {
-            send(new RequestVoteResponse(config.id(), m.from(), term, false, true));
+        } else if (m instanceof RequestVote v) {
+            send(new RequestVoteResponse(config.id(), m.from(), term, false, v.preVote()));
         } else {
             config.logger().debug("{} [term {}] ignored stale {}", config.id(), term, MessageFormat.describe(m));
         }

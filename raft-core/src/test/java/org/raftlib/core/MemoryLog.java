@@ -1,0 +1,66 @@
+package org.raftlib.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.raftlib.LogEntry;
+
+/** A durable log for tests: a list that a {@link Ready} is written to. Entries start at index 1. */
+public final class MemoryLog implements LogView {
+
+    private final List<LogEntry> entries = new ArrayList<>();
+
+    /**
+     * Creates a log holding {@code initial}, which must start at index 1.
+     *
+     * @param initial the durable entries
+     */
+    public MemoryLog(List<LogEntry> initial) {
+        entries.addAll(initial);
+    }
+
+    @Override
+    public long firstIndex() {
+        return 1;
+    }
+
+    @Override
+    public long lastIndex() {
+        return entries.size();
+    }
+
+    @Override
+    public long term(long index) {
+        return index == 0 ? 0 : entries.get((int) index - 1).term();
+    }
+
+    @Override
+    public List<LogEntry> entries(long from, long to, long maxBytes) {
+        List<LogEntry> out = new ArrayList<>();
+        long bytes = 0;
+        for (long i = from; i < to; i++) {
+            LogEntry e = entries.get((int) i - 1);
+            if (!out.isEmpty() && bytes + e.sizeBytes() > maxBytes) {
+                break;
+            }
+            out.add(e);
+            bytes += e.sizeBytes();
+        }
+        return out;
+    }
+
+    /** Writes the truncation and entries of {@code rd}, as the runtime's storage worker would. */
+    public void persist(Ready rd) {
+        rd.truncateFrom().ifPresent(from -> entries.subList((int) from - 1, entries.size()).clear());
+        for (LogEntry e : rd.entries()) {
+            if (e.index() != entries.size() + 1) {
+                throw new IllegalStateException("gap: writing " + e.index() + " after " + entries.size());
+            }
+            entries.add(e);
+        }
+    }
+
+    /** Returns a copy of every entry. */
+    public List<LogEntry> all() {
+        return List.copyOf(entries);
+    }
+}

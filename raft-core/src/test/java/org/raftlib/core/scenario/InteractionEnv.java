@@ -1,0 +1,345 @@
+package org.raftlib.core.scenario;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.raftlib.Bytes;
+import org.raftlib.HardState;
+import org.raftlib.LogEntry;
+import org.raftlib.NodeId;
+import org.raftlib.core.CoreConfig;
+import org.raftlib.core.CoreStatus;
+import org.raftlib.core.Cores;
+import org.raftlib.core.MessageFormat;
+import org.raftlib.core.Proposal;
+import org.raftlib.core.Ready;
+import org.raftlib.core.TestNode;
+import org.raftlib.message.AppendEntries;
+import org.raftlib.message.AppendEntriesResponse;
+import org.raftlib.message.RaftMessage;
+
+/**
+ * Runs scenario commands against a cluster of cores {@code n1..nN} linked by an in-memory queue of messages. Each
+ * command returns its output: the cores' INFO/WARN log lines and what the command prints, or {@code ok}.
+ */
+final class InteractionEnv {
+
+    private final TreeMap<Integer, TestNode> nodes = new TreeMap<>();
+    private final Set<Integer> crashed = new HashSet<>();
+    private final List<RaftMessage> queue = new ArrayList<>();
+    private final List<Set<Integer>> partition = new ArrayList<>();
+    private final CapturingLogger logger = new CapturingLogger(this::print);
+    private StringBuilder out = new StringBuilder();
+    private boolean quiet;
+    private int appendsDelivered;
+    private int rejectionsDelivered;
+
+    /** Runs one command and returns its output. */
+    String handle(Directive d) {
+        out = new StringBuilder();
+        switch (d.name()) {
+            case "add-nodes" -> addNodes(d);
+            case "campaign" -> live(d, 0).core().campaign();
+            case "tick" -> tick(d);
+            case "propose" -> propose(d);
+            case "transfer" -> transfer(d);
+            case "process-ready" -> targets(d).forEach(id -> processReady(nodes.get(id)));
+            case "deliver" -> deliver(d);
+            case "drop" -> drop(d);
+            case "stabilize" -> stabilize(d);
+            case "partition" -> partition(d);
+            case "heal" -> partition.clear();
+            case "crash" -> crash(d);
+            case "restart" -> restart(d);
+            case "raft-log" -> raftLog(d);
+            case "status" -> status(d);
+            case "stats" -> stats();
+            default -> throw d.fail("unknown command '" + d.name() + "'");
+        }
+        String s = out.toString().stripTrailing();
+        return s.isEmpty() ? "ok" : s;
+    }
+
+    private void print(String line) {
+        out.append(line).append('\n');
+    }
+
+    private void printReady(String line) {
+        if (!quiet) {
+            print(line);
+        }
+    }
+
+    /** {@code add-nodes N voters=(1,2,3) prevote= checkquorum= election= heartbeat= seed= log=(terms) term=}. */
+    private void addNodes(Directive d) {
+        int count = d.node(0);
+        int first = nodes.isEmpty() ? 1 : nodes.lastKey() + 1;
+        String defaultVoters = "(" + String.join(",", java.util.stream.IntStream.range(1, first + count)
+                .mapToObj(Integer::toString).toList()) + ")";
+        Set<NodeId> voters = d.numbers(d.option("voters", defaultVoters)).stream().map(Cores::n)
+                .collect(Collectors.toCollection(TreeSet::new));
+        long[] terms = d.numbers(d.option("log", "()")).stream().mapToLong(Integer::longValue).toArray();
+        long term = d.intOption("term", terms.length == 0 ? 0 : (int) terms[terms.length - 1]);
+        int commit = d.intOption("commit", 0);
+        long maxBytes = d.intOption("max-bytes", 1 << 20);
+        for (int id = first; id < first + count; id++) {
+            CoreConfig config = new CoreConfig(Cores.n(id), voters, d.intOption("election", 10),
+                    d.intOption("heartbeat", 1), d.boolOption("prevote", false), d.boolOption("checkquorum", false),
+                    new CoreConfig.FlowControl(256, maxBytes, 4 << 20),
+                    new SplittableRandom(d.intOption("seed", 0) * 31L + id), logger);
+            nodes.put(id, TestNode.start(config, Cores.entries(terms), new HardState(term, Optional.empty(), commit)));
+        }
+    }
+
+    /**
+     * {@code tick [nodes...] [times=K] [stabilize=true]}: ticks the given live nodes (all by default) K times; with
+     * {@code stabilize}, lets them exchange messages after every tick, printing only log lines.
+     */
+    private void tick(Directive d) {
+        int times = d.intOption("times", 1);
+        boolean settle = d.boolOption("stabilize", false);
+        for (int t = 0; t < times; t++) {
+            for (int id : targets(d)) {
+                nodes.get(id).core().tick();
+            }
+            if (settle) {
+                boolean wasQuiet = quiet;
+                quiet = true;
+                try {
+                    settle(d);
+                } finally {
+                    quiet = wasQuiet;
+                }
+            }
+        }
+    }
+
+    /** {@code propose N [text]}. */
+    private void propose(Directive d) {
+        String text = d.positional().size() > 1 ? d.positional().get(1) : "x";
+        Proposal p = live(d, 0).core().propose(Bytes.copyOf(text.getBytes(StandardCharsets.UTF_8)));
+        if (!p.isAccepted()) {
+            print("refused " + p.outcome() + p.leaderHint().map(h -> " hint=" + h).orElse(""));
+        }
+    }
+
+    /** {@code transfer N to=M}. */
+    private void transfer(Directive d) {
+        int to = d.numbers(d.option("to", "")).stream().findFirst().orElseThrow(() -> d.fail("missing to="));
+        if (!live(d, 0).core().transferLeadership(Cores.n(to))) {
+            print("refused: not leader");
+        }
+    }
+
+    /** Executes one Ready of {@code node} as the runtime would and queues its messages; returns false if none. */
+    private boolean processReady(TestNode node) {
+        if (!node.core().hasReady()) {
+            return false;
+        }
+        printReady("> " + node.id() + " ready");
+        Ready rd = node.core().ready();
+        rd.hardState().ifPresent(hs -> printReady("  hard-state term=" + hs.term() + " vote="
+                + hs.votedFor().map(NodeId::toString).orElse("-") + " commit=" + hs.commit()));
+        rd.truncateFrom().ifPresent(i -> printReady("  truncate from=" + i));
+        if (!rd.entries().isEmpty()) {
+            printReady("  append " + entries(rd.entries()));
+        }
+        rd.messages().forEach(m -> printReady("  send " + MessageFormat.describe(m)));
+        enqueue(rd.messages());
+        node.persist(rd);
+        rd.afterSync().forEach(m -> printReady("  send-after-sync " + MessageFormat.describe(m)));
+        enqueue(rd.afterSync());
+        node.core().onPersisted(rd);
+        if (!rd.committed().isEmpty()) {
+            printReady("  apply " + entries(rd.committed()));
+        }
+        if (!rd.needsSync() && rd.messages().isEmpty() && rd.afterSync().isEmpty() && rd.committed().isEmpty()) {
+            printReady("  (empty)");
+        }
+        node.apply(rd);
+        return true;
+    }
+
+    /** Queues messages; those crossing the current partition are lost at once. */
+    private void enqueue(List<RaftMessage> messages) {
+        messages.stream()
+                .filter(m -> !crashed.contains(number(m.to())) && connected(number(m.from()), number(m.to())))
+                .forEach(queue::add);
+    }
+
+    /**
+     * {@code deliver [nodes...] [from=(ids)]}: delivers the queued messages addressed to the given nodes (all by
+     * default), optionally only those from the given senders.
+     */
+    private void deliver(Directive d) {
+        Set<Integer> from = Set.copyOf(d.numbers(d.option("from", "()")));
+        deliverTo(Set.copyOf(targets(d)), from);
+    }
+
+    private boolean deliverTo(Set<Integer> to, Set<Integer> from) {
+        List<RaftMessage> now = new ArrayList<>();
+        queue.removeIf(m -> to.contains(number(m.to())) && (from.isEmpty() || from.contains(number(m.from())))
+                && now.add(m));
+        for (RaftMessage m : now) {
+            int dest = number(m.to());
+            if (crashed.contains(dest) || !connected(number(m.from()), dest)) {
+                continue;
+            }
+            count(m);
+            nodes.get(dest).core().step(m);
+        }
+        return !now.isEmpty();
+    }
+
+    private void count(RaftMessage m) {
+        if (m instanceof AppendEntries) {
+            appendsDelivered++;
+        } else if (m instanceof AppendEntriesResponse r && !r.success()) {
+            rejectionsDelivered++;
+        }
+    }
+
+    /** {@code drop [nodes...]}: drops the queued messages addressed to the given nodes, printing them. */
+    private void drop(Directive d) {
+        Set<Integer> to = Set.copyOf(targets(d));
+        queue.removeIf(m -> {
+            boolean hit = to.contains(number(m.to()));
+            if (hit) {
+                print("dropped " + MessageFormat.describe(m));
+            }
+            return hit;
+        });
+    }
+
+    /**
+     * {@code stabilize [nodes...] [quiet=true]}: processes Readies and delivers messages among the given nodes until
+     * nothing is left to do; {@code quiet} prints only log lines.
+     */
+    private void stabilize(Directive d) {
+        boolean wasQuiet = quiet;
+        quiet |= d.boolOption("quiet", false);
+        try {
+            settle(d);
+        } finally {
+            quiet = wasQuiet;
+        }
+    }
+
+    private void settle(Directive d) {
+        Set<Integer> among = new TreeSet<>(targets(d));
+        for (int round = 0; round < 10_000; round++) {
+            boolean busy = false;
+            for (int id : among) {
+                busy |= !crashed.contains(id) && processReady(nodes.get(id));
+            }
+            busy |= deliverTo(among, Set.of());
+            if (!busy) {
+                return;
+            }
+        }
+        throw d.fail("never stabilized");
+    }
+
+    /** {@code partition (1) (2,3)}: only nodes in the same group talk; {@code heal} ends it. */
+    private void partition(Directive d) {
+        partition.clear();
+        for (String group : d.positional()) {
+            partition.add(Set.copyOf(d.numbers(group)));
+        }
+    }
+
+    private boolean connected(int a, int b) {
+        return partition.isEmpty() || partition.stream().anyMatch(g -> g.contains(a) && g.contains(b));
+    }
+
+    /** {@code crash N}: the node stops; what it had not persisted is lost, and messages to it are dropped. */
+    private void crash(Directive d) {
+        int id = d.node(0);
+        live(d, 0);
+        crashed.add(id);
+        queue.removeIf(m -> number(m.to()) == id);
+    }
+
+    /** {@code restart N}: a crashed node comes back from its durable log and hard state. */
+    private void restart(Directive d) {
+        int id = d.node(0);
+        if (!crashed.remove(id)) {
+            throw d.fail("n" + id + " is not crashed");
+        }
+        nodes.get(id).restart();
+    }
+
+    /** {@code raft-log N}: the node's durable log. */
+    private void raftLog(Directive d) {
+        TestNode node = node(d, 0);
+        List<LogEntry> log = node.log().all();
+        print(log.isEmpty() ? "log is empty" : entries(log));
+    }
+
+    /** {@code status [nodes...]}: role, term, vote, leader, last/commit/applied, and a leader's progress. */
+    private void status(Directive d) {
+        for (int id : d.positional().isEmpty() ? nodes.keySet() : d.numbers(String.join(",", d.positional()))) {
+            if (crashed.contains(id)) {
+                print("n" + id + " crashed");
+                continue;
+            }
+            CoreStatus s = nodes.get(id).core().status();
+            print(s.id() + " " + s.role().toString().toLowerCase(java.util.Locale.ROOT) + " term=" + s.term()
+                    + " vote=" + s.votedFor().map(NodeId::toString).orElse("-") + " lead="
+                    + s.leader().map(NodeId::toString).orElse("-") + " last=" + s.lastIndex() + " commit="
+                    + s.commitIndex() + " applied=" + s.appliedIndex());
+            new TreeMap<>(s.peers()).forEach((peer, p) -> print("  " + peer + " match=" + p.matchIndex() + " next="
+                    + p.nextIndex() + " " + p.mode().toString().toLowerCase(java.util.Locale.ROOT)));
+        }
+    }
+
+    /** {@code stats}: AppendEntries and rejections delivered since the last {@code stats}. */
+    private void stats() {
+        print("appends-delivered=" + appendsDelivered + " rejections-delivered=" + rejectionsDelivered);
+        appendsDelivered = 0;
+        rejectionsDelivered = 0;
+    }
+
+    private List<Integer> targets(Directive d) {
+        List<Integer> ids = d.positional().isEmpty() ? new ArrayList<>(nodes.keySet())
+                : d.numbers(String.join(",", d.positional()));
+        ids.removeIf(crashed::contains);
+        for (int id : ids) {
+            if (!nodes.containsKey(id)) {
+                throw d.fail("no node n" + id);
+            }
+        }
+        return ids;
+    }
+
+    private TestNode node(Directive d, int arg) {
+        TestNode node = nodes.get(d.node(arg));
+        if (node == null) {
+            throw d.fail("no node n" + d.node(arg));
+        }
+        return node;
+    }
+
+    private TestNode live(Directive d, int arg) {
+        TestNode node = node(d, arg);
+        if (crashed.contains(d.node(arg))) {
+            throw d.fail(node.id() + " is crashed");
+        }
+        return node;
+    }
+
+    private static int number(NodeId id) {
+        return Integer.parseInt(id.value().substring(1));
+    }
+
+    private static String entries(List<LogEntry> entries) {
+        return entries.stream().map(MessageFormat::describe).collect(Collectors.joining(" "));
+    }
+}
