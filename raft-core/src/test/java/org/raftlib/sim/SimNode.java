@@ -34,8 +34,8 @@ final class SimNode {
     }
 
     private void start() {
-        core = RaftCore.restore(config, disk, disk.hardState());
-        shadow.reset(disk.entries());
+        core = RaftCore.restore(config, disk.log(), disk.hardState());
+        shadow.reset(disk.log().all());
         lastApplied = 0;
         lastCommit = 0;
         proposals.clear();
