@@ -3,7 +3,6 @@ package org.raftlib.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.raftlib.core.Cores.n;
 
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +15,6 @@ import org.raftlib.HardState;
 import org.raftlib.LogEntry;
 import org.raftlib.NodeId;
 import org.raftlib.RaftRole;
-import org.raftlib.message.AppendEntriesResponse;
-import org.raftlib.message.RaftMessage;
 
 /**
  * Raft §5.3: "the follower can include the term of the conflicting entry and the first index it stores for that
@@ -58,24 +55,7 @@ class DivergentLogRepairTest {
         nodes.put(n(2), TestNode.start(Cores.config(2, 2), Cores.entries(followerTerms),
                 new HardState(leaderLast, Optional.empty(), 0)));
         nodes.get(n(1)).core().campaign();
-        int rejections = 0;
-        for (int round = 0; round < 1000; round++) {
-            List<RaftMessage> inFlight = new ArrayList<>();
-            for (TestNode node : nodes.values()) {
-                while (node.core().hasReady()) {
-                    Ready rd = node.handle();
-                    inFlight.addAll(rd.messages());
-                    inFlight.addAll(rd.afterSync());
-                }
-            }
-            if (inFlight.isEmpty()) {
-                break;
-            }
-            for (RaftMessage m : inFlight) {
-                rejections += m instanceof AppendEntriesResponse r && !r.success() ? 1 : 0;
-                nodes.get(m.to()).core().step(m);
-            }
-        }
+        int rejections = ReplicationRulesTest.deliverAll(nodes);
         assertThat(nodes.get(n(1)).core().status().role()).isEqualTo(RaftRole.LEADER);
         List<LogEntry> leaderLog = nodes.get(n(1)).log().all();
         assertThat(nodes.get(n(2)).log().all()).isEqualTo(leaderLog);

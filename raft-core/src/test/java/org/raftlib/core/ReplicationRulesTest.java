@@ -272,8 +272,13 @@ class ReplicationRulesTest {
         assertThat(follower.core().hasReady()).isFalse();
     }
 
-    /** Drives every node's Ready and delivers every message until the cluster is quiet. */
-    static void deliverAll(Map<NodeId, TestNode> nodes) {
+    /**
+     * Drives every node's Ready and delivers every message until the cluster is quiet.
+     *
+     * @return how many rejected AppendEntries responses were delivered (repair round trips)
+     */
+    static int deliverAll(Map<NodeId, TestNode> nodes) {
+        int rejections = 0;
         for (int round = 0; round < 1000; round++) {
             List<RaftMessage> inFlight = new ArrayList<>();
             for (TestNode node : nodes.values()) {
@@ -284,9 +289,12 @@ class ReplicationRulesTest {
                 }
             }
             if (inFlight.isEmpty()) {
-                return;
+                return rejections;
             }
-            inFlight.forEach(m -> nodes.get(m.to()).core().step(m));
+            for (RaftMessage m : inFlight) {
+                rejections += m instanceof AppendEntriesResponse r && !r.success() ? 1 : 0;
+                nodes.get(m.to()).core().step(m);
+            }
         }
         throw new AssertionError("cluster never quiet");
     }
