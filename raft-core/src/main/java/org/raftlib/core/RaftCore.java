@@ -324,6 +324,21 @@ public final class RaftCore {
         log.appliedTo(index);
     }
 
+    /** Returns this node's role. */
+    public RaftRole currentRole() {
+        return role.kind();
+    }
+
+    /** Returns this node's current term. */
+    public long currentTerm() {
+        return term;
+    }
+
+    /** Returns the leader this node knows of in its current term. */
+    public Optional<NodeId> currentLeader() {
+        return Optional.ofNullable(leader);
+    }
+
     /** Returns a snapshot of this node's state. */
     public CoreStatus status() {
         Map<NodeId, CoreStatus.PeerProgress> peers = new LinkedHashMap<>();

@@ -1,0 +1,20 @@
+package org.raftlib;
+
+/**
+ * The command was appended to the leader's log, but the node lost leadership (or was closed) before it learned the
+ * outcome: the command may or may not commit. Retry only if the command is idempotent, or read the state to find
+ * out.
+ */
+public class IndeterminateResultException extends RaftException {
+
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Creates the exception.
+     *
+     * @param message what happened
+     */
+    public IndeterminateResultException(String message) {
+        super(message);
+    }
+}

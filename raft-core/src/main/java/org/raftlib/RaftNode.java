@@ -1,0 +1,379 @@
+package org.raftlib;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.random.RandomGenerator;
+import org.raftlib.runtime.NodeRuntime;
+
+/**
+ * One member of a Raft group: replicates the commands submitted to it and applies them to a {@link StateMachine}.
+ *
+ * <pre>{@code
+ * RaftNode node = RaftNode.builder()
+ *         .id("n1")
+ *         .members(Member.of("n1", "127.0.0.1:7001"), Member.of("n2", "127.0.0.1:7002"),
+ *                 Member.of("n3", "127.0.0.1:7003"))
+ *         .stateMachine(new MyStateMachine())
+ *         .logStorage(FileLogStorage.open(dataDir))
+ *         .transport(NettyTransport.builder().build())
+ *         .build();
+ * node.start();
+ * byte[] result = node.submit(command).get();
+ * node.close();
+ * }</pre>
+ *
+ * <p><b>Threading.</b> Thread-safe and non-blocking, except {@link #status()} (a short round trip to the node's
+ * loop) and {@link #close()} (joins the node's threads). Every returned future completes on the node's apply thread
+ * (or at once on the caller's thread when the request is refused up front), so follow-up work that takes time belongs
+ * in an {@code *Async} stage with your own executor.
+ *
+ * <p><b>Lifecycle.</b> {@code build()} → {@link #start()} → {@link #close()}. A node whose storage or state machine
+ * fails stops by itself ({@link NodeState#FAILED}); every pending future then fails with
+ * {@link RaftFailedException}.
+ */
+public final class RaftNode implements AutoCloseable {
+
+    private final NodeRuntime runtime;
+    private final Set<NodeId> memberIds;
+    private final int maxCommandBytes;
+
+    private RaftNode(NodeRuntime runtime, Set<NodeId> memberIds, int maxCommandBytes) {
+        this.runtime = runtime;
+        this.memberIds = memberIds;
+        this.maxCommandBytes = maxCommandBytes;
+    }
+
+    /** Returns a builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns this node's id. */
+    public NodeId id() {
+        return runtime.id();
+    }
+
+    /**
+     * Recovers term, vote and log from the log storage, replays the committed log into the state machine, starts
+     * the transport and joins the group as a follower.
+     *
+     * @throws IOException if the transport cannot listen; the node is then closed
+     * @throws IllegalStateException if the node was already started or closed
+     * @throws RaftException if the log cannot be read; the node is then failed
+     */
+    public void start() throws IOException {
+        runtime.start();
+    }
+
+    /**
+     * Replicates {@code command}; the future completes with the state machine's result once the command is committed
+     * and applied on this node.
+     *
+     * <p>The future fails with {@link NotLeaderException} (carrying the leader, if known) when this node does not
+     * lead; with {@link IndeterminateResultException} when it lost leadership, or was closed, after appending the
+     * command but before learning whether it committed; with {@link OverloadedException} when
+     * {@link RaftOptions#maxPendingRequests()} requests are pending; with {@link RaftClosedException} or
+     * {@link RaftFailedException} when the node is not running.
+     *
+     * @param command the command; copied
+     * @return the result, completed on the apply thread
+     * @throws NullPointerException if {@code command} is null
+     * @throws IllegalArgumentException if it is longer than {@link RaftOptions#maxCommandBytes()}
+     */
+    public CompletableFuture<byte[]> submit(byte[] command) {
+        checkSize(command, "command");
+        return runtime.submit(command);
+    }
+
+    /**
+     * Reads through {@link StateMachine#query}. {@link ReadMode#LINEARIZABLE} is served by the leader with ReadIndex
+     * (no log write) and fails with {@link NotLeaderException} elsewhere; {@link ReadMode#STALE} is served at once
+     * by any node. Fails like {@link #submit} when the node is overloaded or not running.
+     *
+     * @param request the request; copied
+     * @param mode the consistency wanted
+     * @return the answer, completed on the apply thread
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code request} is longer than {@link RaftOptions#maxCommandBytes()}
+     */
+    public CompletableFuture<byte[]> query(byte[] request, ReadMode mode) {
+        checkSize(request, "request");
+        Objects.requireNonNull(mode, "mode");
+        return runtime.query(request, mode);
+    }
+
+    /**
+     * Hands leadership to {@code target} once it has caught up (thesis §3.10); new commands are refused meanwhile.
+     * The future completes when this node sees {@code target} lead, and fails with {@link NotLeaderException} if
+     * this node does not lead, or with {@link RaftException} if the transfer does not finish within two election
+     * timeouts.
+     *
+     * @param target the member to lead next
+     * @return completes on the apply thread
+     * @throws NullPointerException if {@code target} is null
+     * @throws IllegalArgumentException if {@code target} is not a member
+     */
+    public CompletableFuture<Void> transferLeadership(NodeId target) {
+        Objects.requireNonNull(target, "target");
+        if (!memberIds.contains(target)) {
+            throw new IllegalArgumentException(target + " is not a member: " + memberIds);
+        }
+        return runtime.transferLeadership(target);
+    }
+
+    /**
+     * Returns this node's role, term, leader, log indexes and, on a leader, each follower's progress.
+     *
+     * @return a snapshot
+     * @throws RaftException if the running node does not answer within 5 seconds
+     */
+    public RaftStatus status() {
+        return runtime.status();
+    }
+
+    /**
+     * Registers a listener for role, leader and failure events.
+     *
+     * @param listener the listener
+     * @throws NullPointerException if {@code listener} is null
+     */
+    public void addListener(RaftListener listener) {
+        runtime.addListener(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Removes a listener registered with {@link #addListener}.
+     *
+     * @param listener the listener
+     */
+    public void removeListener(RaftListener listener) {
+        runtime.removeListener(listener);
+    }
+
+    /**
+     * Stops the node: pending requests fail ({@link IndeterminateResultException} for commands already appended,
+     * {@link RaftClosedException} for the rest), the threads stop, and the transport and log storage are closed.
+     * Idempotent; also releases a node that failed or was never started. When called from a callback on the node's
+     * own apply thread it returns without waiting for the threads.
+     */
+    @Override
+    public void close() {
+        runtime.close();
+    }
+
+    private void checkSize(byte[] data, String name) {
+        Objects.requireNonNull(data, name);
+        if (data.length > maxCommandBytes) {
+            throw new IllegalArgumentException(name + " has " + data.length + " bytes, more than maxCommandBytes ("
+                    + maxCommandBytes + ")");
+        }
+    }
+
+    /**
+     * Collects a node's parts; {@link #build()} checks them all at once. Not thread-safe.
+     */
+    public static final class Builder {
+
+        private NodeId id;
+        private List<Member> members;
+        private StateMachine stateMachine;
+        private LogStorage logStorage;
+        private Transport transport;
+        private RaftOptions options = RaftOptions.defaults();
+        private RandomGenerator random;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets this node's id (required).
+         *
+         * @param nodeId the id
+         * @return this builder
+         * @throws IllegalArgumentException if it is not a valid {@link NodeId}
+         */
+        public Builder id(String nodeId) {
+            return id(NodeId.of(nodeId));
+        }
+
+        /**
+         * Sets this node's id (required).
+         *
+         * @param nodeId the id
+         * @return this builder
+         */
+        public Builder id(NodeId nodeId) {
+            this.id = nodeId;
+            return this;
+        }
+
+        /**
+         * Sets the group's members, this node included (required). Every node of a group must be given the same set.
+         *
+         * @param all the members
+         * @return this builder
+         */
+        public Builder members(Member... all) {
+            return members(Arrays.asList(all));
+        }
+
+        /**
+         * Sets the group's members, this node included (required).
+         *
+         * @param all the members
+         * @return this builder
+         */
+        public Builder members(Collection<Member> all) {
+            this.members = all == null ? null : new ArrayList<>(all);
+            return this;
+        }
+
+        /**
+         * Sets the state machine (required); use a new, empty instance per node.
+         *
+         * @param machine the state machine
+         * @return this builder
+         */
+        public Builder stateMachine(StateMachine machine) {
+            this.stateMachine = machine;
+            return this;
+        }
+
+        /**
+         * Sets the log storage (required); the node owns and closes it.
+         *
+         * @param storage the storage
+         * @return this builder
+         */
+        public Builder logStorage(LogStorage storage) {
+            this.logStorage = storage;
+            return this;
+        }
+
+        /**
+         * Sets the transport (required, not started); the node starts, owns and closes it.
+         *
+         * @param t the transport
+         * @return this builder
+         */
+        public Builder transport(Transport t) {
+            this.transport = t;
+            return this;
+        }
+
+        /**
+         * Sets the options (default {@link RaftOptions#defaults()}).
+         *
+         * @param o the options
+         * @return this builder
+         */
+        public Builder options(RaftOptions o) {
+            this.options = o;
+            return this;
+        }
+
+        /**
+         * Sets the seed of the election timer randomness, for reproducible tests (default: a random seed).
+         *
+         * @param seed the seed
+         * @return this builder
+         */
+        public Builder randomSeed(long seed) {
+            this.random = new SplittableRandom(seed);
+            return this;
+        }
+
+        /**
+         * Checks every option and relation and builds the node (not started).
+         *
+         * @return the node
+         * @throws IllegalArgumentException listing every problem found
+         */
+        public RaftNode build() {
+            List<String> problems = new ArrayList<>();
+            checkParts(problems);
+            checkMembers(problems);
+            if (options != null) {
+                checkOptions(options, problems);
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException("invalid RaftNode configuration: " + String.join("; ", problems));
+            }
+            RandomGenerator r = random != null ? random : new SplittableRandom();
+            NodeRuntime runtime = new NodeRuntime(id, List.copyOf(members), stateMachine, logStorage, transport,
+                    options, r);
+            Set<NodeId> ids = new HashSet<>();
+            members.forEach(m -> ids.add(m.id()));
+            return new RaftNode(runtime, Set.copyOf(ids), options.maxCommandBytes());
+        }
+
+        private void checkParts(List<String> problems) {
+            if (id == null) {
+                problems.add("id is missing");
+            }
+            if (stateMachine == null) {
+                problems.add("stateMachine is missing");
+            }
+            if (logStorage == null) {
+                problems.add("logStorage is missing");
+            }
+            if (transport == null) {
+                problems.add("transport is missing");
+            }
+            if (options == null) {
+                problems.add("options is null");
+            }
+        }
+
+        private void checkMembers(List<String> problems) {
+            if (members == null || members.isEmpty()) {
+                problems.add("members are missing");
+                return;
+            }
+            Set<NodeId> ids = new HashSet<>();
+            Set<String> addresses = new HashSet<>();
+            for (Member m : members) {
+                if (m == null) {
+                    problems.add("members contain null");
+                    continue;
+                }
+                if (!ids.add(m.id())) {
+                    problems.add("member id " + m.id() + " appears twice");
+                }
+                if (!m.address().isEmpty() && !addresses.add(m.address())) {
+                    problems.add("address " + m.address() + " is used by two members");
+                }
+            }
+            if (id != null && !ids.contains(id)) {
+                problems.add("id " + id + " is not among the members " + ids);
+            }
+        }
+
+        private static void checkOptions(RaftOptions o, List<String> problems) {
+            Duration election = o.electionTimeout();
+            Duration heartbeat = o.heartbeatInterval();
+            if (election.compareTo(heartbeat.multipliedBy(2)) < 0) {
+                problems.add("electionTimeout (" + election + ") must be at least 2 × heartbeatInterval ("
+                        + heartbeat + ")");
+            }
+            if (heartbeat.compareTo(o.tickInterval()) < 0) {
+                problems.add("heartbeatInterval (" + heartbeat + ") must be at least tickInterval ("
+                        + o.tickInterval() + ")");
+            }
+            long tick = o.tickInterval().toNanos();
+            if (NodeRuntime.ticks(election, tick) <= NodeRuntime.ticks(heartbeat, tick)) {
+                problems.add("electionTimeout (" + election + ") must span more ticks of tickInterval ("
+                        + o.tickInterval() + ") than heartbeatInterval (" + heartbeat + ")");
+            }
+        }
+    }
+}

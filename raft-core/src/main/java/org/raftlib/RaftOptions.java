@@ -1,0 +1,219 @@
+package org.raftlib;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Tunables of a {@link RaftNode}. Immutable: each {@code with*} method checks its own argument and returns a copy;
+ * {@link RaftNode.Builder#build()} checks the relations between options.
+ *
+ * <p>Times are {@link Duration}s; the node turns them into ticks of {@link #tickInterval()}, so timeouts are rounded
+ * to whole ticks.
+ */
+public final class RaftOptions {
+
+    /** Default {@link #tickInterval()}: 10 ms. */
+    public static final Duration DEFAULT_TICK_INTERVAL = Duration.ofMillis(10);
+    /** Default {@link #electionTimeout()}: 500 ms. */
+    public static final Duration DEFAULT_ELECTION_TIMEOUT = Duration.ofMillis(500);
+    /** Default {@link #heartbeatInterval()}: 50 ms. */
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofMillis(50);
+    /** Default {@link #maxPendingRequests()}: 8192. */
+    public static final int DEFAULT_MAX_PENDING_REQUESTS = 8192;
+    /** Default {@link #maxCommandBytes()}: 1 MiB. */
+    public static final int DEFAULT_MAX_COMMAND_BYTES = 1 << 20;
+    /** Default {@link #maxInflightAppends()}: 256. */
+    public static final int DEFAULT_MAX_INFLIGHT_APPENDS = 256;
+    /** Default {@link #maxAppendBytes()}: 1 MiB. */
+    public static final int DEFAULT_MAX_APPEND_BYTES = 1 << 20;
+
+    private static final RaftOptions DEFAULTS = new RaftOptions(
+            new Timing(DEFAULT_TICK_INTERVAL, DEFAULT_ELECTION_TIMEOUT, DEFAULT_HEARTBEAT_INTERVAL, true, true),
+            new Limits(DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_MAX_COMMAND_BYTES, DEFAULT_MAX_INFLIGHT_APPENDS,
+                    DEFAULT_MAX_APPEND_BYTES));
+
+    private final Timing timing;
+    private final Limits limits;
+
+    private record Timing(Duration tick, Duration election, Duration heartbeat, boolean preVote,
+            boolean checkQuorum) {
+    }
+
+    private record Limits(int pending, int commandBytes, int inflightAppends, int appendBytes) {
+    }
+
+    private RaftOptions(Timing timing, Limits limits) {
+        this.timing = timing;
+        this.limits = limits;
+    }
+
+    /** Returns the defaults: each option's {@code DEFAULT_*} constant, PreVote and CheckQuorum on. */
+    public static RaftOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /** Returns the resolution of the node's timers. */
+    public Duration tickInterval() {
+        return timing.tick();
+    }
+
+    /**
+     * Returns the election timeout T: a follower that hears from no leader for a random time in [T, 2T) starts an
+     * election, and a leader that hears from no quorum for T steps down (CheckQuorum).
+     */
+    public Duration electionTimeout() {
+        return timing.election();
+    }
+
+    /** Returns how often a leader sends heartbeats to idle followers. */
+    public Duration heartbeatInterval() {
+        return timing.heartbeat();
+    }
+
+    /** Returns whether a node asks for a pre-vote before it raises its term (thesis §9.6). */
+    public boolean preVote() {
+        return timing.preVote();
+    }
+
+    /** Returns whether a leader steps down when it has not heard from a quorum for an election timeout. */
+    public boolean checkQuorum() {
+        return timing.checkQuorum();
+    }
+
+    /** Returns how many submits and queries may be pending on one node before new ones are refused. */
+    public int maxPendingRequests() {
+        return limits.pending();
+    }
+
+    /** Returns the largest command or query accepted, in bytes. */
+    public int maxCommandBytes() {
+        return limits.commandBytes();
+    }
+
+    /** Returns how many AppendEntries a leader keeps in flight to one follower. */
+    public int maxInflightAppends() {
+        return limits.inflightAppends();
+    }
+
+    /** Returns the soft limit on entry bytes in one AppendEntries (one larger entry is still sent alone). */
+    public int maxAppendBytes() {
+        return limits.appendBytes();
+    }
+
+    /**
+     * Returns a copy with another tick interval.
+     *
+     * @param interval between 1 ms and 1 s
+     * @return the copy
+     * @throws IllegalArgumentException if out of range
+     * @throws NullPointerException if null
+     */
+    public RaftOptions withTickInterval(Duration interval) {
+        return new RaftOptions(new Timing(checkDuration(interval, "tickInterval", Duration.ofMillis(1),
+                Duration.ofSeconds(1)), timing.election(), timing.heartbeat(), timing.preVote(),
+                timing.checkQuorum()), limits);
+    }
+
+    /**
+     * Returns a copy with another election timeout.
+     *
+     * @param timeout between 2 ms and 1 hour
+     * @return the copy
+     * @throws IllegalArgumentException if out of range
+     * @throws NullPointerException if null
+     */
+    public RaftOptions withElectionTimeout(Duration timeout) {
+        return new RaftOptions(new Timing(timing.tick(),
+                checkDuration(timeout, "electionTimeout", Duration.ofMillis(2), Duration.ofHours(1)),
+                timing.heartbeat(), timing.preVote(), timing.checkQuorum()), limits);
+    }
+
+    /**
+     * Returns a copy with another heartbeat interval.
+     *
+     * @param interval between 1 ms and 30 minutes
+     * @return the copy
+     * @throws IllegalArgumentException if out of range
+     * @throws NullPointerException if null
+     */
+    public RaftOptions withHeartbeatInterval(Duration interval) {
+        return new RaftOptions(new Timing(timing.tick(), timing.election(),
+                checkDuration(interval, "heartbeatInterval", Duration.ofMillis(1), Duration.ofMinutes(30)),
+                timing.preVote(), timing.checkQuorum()), limits);
+    }
+
+    /**
+     * Returns a copy with PreVote (thesis §9.6) and CheckQuorum (thesis §6.2) set. Both are on by default and
+     * protect a healthy cluster from a node that rejoins after a partition.
+     *
+     * @param preVoteOn whether to pre-vote
+     * @param checkQuorumOn whether leaders step down without a quorum
+     * @return the copy
+     */
+    public RaftOptions withElectionSafeguards(boolean preVoteOn, boolean checkQuorumOn) {
+        return new RaftOptions(new Timing(timing.tick(), timing.election(), timing.heartbeat(), preVoteOn,
+                checkQuorumOn), limits);
+    }
+
+    /**
+     * Returns a copy with another bound on pending requests.
+     *
+     * @param max between 1 and 1,000,000
+     * @return the copy
+     * @throws IllegalArgumentException if out of range
+     */
+    public RaftOptions withMaxPendingRequests(int max) {
+        return new RaftOptions(timing, new Limits(checkInt(max, "maxPendingRequests", 1, 1_000_000),
+                limits.commandBytes(), limits.inflightAppends(), limits.appendBytes()));
+    }
+
+    /**
+     * Returns a copy with another command size limit.
+     *
+     * @param bytes between 1 and 64 MiB
+     * @return the copy
+     * @throws IllegalArgumentException if out of range
+     */
+    public RaftOptions withMaxCommandBytes(int bytes) {
+        return new RaftOptions(timing, new Limits(limits.pending(),
+                checkInt(bytes, "maxCommandBytes", 1, 64 << 20), limits.inflightAppends(), limits.appendBytes()));
+    }
+
+    /**
+     * Returns a copy with other replication flow limits.
+     *
+     * @param inflightAppends AppendEntries in flight per follower, between 1 and 65,536
+     * @param appendBytes soft limit on entry bytes per AppendEntries, between 1 KiB and 64 MiB
+     * @return the copy
+     * @throws IllegalArgumentException if out of range
+     */
+    public RaftOptions withReplicationFlow(int inflightAppends, int appendBytes) {
+        return new RaftOptions(timing, new Limits(limits.pending(), limits.commandBytes(),
+                checkInt(inflightAppends, "maxInflightAppends", 1, 1 << 16),
+                checkInt(appendBytes, "maxAppendBytes", 1 << 10, 64 << 20)));
+    }
+
+    private static Duration checkDuration(Duration d, String name, Duration min, Duration max) {
+        Objects.requireNonNull(d, name);
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ": " + d);
+        }
+        return d;
+    }
+
+    private static int checkInt(int value, String name, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ": " + value);
+        }
+        return value;
+    }
+
+    @Override
+    public String toString() {
+        return "RaftOptions[tickInterval=" + tickInterval() + ", electionTimeout=" + electionTimeout()
+                + ", heartbeatInterval=" + heartbeatInterval() + ", preVote=" + preVote() + ", checkQuorum="
+                + checkQuorum() + ", maxPendingRequests=" + maxPendingRequests() + ", maxCommandBytes="
+                + maxCommandBytes() + ", maxInflightAppends=" + maxInflightAppends() + ", maxAppendBytes="
+                + maxAppendBytes() + "]";
+    }
+}

@@ -1,0 +1,61 @@
+package org.raftlib;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A point-in-time view of a node, from {@link RaftNode#status()}; never a live view.
+ *
+ * @param id the node
+ * @param state its lifecycle state
+ * @param role its role (the last one held, once the node stopped)
+ * @param term its current term
+ * @param leader the leader it knows of in that term
+ * @param lastLogIndex the last index in its log
+ * @param commitIndex the highest index it knows committed
+ * @param appliedIndex the highest index its state machine applied
+ * @param members the members of the group
+ * @param peers on a leader, each follower's replication progress; otherwise empty
+ */
+public record RaftStatus(
+        NodeId id,
+        NodeState state,
+        RaftRole role,
+        long term,
+        Optional<NodeId> leader,
+        long lastLogIndex,
+        long commitIndex,
+        long appliedIndex,
+        List<Member> members,
+        Map<NodeId, PeerStatus> peers) {
+
+    /**
+     * Copies the collections.
+     *
+     * @throws NullPointerException if a reference is null
+     */
+    public RaftStatus {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(leader, "leader");
+        members = List.copyOf(members);
+        peers = Map.copyOf(peers);
+    }
+
+    /** Returns whether this node is the running leader. */
+    public boolean isLeader() {
+        return state == NodeState.RUNNING && role == RaftRole.LEADER;
+    }
+
+    /**
+     * A follower's replication progress as its leader sees it.
+     *
+     * @param matchIndex the highest index known replicated on the follower
+     * @param nextIndex the next index the leader will send it
+     */
+    public record PeerStatus(long matchIndex, long nextIndex) {
+    }
+}

@@ -1,0 +1,194 @@
+package org.raftlib.runtime;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Function;
+import org.raftlib.EntryType;
+import org.raftlib.LogEntry;
+import org.raftlib.StateMachine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the {@link StateMachine} on its own thread: applies committed entries in log order, completes the proposers'
+ * futures with the results, serves reads once the state has caught up with their read index, and runs listener
+ * callbacks. Every client future completes on this thread, so no user code ever runs on the node loop.
+ *
+ * <p>An exception from {@link StateMachine#apply} fails the node: the other replicas applied the command, so this
+ * one can no longer follow them.
+ */
+final class ApplyWorker implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ApplyWorker.class);
+    private static final Object STOP = new Object();
+    private static final byte[] EMPTY = new byte[0];
+
+    private final String nodeId;
+    private final StateMachine stateMachine;
+    private final Inbox inbox;
+    private final NodeFailure failure;
+    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final PriorityQueue<ReadAt> waitingReads =
+            new PriorityQueue<>((a, b) -> Long.compare(a.index(), b.index()));
+    private volatile boolean stopRequested;
+    private long applied;
+
+    ApplyWorker(String nodeId, StateMachine stateMachine, Inbox inbox, NodeFailure failure) {
+        this.nodeId = nodeId;
+        this.stateMachine = stateMachine;
+        this.inbox = inbox;
+        this.failure = failure;
+    }
+
+    /** Committed entries and, for those proposed here, the futures to complete (null where none). */
+    record ApplyBatch(List<LogEntry> entries, CompletableFuture<byte[]>[] futures) {
+    }
+
+    /** A read to serve once {@code index} is applied ({@code index} 0: serve now). */
+    record ReadAt(long index, byte[] request, CompletableFuture<byte[]> future) {
+    }
+
+    /** Completes {@code future} exceptionally on this thread. */
+    record Fail(CompletableFuture<?> future, Throwable error) {
+    }
+
+    void submit(Object task) {
+        queue.offer(task);
+    }
+
+    void requestStop() {
+        stopRequested = true;
+        queue.offer(STOP);
+    }
+
+    @Override
+    public void run() {
+        List<Object> tasks = new ArrayList<>();
+        try {
+            while (!stopRequested) {
+                tasks.add(queue.take());
+                queue.drainTo(tasks, 1024);
+                long before = applied;
+                for (Object task : tasks) {
+                    if (stopRequested) {
+                        break;
+                    }
+                    run(task);
+                }
+                tasks.clear();
+                if (applied > before) {
+                    serveReads();
+                    inbox.post(new Event.Applied(applied));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            failure.fail(e);
+        }
+    }
+
+    private void run(Object task) {
+        if (task instanceof ApplyBatch b) {
+            apply(b);
+        } else if (task instanceof ReadAt r) {
+            if (r.index() <= applied) {
+                query(r);
+            } else {
+                waitingReads.add(r);
+            }
+        } else if (task instanceof Fail f) {
+            f.future().completeExceptionally(f.error());
+        } else if (task instanceof Runnable callback) {
+            runCallback(callback);
+        }
+    }
+
+    private void apply(ApplyBatch batch) {
+        List<LogEntry> entries = batch.entries();
+        for (int i = 0; i < entries.size(); i++) {
+            LogEntry e = entries.get(i);
+            if (e.index() != applied + 1) {
+                throw new IllegalStateException(nodeId + ": apply of index " + e.index() + " after " + applied);
+            }
+            if (e.type() == EntryType.COMMAND) {
+                byte[] result = applyOne(e);
+                CompletableFuture<byte[]> f = batch.futures() == null ? null : batch.futures()[i];
+                if (f != null) {
+                    f.complete(result);
+                }
+            }
+            applied = e.index();
+        }
+        if (LOG.isTraceEnabled()) {
+            LOG.trace("{} applied up to {}", nodeId, applied);
+        }
+    }
+
+    private byte[] applyOne(LogEntry e) {
+        byte[] result;
+        try {
+            result = stateMachine.apply(e.index(), e.data().toByteArray());
+        } catch (RuntimeException ex) {
+            throw new IllegalStateException(nodeId + ": the state machine threw while applying index " + e.index()
+                    + "; stopping, because the other replicas applied it", ex);
+        }
+        return result == null ? EMPTY : result;
+    }
+
+    private void serveReads() {
+        while (!waitingReads.isEmpty() && waitingReads.peek().index() <= applied) {
+            query(waitingReads.poll());
+        }
+    }
+
+    private void query(ReadAt r) {
+        byte[] result;
+        try {
+            result = stateMachine.query(r.request());
+        } catch (RuntimeException ex) {
+            r.future().completeExceptionally(ex);      // a read changes nothing: the caller gets the error
+            return;
+        }
+        r.future().complete(result == null ? EMPTY : result);
+    }
+
+    private void runCallback(Runnable callback) {
+        try {
+            callback.run();
+        } catch (RuntimeException ex) {
+            LOG.warn("{} a listener threw; ignored", nodeId, ex);
+        }
+    }
+
+    long applied() {
+        return applied;
+    }
+
+    /**
+     * After the thread stopped: completes every future still held, using {@code error} for reads and
+     * {@code indeterminate} for commands that committed but were not applied. Runs listener callbacks left.
+     */
+    void failRemaining(Throwable error, Function<Long, Throwable> indeterminate) {
+        List<Object> left = new ArrayList<>();
+        queue.drainTo(left);
+        for (Object task : left) {
+            if (task instanceof ApplyBatch b && b.futures() != null) {
+                for (int i = 0; i < b.futures().length; i++) {
+                    if (b.futures()[i] != null) {
+                        b.futures()[i].completeExceptionally(indeterminate.apply(b.entries().get(i).index()));
+                    }
+                }
+            } else if (task instanceof ReadAt r) {
+                r.future().completeExceptionally(error);
+            } else if (task instanceof Fail f) {
+                f.future().completeExceptionally(f.error());
+            }
+        }
+        waitingReads.forEach(r -> r.future().completeExceptionally(error));
+        waitingReads.clear();
+    }
+}

@@ -1,0 +1,43 @@
+package org.raftlib.runtime;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.raftlib.Bytes;
+import org.raftlib.NodeId;
+import org.raftlib.RaftStatus;
+import org.raftlib.core.Ready;
+
+/**
+ * What other threads post to a node's loop. Inbound {@link org.raftlib.message.RaftMessage}s are posted as they are,
+ * without a wrapper.
+ */
+sealed interface Event {
+
+    /** A client command to propose. */
+    record Submit(Bytes command, CompletableFuture<byte[]> future) implements Event {
+    }
+
+    /** A linearizable read to confirm with ReadIndex. */
+    record Read(byte[] request, CompletableFuture<byte[]> future) implements Event {
+    }
+
+    /** The storage worker made these batches durable, in this order. */
+    record Persisted(List<Ready> batches) implements Event {
+    }
+
+    /** The state machine applied everything up to {@code index}. */
+    record Applied(long index) implements Event {
+    }
+
+    /** A leadership transfer request. */
+    record Transfer(NodeId target, CompletableFuture<Void> future) implements Event {
+    }
+
+    /** A request for a status snapshot. */
+    record StatusQuery(CompletableFuture<RaftStatus> future) implements Event {
+    }
+
+    /** Stop the loop. */
+    record Stop() implements Event {
+    }
+}

@@ -1,0 +1,341 @@
+package org.raftlib.runtime;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
+import java.util.Map;
+import java.util.Optional;
+import org.raftlib.Bytes;
+import org.raftlib.HardState;
+import org.raftlib.IndeterminateResultException;
+import org.raftlib.LogStorage;
+import org.raftlib.Member;
+import org.raftlib.NodeId;
+import org.raftlib.NodeState;
+import org.raftlib.OverloadedException;
+import org.raftlib.RaftException;
+import org.raftlib.RaftListener;
+import org.raftlib.RaftOptions;
+import org.raftlib.RaftRole;
+import org.raftlib.RaftStatus;
+import org.raftlib.ReadMode;
+import org.raftlib.StateMachine;
+import org.raftlib.Transport;
+import org.raftlib.core.CoreConfig;
+import org.raftlib.core.RaftCore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Internal: the threads and queues behind one {@link org.raftlib.RaftNode}. Thread-safe; every request is posted to
+ * the node loop, and every future completes on the apply thread.
+ */
+public final class NodeRuntime {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NodeRuntime.class);
+    private static final long JOIN_MILLIS = 10_000;
+
+    private final NodeId id;
+    private final RaftOptions options;
+    private final LogStorage logStorage;
+    private final NodeParts parts;
+    private final PendingLimit pending;
+    private final CoreConfig coreConfig;
+    private final Thread loopThread;
+    private final Thread storageThread;
+    private final Thread applyThread;
+    private NodeLoop loop;
+    private volatile RaftStatus finalStatus;
+
+    /**
+     * Assembles a node; nothing runs until {@link #start()}.
+     *
+     * @param id this node
+     * @param members every member, this node included
+     * @param stateMachine the user's state machine
+     * @param logStorage the log
+     * @param transport the transport
+     * @param options checked options
+     * @param random the core's randomness
+     */
+    public NodeRuntime(NodeId id, List<Member> members, StateMachine stateMachine, LogStorage logStorage,
+            Transport transport, RaftOptions options, RandomGenerator random) {
+        this.id = id;
+        this.options = options;
+        this.logStorage = logStorage;
+        Lifecycle lifecycle = new Lifecycle(id);
+        Inbox inbox = new Inbox();
+        NodeFailure failure = cause -> {
+            if (lifecycle.fail(cause)) {
+                inbox.post(new Event.Stop());
+            }
+        };
+        StorageWorker storage = new StorageWorker(id.value(), logStorage, inbox, failure);
+        ApplyWorker apply = new ApplyWorker(id.value(), stateMachine, inbox, failure);
+        Set<NodeId> voters = members.stream().map(Member::id).collect(Collectors.toSet());
+        long tick = options.tickInterval().toNanos();
+        this.coreConfig = CoreConfig.of(id, voters, random)
+                .withTicks(ticks(options.electionTimeout(), tick), ticks(options.heartbeatInterval(), tick))
+                .withElectionSafeguards(options.preVote(), options.checkQuorum())
+                .withFlow(new CoreConfig.FlowControl(options.maxInflightAppends(), options.maxAppendBytes(),
+                        CoreConfig.FlowControl.DEFAULT.maxApplyBytes()));
+        this.parts = new NodeParts(id, List.copyOf(members), transport, inbox, storage, apply, lifecycle,
+                new CopyOnWriteArrayList<>(), coreConfig.electionTicks());
+        this.pending = new PendingLimit(options.maxPendingRequests());
+        this.loopThread = new Thread(this::runLoop, "raft-loop-" + id);
+        this.storageThread = new Thread(storage, "raft-storage-" + id);
+        this.applyThread = new Thread(apply, "raft-apply-" + id);
+    }
+
+    /** Converts a duration to whole ticks, at least one. */
+    public static int ticks(Duration d, long tickNanos) {
+        return (int) Math.max(1, d.toNanos() / tickNanos);
+    }
+
+    /**
+     * Recovers the core from storage, starts the transport and the threads.
+     *
+     * @throws IOException if the transport cannot listen
+     * @throws IllegalStateException if already started or closed
+     */
+    public void start() throws IOException {
+        if (!parts.lifecycle().start()) {
+            throw new IllegalStateException(id + " cannot start: it is " + parts.lifecycle().state());
+        }
+        try {
+            RaftCore core = RaftCore.restore(coreConfig, new StorageLogView(logStorage), logStorage.hardState());
+            loop = new NodeLoop(parts, core, options.tickInterval().toNanos());
+            Member self = parts.members().stream().filter(m -> m.id().equals(id)).findFirst().orElseThrow();
+            parts.transport().updatePeers(parts.members().stream().filter(m -> !m.id().equals(id)).toList());
+            parts.transport().start(self, parts.inbox()::post);
+        } catch (IOException | RuntimeException e) {
+            parts.lifecycle().fail(e);
+            closeResources();
+            throw e;
+        }
+        storageThread.start();
+        applyThread.start();
+        loopThread.start();
+        LOG.info("{} started with {} members", id, parts.members().size());
+    }
+
+    private void runLoop() {
+        try {
+            loop.run();
+        } finally {
+            shutdown();
+        }
+    }
+
+    /** Runs on the loop thread once the loop has exited, for a close or a failure. */
+    private void shutdown() {
+        Lifecycle lifecycle = parts.lifecycle();
+        if (lifecycle.isRunning()) {
+            lifecycle.fail(new IllegalStateException(id + ": the node loop exited unexpectedly"));
+        }
+        parts.transport().close();
+        parts.storage().requestStop();
+        parts.apply().requestStop();
+        join(storageThread);
+        join(applyThread);
+        RaftException error = lifecycle.notRunning();
+        RaftException writes = lifecycle.state() == NodeState.FAILED ? error
+                : new IndeterminateResultException(id + " was closed before the command was known committed");
+        loop.failRemaining(error, writes);
+        parts.apply().failRemaining(error, index -> writes);
+        finalStatus = loop.status(lifecycle.state());
+        closeResources();
+        if (lifecycle.state() == NodeState.FAILED) {
+            Throwable cause = lifecycle.failure();
+            for (RaftListener l : parts.listeners()) {
+                try {
+                    l.onFailure(cause);
+                } catch (RuntimeException e) {
+                    LOG.warn("{} a listener threw from onFailure; ignored", id, e);
+                }
+            }
+        }
+        LOG.info("{} stopped ({})", id, lifecycle.state());
+    }
+
+    private void join(Thread t) {
+        if (t == Thread.currentThread() || !t.isAlive()) {
+            return;
+        }
+        try {
+            t.join(JOIN_MILLIS);
+            if (t.isAlive()) {
+                LOG.warn("{} thread {} did not stop within {} ms", id, t.getName(), JOIN_MILLIS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void closeResources() {
+        parts.transport().close();
+        try {
+            logStorage.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{} closing the log storage failed", id, e);
+        }
+    }
+
+    /**
+     * Proposes a command; see {@link org.raftlib.RaftNode#submit}.
+     *
+     * @param command the command, already checked
+     * @return the future
+     */
+    public CompletableFuture<byte[]> submit(byte[] command) {
+        CompletableFuture<byte[]> f = acquire();
+        if (!f.isDone()) {
+            post(new Event.Submit(Bytes.copyOf(command), f), f);
+        }
+        return f;
+    }
+
+    /**
+     * Reads; see {@link org.raftlib.RaftNode#query}.
+     *
+     * @param request the request, already checked
+     * @param mode the read mode
+     * @return the future
+     */
+    public CompletableFuture<byte[]> query(byte[] request, ReadMode mode) {
+        CompletableFuture<byte[]> f = acquire();
+        if (f.isDone()) {
+            return f;
+        }
+        byte[] copy = request.clone();
+        if (mode == ReadMode.STALE) {
+            parts.apply().submit(new ApplyWorker.ReadAt(0, copy, f));
+            recheck(f);
+        } else {
+            post(new Event.Read(copy, f), f);
+        }
+        return f;
+    }
+
+    /**
+     * Transfers leadership; see {@link org.raftlib.RaftNode#transferLeadership}.
+     *
+     * @param target a member
+     * @return the future
+     */
+    public CompletableFuture<Void> transferLeadership(NodeId target) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        if (!parts.lifecycle().isRunning()) {
+            f.completeExceptionally(parts.lifecycle().notRunning());
+            return f;
+        }
+        post(new Event.Transfer(target, f), f);
+        return f;
+    }
+
+    private <T> CompletableFuture<T> acquire() {
+        if (!parts.lifecycle().isRunning()) {
+            return CompletableFuture.failedFuture(parts.lifecycle().notRunning());
+        }
+        CompletableFuture<T> f = pending.tryAcquire();
+        if (f == null) {
+            return CompletableFuture.failedFuture(new OverloadedException(id + " has " + pending.max()
+                    + " requests pending (maxPendingRequests); retry later"));
+        }
+        return f;
+    }
+
+    private void post(Event e, CompletableFuture<?> f) {
+        parts.inbox().post(e);
+        recheck(f);
+    }
+
+    /** A request posted while the node stopped may miss the final drain: fail it here; completing twice is harmless. */
+    private void recheck(CompletableFuture<?> f) {
+        if (!parts.lifecycle().isRunning() && !loopThread.isAlive()) {
+            f.completeExceptionally(parts.lifecycle().notRunning());
+        }
+    }
+
+    /**
+     * Returns a status snapshot; see {@link org.raftlib.RaftNode#status()}.
+     *
+     * @return the status
+     * @throws RaftException if the running loop does not answer within 5 seconds, or the caller is interrupted
+     */
+    public RaftStatus status() {
+        if (parts.lifecycle().isRunning()) {
+            CompletableFuture<RaftStatus> f = new CompletableFuture<>();
+            parts.inbox().post(new Event.StatusQuery(f));
+            try {
+                return f.get(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RaftException(id + ": interrupted while waiting for the status", e);
+            } catch (ExecutionException | TimeoutException e) {
+                if (parts.lifecycle().isRunning()) {
+                    throw new RaftException(id + ": the node loop did not answer a status request", e);
+                }
+            }
+        }
+        join(loopThread);
+        RaftStatus s = finalStatus;
+        return s != null ? s : offlineStatus();
+    }
+
+    private RaftStatus offlineStatus() {
+        HardState hs = logStorage.hardState();
+        long last = logStorage.lastIndex();
+        return new RaftStatus(id, parts.lifecycle().state(), RaftRole.FOLLOWER, hs.term(), Optional.empty(), last,
+                Math.min(hs.commit(), last), 0, parts.members(), Map.of());
+    }
+
+    /**
+     * Registers a listener; see {@link org.raftlib.RaftNode#addListener}.
+     *
+     * @param listener the listener
+     */
+    public void addListener(RaftListener listener) {
+        parts.listeners().add(listener);
+    }
+
+    /**
+     * Removes a listener.
+     *
+     * @param listener the listener
+     */
+    public void removeListener(RaftListener listener) {
+        parts.listeners().remove(listener);
+    }
+
+    /**
+     * Stops the node and releases its threads, transport and storage; see {@link org.raftlib.RaftNode#close()}.
+     */
+    public void close() {
+        Lifecycle lifecycle = parts.lifecycle();
+        boolean started = loop != null;
+        if (lifecycle.close() && !started) {
+            closeResources();
+            LOG.info("{} closed before it started", id);
+            return;
+        }
+        parts.inbox().post(new Event.Stop());
+        Thread current = Thread.currentThread();
+        if (current != applyThread && current != storageThread) {
+            join(loopThread);
+        }
+    }
+
+    /** Returns this node's id. */
+    public NodeId id() {
+        return id;
+    }
+}

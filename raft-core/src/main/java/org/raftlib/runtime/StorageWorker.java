@@ -1,0 +1,103 @@
+package org.raftlib.runtime;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.raftlib.LogStorage;
+import org.raftlib.core.Ready;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Persists the core's {@link Ready} batches in the order handed out, with group commit: every batch waiting when
+ * the worker turns to the queue is written, then one {@link LogStorage#sync()} covers them all. The durable batches
+ * go back to the loop, which only then releases their acknowledgements.
+ *
+ * <p>The only thread that writes to the {@link LogStorage}. A write or sync failure fails the node; the worker never
+ * retries or continues on a disk it cannot trust.
+ */
+final class StorageWorker implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StorageWorker.class);
+    private static final Object STOP = new Object();
+    private static final int MAX_GROUP = 4096;
+
+    private final String nodeId;
+    private final LogStorage storage;
+    private final Inbox inbox;
+    private final NodeFailure failure;
+    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private volatile boolean stopRequested;
+
+    StorageWorker(String nodeId, LogStorage storage, Inbox inbox, NodeFailure failure) {
+        this.nodeId = nodeId;
+        this.storage = storage;
+        this.inbox = inbox;
+        this.failure = failure;
+    }
+
+    void submit(Ready ready) {
+        queue.offer(ready);
+    }
+
+    /** Asks the worker to stop after the group it is writing; unwritten batches are dropped (nothing was acked). */
+    void requestStop() {
+        stopRequested = true;
+        queue.offer(STOP);
+    }
+
+    @Override
+    public void run() {
+        List<Object> group = new ArrayList<>();
+        try {
+            while (!stopRequested) {
+                group.add(queue.take());
+                queue.drainTo(group, MAX_GROUP - 1);
+                List<Ready> batches = new ArrayList<>(group.size());
+                for (Object o : group) {
+                    if (o instanceof Ready r) {
+                        batches.add(r);
+                    }
+                }
+                group.clear();
+                if (!batches.isEmpty() && !stopRequested) {
+                    persist(batches);
+                    inbox.post(new Event.Persisted(batches));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException e) {
+            failure.fail(new IOException(nodeId + ": storage failed", e));
+        }
+    }
+
+    private void persist(List<Ready> batches) throws IOException {
+        boolean dirty = false;
+        long start = LOG.isTraceEnabled() ? System.nanoTime() : 0;
+        int entries = 0;
+        for (Ready r : batches) {
+            if (r.truncateFrom().isPresent()) {
+                storage.truncateSuffix(r.truncateFrom().getAsLong());
+                dirty = true;
+            }
+            if (!r.entries().isEmpty()) {
+                storage.append(r.entries());
+                entries += r.entries().size();
+                dirty = true;
+            }
+            if (r.hardState().isPresent()) {
+                storage.saveHardState(r.hardState().get());
+                dirty = true;
+            }
+        }
+        if (dirty) {
+            storage.sync();
+        }
+        if (start != 0) {
+            LOG.trace("{} persisted {} batches, {} entries in {} us", nodeId, batches.size(), entries,
+                    (System.nanoTime() - start) / 1000);
+        }
+    }
+}
