@@ -50,7 +50,7 @@ public final class RaftCore {
 
     private RaftCore(CoreConfig config, LogView storage, HardState hardState) {
         this.config = config;
-        this.log = new RaftLog(storage, hardState.commit());
+        this.log = new RaftLog(storage, hardState.commit(), 2 * config.flow().maxApplyBytes());
         this.tracker = new ProgressTracker(config.id(), config.voters());
         this.term = hardState.term();
         this.votedFor = hardState.votedFor().orElse(null);
