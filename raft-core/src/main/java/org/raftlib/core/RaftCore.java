@@ -466,7 +466,7 @@ public final class RaftCore {
 
     /** Thesis §6.4: confirms the pending reads whose round a quorum has echoed. */
     void confirmReads() {
-        if (role instanceof Leader l) {
+        if (role instanceof Leader l && l.reads().hasPending()) {
             readStates.addAll(l.reads().confirm(tracker.quorumReadSeq(l.reads().seq())));
         }
     }
