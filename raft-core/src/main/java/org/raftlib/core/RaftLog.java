@@ -25,9 +25,11 @@ final class RaftLog {
     private final ArrayDeque<long[]> applyInFlight = new ArrayDeque<>();
     private long applyInFlightBytes;
     private final long maxApplyInFlightBytes;
+    private final EntryCache cache;
 
     RaftLog(LogView stable, long committed, long maxApplyInFlightBytes) {
         this.stable = stable;
+        this.cache = new EntryCache(2 * maxApplyInFlightBytes);
         this.maxApplyInFlightBytes = maxApplyInFlightBytes;
         long last = stable.lastIndex();
         this.unstable = new UnstableLog(last + 1);
@@ -70,6 +72,9 @@ final class RaftLog {
         if (unstable.contains(index)) {
             return unstable.get(index).term();
         }
+        if (cache.contains(index)) {
+            return cache.get(index).term();
+        }
         if (index < firstIndex() - 1) {
             throw new IllegalStateException("term of compacted index " + index + " (first " + firstIndex() + ")");
         }
@@ -89,6 +94,7 @@ final class RaftLog {
     /** Appends entries that follow the last one (a leader's own proposals). */
     void append(List<LogEntry> entries) {
         if (!entries.isEmpty()) {
+            cache.truncateFrom(entries.get(0).index());
             unstable.truncateAndAppend(entries);
         }
     }
@@ -108,6 +114,7 @@ final class RaftLog {
                     throw new IllegalStateException("entry " + e.index() + " conflicts with committed index "
                             + committed);
                 }
+                cache.truncateFrom(e.index());
                 unstable.truncateAndAppend(entries.subList(i, entries.size()));
                 return;
             }
@@ -160,7 +167,11 @@ final class RaftLog {
         long split = unstable.offset();
         List<LogEntry> out = new ArrayList<>();
         if (from < split) {
-            out.addAll(stable.entries(from, Math.min(to, split), maxBytes));
+            if (cache.contains(from)) {
+                readCached(from, Math.min(to, split), maxBytes, out);
+            } else {
+                out.addAll(stable.entries(from, Math.min(to, split), maxBytes));
+            }
             if (out.size() < Math.min(to, split) - from) {
                 return out;
             }
@@ -178,6 +189,23 @@ final class RaftLog {
             bytes += e.sizeBytes();
         }
         return out;
+    }
+
+    /** Copies cached entries from {@code from} into {@code out}, stopping at {@code to}, a gap or {@code maxBytes}. */
+    private void readCached(long from, long to, long maxBytes, List<LogEntry> out) {
+        long bytes = 0;
+        for (long i = from; i < to && cache.contains(i); i++) {
+            LogEntry e = cache.get(i);
+            if (!out.isEmpty() && bytes + e.sizeBytes() > maxBytes) {
+                return;
+            }
+            out.add(e);
+            bytes += e.sizeBytes();
+        }
+        if (out.size() < to - from && (out.isEmpty() || bytes < maxBytes)) {
+            long next = from + out.size();
+            out.addAll(stable.entries(next, to, Math.max(0, maxBytes - bytes)));
+        }
     }
 
     boolean hasEntriesToPersist() {
@@ -216,7 +244,10 @@ final class RaftLog {
             bound = Math.min(bound, t - 1);
         }
         if (bound >= unstable.offset()) {
-            unstable.stableTo(bound, unstable.get(bound).term());
+            List<LogEntry> durable = List.copyOf(unstable.slice(unstable.offset(), bound + 1));
+            if (unstable.stableTo(bound, unstable.get(bound).term())) {
+                cache.add(durable);
+            }
         }
     }
 
