@@ -94,7 +94,8 @@ public record CoreConfig(
      *
      * @param maxInflightMessages AppendEntries in flight per follower in replicate mode
      * @param maxBytesPerMessage soft limit on the entry bytes of one AppendEntries
-     * @param maxApplyBytes soft limit on the entry bytes of one batch handed to the state machine
+     * @param maxApplyBytes soft limit on the entry bytes of one batch handed to the state machine; at most twice
+     *     this is handed out and not yet reported applied
      */
     public record FlowControl(int maxInflightMessages, long maxBytesPerMessage, long maxApplyBytes) {
 

@@ -16,12 +16,15 @@ import org.raftlib.message.TimeoutNow;
  */
 final class Leader extends Role {
 
+    private final ReadIndexQueue reads = new ReadIndexQueue();
+    private final long noOpIndex;
     private int electionElapsed;
     private int heartbeatElapsed;
     private NodeId transferee;
 
-    Leader(RaftCore core) {
+    Leader(RaftCore core, long noOpIndex) {
         super(core);
+        this.noOpIndex = noOpIndex;
     }
 
     @Override
@@ -36,6 +39,24 @@ final class Leader extends Role {
 
     NodeId transferee() {
         return transferee;
+    }
+
+    ReadIndexQueue reads() {
+        return reads;
+    }
+
+    /**
+     * Thesis §6.4: registers a read at read index max(commit index, index of this term's no-op). Until the no-op
+     * commits, this leader's commit index may lag entries earlier leaders committed; those all precede the no-op
+     * (Leader Completeness), so waiting until the no-op's index is applied covers them.
+     *
+     * @param requestId the runtime's id for the read
+     * @return the read index
+     */
+    long registerRead(long requestId) {
+        long index = Math.max(core.log().committed(), noOpIndex);
+        reads.add(requestId, index);
+        return index;
     }
 
     @Override
@@ -63,12 +84,14 @@ final class Leader extends Role {
 
     /**
      * Raft §5.2: heartbeats are AppendEntries without entries. Each is anchored at the follower's known match index,
-     * so it always passes the consistency check and carries the commit index safely.
+     * so it always passes the consistency check and carries the commit index safely. It also carries the current
+     * ReadIndex round to every follower, paused or not (thesis §6.4).
      */
-    private void broadcastHeartbeat() {
+    void broadcastHeartbeat() {
         RaftLog log = core.log();
         core.tracker().peers().forEach((id, pr) -> core.send(new AppendEntries(core.id(), id, core.term(),
-                pr.matchIndex(), log.term(pr.matchIndex()), List.of(), log.committed())));
+                pr.matchIndex(), log.term(pr.matchIndex()), List.of(), log.committed(), reads.seq())));
+        reads.onBroadcast();
     }
 
     /** Sends new entries (or, with {@code sendIfEmpty}, at least the commit index) to every follower not paused. */
@@ -94,7 +117,8 @@ final class Leader extends Role {
             for (LogEntry e : entries) {
                 bytes += e.sizeBytes();
             }
-            core.send(new AppendEntries(core.id(), to, core.term(), prev, log.term(prev), entries, log.committed()));
+            core.send(new AppendEntries(core.id(), to, core.term(), prev, log.term(prev), entries, log.committed(),
+                    reads.seq()));
             pr.onSent(entries.size(), prev + entries.size(), bytes);
             first = false;
             if (pr.mode() == ProgressMode.PROBE) {
@@ -111,6 +135,8 @@ final class Leader extends Role {
             return;
         }
         pr.markRecentActive();
+        pr.onReadSeqEchoed(m.readSeq());
+        core.confirmReads();
         if (!m.success()) {
             if (m.rejectedIndex() > 0 && pr.onRejected(m.rejectedIndex(), resumeIndexFromHint(m))) {
                 core.logger().debug("{} [term {}] {} rejected {}, probing from {}", core.id(), core.term(),

@@ -44,7 +44,8 @@ public final class MessageFormat {
             case APPEND_ENTRIES_RESPONSE: {
                 AppendEntriesResponse r = (AppendEntriesResponse) m;
                 return head + "AppendEntriesResponse term=" + r.term() + (r.success() ? " match=" + r.matchIndex()
-                        : " rejected=" + r.rejectedIndex() + " hint=" + r.conflictTerm() + "/" + r.conflictIndex());
+                        : " rejected=" + r.rejectedIndex() + " hint=" + r.conflictTerm() + "/" + r.conflictIndex())
+                        + readSeq(r.readSeq());
             }
             case INSTALL_SNAPSHOT: {
                 InstallSnapshot s = (InstallSnapshot) m;
@@ -70,7 +71,12 @@ public final class MessageFormat {
             entries.add(describe(e));
         }
         return "AppendEntries term=" + a.term() + " prev=" + a.prevLogTerm() + "/" + a.prevLogIndex() + " commit="
-                + a.leaderCommit() + " entries=" + entries;
+                + a.leaderCommit() + " entries=" + entries + readSeq(a.readSeq());
+    }
+
+    /** Printed only once a leader has started ReadIndex rounds, so golden files without reads stay unchanged. */
+    private static String readSeq(long seq) {
+        return seq == 0 ? "" : " read=" + seq;
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.raftlib.core;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,8 @@ public final class RaftCore {
     private final RaftLog log;
     private final ProgressTracker tracker;
     private final Outbox outbox = new Outbox();
+    private final List<ReadState> readStates = new ArrayList<>();
+    private final List<Long> abortedReads = new ArrayList<>();
     private Role role;
     private long term;
     private NodeId votedFor;
@@ -47,7 +50,7 @@ public final class RaftCore {
 
     private RaftCore(CoreConfig config, LogView storage, HardState hardState) {
         this.config = config;
-        this.log = new RaftLog(storage, hardState.commit());
+        this.log = new RaftLog(storage, hardState.commit(), 2 * config.flow().maxApplyBytes());
         this.tracker = new ProgressTracker(config.id(), config.voters());
         this.term = hardState.term();
         this.votedFor = hardState.votedFor().orElse(null);
@@ -135,7 +138,7 @@ public final class RaftCore {
      */
     private void onLowerTerm(RaftMessage m) {
         if (m instanceof AppendEntries) {
-            send(new AppendEntriesResponse(config.id(), m.from(), term, false, 0, 0, 0, 0));
+            send(AppendEntriesResponse.rejectedStaleTerm(config.id(), m.from(), term));
         } else if (m instanceof RequestVote v) {
             send(new RequestVoteResponse(config.id(), m.from(), term, false, v.preVote()));
         } else {
@@ -192,7 +195,7 @@ public final class RaftCore {
         List<LogEntry> entries = m.entries();
         if (prev < log.committed()) {                        // entries up to the commit index are known to match
             if (m.lastIndex() <= log.committed()) {
-                send(AppendEntriesResponse.accepted(config.id(), m.from(), term, log.committed()));
+                send(AppendEntriesResponse.accepted(config.id(), m.from(), term, log.committed(), m.readSeq()));
                 return;
             }
             int skip = (int) (log.committed() - prev);
@@ -201,26 +204,27 @@ public final class RaftCore {
             entries = entries.subList(skip, entries.size());
         }
         if (!log.matchTerm(prev, prevTerm)) {
-            rejectAppend(m.from(), prev);
+            rejectAppend(m, prev);
             return;
         }
         log.appendFromLeader(entries);
         long lastNew = prev + entries.size();
         log.commitTo(Math.min(m.leaderCommit(), lastNew));
-        send(AppendEntriesResponse.accepted(config.id(), m.from(), term, lastNew));
+        send(AppendEntriesResponse.accepted(config.id(), m.from(), term, lastNew, m.readSeq()));
     }
 
     /** The hint (Raft §5.3): the term at {@code prev} and the first index of it, or our last index + 1. */
-    private void rejectAppend(NodeId to, long prev) {
+    private void rejectAppend(AppendEntries m, long prev) {
         long conflictTerm = 0;
         long conflictIndex = log.lastIndex() + 1;
         if (prev <= log.lastIndex()) {
             conflictTerm = log.term(prev);
             conflictIndex = Math.max(log.lastIndexWithTermAtMost(conflictTerm - 1, prev) + 1, log.firstIndex());
         }
-        config.logger().debug("{} [term {}] rejected append at {} from {}, hint {}/{}", config.id(), term, prev, to,
-                conflictTerm, conflictIndex);
-        send(AppendEntriesResponse.rejected(config.id(), to, term, prev, conflictTerm, conflictIndex));
+        config.logger().debug("{} [term {}] rejected append at {} from {}, hint {}/{}", config.id(), term, prev,
+                m.from(), conflictTerm, conflictIndex);
+        send(AppendEntriesResponse.rejected(config.id(), m.from(), term, prev, conflictTerm, conflictIndex,
+                m.readSeq()));
     }
 
     /**
@@ -240,6 +244,31 @@ public final class RaftCore {
         long index = log.lastIndex() + 1;
         log.append(List.of(LogEntry.command(term, index, command)));
         broadcastPending = true;
+        return Proposal.accepted(index, term);
+    }
+
+    /**
+     * Registers a linearizable read (ReadIndex, Raft thesis §6.4) if this node leads. The read is confirmed once a
+     * quorum has acknowledged a heartbeat sent after this call, and then appears in {@link Ready#readStates()};
+     * if this node stops leading first, its id appears in {@link Ready#abortedReads()} instead. A single voter
+     * confirms at once. Reads confirm in the order they were registered.
+     *
+     * @param requestId the runtime's id for the read, unique on this node
+     * @return ACCEPTED with {@code index} the read index (the applied index to wait for; final, the confirmed
+     *     {@link ReadState} carries the same) and {@code term} this leader's term; NOT_LEADER with a leader hint; or
+     *     TRANSFERRING with the transfer target while leadership is being handed over
+     */
+    public Proposal readIndex(long requestId) {
+        if (!(role instanceof Leader l)) {
+            return Proposal.refused(Proposal.Outcome.NOT_LEADER, Optional.ofNullable(leader));
+        }
+        if (l.transferee() != null) {
+            return Proposal.refused(Proposal.Outcome.TRANSFERRING, Optional.of(l.transferee()));
+        }
+        long index = l.registerRead(requestId);
+        config.logger().debug("{} [term {}] registered read {} at index {}, round {}", config.id(), term, requestId,
+                index, l.reads().seq());
+        confirmReads();
         return Proposal.accepted(index, term);
     }
 
@@ -272,6 +301,8 @@ public final class RaftCore {
     /** Returns whether {@link #ready()} has work. */
     public boolean hasReady() {
         return broadcastPending || !outbox.isEmpty() || currentHardState() != handedOutHardState
+                || !readStates.isEmpty() || !abortedReads.isEmpty()
+                || (role instanceof Leader l && l.reads().needsBroadcast())
                 || log.hasEntriesToPersist() || log.hasCommittedToApply();
     }
 
@@ -281,14 +312,20 @@ public final class RaftCore {
             l.broadcastAppend(true);
         }
         broadcastPending = false;
+        if (role instanceof Leader l && l.reads().needsBroadcast()) {
+            l.broadcastHeartbeat();
+        }
         HardState hs = currentHardState();
         Optional<HardState> newHardState = hs.equals(handedOutHardState) ? Optional.empty() : Optional.of(hs);
         handedOutHardState = hs;
         RaftLog.PersistWork work = log.takeForPersistence();
         OptionalLong truncateFrom = work.truncateFrom() > 0 ? OptionalLong.of(work.truncateFrom())
                 : OptionalLong.empty();
-        return new Ready(newHardState, truncateFrom, work.entries(), outbox.takeNow(), outbox.takeAfterSync(),
-                log.takeCommittedForApply(config.flow().maxApplyBytes()));
+        Ready rd = new Ready(newHardState, truncateFrom, work.entries(), outbox.takeNow(), outbox.takeAfterSync(),
+                log.takeCommittedForApply(config.flow().maxApplyBytes()), readStates, abortedReads);
+        readStates.clear();
+        abortedReads.clear();
+        return rd;
     }
 
     /**
@@ -362,6 +399,7 @@ public final class RaftCore {
 
     void becomeFollower(long newTerm, NodeId newLeader) {
         RaftRole was = role.kind();
+        stopLeading();
         if (newTerm > term) {
             term = newTerm;
             votedFor = null;
@@ -374,6 +412,7 @@ public final class RaftCore {
     }
 
     void becomePreCandidate() {
+        stopLeading();
         leader = null;
         Candidate c = new Candidate(this, true);
         role = c;
@@ -384,6 +423,7 @@ public final class RaftCore {
     }
 
     void becomeCandidate(boolean transfer) {
+        stopLeading();
         term++;
         votedFor = config.id();
         leader = null;
@@ -402,7 +442,7 @@ public final class RaftCore {
     /** Raft §8: a new leader appends a no-op entry of its term and announces itself at once. */
     void becomeLeader() {
         leader = config.id();
-        Leader l = new Leader(this);
+        Leader l = new Leader(this, log.lastIndex() + 1);
         role = l;
         tracker.resetProgress(log.lastIndex() + 1, config.flow().maxInflightMessages(),
                 config.flow().maxInflightMessages() * config.flow().maxBytesPerMessage());
@@ -410,6 +450,25 @@ public final class RaftCore {
         config.logger().info("{} [term {}] became leader", config.id(), term);
         log.append(List.of(new LogEntry(term, log.lastIndex() + 1, EntryType.NO_OP, Bytes.EMPTY)));
         l.broadcastAppend(true);
+    }
+
+    /** Thesis §6.4: a leader that steps down can no longer confirm its pending reads; they are aborted. */
+    private void stopLeading() {
+        if (role instanceof Leader l) {
+            List<Long> aborted = l.reads().abortAll();
+            if (!aborted.isEmpty()) {
+                config.logger().info("{} [term {}] aborted {} pending reads: no longer leader", config.id(), term,
+                        aborted.size());
+                abortedReads.addAll(aborted);
+            }
+        }
+    }
+
+    /** Thesis §6.4: confirms the pending reads whose round a quorum has echoed. */
+    void confirmReads() {
+        if (role instanceof Leader l) {
+            readStates.addAll(l.reads().confirm(tracker.quorumReadSeq(l.reads().seq())));
+        }
     }
 
     /** Figure 2 / §5.4.2: commit the largest index a majority holds, but only if it is from the current term. */

@@ -21,9 +21,14 @@ final class RaftLog {
     private long committed;
     private long applying;
     private long applied;
+    /** Handed-out apply batches not yet applied: pairs of (last index, bytes). */
+    private final ArrayDeque<long[]> applyInFlight = new ArrayDeque<>();
+    private long applyInFlightBytes;
+    private final long maxApplyInFlightBytes;
 
-    RaftLog(LogView stable, long committed) {
+    RaftLog(LogView stable, long committed, long maxApplyInFlightBytes) {
         this.stable = stable;
+        this.maxApplyInFlightBytes = maxApplyInFlightBytes;
         long last = stable.lastIndex();
         this.unstable = new UnstableLog(last + 1);
         this.storageLastIndex = last;
@@ -215,19 +220,28 @@ final class RaftLog {
         }
     }
 
-    /** Hands out committed, durable entries not yet handed out, up to {@code maxBytes} (at least one). */
+    /**
+     * Hands out committed, durable entries not yet handed out, up to {@code maxBytes} (at least one), unless the
+     * batches handed out and not yet applied already hold {@code maxApplyInFlightBytes}: a slow state machine then
+     * holds entries back in the log instead of in the runtime's memory.
+     */
     List<LogEntry> takeCommittedForApply(long maxBytes) {
-        long hi = Math.min(committed, durableIndex());
-        if (applying >= hi) {
+        if (!hasCommittedToApply()) {
             return List.of();
         }
-        List<LogEntry> out = entries(applying + 1, hi + 1, maxBytes);
+        List<LogEntry> out = entries(applying + 1, Math.min(committed, durableIndex()) + 1, maxBytes);
         applying = out.get(out.size() - 1).index();
+        long bytes = 0;
+        for (LogEntry e : out) {
+            bytes += e.sizeBytes();
+        }
+        applyInFlight.addLast(new long[] {applying, bytes});
+        applyInFlightBytes += bytes;
         return out;
     }
 
     boolean hasCommittedToApply() {
-        return applying < Math.min(committed, durableIndex());
+        return applying < Math.min(committed, durableIndex()) && applyInFlightBytes < maxApplyInFlightBytes;
     }
 
     void appliedTo(long index) {
@@ -235,6 +249,9 @@ final class RaftLog {
             throw new IllegalStateException("applied " + index + " beyond handed out " + applying);
         }
         applied = Math.max(applied, index);
+        while (!applyInFlight.isEmpty() && applyInFlight.peekFirst()[0] <= applied) {
+            applyInFlightBytes -= applyInFlight.pollFirst()[1];
+        }
     }
 
     /** Entries to persist and where storage must truncate first. */

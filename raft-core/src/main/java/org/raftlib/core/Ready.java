@@ -22,6 +22,9 @@ import org.raftlib.message.RaftMessage;
  * @param messages messages to send now
  * @param afterSync messages to send once this batch's writes (and all earlier ones) are durable
  * @param committed committed entries to apply, in order, each handed out exactly once
+ * @param readStates reads confirmed since the last Ready, in order of registration: serve each once the applied
+ *     index reaches its {@link ReadState#index()} (thesis §6.4)
+ * @param abortedReads request ids of accepted reads that will never be confirmed, because this node stopped leading
  */
 public record Ready(
         Optional<HardState> hardState,
@@ -29,7 +32,9 @@ public record Ready(
         List<LogEntry> entries,
         List<RaftMessage> messages,
         List<RaftMessage> afterSync,
-        List<LogEntry> committed) {
+        List<LogEntry> committed,
+        List<ReadState> readStates,
+        List<Long> abortedReads) {
 
     /**
      * Copies the lists.
@@ -43,6 +48,24 @@ public record Ready(
         messages = List.copyOf(messages);
         afterSync = List.copyOf(afterSync);
         committed = List.copyOf(committed);
+        readStates = List.copyOf(readStates);
+        abortedReads = List.copyOf(abortedReads);
+    }
+
+    /**
+     * A batch without read results.
+     *
+     * @param hardState a new hard state to persist, if it changed
+     * @param truncateFrom remove stored entries from this index on before appending, if present
+     * @param entries entries to append, consecutive
+     * @param messages messages to send now
+     * @param afterSync messages to send once this batch's writes are durable
+     * @param committed committed entries to apply
+     * @throws NullPointerException if an argument is null
+     */
+    public Ready(Optional<HardState> hardState, OptionalLong truncateFrom, List<LogEntry> entries,
+            List<RaftMessage> messages, List<RaftMessage> afterSync, List<LogEntry> committed) {
+        this(hardState, truncateFrom, entries, messages, afterSync, committed, List.of(), List.of());
     }
 
     /** Returns whether this batch has anything to write to storage. */

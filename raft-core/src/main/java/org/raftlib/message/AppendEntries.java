@@ -16,6 +16,8 @@ import org.raftlib.NodeId;
  * @param entries consecutive entries starting at {@code prevLogIndex + 1}, with non-decreasing terms between
  *     {@code prevLogTerm} and {@code term}
  * @param leaderCommit the leader's commit index
+ * @param readSeq the leader's current ReadIndex confirmation round (thesis §6.4), echoed in the response; 0 before
+ *     the leader's first read of its term
  */
 public record AppendEntries(
         NodeId from,
@@ -24,7 +26,8 @@ public record AppendEntries(
         long prevLogIndex,
         long prevLogTerm,
         List<LogEntry> entries,
-        long leaderCommit) implements RaftMessage {
+        long leaderCommit,
+        long readSeq) implements RaftMessage {
 
     /**
      * Checks the fields and copies {@code entries}.
@@ -39,6 +42,7 @@ public record AppendEntries(
         Checks.nonNegative(prevLogIndex, "prevLogIndex");
         Checks.nonNegative(prevLogTerm, "prevLogTerm");
         Checks.nonNegative(leaderCommit, "leaderCommit");
+        Checks.nonNegative(readSeq, "readSeq");
         if (term < 1) {
             throw new IllegalArgumentException("term must be at least 1: " + term);
         }
@@ -47,6 +51,24 @@ public record AppendEntries(
                     + " do not fit term " + term);
         }
         checkEntries(entries, prevLogIndex, prevLogTerm, term);
+    }
+
+    /**
+     * An AppendEntries outside any ReadIndex confirmation round ({@code readSeq} 0).
+     *
+     * @param from the leader
+     * @param to the follower
+     * @param term the leader's term
+     * @param prevLogIndex index of the entry just before {@code entries}
+     * @param prevLogTerm term of that entry
+     * @param entries the entries
+     * @param leaderCommit the leader's commit index
+     * @throws NullPointerException if an endpoint, the list or an entry is null
+     * @throws IllegalArgumentException if a field is out of range (see the canonical constructor)
+     */
+    public AppendEntries(NodeId from, NodeId to, long term, long prevLogIndex, long prevLogTerm,
+            List<LogEntry> entries, long leaderCommit) {
+        this(from, to, term, prevLogIndex, prevLogTerm, entries, leaderCommit, 0);
     }
 
     private static void checkEntries(List<LogEntry> entries, long prevLogIndex, long prevLogTerm, long term) {

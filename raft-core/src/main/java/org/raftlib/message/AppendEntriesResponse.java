@@ -21,6 +21,9 @@ import org.raftlib.NodeId;
  * @param rejectedIndex on rejection, the rejected {@code prevLogIndex} (0 for a stale-term rejection); otherwise 0
  * @param conflictTerm on rejection, the hint's term; otherwise 0
  * @param conflictIndex on rejection, the hint's first index, at least 1; otherwise 0
+ * @param readSeq the {@link AppendEntries#readSeq()} of the request answered, for acceptances and rejections
+ *     alike (thesis §6.4: it tells the leader which ReadIndex round this acknowledgement confirms); 0 for a
+ *     stale-term rejection
  */
 public record AppendEntriesResponse(
         NodeId from,
@@ -30,7 +33,8 @@ public record AppendEntriesResponse(
         long matchIndex,
         long rejectedIndex,
         long conflictTerm,
-        long conflictIndex) implements RaftMessage {
+        long conflictIndex,
+        long readSeq) implements RaftMessage {
 
     /**
      * Checks the fields.
@@ -45,6 +49,7 @@ public record AppendEntriesResponse(
         Checks.nonNegative(rejectedIndex, "rejectedIndex");
         Checks.nonNegative(conflictTerm, "conflictTerm");
         Checks.nonNegative(conflictIndex, "conflictIndex");
+        Checks.nonNegative(readSeq, "readSeq");
         if (success && (rejectedIndex != 0 || conflictTerm != 0 || conflictIndex != 0)) {
             throw new IllegalArgumentException("a success carries no rejection hint");
         }
@@ -63,6 +68,20 @@ public record AppendEntriesResponse(
     }
 
     /**
+     * Returns the rejection of a request from a stale term: no hint and no ReadIndex round; its higher {@code term}
+     * makes the sender step down.
+     *
+     * @param from the follower
+     * @param to the stale leader
+     * @param term the follower's (higher) term
+     * @return the response
+     * @throws IllegalArgumentException if {@code term} is negative
+     */
+    public static AppendEntriesResponse rejectedStaleTerm(NodeId from, NodeId to, long term) {
+        return new AppendEntriesResponse(from, to, term, false, 0, 0, 0, 0, 0);
+    }
+
+    /**
      * Returns a success.
      *
      * @param from the follower
@@ -72,7 +91,22 @@ public record AppendEntriesResponse(
      * @return the response
      */
     public static AppendEntriesResponse accepted(NodeId from, NodeId to, long term, long matchIndex) {
-        return new AppendEntriesResponse(from, to, term, true, matchIndex, 0, 0, 0);
+        return accepted(from, to, term, matchIndex, 0);
+    }
+
+    /**
+     * Returns a success that echoes a ReadIndex round.
+     *
+     * @param from the follower
+     * @param to the leader
+     * @param term the follower's term
+     * @param matchIndex the last matching index
+     * @param readSeq the {@code readSeq} of the AppendEntries answered
+     * @return the response
+     * @throws IllegalArgumentException if a field is negative
+     */
+    public static AppendEntriesResponse accepted(NodeId from, NodeId to, long term, long matchIndex, long readSeq) {
+        return new AppendEntriesResponse(from, to, term, true, matchIndex, 0, 0, 0, readSeq);
     }
 
     /**
@@ -88,7 +122,27 @@ public record AppendEntriesResponse(
      */
     public static AppendEntriesResponse rejected(
             NodeId from, NodeId to, long term, long rejectedIndex, long conflictTerm, long conflictIndex) {
-        return new AppendEntriesResponse(from, to, term, false, 0, rejectedIndex, conflictTerm, conflictIndex);
+        return rejected(from, to, term, rejectedIndex, conflictTerm, conflictIndex, 0);
+    }
+
+    /**
+     * Returns a rejection with its hint that echoes a ReadIndex round: the follower still acknowledges the leader's
+     * term, which is all a read needs.
+     *
+     * @param from the follower
+     * @param to the leader
+     * @param term the follower's term
+     * @param rejectedIndex the rejected {@code prevLogIndex}
+     * @param conflictTerm the term of the follower's entry there, or 0
+     * @param conflictIndex the first index of {@code conflictTerm}, or the follower's last index + 1
+     * @param readSeq the {@code readSeq} of the AppendEntries answered
+     * @return the response
+     * @throws IllegalArgumentException if a field is out of range
+     */
+    public static AppendEntriesResponse rejected(NodeId from, NodeId to, long term, long rejectedIndex,
+            long conflictTerm, long conflictIndex, long readSeq) {
+        return new AppendEntriesResponse(from, to, term, false, 0, rejectedIndex, conflictTerm, conflictIndex,
+                readSeq);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.raftlib.runtime;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -31,6 +32,8 @@ final class ApplyWorker implements Runnable {
     private final Inbox inbox;
     private final NodeFailure failure;
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    /** Tasks taken from the queue and not finished; what a failure leaves here is failed by the shutdown. */
+    private final ArrayDeque<Object> taken = new ArrayDeque<>();
     private final PriorityQueue<ReadAt> waitingReads =
             new PriorityQueue<>((a, b) -> Long.compare(a.index(), b.index()));
     private volatile boolean stopRequested;
@@ -66,19 +69,15 @@ final class ApplyWorker implements Runnable {
 
     @Override
     public void run() {
-        List<Object> tasks = new ArrayList<>();
         try {
             while (!stopRequested) {
-                tasks.add(queue.take());
-                queue.drainTo(tasks, 1024);
+                taken.add(queue.take());
+                queue.drainTo(taken, 1024);
                 long before = applied;
-                for (Object task : tasks) {
-                    if (stopRequested) {
-                        break;
-                    }
-                    run(task);
+                while (!taken.isEmpty() && !stopRequested) {
+                    run(taken.peekFirst());
+                    taken.pollFirst();
                 }
-                tasks.clear();
                 if (applied > before) {
                     serveReads();
                     inbox.post(new Event.Applied(applied));
@@ -173,7 +172,8 @@ final class ApplyWorker implements Runnable {
      * {@code indeterminate} for commands that committed but were not applied. Runs listener callbacks left.
      */
     void failRemaining(Throwable error, Function<Long, Throwable> indeterminate) {
-        List<Object> left = new ArrayList<>();
+        List<Object> left = new ArrayList<>(taken);
+        taken.clear();
         queue.drainTo(left);
         for (Object task : left) {
             if (task instanceof ApplyBatch b && b.futures() != null) {

@@ -1,8 +1,11 @@
 package org.raftlib.runtime;
 
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongFunction;
 import org.raftlib.IndeterminateResultException;
@@ -16,6 +19,7 @@ import org.raftlib.RaftStatus;
 import org.raftlib.Transport;
 import org.raftlib.core.Proposal;
 import org.raftlib.core.RaftCore;
+import org.raftlib.core.ReadState;
 import org.raftlib.core.Ready;
 import org.raftlib.message.RaftMessage;
 
@@ -100,6 +104,8 @@ final class NodeLoop implements Runnable {
             core.step(m);
         } else if (item instanceof Event.Submit s) {
             propose(s);
+        } else if (item instanceof Event.Read r) {
+            requests.read(core, r);
         } else if (item instanceof Event.Persisted p) {
             onPersisted(p.batches());
         } else if (item instanceof Event.Applied a) {
@@ -153,6 +159,9 @@ final class NodeLoop implements Runnable {
         if (!committed.isEmpty()) {
             apply.submit(new ApplyWorker.ApplyBatch(committed, requests.takeCommitted(committed)));
         }
+        if (!ready.readStates().isEmpty() || !ready.abortedReads().isEmpty()) {
+            requests.settleReads(ready.readStates(), ready.abortedReads(), core.currentLeader());
+        }
     }
 
     private void onPersisted(List<Ready> batches) {
@@ -176,6 +185,7 @@ final class NodeLoop implements Runnable {
     /** After the thread stopped: completes every future the loop still holds and every request still queued. */
     void failRemaining(RaftException error, RaftException writesError) {
         requests.failWrites(Long.MAX_VALUE, t -> writesError);
+        requests.failReads(error);
         observers.failTransfer(error);
         Object first = inHand;
         inHand = null;
@@ -198,7 +208,9 @@ final class NodeLoop implements Runnable {
         private final NodeId id;
         private final ApplyWorker apply;
         private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>();
+        private final Map<Long, Event.Read> reads = new HashMap<>();
         private long writesTerm;
+        private long lastReadId;
 
         Requests(NodeId id, ApplyWorker apply) {
             this.id = id;
@@ -226,6 +238,41 @@ final class NodeLoop implements Runnable {
                 apply.submit(new ApplyWorker.Fail(w.future(), e));
             }
             writes.clear();
+        }
+
+        /** Registers a linearizable read with the core (ReadIndex), or refuses it when this node does not lead. */
+        void read(RaftCore core, Event.Read r) {
+            if (r.future().isDone()) {
+                return;
+            }
+            long readId = ++lastReadId;
+            Proposal p = core.readIndex(readId);
+            if (p.isAccepted()) {
+                reads.put(readId, r);
+            } else {
+                apply.submit(new ApplyWorker.Fail(r.future(), new NotLeaderException(id, p.leaderHint())));
+            }
+        }
+
+        /** Confirmed reads wait on the apply thread for their index; aborted ones fail (a read changed nothing). */
+        void settleReads(List<ReadState> confirmed, List<Long> aborted, Optional<NodeId> leader) {
+            for (ReadState rs : confirmed) {
+                Event.Read r = reads.remove(rs.requestId());
+                if (r != null) {
+                    apply.submit(new ApplyWorker.ReadAt(rs.index(), r.request(), r.future()));
+                }
+            }
+            for (long readId : aborted) {
+                Event.Read r = reads.remove(readId);
+                if (r != null) {
+                    apply.submit(new ApplyWorker.Fail(r.future(), new NotLeaderException(id, leader)));
+                }
+            }
+        }
+
+        void failReads(RaftException error) {
+            reads.values().forEach(r -> r.future().completeExceptionally(error));
+            reads.clear();
         }
 
         @SuppressWarnings("unchecked")

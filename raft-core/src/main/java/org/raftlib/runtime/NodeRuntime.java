@@ -323,6 +323,7 @@ public final class NodeRuntime {
         Lifecycle lifecycle = parts.lifecycle();
         boolean started = loop != null;
         if (lifecycle.close() && !started) {
+            finalStatus = offlineStatus();
             closeResources();
             LOG.info("{} closed before it started", id);
             return;

@@ -33,7 +33,7 @@ class ElectionRulesTest {
         follower.core().step(new AppendEntries(n(2), n(1), 4, 0, 0, List.of(), 0));
 
         Ready rd = follower.core().ready();
-        assertThat(rd.afterSync()).containsExactly(new AppendEntriesResponse(n(1), n(2), 5, false, 0, 0, 0, 0));
+        assertThat(rd.afterSync()).containsExactly(AppendEntriesResponse.rejectedStaleTerm(n(1), n(2), 5));
         assertThat(follower.core().status().term()).isEqualTo(5);
         assertThat(follower.core().status().leader()).isEmpty();
     }
@@ -103,7 +103,7 @@ class ElectionRulesTest {
     void leaderStepsDownOnHigherTermResponse() {
         TestNode leader = Cores.leader(1, 3, 2);
 
-        leader.core().step(new AppendEntriesResponse(n(2), n(1), 3, false, 0, 0, 0, 0));
+        leader.core().step(AppendEntriesResponse.rejectedStaleTerm(n(2), n(1), 3));
 
         assertThat(leader.core().status().role()).isEqualTo(RaftRole.FOLLOWER);
         assertThat(leader.core().status().term()).isEqualTo(3);

@@ -9,7 +9,7 @@ import org.raftlib.StateMachine;
  * A state machine that records every command it applies. {@code apply} answers {@code "<index>:<command>"};
  * {@code query} answers the number of commands applied. Thread-safe for readers in tests.
  */
-public final class RecordingStateMachine implements StateMachine {
+public class RecordingStateMachine implements StateMachine {
 
     private final List<String> applied = new ArrayList<>();
     private long lastIndex;

@@ -14,6 +14,7 @@ public final class Progress {
     private ProgressMode mode = ProgressMode.PROBE;
     private boolean probeSent;
     private boolean recentActive;
+    private long readSeq;
 
     /**
      * Creates the progress of a follower about which nothing is known yet: probe mode.
@@ -50,6 +51,20 @@ public final class Progress {
 
     public void clearRecentActive() {
         recentActive = false;
+    }
+
+    /** Returns the highest ReadIndex round the follower has echoed in this leader's term (thesis §6.4). */
+    public long readSeq() {
+        return readSeq;
+    }
+
+    /**
+     * Records a ReadIndex round echoed by the follower; echoes may arrive out of order.
+     *
+     * @param seq the echoed round
+     */
+    public void onReadSeqEchoed(long seq) {
+        readSeq = Math.max(readSeq, seq);
     }
 
     /** Returns whether the leader must not send more entries now. */

@@ -102,6 +102,23 @@ public final class ProgressTracker {
         });
     }
 
+    /**
+     * Returns the highest ReadIndex round a quorum has echoed (thesis §6.4); the local node counts at
+     * {@code selfSeq}.
+     *
+     * @param selfSeq the leader's current round
+     * @return the round a quorum has reached
+     */
+    public long quorumReadSeq(long selfSeq) {
+        return config.committedIndex(id -> {
+            if (id.equals(self)) {
+                return selfSeq;
+            }
+            Progress p = peers.get(id);
+            return p == null ? 0 : p.readSeq();
+        });
+    }
+
     /** Returns whether a quorum was heard from since the last check (the local node always counts). */
     public boolean hasActiveQuorum() {
         return config.hasActiveQuorum(id -> {

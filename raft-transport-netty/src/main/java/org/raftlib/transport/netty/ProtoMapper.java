@@ -166,7 +166,7 @@ final class ProtoMapper {
             case APPEND_ENTRIES_RESPONSE -> {
                 RaftWire.AppendEntriesResponse m = e.getAppendEntriesResponse();
                 yield new AppendEntriesResponse(from, to, m.getTerm(), m.getSuccess(), m.getMatchIndex(),
-                        m.getRejectedIndex(), m.getConflictTerm(), m.getConflictIndex());
+                        m.getRejectedIndex(), m.getConflictTerm(), m.getConflictIndex(), m.getReadSeq());
             }
             case INSTALL_SNAPSHOT -> {
                 RaftWire.InstallSnapshot m = e.getInstallSnapshot();
@@ -193,7 +193,7 @@ final class ProtoMapper {
             entries.add(new LogEntry(e.getTerm(), e.getIndex(), EntryType.fromCode((byte) code), toBytes(e.getData())));
         }
         return new AppendEntries(from, to, m.getTerm(), m.getPrevLogIndex(), m.getPrevLogTerm(), entries,
-                m.getLeaderCommit());
+                m.getLeaderCommit(), m.getReadSeq());
     }
 
     private static RaftWire.RequestVote toProto(RequestVote m) {
@@ -219,7 +219,8 @@ final class ProtoMapper {
                 .setTerm(m.term())
                 .setPrevLogIndex(m.prevLogIndex())
                 .setPrevLogTerm(m.prevLogTerm())
-                .setLeaderCommit(m.leaderCommit());
+                .setLeaderCommit(m.leaderCommit())
+                .setReadSeq(m.readSeq());
         for (LogEntry e : m.entries()) {
             b.addEntries(RaftWire.Entry.newBuilder()
                     .setTerm(e.term())
@@ -238,6 +239,7 @@ final class ProtoMapper {
                 .setRejectedIndex(m.rejectedIndex())
                 .setConflictTerm(m.conflictTerm())
                 .setConflictIndex(m.conflictIndex())
+                .setReadSeq(m.readSeq())
                 .build();
     }
 

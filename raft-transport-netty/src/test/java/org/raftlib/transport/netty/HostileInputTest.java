@@ -283,6 +283,14 @@ class HostileInputTest {
     }
 
     @Test
+    void negativeReadSeqIsRejected() throws IOException {
+        RaftWire.AppendEntriesResponse bad = RaftWire.AppendEntriesResponse.newBuilder().setTerm(2).setSuccess(true)
+                .setMatchIndex(3).setReadSeq(-1).build();
+        assertRejected(concat(goodHandshake(), frame(envelope().setAppendEntriesResponse(bad))), false,
+                RejectReason.INVALID_MESSAGE);
+    }
+
+    @Test
     void entriesNotFollowingPrevLogIndexAreRejected() throws IOException {
         RaftWire.AppendEntries bad = RaftWire.AppendEntries.newBuilder().setTerm(2).setPrevLogIndex(5)
                 .setPrevLogTerm(1).addEntries(RaftWire.Entry.newBuilder().setTerm(2).setIndex(7).setType(1))
