@@ -1,0 +1,80 @@
+package org.raftlib.examples.benchmark;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.raftlib.Member;
+import org.raftlib.RaftNode;
+import org.raftlib.RaftOptions;
+import org.raftlib.storage.FileLogStorage;
+import org.raftlib.transport.netty.NettyTransport;
+
+/**
+ * The benchmark's cluster: every node with {@link NettyTransport} on 127.0.0.1 and {@link FileLogStorage} (default
+ * durability: one fsync per batch) under its own directory, and a {@link CountingStateMachine}.
+ */
+interface BenchCluster extends AutoCloseable {
+
+    /** Starts every node. */
+    void start() throws IOException;
+
+    /** Waits until the node in this JVM leads and returns it. */
+    RaftNode awaitLocalLeader(Duration timeout) throws InterruptedException;
+
+    /** Returns each node's applied count and hash, as {@code long[][] {counts, hashes}}. */
+    long[][] applied() throws IOException;
+
+    /** Returns the CPU time used so far by every process of the cluster, this one included. */
+    long cpuNanos();
+
+    @Override
+    void close() throws IOException;
+
+    /** Builds one node; every node of a run gets the same options. */
+    static RaftNode node(String id, List<Member> members, Path dir, CountingStateMachine sm) throws IOException {
+        return RaftNode.builder()
+                .id(id)
+                .members(members)
+                .stateMachine(sm)
+                .logStorage(FileLogStorage.open(dir.resolve(id)))
+                .transport(NettyTransport.builder().clusterId("bench").build())
+                .options(RaftOptions.defaults().withMaxPendingRequests(100_000))
+                .build();
+    }
+
+    /** Returns {@code n} members on free loopback ports, or on {@code basePort..basePort+n-1} if it is positive. */
+    static List<Member> members(int n, int basePort) throws IOException {
+        List<Member> members = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            int port = basePort > 0 ? basePort + i - 1 : freePort();
+            members.add(Member.of("n" + i, "127.0.0.1:" + port));
+        }
+        return members;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Renders members as {@code id=host:port,...} for a child process. */
+    static String render(List<Member> members) {
+        List<String> parts = new ArrayList<>();
+        members.forEach(m -> parts.add(m.id().value() + "=" + m.address()));
+        return String.join(",", parts);
+    }
+
+    /** Parses {@link #render}'s output. */
+    static List<Member> parse(String spec) {
+        List<Member> members = new ArrayList<>();
+        for (String part : spec.split(",")) {
+            String[] kv = part.split("=", 2);
+            members.add(Member.of(kv[0], kv[1]));
+        }
+        return members;
+    }
+}

@@ -1,0 +1,42 @@
+package org.raftlib.examples.benchmark;
+
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+import org.raftlib.StateMachine;
+
+/**
+ * The workload's state machine (WORKLOAD.md): a count of applied commands and an order-sensitive hash,
+ * {@code hash = hash * 1_000_003 + crc32c(payload)}. {@code query} answers {@code "<count> <hash hex>"}.
+ */
+public final class CountingStateMachine implements StateMachine {
+
+    private static final byte[] OK = new byte[0];
+
+    private final CRC32C crc = new CRC32C();
+    private volatile long count;
+    private volatile long hash;
+
+    @Override
+    public byte[] apply(long index, byte[] command) {
+        crc.reset();
+        crc.update(command, 0, command.length);
+        hash = hash * 1_000_003L + crc.getValue();
+        count = count + 1;
+        return OK;
+    }
+
+    @Override
+    public byte[] query(byte[] request) {
+        return (count + " " + Long.toHexString(hash)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Returns the commands applied so far; readable from any thread. */
+    public long count() {
+        return count;
+    }
+
+    /** Returns the hash so far; readable from any thread. */
+    public long hash() {
+        return hash;
+    }
+}

@@ -1,0 +1,75 @@
+package org.raftlib.examples.benchmark;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.raftlib.Member;
+import org.raftlib.NodeId;
+import org.raftlib.RaftNode;
+
+/** All nodes in this JVM, as the workload prescribes. The local leader is whichever node wins. */
+final class InProcessCluster implements BenchCluster {
+
+    private final List<Member> members;
+    private final Path dir;
+    private final List<RaftNode> nodes = new ArrayList<>();
+    private final List<CountingStateMachine> machines = new ArrayList<>();
+
+    InProcessCluster(List<Member> members, Path dir) {
+        this.members = members;
+        this.dir = dir;
+    }
+
+    @Override
+    public void start() throws IOException {
+        for (Member m : members) {
+            CountingStateMachine sm = new CountingStateMachine();
+            RaftNode node = BenchCluster.node(m.id().value(), members, dir, sm);
+            nodes.add(node);
+            machines.add(sm);
+        }
+        for (RaftNode n : nodes) {
+            n.start();
+        }
+    }
+
+    @Override
+    public RaftNode awaitLocalLeader(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (RaftNode n : nodes) {
+                if (n.status().isLeader()) {
+                    return n;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new IllegalStateException("no leader within " + timeout);
+    }
+
+    @Override
+    public long[][] applied() {
+        long[][] out = new long[2][machines.size()];
+        for (int i = 0; i < machines.size(); i++) {
+            out[0][i] = machines.get(i).count();
+            out[1][i] = machines.get(i).hash();
+        }
+        return out;
+    }
+
+    @Override
+    public long cpuNanos() {
+        return LoadPhase.processCpuNanos();
+    }
+
+    @Override
+    public void close() {
+        nodes.forEach(RaftNode::close);
+    }
+
+    NodeId id(int i) {
+        return members.get(i).id();
+    }
+}
