@@ -77,7 +77,10 @@ class KvProcessCrashIT {
 
         int leader = awaitLeader(-1);
         processes[leader].destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        long killed = System.nanoTime();
         int next = awaitLeader(leader);
+        System.out.printf("%d of %d puts acknowledged; killed leader %s, %s leads after %d ms%n", acked.size(), KEYS,
+                members.get(leader).id(), members.get(next).id(), (System.nanoTime() - killed) / 1_000_000);
         assertThat(next).isNotEqualTo(leader);
 
         List<Integer> survivors = new ArrayList<>(List.of(0, 1, 2));
