@@ -101,20 +101,37 @@ public final class KvCluster {
     }
 
     private static List<MemberSpec> members(int n, int basePort) {
+        int[] free = basePort == 0 ? freePorts(2 * n) : null;
         List<MemberSpec> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            int raft = basePort == 0 ? freePort() : basePort + i;
-            int http = basePort == 0 ? freePort() : basePort + HTTP_OFFSET + i;
+            int raft = basePort == 0 ? free[2 * i] : basePort + i;
+            int http = basePort == 0 ? free[2 * i + 1] : basePort + HTTP_OFFSET + i;
             out.add(new MemberSpec(NodeId.of("n" + (i + 1)), "127.0.0.1", raft, http));
         }
         return out;
     }
 
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+    /** Returns {@code n} distinct free ports: all are held open until all are found, so none repeats. */
+    static int[] freePorts(int n) {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0);
+                held.add(s);
+                ports[i] = s.getLocalPort();
+            }
+            return ports;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            for (ServerSocket s : held) {
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    // closing a probe socket that never accepted anything; nothing to do
+                }
+            }
         }
     }
 

@@ -61,9 +61,9 @@ class KvProcessCrashIT {
 
     @Test
     void acknowledgedWritesSurviveASigkilledLeaderAndTheNodeCatchesUpAfterRestart() throws Exception {
-        for (int i = 1; i <= 3; i++) {
-            members.add(new MemberSpec(NodeId.of("n" + i), "127.0.0.1", ProcessKit.freePort(),
-                    ProcessKit.freePort()));
+        int[] ports = ProcessKit.freePorts(6);
+        for (int i = 0; i < 3; i++) {
+            members.add(new MemberSpec(NodeId.of("n" + (i + 1)), "127.0.0.1", ports[2 * i], ports[2 * i + 1]));
         }
         for (int i = 0; i < 3; i++) {
             startNode(i);

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -44,9 +42,10 @@ class KvServerTest {
         hub = LocalTransport.hub(7);
         List<Member> members = new ArrayList<>();
         Map<NodeId, URI> http = new LinkedHashMap<>();
+        int[] ports = KvCluster.freePorts(3);
         for (int i = 1; i <= 3; i++) {
             members.add(Member.of("n" + i, "local-" + i));
-            http.put(NodeId.of("n" + i), URI.create("http://127.0.0.1:" + freePort()));
+            http.put(NodeId.of("n" + i), URI.create("http://127.0.0.1:" + ports[i - 1]));
         }
         RaftOptions options = RaftOptions.defaults().withElectionTimeout(Duration.ofMillis(300))
                 .withHeartbeatInterval(Duration.ofMillis(30));
@@ -67,14 +66,6 @@ class KvServerTest {
         SERVERS.forEach(KvServer::close);
         NODES.forEach(RaftNode::close);
         hub.close();
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static int leaderIndex() {

@@ -1,8 +1,6 @@
 package org.raftlib.examples.kv;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,12 +39,9 @@ final class ProcessKit {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** Returns {@code n} distinct free ports. */
+    static int[] freePorts(int n) {
+        return KvCluster.freePorts(n);
     }
 
     /** Starts {@code command} in {@code dir} with standard output and error appended to {@code log}. */
