@@ -60,6 +60,10 @@ public record KvCommand(Op op, String key, Optional<String> value, Optional<Stri
     /**
      * Checks the command's shape.
      *
+     * @param op what to do
+     * @param key the key
+     * @param value the value to store (PUT, CAS), otherwise empty
+     * @param expected the value a CAS expects, or empty
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if the key is empty or too long, a value is too long, or the optional
      *     parts do not fit the operation
@@ -81,17 +85,33 @@ public record KvCommand(Op op, String key, Optional<String> value, Optional<Stri
         expected.ifPresent(v -> checkValue(v, "expected"));
     }
 
-    /** Returns a GET of {@code key}. */
+    /**
+     * Returns a GET.
+     *
+     * @param key the key
+     * @return the command
+     */
     public static KvCommand get(String key) {
         return new KvCommand(Op.GET, key, Optional.empty(), Optional.empty());
     }
 
-    /** Returns a PUT of {@code value} under {@code key}. */
+    /**
+     * Returns a PUT.
+     *
+     * @param key the key
+     * @param value the value to store
+     * @return the command
+     */
     public static KvCommand put(String key, String value) {
         return new KvCommand(Op.PUT, key, Optional.of(value), Optional.empty());
     }
 
-    /** Returns a DELETE of {@code key}. */
+    /**
+     * Returns a DELETE.
+     *
+     * @param key the key
+     * @return the command
+     */
     public static KvCommand delete(String key) {
         return new KvCommand(Op.DELETE, key, Optional.empty(), Optional.empty());
     }
@@ -139,7 +159,11 @@ public record KvCommand(Op op, String key, Optional<String> value, Optional<Stri
         return s.getBytes(StandardCharsets.UTF_8).length;
     }
 
-    /** Encodes this command; {@link #decode} reverses it. */
+    /**
+     * Encodes this command; {@link #decode} reverses it.
+     *
+     * @return the encoded command
+     */
     public byte[] encode() {
         byte[] k = key.getBytes(StandardCharsets.UTF_8);
         byte[] v = value.map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(null);

@@ -92,12 +92,20 @@ public final class KvNode implements AutoCloseable {
         }
     }
 
-    /** Returns the HTTP base address. */
+    /**
+     * Returns the HTTP base address.
+     *
+     * @return the address, such as {@code http://127.0.0.1:8001}
+     */
     public URI httpUri() {
         return server.uri();
     }
 
-    /** Returns the Raft node. */
+    /**
+     * Returns the Raft node.
+     *
+     * @return the node
+     */
     public RaftNode raftNode() {
         return node;
     }

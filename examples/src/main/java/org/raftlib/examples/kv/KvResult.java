@@ -40,6 +40,9 @@ public record KvResult(Status status, Optional<String> value) {
     /**
      * Checks the arguments.
      *
+     * @param status the outcome
+     * @param value the value
+     *
      * @throws NullPointerException if an argument is null
      */
     public KvResult {
@@ -47,12 +50,21 @@ public record KvResult(Status status, Optional<String> value) {
         Objects.requireNonNull(value, "value");
     }
 
-    /** Returns an {@link Status#ERROR} result with {@code reason}. */
+    /**
+     * Returns an {@link Status#ERROR} result.
+     *
+     * @param reason what was wrong
+     * @return the result
+     */
     public static KvResult error(String reason) {
         return new KvResult(Status.ERROR, Optional.of(reason));
     }
 
-    /** Encodes this result; {@link #decode} reverses it. */
+    /**
+     * Encodes this result; {@link #decode} reverses it.
+     *
+     * @return the encoded result
+     */
     public byte[] encode() {
         byte[] v = value.map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
         ByteBuffer buf = ByteBuffer.allocate(2 + (value.isPresent() ? 4 + v.length : 0));

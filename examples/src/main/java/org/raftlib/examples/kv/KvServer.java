@@ -118,7 +118,11 @@ public final class KvServer implements AutoCloseable {
         return kv;
     }
 
-    /** Returns the base address this server answers on, such as {@code http://127.0.0.1:8001}. */
+    /**
+     * Returns the base address this server answers on.
+     *
+     * @return the address, such as {@code http://127.0.0.1:8001}
+     */
     public URI uri() {
         InetSocketAddress a = server.getAddress();
         return URI.create("http://" + a.getHostString() + ":" + a.getPort());

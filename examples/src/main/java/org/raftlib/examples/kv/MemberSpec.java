@@ -24,6 +24,11 @@ public record MemberSpec(NodeId id, String host, int raftPort, int httpPort) {
     /**
      * Checks the ports.
      *
+     * @param id the member's id
+     * @param host the host both servers listen on
+     * @param raftPort the Raft transport's port
+     * @param httpPort the HTTP API's port
+     *
      * @throws IllegalArgumentException if a port is outside 1..65535
      * @throws NullPointerException if an argument is null
      */
@@ -40,12 +45,20 @@ public record MemberSpec(NodeId id, String host, int raftPort, int httpPort) {
         }
     }
 
-    /** Returns the Raft member (id and transport address). */
+    /**
+     * Returns the Raft member.
+     *
+     * @return the id and transport address
+     */
     public Member member() {
         return new Member(id, host + ":" + raftPort);
     }
 
-    /** Returns the HTTP base address, such as {@code http://127.0.0.1:8001}. */
+    /**
+     * Returns the HTTP base address.
+     *
+     * @return the address, such as {@code http://127.0.0.1:8001}
+     */
     public URI httpUri() {
         return URI.create("http://" + host + ":" + httpPort);
     }
@@ -79,7 +92,12 @@ public record MemberSpec(NodeId id, String host, int raftPort, int httpPort) {
         return out;
     }
 
-    /** Formats members as {@link #parseList} reads them. */
+    /**
+     * Formats members as {@link #parseList} reads them.
+     *
+     * @param members the members
+     * @return the comma-separated list
+     */
     public static String format(List<MemberSpec> members) {
         return members.stream().map(MemberSpec::toString).collect(Collectors.joining(","));
     }
