@@ -12,7 +12,8 @@ import org.raftlib.message.RaftMessage;
  * back-pressure or while a peer is down), because Raft retransmits. A good transport keeps per-peer order and loses
  * nothing while both ends are up.
  *
- * <p><b>Threading.</b> {@link #send} is called from the node's loop thread and must neither block nor throw. The
+ * <p><b>Threading.</b> {@link #send} is called from the node's loop thread and, for acknowledgements that wait for a
+ * sync, from its storage thread; it must be safe for concurrent callers and must neither block nor throw. The
  * inbound consumer passed to {@link #start} may be called from any transport thread; it only enqueues and returns
  * quickly.
  *

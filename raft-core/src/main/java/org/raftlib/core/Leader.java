@@ -79,6 +79,7 @@ final class Leader extends Role {
         if (heartbeatElapsed >= core.config().heartbeatTicks()) {
             heartbeatElapsed = 0;
             broadcastHeartbeat();
+            resendStalled();
         }
     }
 
@@ -92,6 +93,17 @@ final class Leader extends Role {
         core.tracker().peers().forEach((id, pr) -> core.send(new AppendEntries(core.id(), id, core.term(),
                 pr.matchIndex(), log.term(pr.matchIndex()), List.of(), log.committed(), reads.seq())));
         reads.onBroadcast();
+    }
+
+    /** Probes again every follower whose pipelined appends made no progress for a heartbeat interval. */
+    private void resendStalled() {
+        core.tracker().peers().forEach((id, pr) -> {
+            if (pr.checkStalled()) {
+                core.logger().debug("{} [term {}] no progress from {} for a heartbeat interval, probing from {}",
+                        core.id(), core.term(), id, pr.nextIndex());
+                sendAppend(id, false);
+            }
+        });
     }
 
     /** Sends new entries (or, with {@code sendIfEmpty}, at least the commit index) to every follower not paused. */
@@ -156,9 +168,7 @@ final class Leader extends Role {
             }
         } else {
             pr.onHeartbeatAcknowledged();
-            if (pr.matchIndex() < core.log().lastIndex()) {
-                sendAppend(m.from(), true);
-            }
+            sendAppend(m.from(), false);                     // what a full window held back; losses: resendStalled
         }
     }
 

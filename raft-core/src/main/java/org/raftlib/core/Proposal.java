@@ -4,18 +4,19 @@ import java.util.Optional;
 import org.raftlib.NodeId;
 
 /**
- * The outcome of {@link RaftCore#propose}: appended at ({@code index}, {@code term}), or refused.
+ * The outcome of {@link RaftCore#propose}: appended at ({@code index}, {@code term}), or refused. Also the outcome of
+ * {@link RaftCore#readIndex}: registered with read index {@code index} by the leader of {@code term}, or refused.
  *
  * @param outcome what happened
- * @param index the entry's index when accepted, otherwise 0
- * @param term the entry's term when accepted, otherwise 0
+ * @param index when accepted, the entry's index (a proposal) or the read index (a read); otherwise 0
+ * @param term when accepted, the entry's term (a proposal) or the leader's term (a read); otherwise 0
  * @param leaderHint the node believed to lead, when not accepted
  */
 public record Proposal(Outcome outcome, long index, long term, Optional<NodeId> leaderHint) {
 
     /** What happened to a proposal. */
     public enum Outcome {
-        /** Appended to the leader's log; it commits once a quorum has it. */
+        /** Appended to the leader's log; it commits once a quorum has it. For a read: registered, not yet confirmed. */
         ACCEPTED,
         /** This node does not lead; see the hint. */
         NOT_LEADER,

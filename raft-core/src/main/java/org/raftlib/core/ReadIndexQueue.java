@@ -41,6 +41,11 @@ final class ReadIndexQueue {
         pending.add(new PendingRead(requestId, index, seq));
     }
 
+    /** Returns whether reads wait for confirmation. */
+    boolean hasPending() {
+        return !pending.isEmpty();
+    }
+
     /** Returns whether a round was opened that no heartbeat has carried yet. */
     boolean needsBroadcast() {
         return roundOpen;

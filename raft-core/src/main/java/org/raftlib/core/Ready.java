@@ -12,7 +12,8 @@ import org.raftlib.message.RaftMessage;
  * Work for the runtime, in this order: send {@code messages} at once; persist {@code hardState},
  * {@code truncateFrom} and {@code entries} in one sync; only then send {@code afterSync} (votes and append
  * acknowledgements, Raft thesis §3.8) and report {@link RaftCore#onPersisted(Ready)}; hand {@code committed} to the
- * state machine and report {@link RaftCore#onApplied(long)}.
+ * state machine and report {@link RaftCore#onApplied(long)}. Serve each of {@code readStates} once the applied index
+ * reaches its index, and fail the reads in {@code abortedReads} (the client may retry on the new leader).
  *
  * <p>Writes of successive Ready batches must become durable in the order they were handed out.
  *

@@ -150,7 +150,8 @@ final class NodeLoop implements Runnable {
             transport.send(m);
         }
         if (storageInFlight == 0 && !ready.needsSync()) {
-            afterPersist(ready);
+            Acknowledgements.send(List.of(ready), transport);
+            core.onPersisted(ready);
         } else {
             storageInFlight++;
             storage.submit(ready);
@@ -167,15 +168,8 @@ final class NodeLoop implements Runnable {
     private void onPersisted(List<Ready> batches) {
         storageInFlight -= batches.size();
         for (Ready r : batches) {
-            afterPersist(r);
+            core.onPersisted(r);                              // the storage worker sent their acknowledgements
         }
-    }
-
-    private void afterPersist(Ready r) {
-        for (RaftMessage m : r.afterSync()) {
-            transport.send(m);
-        }
-        core.onPersisted(r);
     }
 
     RaftStatus status(NodeState state) {

@@ -78,7 +78,7 @@ public final class NodeRuntime {
                 inbox.post(new Event.Stop());
             }
         };
-        StorageWorker storage = new StorageWorker(id.value(), logStorage, inbox, failure);
+        StorageWorker storage = new StorageWorker(id.value(), logStorage, transport, inbox, failure);
         ApplyWorker apply = new ApplyWorker(id.value(), stateMachine, inbox, failure);
         Set<NodeId> voters = members.stream().map(Member::id).collect(Collectors.toSet());
         long tick = options.tickInterval().toNanos();

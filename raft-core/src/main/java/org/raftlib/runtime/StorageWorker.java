@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.raftlib.LogStorage;
+import org.raftlib.Transport;
 import org.raftlib.core.Ready;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,14 +26,16 @@ final class StorageWorker implements Runnable {
 
     private final String nodeId;
     private final LogStorage storage;
+    private final Transport transport;
     private final Inbox inbox;
     private final NodeFailure failure;
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private volatile boolean stopRequested;
 
-    StorageWorker(String nodeId, LogStorage storage, Inbox inbox, NodeFailure failure) {
+    StorageWorker(String nodeId, LogStorage storage, Transport transport, Inbox inbox, NodeFailure failure) {
         this.nodeId = nodeId;
         this.storage = storage;
+        this.transport = transport;
         this.inbox = inbox;
         this.failure = failure;
     }
@@ -63,6 +66,7 @@ final class StorageWorker implements Runnable {
                 group.clear();
                 if (!batches.isEmpty() && !stopRequested) {
                     persist(batches);
+                    Acknowledgements.send(batches, transport);
                     inbox.post(new Event.Persisted(batches));
                 }
             }

@@ -185,6 +185,8 @@ class ReplicationRulesTest {
             }
         }
         deliverAll(nodes);
+        nodes.get(n(1)).core().tick();                       // followers learn the last commit with a heartbeat
+        deliverAll(nodes);
 
         for (TestNode node : nodes.values()) {
             List<Long> indexes = node.applied().stream().map(LogEntry::index).toList();

@@ -24,6 +24,7 @@ final class InvariantChecker {
     private final List<Long> committedChains = new ArrayList<>();
     private final List<String> violations = new ArrayList<>();
     private long event;
+    private long maxCommit;
 
     void setEvent(long eventNumber) {
         this.event = eventNumber;
@@ -31,6 +32,11 @@ final class InvariantChecker {
 
     List<String> violations() {
         return violations;
+    }
+
+    /** Returns the highest commit index any node has reported after an event. */
+    long maxCommit() {
+        return maxCommit;
     }
 
     long committedCount() {
@@ -99,6 +105,7 @@ final class InvariantChecker {
                     + after.commitIndex());
         }
         node.lastCommit(after.commitIndex());
+        maxCommit = Math.max(maxCommit, after.commitIndex());
         if (after.role() != RaftRole.LEADER) {
             return;
         }

@@ -42,6 +42,7 @@ final class Simulation {
     private final List<SimNode> nodes = new ArrayList<>();
     private final PriorityQueue<Event> queue = new PriorityQueue<>();
     private final InvariantChecker checker = new InvariantChecker();
+    private final ReadChecker reads = new ReadChecker(checker);
     private final List<long[]> acknowledged = new ArrayList<>();
     private final int[] group;
     private boolean faultsOn = true;
@@ -49,6 +50,7 @@ final class Simulation {
     private long seq;
     private long events;
     private long proposalsAccepted;
+    private long nextReadId;
 
     Simulation(long seed, SimOptions options) {
         this.options = options;
@@ -93,6 +95,10 @@ final class Simulation {
 
     long proposalsAccepted() {
         return proposalsAccepted;
+    }
+
+    ReadChecker reads() {
+        return reads;
     }
 
     /** Runs the fault phase for {@code options.faultEvents()} events. */
@@ -177,6 +183,9 @@ final class Simulation {
         if (faultsOn && random.nextDouble() < options.proposalRate()) {
             propose(node);
         }
+        if (faultsOn && random.nextDouble() < options.proposalRate()) {
+            read(node);
+        }
         drain(node);
     }
 
@@ -188,6 +197,26 @@ final class Simulation {
             proposalsAccepted++;
             node.rememberProposal(p.index(), p.term());
         }
+    }
+
+    /** Thesis §6.4: asks for a linearizable read; only a leader accepts it. */
+    private void read(SimNode node) {
+        long requestId = ++nextReadId;
+        long commitBound = maxCommitAnywhere();
+        if (node.core().readIndex(requestId).isAccepted()) {
+            reads.onRegistered(node.id(), requestId, commitBound);
+        }
+    }
+
+    /** The highest commit index any node knows now or knew before it crashed: every index up to it is committed. */
+    private long maxCommitAnywhere() {
+        long max = checker.maxCommit();
+        for (SimNode n : nodes) {
+            if (n.isUp()) {
+                max = Math.max(max, n.core().status().commitIndex());
+            }
+        }
+        return max;
     }
 
     private void injectFaults() {
@@ -205,6 +234,7 @@ final class Simulation {
             long down = nodes.stream().filter(n -> !n.isUp()).count();
             if (nodes.get(i).isUp() && down < (nodes.size() + 1) / 2) {
                 nodes.get(i).crash();
+                reads.onCrash(nodes.get(i).id());
             } else if (!nodes.get(i).isUp()) {
                 restart(i);
             }
@@ -269,6 +299,7 @@ final class Simulation {
             CoreStatus before = core.status();
             Ready rd = core.ready();
             checker.onReady(node, before, rd);
+            reads.onReady(node.id(), rd);
             rd.messages().forEach(this::send);
             if (rd.needsSync() || !rd.afterSync().isEmpty()) {
                 long done = node.queueWrite(rd, now + random.nextInt(options.maxDiskDelay() + 1));
@@ -282,6 +313,7 @@ final class Simulation {
                 }
                 core.onApplied(rd.committed().get(rd.committed().size() - 1).index());
             }
+            reads.afterApply(node.id(), node.lastApplied());
         }
         checker.afterEvent(node, core.status());
     }

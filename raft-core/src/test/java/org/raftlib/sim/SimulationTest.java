@@ -3,6 +3,7 @@ package org.raftlib.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -35,5 +36,21 @@ class SimulationTest {
         assertThat(sim.violations()).as("safety after faults, %d nodes; %s", nodes, replay).isEmpty();
         assertThat(ticks).as("converged within %d ticks after faults stopped; %s", LIVENESS_TICKS, replay)
                 .isGreaterThanOrEqualTo(0);
+    }
+
+    /** The seeds exercise ReadIndex both ways: reads are confirmed and served, and reads are aborted. */
+    @Test
+    void readsAreConfirmedServedAndAborted() {
+        long served = 0;
+        long aborted = 0;
+        for (long seed = 0; seed < 10; seed++) {
+            Simulation sim = new Simulation(seed, SimOptions.forSeed(seed));
+            sim.runWithFaults();
+            assertThat(sim.violations()).as("seed %d", seed).isEmpty();
+            served += sim.reads().served();
+            aborted += sim.reads().aborted();
+        }
+        assertThat(served).isPositive();
+        assertThat(aborted).isPositive();
     }
 }

@@ -30,17 +30,27 @@ interface BenchCluster extends AutoCloseable {
     /** Returns the CPU time used so far by every process of the cluster, this one included. */
     long cpuNanos();
 
+    /** Returns {syncs, messages sent} so far over the nodes this JVM can see. */
+    long[] counters();
+
     @Override
     void close() throws IOException;
 
     /** Builds one node; every node of a run gets the same options. */
     static RaftNode node(String id, List<Member> members, Path dir, CountingStateMachine sm) throws IOException {
+        return node(id, members, dir, sm, new SyncCountingStorage(FileLogStorage.open(dir.resolve(id))),
+                NettyTransport.builder().clusterId("bench").build());
+    }
+
+    /** Builds one node on the given storage and transport. */
+    static RaftNode node(String id, List<Member> members, Path dir, CountingStateMachine sm,
+            SyncCountingStorage storage, NettyTransport transport) {
         return RaftNode.builder()
                 .id(id)
                 .members(members)
                 .stateMachine(sm)
-                .logStorage(FileLogStorage.open(dir.resolve(id)))
-                .transport(NettyTransport.builder().clusterId("bench").build())
+                .logStorage(storage)
+                .transport(transport)
                 .options(RaftOptions.defaults().withMaxPendingRequests(100_000))
                 .build();
     }

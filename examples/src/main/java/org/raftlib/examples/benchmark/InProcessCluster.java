@@ -8,6 +8,8 @@ import java.util.List;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.RaftNode;
+import org.raftlib.storage.FileLogStorage;
+import org.raftlib.transport.netty.NettyTransport;
 
 /** All nodes in this JVM, as the workload prescribes. The local leader is whichever node wins. */
 final class InProcessCluster implements BenchCluster {
@@ -16,6 +18,8 @@ final class InProcessCluster implements BenchCluster {
     private final Path dir;
     private final List<RaftNode> nodes = new ArrayList<>();
     private final List<CountingStateMachine> machines = new ArrayList<>();
+    private final List<SyncCountingStorage> storages = new ArrayList<>();
+    private final List<NettyTransport> transports = new ArrayList<>();
 
     InProcessCluster(List<Member> members, Path dir) {
         this.members = members;
@@ -26,7 +30,11 @@ final class InProcessCluster implements BenchCluster {
     public void start() throws IOException {
         for (Member m : members) {
             CountingStateMachine sm = new CountingStateMachine();
-            RaftNode node = BenchCluster.node(m.id().value(), members, dir, sm);
+            SyncCountingStorage storage = new SyncCountingStorage(FileLogStorage.open(dir.resolve(m.id().value())));
+            NettyTransport transport = NettyTransport.builder().clusterId("bench").build();
+            RaftNode node = BenchCluster.node(m.id().value(), members, dir, sm, storage, transport);
+            storages.add(storage);
+            transports.add(transport);
             nodes.add(node);
             machines.add(sm);
         }
@@ -57,6 +65,13 @@ final class InProcessCluster implements BenchCluster {
             out[1][i] = machines.get(i).hash();
         }
         return out;
+    }
+
+    @Override
+    public long[] counters() {
+        long syncs = storages.stream().mapToLong(SyncCountingStorage::syncs).sum();
+        long messages = transports.stream().mapToLong(t -> t.metrics().messagesOut()).sum();
+        return new long[] {syncs, messages};
     }
 
     @Override

@@ -120,8 +120,13 @@ public final class WriteBenchmark {
 
     private static LoadPhase.Result phase(BenchCluster cluster, RaftNode leader, String label, int inFlight,
             int writes, long nanos, Options o) throws InterruptedException {
+        long[] before = cluster.counters();
         LoadPhase.Result r = LoadPhase.run(label, leader::submit, inFlight, writes, nanos, o.payload(),
                 cluster::cpuNanos);
+        long[] after = cluster.counters();
+        double perOp = Math.max(1, r.ok());
+        System.out.printf("%-24s fsyncs/write=%.3f messages/write=%.3f (all nodes)%n", "", (after[0] - before[0])
+                / perOp, (after[1] - before[1]) / perOp);
         System.out.printf("%-24s ok=%d err=%d in %.2fs -> %.0f ops/s  p50=%.3f ms p99=%.3f ms max=%.3f ms "
                 + "mean=%.3f ms  cpu=%.1fs (%.0f us/op) gc=%d ms%s%s%n", r.label(), r.ok(), r.errors(), r.seconds(),
                 r.opsPerSec(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.meanMs(), r.cpuSeconds(), r.cpuMicrosPerOp(),

@@ -15,6 +15,7 @@ public final class Progress {
     private boolean probeSent;
     private boolean recentActive;
     private long readSeq;
+    private long matchAtLastCheck = -1;
 
     /**
      * Creates the progress of a follower about which nothing is known yet: probe mode.
@@ -156,6 +157,24 @@ public final class Progress {
         if (mode == ProgressMode.REPLICATE && inflights.isFull()) {
             inflights.freeFirstOne();
         }
+    }
+
+    /**
+     * Loss detection, called once per heartbeat interval: in replicate mode, if entries were sent but not
+     * acknowledged and the match index has not moved since the previous check, one of them was probably lost (or
+     * the follower is very slow); fall back to probing from {@code matchIndex + 1}. A false alarm only resends
+     * entries the follower accepts again.
+     *
+     * @return whether the follower was switched to probe mode
+     */
+    public boolean checkStalled() {
+        boolean stalled = mode == ProgressMode.REPLICATE && nextIndex > matchIndex + 1
+                && matchIndex == matchAtLastCheck;
+        matchAtLastCheck = matchIndex;
+        if (stalled) {
+            becomeProbe();
+        }
+        return stalled;
     }
 
     /** Returns the number of AppendEntries in flight (replicate mode). */

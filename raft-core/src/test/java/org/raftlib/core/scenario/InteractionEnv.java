@@ -49,6 +49,7 @@ final class InteractionEnv {
             case "campaign" -> live(d, 0).core().campaign();
             case "tick" -> tick(d);
             case "propose" -> propose(d);
+            case "read" -> read(d);
             case "transfer" -> transfer(d);
             case "process-ready" -> targets(d).forEach(id -> processReady(nodes.get(id)));
             case "deliver" -> deliver(d);
@@ -130,6 +131,13 @@ final class InteractionEnv {
         }
     }
 
+    /** {@code read N id=K}: asks node N for a linearizable read (ReadIndex, thesis §6.4). */
+    private void read(Directive d) {
+        Proposal p = live(d, 0).core().readIndex(d.intOption("id", 1));
+        print(p.isAccepted() ? "read index=" + p.index() + " term=" + p.term()
+                : "refused " + p.outcome() + p.leaderHint().map(h -> " hint=" + h).orElse(""));
+    }
+
     /** {@code transfer N to=M}. */
     private void transfer(Directive d) {
         int to = d.numbers(d.option("to", "")).stream().findFirst().orElseThrow(() -> d.fail("missing to="));
@@ -160,7 +168,10 @@ final class InteractionEnv {
         if (!rd.committed().isEmpty()) {
             printReady("  apply " + entries(rd.committed()));
         }
-        if (!rd.needsSync() && rd.messages().isEmpty() && rd.afterSync().isEmpty() && rd.committed().isEmpty()) {
+        rd.readStates().forEach(r -> printReady("  read-state id=" + r.requestId() + " index=" + r.index()));
+        rd.abortedReads().forEach(id -> printReady("  read-aborted id=" + id));
+        if (!rd.needsSync() && rd.messages().isEmpty() && rd.afterSync().isEmpty() && rd.committed().isEmpty()
+                && rd.readStates().isEmpty() && rd.abortedReads().isEmpty()) {
             printReady("  (empty)");
         }
         node.apply(rd);
