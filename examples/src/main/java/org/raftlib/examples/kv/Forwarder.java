@@ -1,0 +1,181 @@
+package org.raftlib.examples.kv;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.raftlib.IndeterminateResultException;
+import org.raftlib.NodeId;
+import org.raftlib.NotLeaderException;
+import org.raftlib.OverloadedException;
+import org.raftlib.RaftClosedException;
+import org.raftlib.RaftFailedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a write or linearizable read on this node, and when this node does not lead, forwards the HTTP request to
+ * the leader it knows of.
+ *
+ * <p>A request is forwarded at most {@link #MAX_HOPS} time(s): the hop count travels in {@link #HOPS_HEADER}, and a
+ * node that receives a request already forwarded does not forward it again but answers 503 with
+ * {@link #NOT_LEADER_HEADER}, so the first node retries. While no leader is known (an election), or the leader it
+ * knew cannot be reached, it retries with a short backoff until the request's deadline, then answers 503.
+ *
+ * <p>Blocks the calling HTTP worker thread until the answer or the deadline.
+ */
+final class Forwarder {
+
+    /** Request header: how many times the request was forwarded already. */
+    static final String HOPS_HEADER = "X-Raftlib-Hops";
+    /** Response header: set when the answering node refused because it does not lead. */
+    static final String NOT_LEADER_HEADER = "X-Raftlib-Not-Leader";
+    /** How many times one request may be forwarded. */
+    static final int MAX_HOPS = 1;
+
+    private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
+    private static final long MAX_BACKOFF_MILLIS = 200;
+
+    private final NodeId self;
+    private final Map<NodeId, URI> httpAddresses;
+    private final Duration timeout;
+    private final HttpClient client;
+
+    Forwarder(NodeId self, Map<NodeId, URI> httpAddresses, Duration timeout) {
+        this.self = self;
+        this.httpAddresses = Map.copyOf(httpAddresses);
+        this.timeout = timeout;
+        this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1))
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    /** An HTTP request as received, kept so it can be sent on unchanged. */
+    record Incoming(String method, String pathAndQuery, byte[] body, int hops, boolean isWrite) {
+    }
+
+    /**
+     * Runs {@code local} here, or forwards {@code in} to the leader.
+     *
+     * @param in the request, for forwarding
+     * @param local submits the command on this node
+     * @param render turns the state machine's result into the answer
+     * @return the answer
+     */
+    Reply execute(Incoming in, Supplier<CompletableFuture<byte[]>> local, Function<KvResult, Reply> render) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Optional<NodeId> lastHint = Optional.empty();
+        for (int attempt = 0; ; attempt++) {
+            try {
+                byte[] result = local.get().get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+                return render.apply(KvResult.decode(result));
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof NotLeaderException nle)) {
+                    return failure(e.getCause());
+                }
+                lastHint = nle.leaderHint().filter(h -> !h.equals(self) && httpAddresses.containsKey(h));
+                if (in.hops() >= MAX_HOPS) {
+                    return notLeader(lastHint);
+                }
+                if (lastHint.isPresent()) {
+                    Optional<Reply> answer = forward(lastHint.get(), in, deadline);
+                    if (answer.isPresent()) {
+                        return answer.get();
+                    }
+                }
+            } catch (TimeoutException e) {
+                return timedOut(in);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Reply.error(503, "interrupted while waiting for the cluster");
+            }
+            if (!backoff(attempt, deadline)) {
+                return noLeader(lastHint);
+            }
+        }
+    }
+
+    private Optional<Reply> forward(NodeId leader, Incoming in, long deadline) {
+        URI target = httpAddresses.get(leader).resolve(in.pathAndQuery());
+        HttpRequest request = HttpRequest.newBuilder(target)
+                .timeout(Duration.ofMillis(Math.max(1, remainingMillis(deadline))))
+                .header(HOPS_HEADER, Integer.toString(in.hops() + 1))
+                .method(in.method(), HttpRequest.BodyPublishers.ofByteArray(in.body()))
+                .build();
+        try {
+            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.headers().firstValue(NOT_LEADER_HEADER).isPresent()) {
+                return Optional.empty();
+            }
+            return Optional.of(new Reply(response.statusCode(), response.body().stripTrailing(), false));
+        } catch (IOException e) {
+            LOG.debug("{} could not forward {} {} to {}: {}", self, in.method(), in.pathAndQuery(), leader,
+                    e.toString());
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.of(Reply.error(503, "interrupted while forwarding to the leader"));
+        }
+    }
+
+    private static boolean backoff(int attempt, long deadline) {
+        long pause = Math.min(MAX_BACKOFF_MILLIS, 10L << Math.min(attempt, 5));
+        if (remainingMillis(deadline) <= pause) {
+            return false;
+        }
+        try {
+            Thread.sleep(pause);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static long remainingMillis(long deadline) {
+        return TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+    }
+
+    private Reply notLeader(Optional<NodeId> hint) {
+        Reply r = Reply.error(503, self + " is not the leader", Map.of("leader", hint.map(NodeId::value).orElse("")));
+        return new Reply(r.status(), r.json(), true);
+    }
+
+    private Reply noLeader(Optional<NodeId> lastHint) {
+        String why = lastHint.map(l -> "the leader " + l + " could not be reached").orElse("no leader is known");
+        return Reply.error(503, why + " within " + timeout.toMillis() + " ms; the cluster may be electing a leader"
+                + " or lack a quorum, retry later");
+    }
+
+    private Reply timedOut(Incoming in) {
+        if (in.isWrite()) {
+            return Reply.error(503, "timed out after " + timeout.toMillis() + " ms: the write may or may not have"
+                    + " been applied; retry only if it is idempotent, or read the key to find out");
+        }
+        return Reply.error(503, "timed out after " + timeout.toMillis() + " ms waiting for a linearizable read");
+    }
+
+    private static Reply failure(Throwable cause) {
+        if (cause instanceof IndeterminateResultException) {
+            return Reply.error(503, "leadership changed before the outcome was known: the write may or may not have"
+                    + " been applied; retry only if it is idempotent, or read the key to find out");
+        }
+        if (cause instanceof OverloadedException) {
+            return Reply.error(503, "the node is overloaded, retry later: " + cause.getMessage());
+        }
+        if (cause instanceof RaftClosedException || cause instanceof RaftFailedException) {
+            return Reply.error(503, "the node is not running: " + cause.getMessage());
+        }
+        LOG.warn("request failed", cause);
+        return Reply.error(500, "internal error: " + cause);
+    }
+}

@@ -1,0 +1,194 @@
+package org.raftlib.examples.kv;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A tiny command-line client of {@link KvServer}.
+ *
+ * <pre>
+ * put KEY VALUE | get KEY [--stale] | delete KEY | cas KEY EXPECTED NEW | status     [--node URL[,URL...]]
+ * </pre>
+ *
+ * <p>Without {@code --node} it tries the launcher's default HTTP addresses ({@code http://127.0.0.1:8001} to
+ * {@code :8003}) in turn, moving on when a node cannot be reached or answers 503, so it keeps working while one
+ * node is down. Exit status: 0 success, 1 not found or compare-and-set failed, 2 any other error.
+ */
+public final class KvCli {
+
+    private static final String USAGE = "usage: put KEY VALUE | get KEY [--stale] | delete KEY"
+            + " | cas KEY EXPECTED NEW | status   [--node http://HOST:PORT[,...]]";
+
+    private final List<URI> nodes;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+    private KvCli(List<URI> nodes, PrintStream out, PrintStream err) {
+        this.nodes = nodes;
+        this.out = out;
+        this.err = err;
+    }
+
+    /**
+     * Runs one command and exits with its status.
+     *
+     * @param args the command and its arguments
+     */
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /**
+     * Runs one command.
+     *
+     * @param args the command and its arguments
+     * @param out where results go
+     * @param err where errors go
+     * @return the exit status: 0 success, 1 not found or CAS failed, 2 error
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        try {
+            Args a = Args.parse(args, Set.of("node"), Set.of("stale"));
+            List<URI> nodes = new ArrayList<>();
+            for (String u : a.option("node").orElse(KvCluster.defaultHttpAddresses()).split(",")) {
+                nodes.add(URI.create(u.trim().replaceAll("/+$", "")));
+            }
+            return new KvCli(nodes, out, err).command(a);
+        } catch (IllegalArgumentException e) {
+            err.println(e.getMessage());
+            err.println(USAGE);
+            return 2;
+        }
+    }
+
+    private int command(Args a) {
+        List<String> p = a.positional();
+        String cmd = p.isEmpty() ? "" : p.get(0);
+        switch (cmd) {
+            case "put":
+                arity(p, 3);
+                return show(call("PUT", key(p), p.get(2)), "OK");
+            case "get":
+                arity(p, 2);
+                return show(call("GET", key(p) + (a.flag("stale") ? "?stale=true" : ""), null), null);
+            case "delete":
+                arity(p, 2);
+                return show(call("DELETE", key(p), null), "deleted");
+            case "cas":
+                arity(p, 4);
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("expected", p.get(2));
+                body.put("new", p.get(3));
+                return show(call("POST", key(p) + "/cas", Json.encode(body)), "OK");
+            case "status":
+                arity(p, 1);
+                return status();
+            default:
+                throw new IllegalArgumentException(cmd.isEmpty() ? "no command given" : "unknown command " + cmd);
+        }
+    }
+
+    private static void arity(List<String> p, int n) {
+        if (p.size() != n) {
+            throw new IllegalArgumentException(p.get(0) + " takes " + (n - 1) + " argument(s), got " + (p.size() - 1));
+        }
+    }
+
+    private static String key(List<String> p) {
+        KvCommand.checkKey(p.get(1));
+        return "/kv/" + KeyPath.encodeKey(p.get(1));
+    }
+
+    /** An answer and the node that gave it; {@code status} is 0 when no node could be reached. */
+    private record Answer(URI node, int status, Map<String, String> json, String error) {
+    }
+
+    private Answer call(String method, String path, String body) {
+        Answer last = null;
+        for (URI node : nodes) {
+            last = callOne(node, method, path, body);
+            if (last.status() != 0 && last.status() != 503) {
+                return last;
+            }
+        }
+        return last;
+    }
+
+    private Answer callOne(URI node, String method, String path, String body) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(node + path)).timeout(Duration.ofSeconds(15))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        try {
+            HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
+            Map<String, String> json;
+            try {
+                json = Json.decode(r.body());
+            } catch (IllegalArgumentException e) {
+                json = Map.of("error", r.body().strip());
+            }
+            return new Answer(node, r.statusCode(), json, json.get("error"));
+        } catch (IOException e) {
+            return new Answer(node, 0, Map.of(), "cannot reach " + node + ": " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Answer(node, 0, Map.of(), "interrupted");
+        }
+    }
+
+    private int show(Answer a, String word) {
+        if (a.status() == 200) {
+            if (word == null) {
+                out.println(a.json().get("value"));
+            } else {
+                String previous = a.json().get("previous");
+                out.println(word + (previous == null ? "" : " (previous value: " + previous + ")"));
+            }
+            return 0;
+        }
+        if (a.status() == 404 || a.status() == 409) {
+            String current = a.json().get("current");
+            err.println(a.error() + (a.status() == 409 ? " (current value: " + current + ")" : ""));
+            return 1;
+        }
+        err.println("error" + (a.status() == 0 ? "" : " " + a.status()) + " from " + a.node() + ": " + a.error());
+        return 2;
+    }
+
+    private int status() {
+        Answer first = call("GET", "/status", null);
+        if (first == null || first.status() != 200) {
+            err.println("no node answered: " + (first == null ? "no nodes given" : first.error()));
+            return 2;
+        }
+        out.printf("%-6s %-24s %-10s %6s %8s %8s%n", "ID", "HTTP", "ROLE", "TERM", "COMMIT", "APPLIED");
+        String leader = null;
+        for (String id : first.json().getOrDefault("members", "").split(",")) {
+            String http = first.json().get("http." + id);
+            Answer s = http == null ? null : callOne(URI.create(http), "GET", "/status", null);
+            if (s == null || s.status() != 200) {
+                out.printf("%-6s %-24s %s%n", id, http, "unreachable");
+                continue;
+            }
+            Map<String, String> j = s.json();
+            out.printf("%-6s %-24s %-10s %6s %8s %8s%n", id, http, j.get("role"), j.get("term"),
+                    j.get("commitIndex"), j.get("appliedIndex"));
+            if ("LEADER".equals(j.get("role"))) {
+                leader = id + " at " + http;
+            }
+        }
+        out.println(leader == null ? "no leader known right now" : "leader: " + leader);
+        return 0;
+    }
+}

@@ -1,0 +1,248 @@
+package org.raftlib.examples.kv;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.raftlib.NodeId;
+
+/**
+ * Starts a local key-value cluster: one {@link KvNode} JVM per member on 127.0.0.1, and stays in the foreground
+ * until Ctrl-C, which stops them.
+ *
+ * <pre>
+ * java -jar raftlib-kv.jar cluster [--nodes 3] [--base-port 7001] [--data DIR]
+ * </pre>
+ *
+ * <p>Node {@code i} (from 1) uses Raft port {@code base + i - 1} and HTTP port {@code base + 1000 + i - 1}, so the
+ * defaults are 7001-7003 and 8001-8003; {@code --base-port 0} picks free ports instead. Data and one log file per
+ * node go under {@code --data} (default: a new temporary directory), which it prints along with every node's HTTP
+ * address, PID and example commands. When it prints a line starting with {@link #READY} every node serves HTTP.
+ */
+public final class KvCluster {
+
+    /** The start of the line printed once every node is ready. */
+    public static final String READY = "raftlib KV cluster ready:";
+    /** The default first Raft port. */
+    public static final int DEFAULT_BASE_PORT = 7001;
+    /** The default number of nodes. */
+    public static final int DEFAULT_NODES = 3;
+    /** How far above the Raft port each node's HTTP port is. */
+    public static final int HTTP_OFFSET = 1000;
+
+    private static final String USAGE = "usage: cluster [--nodes N] [--base-port PORT (0: free ports)] [--data DIR]";
+    private static final long READY_TIMEOUT_SECONDS = 60;
+
+    private final List<MemberSpec> members;
+    private final Path dataDir;
+    private final List<Process> processes = new ArrayList<>();
+    private volatile boolean stopping;
+
+    private KvCluster(List<MemberSpec> members, Path dataDir) {
+        this.members = members;
+        this.dataDir = dataDir;
+    }
+
+    /** Returns the default nodes' HTTP addresses, comma-separated, as {@link KvCli} tries them. */
+    static String defaultHttpAddresses() {
+        return IntStream.range(0, DEFAULT_NODES)
+                .mapToObj(i -> "http://127.0.0.1:" + (DEFAULT_BASE_PORT + HTTP_OFFSET + i))
+                .collect(Collectors.joining(","));
+    }
+
+    /**
+     * Runs the cluster until Ctrl-C; see the class comment for the arguments.
+     *
+     * @param args the arguments
+     * @throws Exception if the cluster cannot start
+     */
+    public static void main(String[] args) throws Exception {
+        Args a;
+        int nodes;
+        int basePort;
+        try {
+            a = Args.parse(args, Set.of("nodes", "base-port", "data"), Set.of());
+            nodes = a.intOption("nodes", DEFAULT_NODES);
+            basePort = a.intOption("base-port", DEFAULT_BASE_PORT);
+            if (nodes < 1 || nodes > 9 || basePort < 0 || basePort > 65535 - HTTP_OFFSET - nodes) {
+                throw new IllegalArgumentException("--nodes must be 1 to 9 and --base-port 0 to "
+                        + (65535 - HTTP_OFFSET - nodes));
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
+        Path data = a.option("data").map(Path::of).orElse(null);
+        data = data == null ? Files.createTempDirectory("raftlib-kv-") : Files.createDirectories(data);
+        KvCluster cluster = new KvCluster(members(nodes, basePort), data.toAbsolutePath());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            cluster.stop();
+            stopped.countDown();
+        }, "kv-cluster-shutdown"));
+        if (!cluster.start(basePort == DEFAULT_BASE_PORT)) {
+            System.exit(1);
+        }
+        stopped.await();
+    }
+
+    private static List<MemberSpec> members(int n, int basePort) {
+        int[] free = basePort == 0 ? freePorts(2 * n) : null;
+        List<MemberSpec> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int raft = basePort == 0 ? free[2 * i] : basePort + i;
+            int http = basePort == 0 ? free[2 * i + 1] : basePort + HTTP_OFFSET + i;
+            out.add(new MemberSpec(NodeId.of("n" + (i + 1)), "127.0.0.1", raft, http));
+        }
+        return out;
+    }
+
+    /** Returns {@code n} distinct free ports: all are held open until all are found, so none repeats. */
+    static int[] freePorts(int n) {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0);
+                held.add(s);
+                ports[i] = s.getLocalPort();
+            }
+            return ports;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            for (ServerSocket s : held) {
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    // closing a probe socket that never accepted anything; nothing to do
+                }
+            }
+        }
+    }
+
+    private boolean start(boolean defaultPorts) throws IOException, InterruptedException {
+        System.out.println("Starting " + members.size() + " nodes; data and logs in " + dataDir);
+        for (MemberSpec m : members) {
+            processes.add(launch(m));
+        }
+        for (int i = 0; i < members.size(); i++) {
+            if (!awaitReady(members.get(i), processes.get(i))) {
+                return false;
+            }
+        }
+        for (int i = 0; i < members.size(); i++) {
+            MemberSpec m = members.get(i);
+            Process p = processes.get(i);
+            p.onExit().thenRun(() -> {
+                if (!stopping) {
+                    System.out.println(m.id() + " (pid " + p.pid() + ") exited with code " + p.exitValue()
+                            + "; restart it with: " + String.join(" ", nodeCommand(m)));
+                }
+            });
+        }
+        printGuide(defaultPorts);
+        return true;
+    }
+
+    private Process launch(MemberSpec m) throws IOException {
+        Path log = dataDir.resolve(m.id() + ".log");
+        Files.deleteIfExists(log);
+        return new ProcessBuilder(nodeCommand(m)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    private List<String> nodeCommand(MemberSpec m) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-cp");
+        cmd.add(Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .map(e -> Path.of(e).toAbsolutePath().toString()).collect(Collectors.joining(File.pathSeparator)));
+        cmd.add(Main.class.getName());
+        cmd.addAll(List.of("node", "--id", m.id().value(), "--members", MemberSpec.format(members),
+                "--data", dataDir.resolve(m.id().value()).toString(),
+                "--parent-pid", Long.toString(ProcessHandle.current().pid())));
+        return cmd;
+    }
+
+    private boolean awaitReady(MemberSpec m, Process p) throws IOException, InterruptedException {
+        Path log = dataDir.resolve(m.id() + ".log");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_SECONDS);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log) && Files.readString(log, StandardCharsets.UTF_8).contains(KvNode.READY)) {
+                return true;
+            }
+            if (p.waitFor(50, TimeUnit.MILLISECONDS)) {
+                break;
+            }
+        }
+        System.err.println(m.id() + " did not become ready" + (p.isAlive() ? "" : " (exit code " + p.exitValue()
+                + ")") + "; its log " + log + " ends with:");
+        List<String> lines = Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
+        lines.subList(Math.max(0, lines.size() - 20), lines.size()).forEach(System.err::println);
+        return false;
+    }
+
+    private void printGuide(boolean defaultPorts) {
+        String cli = "java -jar " + jarPath();
+        String node = defaultPorts ? "" : " --node " + members.stream().map(m -> m.httpUri().toString())
+                .collect(Collectors.joining(","));
+        StringBuilder b = new StringBuilder();
+        b.append(READY).append(' ').append(members.size()).append(" nodes, data and logs in ").append(dataDir)
+                .append('\n');
+        for (int i = 0; i < members.size(); i++) {
+            MemberSpec m = members.get(i);
+            b.append(String.format("  %-3s pid %-8d http %-24s raft %-16s log %s%n", m.id(), processes.get(i).pid(),
+                    m.httpUri(), m.member().address(), dataDir.resolve(m.id() + ".log")));
+        }
+        b.append("Try, in another terminal:\n")
+                .append("  ").append(cli).append(" put greeting hello").append(node).append('\n')
+                .append("  ").append(cli).append(" get greeting").append(node).append('\n')
+                .append("  ").append(cli).append(" status").append(node).append('\n')
+                .append("  kill -9 <pid of the leader>        (status shows which node leads; the others elect"
+                        + " a new leader)\n")
+                .append("Press Ctrl-C to stop the cluster.");
+        System.out.println(b);
+        System.out.flush();
+    }
+
+    private static String jarPath() {
+        try {
+            Path jar = Path.of(KvCluster.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path cwd = Path.of("").toAbsolutePath();
+            return (jar.startsWith(cwd) ? cwd.relativize(jar) : jar).toString().replace(File.separatorChar, '/');
+        } catch (URISyntaxException | RuntimeException e) {
+            return "raftlib-kv.jar";
+        }
+    }
+
+    private void stop() {
+        stopping = true;
+        processes.forEach(Process::destroy);
+        for (Process p : processes) {
+            try {
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+            }
+        }
+        System.out.println("Stopped " + processes.size() + " nodes; data kept in " + dataDir);
+    }
+}

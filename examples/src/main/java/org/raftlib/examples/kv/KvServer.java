@@ -1,0 +1,342 @@
+package org.raftlib.examples.kv;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.raftlib.NodeId;
+import org.raftlib.RaftNode;
+import org.raftlib.ReadMode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP/JSON front of one key-value node, on the JDK's {@link HttpServer}.
+ *
+ * <table>
+ *   <caption>Endpoints</caption>
+ *   <tr><th>request</th><th>answer</th></tr>
+ *   <tr><td>{@code PUT /kv/{key}}, body = value</td><td>200 {@code {"key","value","previous"}}</td></tr>
+ *   <tr><td>{@code GET /kv/{key}} (linearizable), {@code ?stale=true} (this node's state)</td>
+ *       <td>200 {@code {"key","value"}} or 404</td></tr>
+ *   <tr><td>{@code DELETE /kv/{key}}</td><td>200 {@code {"key","deleted","previous"}} or 404</td></tr>
+ *   <tr><td>{@code POST /kv/{key}/cas}, body {@code {"expected":…,"new":…}} (no expected: key must be absent)</td>
+ *       <td>200 {@code {"key","value","previous"}} or 409 {@code {"error","key","current"}}</td></tr>
+ *   <tr><td>{@code GET /status}</td><td>role, term, leader and its HTTP address, indexes, members</td></tr>
+ * </table>
+ *
+ * <p>Keys are one percent-encoded path segment ({@code /} inside a key is {@code %2F}), 1 to
+ * {@link KvCommand#MAX_KEY_BYTES} UTF-8 bytes. Bad input gets 400 with {@code {"error": …}}.
+ *
+ * <p><b>Forwarding.</b> Writes and linearizable reads that reach a follower are forwarded by this server to the
+ * leader's HTTP address and the leader's answer is relayed, so clients may talk to any node; see {@link Forwarder}.
+ * While no leader is known the server retries for up to the request timeout, then answers 503.
+ *
+ * <p><b>Threading.</b> Requests run on a bounded pool; when its queue is full the accepting thread runs the request
+ * itself, which slows down accepting new connections (back-pressure) instead of dropping them.
+ */
+public final class KvServer implements AutoCloseable {
+
+    /** Default time a request may wait for a leader, a commit or a forwarded answer. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+    private static final Logger LOG = LoggerFactory.getLogger(KvServer.class);
+    private static final int THREADS = 16;
+    private static final int QUEUE = 256;
+    private static final int MAX_CAS_BODY_BYTES = 2 * KvCommand.MAX_VALUE_BYTES + 1024;
+
+    private final RaftNode node;
+    private final Map<NodeId, URI> httpAddresses;
+    private final HttpServer server;
+    private final ThreadPoolExecutor executor;
+    private final Forwarder forwarder;
+
+    private KvServer(RaftNode node, Map<NodeId, URI> httpAddresses, HttpServer server, Duration timeout) {
+        this.node = node;
+        this.httpAddresses = Map.copyOf(httpAddresses);
+        this.server = server;
+        this.forwarder = new Forwarder(node.id(), httpAddresses, timeout);
+        AtomicInteger n = new AtomicInteger();
+        this.executor = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(QUEUE), r -> {
+                    Thread t = new Thread(r, "kv-http-" + node.id() + "-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                }, new ThreadPoolExecutor.CallerRunsPolicy());
+    }
+
+    /**
+     * Starts a server with {@link #DEFAULT_REQUEST_TIMEOUT}.
+     *
+     * @param node the started node it serves
+     * @param bind the address to listen on (port 0 picks a free port)
+     * @param httpAddresses every member's HTTP base address, such as {@code http://127.0.0.1:8001}
+     * @return the running server
+     * @throws IOException if it cannot listen
+     */
+    public static KvServer start(RaftNode node, InetSocketAddress bind, Map<NodeId, URI> httpAddresses)
+            throws IOException {
+        return start(node, bind, httpAddresses, DEFAULT_REQUEST_TIMEOUT);
+    }
+
+    /**
+     * Starts a server.
+     *
+     * @param node the started node it serves
+     * @param bind the address to listen on (port 0 picks a free port)
+     * @param httpAddresses every member's HTTP base address
+     * @param requestTimeout how long one request may wait for a leader, a commit or a forwarded answer
+     * @return the running server
+     * @throws IOException if it cannot listen
+     * @throws NullPointerException if an argument is null
+     */
+    public static KvServer start(RaftNode node, InetSocketAddress bind, Map<NodeId, URI> httpAddresses,
+            Duration requestTimeout) throws IOException {
+        Objects.requireNonNull(node, "node");
+        Objects.requireNonNull(bind, "bind");
+        Objects.requireNonNull(httpAddresses, "httpAddresses");
+        Objects.requireNonNull(requestTimeout, "requestTimeout");
+        HttpServer http = HttpServer.create(bind, 128);
+        KvServer kv = new KvServer(node, httpAddresses, http, requestTimeout);
+        http.setExecutor(kv.executor);
+        http.createContext("/", kv::handle);
+        http.start();
+        LOG.info("{} serving HTTP on {}", node.id(), kv.uri());
+        return kv;
+    }
+
+    /**
+     * Returns the base address this server answers on.
+     *
+     * @return the address, such as {@code http://127.0.0.1:8001}
+     */
+    public URI uri() {
+        InetSocketAddress a = server.getAddress();
+        return URI.create("http://" + a.getHostString() + ":" + a.getPort());
+    }
+
+    /** Stops accepting requests, gives running ones a moment to finish, and stops the worker threads. */
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    private void handle(HttpExchange exchange) {
+        try (exchange) {
+            Reply reply;
+            try {
+                reply = route(exchange);
+            } catch (Refusal r) {
+                reply = r.reply;
+            } catch (IllegalArgumentException e) {
+                reply = Reply.error(400, e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.warn("{} failed to serve {} {}", node.id(), exchange.getRequestMethod(),
+                        exchange.getRequestURI(), e);
+                reply = Reply.error(500, "internal error: " + e);
+            }
+            send(exchange, reply);
+        } catch (IOException e) {
+            LOG.debug("{} could not answer {}: {}", node.id(), exchange.getRequestURI(), e.toString());
+        }
+    }
+
+    private Reply route(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getRawPath();
+        String method = ex.getRequestMethod();
+        if (path.equals("/status")) {
+            requireMethod(method, "GET");
+            return StatusReport.of(node, httpAddresses);
+        }
+        if (!path.startsWith("/kv/")) {
+            throw new Refusal(Reply.error(404, "no such endpoint: " + path + "; use /kv/{key} or /status"));
+        }
+        String rest = path.substring("/kv/".length());
+        if (method.equals("POST") && rest.endsWith("/cas")) {
+            String key = KeyPath.decodeKey(rest.substring(0, rest.length() - "/cas".length()));
+            return cas(ex, key);
+        }
+        String key = KeyPath.decodeKey(rest);
+        switch (method) {
+            case "PUT":
+                return put(ex, key);
+            case "GET":
+                return get(ex, key);
+            case "DELETE":
+                return delete(ex, key);
+            default:
+                throw new Refusal(Reply.error(405, "method " + method + " not allowed on /kv/{key}; use PUT, GET,"
+                        + " DELETE or POST /kv/{key}/cas"));
+        }
+    }
+
+    private Reply put(HttpExchange ex, String key) throws IOException {
+        byte[] body = readBody(ex, KvCommand.MAX_VALUE_BYTES);
+        KvCommand command = KvCommand.put(key, KeyPath.utf8(body));
+        return forwarder.execute(incoming(ex, body, true), () -> node.submit(command.encode()), r -> {
+            if (r.status() != KvResult.Status.OK) {
+                return unexpected(r);
+            }
+            return Reply.of(200, fields(key, "value", command.value().orElseThrow(), "previous", r.value()));
+        });
+    }
+
+    private Reply get(HttpExchange ex, String key) throws IOException {
+        boolean stale = staleParameter(ex.getRequestURI().getRawQuery());
+        readBody(ex, 0);
+        byte[] request = KvCommand.get(key).encode();
+        ReadMode mode = stale ? ReadMode.STALE : ReadMode.LINEARIZABLE;
+        Forwarder.Incoming in = incoming(ex, new byte[0], false);
+        if (stale) {
+            in = new Forwarder.Incoming(in.method(), in.pathAndQuery(), in.body(), Forwarder.MAX_HOPS, false);
+        }
+        return forwarder.execute(in, () -> node.query(request, mode), r -> switch (r.status()) {
+            case OK -> Reply.of(200, fields(key, "value", r.value().orElse(""), null, Optional.empty()));
+            case NOT_FOUND -> notFound(key);
+            default -> unexpected(r);
+        });
+    }
+
+    private Reply delete(HttpExchange ex, String key) throws IOException {
+        readBody(ex, 0);
+        byte[] command = KvCommand.delete(key).encode();
+        return forwarder.execute(incoming(ex, new byte[0], true), () -> node.submit(command), r -> switch (r.status()) {
+            case OK -> Reply.of(200, fields(key, "deleted", Boolean.TRUE, "previous", r.value()));
+            case NOT_FOUND -> notFound(key);
+            default -> unexpected(r);
+        });
+    }
+
+    private Reply cas(HttpExchange ex, String key) throws IOException {
+        byte[] body = readBody(ex, MAX_CAS_BODY_BYTES);
+        Map<String, String> fields = Json.decode(KeyPath.utf8(body));
+        for (String name : fields.keySet()) {
+            if (!name.equals("expected") && !name.equals("new")) {
+                throw new IllegalArgumentException("unknown field \"" + name + "\"; a CAS body has \"expected\""
+                        + " (omit or null: the key must be absent) and \"new\"");
+            }
+        }
+        String newValue = fields.get("new");
+        if (newValue == null) {
+            throw new IllegalArgumentException("a CAS body needs \"new\", the value to store");
+        }
+        KvCommand command = KvCommand.cas(key, Optional.ofNullable(fields.get("expected")), newValue);
+        byte[] encoded = command.encode();
+        return forwarder.execute(incoming(ex, body, true), () -> node.submit(encoded), r -> switch (r.status()) {
+            case OK -> Reply.of(200, fields(key, "value", newValue, "previous", r.value()));
+            case CAS_FAILED -> {
+                Map<String, Object> extra = new LinkedHashMap<>();
+                extra.put("key", key);
+                extra.put("current", r.value().orElse(null));
+                yield Reply.error(409, "compare-and-set failed: the current value is not the expected one", extra);
+            }
+            default -> unexpected(r);
+        });
+    }
+
+    private static Map<String, Object> fields(String key, String name, Object value, String optName,
+            Optional<String> optValue) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("key", key);
+        f.put(name, value);
+        if (optName != null) {
+            f.put(optName, optValue.orElse(null));
+        }
+        return f;
+    }
+
+    private static Reply notFound(String key) {
+        return Reply.error(404, "not found", Map.of("key", key));
+    }
+
+    private static Reply unexpected(KvResult r) {
+        return Reply.error(r.status() == KvResult.Status.ERROR ? 400 : 500,
+                r.value().orElse("unexpected result " + r.status()));
+    }
+
+    private static Forwarder.Incoming incoming(HttpExchange ex, byte[] body, boolean isWrite) {
+        String hopsHeader = ex.getRequestHeaders().getFirst(Forwarder.HOPS_HEADER);
+        int hops = 0;
+        if (hopsHeader != null) {
+            try {
+                hops = Integer.parseInt(hopsHeader.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(Forwarder.HOPS_HEADER + " must be a number: " + hopsHeader);
+            }
+        }
+        URI u = ex.getRequestURI();
+        String pathAndQuery = u.getRawPath() + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
+        return new Forwarder.Incoming(ex.getRequestMethod(), pathAndQuery, body, hops, isWrite);
+    }
+
+    private static boolean staleParameter(String rawQuery) {
+        boolean stale = false;
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return false;
+        }
+        for (String part : rawQuery.split("&")) {
+            if (part.equals("stale=true") || part.equals("stale")) {
+                stale = true;
+            } else if (!part.equals("stale=false")) {
+                throw new IllegalArgumentException("unknown query parameter '" + part + "'; only stale=true|false");
+            }
+        }
+        return stale;
+    }
+
+    private static void requireMethod(String method, String allowed) {
+        if (!method.equals(allowed)) {
+            throw new Refusal(Reply.error(405, "method " + method + " not allowed; use " + allowed));
+        }
+    }
+
+    private static byte[] readBody(HttpExchange ex, int max) throws IOException {
+        try (InputStream in = ex.getRequestBody()) {
+            byte[] body = in.readNBytes(max + 1);
+            if (body.length > max) {
+                throw new Refusal(Reply.error(413, max == 0 ? "this request takes no body"
+                        : "body is larger than " + max + " bytes"));
+            }
+            return body;
+        }
+    }
+
+    private static void send(HttpExchange ex, Reply reply) throws IOException {
+        byte[] bytes = (reply.json() + "\n").getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        if (reply.notLeader()) {
+            ex.getResponseHeaders().set(Forwarder.NOT_LEADER_HEADER, "true");
+        }
+        ex.sendResponseHeaders(reply.status(), bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    /** An answer other than 200 or 400 decided while parsing the request. */
+    private static final class Refusal extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        private final transient Reply reply;
+
+        Refusal(Reply reply) {
+            super(reply.json(), null, false, false);
+            this.reply = reply;
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package org.raftlib.examples.kv;
+
+import java.util.Arrays;
+
+/**
+ * The entry point of {@code raftlib-kv.jar}: {@code cluster} runs {@link KvCluster}, {@code node} runs
+ * {@link KvNode}, and {@code put}, {@code get}, {@code delete}, {@code cas} and {@code status} run {@link KvCli}.
+ */
+public final class Main {
+
+    private static final String USAGE = String.join("\n",
+            "usage: java -jar raftlib-kv.jar COMMAND ...",
+            "  cluster [--nodes 3] [--base-port 7001] [--data DIR]    start a local cluster, one JVM per node",
+            "  node --id ID --members ID=HOST:RAFT_PORT@HTTP_PORT,... --data DIR    run one node",
+            "  put KEY VALUE | get KEY [--stale] | delete KEY | cas KEY EXPECTED NEW | status   [--node URL,...]");
+
+    private Main() {
+    }
+
+    /**
+     * Dispatches on the first argument.
+     *
+     * @param args the command and its arguments
+     * @throws Exception if a command fails to start
+     */
+    public static void main(String[] args) throws Exception {
+        String command = args.length == 0 ? "" : args[0];
+        String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+        switch (command) {
+            case "cluster" -> KvCluster.main(rest);
+            case "node" -> KvNode.main(rest);
+            case "put", "get", "delete", "cas", "status" -> KvCli.main(args);
+            default -> {
+                System.err.println(command.isEmpty() || command.equals("help") || command.equals("--help")
+                        ? USAGE : "unknown command '" + command + "'\n" + USAGE);
+                System.exit(command.equals("help") || command.equals("--help") ? 0 : 2);
+            }
+        }
+    }
+}
