@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Function;
 import org.raftlib.EntryType;
 import org.raftlib.LogEntry;
@@ -31,7 +30,7 @@ final class ApplyWorker implements Runnable {
     private final StateMachine stateMachine;
     private final Inbox inbox;
     private final NodeFailure failure;
-    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final WakeableQueue<Object> queue = new WakeableQueue<>();
     /** Tasks taken from the queue and not finished; what a failure leaves here is failed by the shutdown. */
     private final ArrayDeque<Object> taken = new ArrayDeque<>();
     private final PriorityQueue<ReadAt> waitingReads =
@@ -71,8 +70,7 @@ final class ApplyWorker implements Runnable {
     public void run() {
         try {
             while (!stopRequested) {
-                taken.add(queue.take());
-                queue.drainTo(taken, 1024);
+                queue.takeAll(taken, 1024);
                 long before = applied;
                 while (!taken.isEmpty() && !stopRequested) {
                     run(taken.peekFirst());
@@ -80,7 +78,7 @@ final class ApplyWorker implements Runnable {
                 }
                 if (applied > before) {
                     serveReads();
-                    inbox.post(new Event.Applied(applied));
+                    inbox.postQuietly(new Event.Applied(applied));    // only frees apply flow control
                 }
             }
         } catch (InterruptedException e) {

@@ -3,7 +3,6 @@ package org.raftlib.runtime;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
 import org.raftlib.LogStorage;
 import org.raftlib.Transport;
 import org.raftlib.core.Ready;
@@ -29,7 +28,7 @@ final class StorageWorker implements Runnable {
     private final Transport transport;
     private final Inbox inbox;
     private final NodeFailure failure;
-    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final WakeableQueue<Object> queue = new WakeableQueue<>();
     private volatile boolean stopRequested;
 
     StorageWorker(String nodeId, LogStorage storage, Transport transport, Inbox inbox, NodeFailure failure) {
@@ -55,8 +54,7 @@ final class StorageWorker implements Runnable {
         List<Object> group = new ArrayList<>();
         try {
             while (!stopRequested) {
-                group.add(queue.take());
-                queue.drainTo(group, MAX_GROUP - 1);
+                queue.takeAll(group, MAX_GROUP);
                 List<Ready> batches = new ArrayList<>(group.size());
                 for (Object o : group) {
                     if (o instanceof Ready r) {
@@ -67,7 +65,7 @@ final class StorageWorker implements Runnable {
                 if (!batches.isEmpty() && !stopRequested) {
                     persist(batches);
                     Acknowledgements.send(batches, transport);
-                    inbox.post(new Event.Persisted(batches));
+                    postPersisted(batches);
                 }
             }
         } catch (InterruptedException e) {
@@ -75,6 +73,21 @@ final class StorageWorker implements Runnable {
         } catch (IOException | RuntimeException e) {
             failure.fail(new IOException(nodeId + ": storage failed", e));
         }
+    }
+
+    /**
+     * Hands durable batches back to the loop. It must wake for a leader's or candidate's own writes (they count
+     * towards a commit or an election); a follower's batches, whose acknowledgements already left, only update its
+     * bookkeeping and apply, which can wait for the loop's next wake-up (the next message or tick).
+     */
+    private void postPersisted(List<Ready> batches) {
+        for (Ready r : batches) {
+            if (r.afterSync().isEmpty()) {
+                inbox.post(new Event.Persisted(batches));
+                return;
+            }
+        }
+        inbox.postQuietly(new Event.Persisted(batches));
     }
 
     private void persist(List<Ready> batches) throws IOException {

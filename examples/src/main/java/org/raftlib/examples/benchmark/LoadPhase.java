@@ -89,13 +89,13 @@ final class LoadPhase {
             });
         }
         boolean drained = !stalled && permits.tryAcquire(inFlight, 60, TimeUnit.SECONDS);
+        double cpu = (cpuNanos.getAsLong() - cpu0) / 1e9;      // before the sort below, which is not the phase's
+        long gc = gcMillis() - gc0;
         double seconds = (Math.max(lastDone.get(), start + 1) - start) / 1e9;
         long[] okLatency = Arrays.stream(latency, 0, submitted).filter(x -> x > 0).sorted().toArray();
-        double cpu = (cpuNanos.getAsLong() - cpu0) / 1e9;
         return new Result(label, inFlight, submitted, ok.get(), errors.get(), firstError.get(), seconds,
                 rank(okLatency, 0.50), rank(okLatency, 0.99), rank(okLatency, 1.0),
-                okLatency.length == 0 ? 0 : Arrays.stream(okLatency).average().orElse(0) / 1e6, cpu,
-                gcMillis() - gc0, drained);
+                okLatency.length == 0 ? 0 : Arrays.stream(okLatency).average().orElse(0) / 1e6, cpu, gc, drained);
     }
 
     private static double rank(long[] sorted, double p) {

@@ -28,8 +28,8 @@ public final class NettyTransportOptions {
     public static final Duration DEFAULT_RECONNECT_BACKOFF_MIN = Duration.ofMillis(50);
     /** Default longest delay between reconnection attempts: 2 s. */
     public static final Duration DEFAULT_RECONNECT_BACKOFF_MAX = Duration.ofSeconds(2);
-    /** Default number of event-loop threads: 2. */
-    public static final int DEFAULT_IO_THREADS = 2;
+    /** Default number of event-loop threads: 1 (one Raft group needs no more; raise it for many groups). */
+    public static final int DEFAULT_IO_THREADS = 1;
 
     private static final NettyTransportOptions DEFAULTS = new NettyTransportOptions(DEFAULT_MAX_FRAME_BYTES,
             DEFAULT_OUTBOUND_QUEUE_LIMIT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT,

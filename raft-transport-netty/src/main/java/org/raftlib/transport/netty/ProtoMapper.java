@@ -7,7 +7,6 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import org.raftlib.Bytes;
 import org.raftlib.EntryType;
@@ -61,6 +60,15 @@ final class ProtoMapper {
 
     /** Returns a length-prefixed envelope frame carrying {@code message}. */
     static ByteBuf encode(ByteBufAllocator alloc, String clusterId, String groupId, RaftMessage message) {
+        if (message instanceof AppendEntries ae) {
+            return AppendEntriesEncoder.encode(alloc, clusterId, groupId, ae, PROTOCOL_VERSION);
+        }
+        return encodeWithGeneratedCode(alloc, clusterId, groupId, message);
+    }
+
+    /** {@link #encode} through the generated protobuf classes; the reference the hand-written encoder must match. */
+    static ByteBuf encodeWithGeneratedCode(ByteBufAllocator alloc, String clusterId, String groupId,
+            RaftMessage message) {
         RaftWire.Envelope.Builder e = RaftWire.Envelope.newBuilder()
                 .setClusterId(clusterId)
                 .setGroupId(groupId)
@@ -184,15 +192,16 @@ final class ProtoMapper {
     }
 
     private static AppendEntries toAppendEntries(RaftWire.AppendEntries m, NodeId from, NodeId to) {
-        List<LogEntry> entries = new ArrayList<>(m.getEntriesCount());
-        for (RaftWire.Entry e : m.getEntriesList()) {
+        LogEntry[] entries = new LogEntry[m.getEntriesCount()];
+        for (int i = 0; i < entries.length; i++) {
+            RaftWire.Entry e = m.getEntries(i);
             int code = e.getType();
             if (code != (byte) code) {
                 throw new IllegalArgumentException("unknown entry type code " + code);
             }
-            entries.add(new LogEntry(e.getTerm(), e.getIndex(), EntryType.fromCode((byte) code), toBytes(e.getData())));
+            entries[i] = new LogEntry(e.getTerm(), e.getIndex(), EntryType.fromCode((byte) code), toBytes(e.getData()));
         }
-        return new AppendEntries(from, to, m.getTerm(), m.getPrevLogIndex(), m.getPrevLogTerm(), entries,
+        return new AppendEntries(from, to, m.getTerm(), m.getPrevLogIndex(), m.getPrevLogTerm(), List.of(entries),
                 m.getLeaderCommit(), m.getReadSeq());
     }
 
