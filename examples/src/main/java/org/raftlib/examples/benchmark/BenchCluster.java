@@ -51,8 +51,15 @@ interface BenchCluster extends AutoCloseable {
                 .stateMachine(sm)
                 .logStorage(storage)
                 .transport(transport)
-                .options(RaftOptions.defaults().withMaxPendingRequests(100_000))
+                .options(options())
                 .build();
+    }
+
+    /** The options of every benchmark node: defaults, except room for the in-flight writes of every phase. */
+    static RaftOptions options() {
+        RaftOptions o = RaftOptions.defaults().withMaxPendingRequests(100_000);
+        int inflightAppends = Integer.getInteger("bench.inflightAppends", o.maxInflightAppends());
+        return o.withReplicationFlow(inflightAppends, o.maxAppendBytes());
     }
 
     /** Returns {@code n} members on free loopback ports, or on {@code basePort..basePort+n-1} if it is positive. */

@@ -24,7 +24,8 @@ import org.raftlib.RaftNode;
  * <p>Usage: {@code WriteBenchmark [--nodes=3] [--payload=128] [--warmup=5000] [--w1-writes=5000]
  * [--w2-inflight=64] [--w3-inflight=256] [--max-writes=200000] [--seconds=20] [--processes] [--port=N]
  * [--dir=PATH] [--keep] [--smoke]}. {@code --processes} runs every node but the first in its own JVM;
- * {@code --smoke} runs a few hundred writes per phase for the correctness check only. Exit status 0 on PASS.
+ * {@code --smoke} runs a few hundred writes per phase for the correctness check only. Exit status 0 on PASS. For
+ * experiments, {@code -Dbench.inflightAppends=N} overrides {@link org.raftlib.RaftOptions#maxInflightAppends()}.
  */
 public final class WriteBenchmark {
 
