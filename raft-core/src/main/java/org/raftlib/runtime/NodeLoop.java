@@ -1,5 +1,7 @@
 package org.raftlib.runtime;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
@@ -152,6 +154,8 @@ final class NodeLoop implements Runnable {
         if (storageInFlight == 0 && !ready.needsSync()) {
             Acknowledgements.send(List.of(ready), transport);
             core.onPersisted(ready);
+        } else if (core.currentRole() == RaftRole.FOLLOWER && storage.mayPersistInline(storageInFlight)) {
+            persistInline(ready);
         } else {
             storageInFlight++;
             storage.submit(ready);
@@ -163,6 +167,16 @@ final class NodeLoop implements Runnable {
         if (!ready.readStates().isEmpty() || !ready.abortedReads().isEmpty()) {
             requests.settleReads(ready.readStates(), ready.abortedReads(), core.currentLeader());
         }
+    }
+
+    private void persistInline(Ready ready) {
+        try {
+            storage.persistInline(ready);
+        } catch (IOException e) {
+            throw new UncheckedIOException(id + ": storage failed", e);
+        }
+        Acknowledgements.send(List.of(ready), transport);
+        core.onPersisted(ready);
     }
 
     private void onPersisted(List<Ready> batches) {
