@@ -27,9 +27,9 @@ final class RaftLog {
     private final long maxApplyInFlightBytes;
     private final EntryCache cache;
 
-    RaftLog(LogView stable, long committed, long maxApplyInFlightBytes) {
+    RaftLog(LogView stable, long committed, long maxApplyInFlightBytes, long cacheBytes) {
         this.stable = stable;
-        this.cache = new EntryCache(2 * maxApplyInFlightBytes);
+        this.cache = new EntryCache(cacheBytes);
         this.maxApplyInFlightBytes = maxApplyInFlightBytes;
         long last = stable.lastIndex();
         this.unstable = new UnstableLog(last + 1);
