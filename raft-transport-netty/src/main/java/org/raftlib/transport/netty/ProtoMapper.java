@@ -1,6 +1,7 @@
 package org.raftlib.transport.netty;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnsafeByteOperations;
@@ -151,10 +152,16 @@ final class ProtoMapper {
         }
     }
 
+    /**
+     * Parses with aliasing: byte fields point into {@code frame} instead of being copied, and {@link #toBytes} makes
+     * the one copy a message keeps. Nothing parsed may outlive the call that decodes {@code frame}.
+     */
     private static RaftWire.Frame parse(ByteBuf frame) {
         try {
-            return RaftWire.Frame.parseFrom(frame.nioBuffer());
-        } catch (InvalidProtocolBufferException ex) {
+            CodedInputStream in = CodedInputStream.newInstance(frame.nioBuffer());
+            in.enableAliasing(true);
+            return RaftWire.Frame.parseFrom(in);
+        } catch (IOException ex) {                          // InvalidProtocolBufferException; nothing else reads I/O
             throw new FrameException(RejectReason.MALFORMED_FRAME, ex.getMessage());
         }
     }
