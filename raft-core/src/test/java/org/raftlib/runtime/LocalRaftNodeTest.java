@@ -11,7 +11,7 @@ import org.raftlib.NodeId;
 import org.raftlib.Transport;
 import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.local.LocalTransport;
-import org.raftlib.testkit.ForwardingLogStorage;
+import org.raftlib.local.ForwardingLogStorage;
 import org.raftlib.testkit.RaftNodeContract;
 
 /** {@link RaftNodeContract} over {@link LocalTransport} and {@link InMemoryLogStorage}. */

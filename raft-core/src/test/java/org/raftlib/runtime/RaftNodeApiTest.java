@@ -29,7 +29,7 @@ import org.raftlib.StateMachine;
 import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.local.LocalTransport;
 import org.raftlib.testkit.Await;
-import org.raftlib.testkit.ForwardingLogStorage;
+import org.raftlib.local.ForwardingLogStorage;
 import org.raftlib.testkit.RecordingStateMachine;
 
 /** Bad input and failures at the public API, on a single-member group (it elects itself). */

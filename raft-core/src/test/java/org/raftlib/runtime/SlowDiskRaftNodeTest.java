@@ -15,7 +15,7 @@ import org.raftlib.LogStorage;
 import org.raftlib.NodeId;
 import org.raftlib.RaftNode;
 import org.raftlib.testkit.Await;
-import org.raftlib.testkit.ForwardingLogStorage;
+import org.raftlib.local.ForwardingLogStorage;
 
 /**
  * The {@link org.raftlib.testkit.RaftNodeContract} again with syncs slower than the inline limit, so every write goes

@@ -1,4 +1,4 @@
-package org.raftlib.testkit;
+package org.raftlib.local;
 
 import java.io.IOException;
 import java.util.List;
@@ -6,7 +6,10 @@ import org.raftlib.HardState;
 import org.raftlib.LogEntry;
 import org.raftlib.LogStorage;
 
-/** A {@link LogStorage} that forwards every call; tests override single methods to inject faults. */
+/**
+ * A {@link LogStorage} that forwards every call to another one. Extend it to decorate a storage: count or time calls,
+ * or inject faults in tests, overriding only the methods concerned.
+ */
 public class ForwardingLogStorage implements LogStorage {
 
     private final LogStorage delegate;
