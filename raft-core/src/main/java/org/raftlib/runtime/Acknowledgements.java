@@ -11,10 +11,11 @@ import org.raftlib.message.AppendEntriesResponse;
 import org.raftlib.message.RaftMessage;
 
 /**
- * Sends the messages that had to wait for a sync. When one sync covered several batches, an accepted
- * {@link AppendEntriesResponse} is dropped if a later accepted one to the same leader in the same term acknowledges
- * at least as much (match index and read round): acknowledgements are cumulative, so the leader learns the same from
- * fewer messages. Everything else is sent in order.
+ * Sends the messages that had to wait for a sync. When one sync covered several AppendEntries (several batches, or
+ * several appends handled in one turn of the loop), an accepted {@link AppendEntriesResponse} is dropped if a later
+ * accepted one to the same leader in the same term acknowledges at least as much (match index and read round):
+ * acknowledgements are cumulative, so the leader learns the same from fewer messages. Everything else is sent in
+ * order.
  */
 final class Acknowledgements {
 
@@ -22,13 +23,18 @@ final class Acknowledgements {
     }
 
     static void send(List<Ready> batches, Transport transport) {
+        List<RaftMessage> all;
         if (batches.size() == 1) {
-            batches.get(0).afterSync().forEach(transport::send);
-            return;
-        }
-        List<RaftMessage> all = new ArrayList<>();
-        for (Ready r : batches) {
-            all.addAll(r.afterSync());
+            all = batches.get(0).afterSync();
+            if (all.size() < 2) {
+                all.forEach(transport::send);
+                return;
+            }
+        } else {
+            all = new ArrayList<>();
+            for (Ready r : batches) {
+                all.addAll(r.afterSync());
+            }
         }
         Map<NodeId, AppendEntriesResponse> latest = new HashMap<>();
         boolean[] skip = new boolean[all.size()];
