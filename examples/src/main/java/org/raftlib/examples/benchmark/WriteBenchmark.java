@@ -136,7 +136,10 @@ public final class WriteBenchmark {
         return r;
     }
 
-    /** The workload's check: every node applied the same count and hash, acked <= count <= submitted. */
+    /**
+     * The workload's check: every node applied the same count and hash, and acked {@literal <=} count
+     * {@literal <=} submitted.
+     */
     private static boolean check(BenchCluster cluster, List<LoadPhase.Result> results) throws Exception {
         long acked = results.stream().mapToLong(LoadPhase.Result::ok).sum();
         long submitted = results.stream().mapToLong(LoadPhase.Result::submitted).sum();
