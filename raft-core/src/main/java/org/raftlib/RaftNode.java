@@ -34,7 +34,8 @@ import org.raftlib.runtime.NodeRuntime;
  * <p><b>Threading.</b> Thread-safe and non-blocking, except {@link #status()} (a short round trip to the node's
  * loop) and {@link #close()} (joins the node's threads). Every returned future completes on the node's apply thread
  * (or at once on the caller's thread when the request is refused up front), so follow-up work that takes time belongs
- * in an {@code *Async} stage with your own executor.
+ * in an {@code *Async} stage with your own executor. Never block on a raftlib future from that thread (in a
+ * non-async stage, a listener or the state machine): only that thread completes it, so the wait never ends.
  *
  * <p><b>Lifecycle.</b> {@code build()} → {@link #start()} → {@link #close()}. A node whose storage or state machine
  * fails stops by itself ({@link NodeState#FAILED}); every pending future then fails with
