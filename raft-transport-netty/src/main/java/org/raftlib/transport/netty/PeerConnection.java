@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  */
 final class PeerConnection {
 
+    private static final int FIRST_WARNED_FAILURE = 3;
+
     private static final Logger LOG = LoggerFactory.getLogger(PeerConnection.class);
     private static final int FLUSH_EVERY = 256;
     private static final long STABLE_CONNECTION_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -177,6 +179,22 @@ final class PeerConnection {
         bootstrap.connect().addListener((ChannelFuture f) -> onConnect(f));
     }
 
+    /**
+     * A peer that is starting up or restarting refuses a few connections: those are DEBUG. From the third failure in
+     * a row the peer counts as unreachable: WARN then, and again at the 8th, 16th, 32nd... attempt, so a member that
+     * stays down logs a line every few minutes at the backoff ceiling instead of every second.
+     */
+    private void logConnectFailure(Throwable cause) {
+        boolean warn = failures == FIRST_WARNED_FAILURE || (failures >= 8 && Integer.bitCount(failures) == 1);
+        if (warn) {
+            config.counters().warn(LOG, "peer:" + peerId, "{} cannot connect to {} at {} (attempt {}): {}",
+                    config.local().nodeId(), peerId, address, failures, String.valueOf(cause));
+        } else {
+            LOG.debug("{} cannot connect to {} at {} (attempt {}): {}", config.local().nodeId(), peerId, address,
+                    failures, String.valueOf(cause));
+        }
+    }
+
     private void onConnect(ChannelFuture f) {
         connecting = false;
         if (closed) {
@@ -186,8 +204,7 @@ final class PeerConnection {
         if (!f.isSuccess()) {
             failures++;
             config.counters().connectionFailures.increment();
-            config.counters().warn(LOG, "peer:" + peerId, "{} cannot connect to {} at {} (attempt {}): {}",
-                    config.local().nodeId(), peerId, address, failures, String.valueOf(f.cause()));
+            logConnectFailure(f.cause());
             discardQueue(true);
             scheduleReconnect();
             return;
@@ -195,6 +212,10 @@ final class PeerConnection {
         Channel ch = f.channel();
         channel = ch;
         connectedAtNanos = System.nanoTime();
+        if (failures >= FIRST_WARNED_FAILURE) {
+            LOG.info("{} reconnected to {} at {} after {} failed attempts", config.local().nodeId(), peerId, address,
+                    failures);
+        }
         ch.writeAndFlush(ProtoMapper.encodeHandshake(ch.alloc(), config.local()), ch.voidPromise());
         ch.closeFuture().addListener(cf -> onClosed(ch));
         drain();
