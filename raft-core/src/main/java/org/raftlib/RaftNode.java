@@ -43,6 +43,9 @@ import org.raftlib.runtime.NodeRuntime;
  */
 public final class RaftNode implements AutoCloseable {
 
+    /** Bytes of message framing allowed for on top of the entries: envelope, ids, per-message fields. */
+    private static final int MESSAGE_OVERHEAD_BYTES = 4096;
+
     private final NodeRuntime runtime;
     private final Set<NodeId> memberIds;
     private final int maxCommandBytes;
@@ -305,6 +308,9 @@ public final class RaftNode implements AutoCloseable {
             checkMembers(problems);
             if (options != null) {
                 checkOptions(options, problems);
+                if (transport != null) {
+                    checkMessageSize(options, transport.maxMessageBytes(), problems);
+                }
             }
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException("invalid RaftNode configuration: " + String.join("; ", problems));
@@ -356,6 +362,23 @@ public final class RaftNode implements AutoCloseable {
             }
             if (id != null && !ids.contains(id)) {
                 problems.add("id " + id + " is not among the members " + ids);
+            }
+        }
+
+        /**
+         * An AppendEntries carries up to {@code maxAppendBytes} of entries (or one larger command alone); on the wire
+         * each entry costs some framing on top, so both limits need headroom below the transport's message limit.
+         */
+        private static void checkMessageSize(RaftOptions o, int transportMax, List<String> problems) {
+            long largestCommand = (long) o.maxCommandBytes() + MESSAGE_OVERHEAD_BYTES;
+            long largestBatch = (long) o.maxAppendBytes() * 3 / 2 + MESSAGE_OVERHEAD_BYTES;
+            if (largestCommand > transportMax) {
+                problems.add("maxCommandBytes (" + o.maxCommandBytes() + ") plus framing exceeds the transport's "
+                        + "message limit (" + transportMax + "); raise the transport's limit or lower maxCommandBytes");
+            }
+            if (largestBatch > transportMax) {
+                problems.add("maxAppendBytes (" + o.maxAppendBytes() + ") plus framing (up to half again for small "
+                        + "entries) exceeds the transport's message limit (" + transportMax + ")");
             }
         }
 

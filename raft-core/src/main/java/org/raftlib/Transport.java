@@ -47,6 +47,17 @@ public interface Transport extends AutoCloseable {
      */
     void send(RaftMessage message);
 
+    /**
+     * Returns the largest message, in encoded bytes, this transport carries; a larger one is dropped. The node's
+     * builder checks its command and batch limits against it, so a configuration that could never replicate a
+     * command is refused up front. The default is {@link Integer#MAX_VALUE} (no limit).
+     *
+     * @return the limit
+     */
+    default int maxMessageBytes() {
+        return Integer.MAX_VALUE;
+    }
+
     /** Stops listening and sending, and releases threads and sockets. Idempotent. */
     @Override
     void close();

@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.raftlib.Member;
@@ -26,8 +28,10 @@ import org.raftlib.RaftOptions;
 import org.raftlib.RaftRole;
 import org.raftlib.ReadMode;
 import org.raftlib.StateMachine;
+import org.raftlib.Transport;
 import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.local.LocalTransport;
+import org.raftlib.message.RaftMessage;
 import org.raftlib.testkit.Await;
 import org.raftlib.local.ForwardingLogStorage;
 import org.raftlib.testkit.RecordingStateMachine;
@@ -82,6 +86,28 @@ class RaftNodeApiTest {
                 .hasMessageContaining("electionTimeout (PT0.05S) must be at least 2 × heartbeatInterval (PT0.04S)");
         assertThatThrownBy(() -> RaftNode.builder().build()).hasMessageContaining("id is missing")
                 .hasMessageContaining("members are missing");
+    }
+
+    @Test
+    void builderRefusesLimitsTheTransportCannotCarry() {
+        LocalTransport.Hub small = LocalTransport.hub(1);
+        Transport limited = new ForwardingTransport(small.transport()) {
+            @Override
+            public int maxMessageBytes() {
+                return 64 << 10;
+            }
+        };
+        try {
+            RaftNode.Builder b = RaftNode.builder().id("n1").members(N1).stateMachine(new RecordingStateMachine())
+                    .logStorage(new InMemoryLogStorage()).transport(limited)
+                    .options(RaftOptions.defaults().withMaxCommandBytes(128 << 10));
+            assertThatThrownBy(b::build).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("maxCommandBytes (131072) plus framing exceeds the transport's message "
+                            + "limit (65536)")
+                    .hasMessageContaining("maxAppendBytes (1048576)");
+        } finally {
+            small.close();
+        }
     }
 
     @Test
@@ -240,6 +266,36 @@ class RaftNodeApiTest {
                 throw new IOException("disk on fire");
             }
             super.sync();
+        }
+    }
+
+    /** Forwards every call; tests override single methods. */
+    private static class ForwardingTransport implements Transport {
+        private final Transport delegate;
+
+        ForwardingTransport(Transport delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void start(Member self, Consumer<RaftMessage> inbound)
+                throws IOException {
+            delegate.start(self, inbound);
+        }
+
+        @Override
+        public void updatePeers(Collection<Member> peers) {
+            delegate.updatePeers(peers);
+        }
+
+        @Override
+        public void send(RaftMessage message) {
+            delegate.send(message);
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
         }
     }
 }

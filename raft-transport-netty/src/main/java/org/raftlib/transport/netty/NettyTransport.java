@@ -220,6 +220,12 @@ public final class NettyTransport implements Transport {
         return counters.snapshot();
     }
 
+    /** Returns {@link NettyTransportOptions#maxFrameBytes()}: larger frames are dropped by sender and receiver. */
+    @Override
+    public int maxMessageBytes() {
+        return options.maxFrameBytes();
+    }
+
     /**
      * Returns the address the server is bound to, useful when {@code self.address()} asked for port 0.
      *
