@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
 import org.raftlib.EntryType;
 import org.raftlib.LogEntry;
+import org.raftlib.RaftException;
 import org.raftlib.StateMachine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +36,8 @@ final class ApplyWorker implements Runnable {
     private final PriorityQueue<ReadAt> waitingReads =
             new PriorityQueue<>((a, b) -> Long.compare(a.index(), b.index()));
     private volatile boolean stopRequested;
+    private volatile RaftException stopError;
+    private volatile RaftException unappliedError;
     private long applied;
 
     ApplyWorker(String nodeId, StateMachine stateMachine, Inbox inbox, NodeFailure failure) {
@@ -61,13 +63,36 @@ final class ApplyWorker implements Runnable {
         queue.offer(task);
     }
 
-    void requestStop() {
+    /**
+     * Stops the worker; on its own thread it then completes every future it still holds: reads with {@code error},
+     * commands that committed but were not applied with {@code unapplied}. A worker stuck in the state machine does
+     * so when the state machine returns; no other thread touches its queues.
+     */
+    void requestStop(RaftException error, RaftException unapplied) {
+        stopError = error;
+        unappliedError = unapplied;
         stopRequested = true;
         queue.offer(STOP);
     }
 
     @Override
     public void run() {
+        try {
+            applyUntilStopped();
+        } catch (RuntimeException | Error e) {
+            failure.fail(e);
+        }
+        try {
+            while (!stopRequested) {                          // after a failure: hold tasks until the node stops
+                queue.takeAll(taken, Integer.MAX_VALUE);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        failRemaining();
+    }
+
+    private void applyUntilStopped() {
         try {
             while (!stopRequested) {
                 queue.takeAll(taken, 1024);
@@ -83,8 +108,6 @@ final class ApplyWorker implements Runnable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException | Error e) {
-            failure.fail(e);
         }
     }
 
@@ -165,11 +188,8 @@ final class ApplyWorker implements Runnable {
         return applied;
     }
 
-    /**
-     * After the thread stopped: completes every future still held, using {@code error} for reads and
-     * {@code indeterminate} for commands that committed but were not applied. Runs listener callbacks left.
-     */
-    void failRemaining(Throwable error, Function<Long, Throwable> indeterminate) {
+    private void failRemaining() {
+        RaftException error = stopError;
         List<Object> left = new ArrayList<>(taken);
         taken.clear();
         queue.drainTo(left);
@@ -177,7 +197,7 @@ final class ApplyWorker implements Runnable {
             if (task instanceof ApplyBatch b && b.futures() != null) {
                 for (int i = 0; i < b.futures().length; i++) {
                     if (b.futures()[i] != null) {
-                        b.futures()[i].completeExceptionally(indeterminate.apply(b.entries().get(i).index()));
+                        b.futures()[i].completeExceptionally(unappliedError);
                     }
                 }
             } else if (task instanceof ReadAt r) {

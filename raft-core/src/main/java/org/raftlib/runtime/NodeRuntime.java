@@ -142,15 +142,14 @@ public final class NodeRuntime {
             lifecycle.fail(new IllegalStateException(id + ": the node loop exited unexpectedly"));
         }
         parts.transport().close();
-        parts.storage().requestStop();
-        parts.apply().requestStop();
-        join(storageThread);
-        join(applyThread);
         RaftException error = lifecycle.notRunning();
         RaftException writes = lifecycle.state() == NodeState.FAILED ? error
                 : new IndeterminateResultException(id + " was closed before the command was known committed");
-        loop.failRemaining(error, writes);
-        parts.apply().failRemaining(error, index -> writes);
+        loop.failRemaining(error, writes);                   // before the apply worker's final drain
+        parts.storage().requestStop();
+        parts.apply().requestStop(error, writes);
+        join(storageThread);
+        join(applyThread);
         finalStatus = loop.status(lifecycle.state());
         closeResources();
         if (lifecycle.state() == NodeState.FAILED) {
