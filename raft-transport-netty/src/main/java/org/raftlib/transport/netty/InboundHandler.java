@@ -7,6 +7,8 @@ import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -117,10 +119,19 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         return h.nodeId();
     }
 
+    /**
+     * A failed TLS handshake rejects the connection; a connection on which nothing arrived for
+     * {@link NettyTransportOptions#idleTimeout()} is closed.
+     */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
             reject(ctx, RejectReason.TLS_FAILURE, String.valueOf(done.cause()));
+        } else if (evt instanceof IdleStateEvent e && e.state() == IdleState.READER_IDLE) {
+            LOG.debug("{} closing connection from {}: silent for {}", router.local().nodeId(),
+                    peer != null ? peer : ctx.channel().remoteAddress(), router.options().idleTimeout());
+            ctx.close();
+            return;
         }
         ctx.fireUserEventTriggered(evt);
     }

@@ -28,27 +28,30 @@ public final class NettyTransportOptions {
     public static final Duration DEFAULT_RECONNECT_BACKOFF_MIN = Duration.ofMillis(50);
     /** Default longest delay between reconnection attempts: 2 s. */
     public static final Duration DEFAULT_RECONNECT_BACKOFF_MAX = Duration.ofSeconds(2);
+    /** Default time an inbound connection may stay silent before it is closed: 60 s. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     /** Default number of event-loop threads: 1 (one Raft group needs no more; raise it for many groups). */
     public static final int DEFAULT_IO_THREADS = 1;
 
     private static final NettyTransportOptions DEFAULTS = new NettyTransportOptions(DEFAULT_MAX_FRAME_BYTES,
-            DEFAULT_OUTBOUND_QUEUE_LIMIT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT,
-            DEFAULT_RECONNECT_BACKOFF_MIN, DEFAULT_RECONNECT_BACKOFF_MAX, DEFAULT_IO_THREADS);
+            DEFAULT_OUTBOUND_QUEUE_LIMIT, new Timeouts(DEFAULT_CONNECT_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT,
+            DEFAULT_IDLE_TIMEOUT), DEFAULT_RECONNECT_BACKOFF_MIN, DEFAULT_RECONNECT_BACKOFF_MAX, DEFAULT_IO_THREADS);
 
     private final int maxFrameBytes;
     private final int outboundQueueLimit;
-    private final Duration connectTimeout;
-    private final Duration handshakeTimeout;
+    private final Timeouts timeouts;
     private final Duration reconnectBackoffMin;
     private final Duration reconnectBackoffMax;
     private final int ioThreads;
 
-    private NettyTransportOptions(int maxFrameBytes, int outboundQueueLimit, Duration connectTimeout,
-            Duration handshakeTimeout, Duration reconnectBackoffMin, Duration reconnectBackoffMax, int ioThreads) {
+    private record Timeouts(Duration connect, Duration handshake, Duration idle) {
+    }
+
+    private NettyTransportOptions(int maxFrameBytes, int outboundQueueLimit, Timeouts timeouts,
+            Duration reconnectBackoffMin, Duration reconnectBackoffMax, int ioThreads) {
         this.maxFrameBytes = maxFrameBytes;
         this.outboundQueueLimit = outboundQueueLimit;
-        this.connectTimeout = connectTimeout;
-        this.handshakeTimeout = handshakeTimeout;
+        this.timeouts = timeouts;
         this.reconnectBackoffMin = reconnectBackoffMin;
         this.reconnectBackoffMax = reconnectBackoffMax;
         this.ioThreads = ioThreads;
@@ -71,12 +74,12 @@ public final class NettyTransportOptions {
 
     /** Returns the time allowed to open a TCP connection to a peer. */
     public Duration connectTimeout() {
-        return connectTimeout;
+        return timeouts.connect();
     }
 
     /** Returns the time an inbound connection has to complete its TLS and raftlib handshakes. */
     public Duration handshakeTimeout() {
-        return handshakeTimeout;
+        return timeouts.handshake();
     }
 
     /** Returns the first delay before reconnecting to a peer; it doubles per failure, with jitter. */
@@ -105,8 +108,8 @@ public final class NettyTransportOptions {
         if (bytes < 1024) {
             throw new IllegalArgumentException("maxFrameBytes must be at least 1024: " + bytes);
         }
-        return new NettyTransportOptions(bytes, outboundQueueLimit, connectTimeout, handshakeTimeout,
-                reconnectBackoffMin, reconnectBackoffMax, ioThreads);
+        return new NettyTransportOptions(bytes, outboundQueueLimit, timeouts, reconnectBackoffMin,
+                reconnectBackoffMax, ioThreads);
     }
 
     /**
@@ -120,8 +123,8 @@ public final class NettyTransportOptions {
         if (messages < 1) {
             throw new IllegalArgumentException("outboundQueueLimit must be at least 1: " + messages);
         }
-        return new NettyTransportOptions(maxFrameBytes, messages, connectTimeout, handshakeTimeout,
-                reconnectBackoffMin, reconnectBackoffMax, ioThreads);
+        return new NettyTransportOptions(maxFrameBytes, messages, timeouts, reconnectBackoffMin,
+                reconnectBackoffMax, ioThreads);
     }
 
     /**
@@ -133,8 +136,9 @@ public final class NettyTransportOptions {
      * @throws NullPointerException if {@code timeout} is null
      */
     public NettyTransportOptions withConnectTimeout(Duration timeout) {
-        return new NettyTransportOptions(maxFrameBytes, outboundQueueLimit, millis(timeout, "connectTimeout"),
-                handshakeTimeout, reconnectBackoffMin, reconnectBackoffMax, ioThreads);
+        return new NettyTransportOptions(maxFrameBytes, outboundQueueLimit, new Timeouts(millis(timeout,
+                "connectTimeout"), timeouts.handshake(), timeouts.idle()), reconnectBackoffMin, reconnectBackoffMax,
+                ioThreads);
     }
 
     /**
@@ -146,8 +150,30 @@ public final class NettyTransportOptions {
      * @throws NullPointerException if {@code timeout} is null
      */
     public NettyTransportOptions withHandshakeTimeout(Duration timeout) {
-        return new NettyTransportOptions(maxFrameBytes, outboundQueueLimit, connectTimeout,
-                millis(timeout, "handshakeTimeout"), reconnectBackoffMin, reconnectBackoffMax, ioThreads);
+        return new NettyTransportOptions(maxFrameBytes, outboundQueueLimit, new Timeouts(timeouts.connect(),
+                millis(timeout, "handshakeTimeout"), timeouts.idle()), reconnectBackoffMin, reconnectBackoffMax,
+                ioThreads);
+    }
+
+    /**
+     * Returns a copy with another idle timeout: an inbound connection on which no byte arrives for this long is
+     * closed, so a peer that stalls (for example in the middle of a frame) cannot hold a connection and its buffer
+     * forever. A healthy cluster is never idle that long (heartbeats); a peer reconnects when it next sends.
+     *
+     * @param timeout between 1 ms and {@link Integer#MAX_VALUE} ms
+     * @return the new options
+     * @throws IllegalArgumentException if {@code timeout} is out of range
+     * @throws NullPointerException if {@code timeout} is null
+     */
+    public NettyTransportOptions withIdleTimeout(Duration timeout) {
+        return new NettyTransportOptions(maxFrameBytes, outboundQueueLimit, new Timeouts(timeouts.connect(),
+                timeouts.handshake(), millis(timeout, "idleTimeout")), reconnectBackoffMin, reconnectBackoffMax,
+                ioThreads);
+    }
+
+    /** Returns how long an inbound connection may stay silent before it is closed. */
+    public Duration idleTimeout() {
+        return timeouts.idle();
     }
 
     /**
@@ -166,8 +192,7 @@ public final class NettyTransportOptions {
             throw new IllegalArgumentException("reconnectBackoffMax (" + max
                     + ") must be at least reconnectBackoffMin (" + min + ")");
         }
-        return new NettyTransportOptions(maxFrameBytes, outboundQueueLimit, connectTimeout, handshakeTimeout, min, max,
-                ioThreads);
+        return new NettyTransportOptions(maxFrameBytes, outboundQueueLimit, timeouts, min, max, ioThreads);
     }
 
     /**
@@ -181,8 +206,8 @@ public final class NettyTransportOptions {
         if (threads < 1 || threads > 64) {
             throw new IllegalArgumentException("ioThreads must be between 1 and 64: " + threads);
         }
-        return new NettyTransportOptions(maxFrameBytes, outboundQueueLimit, connectTimeout, handshakeTimeout,
-                reconnectBackoffMin, reconnectBackoffMax, threads);
+        return new NettyTransportOptions(maxFrameBytes, outboundQueueLimit, timeouts, reconnectBackoffMin,
+                reconnectBackoffMax, threads);
     }
 
     private static Duration millis(Duration d, String name) {
@@ -196,7 +221,8 @@ public final class NettyTransportOptions {
     @Override
     public String toString() {
         return "NettyTransportOptions[maxFrameBytes=" + maxFrameBytes + ", outboundQueueLimit=" + outboundQueueLimit
-                + ", connectTimeout=" + connectTimeout + ", handshakeTimeout=" + handshakeTimeout
+                + ", connectTimeout=" + timeouts.connect() + ", handshakeTimeout=" + timeouts.handshake()
+                + ", idleTimeout=" + timeouts.idle()
                 + ", reconnectBackoff=" + reconnectBackoffMin + ".." + reconnectBackoffMax + ", ioThreads=" + ioThreads
                 + "]";
     }

@@ -4,6 +4,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Builds the pipeline of one inbound peer connection: optional TLS, then framing with a maximum size, then the
@@ -33,6 +35,7 @@ final class ServerInitializer extends ChannelInitializer<Channel> {
         if (sslContext != null) {
             p.addLast("tls", sslContext.newHandler(ch.alloc()));
         }
+        p.addLast("idle", new IdleStateHandler(router.options().idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS));
         p.addLast("frameDecoder", new FrameDecoder(router.options().maxFrameBytes()));
         p.addLast("inbound", new InboundHandler(router));
     }

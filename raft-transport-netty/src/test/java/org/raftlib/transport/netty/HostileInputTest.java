@@ -60,7 +60,8 @@ class HostileInputTest {
         Member raw = Member.of(RAW.value(), "127.0.0.1:1");
         server = NettyTransport.builder().clusterId(CLUSTER).groupId(GROUP)
                 .options(TestNet.fastOptions().withMaxFrameBytes(64 << 10)
-                        .withHandshakeTimeout(Duration.ofMillis(300))).build();
+                        .withHandshakeTimeout(Duration.ofMillis(300)).withIdleTimeout(Duration.ofMillis(800)))
+                .build();
         server.updatePeers(List.of(l, raw));
         server.start(s, INBOX::add);
         serverPort = server.localAddress().getPort();
@@ -255,6 +256,17 @@ class HostileInputTest {
     @Test
     void silentConnectionIsClosedAtTheHandshakeTimeout() throws IOException {
         assertRejected(new byte[0], false, RejectReason.HANDSHAKE_TIMEOUT);
+    }
+
+    @Test
+    void peerStallingInTheMiddleOfAFrameIsDisconnectedAtTheIdleTimeout() throws IOException {
+        byte[] whole = frame(envelope());
+        byte[] partial = Arrays.copyOf(whole, whole.length / 2);
+        long start = System.nanoTime();
+        assertThat(sendRaw(concat(goodHandshake(), partial), false)).as("server closed the stalled connection")
+                .isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(700));
+        assertLegitimateTrafficFlows();
     }
 
     @Test
