@@ -23,6 +23,8 @@ final class StorageWorker implements Runnable {
     private static final Object STOP = new Object();
     private static final int MAX_GROUP = 4096;
     private static final long INLINE_SYNC_LIMIT_NANOS = 2_000_000;
+    private static final long SLOW_SYNC_NANOS = 500_000_000;
+    private static final long SLOW_WARN_INTERVAL_NANOS = 10_000_000_000L;
 
     private final String nodeId;
     private final LogStorage storage;
@@ -33,6 +35,8 @@ final class StorageWorker implements Runnable {
     private volatile boolean stopRequested;
     /** Moving average of recent write+sync times, from either thread; decides whether the loop may sync inline. */
     private volatile long recentSyncNanos;
+    /** Written by whichever thread syncs; a lost update only repeats or skips one WARN. */
+    private volatile long lastSlowWarnNanos = System.nanoTime() - SLOW_WARN_INTERVAL_NANOS;
 
     StorageWorker(String nodeId, LogStorage storage, Transport transport, Inbox inbox, NodeFailure failure) {
         this.nodeId = nodeId;
@@ -109,6 +113,19 @@ final class StorageWorker implements Runnable {
         persist(List.of(ready));
     }
 
+    /** STYLE §11: WARN when one write+sync takes longer than {@link #SLOW_SYNC_NANOS}, at most every 10 s. */
+    private void warnIfSlow(long took, int entries) {
+        if (took < SLOW_SYNC_NANOS) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - lastSlowWarnNanos >= SLOW_WARN_INTERVAL_NANOS) {
+            lastSlowWarnNanos = now;
+            LOG.warn("{} slow disk: one write and sync of {} entries took {} ms (commits wait for it)", nodeId,
+                    entries, took / 1_000_000);
+        }
+    }
+
     private void persist(List<Ready> batches) throws IOException {
         boolean dirty = false;
         long start = System.nanoTime();
@@ -132,6 +149,7 @@ final class StorageWorker implements Runnable {
             storage.sync();
             long took = System.nanoTime() - start;
             recentSyncNanos = recentSyncNanos - (recentSyncNanos >> 3) + (took >> 3);
+            warnIfSlow(took, entries);
         }
         if (LOG.isTraceEnabled()) {
             LOG.trace("{} persisted {} batches, {} entries in {} us", nodeId, batches.size(), entries,
