@@ -139,7 +139,14 @@ public final class KvNode implements AutoCloseable {
         }
         NodeId id = NodeId.of(a.required("id"));
         Path data = Path.of(a.required("data")).toAbsolutePath();
-        KvNode kv = start(id, members, data);
+        KvNode kv;
+        try {
+            kv = start(id, members, data);
+        } catch (IOException e) {
+            System.err.println(id + " cannot start: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("{} stopping", id);
