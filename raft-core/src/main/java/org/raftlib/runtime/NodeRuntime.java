@@ -118,6 +118,7 @@ public final class NodeRuntime {
             parts.transport().start(self, parts.inbox()::post);
         } catch (IOException | RuntimeException e) {
             parts.lifecycle().fail(e);
+            finalStatus = offlineStatus();
             closeResources();
             throw e;
         }
@@ -290,11 +291,21 @@ public final class NodeRuntime {
         return s != null ? s : offlineStatus();
     }
 
+    /** A status from storage alone, for a node whose loop never ran; zeros if the storage cannot say. */
     private RaftStatus offlineStatus() {
-        HardState hs = logStorage.hardState();
-        long last = logStorage.lastIndex();
-        return new RaftStatus(id, parts.lifecycle().state(), RaftRole.FOLLOWER, hs.term(), Optional.empty(), last,
-                Math.min(hs.commit(), last), 0, parts.members(), Map.of());
+        long term = 0;
+        long last = 0;
+        long commit = 0;
+        try {
+            HardState hs = logStorage.hardState();
+            term = hs.term();
+            last = logStorage.lastIndex();
+            commit = Math.min(hs.commit(), last);
+        } catch (RuntimeException e) {
+            LOG.debug("{} cannot read its storage for a status", id, e);
+        }
+        return new RaftStatus(id, parts.lifecycle().state(), RaftRole.FOLLOWER, term, Optional.empty(), last, commit,
+                0, parts.members(), Map.of());
     }
 
     /**

@@ -159,6 +159,23 @@ class RaftNodeApiTest {
     }
 
     @Test
+    void aTransportThatCannotListenFailsStartAndLeavesAUsableStatus() throws Exception {
+        Transport refusing = new ForwardingTransport(hub.transport()) {
+            @Override
+            public void start(Member self, Consumer<RaftMessage> inbound) throws IOException {
+                throw new IOException("port taken");
+            }
+        };
+        node = RaftNode.builder().id("n1").members(N1).stateMachine(new RecordingStateMachine())
+                .logStorage(new InMemoryLogStorage()).transport(refusing).build();
+        assertThatThrownBy(node::start).isInstanceOf(IOException.class).hasMessage("port taken");
+        assertThat(node.status().state()).isEqualTo(NodeState.FAILED);
+        assertThatThrownBy(() -> node.submit(bytes("x")).join()).hasCauseInstanceOf(RaftFailedException.class);
+        node.close();
+        assertThat(node.status().state()).isEqualTo(NodeState.FAILED);
+    }
+
+    @Test
     void pendingRequestsAreBounded() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         StateMachine slow = new RecordingStateMachine() {
