@@ -136,6 +136,18 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
+     * Same as {@link #transferLeadership(NodeId)} with {@code NodeId.of(target)}.
+     *
+     * @param target the id of the member to lead next
+     * @return completes on the apply thread
+     * @throws NullPointerException if {@code target} is null
+     * @throws IllegalArgumentException if {@code target} is not a valid id of a member
+     */
+    public CompletableFuture<Void> transferLeadership(String target) {
+        return transferLeadership(NodeId.of(Objects.requireNonNull(target, "target")));
+    }
+
+    /**
      * Returns this node's role, term, leader, log indexes and, on a leader, each follower's progress.
      *
      * @return a snapshot

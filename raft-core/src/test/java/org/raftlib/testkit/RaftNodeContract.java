@@ -216,6 +216,21 @@ public abstract class RaftNodeContract {
     }
 
     @Test
+    void leadershipTransferMovesLeadershipToTheTarget() throws Exception {
+        startCluster(3);
+        write("t", 20);
+        RaftNode leader = awaitLeader();
+        RaftNode target = nodes.values().stream().filter(n -> n != leader).findFirst().orElseThrow();
+        leader.transferLeadership(target.id().value()).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        Await.until("the target to lead", WAIT, () -> target.status().isLeader());
+        assertThat(awaitLeader()).isSameAs(target);
+        CompletableFuture<Void> onFollower = leader.transferLeadership(target.id());
+        assertThatThrownBy(() -> onFollower.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(NotLeaderException.class);
+        write("after", 20);
+        assertThat(awaitConverged(40)).contains("after-19");
+    }
+
+    @Test
     void statusShowsLeaderAndPeerProgress() throws Exception {
         startCluster(3);
         write("s", 10);
