@@ -6,7 +6,6 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongFunction;
@@ -293,7 +292,7 @@ final class NodeLoop implements Runnable {
             while (!writes.isEmpty() && writes.peekFirst().index() <= first + committed.size() - 1) {
                 PendingWrite w = writes.pollFirst();
                 int i = (int) (w.index() - first);
-                if (i >= 0 && Objects.equals(committed.get(i).term(), w.term())) {
+                if (i >= 0 && committed.get(i).term() == w.term()) {
                     futures[i] = w.future();
                 } else {
                     apply.submit(new ApplyWorker.Fail(w.future(), new IndeterminateResultException(id

@@ -86,11 +86,8 @@ class FailoverSemanticsTest {
         RaftNode leader = awaitLeader();
         long term = leader.status().term();
         CompletableFuture<byte[]> slow = leader.submit(bytes("slow"));      // every node's apply thread blocks
-        long end = System.nanoTime() + Duration.ofMillis(1500).toNanos();    // five election timeouts
-        while (System.nanoTime() < end) {
-            assertThat(leader.status().isLeader()).as("leads while the state machines are stuck").isTrue();
-            Thread.sleep(50);
-        }
+        Await.holdsFor("leader leads while the state machines are stuck", Duration.ofMillis(1500),   // 5 timeouts
+                () -> leader.status().isLeader());
         release.countDown();
         slow.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         assertThat(leader.status().term()).isEqualTo(term);

@@ -23,12 +23,35 @@ public final class Await {
             if (System.nanoTime() - deadline > 0) {
                 throw new AssertionError("timed out after " + timeout + " waiting for " + what);
             }
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what, e);
+            pause();
+        }
+    }
+
+    /**
+     * Checks that {@code condition} holds throughout {@code period}, polling every few milliseconds: the opposite of
+     * {@link #until}, for properties that must survive a stretch of time (a leader that must not lose its lease).
+     *
+     * @param what what must hold, for the failure message
+     * @param period how long it must hold
+     * @param condition the condition
+     * @throws AssertionError as soon as it does not hold
+     */
+    public static void holdsFor(String what, Duration period, BooleanSupplier condition) {
+        long end = System.nanoTime() + period.toNanos();
+        while (System.nanoTime() - end < 0) {
+            if (!condition.getAsBoolean()) {
+                throw new AssertionError("stopped holding before " + period + " passed: " + what);
             }
+            pause();
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(2);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
         }
     }
 }

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.raftlib.NodeId;
+import org.raftlib.testkit.Await;
 
 /**
  * Three {@link KvNode} JVMs from the packaged jar: writes, SIGKILL of the leader, reads of every acknowledged write
@@ -90,7 +91,7 @@ class KvProcessCrashIT {
         startNode(leader);
         ProcessKit.awaitLine(log(leader), KvNode.READY, 2, processes[leader]);
         long commit = Long.parseLong(ProcessKit.status(http(next)).getOrDefault("commitIndex", "0"));
-        ProcessKit.until("restarted " + members.get(leader).id() + " to apply index " + commit, ProcessKit.WAIT,
+        Await.until("restarted " + members.get(leader).id() + " to apply index " + commit, ProcessKit.WAIT,
                 () -> Long.parseLong(ProcessKit.status(http(leader)).getOrDefault("appliedIndex", "-1")) >= commit);
         readAll(acked, List.of(leader), "?stale=true");
     }
@@ -122,7 +123,7 @@ class KvProcessCrashIT {
 
     private int awaitLeader(int excluded) throws InterruptedException {
         int[] found = {-1};
-        ProcessKit.until("a leader other than " + excluded, ProcessKit.WAIT, () -> {
+        Await.until("a leader other than " + excluded, ProcessKit.WAIT, () -> {
             for (int i = 0; i < 3; i++) {
                 if (i != excluded && "LEADER".equals(ProcessKit.status(http(i)).get("role"))) {
                     found[0] = i;

@@ -91,16 +91,4 @@ final class ProcessKit {
         HttpResponse<String> r = send(node, "GET", "/status", null);
         return r == null || r.statusCode() != 200 ? Map.of() : Json.decode(r.body());
     }
-
-    /** Polls until {@code condition} holds; no fixed sleeps, a deadline. */
-    static void until(String what, Duration timeout, java.util.function.BooleanSupplier condition)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
 }

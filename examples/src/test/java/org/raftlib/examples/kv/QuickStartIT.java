@@ -15,6 +15,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.raftlib.testkit.Await;
 
 /**
  * Runs the root README's quick start as a user would: the command between the quickstart markers, then the client
@@ -75,7 +76,7 @@ class QuickStartIT {
         assertThat(children).as("node processes under the launcher").hasSize(3);
         launcher.destroy();
         assertThat(launcher.waitFor(60, TimeUnit.SECONDS)).as("launcher stops on SIGTERM").isTrue();
-        ProcessKit.until("every node process to end", ProcessKit.WAIT,
+        Await.until("every node process to end", ProcessKit.WAIT,
                 () -> children.stream().noneMatch(ProcessHandle::isAlive));
         assertThat(Files.readString(log)).contains("Stopped 3 nodes");
     }
