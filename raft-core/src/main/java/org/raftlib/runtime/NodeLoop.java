@@ -8,6 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongFunction;
 import org.raftlib.IndeterminateResultException;
 import org.raftlib.LogEntry;
@@ -25,7 +30,8 @@ import org.raftlib.core.Ready;
 import org.raftlib.message.RaftMessage;
 
 /**
- * The node's event loop: the only thread that touches its {@link RaftCore}. It feeds the core timer ticks, inbound
+ * The node's event loop: the only thread that touches its {@link RaftCore}, either a thread of its own or the
+ * transport's delivery thread ({@link Transport#loopExecutor()}). It feeds the core timer ticks, inbound
  * messages, proposals and acknowledgements from the workers, and executes each {@link Ready}: messages go to the
  * transport at once (so a leader replicates while its own write is in flight, thesis §10.2.1), writes go to the
  * storage worker, and committed entries to the apply worker.
@@ -44,6 +50,14 @@ final class NodeLoop implements Runnable {
     private final long tickNanos;
     private final Requests requests;
     private final Observers observers;
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final AtomicBoolean exited = new AtomicBoolean();
+    private final AtomicBoolean refused = new AtomicBoolean();
+    private volatile Thread runner;
+    private volatile boolean finalDrain;
+    private ScheduledExecutorService executor;
+    private ScheduledFuture<?> ticker;
+    private Runnable onExit;
     private int storageInFlight;
     private long nextTick;
     private boolean stop;
@@ -62,12 +76,14 @@ final class NodeLoop implements Runnable {
         this.observers = new Observers(core, parts);
     }
 
+    /** Runs the loop on the calling thread, a thread of its own, until it stops. */
     @Override
     public void run() {
+        runner = Thread.currentThread();
         nextTick = System.nanoTime() + tickNanos;
         try {
             while (!stop && lifecycle.isRunning()) {
-                turn();
+                turn(inbox.poll(nextTick - System.nanoTime()));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -76,8 +92,96 @@ final class NodeLoop implements Runnable {
         }
     }
 
-    private void turn() throws InterruptedException {
-        Object item = inbox.poll(nextTick - System.nanoTime());
+    /**
+     * Runs the loop as tasks on {@code executor} (a transport's delivery thread, see
+     * {@link Transport#loopExecutor()}): a turn after every post and at every tick. Once the loop stops,
+     * {@code onExit} runs on the executor (or, if the executor refuses tasks first, on a thread of its own once the
+     * executor has terminated).
+     */
+    void runOn(ScheduledExecutorService executor, Runnable onExit) {
+        this.executor = executor;
+        this.onExit = onExit;
+        nextTick = System.nanoTime() + tickNanos;
+        inbox.driveWith(this::schedule);
+        try {
+            ticker = executor.scheduleAtFixedRate(this::executorTurn, tickNanos, tickNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            refused(e);
+            return;
+        }
+        schedule();
+    }
+
+    /** Schedules a turn on the executor unless one is pending; called by every post. */
+    private void schedule() {
+        if (scheduled.compareAndSet(false, true)) {
+            try {
+                executor.execute(this::executorTurn);
+            } catch (RejectedExecutionException e) {
+                refused(e);
+            }
+        }
+    }
+
+    private void executorTurn() {
+        scheduled.set(false);
+        if (exited.get()) {
+            return;
+        }
+        runner = Thread.currentThread();
+        try {
+            if (turn(inbox.pollNow())) {
+                schedule();                                  // more events than one turn takes: yield to the I/O
+            }
+            if (!stop && lifecycle.isRunning()) {
+                return;
+            }
+        } catch (RuntimeException | Error e) {
+            lifecycle.fail(e);
+        }
+        exit();
+    }
+
+    /** The executor refused a task: only a closed transport does, so the node cannot go on. */
+    private void refused(RejectedExecutionException e) {
+        if (exited.get() || !refused.compareAndSet(false, true)) {
+            return;                                          // stopping and closed its transport, or already seen
+        }
+        lifecycle.fail(new IllegalStateException(id + ": the transport stopped running the node loop", e));
+        Thread t = new Thread(() -> {
+            try {
+                executor.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            exit();
+        }, "raft-stop-" + id);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void exit() {
+        if (!exited.compareAndSet(false, true)) {
+            return;
+        }
+        if (ticker != null) {
+            ticker.cancel(false);
+        }
+        runner = Thread.currentThread();
+        onExit.run();
+    }
+
+    /** Returns whether the caller runs this loop (its own thread, or the executor's thread during a turn). */
+    boolean onLoopThread() {
+        return runner == Thread.currentThread();
+    }
+
+    /**
+     * Handles {@code first} (if not null) and what else is queued, up to a bound, ticks the core if a tick is due,
+     * and executes the core's ready state. Returns whether it left events queued.
+     */
+    private boolean turn(Object first) {
+        Object item = first;
         int handled = 0;
         while (item != null) {
             inHand = item;
@@ -98,6 +202,7 @@ final class NodeLoop implements Runnable {
         if (core.hasReady()) {
             execute(core.ready());
         }
+        return handled >= MAX_EVENTS_PER_TURN;
     }
 
     private void handle(Object item) {
@@ -191,6 +296,7 @@ final class NodeLoop implements Runnable {
 
     /** After the thread stopped: completes every future the loop still holds and every request still queued. */
     void failRemaining(RaftException error, RaftException writesError) {
+        finalDrain = true;                                   // before draining: see isDrained()
         requests.failWrites(Long.MAX_VALUE, t -> writesError);
         requests.failReads(error);
         observers.failTransfer(error);
@@ -207,6 +313,14 @@ final class NodeLoop implements Runnable {
                 q.future().complete(observers.status(lifecycle.state()));
             }
         }
+    }
+
+    /**
+     * Returns whether {@link #failRemaining} has begun draining the inbox. A request posted by a thread that then
+     * sees {@code false} is drained by it; one that sees {@code true} may have missed it and fails itself.
+     */
+    boolean isDrained() {
+        return finalDrain;
     }
 
     /** Proposals of this node's current leadership that await commit, in index order. */

@@ -6,7 +6,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.random.RandomGenerator;
@@ -52,7 +54,8 @@ public final class NodeRuntime {
     private final Thread loopThread;
     private final Thread storageThread;
     private final Thread applyThread;
-    private NodeLoop loop;
+    private final CountDownLatch exited = new CountDownLatch(1);
+    private volatile NodeLoop loop;
     private volatile RaftStatus finalStatus;
 
     /**
@@ -110,21 +113,28 @@ public final class NodeRuntime {
         if (!parts.lifecycle().start()) {
             throw new IllegalStateException(id + " cannot start: it is " + parts.lifecycle().state());
         }
+        Optional<ScheduledExecutorService> executor;
         try {
             RaftCore core = RaftCore.restore(coreConfig, new StorageLogView(logStorage), logStorage.hardState());
             loop = new NodeLoop(parts, core, options.tickInterval().toNanos());
             Member self = parts.members().stream().filter(m -> m.id().equals(id)).findFirst().orElseThrow();
             parts.transport().updatePeers(parts.members().stream().filter(m -> !m.id().equals(id)).toList());
             parts.transport().start(self, parts.inbox()::post);
+            executor = parts.transport().loopExecutor();
         } catch (IOException | RuntimeException e) {
             parts.lifecycle().fail(e);
             finalStatus = offlineStatus();
             closeResources();
+            exited.countDown();
             throw e;
         }
         storageThread.start();
         applyThread.start();
-        loopThread.start();
+        if (executor.isPresent()) {
+            loop.runOn(executor.get(), this::shutdown);
+        } else {
+            loopThread.start();
+        }
         LOG.info("{} started with {} members", id, parts.members().size());
     }
 
@@ -138,6 +148,14 @@ public final class NodeRuntime {
 
     /** Runs on the loop thread once the loop has exited, for a close or a failure. */
     private void shutdown() {
+        try {
+            stopEverything();
+        } finally {
+            exited.countDown();
+        }
+    }
+
+    private void stopEverything() {
         Lifecycle lifecycle = parts.lifecycle();
         if (lifecycle.isRunning()) {
             lifecycle.fail(new IllegalStateException(id + ": the node loop exited unexpectedly"));
@@ -164,6 +182,20 @@ public final class NodeRuntime {
             }
         }
         LOG.info("{} stopped ({})", id, lifecycle.state());
+    }
+
+    /** Waits until the loop has exited and shut the node down, unless called from the loop itself. */
+    private void awaitExit() {
+        if (loop == null || loop.onLoopThread()) {
+            return;
+        }
+        try {
+            if (!exited.await(JOIN_MILLIS, TimeUnit.MILLISECONDS)) {
+                LOG.warn("{} node loop did not stop within {} ms", id, JOIN_MILLIS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void join(Thread t) {
@@ -260,7 +292,7 @@ public final class NodeRuntime {
 
     /** A request posted while the node stopped may miss the final drain: fail it here; completing twice is harmless. */
     private void recheck(CompletableFuture<?> f) {
-        if (!parts.lifecycle().isRunning() && !loopThread.isAlive()) {
+        if (!parts.lifecycle().isRunning() && (loop == null || loop.isDrained() || exited.getCount() == 0)) {
             f.completeExceptionally(parts.lifecycle().notRunning());
         }
     }
@@ -286,7 +318,7 @@ public final class NodeRuntime {
                 }
             }
         }
-        join(loopThread);
+        awaitExit();
         RaftStatus s = finalStatus;
         return s != null ? s : offlineStatus();
     }
@@ -341,7 +373,7 @@ public final class NodeRuntime {
         parts.inbox().post(new Event.Stop());
         Thread current = Thread.currentThread();
         if (current != applyThread && current != storageThread) {
-            join(loopThread);
+            awaitExit();
         }
     }
 

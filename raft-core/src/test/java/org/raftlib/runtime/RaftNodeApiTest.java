@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -32,8 +31,9 @@ import org.raftlib.Transport;
 import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.local.LocalTransport;
 import org.raftlib.message.RaftMessage;
-import org.raftlib.testkit.Await;
 import org.raftlib.local.ForwardingLogStorage;
+import org.raftlib.testkit.Await;
+import org.raftlib.testkit.ForwardingTransport;
 import org.raftlib.testkit.RecordingStateMachine;
 
 /** Bad input and failures at the public API, on a single-member group (it elects itself). */
@@ -283,36 +283,6 @@ class RaftNodeApiTest {
                 throw new IOException("disk on fire");
             }
             super.sync();
-        }
-    }
-
-    /** Forwards every call; tests override single methods. */
-    private static class ForwardingTransport implements Transport {
-        private final Transport delegate;
-
-        ForwardingTransport(Transport delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public void start(Member self, Consumer<RaftMessage> inbound)
-                throws IOException {
-            delegate.start(self, inbound);
-        }
-
-        @Override
-        public void updatePeers(Collection<Member> peers) {
-            delegate.updatePeers(peers);
-        }
-
-        @Override
-        public void send(RaftMessage message) {
-            delegate.send(message);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }

@@ -22,18 +22,21 @@ import org.raftlib.NotLeaderException;
 import org.raftlib.OverloadedException;
 import org.raftlib.RaftNode;
 import org.raftlib.RaftOptions;
+import org.raftlib.Transport;
 import org.raftlib.ReadMode;
 import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.local.LocalTransport;
 import org.raftlib.local.NetworkFaults;
 import org.raftlib.testkit.Await;
+import org.raftlib.testkit.ExecutorTransport;
 import org.raftlib.testkit.RecordingStateMachine;
 
 /**
  * The runtime under a lossy, reordering network with partitions moving every few hundred milliseconds: every
  * acknowledged write is applied exactly once, in the same order, on every node; a write that failed as not-leader
  * is never applied; linearizable reads never miss an acknowledged write. Seeded (the seed is in every message);
- * thread timing still varies, so the assertions are invariants, not exact outcomes.
+ * thread timing still varies, so the assertions are invariants, not exact outcomes. Nodes alternate between a loop
+ * thread of their own and a loop on their transport's executor.
  */
 class RuntimeChaosTest {
 
@@ -90,7 +93,8 @@ class RuntimeChaosTest {
         for (int i = 0; i < members.size(); i++) {
             RecordingStateMachine sm = new RecordingStateMachine();
             RaftNode node = RaftNode.builder().id(members.get(i).id()).members(members).stateMachine(sm)
-                    .logStorage(new InMemoryLogStorage()).transport(hub.transport()).randomSeed(SEED + i)
+                    .logStorage(new InMemoryLogStorage()).transport(transport(i, members.get(i).id()))
+                    .randomSeed(SEED + i)
                     .options(RaftOptions.defaults().withElectionTimeout(Duration.ofMillis(150))
                             .withHeartbeatInterval(Duration.ofMillis(20)).withTickInterval(Duration.ofMillis(5)))
                     .build();
@@ -98,6 +102,11 @@ class RuntimeChaosTest {
             machines.add(sm);
             node.start();
         }
+    }
+
+    /** Odd-numbered nodes run their loop on a thread of their own, even ones on their transport's executor. */
+    private Transport transport(int i, NodeId id) {
+        return i % 2 == 0 ? new ExecutorTransport(hub.transport(), id) : hub.transport();
     }
 
     private void injectFault(SplittableRandom random, List<Member> members) {

@@ -26,6 +26,7 @@ import org.raftlib.local.ForwardingLogStorage;
 import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.local.LocalTransport;
 import org.raftlib.testkit.Await;
+import org.raftlib.testkit.ExecutorTransport;
 import org.raftlib.testkit.RecordingStateMachine;
 
 /**
@@ -111,7 +112,9 @@ class RuntimeCrashRestartTest {
                         // the disk outlives the process; the test reopens it with crashCopy()
                     }
                 })
-                .transport(hub.transport()).randomSeed(SEED * 31 + restarts * 3L + i)
+                .transport((restarts + i) % 2 == 0 ? new ExecutorTransport(hub.transport(), MEMBERS.get(i).id())
+                        : hub.transport())                  // each restart switches the loop's threading
+                .randomSeed(SEED * 31 + restarts * 3L + i)
                 .options(RaftOptions.defaults().withElectionTimeout(Duration.ofMillis(150))
                         .withHeartbeatInterval(Duration.ofMillis(20)).withTickInterval(Duration.ofMillis(5)))
                 .build();

@@ -24,7 +24,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -60,7 +62,9 @@ import org.slf4j.LoggerFactory;
  * uses TLS; a server context that requires client authentication gives mutual TLS. See the module README.
  *
  * <p><b>Threading.</b> Thread-safe. {@link #send} never blocks and never throws. The inbound consumer runs on one of
- * {@link NettyTransportOptions#ioThreads()} event-loop threads named {@code raft-<group>-<node>-io-<n>}.
+ * {@link NettyTransportOptions#ioThreads()} event-loop threads named {@code raft-<group>-<node>-io-<n>}. With one
+ * I/O thread (the default) the transport offers it as the node's {@link #loopExecutor()}, so a node's protocol
+ * work, its reads and its writes share one thread and a message crosses no thread hand-off inside the node.
  */
 public final class NettyTransport implements Transport {
 
@@ -209,6 +213,18 @@ public final class NettyTransport implements Transport {
             return null;
         }
         return new PeerConnection(id, peer.address(), remote, group.next(), outbound);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The event loop when {@link NettyTransportOptions#ioThreads()} is 1; empty with more I/O threads (inbound
+     * messages then arrive on several threads) or before {@link #start}.
+     */
+    @Override
+    public Optional<ScheduledExecutorService> loopExecutor() {
+        EventLoopGroup g = group;
+        return g == null || options.ioThreads() != 1 ? Optional.empty() : Optional.of(g.next());
     }
 
     /**

@@ -196,7 +196,8 @@ public final class NettyTransportOptions {
     }
 
     /**
-     * Returns a copy with another number of event-loop threads.
+     * Returns a copy with another number of event-loop threads. With 1 (the default) the node's protocol loop runs on
+     * that thread ({@link NettyTransport#loopExecutor()}); with more, the node keeps a loop thread of its own.
      *
      * @param threads between 1 and 64
      * @return the new options
