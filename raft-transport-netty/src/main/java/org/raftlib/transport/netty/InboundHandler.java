@@ -33,6 +33,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
 
     private final InboundRouter router;
     private NodeId peer;
+    private ReplicationCodec.Route route;                    // the envelope fields every frame from peer carries
     private boolean rejected;
     private ScheduledFuture<?> handshakeTimer;
 
@@ -76,10 +77,13 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         int frameBytes = frame.readableBytes() + ProtoMapper.LENGTH_PREFIX_BYTES;
         if (peer == null) {
             peer = checkHandshake(ProtoMapper.decodeHandshake(frame));
+            ProtoMapper.Hello local = router.local();
+            route = ReplicationCodec.Route.of(local.clusterId(), local.groupId(), peer, local.nodeId(),
+                    local.protocolVersion());
             cancelTimer();
             return;
         }
-        RaftMessage m = ProtoMapper.decodeEnvelope(frame, router.local());
+        RaftMessage m = ProtoMapper.decodeEnvelope(frame, router.local(), route);
         if (!m.from().equals(peer)) {
             throw new FrameException(RejectReason.WRONG_SENDER, "from " + m.from() + " on the connection of " + peer);
         }

@@ -54,6 +54,7 @@ final class PeerConnection {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private volatile boolean closed;
     private final SplittableRandom jitter;   // loop
+    private final ReplicationCodec.Route route;
     private Channel channel;                 // loop: the current connection, or null
     private boolean connecting;              // loop
     private boolean reconnectScheduled;      // loop
@@ -66,6 +67,9 @@ final class PeerConnection {
         this.config = config;
         this.loop = loop;
         this.jitter = new SplittableRandom(System.nanoTime() ^ peerId.hashCode());
+        ProtoMapper.Hello local = config.local();
+        this.route = ReplicationCodec.Route.of(local.clusterId(), local.groupId(), local.nodeId(), peerId,
+                local.protocolVersion());
         int maxFrame = config.options().maxFrameBytes();
         this.bootstrap = new Bootstrap()
                 .group(loop)
@@ -156,7 +160,7 @@ final class PeerConnection {
     }
 
     private boolean write(Channel ch, RaftMessage m) {
-        ByteBuf frame = ProtoMapper.encode(ch.alloc(), config.local().clusterId(), config.local().groupId(), m);
+        ByteBuf frame = ProtoMapper.encode(ch.alloc(), route, m);
         int bytes = frame.readableBytes();
         if (bytes - ProtoMapper.LENGTH_PREFIX_BYTES > config.options().maxFrameBytes()) {
             frame.release();

@@ -61,10 +61,27 @@ final class ProtoMapper {
 
     /** Returns a length-prefixed envelope frame carrying {@code message}. */
     static ByteBuf encode(ByteBufAllocator alloc, String clusterId, String groupId, RaftMessage message) {
-        if (message instanceof AppendEntries ae) {
-            return AppendEntriesEncoder.encode(alloc, clusterId, groupId, ae, PROTOCOL_VERSION);
+        if (message instanceof AppendEntries || message instanceof AppendEntriesResponse) {
+            return encode(alloc, ReplicationCodec.Route.of(clusterId, groupId, message.from(), message.to(),
+                    PROTOCOL_VERSION), message);
         }
         return encodeWithGeneratedCode(alloc, clusterId, groupId, message);
+    }
+
+    /**
+     * Returns a length-prefixed envelope frame carrying {@code message} on a connection whose envelope fields are
+     * {@code route}'s; the replication messages are written by {@link ReplicationCodec}.
+     */
+    static ByteBuf encode(ByteBufAllocator alloc, ReplicationCodec.Route route, RaftMessage message) {
+        if (route.carries(message)) {
+            if (message instanceof AppendEntries ae) {
+                return ReplicationCodec.encode(alloc, route, ae);
+            }
+            if (message instanceof AppendEntriesResponse r) {
+                return ReplicationCodec.encode(alloc, route, r);
+            }
+        }
+        return encodeWithGeneratedCode(alloc, route.clusterId(), route.groupId(), message);
     }
 
     /** {@link #encode} through the generated protobuf classes; the reference the hand-written encoder must match. */
@@ -150,6 +167,17 @@ final class ProtoMapper {
         } catch (IllegalArgumentException | NullPointerException ex) {
             throw new FrameException(RejectReason.INVALID_MESSAGE, e.getBodyCase() + ": " + ex.getMessage());
         }
+    }
+
+    /**
+     * Decodes an envelope frame like {@link #decodeEnvelope(ByteBuf, Hello)}, taking the replication messages of a
+     * connection whose inbound envelope fields are {@code route}'s the short way ({@link ReplicationCodec}).
+     *
+     * @throws FrameException if the bytes are not a valid envelope for {@code expected}
+     */
+    static RaftMessage decodeEnvelope(ByteBuf frame, Hello expected, ReplicationCodec.Route route) {
+        RaftMessage fast = ReplicationCodec.decode(frame, route);
+        return fast != null ? fast : decodeEnvelope(frame, expected);
     }
 
     /**

@@ -1,0 +1,396 @@
+package org.raftlib.transport.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.raftlib.Bytes;
+import org.raftlib.EntryType;
+import org.raftlib.LogEntry;
+import org.raftlib.NodeId;
+import org.raftlib.message.AppendEntries;
+import org.raftlib.message.AppendEntriesResponse;
+import org.raftlib.message.RaftMessage;
+
+/**
+ * Hand-written encoding and decoding of the two messages of the replication hot path, {@link AppendEntries} and
+ * {@link AppendEntriesResponse}, straight between message records and buffers. They carry almost every frame, so
+ * they skip the generated protobuf objects (a builder and an object per entry, a copy of every payload into a
+ * {@code ByteString}) and, as much, the JIT work of compiling that code.
+ *
+ * <p>Both directions use a connection's {@link Route}: the envelope fields in front of the body (cluster, group,
+ * from, to, version) are the same for every frame on a connection, so they are encoded once. The encoder writes
+ * exactly the bytes the generated code writes ({@code ReplicationCodecTest} checks it byte for byte). The decoder
+ * takes only that canonical form: any frame it does not recognise in full (another header, another message type,
+ * fields out of order or repeated, unknown fields, a malformed varint, values a record refuses) returns
+ * {@code null}, and the caller decodes it with the generated code, which also produces the precise error. So the
+ * fast path never accepts anything the generated parser would decode differently.
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class ReplicationCodec {
+
+    private static final int LEN = 2;                          // wire type: length-delimited
+    private static final int FRAME_ENVELOPE = 2 << 3 | LEN;
+    private static final int APPEND_ENTRIES = 12 << 3 | LEN;
+    private static final int APPEND_ENTRIES_RESPONSE = 13 << 3 | LEN;
+    private static final int ENTRY = 4 << 3 | LEN;
+
+    private ReplicationCodec() {
+    }
+
+    /**
+     * The envelope fields of one direction of one connection, encoded once.
+     *
+     * @param header envelope fields 1-5 as the generated code writes them
+     * @param clusterId the cluster
+     * @param groupId the group
+     * @param from the sender
+     * @param to the addressee
+     */
+    record Route(byte[] header, String clusterId, String groupId, NodeId from, NodeId to) {
+
+        /** Encodes the header of messages from {@code from} to {@code to}. */
+        static Route of(String clusterId, String groupId, NodeId from, NodeId to, int version) {
+            ByteBuf b = Unpooled.buffer();
+            writeString(b, 1, clusterId);
+            writeString(b, 2, groupId);
+            writeString(b, 3, from.value());
+            writeString(b, 4, to.value());
+            if (version != 0) {
+                b.writeByte(5 << 3);
+                writeVarint(b, version);
+            }
+            byte[] header = new byte[b.readableBytes()];
+            b.readBytes(header);
+            return new Route(header, clusterId, groupId, from, to);
+        }
+
+        boolean carries(RaftMessage m) {
+            return m.from().equals(from) && m.to().equals(to);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ encoding
+
+    /** Returns a length-prefixed frame carrying {@code m}, whose sender and addressee are {@code route}'s. */
+    static ByteBuf encode(ByteBufAllocator alloc, Route route, AppendEntries m) {
+        List<LogEntry> entries = m.entries();
+        int body = int64Size(1, m.term()) + int64Size(2, m.prevLogIndex()) + int64Size(3, m.prevLogTerm())
+                + int64Size(5, m.leaderCommit()) + int64Size(6, m.readSeq());
+        for (int i = 0; i < entries.size(); i++) {
+            body += 1 + lengthDelimited(entrySize(entries.get(i)));
+        }
+        ByteBuf buf = start(alloc, route, APPEND_ENTRIES, body);
+        writeInt64(buf, 1, m.term());
+        writeInt64(buf, 2, m.prevLogIndex());
+        writeInt64(buf, 3, m.prevLogTerm());
+        for (int i = 0; i < entries.size(); i++) {
+            LogEntry e = entries.get(i);
+            buf.writeByte(ENTRY);
+            writeVarint(buf, entrySize(e));
+            writeInt64(buf, 1, e.term());
+            writeInt64(buf, 2, e.index());
+            writeInt64(buf, 3, e.type().code());            // int32 on the wire: sign-extended like int64
+            Bytes data = e.data();
+            if (!data.isEmpty()) {
+                buf.writeByte(4 << 3 | LEN);
+                writeVarint(buf, data.length());
+                buf.writeBytes(data.asReadOnlyByteBuffer());
+            }
+        }
+        writeInt64(buf, 5, m.leaderCommit());
+        writeInt64(buf, 6, m.readSeq());
+        return buf;
+    }
+
+    /** Returns a length-prefixed frame carrying {@code m}, whose sender and addressee are {@code route}'s. */
+    static ByteBuf encode(ByteBufAllocator alloc, Route route, AppendEntriesResponse m) {
+        int body = int64Size(1, m.term()) + (m.success() ? 2 : 0) + int64Size(3, m.matchIndex())
+                + int64Size(4, m.rejectedIndex()) + int64Size(5, m.conflictTerm())
+                + int64Size(6, m.conflictIndex()) + int64Size(7, m.readSeq());
+        ByteBuf buf = start(alloc, route, APPEND_ENTRIES_RESPONSE, body);
+        writeInt64(buf, 1, m.term());
+        writeInt64(buf, 2, m.success() ? 1 : 0);
+        writeInt64(buf, 3, m.matchIndex());
+        writeInt64(buf, 4, m.rejectedIndex());
+        writeInt64(buf, 5, m.conflictTerm());
+        writeInt64(buf, 6, m.conflictIndex());
+        writeInt64(buf, 7, m.readSeq());
+        return buf;
+    }
+
+    /** Allocates the frame and writes everything up to the body's first field. */
+    private static ByteBuf start(ByteBufAllocator alloc, Route route, int bodyTag, int body) {
+        int envelope = route.header().length + 1 + lengthDelimited(body);
+        int frame = 1 + lengthDelimited(envelope);
+        ByteBuf buf = alloc.ioBuffer(ProtoMapper.LENGTH_PREFIX_BYTES + frame);
+        buf.writeInt(frame);
+        buf.writeByte(FRAME_ENVELOPE);
+        writeVarint(buf, envelope);
+        buf.writeBytes(route.header());
+        buf.writeByte(bodyTag);                              // fields 12 and 13: one-byte tags
+        writeVarint(buf, body);
+        return buf;
+    }
+
+    private static int entrySize(LogEntry e) {
+        int size = int64Size(1, e.term()) + int64Size(2, e.index()) + int64Size(3, e.type().code());
+        int len = e.data().length();
+        return len == 0 ? size : size + 1 + lengthDelimited(len);
+    }
+
+    private static int lengthDelimited(int length) {
+        return varintSize(length) + length;
+    }
+
+    private static int int64Size(int field, long value) {
+        return value == 0 ? 0 : 1 + varintSize(value);
+    }
+
+    /** Bytes of {@code value} as a varint, without branches on its magnitude. */
+    static int varintSize(long value) {
+        return (640 - 9 * Long.numberOfLeadingZeros(value | 1)) >>> 6;
+    }
+
+    private static void writeInt64(ByteBuf buf, int field, long value) {
+        if (value != 0) {
+            buf.writeByte(field << 3);
+            writeVarint(buf, value);
+        }
+    }
+
+    static void writeVarint(ByteBuf buf, long value) {
+        long v = value;
+        while ((v & ~0x7FL) != 0) {
+            buf.writeByte((int) (v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        buf.writeByte((int) v);
+    }
+
+    private static void writeString(ByteBuf buf, int field, String value) {
+        if (!value.isEmpty()) {
+            byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
+            buf.writeByte(field << 3 | LEN);
+            writeVarint(buf, utf8.length);
+            buf.writeBytes(utf8);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ decoding
+
+    /**
+     * Decodes a frame (without its length prefix) if it is an AppendEntries or AppendEntriesResponse envelope in
+     * canonical form with exactly {@code route}'s header; returns {@code null} for anything else. Does not move the
+     * frame's reader index.
+     */
+    static RaftMessage decode(ByteBuf frame, Route route) {
+        Reader r = new Reader(frame);
+        if (r.readByte() != FRAME_ENVELOPE || r.readLength() != r.remaining()) {
+            return null;
+        }
+        byte[] header = route.header();
+        if (!r.skipIf(header)) {
+            return null;
+        }
+        int tag = r.readTag();
+        int body = r.readLength();
+        if (body != r.remaining()) {
+            return null;
+        }
+        try {
+            if (tag == APPEND_ENTRIES) {
+                return appendEntries(r, route);
+            }
+            if (tag == APPEND_ENTRIES_RESPONSE) {
+                return appendEntriesResponse(r, route);
+            }
+        } catch (IllegalArgumentException | NullPointerException e) {
+            return null;                                     // the generated path reports it as an invalid message
+        }
+        return null;
+    }
+
+    private static AppendEntries appendEntries(Reader r, Route route) {
+        long[] f = new long[7];
+        List<LogEntry> entries = new ArrayList<>();
+        int last = 0;
+        while (r.remaining() > 0 && r.ok) {
+            int tag = r.readTag();
+            int field = tag >>> 3;
+            if (field == 4 && tag == ENTRY && last <= 4) {
+                LogEntry e = entry(r);
+                if (e == null) {
+                    return null;
+                }
+                entries.add(e);
+            } else if (field > last && field != 4 && field <= 6 && (tag & 7) == 0) {
+                f[field] = r.readVarint();
+            } else {
+                return null;
+            }
+            last = field;
+        }
+        if (!r.ok) {
+            return null;
+        }
+        return new AppendEntries(route.from(), route.to(), f[1], f[2], f[3], entries, f[5], f[6]);
+    }
+
+    private static LogEntry entry(Reader r) {
+        int length = r.readLength();
+        if (!r.ok || length > r.remaining()) {
+            return null;
+        }
+        int end = r.position() + length;
+        long term = 0;
+        long index = 0;
+        long type = 0;
+        Bytes data = Bytes.EMPTY;
+        int last = 0;
+        while (r.position() < end && r.ok) {
+            int tag = r.readTag();
+            int field = tag >>> 3;
+            if (field <= last || field > 4) {
+                return null;
+            }
+            if (field == 4) {
+                if (tag != (4 << 3 | LEN)) {
+                    return null;
+                }
+                int n = r.readLength();
+                if (!r.ok || n > end - r.position()) {
+                    return null;
+                }
+                data = n == 0 ? Bytes.EMPTY : Bytes.wrap(r.readBytes(n));
+            } else if ((tag & 7) != 0) {
+                return null;
+            } else if (field == 1) {
+                term = r.readVarint();
+            } else if (field == 2) {
+                index = r.readVarint();
+            } else {
+                type = (int) r.readVarint();
+            }
+            last = field;
+        }
+        if (!r.ok || r.position() != end || type != (byte) type) {
+            return null;
+        }
+        return new LogEntry(term, index, EntryType.fromCode((byte) type), data);
+    }
+
+    private static AppendEntriesResponse appendEntriesResponse(Reader r, Route route) {
+        long[] f = new long[8];
+        int last = 0;
+        while (r.remaining() > 0 && r.ok) {
+            int tag = r.readTag();
+            int field = tag >>> 3;
+            if (field <= last || field > 7 || (tag & 7) != 0) {
+                return null;
+            }
+            f[field] = r.readVarint();
+            last = field;
+        }
+        if (!r.ok) {
+            return null;
+        }
+        return new AppendEntriesResponse(route.from(), route.to(), f[1], f[2] != 0, f[3], f[4], f[5], f[6], f[7]);
+    }
+
+    /** Reads varints from a frame without moving its reader index; a malformed input clears {@link #ok}. */
+    private static final class Reader {
+        private final ByteBuf buf;
+        private final int end;
+        private int pos;
+        boolean ok = true;
+
+        Reader(ByteBuf buf) {
+            this.buf = buf;
+            this.pos = buf.readerIndex();
+            this.end = buf.writerIndex();
+        }
+
+        int remaining() {
+            return end - pos;
+        }
+
+        int position() {
+            return pos;
+        }
+
+        int readByte() {
+            if (pos >= end) {
+                ok = false;
+                return -1;
+            }
+            return buf.getByte(pos++) & 0xFF;
+        }
+
+        /**
+         * A varint of at most 10 bytes. A 10th byte other than 1 (the canonical last byte of a negative value) is
+         * refused: protobuf's decoder gives such non-canonical input a value of its own, so it is left to it.
+         */
+        long readVarint() {
+            long value = 0;
+            for (int shift = 0; shift < 63; shift += 7) {
+                int b = readByte();
+                if (b < 0) {
+                    return 0;
+                }
+                value |= (long) (b & 0x7F) << shift;
+                if ((b & 0x80) == 0) {
+                    return value;
+                }
+            }
+            if (readByte() != 1) {
+                ok = false;
+                return 0;
+            }
+            return value | Long.MIN_VALUE;
+        }
+
+        /** A tag: a varint that fits in an int and names a field above 0. */
+        int readTag() {
+            long t = readVarint();
+            if (t < 8 || t > Integer.MAX_VALUE) {
+                ok = false;
+                return 0;
+            }
+            return (int) t;
+        }
+
+        /** A length: a non-negative varint that fits in an int; -1 (never equal to a remaining count) if not. */
+        int readLength() {
+            long n = readVarint();
+            if (!ok || n < 0 || n > Integer.MAX_VALUE) {
+                ok = false;
+                return -1;
+            }
+            return (int) n;
+        }
+
+        boolean skipIf(byte[] expected) {
+            if (remaining() < expected.length) {
+                return false;
+            }
+            for (int i = 0; i < expected.length; i++) {
+                if (buf.getByte(pos + i) != expected[i]) {
+                    return false;
+                }
+            }
+            pos += expected.length;
+            return true;
+        }
+
+        byte[] readBytes(int n) {
+            byte[] out = new byte[n];
+            buf.getBytes(pos, out);
+            pos += n;
+            return out;
+        }
+    }
+}
