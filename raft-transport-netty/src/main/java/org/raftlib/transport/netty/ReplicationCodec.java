@@ -3,8 +3,10 @@ package org.raftlib.transport.netty;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.raftlib.Bytes;
 import org.raftlib.EntryType;
@@ -78,66 +80,68 @@ final class ReplicationCodec {
     /** Returns a length-prefixed frame carrying {@code m}, whose sender and addressee are {@code route}'s. */
     static ByteBuf encode(ByteBufAllocator alloc, Route route, AppendEntries m) {
         List<LogEntry> entries = m.entries();
-        int body = int64Size(1, m.term()) + int64Size(2, m.prevLogIndex()) + int64Size(3, m.prevLogTerm())
-                + int64Size(5, m.leaderCommit()) + int64Size(6, m.readSeq());
+        int body = int64Size(m.term()) + int64Size(m.prevLogIndex()) + int64Size(m.prevLogTerm())
+                + int64Size(m.leaderCommit()) + int64Size(m.readSeq());
         for (int i = 0; i < entries.size(); i++) {
             body += 1 + lengthDelimited(entrySize(entries.get(i)));
         }
-        ByteBuf buf = start(alloc, route, APPEND_ENTRIES, body);
-        writeInt64(buf, 1, m.term());
-        writeInt64(buf, 2, m.prevLogIndex());
-        writeInt64(buf, 3, m.prevLogTerm());
+        Out out = start(route, APPEND_ENTRIES, body);
+        out.int64(1, m.term());
+        out.int64(2, m.prevLogIndex());
+        out.int64(3, m.prevLogTerm());
         for (int i = 0; i < entries.size(); i++) {
             LogEntry e = entries.get(i);
-            buf.writeByte(ENTRY);
-            writeVarint(buf, entrySize(e));
-            writeInt64(buf, 1, e.term());
-            writeInt64(buf, 2, e.index());
-            writeInt64(buf, 3, e.type().code());            // int32 on the wire: sign-extended like int64
-            Bytes data = e.data();
-            if (!data.isEmpty()) {
-                buf.writeByte(4 << 3 | LEN);
-                writeVarint(buf, data.length());
-                buf.writeBytes(data.asReadOnlyByteBuffer());
+            out.put(ENTRY);
+            out.varint(entrySize(e));
+            out.int64(1, e.term());
+            out.int64(2, e.index());
+            out.int64(3, e.type().code());                  // int32 on the wire: sign-extended like int64
+            if (!e.data().isEmpty()) {
+                out.put(4 << 3 | LEN);
+                out.varint(e.data().length());
+                out.bytes(e.data());
             }
         }
-        writeInt64(buf, 5, m.leaderCommit());
-        writeInt64(buf, 6, m.readSeq());
-        return buf;
+        out.int64(5, m.leaderCommit());
+        out.int64(6, m.readSeq());
+        return out.toBuffer(alloc);
     }
 
     /** Returns a length-prefixed frame carrying {@code m}, whose sender and addressee are {@code route}'s. */
     static ByteBuf encode(ByteBufAllocator alloc, Route route, AppendEntriesResponse m) {
-        int body = int64Size(1, m.term()) + (m.success() ? 2 : 0) + int64Size(3, m.matchIndex())
-                + int64Size(4, m.rejectedIndex()) + int64Size(5, m.conflictTerm())
-                + int64Size(6, m.conflictIndex()) + int64Size(7, m.readSeq());
-        ByteBuf buf = start(alloc, route, APPEND_ENTRIES_RESPONSE, body);
-        writeInt64(buf, 1, m.term());
-        writeInt64(buf, 2, m.success() ? 1 : 0);
-        writeInt64(buf, 3, m.matchIndex());
-        writeInt64(buf, 4, m.rejectedIndex());
-        writeInt64(buf, 5, m.conflictTerm());
-        writeInt64(buf, 6, m.conflictIndex());
-        writeInt64(buf, 7, m.readSeq());
-        return buf;
+        int body = int64Size(m.term()) + (m.success() ? 2 : 0) + int64Size(m.matchIndex())
+                + int64Size(m.rejectedIndex()) + int64Size(m.conflictTerm()) + int64Size(m.conflictIndex())
+                + int64Size(m.readSeq());
+        Out out = start(route, APPEND_ENTRIES_RESPONSE, body);
+        out.int64(1, m.term());
+        out.int64(2, m.success() ? 1 : 0);
+        out.int64(3, m.matchIndex());
+        out.int64(4, m.rejectedIndex());
+        out.int64(5, m.conflictTerm());
+        out.int64(6, m.conflictIndex());
+        out.int64(7, m.readSeq());
+        return out.toBuffer(alloc);
     }
 
-    /** Allocates the frame and writes everything up to the body's first field. */
-    private static ByteBuf start(ByteBufAllocator alloc, Route route, int bodyTag, int body) {
+    /** Sizes the frame and writes everything up to the body's first field. */
+    private static Out start(Route route, int bodyTag, int body) {
         int envelope = route.header().length + 1 + lengthDelimited(body);
         int frame = 1 + lengthDelimited(envelope);
-        ByteBuf buf = alloc.ioBuffer(ProtoMapper.LENGTH_PREFIX_BYTES + frame);
-        buf.writeInt(frame);
-        buf.writeByte(FRAME_ENVELOPE);
-        writeVarint(buf, envelope);
-        buf.writeBytes(route.header());
-        buf.writeByte(bodyTag);                              // fields 12 and 13: one-byte tags
-        writeVarint(buf, body);
-        return buf;
+        Out out = new Out(ProtoMapper.LENGTH_PREFIX_BYTES + frame);
+        out.put(frame >>> 24);
+        out.put(frame >>> 16);
+        out.put(frame >>> 8);
+        out.put(frame);
+        out.put(FRAME_ENVELOPE);
+        out.varint(envelope);
+        out.bytes(route.header());
+        out.put(bodyTag);                                    // fields 12 and 13: one-byte tags
+        out.varint(body);
+        return out;
     }
 
     private static int entrySize(LogEntry e) {
-        int size = int64Size(1, e.term()) + int64Size(2, e.index()) + int64Size(3, e.type().code());
+        int size = int64Size(e.term()) + int64Size(e.index()) + int64Size(e.type().code());
         int len = e.data().length();
         return len == 0 ? size : size + 1 + lengthDelimited(len);
     }
@@ -146,7 +150,8 @@ final class ReplicationCodec {
         return varintSize(length) + length;
     }
 
-    private static int int64Size(int field, long value) {
+    /** Bytes of a non-default int64 field with a one-byte tag. */
+    private static int int64Size(long value) {
         return value == 0 ? 0 : 1 + varintSize(value);
     }
 
@@ -155,14 +160,7 @@ final class ReplicationCodec {
         return (640 - 9 * Long.numberOfLeadingZeros(value | 1)) >>> 6;
     }
 
-    private static void writeInt64(ByteBuf buf, int field, long value) {
-        if (value != 0) {
-            buf.writeByte(field << 3);
-            writeVarint(buf, value);
-        }
-    }
-
-    static void writeVarint(ByteBuf buf, long value) {
+    private static void writeVarint(ByteBuf buf, long value) {
         long v = value;
         while ((v & ~0x7FL) != 0) {
             buf.writeByte((int) (v & 0x7F) | 0x80);
@@ -177,6 +175,60 @@ final class ReplicationCodec {
             buf.writeByte(field << 3 | LEN);
             writeVarint(buf, utf8.length);
             buf.writeBytes(utf8);
+        }
+    }
+
+    /**
+     * A frame of known size built in a heap array, then copied into a pooled buffer in one go: plain array stores
+     * are less code for the JIT to compile than a buffer call per byte.
+     */
+    private static final class Out {
+        private final byte[] a;
+        private final ByteBuffer view;
+        private int p;
+
+        Out(int size) {
+            a = new byte[size];
+            view = ByteBuffer.wrap(a);
+        }
+
+        void put(int b) {
+            a[p++] = (byte) b;
+        }
+
+        void varint(long value) {
+            long v = value;
+            while ((v & ~0x7FL) != 0) {
+                a[p++] = (byte) (v & 0x7F | 0x80);
+                v >>>= 7;
+            }
+            a[p++] = (byte) v;
+        }
+
+        void int64(int field, long value) {
+            if (value != 0) {
+                a[p++] = (byte) (field << 3);
+                varint(value);
+            }
+        }
+
+        void bytes(byte[] b) {
+            System.arraycopy(b, 0, a, p, b.length);
+            p += b.length;
+        }
+
+        void bytes(Bytes b) {
+            view.position(p);
+            b.writeTo(view);
+            p += b.length();
+        }
+
+        ByteBuf toBuffer(ByteBufAllocator alloc) {
+            if (p != a.length) {
+                throw new IllegalStateException("encoded " + p + " bytes of a " + a.length + "-byte frame");
+            }
+            ByteBuf buf = alloc.ioBuffer(a.length);
+            return buf.writeBytes(a);
         }
     }
 
@@ -301,17 +353,20 @@ final class ReplicationCodec {
         return new AppendEntriesResponse(route.from(), route.to(), f[1], f[2] != 0, f[3], f[4], f[5], f[6], f[7]);
     }
 
-    /** Reads varints from a frame without moving its reader index; a malformed input clears {@link #ok}. */
+    /**
+     * Reads a copy of a frame (so the frame's reader index does not move, and array reads are less code to compile
+     * than buffer calls); a malformed input clears {@link #ok}.
+     */
     private static final class Reader {
-        private final ByteBuf buf;
+        private final byte[] a;
         private final int end;
         private int pos;
         boolean ok = true;
 
-        Reader(ByteBuf buf) {
-            this.buf = buf;
-            this.pos = buf.readerIndex();
-            this.end = buf.writerIndex();
+        Reader(ByteBuf frame) {
+            this.a = new byte[frame.readableBytes()];
+            frame.getBytes(frame.readerIndex(), a);
+            this.end = a.length;
         }
 
         int remaining() {
@@ -327,7 +382,7 @@ final class ReplicationCodec {
                 ok = false;
                 return -1;
             }
-            return buf.getByte(pos++) & 0xFF;
+            return a[pos++] & 0xFF;
         }
 
         /**
@@ -378,7 +433,7 @@ final class ReplicationCodec {
                 return false;
             }
             for (int i = 0; i < expected.length; i++) {
-                if (buf.getByte(pos + i) != expected[i]) {
+                if (a[pos + i] != expected[i]) {
                     return false;
                 }
             }
@@ -387,10 +442,8 @@ final class ReplicationCodec {
         }
 
         byte[] readBytes(int n) {
-            byte[] out = new byte[n];
-            buf.getBytes(pos, out);
             pos += n;
-            return out;
+            return Arrays.copyOfRange(a, pos - n, pos);
         }
     }
 }
