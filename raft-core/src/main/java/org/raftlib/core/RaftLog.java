@@ -3,6 +3,7 @@ package org.raftlib.core;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import org.raftlib.LogEntries;
 import org.raftlib.LogEntry;
 
 /**
@@ -244,7 +245,7 @@ final class RaftLog {
             bound = Math.min(bound, t - 1);
         }
         if (bound >= unstable.offset()) {
-            List<LogEntry> durable = List.copyOf(unstable.slice(unstable.offset(), bound + 1));
+            List<LogEntry> durable = LogEntries.copyOf(unstable.slice(unstable.offset(), bound + 1));
             if (unstable.stableTo(bound, unstable.get(bound).term())) {
                 cache.add(durable);
             }

@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.raftlib.HardState;
+import org.raftlib.LogEntries;
 import org.raftlib.LogEntry;
 import org.raftlib.message.RaftMessage;
 
@@ -45,10 +46,10 @@ public record Ready(
     public Ready {
         Objects.requireNonNull(hardState, "hardState");
         Objects.requireNonNull(truncateFrom, "truncateFrom");
-        entries = List.copyOf(entries);
+        entries = LogEntries.copyOf(entries);
         messages = List.copyOf(messages);
         afterSync = List.copyOf(afterSync);
-        committed = List.copyOf(committed);
+        committed = LogEntries.copyOf(committed);
         readStates = List.copyOf(readStates);
         abortedReads = List.copyOf(abortedReads);
     }

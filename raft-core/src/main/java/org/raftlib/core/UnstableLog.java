@@ -2,6 +2,7 @@ package org.raftlib.core;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.raftlib.LogEntries;
 import org.raftlib.LogEntry;
 
 /**
@@ -76,7 +77,7 @@ final class UnstableLog {
             return List.of();
         }
         int from = head + (int) (offsetInProgress - offset);
-        List<LogEntry> out = List.copyOf(entries.subList(from, entries.size()));
+        List<LogEntry> out = LogEntries.copyOf(entries.subList(from, entries.size()));
         offsetInProgress = last + 1;
         return out;
     }

@@ -1,6 +1,7 @@
 package org.raftlib.message;
 
 import java.util.List;
+import org.raftlib.LogEntries;
 import org.raftlib.LogEntry;
 import org.raftlib.NodeId;
 
@@ -38,7 +39,7 @@ public record AppendEntries(
      */
     public AppendEntries {
         Checks.endpoints(from, to);
-        entries = List.copyOf(entries);
+        entries = LogEntries.copyOf(entries);
         Checks.nonNegative(prevLogIndex, "prevLogIndex");
         Checks.nonNegative(prevLogTerm, "prevLogTerm");
         Checks.nonNegative(leaderCommit, "leaderCommit");
