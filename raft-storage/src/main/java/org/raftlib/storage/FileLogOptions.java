@@ -60,8 +60,10 @@ public final class FileLogOptions {
     }
 
     /**
-     * Returns a copy that does or does not extend each new segment to its full size when creating it, so that an
-     * fsync of an append need not also record a new file size.
+     * Returns a copy that does or does not write each new segment full of zeros when creating it (64 MiB take about
+     * 50 ms on a fast disk), so that appends overwrite allocated blocks and an fsync has only data to flush. Without
+     * it, every sync of a batch that reaches new blocks must also commit their allocation and the new file size
+     * through the file system's journal, which made batched writes about 40 % slower in the benchmark.
      *
      * @param preallocate whether to preallocate new segments
      * @return the new options

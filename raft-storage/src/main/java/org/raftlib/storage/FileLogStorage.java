@@ -19,7 +19,8 @@ import org.raftlib.LogStorage;
  * <p><b>Layout.</b> Segments {@code log-<firstIndex, 20 digits>.seg}, each a checksummed header followed by records
  * {@code length:int32 | crc32c:int32 | term:int64 | index:int64 | type:int8 | payload}, the CRC32C covering term to
  * payload. New segments are created once the next record would pass {@link FileLogOptions#segmentSizeBytes()} and
- * are preallocated if {@link FileLogOptions#preallocate()} is set; a zero length marks the clean end. The hard state
+ * are preallocated (written full of zeros, not sparse) if {@link FileLogOptions#preallocate()} is set; a zero length
+ * marks the clean end. The hard state
  * lives in {@code hardstate}, replaced atomically (write temp, fsync, rename, fsync directory). A {@code lock} file
  * keeps a second instance out of the directory.
  *

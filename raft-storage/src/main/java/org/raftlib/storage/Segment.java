@@ -78,6 +78,8 @@ final class Segment {
      * Creates a new segment file with its header and, if asked, preallocated to {@code segmentSizeBytes}, and
      * forces it. The caller fsyncs the directory.
      */
+    private static final int ZERO_FILL_CHUNK = 1 << 20;
+
     static Segment create(Path dir, long firstIndex, long prevTerm, FileLogOptions options, ChannelFactory channels)
             throws IOException {
         Path path = dir.resolve(fileName(firstIndex));
@@ -89,13 +91,27 @@ final class Segment {
             long size = HEADER_BYTES;
             if (options.preallocate() && options.segmentSizeBytes() > HEADER_BYTES) {
                 size = options.segmentSizeBytes();
-                writeFully(channel, ByteBuffer.allocate(1), size - 1);      // extends the file with zeros
+                zeroFill(channel, HEADER_BYTES, size);
             }
             channel.force(true);
             return new Segment(path, firstIndex, prevTerm, channel, size);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
+        }
+    }
+
+    /**
+     * Writes real zeros over {@code [from, to)} instead of leaving a hole: appends then overwrite allocated,
+     * written blocks, so a sync has only data to flush. Appending into a hole (a sparse file) or into unwritten
+     * extents allocates or converts blocks, metadata that every {@code fdatasync} must then commit through the
+     * file system's journal.
+     */
+    private static void zeroFill(FileChannel channel, long from, long to) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_FILL_CHUNK);
+        for (long pos = from; pos < to; pos += ZERO_FILL_CHUNK) {
+            zeros.clear().limit((int) Math.min(ZERO_FILL_CHUNK, to - pos));
+            writeFully(channel, zeros, pos);
         }
     }
 
