@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
@@ -39,7 +40,9 @@ import org.raftlib.LogStorage;
  * an in-memory index of record positions under a read lock (no rescans) and use positional reads on the segment
  * channels. Writers take the write lock while they write records and change that index; {@link #sync()} takes no
  * lock, so readers never wait for its fsync. The exception is a segment roll inside {@link #append}, which holds the
- * write lock across the forces of the full segment, the new segment and the directory (once per segment). Blocking:
+ * write lock across the forces of the full segment, the new segment and the directory (once per segment). When the
+ * active segment is half full, a background thread writes the next segment's file ({@code segment.spare}, zeros,
+ * flushed in paced chunks) so that the roll only renames it; {@link #close()} waits for that thread. Blocking:
  * every method may block on disk I/O.
  *
  * <p><b>Failure.</b> If a write or an fsync fails, the storage refuses every later write and {@link #sync()} with an
@@ -66,6 +69,8 @@ public final class FileLogStorage implements LogStorage {
     // Confined to the writing thread.
     private final SegmentWriter writer;
     private final SegmentWriter.Roller roller = this::roll;
+    /** The next segment's file, written ahead of time; null when segments are not preallocated. */
+    private final SpareSegment spare;
     private IOException failure;
     /** The active segment's size changed other than by appending (truncation): the next sync forces metadata. */
     private boolean metadataDirty;
@@ -82,6 +87,7 @@ public final class FileLogStorage implements LogStorage {
         this.segments = segments;
         this.hardState = hardState;
         this.writer = new SegmentWriter(options);
+        this.spare = options.preallocate() ? new SpareSegment(dir, options, channels) : null;
     }
 
     /**
@@ -126,6 +132,7 @@ public final class FileLogStorage implements LogStorage {
         }
         DirectoryLock directoryLock = DirectoryLock.acquire(directory);
         try {
+            SpareSegment.deleteLeftover(directory);
             return Recovery.recover(directory, options, channels, directoryLock);
         } catch (IOException | RuntimeException e) {
             directoryLock.close();
@@ -291,6 +298,9 @@ public final class FileLogStorage implements LogStorage {
         lock.writeLock().lock();
         try {
             writer.write(entries, active(), roller);
+            if (spare != null && active().end() > options.segmentSizeBytes() / 2) {
+                spare.prepare();                             // ready well before this segment is full
+            }
         } catch (IOException | RuntimeException e) {
             fail(e);
             throw e;
@@ -299,10 +309,17 @@ public final class FileLogStorage implements LogStorage {
         }
     }
 
-    /** Forces and seals the full active segment and creates the next one, durable with its directory entry. */
+    /**
+     * Forces and seals the full active segment and makes the next one, from the spare file if one is ready, durable
+     * with its directory entry.
+     */
     private Segment roll(Segment full) throws IOException {
         full.seal();
-        Segment next = Segment.create(dir, full.nextIndex(), full.term(full.lastIndex()), options, channels);
+        long first = full.nextIndex();
+        long prevTerm = full.term(full.lastIndex());
+        Optional<Path> ready = spare != null ? spare.take() : Optional.empty();
+        Segment next = ready.isPresent() ? Segment.adopt(ready.get(), dir, first, prevTerm, channels)
+                : Segment.create(dir, first, prevTerm, options, channels);
         segments.add(next);
         AtomicFiles.fsyncDirectory(dir, channels);
         directoryDirty = false;
@@ -457,6 +474,9 @@ public final class FileLogStorage implements LogStorage {
                 return;
             }
             closed = true;
+            if (spare != null) {
+                spare.awaitPreparing();                      // no writes in the directory once its lock is gone
+            }
             IOException first = null;
             for (Segment s : segments) {
                 try {

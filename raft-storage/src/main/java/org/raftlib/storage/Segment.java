@@ -5,12 +5,14 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.locks.LockSupport;
 import org.raftlib.LogEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +41,8 @@ final class Segment {
     private static final Logger LOG = LoggerFactory.getLogger(Segment.class);
     private static final String PREFIX = "log-";
     private static final String SUFFIX = ".seg";
+    private static final int ZERO_FILL_CHUNK = 1 << 20;
+    private static final long SPARE_PACING_NANOS = 2_000_000;
 
     private final Path path;
     private final long firstIndex;
@@ -78,16 +82,13 @@ final class Segment {
      * Creates a new segment file with its header and, if asked, preallocated to {@code segmentSizeBytes}, and
      * forces it. The caller fsyncs the directory.
      */
-    private static final int ZERO_FILL_CHUNK = 1 << 20;
-
     static Segment create(Path dir, long firstIndex, long prevTerm, FileLogOptions options, ChannelFactory channels)
             throws IOException {
         Path path = dir.resolve(fileName(firstIndex));
         FileChannel channel = channels.open(path, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE));
         try {
-            ByteBuffer header = encodeHeader(firstIndex, prevTerm);
-            writeFully(channel, header, 0);
+            writeFully(channel, encodeHeader(firstIndex, prevTerm), 0);
             long size = HEADER_BYTES;
             if (options.preallocate() && options.segmentSizeBytes() > HEADER_BYTES) {
                 size = options.segmentSizeBytes();
@@ -95,6 +96,44 @@ final class Segment {
             }
             channel.force(true);
             return new Segment(path, firstIndex, prevTerm, channel, size);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Writes a spare segment file: {@code segmentSizeBytes} of zeros, forced, ready for {@link #adopt}. Replaces a
+     * file left at {@code path}.
+     */
+    static void createSpare(Path path, FileLogOptions options, ChannelFactory channels) throws IOException {
+        try (FileChannel channel = channels.open(path, EnumSet.of(StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))) {
+            ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_FILL_CHUNK);
+            for (long pos = 0; pos < options.segmentSizeBytes(); pos += ZERO_FILL_CHUNK) {
+                zeros.clear().limit((int) Math.min(ZERO_FILL_CHUNK, options.segmentSizeBytes() - pos));
+                writeFully(channel, zeros, pos);
+                channel.force(false);                        // small flushes: the log's own syncs never queue
+                LockSupport.parkNanos(SPARE_PACING_NANOS);   // behind one 64 MiB flush, nor behind many chunks
+            }
+            channel.force(true);
+        }
+    }
+
+    /**
+     * Turns a spare file from {@link #createSpare} into the segment starting at {@code firstIndex}: renames it and
+     * writes the header into its zeros. The caller fsyncs the directory. A crash before the header is durable leaves
+     * a last segment with a zero header, which {@link #open} deletes as a torn new segment.
+     */
+    static Segment adopt(Path spare, Path dir, long firstIndex, long prevTerm, ChannelFactory channels)
+            throws IOException {
+        Path path = dir.resolve(fileName(firstIndex));
+        Files.move(spare, path, StandardCopyOption.ATOMIC_MOVE);
+        FileChannel channel = channels.open(path, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
+        try {
+            writeFully(channel, encodeHeader(firstIndex, prevTerm), 0);
+            channel.force(false);
+            return new Segment(path, firstIndex, prevTerm, channel, channel.size());
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;

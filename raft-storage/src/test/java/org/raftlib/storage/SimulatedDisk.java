@@ -53,10 +53,21 @@ final class SimulatedDisk implements FaultyChannels.Listener {
 
     @Override
     public synchronized void opened(Path path) throws IOException {
-        // A segment deleted and created again under the same name starts empty: forget the old incarnation.
-        if (tracked(path) && (!files.containsKey(path) || Files.size(path) == 0)) {
+        // A segment deleted and created again under the same name starts empty, or as a renamed spare of zeros
+        // (header not written yet): forget the old incarnation.
+        if (tracked(path) && (!files.containsKey(path) || Files.size(path) == 0 || zeroHeader(path))) {
             files.put(path, new FileState(Files.readAllBytes(path)));
         }
+    }
+
+    private static boolean zeroHeader(Path path) throws IOException {
+        byte[] all = Files.readAllBytes(path);
+        for (int i = 0; i < Math.min(all.length, Segment.HEADER_BYTES); i++) {
+            if (all[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

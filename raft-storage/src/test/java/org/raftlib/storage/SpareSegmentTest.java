@@ -1,0 +1,93 @@
+package org.raftlib.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.raftlib.Bytes;
+import org.raftlib.LogEntry;
+import org.raftlib.testkit.Await;
+
+/** The next segment is written ahead of time and adopted at a roll; spares left by a crash never reach the log. */
+class SpareSegmentTest {
+
+    private static final int SEGMENT = 64 << 10;
+    private static final FileLogOptions OPTIONS = FileLogOptions.defaults().withSegmentSizeBytes(SEGMENT);
+
+    @TempDir
+    Path dir;
+
+    private static List<LogEntry> entries(long from, int n) {
+        List<LogEntry> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            byte[] data = new byte[200];
+            data[0] = (byte) (from + i);
+            out.add(LogEntry.command(1, from + i, Bytes.wrap(data)));
+        }
+        return out;
+    }
+
+    @Test
+    void aRollAdoptsTheSpareWrittenAheadOfIt() throws IOException {
+        Path spare = dir.resolve(SpareSegment.NAME);
+        try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS)) {
+            s.append(entries(1, 100));                      // about 23 KiB: under half a segment
+            assertThat(spare).doesNotExist();
+            s.append(entries(101, 100));                    // past half: the spare is written in the background
+            Await.until("a full-size spare", Duration.ofSeconds(10),
+                    () -> Files.exists(spare) && size(spare) == SEGMENT);
+            s.append(entries(201, 100));                    // rolls: the spare becomes the second segment
+            s.sync();
+            List<Long> segments = FileLogStorage.segmentFirstIndexes(dir);
+            assertThat(segments).hasSize(2);
+            assertThat(spare).as("adopted, and the new segment is not half full yet").doesNotExist();
+            assertThat(size(dir.resolve(Segment.fileName(segments.get(1))))).isEqualTo(SEGMENT);
+            assertThat(s.entries(1, 301, Long.MAX_VALUE)).isEqualTo(entries(1, 300));
+        }
+        try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS)) {
+            assertThat(s.entries(1, 301, Long.MAX_VALUE)).isEqualTo(entries(1, 300));
+        }
+    }
+
+    @Test
+    void aSpareLeftByACrashIsDeletedOnOpen() throws IOException {
+        try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS)) {
+            s.append(entries(1, 10));
+            s.sync();
+        }
+        Files.write(dir.resolve(SpareSegment.NAME), new byte[] {1, 2, 3});
+        try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS)) {
+            assertThat(dir.resolve(SpareSegment.NAME)).doesNotExist();
+            assertThat(s.entries(1, 11, Long.MAX_VALUE)).isEqualTo(entries(1, 10));
+        }
+    }
+
+    @Test
+    void aRenamedSpareWhoseHeaderNeverReachedTheDiskIsDroppedAsATornSegment() throws IOException {
+        try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS)) {
+            s.append(entries(1, 10));
+            s.sync();
+        }
+        Files.write(dir.resolve(Segment.fileName(11)), new byte[SEGMENT]);   // renamed, then the crash
+        try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS)) {
+            assertThat(FileLogStorage.segmentFirstIndexes(dir)).containsExactly(1L);
+            assertThat(s.lastIndex()).isEqualTo(10);
+            s.append(entries(11, 1));
+            s.sync();
+        }
+    }
+
+    private static long size(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+}
