@@ -57,10 +57,7 @@ class SpareSegmentTest {
 
     @Test
     void aSpareLeftByACrashIsDeletedOnOpen() throws IOException {
-        try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS)) {
-            s.append(entries(1, 10));
-            s.sync();
-        }
+        writeTenSynced();
         Files.write(dir.resolve(SpareSegment.NAME), new byte[] {1, 2, 3});
         try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS)) {
             assertThat(dir.resolve(SpareSegment.NAME)).doesNotExist();
@@ -70,15 +67,19 @@ class SpareSegmentTest {
 
     @Test
     void aRenamedSpareWhoseHeaderNeverReachedTheDiskIsDroppedAsATornSegment() throws IOException {
-        try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS)) {
-            s.append(entries(1, 10));
-            s.sync();
-        }
+        writeTenSynced();
         Files.write(dir.resolve(Segment.fileName(11)), new byte[SEGMENT]);   // renamed, then the crash
         try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS)) {
             assertThat(FileLogStorage.segmentFirstIndexes(dir)).containsExactly(1L);
             assertThat(s.lastIndex()).isEqualTo(10);
             s.append(entries(11, 1));
+            s.sync();
+        }
+    }
+
+    private void writeTenSynced() throws IOException {
+        try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS)) {
+            s.append(entries(1, 10));
             s.sync();
         }
     }
