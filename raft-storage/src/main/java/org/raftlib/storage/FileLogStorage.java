@@ -40,9 +40,9 @@ import org.raftlib.LogStorage;
  * an in-memory index of record positions under a read lock (no rescans) and use positional reads on the segment
  * channels. Writers take the write lock while they write records and change that index; {@link #sync()} takes no
  * lock, so readers never wait for its fsync. The exception is a segment roll inside {@link #append}, which holds the
- * write lock across the forces of the full segment, the new segment and the directory (once per segment). When the
- * active segment is half full, a background thread writes the next segment's file ({@code segment.spare}, zeros,
- * flushed in paced chunks) so that the roll only renames it; {@link #close()} waits for that thread. Blocking:
+ * write lock across the forces of the full segment, the new segment and the directory (once per segment). From open
+ * and after every roll, a background thread writes the next segment's file ({@code segment.spare}, zeros, flushed in
+ * paced chunks) so that the roll only renames it; {@link #close()} stops that thread and waits for it. Blocking:
  * every method may block on disk I/O.
  *
  * <p><b>Failure.</b> If a write or an fsync fails, the storage refuses every later write and {@link #sync()} with an
@@ -143,7 +143,11 @@ public final class FileLogStorage implements LogStorage {
     /** Builds the storage once {@link Recovery} has opened and checked the segments. */
     static FileLogStorage create(Path dir, FileLogOptions options, ChannelFactory channels, DirectoryLock lock,
             List<Segment> segments, HardState hardState) {
-        return new FileLogStorage(dir, options, channels, lock, new ArrayList<>(segments), hardState);
+        FileLogStorage storage = new FileLogStorage(dir, options, channels, lock, new ArrayList<>(segments), hardState);
+        if (storage.spare != null) {
+            storage.spare.prepare();
+        }
+        return storage;
     }
 
     /** Returns the storage directory. */
@@ -298,9 +302,6 @@ public final class FileLogStorage implements LogStorage {
         lock.writeLock().lock();
         try {
             writer.write(entries, active(), roller);
-            if (spare != null && active().end() > options.segmentSizeBytes() / 2) {
-                spare.prepare();                             // ready well before this segment is full
-            }
         } catch (IOException | RuntimeException e) {
             fail(e);
             throw e;
@@ -320,6 +321,9 @@ public final class FileLogStorage implements LogStorage {
         Optional<Path> ready = spare != null ? spare.take() : Optional.empty();
         Segment next = ready.isPresent() ? Segment.adopt(ready.get(), dir, first, prevTerm, channels)
                 : Segment.create(dir, first, prevTerm, options, channels);
+        if (spare != null) {
+            spare.prepare();                                 // the one after it, while this one fills
+        }
         segments.add(next);
         AtomicFiles.fsyncDirectory(dir, channels);
         directoryDirty = false;
@@ -475,7 +479,7 @@ public final class FileLogStorage implements LogStorage {
             }
             closed = true;
             if (spare != null) {
-                spare.awaitPreparing();                      // no writes in the directory once its lock is gone
+                spare.stop();                                // no writes in the directory once its lock is gone
             }
             IOException first = null;
             for (Segment s : segments) {

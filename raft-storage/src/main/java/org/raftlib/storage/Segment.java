@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.raftlib.LogEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,19 +105,24 @@ final class Segment {
 
     /**
      * Writes a spare segment file: {@code segmentSizeBytes} of zeros, forced, ready for {@link #adopt}. Replaces a
-     * file left at {@code path}.
+     * file left at {@code path}. Returns false, leaving a partial file, if {@code stop} turned true first.
      */
-    static void createSpare(Path path, FileLogOptions options, ChannelFactory channels) throws IOException {
+    static boolean createSpare(Path path, FileLogOptions options, ChannelFactory channels, BooleanSupplier stop)
+            throws IOException {
         try (FileChannel channel = channels.open(path, EnumSet.of(StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))) {
             ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_FILL_CHUNK);
             for (long pos = 0; pos < options.segmentSizeBytes(); pos += ZERO_FILL_CHUNK) {
+                if (stop.getAsBoolean()) {
+                    return false;
+                }
                 zeros.clear().limit((int) Math.min(ZERO_FILL_CHUNK, options.segmentSizeBytes() - pos));
                 writeFully(channel, zeros, pos);
                 channel.force(false);                        // small flushes: the log's own syncs never queue
                 LockSupport.parkNanos(SPARE_PACING_NANOS);   // behind one 64 MiB flush, nor behind many chunks
             }
             channel.force(true);
+            return true;
         }
     }
 

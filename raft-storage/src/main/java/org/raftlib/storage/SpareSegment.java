@@ -10,9 +10,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes the next segment's file ahead of time, on a thread of its own, so that a roll renames a ready, zero-filled
  * file instead of writing {@code segmentSizeBytes} of zeros while appends wait (about 50 ms per 64 MiB, and several
- * times that when the disk is busy with the log's own syncs). One spare at a time, named {@value #NAME}; a spare
- * left by a crash is not part of the log and is replaced. Used by the storage's writing thread only, except for
- * the preparing thread itself.
+ * times that when the disk is busy with the log's own syncs). Started when the log opens and again after every
+ * roll, like etcd's WAL file pipeline, so it is usually written while the log is quiet and long before it is needed.
+ * One spare at a time, named {@value #NAME}; a spare left by a crash or a close is not part of the log and is
+ * replaced. Used by the storage's writing thread (and its closing thread), besides the preparing thread itself.
  */
 final class SpareSegment {
 
@@ -26,6 +27,7 @@ final class SpareSegment {
     private final ChannelFactory channels;
     private volatile Thread preparing;
     private volatile boolean ready;
+    private volatile boolean stopped;
     private volatile IOException failure;
 
     SpareSegment(Path dir, FileLogOptions options, ChannelFactory channels) {
@@ -34,9 +36,9 @@ final class SpareSegment {
         this.channels = channels;
     }
 
-    /** Starts writing a spare unless one is ready or being written. */
+    /** Starts writing a spare unless one is ready or being written, or the storage is closing. */
     void prepare() {
-        if (ready || preparing != null) {
+        if (ready || preparing != null || stopped) {
             return;
         }
         failure = null;
@@ -48,8 +50,7 @@ final class SpareSegment {
 
     private void write() {
         try {
-            Segment.createSpare(path, options, channels);
-            ready = true;
+            ready = Segment.createSpare(path, options, channels, () -> stopped);
         } catch (IOException | RuntimeException e) {
             failure = e instanceof IOException io ? io : new IOException(e);
         }
@@ -73,8 +74,16 @@ final class SpareSegment {
         return Optional.of(path);
     }
 
-    /** Waits for a spare being written (at close), so no thread writes in the directory after its lock is gone. */
-    void awaitPreparing() {
+    /**
+     * Stops a spare being written and waits for its thread (at close), so that no thread writes in the directory
+     * after its lock is gone. The partial file is deleted at the next open.
+     */
+    void stop() {
+        stopped = true;
+        awaitPreparing();
+    }
+
+    private void awaitPreparing() {
         Thread t = preparing;
         if (t == null) {
             return;

@@ -41,9 +41,9 @@ class FaultInjectionTest {
             for (long i = 1; i <= 100; i++) {
                 s.append(CrashRecoveryTest.entries(i, i, 1));
             }
-            int before = channels.forces;
+            int before = channels.segmentForces;
             s.sync();
-            assertThat(channels.forces - before).isEqualTo(1);
+            assertThat(channels.segmentForces - before).isEqualTo(1);
         }
     }
 

@@ -30,7 +30,8 @@ final class FaultyChannels implements ChannelFactory {
 
     volatile boolean failWrites;
     volatile boolean failForces;
-    volatile int forces;
+    /** Forces of segment files (not of the spare written in the background, nor of the hard state). */
+    volatile int segmentForces;
     private final Listener listener;
 
     FaultyChannels() {
@@ -121,7 +122,9 @@ final class FaultyChannels implements ChannelFactory {
             if (failForces) {
                 throw new IOException("injected fsync failure");
             }
-            forces++;
+            if (path.getFileName().toString().endsWith(".seg")) {
+                segmentForces++;
+            }
             delegate.force(metaData);
             if (listener != null) {
                 listener.forced(path);

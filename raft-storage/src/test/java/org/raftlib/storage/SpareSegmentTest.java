@@ -37,18 +37,14 @@ class SpareSegmentTest {
     void aRollAdoptsTheSpareWrittenAheadOfIt() throws IOException {
         Path spare = dir.resolve(SpareSegment.NAME);
         try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS)) {
-            s.append(entries(1, 100));                      // about 23 KiB: under half a segment
-            assertThat(spare).doesNotExist();
-            s.append(entries(101, 100));                    // past half: the spare is written in the background
-            Await.until("a full-size spare", Duration.ofSeconds(10),
-                    () -> Files.exists(spare) && size(spare) == SEGMENT);
-            s.append(entries(201, 100));                    // rolls: the spare becomes the second segment
+            awaitFullSpare(spare);                          // written in the background from open on
+            s.append(entries(1, 300));                      // about 66 KiB: rolls once, onto the spare
             s.sync();
             List<Long> segments = FileLogStorage.segmentFirstIndexes(dir);
             assertThat(segments).hasSize(2);
-            assertThat(spare).as("adopted, and the new segment is not half full yet").doesNotExist();
             assertThat(size(dir.resolve(Segment.fileName(segments.get(1))))).isEqualTo(SEGMENT);
             assertThat(s.entries(1, 301, Long.MAX_VALUE)).isEqualTo(entries(1, 300));
+            awaitFullSpare(spare);                          // and the next one is written after the roll
         }
         try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS)) {
             assertThat(s.entries(1, 301, Long.MAX_VALUE)).isEqualTo(entries(1, 300));
@@ -56,13 +52,29 @@ class SpareSegmentTest {
     }
 
     @Test
-    void aSpareLeftByACrashIsDeletedOnOpen() throws IOException {
+    void aSpareLeftByACrashIsReplacedOnOpen() throws IOException {
         writeTenSynced();
-        Files.write(dir.resolve(SpareSegment.NAME), new byte[] {1, 2, 3});
+        Path spare = dir.resolve(SpareSegment.NAME);
+        Files.write(spare, new byte[] {1, 2, 3});
         try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS)) {
-            assertThat(dir.resolve(SpareSegment.NAME)).doesNotExist();
+            awaitFullSpare(spare);
+            assertThat(Files.readAllBytes(spare)).containsOnly(0);
             assertThat(s.entries(1, 11, Long.MAX_VALUE)).isEqualTo(entries(1, 10));
         }
+    }
+
+    @Test
+    void withoutPreallocationThereIsNoSpare() throws IOException {
+        try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS.withPreallocate(false))) {
+            s.append(entries(1, 300));
+            s.sync();
+            assertThat(dir.resolve(SpareSegment.NAME)).doesNotExist();
+            assertThat(FileLogStorage.segmentFirstIndexes(dir)).hasSize(2);
+        }
+    }
+
+    private static void awaitFullSpare(Path spare) {
+        Await.until("a full-size spare", Duration.ofSeconds(10), () -> size(spare) == SEGMENT);
     }
 
     @Test
