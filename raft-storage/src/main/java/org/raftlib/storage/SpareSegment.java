@@ -53,6 +53,11 @@ final class SpareSegment {
             ready = Segment.createSpare(path, options, channels, () -> stopped);
         } catch (IOException | RuntimeException e) {
             failure = e instanceof IOException io ? io : new IOException(e);
+            try {
+                Files.deleteIfExists(path);                  // a full disk gets its space back at once
+            } catch (IOException | RuntimeException ignored) {
+                // Documented ignore path: the leftover is deleted at the next open.
+            }
         }
     }
 

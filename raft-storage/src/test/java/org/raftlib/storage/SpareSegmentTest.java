@@ -73,6 +73,23 @@ class SpareSegmentTest {
         }
     }
 
+    @Test
+    void aSpareThatCannotBeWrittenLeavesRollsToCreateTheSegmentInPlace() throws IOException {
+        ChannelFactory noSpares = (path, options) -> {
+            if (path.getFileName().toString().equals(SpareSegment.NAME)) {
+                throw new IOException("injected: no space for a spare");
+            }
+            return ChannelFactory.DEFAULT.open(path, options);
+        };
+        try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS, noSpares)) {
+            s.append(entries(1, 300));                      // rolls once, without a spare
+            s.sync();
+            assertThat(FileLogStorage.segmentFirstIndexes(dir)).hasSize(2);
+            assertThat(dir.resolve(SpareSegment.NAME)).doesNotExist();
+            assertThat(s.entries(1, 301, Long.MAX_VALUE)).isEqualTo(entries(1, 300));
+        }
+    }
+
     private static void awaitFullSpare(Path spare) {
         Await.until("a full-size spare", Duration.ofSeconds(10), () -> size(spare) == SEGMENT);
     }
