@@ -93,7 +93,7 @@ final class Segment {
             long size = HEADER_BYTES;
             if (options.preallocate() && options.segmentSizeBytes() > HEADER_BYTES) {
                 size = options.segmentSizeBytes();
-                zeroFill(channel, HEADER_BYTES, size);
+                zeroFill(channel, HEADER_BYTES, size, false, () -> false);
             }
             channel.force(true);
             return new Segment(path, firstIndex, prevTerm, channel, size);
@@ -111,15 +111,8 @@ final class Segment {
             throws IOException {
         try (FileChannel channel = channels.open(path, EnumSet.of(StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))) {
-            ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_FILL_CHUNK);
-            for (long pos = 0; pos < options.segmentSizeBytes(); pos += ZERO_FILL_CHUNK) {
-                if (stop.getAsBoolean()) {
-                    return false;
-                }
-                zeros.clear().limit((int) Math.min(ZERO_FILL_CHUNK, options.segmentSizeBytes() - pos));
-                writeFully(channel, zeros, pos);
-                channel.force(false);                        // small flushes: the log's own syncs never queue
-                LockSupport.parkNanos(SPARE_PACING_NANOS);   // behind one 64 MiB flush, nor behind many chunks
+            if (!zeroFill(channel, 0, options.segmentSizeBytes(), true, stop)) {
+                return false;
             }
             channel.force(true);
             return true;
@@ -150,14 +143,24 @@ final class Segment {
      * Writes real zeros over {@code [from, to)} instead of leaving a hole: appends then overwrite allocated,
      * written blocks, so a sync has only data to flush. Appending into a hole (a sparse file) or into unwritten
      * extents allocates or converts blocks, metadata that every {@code fdatasync} must then commit through the
-     * file system's journal.
+     * file system's journal. {@code paced} (for work in the background) flushes each chunk and pauses after it, so
+     * the log's own syncs never queue behind one large flush. Returns false if {@code stop} turned true first.
      */
-    private static void zeroFill(FileChannel channel, long from, long to) throws IOException {
+    private static boolean zeroFill(FileChannel channel, long from, long to, boolean paced, BooleanSupplier stop)
+            throws IOException {
         ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_FILL_CHUNK);
         for (long pos = from; pos < to; pos += ZERO_FILL_CHUNK) {
+            if (stop.getAsBoolean()) {
+                return false;
+            }
             zeros.clear().limit((int) Math.min(ZERO_FILL_CHUNK, to - pos));
             writeFully(channel, zeros, pos);
+            if (paced) {
+                channel.force(false);
+                LockSupport.parkNanos(SPARE_PACING_NANOS);
+            }
         }
+        return true;
     }
 
     static ByteBuffer encodeHeader(long firstIndex, long prevTerm) {

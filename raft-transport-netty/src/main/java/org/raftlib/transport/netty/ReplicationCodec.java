@@ -2,11 +2,9 @@ package org.raftlib.transport.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.raftlib.Bytes;
 import org.raftlib.EntryType;
@@ -56,18 +54,25 @@ final class ReplicationCodec {
 
         /** Encodes the header of messages from {@code from} to {@code to}. */
         static Route of(String clusterId, String groupId, NodeId from, NodeId to, int version) {
-            ByteBuf b = Unpooled.buffer();
-            writeString(b, 1, clusterId);
-            writeString(b, 2, groupId);
-            writeString(b, 3, from.value());
-            writeString(b, 4, to.value());
-            if (version != 0) {
-                b.writeByte(5 << 3);
-                writeVarint(b, version);
+            byte[][] fields = {utf8(clusterId), utf8(groupId), utf8(from.value()), utf8(to.value())};
+            int size = int64Size(version);
+            for (byte[] f : fields) {
+                size += f.length == 0 ? 0 : 1 + lengthDelimited(f.length);
             }
-            byte[] header = new byte[b.readableBytes()];
-            b.readBytes(header);
-            return new Route(header, clusterId, groupId, from, to);
+            Out out = new Out(size);
+            for (int i = 0; i < fields.length; i++) {
+                if (fields[i].length > 0) {
+                    out.put((i + 1) << 3 | LEN);
+                    out.varint(fields[i].length);
+                    out.bytes(fields[i]);
+                }
+            }
+            out.int64(5, version);
+            return new Route(out.array(), clusterId, groupId, from, to);
+        }
+
+        private static byte[] utf8(String s) {
+            return s.getBytes(StandardCharsets.UTF_8);
         }
 
         boolean carries(RaftMessage m) {
@@ -160,24 +165,6 @@ final class ReplicationCodec {
         return (640 - 9 * Long.numberOfLeadingZeros(value | 1)) >>> 6;
     }
 
-    private static void writeVarint(ByteBuf buf, long value) {
-        long v = value;
-        while ((v & ~0x7FL) != 0) {
-            buf.writeByte((int) (v & 0x7F) | 0x80);
-            v >>>= 7;
-        }
-        buf.writeByte((int) v);
-    }
-
-    private static void writeString(ByteBuf buf, int field, String value) {
-        if (!value.isEmpty()) {
-            byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
-            buf.writeByte(field << 3 | LEN);
-            writeVarint(buf, utf8.length);
-            buf.writeBytes(utf8);
-        }
-    }
-
     /**
      * A frame of known size built in a heap array, then copied into a pooled buffer in one go: plain array stores
      * are less code for the JIT to compile than a buffer call per byte.
@@ -223,12 +210,15 @@ final class ReplicationCodec {
             p += b.length();
         }
 
-        ByteBuf toBuffer(ByteBufAllocator alloc) {
+        byte[] array() {
             if (p != a.length) {
                 throw new IllegalStateException("encoded " + p + " bytes of a " + a.length + "-byte frame");
             }
-            ByteBuf buf = alloc.ioBuffer(a.length);
-            return buf.writeBytes(a);
+            return a;
+        }
+
+        ByteBuf toBuffer(ByteBufAllocator alloc) {
+            return alloc.ioBuffer(a.length).writeBytes(array());
         }
     }
 
@@ -354,19 +344,20 @@ final class ReplicationCodec {
     }
 
     /**
-     * Reads a copy of a frame (so the frame's reader index does not move, and array reads are less code to compile
-     * than buffer calls); a malformed input clears {@link #ok}.
+     * Reads a frame in place through a {@link ByteBuffer} view (so the frame's reader index does not move, and
+     * absolute buffer reads are less code to compile than Netty's checked calls); a malformed input clears
+     * {@link #ok}. Payloads are copied once, out of the frame.
      */
     private static final class Reader {
-        private final byte[] a;
+        private final ByteBuffer b;
         private final int end;
         private int pos;
         boolean ok = true;
 
         Reader(ByteBuf frame) {
-            this.a = new byte[frame.readableBytes()];
-            frame.getBytes(frame.readerIndex(), a);
-            this.end = a.length;
+            this.b = frame.nioBuffer();
+            this.end = b.limit();
+            this.pos = b.position();
         }
 
         int remaining() {
@@ -382,7 +373,7 @@ final class ReplicationCodec {
                 ok = false;
                 return -1;
             }
-            return a[pos++] & 0xFF;
+            return b.get(pos++) & 0xFF;
         }
 
         /**
@@ -433,7 +424,7 @@ final class ReplicationCodec {
                 return false;
             }
             for (int i = 0; i < expected.length; i++) {
-                if (a[pos + i] != expected[i]) {
+                if (b.get(pos + i) != expected[i]) {
                     return false;
                 }
             }
@@ -442,8 +433,10 @@ final class ReplicationCodec {
         }
 
         byte[] readBytes(int n) {
+            byte[] out = new byte[n];
+            b.get(pos, out, 0, n);
             pos += n;
-            return Arrays.copyOfRange(a, pos - n, pos);
+            return out;
         }
     }
 }
