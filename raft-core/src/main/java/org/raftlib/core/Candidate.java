@@ -73,8 +73,17 @@ final class Candidate extends Role {
         tally();
     }
 
+    /**
+     * A real candidate wins only with its own vote counted, and that vote is recorded only once the hard state holding
+     * the new term and the self vote is durable ({@link RaftCore#onPersisted}). Without it, the other voters alone can
+     * make a majority (two of three), and a crash before the hard state reached the disk would let this node campaign
+     * for, win and lead the same term a second time with a different log.
+     */
     private void tally() {
         VoteResult result = core.tracker().voteResult();
+        if (result == VoteResult.WON && !preVote && !core.tracker().hasVoteFrom(core.id())) {
+            return;                                          // wait for the durable self vote
+        }
         if (result == VoteResult.WON) {
             if (preVote) {
                 core.becomeCandidate(false);

@@ -10,6 +10,8 @@ final class Follower extends Role {
 
     private final int randomizedElectionTicks;
     private int electionElapsed;
+    /** The highest index this node has checked to match the current leader's log (Figure 2 consistency check). */
+    private long leaderMatch;
 
     Follower(RaftCore core) {
         super(core);
@@ -33,10 +35,30 @@ final class Follower extends Role {
         }
     }
 
+    /**
+     * Figure 2, Followers: "If election timeout elapses without receiving AppendEntries RPC from current leader or
+     * granting vote to candidate: convert to candidate." A granted vote restarts the timer.
+     */
+    void onVoteGranted() {
+        electionElapsed = 0;
+    }
+
     @Override
     void onAppendEntries(AppendEntries m) {
         electionElapsed = 0;
-        core.acceptAppendEntries(m);
+        core.acceptAppendEntries(m, this);
+    }
+
+    long leaderMatch() {
+        return leaderMatch;
+    }
+
+    /**
+     * Records that the log matches the leader's up to {@code index}. Within one term the leader only appends, so
+     * entries once checked stay matching for as long as this node follows it (a new term makes a new follower).
+     */
+    void matchedLeaderTo(long index) {
+        leaderMatch = Math.max(leaderMatch, index);
     }
 
     @Override

@@ -183,6 +183,9 @@ public final class RaftCore {
             send(new RequestVoteResponse(config.id(), v.from(), v.preVote() ? v.term() : term, true, v.preVote()));
             if (!v.preVote()) {
                 votedFor = v.from();
+                if (role instanceof Follower f) {
+                    f.onVoteGranted();
+                }
                 config.logger().info("{} [term {}] granted vote to {}", config.id(), term, v.from());
             }
             return;
@@ -196,13 +199,14 @@ public final class RaftCore {
      * AppendEntries receiver, Figure 2 steps 2-5: check that the log holds {@code prevLogIndex} with
      * {@code prevLogTerm}, else reject with a hint; append what is new; advance the commit index.
      */
-    void acceptAppendEntries(AppendEntries m) {
+    void acceptAppendEntries(AppendEntries m, Follower follower) {
         leader = m.from();
         long prev = m.prevLogIndex();
         long prevTerm = m.prevLogTerm();
         List<LogEntry> entries = m.entries();
         if (prev < log.committed()) {                        // entries up to the commit index are known to match
             if (m.lastIndex() <= log.committed()) {
+                commitMatching(m, follower);
                 send(AppendEntriesResponse.accepted(config.id(), m.from(), term, log.committed(), m.readSeq()));
                 return;
             }
@@ -217,8 +221,19 @@ public final class RaftCore {
         }
         log.appendFromLeader(entries);
         long lastNew = prev + entries.size();
-        log.commitTo(Math.min(m.leaderCommit(), lastNew));
+        follower.matchedLeaderTo(lastNew);
+        commitMatching(m, follower);
         send(AppendEntriesResponse.accepted(config.id(), m.from(), term, lastNew, m.readSeq()));
+    }
+
+    /**
+     * Figure 2, AppendEntries receiver 5: commit up to {@code min(leaderCommit, index of last new entry)}, where the
+     * last new entry is the highest index checked to match this leader in this term, not only this message's: a
+     * heartbeat anchored below what the follower already holds (the leader's view of its match lags) still carries
+     * the commit index to every entry this follower is known to share with the leader.
+     */
+    private void commitMatching(AppendEntries m, Follower follower) {
+        log.commitTo(Math.min(m.leaderCommit(), Math.min(follower.leaderMatch(), log.lastIndex())));
     }
 
     /** The hint (Raft §5.3): the term at {@code prev} and the first index of it, or our last index + 1. */
@@ -500,11 +515,17 @@ public final class RaftCore {
         outbox.add(m);
     }
 
+    /**
+     * The hard state to persist. Its commit index is a lower bound for a restart, and never more than the durable
+     * prefix of the current log: the storage may make the hard state durable before (or without) the entries and the
+     * truncation handed out with it, and a commit index covering them would make a restarted node apply the old,
+     * never committed entries still on its disk at those indexes.
+     */
     private HardState currentHardState() {
         if (handedOutHardState.term() == term && Objects.equals(handedOutHardState.votedFor().orElse(null), votedFor)) {
             return handedOutHardState;
         }
-        return new HardState(term, Optional.ofNullable(votedFor), log.committed());
+        return new HardState(term, Optional.ofNullable(votedFor), Math.min(log.committed(), log.durableIndex()));
     }
 
     Role role() {

@@ -262,7 +262,7 @@ final class NodeLoop implements Runnable {
             persistInline(ready);
         } else {
             storageInFlight++;
-            storage.submit(ready);
+            storage.submit(ready, core.currentRole() != RaftRole.FOLLOWER);
         }
         List<LogEntry> committed = ready.committed();
         if (!committed.isEmpty()) {

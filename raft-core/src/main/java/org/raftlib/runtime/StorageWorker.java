@@ -46,8 +46,19 @@ final class StorageWorker implements Runnable {
         this.failure = failure;
     }
 
-    void submit(Ready ready) {
-        queue.offer(ready);
+    /**
+     * Queues {@code ready} for the next group.
+     *
+     * @param ready the batch
+     * @param wakeLoop whether the loop must act as soon as it is durable: a leader's or candidate's own write counts
+     *     towards a commit or an election; a follower's only updates bookkeeping once its acknowledgements left
+     */
+    void submit(Ready ready, boolean wakeLoop) {
+        queue.offer(wakeLoop ? new Waking(ready) : ready);
+    }
+
+    /** A batch whose completion wakes the loop. */
+    private record Waking(Ready ready) {
     }
 
     /** Asks the worker to stop after the group it is writing; unwritten batches are dropped (nothing was acked). */
@@ -63,16 +74,24 @@ final class StorageWorker implements Runnable {
             while (!stopRequested) {
                 queue.takeAll(group, MAX_GROUP);
                 List<Ready> batches = new ArrayList<>(group.size());
+                boolean wake = false;
                 for (Object o : group) {
                     if (o instanceof Ready r) {
                         batches.add(r);
+                    } else if (o instanceof Waking w) {
+                        batches.add(w.ready());
+                        wake = true;
                     }
                 }
                 group.clear();
                 if (!batches.isEmpty() && !stopRequested) {
                     persist(batches);
                     Acknowledgements.send(batches, transport);
-                    postPersisted(batches);
+                    if (wake) {
+                        inbox.post(new Event.Persisted(batches));
+                    } else {
+                        inbox.postQuietly(new Event.Persisted(batches));
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -80,21 +99,6 @@ final class StorageWorker implements Runnable {
         } catch (IOException | RuntimeException e) {
             failure.fail(new IOException(nodeId + ": storage failed", e));
         }
-    }
-
-    /**
-     * Hands durable batches back to the loop. It must wake for a leader's or candidate's own writes (they count
-     * towards a commit or an election); a follower's batches, whose acknowledgements already left, only update its
-     * bookkeeping and apply, which can wait for the loop's next wake-up (the next message or tick).
-     */
-    private void postPersisted(List<Ready> batches) {
-        for (Ready r : batches) {
-            if (r.afterSync().isEmpty()) {
-                inbox.post(new Event.Persisted(batches));
-                return;
-            }
-        }
-        inbox.postQuietly(new Event.Persisted(batches));
     }
 
     /**
@@ -127,33 +131,15 @@ final class StorageWorker implements Runnable {
     }
 
     private void persist(List<Ready> batches) throws IOException {
-        boolean dirty = false;
         long start = System.nanoTime();
-        int entries = 0;
-        for (Ready r : batches) {
-            if (r.truncateFrom().isPresent()) {
-                storage.truncateSuffix(r.truncateFrom().getAsLong());
-                dirty = true;
-            }
-            if (!r.entries().isEmpty()) {
-                storage.append(r.entries());
-                entries += r.entries().size();
-                dirty = true;
-            }
-            if (r.hardState().isPresent()) {
-                storage.saveHardState(r.hardState().get());
-                dirty = true;
-            }
-        }
-        if (dirty) {
-            storage.sync();
-            long took = System.nanoTime() - start;
+        int entries = ReadyWriter.write(batches, storage);
+        long took = System.nanoTime() - start;
+        if (batches.stream().anyMatch(Ready::needsSync)) {
             recentSyncNanos = recentSyncNanos - (recentSyncNanos >> 3) + (took >> 3);
             warnIfSlow(took, entries);
         }
         if (LOG.isTraceEnabled()) {
-            LOG.trace("{} persisted {} batches, {} entries in {} us", nodeId, batches.size(), entries,
-                    (System.nanoTime() - start) / 1000);
+            LOG.trace("{} persisted {} batches, {} entries in {} us", nodeId, batches.size(), entries, took / 1000);
         }
     }
 }

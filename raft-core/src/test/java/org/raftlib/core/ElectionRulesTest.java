@@ -405,6 +405,50 @@ class ElectionRulesTest {
         throw new AssertionError("never campaigned");
     }
 
+    /**
+     * Durability rule 2: a candidate becomes leader only once its new term and self vote are durable, even when the
+     * other voters' grants alone make a majority. Otherwise a crash before that write lands lets it win the same term
+     * again after a restart and lead it twice with different logs.
+     */
+    @Test
+    void candidateLeadsOnlyOnceItsTermAndSelfVoteAreDurable() {
+        TestNode node = Cores.follower(1, 3, 4);
+        node.core().campaign();
+        Ready campaign = node.core().ready();
+        assertThat(campaign.hardState()).hasValueSatisfying(hs -> assertThat(hs.term()).isEqualTo(5));
+
+        node.core().step(new RequestVoteResponse(n(2), n(1), 5, true, false));
+        node.core().step(new RequestVoteResponse(n(3), n(1), 5, true, false));
+        assertThat(node.core().status().role()).as("two of three grants, own vote not durable")
+                .isEqualTo(RaftRole.CANDIDATE);
+
+        node.persist(campaign);
+        node.core().onPersisted(campaign);
+        assertThat(node.core().status().role()).isEqualTo(RaftRole.LEADER);
+        assertThat(node.core().status().term()).isEqualTo(5);
+    }
+
+    /**
+     * Figure 2, Followers: "If election timeout elapses without receiving AppendEntries RPC from current leader or
+     * granting vote to candidate: convert to candidate". A vote granted in the current term restarts the timer.
+     */
+    @Test
+    void grantingAVoteRestartsTheElectionTimer() {
+        for (int seed = 0; seed < 8; seed++) {
+            CoreConfig c = Cores.config(1, 3);
+            CoreConfig config = new CoreConfig(c.id(), c.voters(), ELECTION, 1, false, false, c.flow(),
+                    new SplittableRandom(seed), c.logger());
+            TestNode follower = Cores.follower(config, 5);
+            tick(follower, ELECTION - 1);
+            follower.core().step(new RequestVote(n(2), n(1), 5, 0, 0, false, false));
+            assertThat(votesGranted(follower.handle().afterSync())).containsExactly(n(2));
+
+            tick(follower, ELECTION - 1);
+            assertThat(follower.core().status().role()).as("seed %d: %d ticks since the vote", seed, ELECTION - 1)
+                    .isEqualTo(RaftRole.FOLLOWER);
+        }
+    }
+
     private static void tick(TestNode node, int times) {
         for (int i = 0; i < times; i++) {
             node.core().tick();

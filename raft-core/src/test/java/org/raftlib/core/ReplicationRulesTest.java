@@ -130,6 +130,44 @@ class ReplicationRulesTest {
     }
 
     /**
+     * Figure 2, AppendEntries receiver 5, with "last new entry" the highest index checked against this leader in this
+     * term: a heartbeat anchored below the follower's commit (the leader's view of its match lags) still carries the
+     * commit index to the entries the follower holds from this leader.
+     */
+    @Test
+    void heartbeatBelowCommitAdvancesCommitOverEntriesMatchedWithThisLeader() {
+        TestNode follower = Cores.follower(1, 3, 2);
+        follower.core().step(new AppendEntries(n(2), n(1), 2, 0, 0,
+                List.of(entry(2, 1), entry(2, 2), entry(2, 3), entry(2, 4)), 2));
+        follower.handle();
+        assertThat(follower.core().status().commitIndex()).isEqualTo(2);
+
+        follower.core().step(new AppendEntries(n(2), n(1), 2, 1, 2, List.of(), 4));
+
+        assertThat(follower.core().status().commitIndex()).isEqualTo(4);
+    }
+
+    /**
+     * Durability rule 3: the commit index in a hard state never exceeds the durable prefix of the log. Here the new
+     * term's hard state goes out with a truncation of entries 2-3 and a new entry 2, whose leader commit covers it;
+     * a storage that makes the hard state durable first must not be able to restart with commit 2 over the old entry.
+     */
+    @Test
+    void hardStateCommitStaysWithinTheDurableLog() {
+        TestNode follower = Cores.follower(1, 3, 1, 1, 1, 1);
+
+        follower.core().step(new AppendEntries(n(2), n(1), 2, 1, 1, List.of(entry(2, 2)), 2));
+
+        Ready rd = follower.core().ready();
+        assertThat(follower.core().status().commitIndex()).isEqualTo(2);
+        assertThat(rd.truncateFrom()).hasValue(2);
+        assertThat(rd.hardState()).hasValueSatisfying(hs -> {
+            assertThat(hs.term()).isEqualTo(2);
+            assertThat(hs.commit()).as("durable prefix ends at 1").isEqualTo(1);
+        });
+    }
+
+    /**
      * §5.4.2 (Figure 8): "Raft never commits log entries from previous terms by counting replicas. Only log entries
      * from the leader's current term are committed by counting replicas".
      */

@@ -147,6 +147,11 @@ public final class ProgressTracker {
         votes.putIfAbsent(voter, granted);
     }
 
+    /** Returns whether {@code voter} has answered in the current election. */
+    public boolean hasVoteFrom(NodeId voter) {
+        return votes.containsKey(voter);
+    }
+
     /** Returns the election's outcome so far. */
     public VoteResult voteResult() {
         return config.voteResult(votes);
