@@ -4,11 +4,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.raftlib.HardState;
 import org.raftlib.LogEntry;
 import org.raftlib.NodeId;
 import org.raftlib.RaftRole;
 import org.raftlib.core.CoreStatus;
 import org.raftlib.core.Ready;
+import org.raftlib.message.AppendEntriesResponse;
+import org.raftlib.message.RaftMessage;
+import org.raftlib.message.RequestVoteResponse;
 
 /**
  * Checks the Raft safety properties (Raft Figure 3) as a simulation runs: Election Safety, Leader Append-Only, Log
@@ -18,7 +22,8 @@ import org.raftlib.core.Ready;
  */
 final class InvariantChecker {
 
-    private final Map<Long, NodeId> leaderOfTerm = new HashMap<>();
+    private final Map<Long, String> leaderOfTerm = new HashMap<>();
+    private final Map<NodeId, Long> maxTermLed = new HashMap<>();
     private final Map<String, Long> chainOfEntry = new HashMap<>();
     private final List<Long> committedTerms = new ArrayList<>();
     private final List<Long> committedChains = new ArrayList<>();
@@ -109,9 +114,19 @@ final class InvariantChecker {
         if (after.role() != RaftRole.LEADER) {
             return;
         }
-        NodeId other = leaderOfTerm.putIfAbsent(after.term(), node.id());
-        if (other != null && !other.equals(node.id())) {
-            fail("Election Safety: " + other + " and " + node.id() + " both lead term " + after.term());
+        HardState durable = node.storage().durableHardState();
+        if (durable.term() < after.term() || (durable.term() == after.term()
+                && !durable.votedFor().filter(node.id()::equals).isPresent())) {
+            fail("durability rule 2: " + node.id() + " leads term " + after.term() + " but its durable hard state is "
+                    + durable);
+        }
+        maxTermLed.merge(node.id(), after.term(), Math::max);
+        String incarnation = node.id() + "#" + node.epoch();
+        String other = leaderOfTerm.putIfAbsent(after.term(), incarnation);
+        if (other != null && !other.equals(incarnation)) {
+            fail(other.startsWith(node.id() + "#")
+                    ? "Election Safety: " + node.id() + " leads term " + after.term() + " twice, across a crash"
+                    : "Election Safety: " + other + " and " + incarnation + " both lead term " + after.term());
         }
         long c = lastCommittedBefore(after.term());
         if (c > 0 && (node.shadow().size() < c || node.shadow().chain(c) != committedChains.get((int) c - 1))) {
@@ -133,6 +148,63 @@ final class InvariantChecker {
             }
         }
         return lo;
+    }
+
+    /**
+     * A restarted node's durable state must be one the protocol could have written: it leads no term it did not
+     * durably vote itself into, its log satisfies Log Matching with every entry seen anywhere, and its hard state's
+     * commit index lies within the log and covers only committed entries.
+     */
+    void onRestart(SimNode node, HardState hardState) {
+        long led = maxTermLed.getOrDefault(node.id(), 0L);
+        if (hardState.term() < led) {
+            fail("durability rule 2: " + node.id() + " led term " + led + " but restarted in term " + hardState.term());
+        }
+        ShadowLog log = node.shadow();
+        for (long i = 1; i <= log.size(); i++) {
+            Long known = chainOfEntry.get(i + "/" + log.term(i));
+            if (known != null && known != log.chain(i)) {
+                fail("Log Matching: " + node.id() + " restarts holding " + log.term(i) + "/" + i
+                        + " with a different prefix than another node");
+                break;
+            }
+        }
+        if (hardState.commit() > log.size()) {
+            fail("durable commit " + hardState.commit() + " of " + node.id() + " beyond its durable log " + log.size());
+        }
+        long upTo = Math.min(Math.min(hardState.commit(), log.size()), committedChains.size());
+        if (upTo > 0 && log.chain(upTo) != committedChains.get((int) upTo - 1)) {
+            fail("durable commit " + hardState.commit() + " of " + node.id() + " covers entries that were not committed"
+                    + " (differs at or below " + upTo + ")");
+        }
+    }
+
+    /**
+     * Durability rule 3, checked on every write rather than only when a crash exposes it: a hard state handed to
+     * storage may become durable at once, so its commit index must lie within what the log has durably in common
+     * with the node's current log.
+     */
+    void onWrite(SimNode node, Ready rd) {
+        long durable = node.storage().durableMatchingPrefix();
+        rd.hardState().filter(hs -> hs.commit() > durable).ifPresent(hs -> fail("durability rule 3: " + node.id()
+                + " writes a hard state with commit " + hs.commit() + " while its durable log matches only up to "
+                + durable));
+    }
+
+    /** Durability rule 1: a vote or an append acknowledgement leaves only once what it promises is durable. */
+    void onSend(SimNode node, RaftMessage m) {
+        if (m instanceof AppendEntriesResponse r && r.success()
+                && r.matchIndex() > node.storage().durableMatchingPrefix()) {
+            fail("durability rule 1: " + node.id() + " acknowledges " + r.matchIndex() + " with a durable log of "
+                    + node.storage().durableMatchingPrefix());
+        }
+        if (m instanceof RequestVoteResponse v && v.voteGranted() && !v.preVote()) {
+            HardState durable = node.storage().durableHardState();
+            if (durable.term() != v.term() || !durable.votedFor().filter(v.to()::equals).isPresent()) {
+                fail("durability rule 1: " + node.id() + " grants its vote in term " + v.term() + " to " + v.to()
+                        + " with durable hard state " + durable);
+            }
+        }
     }
 
     /** An acknowledged proposal must be the committed entry at its index. */

@@ -1,25 +1,31 @@
 package org.raftlib.sim;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.raftlib.LogEntry;
 import org.raftlib.NodeId;
 import org.raftlib.core.CoreConfig;
 import org.raftlib.core.RaftCore;
 import org.raftlib.core.Ready;
+import org.raftlib.runtime.ReadyWriter;
 
 /**
- * One simulated node: a {@link RaftCore}, its durable {@link SimDisk}, the writes handed to storage and not yet
- * completed (lost on a crash), the shadow of its log, and its state machine's progress.
+ * One simulated node: a {@link RaftCore}, its {@link SimStorage} written by the runtime's own {@link ReadyWriter},
+ * the writes whose sync has not completed (partly lost on a crash), the shadow of its log, and its state machine's
+ * progress.
  */
 final class SimNode {
 
     private final NodeId id;
     private final CoreConfig config;
-    private final SimDisk disk = new SimDisk();
+    private final SimStorage storage;
     private final ShadowLog shadow = new ShadowLog();
-    private final ArrayDeque<Ready> pendingWrites = new ArrayDeque<>();
+    private final ArrayDeque<PendingWrite> pendingWrites = new ArrayDeque<>();
     private final Map<Long, Long> proposals = new HashMap<>();
     private RaftCore core;
     private int epoch;
@@ -27,25 +33,39 @@ final class SimNode {
     private long lastCommit;
     private long lastWriteDone;
 
-    SimNode(NodeId id, CoreConfig config) {
+    /** A batch written to storage, durable once the syncs before {@code barrier} complete. */
+    private record PendingWrite(Ready ready, long barrier) {
+    }
+
+    SimNode(NodeId id, CoreConfig config, SimStorage.FileSystem fileSystem) {
         this.id = id;
         this.config = config;
+        this.storage = new SimStorage(fileSystem);
         start();
     }
 
     private void start() {
-        core = RaftCore.restore(config, disk.log(), disk.hardState());
-        shadow.reset(disk.log().all());
+        core = RaftCore.restore(config, storage, storage.hardState());
+        shadow.reset(storage.all());
         lastApplied = 0;
         lastCommit = 0;
         proposals.clear();
     }
 
-    /** Loses everything not yet written to disk; the node is down until {@link #restart()}. */
-    void crash() {
+    /** Crashes: keeps of the unsynced writes what the file system may; the node is down until {@link #restart()}. */
+    void crash(SplittableRandom random) {
         core = null;
         epoch++;
         pendingWrites.clear();
+        storage.crash(random);
+    }
+
+    boolean hasPendingWrites() {
+        return !pendingWrites.isEmpty();
+    }
+
+    SimStorage storage() {
+        return storage;
     }
 
     void restart() {
@@ -88,18 +108,26 @@ final class SimNode {
         lastApplied = e.index();
     }
 
-    /** Queues a write; returns the time it completes, never before an earlier write (storage is FIFO). */
+    /**
+     * Writes {@code rd} to storage as the runtime's storage worker does; returns the time its sync completes, never
+     * before an earlier one (storage is FIFO).
+     */
     long queueWrite(Ready rd, long completesAt) {
-        pendingWrites.add(rd);
+        try {
+            ReadyWriter.write(List.of(rd), storage);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        pendingWrites.add(new PendingWrite(rd, storage.syncsIssued()));
         lastWriteDone = Math.max(lastWriteDone, completesAt);
         return lastWriteDone;
     }
 
-    /** Completes the oldest pending write: it becomes durable. */
+    /** Completes the oldest pending write: its sync returns, and it is durable. */
     Ready completeWrite() {
-        Ready rd = pendingWrites.remove();
-        disk.write(rd);
-        return rd;
+        PendingWrite w = pendingWrites.remove();
+        storage.completeSyncs(w.barrier());
+        return w.ready();
     }
 
     void rememberProposal(long index, long term) {

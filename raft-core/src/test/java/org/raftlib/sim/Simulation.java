@@ -22,12 +22,13 @@ import org.slf4j.helpers.NOPLogger;
 /**
  * A deterministic simulation of a Raft cluster: N cores on a simulated network and simulated disks, driven by one
  * seeded random generator through a discrete event queue. Faults: message loss, duplication, delay and reordering,
- * partitions that come and go, and crash-restarts that lose every write not yet synced. The
+ * partitions that come and go, and crash-restarts that keep an arbitrary part of what was not synced
+ * ({@link SimStorage}; nodes write through the runtime's own {@link org.raftlib.runtime.ReadyWriter}). The
  * {@link InvariantChecker} runs after every event. The same seed replays the same run exactly.
  */
 final class Simulation {
 
-    private enum Kind { TICK, DELIVER, DISK }
+    private enum Kind { TICK, DELIVER, DISK, RESTART }
 
     private record Event(long time, long seq, Kind kind, int node, RaftMessage message, int epoch)
             implements Comparable<Event> {
@@ -64,7 +65,7 @@ final class Simulation {
             CoreConfig config = CoreConfig.of(id(i), voters, new SplittableRandom(seed * 1_000_003L + i))
                     .withLogger(NOPLogger.NOP_LOGGER)
                     .withFlow(options.flow());
-            nodes.add(new SimNode(id(i), config));
+            nodes.add(new SimNode(id(i), config, options.fileSystem()));
             schedule(i + 1L, Kind.TICK, i, null, 0);
         }
     }
@@ -165,6 +166,7 @@ final class Simulation {
             case TICK -> onTick(e.node());
             case DELIVER -> onDeliver(e.message());
             case DISK -> onDiskDone(e.node(), e.epoch());
+            case RESTART -> onQuickRestart(e.node(), e.epoch());
             default -> throw new IllegalStateException(e.kind().toString());
         }
     }
@@ -230,11 +232,19 @@ final class Simulation {
             }
         }
         if (random.nextDouble() < options.crashRate()) {
-            int i = random.nextBoolean() ? leaderIndex() : random.nextInt(nodes.size());
+            int i = switch (random.nextInt(3)) {
+                case 0 -> leaderIndex();
+                case 1 -> writingIndex();
+                default -> random.nextInt(nodes.size());
+            };
             long down = nodes.stream().filter(n -> !n.isUp()).count();
             if (nodes.get(i).isUp() && down < (nodes.size() + 1) / 2) {
-                nodes.get(i).crash();
+                nodes.get(i).crash(random);
                 reads.onCrash(nodes.get(i).id());
+                if (random.nextBoolean()) {                  // a supervisor restarts the process at once
+                    schedule(now + (1 + random.nextInt(3)) * (long) SimOptions.TICK, Kind.RESTART, i, null,
+                            nodes.get(i).epoch());
+                }
             } else if (!nodes.get(i).isUp()) {
                 restart(i);
             }
@@ -252,6 +262,18 @@ final class Simulation {
         return random.nextInt(nodes.size());
     }
 
+    /** Returns a node with writes whose sync has not completed (crashing it then is the worst moment), or any. */
+    private int writingIndex() {
+        int start = random.nextInt(nodes.size());
+        for (int k = 0; k < nodes.size(); k++) {
+            int i = (start + k) % nodes.size();
+            if (nodes.get(i).isUp() && nodes.get(i).hasPendingWrites()) {
+                return i;
+            }
+        }
+        return start;
+    }
+
     /** Now and then a leader hands leadership to a random voter (thesis §3.10), under the same faults. */
     private void maybeTransferLeadership() {
         if (random.nextDouble() >= options.crashRate()) {
@@ -267,9 +289,16 @@ final class Simulation {
         }
     }
 
+    private void onQuickRestart(int i, int epoch) {
+        if (faultsOn && !nodes.get(i).isUp() && nodes.get(i).epoch() == epoch) {
+            restart(i);
+        }
+    }
+
     private void restart(int i) {
         SimNode node = nodes.get(i);
         node.restart();
+        checker.onRestart(node, node.storage().hardState());
         drain(node);
     }
 
@@ -303,6 +332,7 @@ final class Simulation {
             rd.messages().forEach(this::send);
             if (rd.needsSync() || !rd.afterSync().isEmpty()) {
                 long done = node.queueWrite(rd, now + random.nextInt(options.maxDiskDelay() + 1));
+                checker.onWrite(node, rd);
                 schedule(done, Kind.DISK, index(node.id()), null, node.epoch());
             }
             if (!rd.committed().isEmpty()) {
@@ -319,6 +349,7 @@ final class Simulation {
     }
 
     private void send(RaftMessage m) {
+        checker.onSend(nodes.get(index(m.from())), m);
         if (faultsOn && random.nextDouble() < options.dropRate()) {
             return;
         }

@@ -1,0 +1,236 @@
+package org.raftlib.sim;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.raftlib.HardState;
+import org.raftlib.LogEntry;
+import org.raftlib.LogStorage;
+import org.raftlib.core.LogView;
+
+/**
+ * A {@link LogStorage} whose crashes are as hostile as a real disk's, for the simulation. The log and the hard state
+ * are separate files, each durable on its own: nothing is durable until a {@link #sync()} that covers it completes
+ * (the simulation completes syncs with {@link #completeSyncs}), and a crash keeps an arbitrary part of what was not.
+ *
+ * <p>Writes between two {@code sync()} calls form an epoch. A crash completes the epochs before some epoch, keeps a
+ * part of that one, and nothing after it: a write issued after a {@code sync()} returned can only have reached the
+ * disk if everything before that sync did. Within the partly kept epoch, {@link FileSystem#ORDERED} keeps a prefix of
+ * the writes in the order they were made (a journaling file system that orders metadata with data, like ext4
+ * {@code data=ordered}); {@link FileSystem#UNORDERED} keeps any subset: each entry, each truncation and each hard
+ * state independently (per-file logging with a volatile write cache, pages written back in any order). A lost
+ * truncation followed by a kept entry leaves an old entry next to a new one, exactly as a real file would.
+ *
+ * <p>Recovery after a crash is that of a log that stops at its first missing entry ({@code FileLogStorage} truncates
+ * a torn tail there). The hard state is the last kept one (a whole-file replace: old or new, never a mix).
+ */
+final class SimStorage implements LogStorage, LogView {
+
+    /** How the writes of an unsynced epoch may survive a crash. */
+    enum FileSystem { ORDERED, UNORDERED }
+
+    private sealed interface Op permits Truncate, Append, SaveHardState {
+    }
+
+    private record Truncate(long from) implements Op {
+    }
+
+    private record Append(LogEntry entry) implements Op {
+    }
+
+    private record SaveHardState(HardState state) implements Op {
+    }
+
+    private record Epoch(long number, List<Op> ops) {
+    }
+
+    private final FileSystem fileSystem;
+    private final List<LogEntry> live = new ArrayList<>();
+    private HardState liveHardState = HardState.INITIAL;
+    private List<LogEntry> durable = new ArrayList<>();
+    private HardState durableHardState = HardState.INITIAL;
+    private final ArrayDeque<Epoch> pending = new ArrayDeque<>();
+    private long syncsIssued;
+
+    SimStorage(FileSystem fileSystem) {
+        this.fileSystem = fileSystem;
+    }
+
+    FileSystem fileSystem() {
+        return fileSystem;
+    }
+
+    /** Returns the number of {@code sync()} calls so far: the barrier that completes every write made before now. */
+    long syncsIssued() {
+        return syncsIssued;
+    }
+
+    /** The syncs before {@code barrier} completed: every write made before them is durable. */
+    void completeSyncs(long barrier) {
+        while (!pending.isEmpty() && pending.peekFirst().number() < barrier) {
+            durableHardState = apply(durable, durableHardState, pending.removeFirst().ops(), null);
+            durable = prefix(durable);
+        }
+    }
+
+    /**
+     * Crashes: completes the pending epochs before a random one, keeps part of that one as the file system allows,
+     * loses the rest, and recovers.
+     */
+    void crash(SplittableRandom random) {
+        List<Epoch> epochs = new ArrayList<>(pending);
+        pending.clear();
+        if (!epochs.isEmpty()) {
+            int cut = random.nextInt(epochs.size());
+            List<LogEntry> image = new ArrayList<>(durable);
+            HardState hs = durableHardState;
+            for (int i = 0; i < cut; i++) {
+                hs = apply(image, hs, epochs.get(i).ops(), null);
+            }
+            hs = apply(image, hs, epochs.get(cut).ops(), random);
+            durable = prefix(image);
+            durableHardState = hs;
+        }
+        live.clear();
+        live.addAll(durable);
+        liveHardState = durableHardState;
+    }
+
+    /** Applies {@code ops} to a slot image of the log (null = hole); with a random source, only the kept ones. */
+    private HardState apply(List<LogEntry> image, HardState hs, List<Op> ops, SplittableRandom random) {
+        int keepPrefix = random != null && fileSystem == FileSystem.ORDERED ? random.nextInt(ops.size() + 1) : -1;
+        HardState result = hs;
+        for (int i = 0; i < ops.size(); i++) {
+            boolean kept = random == null
+                    || (fileSystem == FileSystem.ORDERED ? i < keepPrefix : random.nextBoolean());
+            if (!kept) {
+                continue;
+            }
+            Op op = ops.get(i);
+            if (op instanceof Truncate t) {
+                while (image.size() >= t.from()) {
+                    image.remove(image.size() - 1);
+                }
+            } else if (op instanceof Append a) {
+                int slot = (int) a.entry().index() - 1;
+                while (image.size() <= slot) {
+                    image.add(null);
+                }
+                image.set(slot, a.entry());
+            } else {
+                result = ((SaveHardState) op).state();
+            }
+        }
+        return result;
+    }
+
+    /** Recovery: the log up to its first hole. */
+    private static List<LogEntry> prefix(List<LogEntry> image) {
+        int n = image.indexOf(null);
+        return new ArrayList<>(n < 0 ? image : image.subList(0, n));
+    }
+
+    private void record(Op op) {
+        if (pending.isEmpty() || pending.peekLast().number() != syncsIssued) {
+            pending.addLast(new Epoch(syncsIssued, new ArrayList<>()));
+        }
+        pending.peekLast().ops().add(op);
+    }
+
+    /** Returns the hard state a crash now would keep at least: the last one whose sync completed. */
+    HardState durableHardState() {
+        return durableHardState;
+    }
+
+    /** Returns how many entries from the start the durable log shares with the live one (what a crash keeps). */
+    long durableMatchingPrefix() {
+        int n = Math.min(durable.size(), live.size());
+        for (int i = 0; i < n; i++) {
+            if (!durable.get(i).equals(live.get(i))) {
+                return i;
+            }
+        }
+        return n;
+    }
+
+    /** Returns every entry of the live log. */
+    List<LogEntry> all() {
+        return List.copyOf(live);
+    }
+
+    @Override
+    public long firstIndex() {
+        return 1;
+    }
+
+    @Override
+    public long lastIndex() {
+        return live.size();
+    }
+
+    @Override
+    public long term(long index) {
+        return index == 0 ? 0 : live.get((int) index - 1).term();
+    }
+
+    @Override
+    public List<LogEntry> entries(long from, long to, long maxBytes) {
+        List<LogEntry> out = new ArrayList<>();
+        long bytes = 0;
+        for (long i = from; i < to; i++) {
+            LogEntry e = live.get((int) i - 1);
+            if (!out.isEmpty() && bytes + e.sizeBytes() > maxBytes) {
+                break;
+            }
+            out.add(e);
+            bytes += e.sizeBytes();
+        }
+        return out;
+    }
+
+    @Override
+    public void append(List<LogEntry> entries) {
+        for (LogEntry e : entries) {
+            if (e.index() != live.size() + 1) {
+                throw new IllegalArgumentException("gap: appending " + e.index() + " after " + live.size());
+            }
+            live.add(e);
+            record(new Append(e));
+        }
+    }
+
+    @Override
+    public void truncateSuffix(long fromIndex) {
+        if (fromIndex < 1 || fromIndex > live.size() + 1) {
+            throw new IndexOutOfBoundsException("truncate at " + fromIndex + " outside [1, " + (live.size() + 1) + "]");
+        }
+        live.subList((int) fromIndex - 1, live.size()).clear();
+        record(new Truncate(fromIndex));
+    }
+
+    @Override
+    public void compactPrefix(long upToIndex) {
+        // keeps everything, which the contract allows
+    }
+
+    @Override
+    public void sync() {
+        syncsIssued++;
+    }
+
+    @Override
+    public HardState hardState() {
+        return liveHardState;
+    }
+
+    @Override
+    public void saveHardState(HardState state) {
+        liveHardState = state;
+        record(new SaveHardState(state));
+    }
+
+    @Override
+    public void close() {
+    }
+}
