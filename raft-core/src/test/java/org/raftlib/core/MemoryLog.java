@@ -35,10 +35,24 @@ public final class MemoryLog implements LogView {
 
     @Override
     public List<LogEntry> entries(long from, long to, long maxBytes) {
+        return slice(entries, from, to, maxBytes);
+    }
+
+    /**
+     * Returns entries {@code [from, to)} of a log held as a list from index 1, at least one, stopping once
+     * {@code maxBytes} would be exceeded.
+     *
+     * @param log the entries, index 1 first
+     * @param from the first index
+     * @param to the index after the last
+     * @param maxBytes soft size limit
+     * @return a new list
+     */
+    public static List<LogEntry> slice(List<LogEntry> log, long from, long to, long maxBytes) {
         List<LogEntry> out = new ArrayList<>();
         long bytes = 0;
         for (long i = from; i < to; i++) {
-            LogEntry e = entries.get((int) i - 1);
+            LogEntry e = log.get((int) i - 1);
             if (!out.isEmpty() && bytes + e.sizeBytes() > maxBytes) {
                 break;
             }

@@ -8,6 +8,7 @@ import org.raftlib.HardState;
 import org.raftlib.LogEntry;
 import org.raftlib.LogStorage;
 import org.raftlib.core.LogView;
+import org.raftlib.core.MemoryLog;
 
 /**
  * A {@link LogStorage} whose crashes are as hostile as a real disk's, for the simulation. The log and the hard state
@@ -176,17 +177,7 @@ final class SimStorage implements LogStorage, LogView {
 
     @Override
     public List<LogEntry> entries(long from, long to, long maxBytes) {
-        List<LogEntry> out = new ArrayList<>();
-        long bytes = 0;
-        for (long i = from; i < to; i++) {
-            LogEntry e = live.get((int) i - 1);
-            if (!out.isEmpty() && bytes + e.sizeBytes() > maxBytes) {
-                break;
-            }
-            out.add(e);
-            bytes += e.sizeBytes();
-        }
-        return out;
+        return MemoryLog.slice(live, from, to, maxBytes);
     }
 
     @Override
