@@ -9,7 +9,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Deterministic simulation of 3- and 5-node clusters under seeded faults, with every safety invariant checked
- * after every event, then a liveness phase without faults. {@code -Draftlib.seeds=N} runs N seeds (CI: 1000),
+ * after every event, then a liveness phase without faults. {@code -Draftlib.seeds=N} runs N seeds (CI: 500),
  * {@code -Draftlib.seed=S} replays one; a failure prints the replay command.
  */
 class SimulationTest {
@@ -18,7 +18,7 @@ class SimulationTest {
 
     static LongStream seeds() {
         Long one = Long.getLong("raftlib.seed");
-        return one != null ? LongStream.of(one) : LongStream.range(0, Long.getLong("raftlib.seeds", 1000));
+        return one != null ? LongStream.of(one) : LongStream.range(0, Long.getLong("raftlib.seeds", 500));
     }
 
     @ParameterizedTest(name = "seed={0}")
