@@ -66,6 +66,11 @@ public final class TestNode {
         log.persist(rd);
     }
 
+    /** Writes only the hard state of {@code rd}, as a storage that makes it durable on its own may have. */
+    public void persistHardState(Ready rd) {
+        rd.hardState().ifPresent(hs -> hardState = hs);
+    }
+
     /** Applies the committed entries of {@code rd} and reports it. */
     public void apply(Ready rd) {
         if (!rd.committed().isEmpty()) {

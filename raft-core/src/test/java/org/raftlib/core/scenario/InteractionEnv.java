@@ -1,9 +1,12 @@
 package org.raftlib.core.scenario;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -33,6 +36,8 @@ final class InteractionEnv {
 
     private final TreeMap<Integer, TestNode> nodes = new TreeMap<>();
     private final Set<Integer> crashed = new HashSet<>();
+    /** Per node, Readies handed to its storage whose sync has not completed ({@code process-ready async=true}). */
+    private final Map<Integer, ArrayDeque<Ready>> unsynced = new HashMap<>();
     private final List<RaftMessage> queue = new ArrayList<>();
     private final List<Set<Integer>> partition = new ArrayList<>();
     private final CapturingLogger logger = new CapturingLogger(this::print);
@@ -51,7 +56,9 @@ final class InteractionEnv {
             case "propose" -> propose(d);
             case "read" -> read(d);
             case "transfer" -> transfer(d);
-            case "process-ready" -> targets(d).forEach(id -> processReady(nodes.get(id)));
+            case "process-ready" -> targets(d).forEach(id -> processReady(nodes.get(id), d.boolOption("async", false)));
+            case "sync" -> targets(d).forEach(this::completeSync);
+            case "check" -> check();
             case "deliver" -> deliver(d);
             case "drop" -> drop(d);
             case "stabilize" -> stabilize(d);
@@ -148,8 +155,23 @@ final class InteractionEnv {
 
     /** Executes one Ready of {@code node} as the runtime would and queues its messages; returns false if none. */
     private boolean processReady(TestNode node) {
+        return processReady(node, false);
+    }
+
+    /**
+     * Executes one Ready; with {@code async}, its writes go to storage but their sync has not completed: messages
+     * leave, while the acknowledgements, {@code onPersisted} and applies wait for {@code sync N}. A synchronous Ready
+     * first completes the node's earlier asynchronous ones (storage is FIFO).
+     */
+    private boolean processReady(TestNode node, boolean async) {
         if (!node.core().hasReady()) {
             return false;
+        }
+        ArrayDeque<Ready> pending = unsynced.computeIfAbsent(number(node.id()), k -> new ArrayDeque<>());
+        if (!async) {
+            while (!pending.isEmpty()) {
+                completeSync(number(node.id()));
+            }
         }
         printReady("> " + node.id() + " ready");
         Ready rd = node.core().ready();
@@ -161,6 +183,27 @@ final class InteractionEnv {
         }
         rd.messages().forEach(m -> printReady("  send " + MessageFormat.describe(m)));
         enqueue(rd.messages());
+        if (async) {
+            printReady("  (writes not yet synced)");
+            pending.add(rd);
+            return true;
+        }
+        finishReady(node, rd);
+        return true;
+    }
+
+    /** {@code sync N}: the oldest unsynced write of node N completes. */
+    private void completeSync(int id) {
+        Ready rd = unsynced.getOrDefault(id, new ArrayDeque<>()).poll();
+        if (rd == null) {
+            print("n" + id + " has nothing unsynced");
+            return;
+        }
+        printReady("> n" + id + " synced");
+        finishReady(nodes.get(id), rd);
+    }
+
+    private void finishReady(TestNode node, Ready rd) {
         node.persist(rd);
         rd.afterSync().forEach(m -> printReady("  send-after-sync " + MessageFormat.describe(m)));
         enqueue(rd.afterSync());
@@ -175,7 +218,6 @@ final class InteractionEnv {
             printReady("  (empty)");
         }
         node.apply(rd);
-        return true;
     }
 
     /** Queues messages; those crossing the current partition are lost at once. */
@@ -270,10 +312,19 @@ final class InteractionEnv {
         return partition.isEmpty() || partition.stream().anyMatch(g -> g.contains(a) && g.contains(b));
     }
 
-    /** {@code crash N}: the node stops; what it had not persisted is lost, and messages to it are dropped. */
+    /**
+     * {@code crash N [keep=hard-state]}: the node stops; what it had not synced is lost, and messages to it are
+     * dropped. With {@code keep=hard-state}, the unsynced hard states survive, as with a storage that makes the hard
+     * state durable on its own (FileLogStorage renames it into place at once).
+     */
     private void crash(Directive d) {
         int id = d.node(0);
-        live(d, 0);
+        TestNode node = live(d, 0);
+        ArrayDeque<Ready> pending = unsynced.getOrDefault(id, new ArrayDeque<>());
+        if ("hard-state".equals(d.option("keep", ""))) {
+            pending.forEach(node::persistHardState);
+        }
+        pending.clear();
         crashed.add(id);
         queue.removeIf(m -> number(m.to()) == id);
     }
@@ -285,6 +336,45 @@ final class InteractionEnv {
             throw d.fail("n" + id + " is not crashed");
         }
         nodes.get(id).restart();
+    }
+
+    /**
+     * {@code check}: Log Matching over the durable logs (an index and term held by two nodes has the same entries up
+     * to it) and State Machine Safety over what the nodes applied (one entry per index).
+     */
+    private void check() {
+        Map<String, List<LogEntry>> prefixes = new HashMap<>();
+        Map<Long, LogEntry> appliedAt = new HashMap<>();
+        int problems = 0;
+        for (TestNode node : nodes.values()) {
+            List<LogEntry> log = node.log().all();
+            for (int i = 0; i < log.size(); i++) {
+                LogEntry e = log.get(i);
+                List<LogEntry> prefix = log.subList(0, i + 1);
+                List<LogEntry> other = prefixes.putIfAbsent(e.index() + "/" + e.term(), prefix);
+                if (other != null && !other.equals(prefix)) {
+                    print("Log Matching violated: " + node.id() + " holds " + MessageFormat.describe(e)
+                            + " after a different prefix than another node");
+                    problems++;
+                    break;
+                }
+            }
+            for (LogEntry e : node.applied()) {
+                LogEntry other = appliedAt.putIfAbsent(e.index(), e);
+                if (other != null && !other.equals(e)) {
+                    print("State Machine Safety violated: " + node.id() + " applied " + describeWithData(e)
+                            + " where another node applied " + describeWithData(other));
+                    problems++;
+                }
+            }
+        }
+        if (problems == 0) {
+            print("logs match; applied entries agree");
+        }
+    }
+
+    private static String describeWithData(LogEntry e) {
+        return MessageFormat.describe(e) + " '" + new String(e.data().toByteArray(), StandardCharsets.UTF_8) + "'";
     }
 
     /** {@code raft-log N}: the node's durable log. */
