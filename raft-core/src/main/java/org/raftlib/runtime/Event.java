@@ -2,6 +2,7 @@ package org.raftlib.runtime;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.raftlib.Bytes;
 import org.raftlib.NodeId;
 import org.raftlib.RaftStatus;
@@ -13,8 +14,21 @@ import org.raftlib.core.Ready;
  */
 sealed interface Event {
 
-    /** A client command to propose. */
-    record Submit(Bytes command, CompletableFuture<byte[]> future) implements Event {
+    /**
+     * A client command to propose. Whoever claims it first owns its outcome: the loop before proposing it, or a
+     * thread that fails it with {@link org.raftlib.RaftClosedException} (which must mean "certainly not appended")
+     * because the node stopped around the post.
+     */
+    record Submit(Bytes command, CompletableFuture<byte[]> future, AtomicBoolean claimed) implements Event {
+
+        Submit(Bytes command, CompletableFuture<byte[]> future) {
+            this(command, future, new AtomicBoolean());
+        }
+
+        /** Returns whether this call claimed the command (only the first call does). */
+        boolean claim() {
+            return claimed.compareAndSet(false, true);
+        }
     }
 
     /** A linearizable read to confirm with ReadIndex. */

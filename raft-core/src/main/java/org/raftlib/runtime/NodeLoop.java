@@ -229,8 +229,8 @@ final class NodeLoop implements Runnable {
     }
 
     private void propose(Event.Submit s) {
-        if (s.future().isDone()) {
-            return;                                          // cancelled by the caller before it was appended
+        if (!s.claim() || s.future().isDone()) {
+            return;                                          // failed by a closing submitter, or cancelled
         }
         Proposal p = core.propose(s.command());
         if (p.isAccepted()) {
@@ -304,7 +304,9 @@ final class NodeLoop implements Runnable {
         inHand = null;
         for (Object item = first != null ? first : inbox.pollNow(); item != null; item = inbox.pollNow()) {
             if (item instanceof Event.Submit s) {
-                s.future().completeExceptionally(error);
+                if (s.claim()) {
+                    s.future().completeExceptionally(error);
+                }
             } else if (item instanceof Event.Read r) {
                 r.future().completeExceptionally(error);
             } else if (item instanceof Event.Transfer t) {

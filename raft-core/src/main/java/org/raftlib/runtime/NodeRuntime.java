@@ -230,7 +230,11 @@ public final class NodeRuntime {
     public CompletableFuture<byte[]> submit(byte[] command) {
         CompletableFuture<byte[]> f = acquire();
         if (!f.isDone()) {
-            post(new Event.Submit(Bytes.copyOf(command), f), f);
+            Event.Submit e = new Event.Submit(Bytes.copyOf(command), f);
+            parts.inbox().post(e);
+            if (mayHaveMissedFinalDrain() && e.claim()) {
+                f.completeExceptionally(parts.lifecycle().notRunning());   // the loop never proposed it
+            }
         }
         return f;
     }
@@ -290,11 +294,18 @@ public final class NodeRuntime {
         recheck(f);
     }
 
-    /** A request posted while the node stopped may miss the final drain: fail it here; completing twice is harmless. */
+    /**
+     * A request posted while the node stopped may miss the final drain: fail it here; completing twice is harmless.
+     * Commands are not failed this way: {@link #submit} claims them first, since the loop may have proposed one.
+     */
     private void recheck(CompletableFuture<?> f) {
-        if (!parts.lifecycle().isRunning() && (loop == null || loop.isDrained() || exited.getCount() == 0)) {
+        if (mayHaveMissedFinalDrain()) {
             f.completeExceptionally(parts.lifecycle().notRunning());
         }
+    }
+
+    private boolean mayHaveMissedFinalDrain() {
+        return !parts.lifecycle().isRunning() && (loop == null || loop.isDrained() || exited.getCount() == 0);
     }
 
     /**
