@@ -2,6 +2,7 @@ package org.raftlib.sim;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.raftlib.HardState;
@@ -24,6 +25,7 @@ final class InvariantChecker {
 
     private final Map<Long, String> leaderOfTerm = new HashMap<>();
     private final Map<NodeId, Long> maxTermLed = new HashMap<>();
+    private final Map<RaftMessage, LogEntry> promised = new IdentityHashMap<>();
     private final Map<String, Long> chainOfEntry = new HashMap<>();
     private final List<Long> committedTerms = new ArrayList<>();
     private final List<Long> committedChains = new ArrayList<>();
@@ -182,21 +184,32 @@ final class InvariantChecker {
     /**
      * Durability rule 3, checked on every write rather than only when a crash exposes it: a hard state handed to
      * storage may become durable at once, so its commit index must lie within what the log has durably in common
-     * with the node's current log.
+     * with the node's current log. Also notes which entry each acknowledgement of the batch vouches for.
      */
     void onWrite(SimNode node, Ready rd) {
         long durable = node.storage().durableMatchingPrefix();
         rd.hardState().filter(hs -> hs.commit() > durable).ifPresent(hs -> fail("durability rule 3: " + node.id()
                 + " writes a hard state with commit " + hs.commit() + " while its durable log matches only up to "
                 + durable));
+        // An acknowledgement in afterSync vouches for the entry at its match index in the log as written with rd;
+        // later batches may replace that entry before it leaves.
+        for (RaftMessage m : rd.afterSync()) {
+            if (m instanceof AppendEntriesResponse r && r.success() && r.matchIndex() > 0) {
+                promised.put(m, node.storage().entry(r.matchIndex()));
+            }
+        }
     }
 
     /** Durability rule 1: a vote or an append acknowledgement leaves only once what it promises is durable. */
     void onSend(SimNode node, RaftMessage m) {
-        if (m instanceof AppendEntriesResponse r && r.success()
-                && r.matchIndex() > node.storage().durableMatchingPrefix()) {
-            fail("durability rule 1: " + node.id() + " acknowledges " + r.matchIndex() + " with a durable log of "
-                    + node.storage().durableMatchingPrefix());
+        if (m instanceof AppendEntriesResponse r && r.success() && r.matchIndex() > 0) {
+            LogEntry vouched = promised.remove(m);
+            boolean durable = vouched != null ? vouched.equals(node.storage().durableEntry(r.matchIndex()))
+                    : r.matchIndex() <= node.storage().durableMatchingPrefix();
+            if (!durable) {
+                fail("durability rule 1: " + node.id() + " acknowledges " + r.matchIndex() + " with a durable log"
+                        + " matching only up to " + node.storage().durableMatchingPrefix());
+            }
         }
         if (m instanceof RequestVoteResponse v && v.voteGranted() && !v.preVote()) {
             HardState durable = node.storage().durableHardState();

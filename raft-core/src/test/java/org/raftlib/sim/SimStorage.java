@@ -155,6 +155,16 @@ final class SimStorage implements LogStorage, LogView {
         return n;
     }
 
+    /** Returns the live entry at {@code index}. */
+    LogEntry entry(long index) {
+        return live.get((int) index - 1);
+    }
+
+    /** Returns the durable entry at {@code index}, or null if the durable log is shorter. */
+    LogEntry durableEntry(long index) {
+        return index <= durable.size() ? durable.get((int) index - 1) : null;
+    }
+
     /** Returns every entry of the live log. */
     List<LogEntry> all() {
         return List.copyOf(live);
