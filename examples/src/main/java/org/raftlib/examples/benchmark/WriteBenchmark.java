@@ -19,10 +19,10 @@ import org.raftlib.RaftNode;
  * raftlib on the project's reference workload ({@code WORKLOAD.md}): a 3-node cluster in this JVM over
  * {@code NettyTransport} on 127.0.0.1 and {@code FileLogStorage} with its default durability, 128-byte payloads,
  * the phases warm-up (64 in flight, 5,000 writes), W1 (1 in flight, 5,000 writes), W2 (64 in flight) and W3 (256 in
- * flight) each for 20 s or 200,000 writes, then the correctness check. Prints the same table as the peer bench.
+ * flight) each for 10 s or 5,000,000 writes, then the correctness check. Prints the same table as the peer bench.
  *
  * <p>Usage: {@code WriteBenchmark [--nodes=3] [--payload=128] [--warmup=5000] [--w1-writes=5000]
- * [--w2-inflight=64] [--w3-inflight=256] [--max-writes=200000] [--seconds=20] [--processes] [--port=N]
+ * [--w2-inflight=64] [--w3-inflight=256] [--max-writes=5000000] [--seconds=10] [--processes] [--port=N]
  * [--dir=PATH] [--keep] [--smoke]}. {@code --processes} runs every node but the first in its own JVM;
  * {@code --smoke} runs a few hundred writes per phase for the correctness check only. Exit status 0 on PASS. For
  * experiments, {@code -Dbench.inflightAppends=N} overrides {@link org.raftlib.RaftOptions#maxInflightAppends()}.
@@ -37,7 +37,7 @@ public final class WriteBenchmark {
             int seconds, boolean processes, int port, Path parent, boolean keep) {
 
         static Options parse(String... args) {
-            int[] v = {3, 128, 5_000, 5_000, 64, 256, 200_000, 20, 0};
+            int[] v = {3, 128, 5_000, 5_000, 64, 256, 5_000_000, 10, 0};
             boolean processes = false;
             boolean keep = false;
             Path parent = Path.of(System.getProperty("java.io.tmpdir"));
