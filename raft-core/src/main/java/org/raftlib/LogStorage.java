@@ -18,10 +18,15 @@ import java.util.List;
  * reads an entry at or after an index it is truncating concurrently. Implementations must not call back into the
  * node.
  *
- * <p><b>Durability.</b> Nothing written is durable until {@link #sync()} returns. raftlib acknowledges entries to a
- * leader, counts a leader's own copy towards the commit, and lets a vote leave only after that (Raft §5.3,
- * thesis §3.8 and §10.2.1). Between a write and the {@code sync()} that covers it, a crash may lose any suffix of
- * the unsynced writes, but never anything synced before.
+ * <p><b>Durability.</b> Nothing written is guaranteed durable until {@link #sync()} returns. raftlib acknowledges
+ * entries to a leader, counts a leader's own copy towards the commit, and lets a vote leave only after that (Raft
+ * §5.3, thesis §3.8 and §10.2.1). Between a write and the {@code sync()} that covers it, a crash may keep any part of
+ * the unsynced writes, but never loses anything synced before: the log after a crash must be the synced log followed
+ * by some of the entries appended after it, in order and without gaps (an implementation that finds a hole in
+ * unsynced data truncates there), and the hard state the last saved one or an earlier one, each file on its own.
+ * raftlib relies on nothing more: it syncs a {@link #truncateSuffix truncation} before it appends over it, it never
+ * saves a hard state whose commit index exceeds the synced log, and a vote or acknowledgement waits for the
+ * {@code sync()} after the write it depends on.
  *
  * @see org.raftlib.local.InMemoryLogStorage
  */

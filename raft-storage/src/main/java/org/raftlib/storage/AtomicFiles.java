@@ -3,7 +3,6 @@ package org.raftlib.storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -28,9 +27,9 @@ final class AtomicFiles {
     }
 
     /** Replaces {@code target} with {@code content}: write temp, fsync, rename (ATOMIC_MOVE), fsync directory. */
-    static void replace(Path target, ByteBuffer content, ChannelFactory channels) throws IOException {
+    static void replace(Path target, ByteBuffer content, FileOps ops) throws IOException {
         Path temp = tempFor(target);
-        try (FileChannel channel = channels.open(temp, EnumSet.of(StandardOpenOption.CREATE,
+        try (FileChannel channel = ops.open(temp, EnumSet.of(StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))) {
             long position = 0;
             while (content.hasRemaining()) {
@@ -38,13 +37,13 @@ final class AtomicFiles {
             }
             channel.force(true);
         }
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        fsyncDirectory(target.toAbsolutePath().getParent(), channels);
+        ops.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        fsyncDirectory(target.toAbsolutePath().getParent(), ops);
     }
 
     /** Forces the directory itself, so that creates, renames and deletes in it are durable. */
-    static void fsyncDirectory(Path dir, ChannelFactory channels) throws IOException {
-        try (FileChannel channel = channels.open(dir, EnumSet.of(StandardOpenOption.READ))) {
+    static void fsyncDirectory(Path dir, FileOps ops) throws IOException {
+        try (FileChannel channel = ops.open(dir, EnumSet.of(StandardOpenOption.READ))) {
             channel.force(true);
         }
     }

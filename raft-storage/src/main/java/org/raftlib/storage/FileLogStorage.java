@@ -18,22 +18,30 @@ import org.raftlib.LogStorage;
  * A durable {@link LogStorage} in a directory of segment files, with the hard state in its own file.
  *
  * <p><b>Layout.</b> Segments {@code log-<firstIndex, 20 digits>.seg}, each a checksummed header followed by records
- * {@code length:int32 | crc32c:int32 | term:int64 | index:int64 | type:int8 | payload}, the CRC32C covering term to
- * payload. New segments are created once the next record would pass {@link FileLogOptions#segmentSizeBytes()} and
- * are preallocated (written full of zeros, not sparse) if {@link FileLogOptions#preallocate()} is set; a zero length
- * marks the clean end. The hard state
- * lives in {@code hardstate}, replaced atomically (write temp, fsync, rename, fsync directory). A {@code lock} file
- * keeps a second instance out of the directory.
+ * {@code length:int32 | crc32c:int32 | syncedEnd:int32 | term:int64 | index:int64 | type:int8 | payload}, the
+ * CRC32C covering {@code syncedEnd} to payload; {@code syncedEnd} is the offset up to which the segment was durable
+ * when the record was written. New segments are created once the next record would pass
+ * {@link FileLogOptions#segmentSizeBytes()} and are preallocated (written full of zeros, not sparse) if
+ * {@link FileLogOptions#preallocate()} is set; a zero length marks the clean end. The hard state lives in
+ * {@code hardstate}, replaced atomically (write temp, fsync, rename, fsync directory). A {@code lock} file keeps a
+ * second instance out of the directory. Segments of format version 1 (the previous release: records without
+ * {@code syncedEnd}) are read, never written: on open, a version-1 last segment is sealed and a version-2 one
+ * started after it.
  *
- * <p><b>Durability.</b> Nothing appended, truncated or compacted is durable until {@link #sync()} returns; one
- * {@code sync()} covers any number of earlier writes with a single {@code FileChannel.force} of the active segment
- * (group commit), plus a directory fsync when segments were created or deleted. {@link #saveHardState} is durable
- * when it returns. After a crash, a torn record at the end of the last segment is truncated on {@link #open} with a
- * WARN naming file, offset and byte count; damage anywhere else refuses to open with a {@link StorageException}.
- * Two consequences of telling the two apart by "is a valid record after it": a flipped bit in the very last record
- * of the last segment looks like a torn write and that record is dropped (with the WARN); and if a disk persisted the
- * pages of one unsynced batch out of order, leaving a hole followed by a complete record, open refuses rather than
- * guess (fail-safe: nothing synced is lost, an operator decides).
+ * <p><b>Durability.</b> Nothing appended or compacted is durable until {@link #sync()} returns; one {@code sync()}
+ * covers any number of earlier writes with a single {@code FileChannel.force} of the active segment (group commit),
+ * plus a directory fsync when segments were deleted. {@link #truncateSuffix} and {@link #saveHardState} are durable
+ * when they return. {@link #open} makes what it recovered durable before returning.
+ *
+ * <p><b>Recovery.</b> After a crash, the last segment may end in a torn record, or, because a disk may persist the
+ * pages of one unsynced batch in any order, in a hole (zeros or a bad checksum) followed by complete records. Open
+ * truncates the last segment at its first damage, with a WARN naming file, offset and byte count, unless a valid
+ * record after it says the segment was durable beyond that offset when it was written: then the damage hit synced
+ * data and open refuses with a {@link StorageException} naming file, offset and checksums, as it does for any damage
+ * in another segment or the hard state. Limits: damage inside the last synced batch with no record written after
+ * that sync on disk cannot be told from a lost unsynced write, and those records are dropped (with the WARN); a
+ * version-1 last segment keeps the previous release's rule (any valid record after the damage refuses, so a hole
+ * left by out-of-order unsynced writes refuses rather than guesses).
  *
  * <p><b>Threading.</b> Writes come from one thread at a time (the storage worker). {@link #term}, {@link #entries},
  * {@link #firstIndex}, {@link #lastIndex} and {@link #hardState} may be called from any thread at any time: they read
@@ -55,7 +63,7 @@ public final class FileLogStorage implements LogStorage {
 
     private final Path dir;
     private final FileLogOptions options;
-    private final ChannelFactory channels;
+    private final FileOps ops;
     private final DirectoryLock directoryLock;
     private final int maxBodyBytes;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -72,22 +80,20 @@ public final class FileLogStorage implements LogStorage {
     /** The next segment's file, written ahead of time; null when segments are not preallocated. */
     private final SpareSegment spare;
     private IOException failure;
-    /** The active segment's size changed other than by appending (truncation): the next sync forces metadata. */
-    private boolean metadataDirty;
     /** Segment files were created or deleted since the last directory fsync. */
     private boolean directoryDirty;
 
-    private FileLogStorage(Path dir, FileLogOptions options, ChannelFactory channels, DirectoryLock directoryLock,
+    private FileLogStorage(Path dir, FileLogOptions options, FileOps ops, DirectoryLock directoryLock,
             List<Segment> segments, HardState hardState) {
         this.dir = dir;
         this.options = options;
-        this.channels = channels;
+        this.ops = ops;
         this.directoryLock = directoryLock;
         this.maxBodyBytes = RecordCodec.FIXED_BODY_BYTES + options.maxEntryBytes();
         this.segments = segments;
         this.hardState = hardState;
         this.writer = new SegmentWriter(options);
-        this.spare = options.preallocate() ? new SpareSegment(dir, options, channels) : null;
+        this.spare = options.preallocate() ? new SpareSegment(dir, options, ops) : null;
     }
 
     /**
@@ -115,10 +121,10 @@ public final class FileLogStorage implements LogStorage {
      * @throws IOException if reading or creating files fails
      */
     public static FileLogStorage open(Path dir, FileLogOptions options) throws IOException {
-        return open(dir, options, ChannelFactory.DEFAULT);
+        return open(dir, options, FileOps.DEFAULT);
     }
 
-    static FileLogStorage open(Path dir, FileLogOptions options, ChannelFactory channels) throws IOException {
+    static FileLogStorage open(Path dir, FileLogOptions options, FileOps ops) throws IOException {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(options, "options");
         Path directory = dir.toAbsolutePath();
@@ -132,18 +138,27 @@ public final class FileLogStorage implements LogStorage {
         }
         DirectoryLock directoryLock = DirectoryLock.acquire(directory);
         try {
-            SpareSegment.deleteLeftover(directory);
-            return Recovery.recover(directory, options, channels, directoryLock);
+            SpareSegment.deleteLeftover(directory, ops);
+            return Recovery.recover(directory, options, ops, directoryLock);
         } catch (IOException | RuntimeException e) {
             directoryLock.close();
             throw e;
         }
     }
 
-    /** Builds the storage once {@link Recovery} has opened and checked the segments. */
-    static FileLogStorage create(Path dir, FileLogOptions options, ChannelFactory channels, DirectoryLock lock,
-            List<Segment> segments, HardState hardState) {
-        FileLogStorage storage = new FileLogStorage(dir, options, channels, lock, new ArrayList<>(segments), hardState);
+    /**
+     * Builds the storage once {@link Recovery} has opened and checked the segments, and makes sure the active
+     * segment is of the current version.
+     */
+    static FileLogStorage create(Path dir, FileLogOptions options, FileOps ops, DirectoryLock lock,
+            List<Segment> segments, HardState hardState) throws IOException {
+        FileLogStorage storage = new FileLogStorage(dir, options, ops, lock, new ArrayList<>(segments), hardState);
+        try {
+            storage.startCurrentVersion();
+        } catch (IOException | RuntimeException e) {
+            Recovery.closeAll(storage.segments, e);
+            throw e;
+        }
         if (storage.spare != null) {
             storage.spare.prepare();
         }
@@ -319,20 +334,38 @@ public final class FileLogStorage implements LogStorage {
         long first = full.nextIndex();
         long prevTerm = full.term(full.lastIndex());
         Optional<Path> ready = spare != null ? spare.take() : Optional.empty();
-        Segment next = ready.isPresent() ? Segment.adopt(ready.get(), dir, first, prevTerm, channels)
-                : Segment.create(dir, first, prevTerm, options, channels);
+        Segment next = ready.isPresent() ? Segment.adopt(ready.get(), dir, first, prevTerm, ops)
+                : Segment.create(dir, first, prevTerm, options, ops);
         if (spare != null) {
             spare.prepare();                                 // the one after it, while this one fills
         }
         segments.add(next);
-        AtomicFiles.fsyncDirectory(dir, channels);
+        AtomicFiles.fsyncDirectory(dir, ops);
         directoryDirty = false;
-        metadataDirty = false;
         return next;
     }
 
     /**
-     * {@inheritDoc} Deletes newer segments whole and cuts the one holding {@code fromIndex}.
+     * Writes only version-2 records: a version-1 active segment (from the previous release, or made active again by
+     * a truncation) is sealed and followed by a new segment, or, if empty, gets a version-2 header in place.
+     */
+    private void startCurrentVersion() throws IOException {
+        Segment segment = active();
+        if (segment.version() == Segment.VERSION) {
+            return;
+        }
+        if (segment.count() == 0) {
+            segment.upgradeEmpty();
+        } else {
+            roll(segment);
+        }
+    }
+
+    /**
+     * {@inheritDoc} Deletes newer segments whole and cuts the one holding {@code fromIndex}. Unlike appends, a
+     * truncation is durable when it returns: the cut is forced with the file's metadata (and the deletions with the
+     * directory), so that entries appended later at the same indexes can never sit on disk next to removed ones after
+     * a crash (a lost truncation with a new record kept would mix two histories). Truncations are rare.
      *
      * @throws IndexOutOfBoundsException {@inheritDoc}
      * @throws IllegalStateException if the storage is closed
@@ -359,11 +392,11 @@ public final class FileLogStorage implements LogStorage {
             if (directoryDirty) {
                 // The deletions must be durable before the cut, or a crash could keep a later segment after a cut
                 // one: a gap that would refuse to open.
-                AtomicFiles.fsyncDirectory(dir, channels);
+                AtomicFiles.fsyncDirectory(dir, ops);
                 directoryDirty = false;
             }
             active().truncateFrom(fromIndex);
-            metadataDirty = true;
+            startCurrentVersion();
         } catch (IOException e) {
             fail(e);
             throw e;
@@ -404,15 +437,16 @@ public final class FileLogStorage implements LogStorage {
 
     private void deleteSegment(Segment segment) throws IOException {
         if (directoryDirty) {
-            AtomicFiles.fsyncDirectory(dir, channels);
+            AtomicFiles.fsyncDirectory(dir, ops);
         }
-        segment.delete();
+        segment.delete(ops);
         directoryDirty = true;
     }
 
     /**
-     * Makes every earlier append, truncation and compaction durable: one {@code force} of the active segment, and a
-     * directory fsync if segment files were deleted since the last one.
+     * Makes every earlier append and compaction durable: one {@code force} of the active segment, and a directory
+     * fsync if segment files were deleted since the last one. Records appended from now on say that the segment is
+     * durable up to here (see {@link Segment}).
      *
      * @throws IllegalStateException if the storage is closed
      * @throws IOException if the force fails, or the storage failed earlier; the storage then refuses writes
@@ -421,10 +455,12 @@ public final class FileLogStorage implements LogStorage {
     public void sync() throws IOException {
         checkWritable();
         try {
-            active().channel().force(metadataDirty);
-            metadataDirty = false;
+            Segment segment = active();
+            long end = segment.end();
+            segment.channel().force(false);
+            segment.synced(end);
             if (directoryDirty) {
-                AtomicFiles.fsyncDirectory(dir, channels);
+                AtomicFiles.fsyncDirectory(dir, ops);
                 directoryDirty = false;
             }
         } catch (IOException e) {
@@ -457,7 +493,7 @@ public final class FileLogStorage implements LogStorage {
         Objects.requireNonNull(state, "state");
         checkWritable();
         try {
-            HardStateFile.save(dir, state, channels);
+            HardStateFile.save(dir, state, ops);
             hardState = state;
         } catch (IOException e) {
             fail(e);

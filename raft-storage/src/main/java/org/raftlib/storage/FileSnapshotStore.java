@@ -46,9 +46,9 @@ public final class FileSnapshotStore {
 
     private final Path dir;
     private final int retain;
-    private final ChannelFactory channels;
+    private final FileOps channels;
 
-    private FileSnapshotStore(Path dir, int retain, ChannelFactory channels) {
+    private FileSnapshotStore(Path dir, int retain, FileOps channels) {
         this.dir = dir;
         this.retain = retain;
         this.channels = channels;
@@ -88,7 +88,7 @@ public final class FileSnapshotStore {
                 Files.delete(p);
             }
         }
-        return new FileSnapshotStore(directory, retain, ChannelFactory.DEFAULT);
+        return new FileSnapshotStore(directory, retain, FileOps.DEFAULT);
     }
 
     /** Returns the directory. */

@@ -73,12 +73,12 @@ final class HardStateFile {
      * @return the state, or empty if neither the file nor a temporary file exists
      * @throws StorageException if the main file is damaged and no valid temporary file can stand in for it
      */
-    static Optional<HardState> load(Path dir, ChannelFactory channels) throws IOException {
+    static Optional<HardState> load(Path dir, FileOps ops) throws IOException {
         Path main = dir.resolve(NAME);
         Path temp = AtomicFiles.tempFor(main);
         Optional<HardState> fromMain = Files.exists(main) ? decode(Files.readAllBytes(main)) : Optional.empty();
         if (fromMain.isPresent()) {
-            if (Files.deleteIfExists(temp)) {
+            if (ops.deleteIfExists(temp)) {
                 LOG.warn("deleted {} left by an interrupted hard state replace", temp);
             }
             return fromMain;
@@ -86,7 +86,7 @@ final class HardStateFile {
         Optional<HardState> fromTemp = Files.exists(temp) ? decode(Files.readAllBytes(temp)) : Optional.empty();
         if (fromTemp.isPresent()) {
             LOG.warn("finishing an interrupted hard state replace: {} becomes {}", temp, main);
-            save(dir, fromTemp.get(), channels);
+            save(dir, fromTemp.get(), ops);
             return fromTemp;
         }
         if (Files.exists(main)) {
@@ -95,13 +95,13 @@ final class HardStateFile {
         }
         if (Files.exists(temp)) {
             LOG.warn("deleting incomplete {} of a first hard state save", temp);
-            Files.delete(temp);
+            ops.delete(temp);
         }
         return Optional.empty();
     }
 
     /** Replaces the hard state of {@code dir} durably. */
-    static void save(Path dir, HardState state, ChannelFactory channels) throws IOException {
-        AtomicFiles.replace(dir.resolve(NAME), encode(state), channels);
+    static void save(Path dir, HardState state, FileOps ops) throws IOException {
+        AtomicFiles.replace(dir.resolve(NAME), encode(state), ops);
     }
 }

@@ -5,8 +5,12 @@ import org.raftlib.LogEntry;
 /** What one read at a file position found. The segment opener decides policy, not the reader. */
 sealed interface ReadResult {
 
-    /** A complete record with a valid checksum; the next record starts at {@code nextPosition}. */
-    record Entry(LogEntry entry, long nextPosition) implements ReadResult {
+    /**
+     * A complete record with a valid checksum; the next record starts at {@code nextPosition}. {@code syncedEnd} is
+     * the offset up to which the segment was durable when the record was written ({@link Integer#MAX_VALUE} for a
+     * version-1 record, which does not say: it counts as proof that everything before it was synced).
+     */
+    record Entry(LogEntry entry, long nextPosition, int syncedEnd) implements ReadResult {
     }
 
     /** A zero length field or the end of the file, exactly at a record boundary: the clean end. */

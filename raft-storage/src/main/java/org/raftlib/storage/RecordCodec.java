@@ -7,41 +7,54 @@ import org.raftlib.EntryType;
 import org.raftlib.LogEntry;
 
 /**
- * Encodes and decodes one log record: {@code length:int32 | crc32c:int32 | term:int64 | index:int64 | type:int8 |
- * payload}, big-endian. {@code length} counts the body (term to the end of the payload); the CRC32C covers the body.
- * A zero length marks the clean end of a preallocated segment, so a real body is never shorter than
- * {@link #FIXED_BODY_BYTES}.
+ * Encodes and decodes one log record, big-endian. Version 2 (in segments of format 2, the only one written):
+ * {@code length:int32 | crc32c:int32 | syncedEnd:int32 | term:int64 | index:int64 | type:int8 | payload}. Version 1
+ * (read only, written by the previous release): the same without {@code syncedEnd}. {@code length} counts the body
+ * (everything after the checksum), which the CRC32C covers. {@code syncedEnd} is the offset of the segment up to
+ * which it was known durable when the record was written, at least the segment header's end and at most the
+ * record's own offset (see {@link Segment}). A zero length marks the clean end of a preallocated segment, so a real
+ * body is never shorter than {@link #fixedBodyBytes}.
  */
 final class RecordCodec {
 
     /** Bytes before the body: length and checksum. */
     static final int HEADER_BYTES = 8;
-    /** Body bytes before the payload: term, index and type. */
-    static final int FIXED_BODY_BYTES = Long.BYTES + Long.BYTES + 1;
+    /** Body bytes before the payload in a version-2 record: synced end, term, index and type. */
+    static final int FIXED_BODY_BYTES = Integer.BYTES + Long.BYTES + Long.BYTES + 1;
+    /** Body bytes before the payload in a version-1 record: term, index and type. */
+    static final int FIXED_BODY_BYTES_V1 = Long.BYTES + Long.BYTES + 1;
+    /** What a version-1 record reports as its synced end: it does not say, so it vouches for all before it. */
+    static final int UNKNOWN_SYNCED_END = Integer.MAX_VALUE;
 
     private RecordCodec() {
     }
 
-    /** Returns the bytes {@code entry} takes on disk. */
+    /** Returns the body bytes before the payload in records of segment format {@code version}. */
+    static int fixedBodyBytes(int version) {
+        return version == 1 ? FIXED_BODY_BYTES_V1 : FIXED_BODY_BYTES;
+    }
+
+    /** Returns the bytes {@code entry} takes on disk in a version-2 record. */
     static int recordBytes(LogEntry entry) {
         return HEADER_BYTES + FIXED_BODY_BYTES + entry.data().length();
     }
 
     /**
-     * Encodes {@code entry} at the position of {@code buffer}, advancing it. Allocates nothing.
+     * Encodes {@code entry} as a version-2 record at the position of {@code buffer}, advancing it. Allocates nothing.
      *
+     * @param syncedEnd the offset up to which the segment is known durable now
      * @param buffer a buffer with at least {@link #recordBytes} bytes remaining
      * @param crc a checksum object to reuse; reset by this method
      */
-    static void encode(LogEntry entry, ByteBuffer buffer, CRC32C crc) {
+    static void encode(LogEntry entry, int syncedEnd, ByteBuffer buffer, CRC32C crc) {
         int start = buffer.position();
         int bodyLength = FIXED_BODY_BYTES + entry.data().length();
         buffer.putInt(bodyLength).putInt(0)                          // checksum placeholder
-                .putLong(entry.term()).putLong(entry.index()).put(entry.type().code());
+                .putInt(syncedEnd).putLong(entry.term()).putLong(entry.index()).put(entry.type().code());
         entry.data().writeTo(buffer);
         int end = buffer.position();
         int limit = buffer.limit();
-        buffer.position(start + HEADER_BYTES).limit(end);           // covers term..payload
+        buffer.position(start + HEADER_BYTES).limit(end);           // covers syncedEnd..payload
         crc.reset();
         crc.update(buffer);
         buffer.limit(limit).position(end);
@@ -54,9 +67,11 @@ final class RecordCodec {
      *
      * @param filePosition the file offset of {@code offset}, for the result
      * @param maxBodyBytes the largest body length accepted as plausible
+     * @param version the record format: the version of the segment's header
      * @return what was found there
      */
-    static ReadResult decode(ByteBuffer buffer, int offset, int available, long filePosition, int maxBodyBytes) {
+    static ReadResult decode(ByteBuffer buffer, int offset, int available, long filePosition, int maxBodyBytes,
+            int version) {
         if (available == 0) {
             return new ReadResult.End(filePosition);
         }
@@ -67,9 +82,9 @@ final class RecordCodec {
         if (length == 0) {
             return new ReadResult.End(filePosition);
         }
-        if (length < FIXED_BODY_BYTES || length > maxBodyBytes) {
-            return new ReadResult.Corrupt(filePosition, "record length " + length + " outside [" + FIXED_BODY_BYTES
-                    + ", " + maxBodyBytes + "]");
+        if (length < fixedBodyBytes(version) || length > maxBodyBytes) {
+            return new ReadResult.Corrupt(filePosition, "record length " + length + " outside ["
+                    + fixedBodyBytes(version) + ", " + maxBodyBytes + "]");
         }
         if (available < HEADER_BYTES + length) {
             return new ReadResult.TornTail(filePosition);
@@ -80,22 +95,27 @@ final class RecordCodec {
             return new ReadResult.Corrupt(filePosition, String.format("checksum mismatch: expected crc32c 0x%08x,"
                     + " actual 0x%08x", expected, actual));
         }
-        return decodeBody(buffer, offset + HEADER_BYTES, length, filePosition);
+        return decodeBody(buffer, offset + HEADER_BYTES, length, filePosition, version);
     }
 
-    private static ReadResult decodeBody(ByteBuffer buffer, int bodyOffset, int length, long filePosition) {
-        long term = buffer.getLong(bodyOffset);
-        long index = buffer.getLong(bodyOffset + Long.BYTES);
-        byte code = buffer.get(bodyOffset + 2 * Long.BYTES);
+    private static ReadResult decodeBody(ByteBuffer buffer, int bodyOffset, int length, long filePosition,
+            int version) {
+        int syncedEnd = version == 1 ? UNKNOWN_SYNCED_END : buffer.getInt(bodyOffset);
+        int fixed = fixedBodyBytes(version);
+        int at = bodyOffset + fixed - FIXED_BODY_BYTES_V1;
+        long term = buffer.getLong(at);
+        long index = buffer.getLong(at + Long.BYTES);
+        byte code = buffer.get(at + 2 * Long.BYTES);
         EntryType type = typeOf(code);
-        if (type == null || term < 1 || index < 1) {
+        boolean syncedEndPossible = version == 1 || (syncedEnd >= Segment.HEADER_BYTES && syncedEnd <= filePosition);
+        if (type == null || term < 1 || index < 1 || !syncedEndPossible) {
             return new ReadResult.Corrupt(filePosition, "valid checksum but impossible record: term " + term
-                    + ", index " + index + ", type code " + code);
+                    + ", index " + index + ", type code " + code + ", synced end " + syncedEnd);
         }
-        byte[] payload = new byte[length - FIXED_BODY_BYTES];
-        buffer.get(bodyOffset + FIXED_BODY_BYTES, payload);
+        byte[] payload = new byte[length - fixed];
+        buffer.get(bodyOffset + fixed, payload);
         LogEntry entry = new LogEntry(term, index, type, Bytes.wrap(payload));
-        return new ReadResult.Entry(entry, filePosition + HEADER_BYTES + length);
+        return new ReadResult.Entry(entry, filePosition + HEADER_BYTES + length, syncedEnd);
     }
 
     private static EntryType typeOf(byte code) {

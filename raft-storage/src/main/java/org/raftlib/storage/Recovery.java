@@ -11,62 +11,68 @@ import org.raftlib.HardState;
  * Opens a storage directory: loads the hard state, opens every segment in index order with the recovery policy of
  * {@link Segment#open}, and checks that the segments continue each other (no missing segment, no index gap, the
  * term before each segment matching the end of the previous one). A new directory gets an initial hard state and
- * a first segment starting at index 1.
+ * a first segment starting at index 1. Ends with a directory fsync, so that the state it recovered (renames,
+ * deletions and creations a crashed process left undurable) is durable before anything is built on it.
  */
 final class Recovery {
 
     private Recovery() {
     }
 
-    static FileLogStorage recover(Path dir, FileLogOptions options, ChannelFactory channels, DirectoryLock lock)
+    static FileLogStorage recover(Path dir, FileLogOptions options, FileOps ops, DirectoryLock lock)
             throws IOException {
         List<Long> firstIndexes = FileLogStorage.segmentFirstIndexes(dir);
-        Optional<HardState> loaded = HardStateFile.load(dir, channels);
+        Optional<HardState> loaded = HardStateFile.load(dir, ops);
         if (firstIndexes.isEmpty()) {
             if (loaded.isPresent() && !loaded.get().equals(HardState.INITIAL)) {
                 throw new StorageException("a hard state exists (" + loaded.get() + ") but no log segment", dir, -1);
             }
-            return createEmpty(dir, options, channels, lock);
+            return createEmpty(dir, options, ops, lock);
         }
         if (loaded.isEmpty()) {
             throw new StorageException("log segments exist but the hard state file is missing",
                     dir.resolve(HardStateFile.NAME), -1);
         }
-        List<Segment> segments = openSegments(dir, firstIndexes, options, channels);
+        List<Segment> segments = openSegments(dir, firstIndexes, options, ops);
         if (segments.isEmpty()) {
             // The only segment was a torn new one; it can only have been the first segment of a new log.
             if (firstIndexes.get(0) != 1) {
                 throw new StorageException("the only segment was torn and the term before it is lost",
                         dir.resolve(Segment.fileName(firstIndexes.get(0))), 0);
             }
-            segments.add(Segment.create(dir, 1, 0, options, channels));
-            AtomicFiles.fsyncDirectory(dir, channels);
+            segments.add(Segment.create(dir, 1, 0, options, ops));
         }
-        return FileLogStorage.create(dir, options, channels, lock, segments, loaded.get());
+        try {
+            AtomicFiles.fsyncDirectory(dir, ops);
+        } catch (IOException e) {
+            closeAll(segments, e);
+            throw e;
+        }
+        return FileLogStorage.create(dir, options, ops, lock, segments, loaded.get());
     }
 
-    private static FileLogStorage createEmpty(Path dir, FileLogOptions options, ChannelFactory channels,
+    private static FileLogStorage createEmpty(Path dir, FileLogOptions options, FileOps ops,
             DirectoryLock lock) throws IOException {
-        HardStateFile.save(dir, HardState.INITIAL, channels);
-        Segment first = Segment.create(dir, 1, 0, options, channels);
+        HardStateFile.save(dir, HardState.INITIAL, ops);
+        Segment first = Segment.create(dir, 1, 0, options, ops);
         try {
-            AtomicFiles.fsyncDirectory(dir, channels);
+            AtomicFiles.fsyncDirectory(dir, ops);
         } catch (IOException e) {
             first.close();
             throw e;
         }
-        return FileLogStorage.create(dir, options, channels, lock, List.of(first), HardState.INITIAL);
+        return FileLogStorage.create(dir, options, ops, lock, List.of(first), HardState.INITIAL);
     }
 
     private static List<Segment> openSegments(Path dir, List<Long> firstIndexes, FileLogOptions options,
-            ChannelFactory channels) throws IOException {
+            FileOps ops) throws IOException {
         List<Segment> segments = new ArrayList<>();
         try {
             for (int i = 0; i < firstIndexes.size(); i++) {
                 long firstIndex = firstIndexes.get(i);
                 boolean last = i == firstIndexes.size() - 1;
                 Optional<Segment> opened = Segment.open(dir.resolve(Segment.fileName(firstIndex)), firstIndex, last,
-                        options, channels);
+                        options, ops);
                 if (opened.isPresent()) {
                     checkContinues(segments, opened.get());
                     segments.add(opened.get());
@@ -74,10 +80,19 @@ final class Recovery {
             }
             return segments;
         } catch (IOException | RuntimeException e) {
-            for (Segment s : segments) {
-                s.close();
-            }
+            closeAll(segments, e);
             throw e;
+        }
+    }
+
+    /** Closes {@code segments} after {@code failure}, adding any close failure to it as suppressed. */
+    static void closeAll(List<Segment> segments, Exception failure) {
+        for (Segment s : segments) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                failure.addSuppressed(e);
+            }
         }
     }
 

@@ -3,7 +3,6 @@ package org.raftlib.storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -22,22 +21,30 @@ import org.slf4j.LoggerFactory;
  * One segment file {@code log-<firstIndex, 20 digits>.seg}: a 32-byte header, then records as {@link RecordCodec}
  * writes them, then either the end of the file or zeros (a preallocated, unused tail).
  *
- * <p>Header, format version 1: {@code magic:int32 "RLOG" | version:int32 = 1 | firstIndex:int64 |
- * prevTerm:int64 (term of firstIndex - 1) | reserved:int32 = 0 | crc32c:int32 of the 28 bytes before}.
- * Keeping {@code prevTerm} in the header keeps the term of the entry before the first one answerable after older
- * segments are deleted.
+ * <p>Header: {@code magic:int32 "RLOG" | version:int32 | firstIndex:int64 | prevTerm:int64 (term of firstIndex - 1)
+ * | reserved:int32 = 0 | crc32c:int32 of the 28 bytes before}. Keeping {@code prevTerm} in the header keeps the term
+ * of the entry before the first one answerable after older segments are deleted. The version gives the record
+ * format: 1 (the previous release; read only, a version-1 segment is never written again) or 2 (records carry the
+ * synced end).
+ *
+ * <p>The synced end is the offset up to which the file is known durable: the header's end once the segment is
+ * created, the end of the records at each completed force ({@link #synced}), the cut after a truncation (which is
+ * forced). Every version-2 record carries the synced end of the moment it was written, so a record found after
+ * damage tells whether the damaged bytes were durable before it was written. That is the recovery rule of
+ * {@link #open} for the last segment: damage that a later record vouches for was synced (refuse); damage that no
+ * record vouches for was never synced (a torn or out-of-order unsynced write: truncate).
  *
  * <p>Holds an index of its records: {@code positions[i]} is the offset of the record with index {@code firstIndex
  * + i}, and {@code positions[count]} the end of the last one; {@code terms[i]} is that record's term. Invariant:
- * {@code HEADER_BYTES <= positions[0] <= ... <= positions[count] <= fileSize}. Mutated only by the writer thread
- * under the storage's write lock; read under its read lock.
+ * {@code HEADER_BYTES <= positions[0] <= ... <= positions[count] <= fileSize}, and {@code HEADER_BYTES <= syncedEnd
+ * <= positions[count]}. Mutated only by the writer thread under the storage's write lock; read under its read lock.
  */
 final class Segment {
 
     static final int HEADER_BYTES = 32;
     static final int MAGIC = 0x524C4F47;   // "RLOG"
-    /** Version 1: the layout in the class comment. */
-    static final int VERSION = 1;
+    /** The version written: 2, records with their synced end. Version 1 (no synced end) is read only. */
+    static final int VERSION = 2;
 
     private static final Logger LOG = LoggerFactory.getLogger(Segment.class);
     private static final String PREFIX = "log-";
@@ -49,15 +56,24 @@ final class Segment {
     private final long firstIndex;
     private final long prevTerm;
     private final FileChannel channel;
+    /** The record format; becomes {@link #VERSION} when an empty version-1 segment is upgraded. */
+    private int version;
+    /** Invariant: the file is durable up to here. Confined to the writing thread. */
+    private int syncedEnd = HEADER_BYTES;
     private int count;
     private int[] positions = new int[1024];
     private long[] terms = new long[1024];
     private long fileSize;
 
-    private Segment(Path path, long firstIndex, long prevTerm, FileChannel channel, long fileSize) {
+    /** A header read from a file. */
+    private record Header(int version, long prevTerm) {
+    }
+
+    private Segment(Path path, long firstIndex, Header header, FileChannel channel, long fileSize) {
         this.path = path;
         this.firstIndex = firstIndex;
-        this.prevTerm = prevTerm;
+        this.prevTerm = header.prevTerm();
+        this.version = header.version();
         this.channel = channel;
         this.fileSize = fileSize;
         this.positions[0] = HEADER_BYTES;
@@ -83,10 +99,10 @@ final class Segment {
      * Creates a new segment file with its header and, if asked, preallocated to {@code segmentSizeBytes}, and
      * forces it. The caller fsyncs the directory.
      */
-    static Segment create(Path dir, long firstIndex, long prevTerm, FileLogOptions options, ChannelFactory channels)
+    static Segment create(Path dir, long firstIndex, long prevTerm, FileLogOptions options, FileOps ops)
             throws IOException {
         Path path = dir.resolve(fileName(firstIndex));
-        FileChannel channel = channels.open(path, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+        FileChannel channel = ops.open(path, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE));
         try {
             writeFully(channel, encodeHeader(firstIndex, prevTerm), 0);
@@ -96,7 +112,7 @@ final class Segment {
                 zeroFill(channel, HEADER_BYTES, size, false, () -> false);
             }
             channel.force(true);
-            return new Segment(path, firstIndex, prevTerm, channel, size);
+            return new Segment(path, firstIndex, new Header(VERSION, prevTerm), channel, size);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -107,9 +123,9 @@ final class Segment {
      * Writes a spare segment file: {@code segmentSizeBytes} of zeros, forced, ready for {@link #adopt}. Replaces a
      * file left at {@code path}. Returns false, leaving a partial file, if {@code stop} turned true first.
      */
-    static boolean createSpare(Path path, FileLogOptions options, ChannelFactory channels, BooleanSupplier stop)
+    static boolean createSpare(Path path, FileLogOptions options, FileOps ops, BooleanSupplier stop)
             throws IOException {
-        try (FileChannel channel = channels.open(path, EnumSet.of(StandardOpenOption.CREATE,
+        try (FileChannel channel = ops.open(path, EnumSet.of(StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))) {
             if (!zeroFill(channel, 0, options.segmentSizeBytes(), true, stop)) {
                 return false;
@@ -124,15 +140,14 @@ final class Segment {
      * writes the header into its zeros. The caller fsyncs the directory. A crash before the header is durable leaves
      * a last segment with a zero header, which {@link #open} deletes as a torn new segment.
      */
-    static Segment adopt(Path spare, Path dir, long firstIndex, long prevTerm, ChannelFactory channels)
-            throws IOException {
+    static Segment adopt(Path spare, Path dir, long firstIndex, long prevTerm, FileOps ops) throws IOException {
         Path path = dir.resolve(fileName(firstIndex));
-        Files.move(spare, path, StandardCopyOption.ATOMIC_MOVE);
-        FileChannel channel = channels.open(path, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
+        ops.move(spare, path, StandardCopyOption.ATOMIC_MOVE);
+        FileChannel channel = ops.open(path, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
         try {
             writeFully(channel, encodeHeader(firstIndex, prevTerm), 0);
             channel.force(false);
-            return new Segment(path, firstIndex, prevTerm, channel, channel.size());
+            return new Segment(path, firstIndex, new Header(VERSION, prevTerm), channel, channel.size());
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -164,39 +179,48 @@ final class Segment {
     }
 
     static ByteBuffer encodeHeader(long firstIndex, long prevTerm) {
+        return encodeHeader(firstIndex, prevTerm, VERSION);
+    }
+
+    static ByteBuffer encodeHeader(long firstIndex, long prevTerm, int version) {
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
-        header.putInt(MAGIC).putInt(VERSION).putLong(firstIndex).putLong(prevTerm).putInt(0);
+        header.putInt(MAGIC).putInt(version).putLong(firstIndex).putLong(prevTerm).putInt(0);
         header.putInt(RecordCodec.checksum(header, 0, HEADER_BYTES - Integer.BYTES));
         return header.flip();
     }
 
     /**
-     * Opens an existing segment and indexes its records, applying the recovery policy. In the last segment, a torn
-     * or damaged tail with no valid record after it is truncated (WARN with file, offset and byte count), and a
-     * header-less file left by a crash while it was being created is deleted; both give back only unsynced writes.
-     * Anything else damaged refuses with a {@link StorageException}.
+     * Opens an existing segment and indexes its records, applying the recovery policy. A sealed (not last) segment
+     * must be intact. In the last segment, damage (a torn record, a bad checksum, a hole of zeros, an unexpected
+     * index) is where the unsynced writes of the last batches may start: the segment is truncated there (WARN with
+     * file, offset and byte count) unless a valid record after it vouches that it was synced (version 2: a record
+     * whose synced end lies beyond it; version 1: any valid record), which refuses with a {@link StorageException}.
+     * A header-less last segment with no valid record, left by a crash while it was being created, is deleted (and
+     * the directory forced). The last segment is forced once opened, so that what a crashed process left in the page
+     * cache is durable before anything is written after it.
      *
      * @return the segment, or empty if it was a torn new last segment and has been deleted
      */
     static Optional<Segment> open(Path path, long expectedFirstIndex, boolean last, FileLogOptions options,
-            ChannelFactory channels) throws IOException {
-        FileChannel channel = channels.open(path, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
+            FileOps ops) throws IOException {
+        FileChannel channel = ops.open(path, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
         try {
             int maxBody = RecordCodec.FIXED_BODY_BYTES + options.maxEntryBytes();
-            SegmentReader reader = new SegmentReader(channel, channel.size(), maxBody);
-            OptionalLong prevTerm = readHeader(channel, expectedFirstIndex);
-            if (prevTerm.isEmpty()) {
-                if (last && reader.findValidRecordAfter(-1, expectedFirstIndex) < 0) {
+            long size = channel.size();
+            Optional<Header> header = readHeader(channel, path, expectedFirstIndex);
+            if (header.isEmpty()) {
+                if (last && !hasValidRecord(channel, size, maxBody, expectedFirstIndex)) {
                     LOG.warn("deleting segment {} with a torn header ({} bytes), left by a crash while creating it",
-                            path, reader.fileSize());
+                            path, size);
                     channel.close();
-                    Files.delete(path);
+                    ops.delete(path);
+                    AtomicFiles.fsyncDirectory(path.getParent(), ops);    // or it could reappear after the next roll
                     return Optional.empty();
                 }
                 throw new StorageException("bad segment header", path, 0);
             }
-            Segment segment = new Segment(path, expectedFirstIndex, prevTerm.getAsLong(), channel, reader.fileSize());
-            segment.recover(reader, last);
+            Segment segment = new Segment(path, expectedFirstIndex, header.get(), channel, size);
+            segment.recover(new SegmentReader(channel, size, maxBody, header.get().version()), last);
             return Optional.of(segment);
         } catch (IOException | RuntimeException e) {
             channel.close();
@@ -204,22 +228,48 @@ final class Segment {
         }
     }
 
-    private static OptionalLong readHeader(FileChannel channel, long expectedFirstIndex) throws IOException {
+    /** Returns whether the file holds a valid record of either format at any offset. */
+    private static boolean hasValidRecord(FileChannel channel, long size, int maxBody, long minIndex)
+            throws IOException {
+        for (int v = 1; v <= VERSION; v++) {
+            if (new SegmentReader(channel, size, maxBody, v).findRecordSyncedBeyond(-1, minIndex, -1).isPresent()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Reads a valid header; empty if it is torn or damaged; refuses a version this release cannot read. */
+    private static Optional<Header> readHeader(FileChannel channel, Path path, long expectedFirstIndex)
+            throws IOException {
         if (channel.size() < HEADER_BYTES) {
-            return OptionalLong.empty();
+            return Optional.empty();
         }
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
         while (header.hasRemaining() && channel.read(header, header.position()) >= 0) {
             continue;
         }
-        if (header.getInt(0) != MAGIC || header.getInt(4) != VERSION || header.getLong(8) != expectedFirstIndex
+        if (header.getInt(0) != MAGIC || header.getLong(8) != expectedFirstIndex
                 || header.getInt(28) != RecordCodec.checksum(header, 0, HEADER_BYTES - Integer.BYTES)) {
-            return OptionalLong.empty();
+            return Optional.empty();
         }
-        return OptionalLong.of(header.getLong(16));
+        int version = header.getInt(4);
+        if (version < 1 || version > VERSION) {
+            throw new StorageException("segment format version " + version + " is not one this release reads (1 to "
+                    + VERSION + ")", path, 4);
+        }
+        return Optional.of(new Header(version, header.getLong(16)));
     }
 
     private void recover(SegmentReader reader, boolean last) throws IOException {
+        scan(reader, last);
+        if (last) {
+            channel.force(true);
+        }
+        syncedEnd = positions[count];
+    }
+
+    private void scan(SegmentReader reader, boolean last) throws IOException {
         long position = HEADER_BYTES;
         while (true) {
             ReadResult result = reader.readAt(position);
@@ -246,17 +296,23 @@ final class Segment {
         }
     }
 
-    /** Applies the policy for damage at {@code position}: truncate a torn tail of the last segment, else refuse. */
+    /**
+     * Applies the policy for damage at {@code position}: refuse in a sealed segment or where a later record vouches
+     * that it was synced; else truncate the unsynced tail of the last segment there, durably.
+     */
     private void damaged(SegmentReader reader, boolean last, long position, String reason) throws IOException {
         if (!last) {
             throw new StorageException("corrupt record in sealed segment: " + reason, path, position);
         }
-        long valid = reader.findValidRecordAfter(position, nextIndex());
-        if (valid >= 0) {
-            throw new StorageException("corrupt record in the middle of the last segment: " + reason
-                    + "; a valid record follows at offset " + valid, path, position);
+        Optional<SegmentReader.Witness> witness = reader.findRecordSyncedBeyond(position, nextIndex(), position);
+        if (witness.isPresent()) {
+            SegmentReader.Witness w = witness.get();
+            throw new StorageException("corrupt record in synced data of the last segment: " + reason + "; "
+                    + (version == 1 ? "a valid record follows at offset " + w.position() + " (version-1 segment)"
+                    : "record " + w.index() + " at offset " + w.position() + " was written when the segment was"
+                    + " durable up to offset " + w.syncedEnd()), path, position);
         }
-        LOG.warn("truncating torn tail of {} at offset {}: discarding {} bytes ({})", path, position,
+        LOG.warn("truncating the unsynced tail of {} at offset {}: discarding {} bytes ({})", path, position,
                 reader.fileSize() - position, reason);
         channel.truncate(position);
         channel.force(true);
@@ -305,10 +361,25 @@ final class Segment {
         return terms[(int) (index - firstIndex)];
     }
 
+    int version() {
+        return version;
+    }
+
+    /** Returns the offset up to which the file is known durable. */
+    int syncedEnd() {
+        return syncedEnd;
+    }
+
+    /** Records that a force completed which covered every write up to {@code end}. */
+    void synced(long end) {
+        syncedEnd = (int) end;
+    }
+
     /** Returns {@link LogEntry#sizeBytes()} of the entry at {@code index}, from the index alone. */
     long entrySizeBytes(long index) {
         int i = (int) (index - firstIndex);
-        int payload = positions[i + 1] - positions[i] - RecordCodec.HEADER_BYTES - RecordCodec.FIXED_BODY_BYTES;
+        int overhead = RecordCodec.HEADER_BYTES + RecordCodec.fixedBodyBytes(version);
+        int payload = positions[i + 1] - positions[i] - overhead;
         return 24L + payload;
     }
 
@@ -349,7 +420,7 @@ final class Segment {
         for (int k = 0; k < n; k++) {
             int offset = positions[i + k] - start;
             ReadResult r = RecordCodec.decode(buffer, offset, buffer.capacity() - offset, positions[i + k],
-                    maxBodyBytes);
+                    maxBodyBytes, version);
             if (!(r instanceof ReadResult.Entry e) || e.entry().index() != from + k) {
                 throw new StorageException("record damaged since the segment was opened: " + r, path,
                         positions[i + k]);
@@ -358,11 +429,30 @@ final class Segment {
         }
     }
 
-    /** Removes {@code index} and every later record from the file and the index; not forced. */
+    /**
+     * Removes {@code index} and every later record from the file and the index, and forces the file with its size,
+     * so that no record written at the freed offsets later can ever sit on disk next to a removed one.
+     */
     void truncateFrom(long index) throws IOException {
         count = (int) (index - firstIndex);
         channel.truncate(positions[count]);
         fileSize = positions[count];
+        channel.force(true);
+        syncedEnd = positions[count];
+    }
+
+    /**
+     * Rewrites the header of an empty version-1 segment as the current version, in place, and forces it. The 32-byte
+     * header lies in one disk sector, so a crash leaves the old header or the new one, each valid for an empty file.
+     */
+    void upgradeEmpty() throws IOException {
+        if (count != 0) {
+            throw new IllegalStateException("cannot upgrade a segment holding records: " + this);
+        }
+        writeFully(channel, encodeHeader(firstIndex, prevTerm, VERSION), 0);
+        channel.force(true);
+        version = VERSION;
+        syncedEnd = HEADER_BYTES;
     }
 
     /** Cuts a preallocated tail off and forces data and size: called before a newer segment is created. */
@@ -379,9 +469,9 @@ final class Segment {
     }
 
     /** Closes and deletes the file. */
-    void delete() throws IOException {
+    void delete(FileOps ops) throws IOException {
         channel.close();
-        Files.deleteIfExists(path);
+        ops.deleteIfExists(path);
     }
 
     @Override

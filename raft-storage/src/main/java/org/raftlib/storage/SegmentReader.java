@@ -3,27 +3,34 @@ package org.raftlib.storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.util.Optional;
 
 /**
- * Reads records from a segment file through one reused buffer, with positional reads only. Used when a segment is
- * opened, to scan it once and build its index. Reports what it finds ({@link ReadResult}); the caller decides
- * policy. Not thread-safe: used by the opening thread only.
+ * Reads records of one format version from a segment file through one reused buffer, with positional reads only.
+ * Used when a segment is opened, to scan it once and build its index. Reports what it finds ({@link ReadResult}); the
+ * caller decides policy. Not thread-safe: used by the opening thread only.
  */
 final class SegmentReader {
 
     private static final int CHUNK_BYTES = 1 << 20;
 
+    /** A valid record at {@code position}, written when the segment was durable up to {@code syncedEnd}. */
+    record Witness(long position, long index, int syncedEnd) {
+    }
+
     private final FileChannel channel;
     private final long fileSize;
     private final int maxBodyBytes;
+    private final int version;
     private ByteBuffer buffer = ByteBuffer.allocate(CHUNK_BYTES);
     /** Invariant: {@code buffer[0, limit)} holds the file bytes {@code [bufferStart, bufferStart + limit)}. */
     private long bufferStart;
 
-    SegmentReader(FileChannel channel, long fileSize, int maxBodyBytes) {
+    SegmentReader(FileChannel channel, long fileSize, int maxBodyBytes, int version) {
         this.channel = channel;
         this.fileSize = fileSize;
         this.maxBodyBytes = maxBodyBytes;
+        this.version = version;
         this.buffer.limit(0);
     }
 
@@ -36,11 +43,12 @@ final class SegmentReader {
         int available = fill(position, RecordCodec.HEADER_BYTES);
         if (available >= Integer.BYTES) {
             int length = buffer.getInt((int) (position - bufferStart));
-            if (length >= RecordCodec.FIXED_BODY_BYTES && length <= maxBodyBytes) {
+            if (length >= RecordCodec.fixedBodyBytes(version) && length <= maxBodyBytes) {
                 available = fill(position, RecordCodec.HEADER_BYTES + length);
             }
         }
-        return RecordCodec.decode(buffer, (int) (position - bufferStart), available, position, maxBodyBytes);
+        return RecordCodec.decode(buffer, (int) (position - bufferStart), available, position, maxBodyBytes,
+                version);
     }
 
     /** Returns whether every byte from {@code position} to the end of the file is zero. */
@@ -60,24 +68,32 @@ final class SegmentReader {
     }
 
     /**
-     * Returns the offset of the first record after {@code position} that has a valid checksum and an index of at
-     * least {@code minIndex}, or -1 if there is none. Tries every byte offset: slow, but only run after damage.
+     * Returns the first record after {@code position} that has a valid checksum, an index of at least
+     * {@code minIndex} and a synced end beyond {@code syncedBeyond}: one written after {@code syncedBeyond} was
+     * durable. Empty if there is none. Tries every byte offset, jumping over the valid records that do not qualify:
+     * slow, but only run after damage.
      */
-    long findValidRecordAfter(long position, long minIndex) throws IOException {
-        for (long p = position + 1; p + RecordCodec.HEADER_BYTES + RecordCodec.FIXED_BODY_BYTES <= fileSize; p++) {
+    Optional<Witness> findRecordSyncedBeyond(long position, long minIndex, long syncedBeyond)
+            throws IOException {
+        int minBody = RecordCodec.fixedBodyBytes(version);
+        long p = position + 1;
+        while (p + RecordCodec.HEADER_BYTES + minBody <= fileSize) {
             int available = fill(p, RecordCodec.HEADER_BYTES);
             if (available < RecordCodec.HEADER_BYTES) {
-                return -1;
+                return Optional.empty();
             }
             int length = buffer.getInt((int) (p - bufferStart));
-            if (length < RecordCodec.FIXED_BODY_BYTES || length > maxBodyBytes || p + 8 + length > fileSize) {
-                continue;
-            }
-            if (readAt(p) instanceof ReadResult.Entry e && e.entry().index() >= minIndex) {
-                return p;
+            if (length >= minBody && length <= maxBodyBytes && p + RecordCodec.HEADER_BYTES + length <= fileSize
+                    && readAt(p) instanceof ReadResult.Entry e && e.entry().index() >= minIndex) {
+                if (e.syncedEnd() > syncedBeyond) {
+                    return Optional.of(new Witness(p, e.entry().index(), e.syncedEnd()));
+                }
+                p = e.nextPosition();
+            } else {
+                p++;
             }
         }
-        return -1;
+        return Optional.empty();
     }
 
     /** Makes {@code [position, position + wanted)} available in the buffer if the file has it; returns how many. */

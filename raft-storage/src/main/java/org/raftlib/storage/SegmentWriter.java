@@ -9,8 +9,8 @@ import org.raftlib.LogEntry;
 /**
  * Appends records to the active segment through one reused direct buffer: entries are encoded into it without
  * allocating and written with one positional write per buffer-full (one per {@code append} call in the usual case).
- * Records the new positions in the segment's index. Confined to the writing thread; the caller holds the storage's
- * write lock.
+ * Each record carries its segment's synced end of the moment. Records the new positions in the segment's index.
+ * Confined to the writing thread; the caller holds the storage's write lock.
  */
 final class SegmentWriter {
 
@@ -50,12 +50,12 @@ final class SegmentWriter {
             }
             if (size > buffer.capacity()) {
                 ByteBuffer large = ByteBuffer.allocate(size);
-                RecordCodec.encode(e, large, crc);
+                RecordCodec.encode(e, segment.syncedEnd(), large, crc);
                 segment.write(large.flip(), writeFrom);
                 segment.addRecord(size, e.term());
                 writeFrom = segment.end();
             } else {
-                RecordCodec.encode(e, buffer, crc);
+                RecordCodec.encode(e, segment.syncedEnd(), buffer, crc);
                 segment.addRecord(size, e.term());
             }
         }

@@ -1,7 +1,6 @@
 package org.raftlib.storage;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -24,16 +23,16 @@ final class SpareSegment {
 
     private final Path path;
     private final FileLogOptions options;
-    private final ChannelFactory channels;
+    private final FileOps ops;
     private volatile Thread preparing;
     private volatile boolean ready;
     private volatile boolean stopped;
     private volatile IOException failure;
 
-    SpareSegment(Path dir, FileLogOptions options, ChannelFactory channels) {
+    SpareSegment(Path dir, FileLogOptions options, FileOps ops) {
         this.path = dir.resolve(NAME);
         this.options = options;
-        this.channels = channels;
+        this.ops = ops;
     }
 
     /** Starts writing a spare unless one is ready or being written, or the storage is closing. */
@@ -50,11 +49,11 @@ final class SpareSegment {
 
     private void write() {
         try {
-            ready = Segment.createSpare(path, options, channels, () -> stopped);
+            ready = Segment.createSpare(path, options, ops, () -> stopped);
         } catch (IOException | RuntimeException e) {
             failure = e instanceof IOException io ? io : new IOException(e);
             try {
-                Files.deleteIfExists(path);                  // a full disk gets its space back at once
+                ops.deleteIfExists(path);                    // a full disk gets its space back at once
             } catch (IOException | RuntimeException ignored) {
                 // Documented ignore path: the leftover is deleted at the next open.
             }
@@ -104,7 +103,7 @@ final class SpareSegment {
     }
 
     /** Deletes a spare left by an earlier run (its content is unknown after a crash). */
-    static void deleteLeftover(Path dir) throws IOException {
-        Files.deleteIfExists(dir.resolve(NAME));
+    static void deleteLeftover(Path dir, FileOps ops) throws IOException {
+        ops.deleteIfExists(dir.resolve(NAME));
     }
 }

@@ -4,9 +4,11 @@
  * snapshot file store ({@link org.raftlib.storage.FileSnapshotStore}).
  *
  * <p>A log directory holds {@code log-<firstIndex, 20 digits>.seg} segments (a versioned, checksummed header, then
- * records {@code length | crc32c | term | index | type | payload}), a {@code hardstate} file replaced atomically,
- * and a {@code lock} file. Damage found on open is reported as a {@link org.raftlib.storage.StorageException}
- * naming the file and offset, except a torn tail of the last segment, which is truncated with a WARN.
- * Everything else in this package is internal.
+ * records {@code length | crc32c | syncedEnd | term | index | type | payload}), a {@code hardstate} file replaced
+ * atomically, and a {@code lock} file. Damage found on open is reported as a
+ * {@link org.raftlib.storage.StorageException} naming the file and offset, except damage in the unsynced tail of the
+ * last segment (no later record says it was synced), which is truncated with a WARN; see
+ * {@link org.raftlib.storage.FileLogStorage} for the rule and its limits. Everything else in this package is
+ * internal.
  */
 package org.raftlib.storage;

@@ -168,18 +168,83 @@ class CrashRecoveryTest {
     }
 
     @Test
-    void aChecksumErrorFollowedByValidRecordsInTheLastSegmentRefusesToOpen() throws IOException {
-        write(FileLogOptions.defaults(), 40);
+    void aFlippedByteInSyncedDataFollowedByALaterSyncedBatchRefusesToOpen() throws IOException {
+        FileLogOptions options = FileLogOptions.defaults().withSegmentSizeBytes(64 << 10);
+        write(options, 40);
+        try (FileLogStorage s = FileLogStorage.open(dir, options)) {
+            s.append(entries(41, 45, 1));                            // vouches that entries 1..40 were synced
+            s.sync();
+        }
         List<Long> ends = recordEnds(1, 40);
-        long recordStart = ends.get(19);
-        flipBit(segment(1), recordStart + 20, 3);                   // inside the payload of entry 21
+        SplittableRandom random = new SplittableRandom(SEED);
+        for (int round = 0; round < 30; round++) {
+            long offset = Segment.HEADER_BYTES + random.nextLong(ends.get(39) - Segment.HEADER_BYTES);
+            long recordStart = recordStartOf(1, 40, offset);
+            String as = "seed " + SEED + ", round " + round + ", flipped byte " + offset;
+            byte[] original = Files.readAllBytes(segment(1));
+            flipBit(segment(1), offset, random.nextInt(8));
 
-        assertThatThrownBy(() -> FileLogStorage.open(dir).close())
+            assertThatThrownBy(() -> FileLogStorage.open(dir, options).close()).as(as)
+                    .isInstanceOfSatisfying(StorageException.class, e -> {
+                        assertThat(e.file()).as(as).isEqualTo(segment(1));
+                        assertThat(e.offset()).as(as).hasValue(recordStart);
+                        assertThat(e.getMessage()).as(as).contains("synced data", "durable up to offset");
+                    });
+            Files.write(segment(1), original);
+        }
+    }
+
+    @Test
+    void aChecksumErrorInSyncedDataNamesTheChecksums() throws IOException {
+        FileLogOptions options = FileLogOptions.defaults().withSegmentSizeBytes(64 << 10);
+        write(options, 40);
+        try (FileLogStorage s = FileLogStorage.open(dir, options)) {
+            s.append(entries(41, 41, 1));
+            s.sync();
+        }
+        long recordStart = recordEnds(1, 40).get(19);
+        flipBit(segment(1), recordStart + 30, 3);                   // inside the payload of entry 21
+
+        assertThatThrownBy(() -> FileLogStorage.open(dir, options).close())
                 .isInstanceOfSatisfying(StorageException.class, e -> {
                     assertThat(e.file()).isEqualTo(segment(1));
                     assertThat(e.offset()).hasValue(recordStart);
                     assertThat(e.getMessage()).contains("checksum mismatch", "expected crc32c", "actual");
                 });
+    }
+
+    @ParameterizedTest(name = "preallocate={0}")
+    @ValueSource(booleans = {true, false})
+    void aHoleInTheUnsyncedTailFollowedByCompleteRecordsIsTruncatedAtTheHole(boolean preallocate)
+            throws IOException {
+        FileLogOptions options = FileLogOptions.defaults().withSegmentSizeBytes(64 << 10).withPreallocate(preallocate);
+        write(options, 20);
+        try (FileLogStorage s = FileLogStorage.open(dir, options)) {
+            s.append(entries(21, 40, 1));                           // one unsynced batch
+        }
+        List<Long> ends = recordEnds(1, 40);
+        for (long hole : List.of(21L, 25L, 39L)) {                  // a page of it lost, later ones kept
+            byte[] original = Files.readAllBytes(segment(1));
+            zero(segment(1), ends.get((int) hole - 2), (int) (ends.get((int) hole - 1) - ends.get((int) hole - 2)));
+            try (FileLogStorage s = FileLogStorage.open(dir, options)) {
+                assertThat(s.lastIndex()).as("hole at entry " + hole).isEqualTo(hole - 1);
+                assertThat(s.entries(1, hole, Long.MAX_VALUE)).isEqualTo(entries(1, hole - 1, 1));
+            }
+            Files.write(segment(1), original);
+        }
+    }
+
+    @Test
+    void damageInTheLastSyncedBatchWithNothingWrittenAfterItIsTakenForAnUnsyncedTail() throws IOException {
+        write(SMALL.withSegmentSizeBytes(64 << 10), 20);
+        try (FileLogStorage s = FileLogStorage.open(dir, SMALL.withSegmentSizeBytes(64 << 10))) {
+            s.append(entries(21, 40, 1));
+            s.sync();
+        }
+        flipBit(segment(1), recordEnds(1, 40).get(28) + 30, 0);    // entry 30: no later record vouches for it
+        try (FileLogStorage s = FileLogStorage.open(dir, SMALL.withSegmentSizeBytes(64 << 10))) {
+            assertThat(s.lastIndex()).as("the documented limit of telling synced from unsynced").isEqualTo(29);
+        }
     }
 
     @Test
@@ -222,16 +287,40 @@ class CrashRecoveryTest {
     }
 
     @Test
-    void aTornHeaderOfANewLastSegmentIsDeleted() throws IOException {
+    void aTornHeaderOfANewLastSegmentIsDeletedDurably() throws IOException {
         write(SMALL, 60);
         long first = lastSegmentFirstIndex();
         Files.write(segment(first), new byte[10]);
 
-        try (FileLogStorage s = FileLogStorage.open(dir, SMALL)) {
+        FileOpLog log = new FileOpLog(dir);
+        try (FileLogStorage s = FileLogStorage.open(dir, SMALL, new FaultyChannels(log, true))) {
             assertThat(s.lastIndex()).isEqualTo(first - 1);
             s.append(entries(first, first + 2, 2));
         }
+        List<FileOp> ops = log.ops();
+        int inode = new ArrayList<>(log.initial().keySet()).indexOf(Segment.fileName(first));
+        int deleted = ops.indexOf(new FileOp.Delete(Segment.fileName(first), inode));
+        assertThat(deleted).as("deletion of the torn segment in " + ops).isNotNegative();
+        assertThat(ops.get(deleted + 1)).as("the deletion is durable before anything else").isEqualTo(
+                new FileOp.FsyncDir());
         assertThat(Files.exists(segment(first))).isTrue();
+    }
+
+    @Test
+    void truncateSuffixIsDurableWhenItReturns() throws IOException {
+        FileOpLog log = new FileOpLog(dir);
+        try (FileLogStorage s = FileLogStorage.open(dir, SMALL.withPreallocate(false), new FaultyChannels(log, true))) {
+            s.append(entries(1, 10, 1));
+            s.sync();
+            s.append(entries(11, 14, 1));
+            int before = log.size();
+            s.truncateSuffix(12);
+            List<FileOp> truncation = log.ops().subList(before, log.size());
+
+            assertThat(truncation).hasSize(2);
+            assertThat(truncation.get(0)).isInstanceOf(FileOp.SetSize.class);
+            assertThat(truncation.get(1)).isEqualTo(new FileOp.Force(truncation.get(0).inode()));
+        }
     }
 
     @Test

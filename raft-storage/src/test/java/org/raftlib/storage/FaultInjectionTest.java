@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.raftlib.HardState;
 import org.raftlib.NodeId;
 
-/** Write and fsync failures injected through the {@link ChannelFactory} seam: fail-stop, synced data intact. */
+/** Write and fsync failures injected through the {@link FileOps} seam: fail-stop, synced data intact. */
 class FaultInjectionTest {
 
     private static final FileLogOptions SMALL = FileLogOptions.defaults().withSegmentSizeBytes(1024);
@@ -97,6 +97,33 @@ class FaultInjectionTest {
         }
         try (FileLogStorage s = open()) {
             assertThat(s.entries(1, 11, Long.MAX_VALUE)).isEqualTo(CrashRecoveryTest.entries(1, 10, 1));
+        }
+    }
+
+    @Test
+    void whatARestartReadsAfterAFailedDirectoryFsyncIsDurable() throws IOException {
+        HardState old = new HardState(3, Optional.of(NodeId.of("n1")), 0);
+        HardState renamed = new HardState(4, Optional.of(NodeId.of("n2")), 0);
+        try (FileLogStorage s = open()) {
+            s.saveHardState(old);
+        }
+        FileOpLog log = new FileOpLog(dir);
+        FaultyChannels recorded = new FaultyChannels(log, false);
+        try (FileLogStorage s = FileLogStorage.open(dir, SMALL.withPreallocate(false), recorded)) {
+            recorded.failDirectoryForces = true;                     // renamed, but the rename is not durable
+            assertThatThrownBy(() -> s.saveHardState(renamed)).isInstanceOf(IOException.class);
+            recorded.failDirectoryForces = false;
+        }
+        try (FileLogStorage s = FileLogStorage.open(dir, SMALL.withPreallocate(false), recorded)) {
+            assertThat(s.hardState()).as("a restart after the failure reads the renamed file").isEqualTo(renamed);
+        }
+        CrashModel disk = new CrashModel(log.initial(), log.ops(), CrashModel.Fs.UNORDERED, 512);
+        for (long n = 0; n < disk.stateCount(); n++) {
+            CrashModel.write(disk.image(disk.state(n)), dir);
+            try (FileLogStorage s = FileLogStorage.open(dir, SMALL)) {
+                assertThat(s.hardState()).as("a crash after that restart, " + disk.lost(disk.state(n)))
+                        .isEqualTo(renamed);
+            }
         }
     }
 

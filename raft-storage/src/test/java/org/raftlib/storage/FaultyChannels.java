@@ -7,48 +7,100 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
+import java.nio.file.CopyOption;
+import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Set;
 
 /**
- * A {@link ChannelFactory} whose channels fail writes or forces on demand, for fault-injection tests, and report
- * every write, truncation and force to an optional {@link Listener} (the crash simulation's model of the disk).
+ * A {@link FileOps} whose channels fail writes or forces on demand, for fault-injection tests, and that reports every
+ * call changing the directory (creates, writes, truncations, forces, renames, deletions) to an optional
+ * {@link Listener}: the crash tests' recorder. Real forces can be skipped, for tests that model durability
+ * themselves.
  */
-final class FaultyChannels implements ChannelFactory {
+final class FaultyChannels implements FileOps {
 
-    /** Told about each change before it reaches the file, and about each successful force. */
+    /** Told about each change as it reaches the file system, and about each successful force. */
     interface Listener {
-        void opened(Path path) throws IOException;
+        /** {@code path} was opened; {@code created} if the open created it, {@code emptied} if it truncated it. */
+        void opened(Path path, boolean created, boolean emptied);
 
-        void wrote(Path path, long position, ByteBuffer src);
+        /** {@code src} is about to be written at {@code position} of {@code path}, whose size is {@code size}. */
+        void wrote(Path path, long position, ByteBuffer src, long size);
 
+        /** {@code path} is about to shrink to {@code size}. */
         void truncated(Path path, long size);
 
+        /** A force of {@code path} (a file or the directory) completed. */
         void forced(Path path);
+
+        void moved(Path source, Path target);
+
+        void deleted(Path path);
     }
 
     volatile boolean failWrites;
     volatile boolean failForces;
+    volatile boolean failDirectoryForces;
     /** Forces of segment files (not of the spare written in the background, nor of the hard state). */
     volatile int segmentForces;
     private final Listener listener;
+    private final boolean realForces;
 
     FaultyChannels() {
-        this(null);
+        this(null, true);
     }
 
-    FaultyChannels(Listener listener) {
+    FaultyChannels(Listener listener, boolean realForces) {
         this.listener = listener;
+        this.realForces = realForces;
     }
 
     @Override
     public FileChannel open(Path path, Set<? extends OpenOption> options) throws IOException {
+        boolean existed = Files.exists(path);
+        boolean emptied = existed && options.contains(StandardOpenOption.TRUNCATE_EXISTING)
+                && options.contains(StandardOpenOption.WRITE) && Files.size(path) > 0;
         FileChannel channel = FileChannel.open(path, options);
         if (listener != null) {
-            listener.opened(path);
+            listener.opened(path, !existed, emptied);
         }
         return new Faulty(path, channel);
+    }
+
+    @Override
+    public void move(Path source, Path target, CopyOption... options) throws IOException {
+        checkWrite();
+        if (listener != null) {
+            listener.moved(source, target);
+        }
+        FileOps.super.move(source, target, options);
+    }
+
+    @Override
+    public void delete(Path path) throws IOException {
+        checkWrite();
+        if (listener != null) {
+            listener.deleted(path);
+        }
+        FileOps.super.delete(path);
+    }
+
+    @Override
+    public boolean deleteIfExists(Path path) throws IOException {
+        checkWrite();
+        if (listener != null && Files.exists(path)) {
+            listener.deleted(path);
+        }
+        return FileOps.super.deleteIfExists(path);
+    }
+
+    private void checkWrite() throws IOException {
+        if (failWrites) {
+            throw new IOException("injected write failure");
+        }
     }
 
     private final class Faulty extends FileChannel {
@@ -58,12 +110,6 @@ final class FaultyChannels implements ChannelFactory {
         Faulty(Path path, FileChannel delegate) {
             this.path = path;
             this.delegate = delegate;
-        }
-
-        private void checkWrite() throws IOException {
-            if (failWrites) {
-                throw new IOException("injected write failure");
-            }
         }
 
         @Override
@@ -80,15 +126,14 @@ final class FaultyChannels implements ChannelFactory {
         public int write(ByteBuffer src) throws IOException {
             checkWrite();
             if (listener != null) {
-                listener.wrote(path, delegate.position(), src);
+                listener.wrote(path, delegate.position(), src, delegate.size());
             }
             return delegate.write(src);
         }
 
         @Override
         public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            checkWrite();
-            return delegate.write(srcs, offset, length);
+            throw new UnsupportedOperationException("gathering writes are not used by the storage");
         }
 
         @Override
@@ -110,7 +155,7 @@ final class FaultyChannels implements ChannelFactory {
         @Override
         public FileChannel truncate(long size) throws IOException {
             checkWrite();
-            if (listener != null) {
+            if (listener != null && size < delegate.size()) {
                 listener.truncated(path, size);
             }
             delegate.truncate(size);
@@ -119,13 +164,15 @@ final class FaultyChannels implements ChannelFactory {
 
         @Override
         public void force(boolean metaData) throws IOException {
-            if (failForces) {
+            if (failForces || (failDirectoryForces && Files.isDirectory(path))) {
                 throw new IOException("injected fsync failure");
             }
             if (path.getFileName().toString().endsWith(".seg")) {
                 segmentForces++;
             }
-            delegate.force(metaData);
+            if (realForces) {
+                delegate.force(metaData);
+            }
             if (listener != null) {
                 listener.forced(path);
             }
@@ -138,8 +185,7 @@ final class FaultyChannels implements ChannelFactory {
 
         @Override
         public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
-            checkWrite();
-            return delegate.transferFrom(src, position, count);
+            throw new UnsupportedOperationException("transfers into files are not used by the storage");
         }
 
         @Override
@@ -151,14 +197,14 @@ final class FaultyChannels implements ChannelFactory {
         public int write(ByteBuffer src, long position) throws IOException {
             checkWrite();
             if (listener != null) {
-                listener.wrote(path, position, src);
+                listener.wrote(path, position, src, delegate.size());
             }
             return delegate.write(src, position);
         }
 
         @Override
         public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
-            return delegate.map(mode, position, size);
+            throw new UnsupportedOperationException("memory mapping is not used by the storage");
         }
 
         @Override

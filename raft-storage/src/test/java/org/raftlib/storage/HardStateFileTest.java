@@ -43,10 +43,10 @@ class HardStateFileTest {
 
     @Test
     void roundTrips() throws IOException {
-        HardStateFile.save(dir, NEW, ChannelFactory.DEFAULT);
-        assertThat(HardStateFile.load(dir, ChannelFactory.DEFAULT)).contains(NEW);
-        HardStateFile.save(dir, HardState.INITIAL, ChannelFactory.DEFAULT);
-        assertThat(HardStateFile.load(dir, ChannelFactory.DEFAULT)).contains(HardState.INITIAL);
+        HardStateFile.save(dir, NEW, FileOps.DEFAULT);
+        assertThat(HardStateFile.load(dir, FileOps.DEFAULT)).contains(NEW);
+        HardStateFile.save(dir, HardState.INITIAL, FileOps.DEFAULT);
+        assertThat(HardStateFile.load(dir, FileOps.DEFAULT)).contains(HardState.INITIAL);
         assertThat(Files.exists(temp())).isFalse();
     }
 
@@ -57,7 +57,7 @@ class HardStateFileTest {
             Files.write(main(), bytes(OLD));
             Files.write(temp(), Arrays.copyOf(next, length));
 
-            assertThat(HardStateFile.load(dir, ChannelFactory.DEFAULT)).as("temp of %d bytes", length).contains(OLD);
+            assertThat(HardStateFile.load(dir, FileOps.DEFAULT)).as("temp of %d bytes", length).contains(OLD);
             assertThat(Files.exists(temp())).as("temp removed").isFalse();
         }
     }
@@ -65,7 +65,7 @@ class HardStateFileTest {
     @Test
     void aCrashAfterRenameBeforeTheDirectoryFsyncLeavesTheNewState() throws IOException {
         Files.write(main(), bytes(NEW));
-        assertThat(HardStateFile.load(dir, ChannelFactory.DEFAULT)).contains(NEW);
+        assertThat(HardStateFile.load(dir, FileOps.DEFAULT)).contains(NEW);
     }
 
     @Test
@@ -75,7 +75,7 @@ class HardStateFileTest {
             Files.write(main(), Arrays.copyOf(old, length));
             Files.write(temp(), bytes(NEW));
 
-            assertThat(HardStateFile.load(dir, ChannelFactory.DEFAULT)).as("main of %d bytes", length).contains(NEW);
+            assertThat(HardStateFile.load(dir, FileOps.DEFAULT)).as("main of %d bytes", length).contains(NEW);
             assertThat(Files.readAllBytes(main())).as("replace finished").isEqualTo(bytes(NEW));
             assertThat(Files.exists(temp())).isFalse();
         }
@@ -84,7 +84,7 @@ class HardStateFileTest {
     @Test
     void aMissingMainFileWithACompleteTempFileGivesTheNewState() throws IOException {
         Files.write(temp(), bytes(NEW));
-        assertThat(HardStateFile.load(dir, ChannelFactory.DEFAULT)).contains(NEW);
+        assertThat(HardStateFile.load(dir, FileOps.DEFAULT)).contains(NEW);
     }
 
     @Test
@@ -96,7 +96,7 @@ class HardStateFileTest {
             Files.write(main(), damaged);
             Files.write(temp(), Arrays.copyOf(bytes(NEW), 10));
 
-            assertThatThrownBy(() -> HardStateFile.load(dir, ChannelFactory.DEFAULT)).as("bit %d", bit)
+            assertThatThrownBy(() -> HardStateFile.load(dir, FileOps.DEFAULT)).as("bit %d", bit)
                     .isInstanceOf(StorageException.class).hasMessageContaining("damaged hard state");
         }
     }
@@ -104,7 +104,7 @@ class HardStateFileTest {
     @Test
     void anEmptyMainFileRefusesRatherThanReadingAsInitial() throws IOException {
         Files.write(main(), new byte[0]);
-        assertThatThrownBy(() -> HardStateFile.load(dir, ChannelFactory.DEFAULT)).isInstanceOf(StorageException.class);
+        assertThatThrownBy(() -> HardStateFile.load(dir, FileOps.DEFAULT)).isInstanceOf(StorageException.class);
     }
 
     @Test

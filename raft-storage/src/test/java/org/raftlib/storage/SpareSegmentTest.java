@@ -75,11 +75,11 @@ class SpareSegmentTest {
 
     @Test
     void aSpareThatCannotBeWrittenLeavesRollsToCreateTheSegmentInPlace() throws IOException {
-        ChannelFactory noSpares = (path, options) -> {
+        FileOps noSpares = (path, options) -> {
             if (path.getFileName().toString().equals(SpareSegment.NAME)) {
                 throw new IOException("injected: no space for a spare");
             }
-            return ChannelFactory.DEFAULT.open(path, options);
+            return FileOps.DEFAULT.open(path, options);
         };
         try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS, noSpares)) {
             s.append(entries(1, 300));                      // rolls once, without a spare

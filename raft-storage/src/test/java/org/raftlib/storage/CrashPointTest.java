@@ -1,0 +1,161 @@
+package org.raftlib.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.raftlib.LogEntry;
+
+/**
+ * Crash-point enumeration, in the manner of ALICE and CrashMonkey: records every file-system call of a scripted
+ * workload ({@link CrashWorkload}), then, for a crash after each call and for the losses of unsynced data that
+ * the file-system model allows ({@link CrashModel}: all of them when there are few, else a seeded sample), builds
+ * the directory the crash leaves, opens it and checks that open succeeds, every synced entry is there, the entries
+ * beyond form a run of one written history, and the hard state is the old or the new one, with its commit index
+ * within the recovered log.
+ */
+class CrashPointTest {
+
+    private static final long SEED = Long.getLong("raftlib.seed", 20261201L);
+    private static final int PAGE_BYTES = 512;
+    /** Crash points with at most this many states are enumerated; others are sampled this many times. */
+    private static final int STATES_PER_POINT = 64;
+    private static final FileLogOptions SMALL = FileLogOptions.defaults().withSegmentSizeBytes(2048);
+    private static final FileLogOptions VERIFY = SMALL.withPreallocate(false).withWriteBufferBytes(4096);
+    private static final FaultyChannels NO_FORCES = new FaultyChannels(null, false);
+
+    @TempDir
+    Path dir;
+
+    static Stream<Arguments> models() {
+        return Stream.of(Arguments.of(CrashModel.Fs.ORDERED, true), Arguments.of(CrashModel.Fs.ORDERED, false),
+                Arguments.of(CrashModel.Fs.UNORDERED, true), Arguments.of(CrashModel.Fs.UNORDERED, false));
+    }
+
+    @ParameterizedTest(name = "{0}, preallocate={1}")
+    @MethodSource("models")
+    void everyCrashStateRecovers(CrashModel.Fs fs, boolean preallocate) throws IOException {
+        Path work = Files.createDirectory(dir.resolve("work"));
+        Path scratch = Files.createDirectory(dir.resolve("scratch"));
+        FileOpLog log = new FileOpLog(work);
+        CrashWorkload workload = new CrashWorkload(work, SMALL.withPreallocate(preallocate), log,
+                new SplittableRandom(SEED));
+        workload.run();
+        List<FileOp> ops = log.ops();
+        SplittableRandom random = new SplittableRandom(SEED);
+        Set<String> checked = new HashSet<>();
+        long states = 0;
+        long lossy = 0;
+        for (int point = 0; point <= ops.size(); point++) {
+            CrashModel model = new CrashModel(log.initial(), ops.subList(0, point), fs, PAGE_BYTES);
+            CrashWorkload.Expectation expected = workload.expectationAt(point);
+            for (CrashModel.Choice state : states(model, random)) {
+                states++;
+                Map<String, byte[]> image = model.image(state);
+                if (checked.add(expected.during() + " " + digest(image))) {
+                    String as = String.format("seed %d, %s, preallocate=%s, crash after call %d of %d (%s, last: %s),"
+                            + " %s", SEED, fs, preallocate, point, ops.size(), expected.during(),
+                            point == 0 ? "none" : ops.get(point - 1), model.lost(state));
+                    CrashModel.write(image, scratch);
+                    lossy += check(scratch, expected, as) ? 1 : 0;
+                }
+            }
+        }
+        System.out.printf("CrashPointTest seed=%d (replay: -Draftlib.seed=%d) %s preallocate=%s: %d calls, %d crash"
+                + " states, %d distinct images checked, %d of them losing written entries%n", SEED, SEED, fs,
+                preallocate, ops.size(), states, checked.size(), lossy);
+        assertThat(lossy).as("crash states that lose unsynced entries").isPositive();
+    }
+
+    private static List<CrashModel.Choice> states(CrashModel model, SplittableRandom random) {
+        List<CrashModel.Choice> states = new ArrayList<>();
+        long count = model.stateCount();
+        if (count <= STATES_PER_POINT) {
+            for (long n = 0; n < count; n++) {
+                states.add(model.state(n));
+            }
+        } else {
+            for (int i = 0; i < STATES_PER_POINT; i++) {
+                states.add(model.randomState(random));
+            }
+        }
+        return states;
+    }
+
+    /** Opens the crash image in {@code scratch} and checks it; returns whether it lost entries that were written. */
+    private static boolean check(Path scratch, CrashWorkload.Expectation expected, String as) throws IOException {
+        FileLogStorage storage;
+        try {
+            storage = FileLogStorage.open(scratch, VERIFY, NO_FORCES);
+        } catch (IOException e) {
+            throw new AssertionError(as + ": open refused: " + e, e);
+        }
+        try (FileLogStorage s = storage) {
+            long first = s.firstIndex();
+            long last = s.lastIndex();
+            List<LogEntry> entries = s.entries(first, last + 1, Long.MAX_VALUE);
+            long termBefore = s.term(first - 1);
+            if (last < expected.mustHave()) {
+                fail(as + ": synced entries lost: last index " + last + " < " + expected.mustHave());
+            }
+            if (expected.allowed().stream().noneMatch(h -> isRunOf(h, first, entries, termBefore))) {
+                fail(as + ": entries " + first + ".." + last + " are not a run of one written history: "
+                        + terms(entries));
+            }
+            if (expected.allowed().stream().noneMatch(h -> h.hardState().equals(s.hardState()))) {
+                fail(as + ": hard state " + s.hardState() + " is none of " + expected.allowed().stream()
+                        .map(CrashWorkload.Snapshot::hardState).toList());
+            }
+            if (s.hardState().commit() > last) {
+                fail(as + ": commit " + s.hardState().commit() + " beyond the recovered log " + last);
+            }
+            return expected.allowed().stream().allMatch(h -> last < h.log().size());
+        }
+    }
+
+    private static boolean isRunOf(CrashWorkload.Snapshot h, long first, List<LogEntry> entries, long termBefore) {
+        long from = first - 1;
+        if (from > h.compactedUpTo() || from + entries.size() > h.log().size()) {
+            return false;
+        }
+        return entries.equals(h.log().subList((int) from, (int) from + entries.size()))
+                && (from == 0 || h.log().get((int) from - 1).term() == termBefore);
+    }
+
+    private static List<String> terms(List<LogEntry> entries) {
+        return entries.stream().map(e -> e.index() + "@" + e.term()).toList();
+    }
+
+    private static String digest(Map<String, byte[]> image) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            image.forEach((name, bytes) -> {
+                sha.update(name.getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+                sha.update(Integer.toString(bytes.length).getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+                sha.update(bytes);
+            });
+            return Base64.getEncoder().encodeToString(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
