@@ -95,6 +95,18 @@ public interface LogStorage extends AutoCloseable {
     void compactPrefix(long upToIndex) throws IOException;
 
     /**
+     * Discards the whole log and restarts it just after a snapshot that a follower installed (Raft §7): afterwards
+     * {@code firstIndex() == index + 1}, {@code lastIndex() == index}, and {@link #term(long) term(index)} answers
+     * {@code term}. Durable when it returns: a crash leaves the old log or the new empty one, never a mix.
+     *
+     * @param index the last index the snapshot covers; at least 1
+     * @param term the term of that entry; at least 1
+     * @throws IllegalArgumentException if {@code index} or {@code term} is below 1
+     * @throws IOException if the change fails; the node then stops and reports the failure
+     */
+    void reset(long index, long term) throws IOException;
+
+    /**
      * Makes every earlier write durable, including the last {@link #saveHardState hard state}. One call covers any
      * number of writes (group commit).
      *

@@ -148,6 +148,20 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
+     * Takes a snapshot of the state machine now (Raft thesis chapter 5), whatever the policy in {@link RaftOptions}
+     * says, and compacts the log it covers. The future completes, on the apply thread, with the index the snapshot
+     * covers once it is durable (at once, with the existing snapshot's index, if nothing was applied since). It fails
+     * with {@link UnsupportedOperationException} if the node has no {@link SnapshotStore} or its state machine does
+     * not support snapshots, with {@link RaftException} if writing fails, and with {@link RaftClosedException} if the
+     * node is not running.
+     *
+     * @return the snapshot's index
+     */
+    public CompletableFuture<Long> takeSnapshot() {
+        return runtime.takeSnapshot();
+    }
+
+    /**
      * Returns this node's role, term, leader, log indexes and, on a leader, each follower's progress.
      *
      * @return a snapshot
@@ -204,6 +218,7 @@ public final class RaftNode implements AutoCloseable {
         private List<Member> members;
         private StateMachine stateMachine;
         private LogStorage logStorage;
+        private SnapshotStore snapshotStore;
         private Transport transport;
         private RaftOptions options = RaftOptions.defaults();
         private RandomGenerator random;
@@ -277,6 +292,18 @@ public final class RaftNode implements AutoCloseable {
         }
 
         /**
+         * Sets where snapshots go (optional; without one the node takes no snapshots and never compacts its log).
+         * The node owns and closes it.
+         *
+         * @param store the snapshot store
+         * @return this builder
+         */
+        public Builder snapshotStore(SnapshotStore store) {
+            this.snapshotStore = store;
+            return this;
+        }
+
+        /**
          * Sets the transport (required, not started); the node starts, owns and closes it.
          *
          * @param t the transport
@@ -329,8 +356,8 @@ public final class RaftNode implements AutoCloseable {
                 throw new IllegalArgumentException("invalid RaftNode configuration: " + String.join("; ", problems));
             }
             RandomGenerator r = random != null ? random : new SplittableRandom();
-            NodeRuntime runtime = new NodeRuntime(id, List.copyOf(members), stateMachine, logStorage, transport,
-                    options, r);
+            NodeRuntime runtime = new NodeRuntime(id, List.copyOf(members), stateMachine,
+                    new NodeRuntime.Stores(logStorage, snapshotStore), transport, options, r);
             Set<NodeId> ids = new HashSet<>();
             members.forEach(m -> ids.add(m.id()));
             return new RaftNode(runtime, Set.copyOf(ids), options.maxCommandBytes());
@@ -388,6 +415,10 @@ public final class RaftNode implements AutoCloseable {
             if (largestCommand > transportMax) {
                 problems.add("maxCommandBytes (" + o.maxCommandBytes() + ") plus framing exceeds the transport's "
                         + "message limit (" + transportMax + "); raise the transport's limit or lower maxCommandBytes");
+            }
+            if ((long) o.snapshotChunkBytes() + MESSAGE_OVERHEAD_BYTES > transportMax) {
+                problems.add("snapshotChunkBytes (" + o.snapshotChunkBytes() + ") plus framing exceeds the transport's"
+                        + " message limit (" + transportMax + ")");
             }
             if (largestBatch > transportMax) {
                 problems.add("maxAppendBytes (" + o.maxAppendBytes() + ") plus framing (up to half again for small "

@@ -26,14 +26,27 @@ public final class RaftOptions {
     public static final int DEFAULT_MAX_INFLIGHT_APPENDS = 256;
     /** Default {@link #maxAppendBytes()}: 1 MiB. */
     public static final int DEFAULT_MAX_APPEND_BYTES = 1 << 20;
+    /** Default {@link #snapshotEveryEntries()}: 100,000. */
+    public static final long DEFAULT_SNAPSHOT_EVERY_ENTRIES = 100_000;
+    /** Default {@link #snapshotEveryBytes()}: 256 MiB. */
+    public static final long DEFAULT_SNAPSHOT_EVERY_BYTES = 256L << 20;
+    /** Default {@link #snapshotKeepEntries()}: 10,000. */
+    public static final long DEFAULT_SNAPSHOT_KEEP_ENTRIES = 10_000;
+    /** Default {@link #snapshotChunkBytes()}: 1 MiB. */
+    public static final int DEFAULT_SNAPSHOT_CHUNK_BYTES = 1 << 20;
+    /** Default {@link #snapshotChunksInFlight()}: 4. */
+    public static final int DEFAULT_SNAPSHOT_CHUNKS_IN_FLIGHT = 4;
 
     private static final RaftOptions DEFAULTS = new RaftOptions(
             new Timing(DEFAULT_TICK_INTERVAL, DEFAULT_ELECTION_TIMEOUT, DEFAULT_HEARTBEAT_INTERVAL, true, true),
             new Limits(DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_MAX_COMMAND_BYTES, DEFAULT_MAX_INFLIGHT_APPENDS,
-                    DEFAULT_MAX_APPEND_BYTES));
+                    DEFAULT_MAX_APPEND_BYTES),
+            new Snapshots(DEFAULT_SNAPSHOT_EVERY_ENTRIES, DEFAULT_SNAPSHOT_EVERY_BYTES, DEFAULT_SNAPSHOT_KEEP_ENTRIES,
+                    DEFAULT_SNAPSHOT_CHUNK_BYTES, DEFAULT_SNAPSHOT_CHUNKS_IN_FLIGHT));
 
     private final Timing timing;
     private final Limits limits;
+    private final Snapshots snapshots;
 
     private record Timing(Duration tick, Duration election, Duration heartbeat, boolean preVote,
             boolean checkQuorum) {
@@ -42,9 +55,14 @@ public final class RaftOptions {
     private record Limits(int pending, int commandBytes, int inflightAppends, int appendBytes) {
     }
 
-    private RaftOptions(Timing timing, Limits limits) {
+    private record Snapshots(long everyEntries, long everyBytes, long keepEntries, int chunkBytes,
+            int chunksInFlight) {
+    }
+
+    private RaftOptions(Timing timing, Limits limits, Snapshots snapshots) {
         this.timing = timing;
         this.limits = limits;
+        this.snapshots = snapshots;
     }
 
     /** Returns the defaults: each option's {@code DEFAULT_*} constant, PreVote and CheckQuorum on. */
@@ -109,7 +127,7 @@ public final class RaftOptions {
      * @throws NullPointerException if null
      */
     public RaftOptions withTickInterval(Duration interval) {
-        return new RaftOptions(new Timing(checkDuration(interval, "tickInterval", Duration.ofMillis(1),
+        return new RaftOptions(this, new Timing(checkDuration(interval, "tickInterval", Duration.ofMillis(1),
                 Duration.ofSeconds(1)), timing.election(), timing.heartbeat(), timing.preVote(),
                 timing.checkQuorum()), limits);
     }
@@ -123,7 +141,7 @@ public final class RaftOptions {
      * @throws NullPointerException if null
      */
     public RaftOptions withElectionTimeout(Duration timeout) {
-        return new RaftOptions(new Timing(timing.tick(),
+        return new RaftOptions(this, new Timing(timing.tick(),
                 checkDuration(timeout, "electionTimeout", Duration.ofMillis(2), Duration.ofHours(1)),
                 timing.heartbeat(), timing.preVote(), timing.checkQuorum()), limits);
     }
@@ -137,7 +155,7 @@ public final class RaftOptions {
      * @throws NullPointerException if null
      */
     public RaftOptions withHeartbeatInterval(Duration interval) {
-        return new RaftOptions(new Timing(timing.tick(), timing.election(),
+        return new RaftOptions(this, new Timing(timing.tick(), timing.election(),
                 checkDuration(interval, "heartbeatInterval", Duration.ofMillis(1), Duration.ofMinutes(30)),
                 timing.preVote(), timing.checkQuorum()), limits);
     }
@@ -151,7 +169,7 @@ public final class RaftOptions {
      * @return the copy
      */
     public RaftOptions withElectionSafeguards(boolean preVoteOn, boolean checkQuorumOn) {
-        return new RaftOptions(new Timing(timing.tick(), timing.election(), timing.heartbeat(), preVoteOn,
+        return new RaftOptions(this, new Timing(timing.tick(), timing.election(), timing.heartbeat(), preVoteOn,
                 checkQuorumOn), limits);
     }
 
@@ -163,7 +181,7 @@ public final class RaftOptions {
      * @throws IllegalArgumentException if out of range
      */
     public RaftOptions withMaxPendingRequests(int max) {
-        return new RaftOptions(timing, new Limits(checkInt(max, "maxPendingRequests", 1, 1_000_000),
+        return new RaftOptions(this, timing, new Limits(checkInt(max, "maxPendingRequests", 1, 1_000_000),
                 limits.commandBytes(), limits.inflightAppends(), limits.appendBytes()));
     }
 
@@ -175,7 +193,7 @@ public final class RaftOptions {
      * @throws IllegalArgumentException if out of range
      */
     public RaftOptions withMaxCommandBytes(int bytes) {
-        return new RaftOptions(timing, new Limits(limits.pending(),
+        return new RaftOptions(this, timing, new Limits(limits.pending(),
                 checkInt(bytes, "maxCommandBytes", 1, 64 << 20), limits.inflightAppends(), limits.appendBytes()));
     }
 
@@ -188,9 +206,79 @@ public final class RaftOptions {
      * @throws IllegalArgumentException if out of range
      */
     public RaftOptions withReplicationFlow(int inflightAppends, int appendBytes) {
-        return new RaftOptions(timing, new Limits(limits.pending(), limits.commandBytes(),
+        return new RaftOptions(this, timing, new Limits(limits.pending(), limits.commandBytes(),
                 checkInt(inflightAppends, "maxInflightAppends", 1, 1 << 16),
                 checkInt(appendBytes, "maxAppendBytes", 1 << 10, 64 << 20)));
+    }
+
+    /**
+     * Returns after how many applied entries since the last snapshot a node takes the next one (when it has a
+     * {@link SnapshotStore} and its state machine supports snapshots).
+     */
+    public long snapshotEveryEntries() {
+        return snapshots.everyEntries();
+    }
+
+    /** Returns after how many bytes of applied commands since the last snapshot a node takes the next one. */
+    public long snapshotEveryBytes() {
+        return snapshots.everyBytes();
+    }
+
+    /**
+     * Returns how many entries before a new snapshot's index the log keeps, so that a follower that lags by less
+     * catches up from the log instead of a snapshot.
+     */
+    public long snapshotKeepEntries() {
+        return snapshots.keepEntries();
+    }
+
+    /** Returns the size of the chunks a snapshot is sent in (InstallSnapshot, Raft §7). */
+    public int snapshotChunkBytes() {
+        return snapshots.chunkBytes();
+    }
+
+    /** Returns how many snapshot chunks a leader sends to one follower before it waits for an acknowledgement. */
+    public int snapshotChunksInFlight() {
+        return snapshots.chunksInFlight();
+    }
+
+    /**
+     * Returns a copy with another snapshot policy: a snapshot after {@code everyEntries} applied entries or
+     * {@code everyBytes} bytes of applied commands since the last one, whichever comes first, and compaction that
+     * keeps {@code keepEntries} entries before the snapshot's index.
+     *
+     * @param everyEntries at least 1
+     * @param everyBytes at least 1
+     * @param keepEntries at least 0
+     * @return the copy
+     * @throws IllegalArgumentException if out of range
+     */
+    public RaftOptions withSnapshotPolicy(long everyEntries, long everyBytes, long keepEntries) {
+        if (everyEntries < 1 || everyBytes < 1 || keepEntries < 0) {
+            throw new IllegalArgumentException("snapshot policy needs everyEntries >= 1 (" + everyEntries
+                    + "), everyBytes >= 1 (" + everyBytes + ") and keepEntries >= 0 (" + keepEntries + ")");
+        }
+        return new RaftOptions(timing, limits, new Snapshots(everyEntries, everyBytes, keepEntries,
+                snapshots.chunkBytes(), snapshots.chunksInFlight()));
+    }
+
+    /**
+     * Returns a copy with another snapshot transfer: chunks of {@code chunkBytes}, at most {@code chunksInFlight}
+     * unacknowledged per follower.
+     *
+     * @param chunkBytes between 1 KiB and 64 MiB
+     * @param chunksInFlight between 1 and 1,024
+     * @return the copy
+     * @throws IllegalArgumentException if out of range
+     */
+    public RaftOptions withSnapshotTransfer(int chunkBytes, int chunksInFlight) {
+        return new RaftOptions(timing, limits, new Snapshots(snapshots.everyEntries(), snapshots.everyBytes(),
+                snapshots.keepEntries(), checkInt(chunkBytes, "snapshotChunkBytes", 1 << 10, 64 << 20),
+                checkInt(chunksInFlight, "snapshotChunksInFlight", 1, 1024)));
+    }
+
+    private RaftOptions(RaftOptions base, Timing timing, Limits limits) {
+        this(timing, limits, base.snapshots);
     }
 
     private static Duration checkDuration(Duration d, String name, Duration min, Duration max) {
@@ -214,6 +302,8 @@ public final class RaftOptions {
                 + ", heartbeatInterval=" + heartbeatInterval() + ", preVote=" + preVote() + ", checkQuorum="
                 + checkQuorum() + ", maxPendingRequests=" + maxPendingRequests() + ", maxCommandBytes="
                 + maxCommandBytes() + ", maxInflightAppends=" + maxInflightAppends() + ", maxAppendBytes="
-                + maxAppendBytes() + "]";
+                + maxAppendBytes() + ", snapshotEveryEntries=" + snapshotEveryEntries() + ", snapshotEveryBytes="
+                + snapshotEveryBytes() + ", snapshotKeepEntries=" + snapshotKeepEntries() + ", snapshotChunkBytes="
+                + snapshotChunkBytes() + ", snapshotChunksInFlight=" + snapshotChunksInFlight() + "]";
     }
 }

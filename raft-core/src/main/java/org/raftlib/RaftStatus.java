@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param lastLogIndex the last index in its log
  * @param commitIndex the highest index it knows committed
  * @param appliedIndex the highest index its state machine applied
+ * @param firstLogIndex the first index its log holds; the entries before it are only in a snapshot
+ * @param latestSnapshot its newest durable snapshot (index, term, size, creation time), if any
  * @param members the members of the group
  * @param peers on a leader, each follower's replication progress; otherwise empty
  */
@@ -28,6 +30,8 @@ public record RaftStatus(
         long lastLogIndex,
         long commitIndex,
         long appliedIndex,
+        long firstLogIndex,
+        Optional<SnapshotMeta> latestSnapshot,
         List<Member> members,
         Map<NodeId, PeerStatus> peers) {
 
@@ -41,6 +45,7 @@ public record RaftStatus(
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(leader, "leader");
+        Objects.requireNonNull(latestSnapshot, "latestSnapshot");
         members = List.copyOf(members);
         peers = Map.copyOf(peers);
     }

@@ -1,5 +1,8 @@
 package org.raftlib;
 
+import java.io.IOException;
+import java.io.InputStream;
+
 /**
  * The user's replicated state: every node applies the same committed commands in the same order.
  *
@@ -11,8 +14,15 @@ package org.raftlib;
  * result bytes: an exception thrown from {@code apply} is treated as a bug and stops the node, because the other
  * replicas would have applied the command.
  *
- * <p><b>Restart.</b> Snapshots are not implemented yet: a node reopened on its log is given a fresh state machine
- * and replays every committed command from index 1, so construct a new, empty instance for each {@link RaftNode}.
+ * <p><b>Snapshots</b> (Raft thesis chapter 5). A state machine that implements {@link #snapshot()} and
+ * {@link #restore} lets raftlib bound its log: raftlib snapshots it by policy ({@link RaftOptions}) or on request
+ * ({@link RaftNode#takeSnapshot()}), discards the log the snapshot covers, restores it from the newest snapshot on
+ * restart (replaying only the log after it), and sends a snapshot to a follower that needs compacted entries. One
+ * without them keeps working, but its log grows without bound, a restart replays it from index 1, and a follower
+ * that lost its disk can only catch up from a leader that still holds index 1.
+ *
+ * <p><b>Restart.</b> Construct a new, empty instance for each {@link RaftNode}: raftlib restores it from the newest
+ * snapshot (if any) and applies every committed command after it.
  */
 public interface StateMachine {
 
@@ -32,4 +42,28 @@ public interface StateMachine {
      * @return the answer; never null, may be empty
      */
     byte[] query(byte[] request);
+
+    /**
+     * Captures the current state for a snapshot, on the apply thread, between two applies: everything applied so far
+     * and nothing after. Keep it cheap; the returned object writes the state out on another thread while applies go
+     * on ({@link StateSnapshot#writeTo}). The default returns null: this state machine does not support snapshots.
+     *
+     * @return the captured state, or null if snapshots are not supported
+     */
+    default StateSnapshot snapshot() {
+        return null;
+    }
+
+    /**
+     * Replaces the whole state with the one {@link StateSnapshot#writeTo} wrote. Called when the node starts from a
+     * snapshot (on the thread that calls {@link RaftNode#start()}, before any apply) and when a follower installs a
+     * leader's snapshot (on the apply thread, between applies); never concurrently with another method.
+     *
+     * @param state the snapshot's bytes; read them all, do not close the stream
+     * @throws IOException if the state cannot be read; the node then stops
+     * @throws UnsupportedOperationException by default, for a state machine without snapshots
+     */
+    default void restore(InputStream state) throws IOException {
+        throw new UnsupportedOperationException(getClass().getName() + " does not support snapshots");
+    }
 }

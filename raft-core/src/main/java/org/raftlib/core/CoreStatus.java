@@ -17,6 +17,8 @@ import org.raftlib.core.progress.ProgressMode;
  * @param lastIndex its last log index
  * @param commitIndex its commit index
  * @param appliedIndex how far the state machine has reported applying
+ * @param firstIndex the first index its log holds (entries before it are in a snapshot)
+ * @param snapshotIndex the last index its newest snapshot covers; 0 if none
  * @param peers on a leader, each follower's replication state; otherwise empty
  */
 public record CoreStatus(
@@ -28,6 +30,8 @@ public record CoreStatus(
         long lastIndex,
         long commitIndex,
         long appliedIndex,
+        long firstIndex,
+        long snapshotIndex,
         Map<NodeId, PeerProgress> peers) {
 
     /** Copies the map. */

@@ -1,8 +1,12 @@
 package org.raftlib.core;
 
 import org.raftlib.RaftRole;
+import java.util.List;
+import org.raftlib.LogEntry;
 import org.raftlib.message.AppendEntries;
+import org.raftlib.message.AppendEntriesResponse;
 import org.raftlib.message.InstallSnapshot;
+import org.raftlib.message.RaftMessage;
 import org.raftlib.message.TimeoutNow;
 
 /** A follower: answers a leader and starts an election when it stops hearing from one (Raft §5.2). */
@@ -46,7 +50,14 @@ final class Follower extends Role {
     @Override
     void onAppendEntries(AppendEntries m) {
         electionElapsed = 0;
-        core.acceptAppendEntries(m, this);
+        acceptAppendEntries(m);
+    }
+
+    /** Raft §7 receiver, once the runtime stored the leader's snapshot; see {@link RaftCore#installSnapshot}. */
+    boolean installSnapshot(SnapshotPoint point, RaftMessage reply) {
+        electionElapsed = 0;
+        core.send(reply);
+        return core.resetToSnapshot(point);
     }
 
     long leaderMatch() {
@@ -61,11 +72,14 @@ final class Follower extends Role {
         leaderMatch = Math.max(leaderMatch, index);
     }
 
+    /**
+     * Raft §7: a chunk of the leader's snapshot counts as hearing from the leader; the runtime receives the chunks and
+     * calls {@link RaftCore#installSnapshot} once the whole snapshot is durable.
+     */
     @Override
     void onInstallSnapshot(InstallSnapshot m) {
         electionElapsed = 0;
-        core.logger().warn("{} [term {}] cannot install a snapshot from {}: snapshots are not supported yet",
-                core.id(), core.term(), m.from());
+        core.followLeader(m.from());
     }
 
     /** Thesis §3.10: the leader hands leadership over; campaign at once, skipping pre-vote. */
@@ -76,5 +90,64 @@ final class Follower extends Role {
                     m.from());
             core.startElection(true);
         }
+    }
+
+    /**
+     * AppendEntries receiver, Figure 2 steps 2-5: check that the log holds {@code prevLogIndex} with
+     * {@code prevLogTerm}, else reject with a hint; append what is new; advance the commit index.
+     */
+    private void acceptAppendEntries(AppendEntries m) {
+        core.followLeader(m.from());
+        RaftLog log = core.log();
+        long prev = m.prevLogIndex();
+        long prevTerm = m.prevLogTerm();
+        List<LogEntry> entries = m.entries();
+        if (prev < log.committed()) {                        // entries up to the commit index are known to match
+            if (m.lastIndex() <= log.committed()) {
+                commitMatching(m);
+                core.send(AppendEntriesResponse.accepted(core.id(), m.from(), core.term(), log.committed(),
+                        m.readSeq()));
+                return;
+            }
+            int skip = (int) (log.committed() - prev);
+            prevTerm = entries.get(skip - 1).term();
+            prev = log.committed();
+            entries = entries.subList(skip, entries.size());
+        }
+        if (!log.matchTerm(prev, prevTerm)) {
+            rejectAppend(m, prev);
+            return;
+        }
+        log.appendFromLeader(entries);
+        long lastNew = prev + entries.size();
+        matchedLeaderTo(lastNew);
+        commitMatching(m);
+        core.send(AppendEntriesResponse.accepted(core.id(), m.from(), core.term(), lastNew, m.readSeq()));
+    }
+
+    /**
+     * Figure 2, AppendEntries receiver 5: commit up to {@code min(leaderCommit, index of last new entry)}, where the
+     * last new entry is the highest index checked to match this leader in this term, not only this message's: a
+     * heartbeat anchored below what the follower already holds (the leader's view of its match lags) still carries
+     * the commit index to every entry this follower is known to share with the leader.
+     */
+    private void commitMatching(AppendEntries m) {
+        RaftLog log = core.log();
+        log.commitTo(Math.min(m.leaderCommit(), Math.min(leaderMatch, log.lastIndex())));
+    }
+
+    /** The hint (Raft §5.3): the term at {@code prev} and the first index of it, or our last index + 1. */
+    private void rejectAppend(AppendEntries m, long prev) {
+        long conflictTerm = 0;
+        RaftLog log = core.log();
+        long conflictIndex = log.lastIndex() + 1;
+        if (prev <= log.lastIndex()) {
+            conflictTerm = log.term(prev);
+            conflictIndex = Math.max(log.lastIndexWithTermAtMost(conflictTerm - 1, prev) + 1, log.firstIndex());
+        }
+        core.logger().debug("{} [term {}] rejected append at {} from {}, hint {}/{}", core.id(), core.term(), prev,
+                m.from(), conflictTerm, conflictIndex);
+        core.send(AppendEntriesResponse.rejected(core.id(), m.from(), core.term(), prev, conflictTerm, conflictIndex,
+                m.readSeq()));
     }
 }

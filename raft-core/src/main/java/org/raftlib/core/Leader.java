@@ -90,8 +90,11 @@ final class Leader extends Role {
      */
     void broadcastHeartbeat() {
         RaftLog log = core.log();
-        core.tracker().peers().forEach((id, pr) -> core.send(new AppendEntries(core.id(), id, core.term(),
-                pr.matchIndex(), log.term(pr.matchIndex()), List.of(), log.committed(), reads.seq())));
+        core.tracker().peers().forEach((id, pr) -> {
+            long anchor = Math.max(pr.matchIndex(), log.firstIndex() - 1);   // compacted: the snapshot's index
+            core.send(new AppendEntries(core.id(), id, core.term(), anchor, log.term(anchor), List.of(),
+                    log.committed(), reads.seq()));
+        });
         reads.onBroadcast();
     }
 
@@ -120,6 +123,13 @@ final class Leader extends Role {
     void sendAppend(NodeId to, boolean sendIfEmpty) {
         Progress pr = core.tracker().progress(to);
         RaftLog log = core.log();
+        if (pr.mode() != ProgressMode.SNAPSHOT && pr.nextIndex() < log.firstIndex()) {
+            core.logger().info("{} [term {}] {} needs entries from {}, compacted up to {}: sending the snapshot at {}",
+                    core.id(), core.term(), to, pr.nextIndex(), log.firstIndex() - 1, log.snapshotIndex());
+            pr.becomeSnapshot(log.snapshotIndex());
+            core.requestSnapshotSend(to);
+            return;
+        }
         boolean first = true;
         while (!pr.isPaused() && (pr.nextIndex() <= log.lastIndex() || (first && sendIfEmpty))) {
             long prev = pr.nextIndex() - 1;
@@ -139,6 +149,18 @@ final class Leader extends Role {
         }
     }
 
+    /** See {@link RaftCore#onSnapshotSent}. */
+    void onSnapshotSent(NodeId peer, long index, boolean success) {
+        Progress pr = core.tracker().progress(peer);
+        if (pr == null || pr.pendingSnapshot() != index) {
+            return;
+        }
+        core.logger().info("{} [term {}] snapshot at {} to {} {}", core.id(), core.term(), index, peer,
+                success ? "installed" : "failed; probing again");
+        pr.onSnapshotDone(success);
+        sendAppend(peer, true);
+    }
+
     @Override
     void onAppendEntriesResponse(AppendEntriesResponse m) {
         Progress pr = core.tracker().progress(m.from());
@@ -150,10 +172,22 @@ final class Leader extends Role {
         pr.onReadSeqEchoed(m.readSeq());
         core.confirmReads();
         if (!m.success()) {
+            if (m.rejectedIndex() > 0 && m.rejectedIndex() == pr.matchIndex()) {
+                long resume = resumeIndexFromHint(m);
+                core.logger().warn("{} [term {}] {} no longer holds index {} it acknowledged (its data was lost?); "
+                        + "replicating again from {}", core.id(), core.term(), m.from(), m.rejectedIndex(), resume);
+                pr.onDataLoss(resume);
+                sendAppend(m.from(), true);
+                return;
+            }
             if (m.rejectedIndex() > 0 && pr.onRejected(m.rejectedIndex(), resumeIndexFromHint(m))) {
                 core.logger().debug("{} [term {}] {} rejected {}, probing from {}", core.id(), core.term(),
                         m.from(), m.rejectedIndex(), pr.nextIndex());
                 sendAppend(m.from(), true);
+            } else if (m.rejectedIndex() > pr.matchIndex()) {
+                // A heartbeat anchored at the compaction point, above the match: no news, like an accepted one.
+                pr.onHeartbeatAcknowledged();
+                sendAppend(m.from(), false);
             }
             return;
         }

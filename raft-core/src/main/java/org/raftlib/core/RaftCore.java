@@ -54,12 +54,14 @@ public final class RaftCore {
     private NodeId leader;
     private HardState handedOutHardState;
     private boolean broadcastPending;
+    private final SnapshotWork snapshots;
 
-    private RaftCore(CoreConfig config, LogView storage, HardState hardState) {
+    private RaftCore(CoreConfig config, LogView storage, HardState hardState, long snapshotIndex, long snapshotTerm) {
         this.config = config;
-        this.log = new RaftLog(storage, hardState.commit(), 2 * config.flow().maxApplyBytes(),
-                Math.max(ENTRY_CACHE_BYTES, config.flow().maxBytesPerMessage()));
+        this.log = new RaftLog(storage, hardState.commit(), snapshotIndex, snapshotTerm,
+                2 * config.flow().maxApplyBytes(), Math.max(ENTRY_CACHE_BYTES, config.flow().maxBytesPerMessage()));
         this.tracker = new ProgressTracker(config.id(), config.voters());
+        this.snapshots = new SnapshotWork(log);
         this.term = hardState.term();
         this.votedFor = hardState.votedFor().orElse(null);
         this.handedOutHardState = hardState;
@@ -76,12 +78,31 @@ public final class RaftCore {
      * @throws NullPointerException if an argument is null
      */
     public static RaftCore restore(CoreConfig config, LogView storage, HardState hardState) {
+        return restore(config, storage, hardState, Optional.empty());
+    }
+
+    /**
+     * Creates a core from what a node persisted, whose state machine was restored from {@code snapshot}; it starts as
+     * a follower, with everything up to the snapshot's index committed and applied.
+     *
+     * @param config the configuration
+     * @param storage the durable log; it must hold the snapshot's index (or have it as the entry before its first)
+     * @param hardState the durable hard state
+     * @param snapshot the snapshot the state machine was restored from, if any
+     * @return the core
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the log does not continue the snapshot
+     */
+    public static RaftCore restore(CoreConfig config, LogView storage, HardState hardState,
+            Optional<SnapshotPoint> snapshot) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(storage, "storage");
         Objects.requireNonNull(hardState, "hardState");
-        RaftCore core = new RaftCore(config, storage, hardState);
-        config.logger().info("{} [term {}] started as follower, last index {}, commit {}", config.id(),
-                core.term, core.log.lastIndex(), core.log.committed());
+        RaftCore core = new RaftCore(config, storage, hardState, snapshot.map(SnapshotPoint::index).orElse(0L),
+                snapshot.map(SnapshotPoint::term).orElse(0L));
+        config.logger().info("{} [term {}] started as follower{}, last index {}, commit {}", config.id(), core.term,
+                snapshot.map(p -> " from the snapshot at " + p.index()).orElse(""), core.log.lastIndex(),
+                core.log.committed());
         return core;
     }
 
@@ -159,7 +180,7 @@ public final class RaftCore {
             tracker.progress(m.from()).markRecentActive();
         }
         switch (m.type()) {
-            case REQUEST_VOTE -> onRequestVote((RequestVote) m);
+            case REQUEST_VOTE -> role.onRequestVote((RequestVote) m);
             case REQUEST_VOTE_RESPONSE -> role.onRequestVoteResponse((RequestVoteResponse) m);
             case APPEND_ENTRIES -> role.onAppendEntries((AppendEntries) m);
             case APPEND_ENTRIES_RESPONSE -> role.onAppendEntriesResponse((AppendEntriesResponse) m);
@@ -168,86 +189,6 @@ public final class RaftCore {
             case TIMEOUT_NOW -> role.onTimeoutNow((TimeoutNow) m);
             default -> throw new IllegalStateException("no dispatch for " + m.type());
         }
-    }
-
-    /**
-     * RequestVote receiver (Raft §5.2, §5.4.1): grant if we have not voted for another candidate in this term (and
-     * know no leader of it), and the candidate's log is at least as up to date as ours. A pre-vote changes nothing.
-     */
-    private void onRequestVote(RequestVote v) {
-        boolean canVote = v.from().equals(votedFor)
-                || (votedFor == null && leader == null)
-                || (v.preVote() && v.term() > term);
-        boolean upToDate = log.isUpToDate(v.lastLogIndex(), v.lastLogTerm());
-        if (canVote && upToDate) {
-            send(new RequestVoteResponse(config.id(), v.from(), v.preVote() ? v.term() : term, true, v.preVote()));
-            if (!v.preVote()) {
-                votedFor = v.from();
-                if (role instanceof Follower f) {
-                    f.onVoteGranted();
-                }
-                config.logger().info("{} [term {}] granted vote to {}", config.id(), term, v.from());
-            }
-            return;
-        }
-        config.logger().debug("{} [term {}] rejected {} for {}: {}", config.id(), term,
-                v.preVote() ? "pre-vote" : "vote", v.from(), canVote ? "log not up to date" : "already voted");
-        send(new RequestVoteResponse(config.id(), v.from(), term, false, v.preVote()));
-    }
-
-    /**
-     * AppendEntries receiver, Figure 2 steps 2-5: check that the log holds {@code prevLogIndex} with
-     * {@code prevLogTerm}, else reject with a hint; append what is new; advance the commit index.
-     */
-    void acceptAppendEntries(AppendEntries m, Follower follower) {
-        leader = m.from();
-        long prev = m.prevLogIndex();
-        long prevTerm = m.prevLogTerm();
-        List<LogEntry> entries = m.entries();
-        if (prev < log.committed()) {                        // entries up to the commit index are known to match
-            if (m.lastIndex() <= log.committed()) {
-                commitMatching(m, follower);
-                send(AppendEntriesResponse.accepted(config.id(), m.from(), term, log.committed(), m.readSeq()));
-                return;
-            }
-            int skip = (int) (log.committed() - prev);
-            prevTerm = entries.get(skip - 1).term();
-            prev = log.committed();
-            entries = entries.subList(skip, entries.size());
-        }
-        if (!log.matchTerm(prev, prevTerm)) {
-            rejectAppend(m, prev);
-            return;
-        }
-        log.appendFromLeader(entries);
-        long lastNew = prev + entries.size();
-        follower.matchedLeaderTo(lastNew);
-        commitMatching(m, follower);
-        send(AppendEntriesResponse.accepted(config.id(), m.from(), term, lastNew, m.readSeq()));
-    }
-
-    /**
-     * Figure 2, AppendEntries receiver 5: commit up to {@code min(leaderCommit, index of last new entry)}, where the
-     * last new entry is the highest index checked to match this leader in this term, not only this message's: a
-     * heartbeat anchored below what the follower already holds (the leader's view of its match lags) still carries
-     * the commit index to every entry this follower is known to share with the leader.
-     */
-    private void commitMatching(AppendEntries m, Follower follower) {
-        log.commitTo(Math.min(m.leaderCommit(), Math.min(follower.leaderMatch(), log.lastIndex())));
-    }
-
-    /** The hint (Raft §5.3): the term at {@code prev} and the first index of it, or our last index + 1. */
-    private void rejectAppend(AppendEntries m, long prev) {
-        long conflictTerm = 0;
-        long conflictIndex = log.lastIndex() + 1;
-        if (prev <= log.lastIndex()) {
-            conflictTerm = log.term(prev);
-            conflictIndex = Math.max(log.lastIndexWithTermAtMost(conflictTerm - 1, prev) + 1, log.firstIndex());
-        }
-        config.logger().debug("{} [term {}] rejected append at {} from {}, hint {}/{}", config.id(), term, prev,
-                m.from(), conflictTerm, conflictIndex);
-        send(AppendEntriesResponse.rejected(config.id(), m.from(), term, prev, conflictTerm, conflictIndex,
-                m.readSeq()));
     }
 
     /**
@@ -321,9 +262,82 @@ public final class RaftCore {
         return true;
     }
 
+    /**
+     * A snapshot covering the log up to {@code point} is durable in the snapshot store: followers that need compacted
+     * entries get this one from now on.
+     *
+     * @param point what the snapshot covers
+     */
+    public void onSnapshotTaken(SnapshotPoint point) {
+        log.snapshotTaken(point.index(), point.term());
+    }
+
+    /**
+     * Lets storage discard the entries up to {@code upTo} (thesis §5.1: compaction after a snapshot), as far as the
+     * newest snapshot covers them and they are applied and durable: the rest follows as those advance.
+     *
+     * @param upTo the last index that may go
+     * @return whether a compaction was handed out
+     */
+    public boolean compact(long upTo) {
+        return snapshots.compact(upTo);
+    }
+
+    /**
+     * Raft §7, receiver: the runtime received, checked and durably stored the snapshot at {@code point} that the
+     * current leader sent. A snapshot this node's commit index already covers changes nothing; one whose last entry
+     * this log holds commits up to it and keeps the entries after it; otherwise the whole log is replaced (the next
+     * Ready's {@code install}), and the state machine must be restored from the snapshot. {@code reply} (the
+     * acknowledgement of the last chunk) leaves once that is durable.
+     *
+     * @param leader the node that sent the snapshot
+     * @param point what the snapshot covers
+     * @param reply the acknowledgement to send once the install is durable
+     * @return whether the log was reset to the snapshot
+     */
+    public boolean installSnapshot(NodeId leader, SnapshotPoint point, RaftMessage reply) {
+        if (role instanceof Follower f && leader.equals(this.leader)) {
+            return f.installSnapshot(point, reply);
+        }
+        config.logger().info("{} [term {}] dropped the snapshot at {} from {}: no longer following it", config.id(),
+                term, point.index(), leader);
+        return false;
+    }
+
+    /** The follower side of {@link #installSnapshot}: resets the log to the snapshot unless it holds it. */
+    boolean resetToSnapshot(SnapshotPoint point) {
+        if (!snapshots.install(point)) {
+            return false;
+        }
+        config.logger().info("{} [term {}] installs the snapshot at {}/{} from {}", config.id(), term, point.term(),
+                point.index(), leader);
+        return true;
+    }
+
+    /**
+     * The runtime finished streaming the snapshot at {@code index} to {@code peer}: on success the follower installed
+     * it, and replication resumes after it; on failure the leader probes again (and sends a snapshot again if the
+     * follower still needs one).
+     *
+     * @param peer the follower
+     * @param index the snapshot's index
+     * @param success whether the follower confirmed the install
+     */
+    public void onSnapshotSent(NodeId peer, long index, boolean success) {
+        if (role instanceof Leader l) {
+            l.onSnapshotSent(peer, index, success);
+        }
+    }
+
+    /** A leader asks the runtime to stream its newest snapshot to {@code peer}. */
+    void requestSnapshotSend(NodeId peer) {
+        snapshots.requestSend(peer);
+    }
+
     /** Returns whether {@link #ready()} has work. */
     public boolean hasReady() {
         return broadcastPending || !outbox.isEmpty() || currentHardState() != handedOutHardState
+                || snapshots.hasWork()
                 || !readStates.isEmpty() || !abortedReads.isEmpty()
                 || (role instanceof Leader l && l.reads().needsBroadcast())
                 || log.hasEntriesToPersist() || log.hasCommittedToApply();
@@ -344,8 +358,10 @@ public final class RaftCore {
         RaftLog.PersistWork work = log.takeForPersistence();
         OptionalLong truncateFrom = work.truncateFrom() > 0 ? OptionalLong.of(work.truncateFrom())
                 : OptionalLong.empty();
-        Ready rd = new Ready(newHardState, truncateFrom, work.entries(), outbox.takeNow(), outbox.takeAfterSync(),
-                log.takeCommittedForApply(config.flow().maxApplyBytes()), readStates, abortedReads);
+        Ready rd = new Ready(newHardState, snapshots.takeInstall(), truncateFrom, work.entries(),
+                snapshots.takeCompactTo(), outbox.takeNow(), outbox.takeAfterSync(),
+                log.takeCommittedForApply(config.flow().maxApplyBytes()), readStates, abortedReads,
+                snapshots.takeSends());
         readStates.clear();
         abortedReads.clear();
         return rd;
@@ -382,6 +398,7 @@ public final class RaftCore {
      */
     public void onApplied(long index) {
         log.appliedTo(index);
+        snapshots.tryCompact();
     }
 
     /** Returns this node's role. */
@@ -407,7 +424,8 @@ public final class RaftCore {
                     new CoreStatus.PeerProgress(pr.matchIndex(), pr.nextIndex(), pr.mode())));
         }
         return new CoreStatus(config.id(), role.kind(), term, Optional.ofNullable(votedFor),
-                Optional.ofNullable(leader), log.lastIndex(), log.committed(), log.applied(), peers);
+                Optional.ofNullable(leader), log.lastIndex(), log.committed(), log.applied(), log.firstIndex(),
+                log.snapshotIndex(), peers);
     }
 
     // ---- transitions, used by the roles ----
@@ -530,6 +548,20 @@ public final class RaftCore {
 
     Role role() {
         return role;
+    }
+
+    NodeId votedFor() {
+        return votedFor;
+    }
+
+    /** Records a granted vote (persisted with the next hard state). */
+    void voteFor(NodeId candidate) {
+        votedFor = candidate;
+    }
+
+    /** A message from {@code id} as leader of the current term arrived. */
+    void followLeader(NodeId id) {
+        leader = id;
     }
 
     NodeId id() {

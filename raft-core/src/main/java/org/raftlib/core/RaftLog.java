@@ -27,21 +27,107 @@ final class RaftLog {
     private long applyInFlightBytes;
     private final long maxApplyInFlightBytes;
     private final EntryCache cache;
+    /** The newest snapshot this node holds: the state up to {@code snapshotIndex} is in it. */
+    private long snapshotIndex;
+    private long snapshotTerm;
+    /** Entries up to here were handed out for compaction (or replaced by a snapshot): never read them again. */
+    private long floor;
 
-    RaftLog(LogView stable, long committed, long maxApplyInFlightBytes, long cacheBytes) {
+    /**
+     * Creates the log of a node that restarts from {@code stable}, with the state machine restored from a snapshot
+     * up to {@code snapshotIndex} (0: none, the state machine starts empty). The storage must hold
+     * {@code snapshotIndex} (or have it as the entry before its first).
+     */
+    RaftLog(LogView stable, long committed, long snapshotIndex, long snapshotTerm, long maxApplyInFlightBytes,
+            long cacheBytes) {
         this.stable = stable;
         this.cache = new EntryCache(cacheBytes);
         this.maxApplyInFlightBytes = maxApplyInFlightBytes;
         long last = stable.lastIndex();
+        if (snapshotIndex > last || stable.firstIndex() - 1 > snapshotIndex) {
+            throw new IllegalArgumentException("the log [" + stable.firstIndex() + ", " + last
+                    + "] does not continue the snapshot at " + snapshotIndex);
+        }
         this.unstable = new UnstableLog(last + 1);
         this.storageLastIndex = last;
-        this.committed = Math.min(committed, last);
-        this.applying = Math.max(0, stable.firstIndex() - 1);
+        this.snapshotIndex = snapshotIndex;
+        this.snapshotTerm = snapshotTerm;
+        this.floor = stable.firstIndex() - 1;
+        this.committed = Math.max(Math.min(committed, last), snapshotIndex);
+        this.applying = snapshotIndex;
         this.applied = applying;
     }
 
     long firstIndex() {
-        return stable.firstIndex();
+        return Math.max(stable.firstIndex(), floor + 1);
+    }
+
+    long snapshotIndex() {
+        return snapshotIndex;
+    }
+
+    long snapshotTerm() {
+        return snapshotTerm;
+    }
+
+    /** A snapshot up to {@code index} is durable; it becomes the one sent to followers that need it. */
+    void snapshotTaken(long index, long term) {
+        if (index > snapshotIndex) {
+            snapshotIndex = index;
+            snapshotTerm = term;
+        }
+    }
+
+    /**
+     * Marks the entries up to {@code upTo} as compacted, if that is within what the newest snapshot covers and this
+     * node has applied and made durable.
+     *
+     * @return whether the floor moved (the caller hands the compaction to storage)
+     */
+    boolean compactTo(long upTo) {
+        if (upTo <= floor || upTo > snapshotIndex || upTo > applied || upTo > durableIndex()) {
+            return false;
+        }
+        floor = upTo;
+        return true;
+    }
+
+    /**
+     * Raft §7 receiver: a snapshot up to {@code index} arrived. If this log already commits it, nothing changes; if
+     * it holds its last entry, the commit index moves up to it and the entries after it stay; otherwise the log is
+     * reset to it.
+     *
+     * @return whether the log was reset (the state machine must be restored from the snapshot)
+     */
+    boolean installSnapshot(long index, long term) {
+        if (index <= committed) {
+            return false;
+        }
+        if (matchTerm(index, term)) {
+            commitTo(index);
+            return false;
+        }
+        resetTo(index, term);
+        return true;
+    }
+
+    /**
+     * Raft §7, a follower installs a snapshot that its log does not continue: every entry goes, the log restarts
+     * after {@code index}, and everything up to it counts as committed and (once the state machine is restored)
+     * applied.
+     */
+    void resetTo(long index, long term) {
+        cache.truncateFrom(0);
+        truncationsInFlight.clear();
+        unstable.reset(index + 1);
+        storageLastIndex = index;
+        floor = index;
+        snapshotTaken(index, term);
+        committed = Math.max(committed, index);
+        if (index > applying) {
+            applyInFlight.addLast(new long[] {index, 0});
+            applying = index;
+        }
     }
 
     long lastIndex() {
@@ -69,6 +155,9 @@ final class RaftLog {
     long term(long index) {
         if (index == 0 || index > lastIndex()) {
             return 0;
+        }
+        if (index == snapshotIndex && index < unstable.offset()) {
+            return snapshotTerm;
         }
         if (unstable.contains(index)) {
             return unstable.get(index).term();

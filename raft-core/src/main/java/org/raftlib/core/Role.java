@@ -6,6 +6,7 @@ import org.raftlib.message.AppendEntriesResponse;
 import org.raftlib.message.InstallSnapshot;
 import org.raftlib.message.InstallSnapshotResponse;
 import org.raftlib.message.RaftMessage;
+import org.raftlib.message.RequestVote;
 import org.raftlib.message.RequestVoteResponse;
 import org.raftlib.message.TimeoutNow;
 
@@ -27,6 +28,32 @@ abstract sealed class Role permits Follower, Candidate, Leader {
 
     /** Ticks since this node last heard from a leader (or, on a leader, since the last quorum check). */
     abstract int electionElapsed();
+
+    /**
+     * RequestVote receiver (Raft §5.2, §5.4.1): grant if we have not voted for another candidate in this term (and
+     * know no leader of it), and the candidate's log is at least as up to date as ours. A pre-vote changes nothing.
+     */
+    final void onRequestVote(RequestVote v) {
+        boolean canVote = v.from().equals(core.votedFor())
+                || (core.votedFor() == null && core.currentLeader().isEmpty())
+                || (v.preVote() && v.term() > core.term());
+        boolean upToDate = core.log().isUpToDate(v.lastLogIndex(), v.lastLogTerm());
+        if (canVote && upToDate) {
+            long replyTerm = v.preVote() ? v.term() : core.term();
+            core.send(new RequestVoteResponse(core.id(), v.from(), replyTerm, true, v.preVote()));
+            if (!v.preVote()) {
+                core.voteFor(v.from());
+                if (this instanceof Follower f) {
+                    f.onVoteGranted();
+                }
+                core.logger().info("{} [term {}] granted vote to {}", core.id(), core.term(), v.from());
+            }
+            return;
+        }
+        core.logger().debug("{} [term {}] rejected {} for {}: {}", core.id(), core.term(),
+                v.preVote() ? "pre-vote" : "vote", v.from(), canVote ? "log not up to date" : "already voted");
+        core.send(new RequestVoteResponse(core.id(), v.from(), core.term(), false, v.preVote()));
+    }
 
     void onAppendEntries(AppendEntries m) {
         ignore(m);

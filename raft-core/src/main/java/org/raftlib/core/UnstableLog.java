@@ -66,6 +66,14 @@ final class UnstableLog {
         entries.addAll(newEntries);
     }
 
+    /** Drops every entry; the log continues at {@code newOffset} (a snapshot covers everything before it). */
+    void reset(long newOffset) {
+        entries.clear();
+        head = 0;
+        offset = newOffset;
+        offsetInProgress = newOffset;
+    }
+
     boolean hasEntriesToPersist() {
         return offsetInProgress <= lastIndex();
     }

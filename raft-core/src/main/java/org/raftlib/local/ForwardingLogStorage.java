@@ -59,6 +59,11 @@ public class ForwardingLogStorage implements LogStorage {
     }
 
     @Override
+    public void reset(long index, long term) throws IOException {
+        delegate.reset(index, term);
+    }
+
+    @Override
     public void sync() throws IOException {
         delegate.sync();
     }

@@ -193,6 +193,27 @@ public final class InMemoryLogStorage implements LogStorage {
     }
 
     /**
+     * {@inheritDoc} Durable at once, together with every earlier write.
+     *
+     * @throws IllegalArgumentException {@inheritDoc}
+     * @throws IllegalStateException if the storage is closed
+     */
+    @Override
+    public void reset(long index, long term) {
+        if (index < 1 || term < 1) {
+            throw new IllegalArgumentException("index and term must be at least 1: " + index + ", " + term);
+        }
+        synchronized (lock) {
+            checkOpen();
+            current.entries.clear();
+            current.firstIndex = index + 1;
+            current.prevTerm = term;
+            durable.replaceWith(current, 0);
+            changedFrom = Long.MAX_VALUE;
+        }
+    }
+
+    /**
      * Makes every earlier write durable, so that {@link #crashCopy()} returns it.
      *
      * @throws IllegalStateException if the storage is closed

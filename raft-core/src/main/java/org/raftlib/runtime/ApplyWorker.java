@@ -1,5 +1,9 @@
 package org.raftlib.runtime;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,6 +12,8 @@ import java.util.concurrent.CompletableFuture;
 import org.raftlib.EntryType;
 import org.raftlib.LogEntry;
 import org.raftlib.RaftException;
+import org.raftlib.SnapshotMeta;
+import org.raftlib.SnapshotStore;
 import org.raftlib.StateMachine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,12 +45,35 @@ final class ApplyWorker implements Runnable {
     private volatile RaftException stopError;
     private volatile RaftException unappliedError;
     private long applied;
+    private long appliedTerm;
+    private SnapshotTaker snapshots;
+    private SnapshotStore store;
 
     ApplyWorker(String nodeId, StateMachine stateMachine, Inbox inbox, NodeFailure failure) {
         this.nodeId = nodeId;
         this.stateMachine = stateMachine;
         this.inbox = inbox;
         this.failure = failure;
+    }
+
+    /**
+     * Wires snapshots in, before the thread starts: {@code store} to restore from (null: none), {@code taker} to take
+     * them, and the snapshot the state machine was restored from at start ({@code index} 0: none).
+     */
+    void useSnapshots(SnapshotStore snapshotStore, SnapshotTaker taker, long index, long term) {
+        this.store = snapshotStore;
+        this.snapshots = taker;
+        this.applied = index;
+        this.appliedTerm = term;
+        taker.restoredTo(index);
+    }
+
+    /** {@link org.raftlib.RaftNode#takeSnapshot()}. */
+    record TakeSnapshot(CompletableFuture<Long> future) {
+    }
+
+    /** Replace the state with the snapshot of {@code meta}, which a follower installed (Raft §7). */
+    record Restore(SnapshotMeta meta) {
     }
 
     /** Committed entries and, for those proposed here, the futures to complete (null where none). */
@@ -122,6 +151,12 @@ final class ApplyWorker implements Runnable {
             }
         } else if (task instanceof Fail f) {
             f.future().completeExceptionally(f.error());
+        } else if (task instanceof TakeSnapshot t) {
+            snapshots.request(t.future(), stateMachine, applied, appliedTerm);
+        } else if (task instanceof SnapshotTaker.Done d) {
+            snapshots.onDone(d, stateMachine, applied, appliedTerm);
+        } else if (task instanceof Restore r) {
+            restore(r.meta());
         } else if (task instanceof Runnable callback) {
             runCallback(callback);
         }
@@ -140,9 +175,12 @@ final class ApplyWorker implements Runnable {
                 if (f != null) {
                     f.complete(result);
                 }
+                snapshots.applied(e.data().length());
             }
             applied = e.index();
+            appliedTerm = e.term();
         }
+        snapshots.maybeTake(stateMachine, applied, appliedTerm);
         if (LOG.isTraceEnabled()) {
             LOG.trace("{} applied up to {}", nodeId, applied);
         }
@@ -157,6 +195,23 @@ final class ApplyWorker implements Runnable {
                     + "; stopping, because the other replicas applied it", ex);
         }
         return result == null ? EMPTY : result;
+    }
+
+    /** Replaces the state with a snapshot's; reads the stream to its end, so its checksum is checked. */
+    private void restore(SnapshotMeta meta) {
+        long start = System.nanoTime();
+        try (InputStream in = store.read(meta)) {
+            stateMachine.restore(in);
+            in.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            throw new UncheckedIOException(nodeId + ": cannot restore the state machine from the snapshot at "
+                    + meta.index(), e);
+        }
+        applied = meta.index();
+        appliedTerm = meta.term();
+        snapshots.restoredTo(meta.index());
+        LOG.info("{} restored the state machine from the snapshot at {}/{} in {} ms", nodeId, meta.term(),
+                meta.index(), (System.nanoTime() - start) / 1_000_000);
     }
 
     private void serveReads() {
@@ -204,7 +259,12 @@ final class ApplyWorker implements Runnable {
                 r.future().completeExceptionally(error);
             } else if (task instanceof Fail f) {
                 f.future().completeExceptionally(f.error());
+            } else if (task instanceof TakeSnapshot t) {
+                t.future().completeExceptionally(error);
             }
+        }
+        if (snapshots != null) {
+            snapshots.failWaiting(error);
         }
         waitingReads.forEach(r -> r.future().completeExceptionally(error));
         waitingReads.clear();

@@ -6,7 +6,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.raftlib.Bytes;
 import org.raftlib.NodeId;
 import org.raftlib.RaftStatus;
+import org.raftlib.SnapshotMeta;
 import org.raftlib.core.Ready;
+import org.raftlib.message.RaftMessage;
 
 /**
  * What other threads post to a node's loop. Inbound {@link org.raftlib.message.RaftMessage}s are posted as they are,
@@ -49,6 +51,21 @@ sealed interface Event {
 
     /** A request for a status snapshot. */
     record StatusQuery(CompletableFuture<RaftStatus> future) implements Event {
+    }
+
+    /** A snapshot is durable in the snapshot store (taken here). */
+    record SnapshotTaken(SnapshotMeta meta) implements Event {
+    }
+
+    /**
+     * A snapshot that {@code leader} streamed is checked and durable in the snapshot store; {@code reply} acknowledges
+     * its last chunk once the core has installed it.
+     */
+    record SnapshotReceived(NodeId leader, SnapshotMeta meta, RaftMessage reply) implements Event {
+    }
+
+    /** Streaming the snapshot at {@code index} to {@code peer} ended, installed or not. */
+    record SnapshotSent(NodeId peer, long index, boolean success) implements Event {
     }
 
     /** Stop the loop. */

@@ -22,11 +22,15 @@ import org.raftlib.NotLeaderException;
 import org.raftlib.RaftException;
 import org.raftlib.RaftRole;
 import org.raftlib.RaftStatus;
+import org.raftlib.SnapshotMeta;
 import org.raftlib.Transport;
 import org.raftlib.core.Proposal;
 import org.raftlib.core.RaftCore;
 import org.raftlib.core.ReadState;
 import org.raftlib.core.Ready;
+import org.raftlib.core.SnapshotPoint;
+import org.raftlib.message.InstallSnapshot;
+import org.raftlib.message.InstallSnapshotResponse;
 import org.raftlib.message.RaftMessage;
 
 /**
@@ -50,6 +54,10 @@ final class NodeLoop implements Runnable {
     private final long tickNanos;
     private final Requests requests;
     private final Observers observers;
+    private final SnapshotTransfers transfers;
+    private final long compactionKeep;
+    /** Snapshots received and installed by the core, waiting for their Ready to restore the state machine. */
+    private final Map<Long, SnapshotMeta> restores = new HashMap<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final AtomicBoolean exited = new AtomicBoolean();
     private final AtomicBoolean refused = new AtomicBoolean();
@@ -74,6 +82,8 @@ final class NodeLoop implements Runnable {
         this.tickNanos = tickNanos;
         this.requests = new Requests(id, apply);
         this.observers = new Observers(core, parts);
+        this.transfers = parts.transfers();
+        this.compactionKeep = parts.compactionKeep();
     }
 
     /** Runs the loop on the calling thread, a thread of its own, until it stops. */
@@ -197,6 +207,7 @@ final class NodeLoop implements Runnable {
             core.tick();
             observeCore();
             observers.onTick();
+            transfers.tick(core);
             nextTick = now - nextTick > tickNanos ? now + tickNanos : nextTick + tickNanos;
         }
         if (core.hasReady()) {
@@ -208,6 +219,9 @@ final class NodeLoop implements Runnable {
     private void handle(Object item) {
         if (item instanceof RaftMessage m) {
             core.step(m);
+            if (m instanceof InstallSnapshot || m instanceof InstallSnapshotResponse) {
+                transfers.onMessage(core, m);
+            }
         } else if (item instanceof Event.Submit s) {
             propose(s);
         } else if (item instanceof Event.Read r) {
@@ -220,6 +234,19 @@ final class NodeLoop implements Runnable {
             observers.transfer(t);
         } else if (item instanceof Event.StatusQuery q) {
             q.future().complete(observers.status(lifecycle.state()));
+        } else if (item instanceof Event.SnapshotTaken t) {
+            transfers.onDurable(t.meta());
+            core.onSnapshotTaken(point(t.meta()));
+            core.compact(t.meta().index() - compactionKeep);
+        } else if (item instanceof Event.SnapshotReceived r) {
+            transfers.onDurable(r.meta());
+            if (core.installSnapshot(r.leader(), point(r.meta()), r.reply())) {
+                restores.put(r.meta().index(), r.meta());
+            }
+            core.onSnapshotTaken(point(r.meta()));
+        } else if (item instanceof Event.SnapshotSent s) {
+            transfers.onSent(s.peer(), s.index());
+            core.onSnapshotSent(s.peer(), s.index(), s.success());
         } else if (item instanceof Event.Stop) {
             stop = true;
         } else {
@@ -264,6 +291,8 @@ final class NodeLoop implements Runnable {
             storageInFlight++;
             storage.submit(ready, core.currentRole() != RaftRole.FOLLOWER);
         }
+        ready.install().ifPresent(p -> apply.submit(new ApplyWorker.Restore(restores.remove(p.index()))));
+        ready.snapshotSends().forEach(send -> transfers.start(send, core.currentTerm()));
         List<LogEntry> committed = ready.committed();
         if (!committed.isEmpty()) {
             apply.submit(new ApplyWorker.ApplyBatch(committed, requests.takeCommitted(committed)));
@@ -288,6 +317,15 @@ final class NodeLoop implements Runnable {
         for (Ready r : batches) {
             core.onPersisted(r);                              // the storage worker sent their acknowledgements
         }
+    }
+
+    private static SnapshotPoint point(SnapshotMeta meta) {
+        return new SnapshotPoint(meta.index(), meta.term());
+    }
+
+    /** Stops snapshot transfers; called once the loop has exited. */
+    void stopTransfers() {
+        transfers.shutdown();
     }
 
     RaftStatus status(NodeState state) {

@@ -16,5 +16,7 @@ record NodeParts(
         ApplyWorker apply,
         Lifecycle lifecycle,
         List<RaftListener> listeners,
-        int electionTicks) {
+        int electionTicks,
+        SnapshotTransfers transfers,
+        long compactionKeep) {
 }

@@ -8,6 +8,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -28,11 +30,14 @@ import org.raftlib.RaftListener;
 import org.raftlib.RaftOptions;
 import org.raftlib.RaftRole;
 import org.raftlib.RaftStatus;
+import org.raftlib.SnapshotMeta;
+import org.raftlib.SnapshotStore;
 import org.raftlib.ReadMode;
 import org.raftlib.StateMachine;
 import org.raftlib.Transport;
 import org.raftlib.core.CoreConfig;
 import org.raftlib.core.RaftCore;
+import org.raftlib.core.SnapshotPoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +53,11 @@ public final class NodeRuntime {
     private final NodeId id;
     private final RaftOptions options;
     private final LogStorage logStorage;
+    private final SnapshotStore snapshotStore;
+    private final StateMachine stateMachine;
+    private final ExecutorService snapshotWriter;
+    private final ExecutorService snapshotIo;
+    private final SnapshotTaker snapshotTaker;
     private final NodeParts parts;
     private final PendingLimit pending;
     private final CoreConfig coreConfig;
@@ -59,21 +69,32 @@ public final class NodeRuntime {
     private volatile RaftStatus finalStatus;
 
     /**
+     * A node's durable storage.
+     *
+     * @param log the log and hard state
+     * @param snapshots the snapshot store, or null for a node without snapshots
+     */
+    public record Stores(LogStorage log, SnapshotStore snapshots) {
+    }
+
+    /**
      * Assembles a node; nothing runs until {@link #start()}.
      *
      * @param id this node
      * @param members every member, this node included
      * @param stateMachine the user's state machine
-     * @param logStorage the log
+     * @param stores the log and the snapshot store
      * @param transport the transport
      * @param options checked options
      * @param random the core's randomness
      */
-    public NodeRuntime(NodeId id, List<Member> members, StateMachine stateMachine, LogStorage logStorage,
+    public NodeRuntime(NodeId id, List<Member> members, StateMachine stateMachine, Stores stores,
             Transport transport, RaftOptions options, RandomGenerator random) {
         this.id = id;
         this.options = options;
-        this.logStorage = logStorage;
+        this.logStorage = stores.log();
+        this.snapshotStore = stores.snapshots();
+        this.stateMachine = stateMachine;
         Lifecycle lifecycle = new Lifecycle(id);
         Inbox inbox = new Inbox();
         NodeFailure failure = cause -> {
@@ -84,6 +105,14 @@ public final class NodeRuntime {
         StorageWorker storage = new StorageWorker(id.value(), logStorage, transport, inbox, failure);
         ApplyWorker apply = new ApplyWorker(id.value(), stateMachine, inbox, failure);
         Set<NodeId> voters = members.stream().map(Member::id).collect(Collectors.toSet());
+        this.snapshotWriter = Executors.newSingleThreadExecutor(r -> new Thread(r, "raft-snapshot-" + id));
+        this.snapshotIo = Executors.newSingleThreadExecutor(r -> new Thread(r, "raft-snapshot-io-" + id));
+        this.snapshotTaker = new SnapshotTaker(id.value(), snapshotStore, voters,
+                new SnapshotTaker.Policy(options.snapshotEveryEntries(), options.snapshotEveryBytes()), snapshotWriter,
+                inbox, apply::submit);
+        SnapshotTransfers transfers = new SnapshotTransfers(new SnapshotSender.Context(id, 0, snapshotStore,
+                transport, inbox, options.snapshotChunkBytes(), options.snapshotChunksInFlight()), snapshotIo,
+                options.electionTimeout().multipliedBy(2).toNanos(), Optional.empty());
         long tick = options.tickInterval().toNanos();
         this.coreConfig = CoreConfig.of(id, voters, random)
                 .withTicks(ticks(options.electionTimeout(), tick), ticks(options.heartbeatInterval(), tick))
@@ -91,7 +120,7 @@ public final class NodeRuntime {
                 .withFlow(new CoreConfig.FlowControl(options.maxInflightAppends(), options.maxAppendBytes(),
                         CoreConfig.FlowControl.DEFAULT.maxApplyBytes()));
         this.parts = new NodeParts(id, List.copyOf(members), transport, inbox, storage, apply, lifecycle,
-                new CopyOnWriteArrayList<>(), coreConfig.electionTicks());
+                new CopyOnWriteArrayList<>(), coreConfig.electionTicks(), transfers, options.snapshotKeepEntries());
         this.pending = new PendingLimit(options.maxPendingRequests());
         this.loopThread = new Thread(this::runLoop, "raft-loop-" + id);
         this.storageThread = new Thread(storage, "raft-storage-" + id);
@@ -115,7 +144,12 @@ public final class NodeRuntime {
         }
         Optional<ScheduledExecutorService> executor;
         try {
-            RaftCore core = RaftCore.restore(coreConfig, new StorageLogView(logStorage), logStorage.hardState());
+            Optional<SnapshotMeta> snapshot = SnapshotRecovery.recover(id, logStorage, snapshotStore, stateMachine);
+            snapshot.ifPresent(parts.transfers()::onDurable);
+            parts.apply().useSnapshots(snapshotStore, snapshotTaker, snapshot.map(SnapshotMeta::index).orElse(0L),
+                    snapshot.map(SnapshotMeta::term).orElse(0L));
+            RaftCore core = RaftCore.restore(coreConfig, new StorageLogView(logStorage), logStorage.hardState(),
+                    snapshot.map(m -> new SnapshotPoint(m.index(), m.term())));
             loop = new NodeLoop(parts, core, options.tickInterval().toNanos());
             Member self = parts.members().stream().filter(m -> m.id().equals(id)).findFirst().orElseThrow();
             parts.transport().updatePeers(parts.members().stream().filter(m -> !m.id().equals(id)).toList());
@@ -165,10 +199,12 @@ public final class NodeRuntime {
         RaftException writes = lifecycle.state() == NodeState.FAILED ? error
                 : new IndeterminateResultException(id + " was closed before the command was known committed");
         loop.failRemaining(error, writes);                   // before the apply worker's final drain
+        loop.stopTransfers();
         parts.storage().requestStop();
         parts.apply().requestStop(error, writes);
         join(storageThread);
         join(applyThread);
+        stopSnapshotThreads();
         finalStatus = loop.status(lifecycle.state());
         closeResources();
         if (lifecycle.state() == NodeState.FAILED) {
@@ -212,13 +248,52 @@ public final class NodeRuntime {
         }
     }
 
+    private void stopSnapshotThreads() {
+        for (ExecutorService e : List.of(snapshotWriter, snapshotIo)) {
+            e.shutdownNow();
+            try {
+                if (!e.awaitTermination(JOIN_MILLIS, TimeUnit.MILLISECONDS)) {
+                    LOG.warn("{} a snapshot thread did not stop within {} ms", id, JOIN_MILLIS);
+                }
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     private void closeResources() {
         parts.transport().close();
+        stopSnapshotThreads();
         try {
             logStorage.close();
         } catch (IOException | RuntimeException e) {
             LOG.warn("{} closing the log storage failed", id, e);
         }
+        if (snapshotStore != null) {
+            try {
+                snapshotStore.close();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("{} closing the snapshot store failed", id, e);
+            }
+        }
+    }
+
+    /**
+     * Takes a snapshot now; see {@link org.raftlib.RaftNode#takeSnapshot()}.
+     *
+     * @return the future
+     */
+    public CompletableFuture<Long> takeSnapshot() {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        if (!parts.lifecycle().isRunning()) {
+            f.completeExceptionally(parts.lifecycle().notRunning());
+            return f;
+        }
+        parts.apply().submit(new ApplyWorker.TakeSnapshot(f));
+        if (!parts.lifecycle().isRunning() && exited.getCount() == 0) {
+            f.completeExceptionally(parts.lifecycle().notRunning());
+        }
+        return f;
     }
 
     /**
@@ -347,8 +422,14 @@ public final class NodeRuntime {
         } catch (RuntimeException e) {
             LOG.debug("{} cannot read its storage for a status", id, e);
         }
+        long first = 1;
+        try {
+            first = logStorage.firstIndex();
+        } catch (RuntimeException e) {
+            LOG.debug("{} cannot read its storage for a status", id, e);
+        }
         return new RaftStatus(id, parts.lifecycle().state(), RaftRole.FOLLOWER, term, Optional.empty(), last, commit,
-                0, parts.members(), Map.of());
+                0, first, parts.transfers().latest(), parts.members(), Map.of());
     }
 
     /**

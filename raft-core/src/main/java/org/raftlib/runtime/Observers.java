@@ -111,6 +111,6 @@ final class Observers {
         Map<NodeId, RaftStatus.PeerStatus> peers = new LinkedHashMap<>();
         s.peers().forEach((id, p) -> peers.put(id, new RaftStatus.PeerStatus(p.matchIndex(), p.nextIndex())));
         return new RaftStatus(s.id(), state, s.role(), s.term(), s.leader(), s.lastIndex(), s.commitIndex(),
-                s.appliedIndex(), parts.members(), peers);
+                s.appliedIndex(), s.firstIndex(), parts.transfers().latest(), parts.members(), peers);
     }
 }

@@ -4,10 +4,15 @@ import java.util.ArrayList;
 import java.util.List;
 import org.raftlib.LogEntry;
 
-/** A durable log for tests: a list that a {@link Ready} is written to. Entries start at index 1. */
+/**
+ * A durable log for tests: a list that a {@link Ready} is written to. Entries start at index 1, or after the snapshot
+ * a Ready's {@code install} resets it to (compaction is ignored: it keeps everything).
+ */
 public final class MemoryLog implements LogView {
 
     private final List<LogEntry> entries = new ArrayList<>();
+    private long snapshotIndex;
+    private long snapshotTerm;
 
     /**
      * Creates a log holding {@code initial}, which must start at index 1.
@@ -20,22 +25,22 @@ public final class MemoryLog implements LogView {
 
     @Override
     public long firstIndex() {
-        return 1;
+        return snapshotIndex + 1;
     }
 
     @Override
     public long lastIndex() {
-        return entries.size();
+        return snapshotIndex + entries.size();
     }
 
     @Override
     public long term(long index) {
-        return index == 0 ? 0 : entries.get((int) index - 1).term();
+        return index == snapshotIndex ? snapshotTerm : entries.get((int) (index - snapshotIndex) - 1).term();
     }
 
     @Override
     public List<LogEntry> entries(long from, long to, long maxBytes) {
-        return slice(entries, from, to, maxBytes);
+        return slice(entries, from - snapshotIndex, to - snapshotIndex, maxBytes);
     }
 
     /**
@@ -64,10 +69,15 @@ public final class MemoryLog implements LogView {
 
     /** Writes the truncation and entries of {@code rd}, as the runtime's storage worker would. */
     public void persist(Ready rd) {
-        rd.truncateFrom().ifPresent(from -> entries.subList((int) from - 1, entries.size()).clear());
+        rd.install().ifPresent(p -> {
+            entries.clear();
+            snapshotIndex = p.index();
+            snapshotTerm = p.term();
+        });
+        rd.truncateFrom().ifPresent(from -> entries.subList((int) (from - snapshotIndex) - 1, entries.size()).clear());
         for (LogEntry e : rd.entries()) {
-            if (e.index() != entries.size() + 1) {
-                throw new IllegalStateException("gap: writing " + e.index() + " after " + entries.size());
+            if (e.index() != lastIndex() + 1) {
+                throw new IllegalStateException("gap: writing " + e.index() + " after " + lastIndex());
             }
             entries.add(e);
         }

@@ -54,9 +54,48 @@ final class InvariantChecker {
         return committedTerms.get((int) index - 1);
     }
 
+    /** Returns the terms of the committed entries up to {@code index} (index 1 first). */
+    long[] committedTermsUpTo(long index) {
+        return committedTerms.subList(0, (int) Math.min(index, committedTerms.size())).stream()
+                .mapToLong(Long::longValue).toArray();
+    }
+
+    /** Returns the chains of the committed entries up to {@code index}. */
+    long[] committedChainsUpTo(long index) {
+        return committedChains.subList(0, (int) Math.min(index, committedChains.size())).stream()
+                .mapToLong(Long::longValue).toArray();
+    }
+
+    /**
+     * A snapshot must hold exactly the committed prefix up to its index: the state any node applied there (State
+     * Machine Safety for snapshots, thesis §5.1).
+     */
+    boolean checkSnapshot(SimNode node, SimNode.Snapshot s, String what) {
+        long index = s.point().index();
+        if (index > committedChains.size() || committedChains.get((int) index - 1) != s.chain()) {
+            fail("snapshot safety: " + node.id() + " " + what + " a snapshot at " + s.point().term() + "/" + index
+                    + " that is not the committed prefix");
+            return false;
+        }
+        return true;
+    }
+
     /** Applies one Ready of {@code node} to its shadow log and checks what it changed. */
     void onReady(SimNode node, CoreStatus before, Ready rd) {
         ShadowLog log = node.shadow();
+        if (rd.install().isPresent()) {
+            SimNode.Snapshot s = node.snapshot();
+            if (s == null || !s.point().equals(rd.install().get())) {
+                fail("install: " + node.id() + " installs " + rd.install().get() + " but holds " + s);
+                return;
+            }
+            if (!checkSnapshot(node, s, "installs")) {
+                return;
+            }
+            long index = s.point().index();
+            log.resetToSnapshot(index, committedTermsUpTo(index), committedChainsUpTo(index), java.util.List.of());
+            node.restoredTo(index);
+        }
         if (rd.truncateFrom().isPresent()) {
             if (before.role() == RaftRole.LEADER) {
                 fail("Leader Append-Only: leader " + node.id() + " of term " + before.term() + " truncates from "
@@ -204,8 +243,9 @@ final class InvariantChecker {
     void onSend(SimNode node, RaftMessage m) {
         if (m instanceof AppendEntriesResponse r && r.success() && r.matchIndex() > 0) {
             LogEntry vouched = promised.remove(m);
-            boolean durable = vouched != null ? vouched.equals(node.storage().durableEntry(r.matchIndex()))
-                    : r.matchIndex() <= node.storage().durableMatchingPrefix();
+            boolean durable = r.matchIndex() <= node.storage().base()      // a durable snapshot covers it
+                    || (vouched != null ? vouched.equals(node.storage().durableEntry(r.matchIndex()))
+                    : r.matchIndex() <= node.storage().durableMatchingPrefix());
             if (!durable) {
                 fail("durability rule 1: " + node.id() + " acknowledges " + r.matchIndex() + " with a durable log"
                         + " matching only up to " + node.storage().durableMatchingPrefix());

@@ -53,6 +53,25 @@ final class ShadowLog {
         }
     }
 
+    /**
+     * Resets to a log that starts after a snapshot up to {@code index}: the entries up to it are the committed ones
+     * ({@code committedTerms} and {@code committedChains} of the whole cluster, which the snapshot must match), then
+     * {@code after}.
+     */
+    void resetToSnapshot(long index, long[] committedTerms, long[] committedChains, Iterable<LogEntry> after) {
+        size = 0;
+        while (terms.length < index + 1) {
+            terms = Arrays.copyOf(terms, terms.length * 2);
+            chains = Arrays.copyOf(chains, chains.length * 2);
+        }
+        System.arraycopy(committedTerms, 0, terms, 0, (int) index);
+        System.arraycopy(committedChains, 0, chains, 0, (int) index);
+        size = (int) index;
+        for (LogEntry e : after) {
+            append(e);
+        }
+    }
+
     private static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
         z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;

@@ -6,12 +6,14 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import org.raftlib.LogEntry;
 import org.raftlib.NodeId;
 import org.raftlib.core.CoreConfig;
 import org.raftlib.core.RaftCore;
 import org.raftlib.core.Ready;
+import org.raftlib.core.SnapshotPoint;
 import org.raftlib.runtime.ReadyWriter;
 
 /**
@@ -32,6 +34,11 @@ final class SimNode {
     private long lastApplied;
     private long lastCommit;
     private long lastWriteDone;
+    private Snapshot snapshot;
+
+    /** A snapshot this node holds: durable, kept across crashes; {@code chain} is the shadow log's chain there. */
+    record Snapshot(SnapshotPoint point, long chain) {
+    }
 
     /** A batch written to storage, durable once the syncs before {@code barrier} complete. */
     private record PendingWrite(Ready ready, long barrier) {
@@ -52,6 +59,48 @@ final class SimNode {
         proposals.clear();
     }
 
+    /**
+     * Restarts from the durable snapshot, as the runtime's recovery does: the log is reset to it if it does not hold
+     * its last entry, the state machine is "restored" (the applied index jumps to it), and the shadow log's prefix is
+     * the committed one.
+     */
+    private void startFromSnapshot(long[] committedTerms, long[] committedChains) {
+        long index = snapshot.point().index();
+        if (storage.lastIndex() < index || storage.firstIndex() - 1 > index
+                || storage.term(index) != snapshot.point().term()) {
+            storage.reset(index, snapshot.point().term());
+        }
+        core = RaftCore.restore(config, storage, storage.hardState(), Optional.of(snapshot.point()));
+        shadow.resetToSnapshot(index, committedTerms, committedChains,
+                storage.entries(index + 1, storage.lastIndex() + 1, Long.MAX_VALUE));
+        lastApplied = index;
+        lastCommit = 0;
+        proposals.clear();
+    }
+
+    Snapshot snapshot() {
+        return snapshot;
+    }
+
+    /** Takes a snapshot of what is applied; returns it. */
+    SnapshotPoint takeSnapshot() {
+        SnapshotPoint p = new SnapshotPoint(lastApplied, shadow.term(lastApplied));
+        snapshot = new Snapshot(p, shadow.chain(lastApplied));
+        return p;
+    }
+
+    /** A snapshot received from a leader is durable here (before the core hears of it). */
+    void receivedSnapshot(Snapshot s) {
+        if (snapshot == null || s.point().index() > snapshot.point().index()) {
+            snapshot = s;
+        }
+    }
+
+    /** The state machine was restored from the snapshot at {@code index}. */
+    void restoredTo(long index) {
+        lastApplied = index;
+    }
+
     /** Crashes: keeps of the unsynced writes what the file system may; the node is down until {@link #restart()}. */
     void crash(SplittableRandom random) {
         core = null;
@@ -68,8 +117,12 @@ final class SimNode {
         return storage;
     }
 
-    void restart() {
-        start();
+    void restart(long[] committedTerms, long[] committedChains) {
+        if (snapshot == null) {
+            start();
+        } else {
+            startFromSnapshot(committedTerms, committedChains);
+        }
     }
 
     boolean isUp() {

@@ -16,6 +16,7 @@ import org.raftlib.core.CoreConfig;
  * @param proposalRate per tick event: probability of a proposal to a random node
  * @param flow replication limits; tiny ones (one entry per message) let old-term entries travel alone
  * @param fileSystem how a crash may keep the writes a node had not synced
+ * @param snapshots when nodes snapshot and compact (every 0 entries: never)
  */
 record SimOptions(
         int nodes,
@@ -28,19 +29,31 @@ record SimOptions(
         double partitionRate,
         double proposalRate,
         CoreConfig.FlowControl flow,
-        SimStorage.FileSystem fileSystem) {
+        SimStorage.FileSystem fileSystem,
+        Snapshots snapshots) {
+
+    /**
+     * A snapshot after {@code every} applied entries, compaction keeping {@code keep} entries before it.
+     *
+     * @param every entries between snapshots; 0 for none
+     * @param keep entries kept before a snapshot's index
+     */
+    record Snapshots(int every, int keep) {
+        static final Snapshots OFF = new Snapshots(0, 0);
+    }
 
     static final int TICK = 10;
 
     static SimOptions defaults(int nodes) {
         return new SimOptions(nodes, 5_000, 0.05, 0.02, 25, 8, 0.05, 0.03, 0.3, CoreConfig.FlowControl.DEFAULT,
-                SimStorage.FileSystem.UNORDERED);
+                SimStorage.FileSystem.UNORDERED, Snapshots.OFF);
     }
 
     /**
      * Options for {@code seed}: cluster size, flow limits, file system and disk speed vary with it, so the seeds
      * together cover every combination. Every other seed has a disk slower than a message round trip, so votes and
-     * acknowledgements often arrive while a node's own write is still unsynced. {@code -Draftlib.fs=ORDERED} or
+     * acknowledgements often arrive while a node's own write is still unsynced. Half the seeds snapshot every few
+     * entries and compact, so followers install snapshots during the faults. {@code -Draftlib.fs=ORDERED} or
      * {@code UNORDERED} runs every seed under one file system.
      */
     static SimOptions forSeed(long seed) {
@@ -52,17 +65,19 @@ record SimOptions(
         SimStorage.FileSystem fileSystem = fs != null ? SimStorage.FileSystem.valueOf(fs)
                 : (seed >> 1) % 2 == 0 ? SimStorage.FileSystem.ORDERED : SimStorage.FileSystem.UNORDERED;
         int diskDelay = (seed / 5) % 2 == 0 ? 60 : o.maxDiskDelay();
+        Snapshots snapshots = (seed / 7) % 2 == 0 ? new Snapshots(5 + (int) (seed % 20), (int) (seed % 4))
+                : Snapshots.OFF;
         return new SimOptions(o.nodes, o.faultEvents, o.dropRate, o.duplicateRate, o.maxDelay, diskDelay, o.crashRate,
-                o.partitionRate, o.proposalRate, o.flow, fileSystem);
+                o.partitionRate, o.proposalRate, o.flow, fileSystem, snapshots);
     }
 
     SimOptions withFlow(CoreConfig.FlowControl newFlow) {
         return new SimOptions(nodes, faultEvents, dropRate, duplicateRate, maxDelay, maxDiskDelay, crashRate,
-                partitionRate, proposalRate, newFlow, fileSystem);
+                partitionRate, proposalRate, newFlow, fileSystem, snapshots);
     }
 
     SimOptions withFaultEvents(int events) {
         return new SimOptions(nodes, events, dropRate, duplicateRate, maxDelay, maxDiskDelay, crashRate,
-                partitionRate, proposalRate, flow, fileSystem);
+                partitionRate, proposalRate, flow, fileSystem, snapshots);
     }
 }

@@ -53,6 +53,9 @@ final class SimStorage implements LogStorage, LogView {
     private HardState durableHardState = HardState.INITIAL;
     private final ArrayDeque<Epoch> pending = new ArrayDeque<>();
     private long syncsIssued;
+    /** The snapshot the log was last reset to: entries start after {@code base}. */
+    private long base;
+    private long baseTerm;
 
     SimStorage(FileSystem fileSystem) {
         this.fileSystem = fileSystem;
@@ -110,11 +113,11 @@ final class SimStorage implements LogStorage, LogView {
             }
             Op op = ops.get(i);
             if (op instanceof Truncate t) {
-                while (image.size() >= t.from()) {
+                while (image.size() >= t.from() - base) {
                     image.remove(image.size() - 1);
                 }
             } else if (op instanceof Append a) {
-                int slot = (int) a.entry().index() - 1;
+                int slot = (int) (a.entry().index() - base) - 1;
                 while (image.size() <= slot) {
                     image.add(null);
                 }
@@ -144,57 +147,62 @@ final class SimStorage implements LogStorage, LogView {
         return durableHardState;
     }
 
-    /** Returns how many entries from the start the durable log shares with the live one (what a crash keeps). */
+    /** Returns the index of the snapshot the log was last reset to (0: never); entries start after it. */
+    long base() {
+        return base;
+    }
+
+    /** Returns up to which index the durable log agrees with the live one (what a crash keeps of it). */
     long durableMatchingPrefix() {
         int n = Math.min(durable.size(), live.size());
         for (int i = 0; i < n; i++) {
             if (!durable.get(i).equals(live.get(i))) {
-                return i;
+                return base + i;
             }
         }
-        return n;
+        return base + n;
     }
 
-    /** Returns the live entry at {@code index}. */
+    /** Returns the live entry at {@code index}, or null at the snapshot the log starts after. */
     LogEntry entry(long index) {
-        return live.get((int) index - 1);
+        return index <= base ? null : live.get((int) (index - base) - 1);
     }
 
     /** Returns the durable entry at {@code index}, or null if the durable log is shorter. */
     LogEntry durableEntry(long index) {
-        return index <= durable.size() ? durable.get((int) index - 1) : null;
+        return index > base && index - base <= durable.size() ? durable.get((int) (index - base) - 1) : null;
     }
 
-    /** Returns every entry of the live log. */
+    /** Returns every entry of the live log (those after the snapshot it was reset to, if any). */
     List<LogEntry> all() {
         return List.copyOf(live);
     }
 
     @Override
     public long firstIndex() {
-        return 1;
+        return base + 1;
     }
 
     @Override
     public long lastIndex() {
-        return live.size();
+        return base + live.size();
     }
 
     @Override
     public long term(long index) {
-        return index == 0 ? 0 : live.get((int) index - 1).term();
+        return index == base ? baseTerm : live.get((int) (index - base) - 1).term();
     }
 
     @Override
     public List<LogEntry> entries(long from, long to, long maxBytes) {
-        return MemoryLog.slice(live, from, to, maxBytes);
+        return MemoryLog.slice(live, from - base, to - base, maxBytes);
     }
 
     @Override
     public void append(List<LogEntry> entries) {
         for (LogEntry e : entries) {
-            if (e.index() != live.size() + 1) {
-                throw new IllegalArgumentException("gap: appending " + e.index() + " after " + live.size());
+            if (e.index() != lastIndex() + 1) {
+                throw new IllegalArgumentException("gap: appending " + e.index() + " after " + lastIndex());
             }
             live.add(e);
             record(new Append(e));
@@ -203,16 +211,30 @@ final class SimStorage implements LogStorage, LogView {
 
     @Override
     public void truncateSuffix(long fromIndex) {
-        if (fromIndex < 1 || fromIndex > live.size() + 1) {
-            throw new IndexOutOfBoundsException("truncate at " + fromIndex + " outside [1, " + (live.size() + 1) + "]");
+        if (fromIndex <= base || fromIndex > lastIndex() + 1) {
+            throw new IndexOutOfBoundsException("truncate at " + fromIndex + " outside (" + base + ", "
+                    + (lastIndex() + 1) + "]");
         }
-        live.subList((int) fromIndex - 1, live.size()).clear();
+        live.subList((int) (fromIndex - base) - 1, live.size()).clear();
         record(new Truncate(fromIndex));
     }
 
     @Override
     public void compactPrefix(long upToIndex) {
         // keeps everything, which the contract allows
+    }
+
+    /**
+     * Durable when it returns, as {@code FileLogStorage}'s is (it forces its files): every earlier write is completed
+     * first, then the log restarts after {@code index}.
+     */
+    @Override
+    public void reset(long index, long term) {
+        completeSyncs(Long.MAX_VALUE);
+        base = index;
+        baseTerm = term;
+        live.clear();
+        durable = new ArrayList<>();
     }
 
     @Override

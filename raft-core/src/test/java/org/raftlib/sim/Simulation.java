@@ -16,6 +16,9 @@ import org.raftlib.core.CoreStatus;
 import org.raftlib.core.Proposal;
 import org.raftlib.core.RaftCore;
 import org.raftlib.core.Ready;
+import org.raftlib.core.SnapshotPoint;
+import org.raftlib.message.InstallSnapshot;
+import org.raftlib.message.InstallSnapshotResponse;
 import org.raftlib.message.RaftMessage;
 import org.slf4j.helpers.NOPLogger;
 
@@ -28,9 +31,13 @@ import org.slf4j.helpers.NOPLogger;
  */
 final class Simulation {
 
-    private enum Kind { TICK, DELIVER, DISK, RESTART }
+    private enum Kind { TICK, DELIVER, DISK, RESTART, SNAPSHOT, SNAPSHOT_FAILED }
 
-    private record Event(long time, long seq, Kind kind, int node, RaftMessage message, int epoch)
+    /** A snapshot transfer from {@code leader} (incarnation {@code epoch}) that completes at the event's time. */
+    private record Transfer(int leader, int epoch, long term, SimNode.Snapshot snapshot) {
+    }
+
+    private record Event(long time, long seq, Kind kind, int node, Object message, int epoch)
             implements Comparable<Event> {
         @Override
         public int compareTo(Event o) {
@@ -52,6 +59,7 @@ final class Simulation {
     private long events;
     private long proposalsAccepted;
     private long nextReadId;
+    private long snapshotsInstalled;
 
     Simulation(long seed, SimOptions options) {
         this.options = options;
@@ -100,6 +108,10 @@ final class Simulation {
 
     ReadChecker reads() {
         return reads;
+    }
+
+    long snapshotsInstalled() {
+        return snapshotsInstalled;
     }
 
     /** Runs the fault phase for {@code options.faultEvents()} events. */
@@ -164,9 +176,11 @@ final class Simulation {
         checker.setEvent(events);
         switch (e.kind()) {
             case TICK -> onTick(e.node());
-            case DELIVER -> onDeliver(e.message());
+            case DELIVER -> onDeliver((RaftMessage) e.message());
             case DISK -> onDiskDone(e.node(), e.epoch());
             case RESTART -> onQuickRestart(e.node(), e.epoch());
+            case SNAPSHOT -> onSnapshotArrived(e.node(), (Transfer) e.message());
+            case SNAPSHOT_FAILED -> onSnapshotFailed(e.node(), e.epoch(), (long[]) e.message());
             default -> throw new IllegalStateException(e.kind().toString());
         }
     }
@@ -297,7 +311,12 @@ final class Simulation {
 
     private void restart(int i) {
         SimNode node = nodes.get(i);
-        node.restart();
+        SimNode.Snapshot s = node.snapshot();
+        if (s != null) {
+            checker.checkSnapshot(node, s, "restarts from");
+        }
+        long upTo = s == null ? 0 : s.point().index();
+        node.restart(checker.committedTermsUpTo(upTo), checker.committedChainsUpTo(upTo));
         checker.onRestart(node, node.storage().hardState());
         drain(node);
     }
@@ -308,7 +327,70 @@ final class Simulation {
             return;
         }
         node.core().step(m);
+        if (m instanceof InstallSnapshotResponse r) {                  // what the runtime's sender reports
+            node.core().onSnapshotSent(r.from(), r.lastIncludedIndex(), r.success());
+        }
         drain(node);
+    }
+
+    /**
+     * A leader's snapshot reaches a follower as one transfer (the runtime's chunking is tested on its own): it is
+     * durable there first, then the core decides, as the runtime's receiver does. A transfer that cannot arrive is
+     * reported failed to the leader after a while, as the sender's stall timeout does.
+     */
+    private void startTransfer(SimNode leader, SnapshotPoint.Send send) {
+        int from = index(leader.id());
+        int to = index(send.to());
+        SimNode.Snapshot snap = leader.snapshot();
+        boolean lost = snap == null || !snap.point().equals(send.point()) || group[from] != group[to]
+                || (faultsOn && random.nextDouble() < options.dropRate());
+        if (lost) {
+            schedule(now + 10L * SimOptions.TICK, Kind.SNAPSHOT_FAILED, from, new long[] {to, send.point().index()},
+                    leader.epoch());
+            return;
+        }
+        schedule(now + 1 + random.nextInt(4 * options.maxDelay()), Kind.SNAPSHOT, to,
+                new Transfer(from, leader.epoch(), leader.core().currentTerm(), snap), 0);
+        schedule(now + 20L * SimOptions.TICK, Kind.SNAPSHOT_FAILED, from, new long[] {to, send.point().index()},
+                leader.epoch());                                   // no answer by then: the sender gives up
+    }
+
+    private void onSnapshotArrived(int to, Transfer t) {
+        SimNode follower = nodes.get(to);
+        SimNode leader = nodes.get(t.leader());
+        if (!follower.isUp() || group[to] != group[t.leader()]) {
+            schedule(now + 10L * SimOptions.TICK, Kind.SNAPSHOT_FAILED, t.leader(),
+                    new long[] {to, t.snapshot().point().index()}, t.epoch());
+            return;
+        }
+        follower.receivedSnapshot(t.snapshot());
+        follower.core().step(new InstallSnapshot(leader.id(), follower.id(), t.term(), t.snapshot().point().index(),
+                t.snapshot().point().term(), 0, Bytes.EMPTY, true));           // the last chunk, as the core sees it
+        InstallSnapshotResponse reply = new InstallSnapshotResponse(follower.id(), leader.id(), t.term(),
+                t.snapshot().point().index(), Long.MAX_VALUE, true);
+        if (follower.core().currentTerm() == t.term()) {
+            follower.core().installSnapshot(leader.id(), t.snapshot().point(), reply);
+        }
+        drain(follower);
+    }
+
+    private void onSnapshotFailed(int leaderIndex, int epoch, long[] peerAndIndex) {
+        SimNode leader = nodes.get(leaderIndex);
+        if (leader.isUp() && leader.epoch() == epoch) {
+            leader.core().onSnapshotSent(id((int) peerAndIndex[0]), peerAndIndex[1], false);
+            drain(leader);
+        }
+    }
+
+    /** The snapshot policy: every so many applied entries, snapshot what is applied and compact behind it. */
+    private void maybeSnapshot(SimNode node) {
+        SimOptions.Snapshots policy = options.snapshots();
+        long last = node.snapshot() == null ? 0 : node.snapshot().point().index();
+        if (policy.every() > 0 && node.lastApplied() - last >= policy.every()) {
+            SnapshotPoint p = node.takeSnapshot();
+            node.core().onSnapshotTaken(p);
+            node.core().compact(p.index() - policy.keep());
+        }
     }
 
     private void onDiskDone(int i, int epoch) {
@@ -335,6 +417,11 @@ final class Simulation {
                 checker.onWrite(node, rd);
                 schedule(done, Kind.DISK, index(node.id()), null, node.epoch());
             }
+            if (rd.install().isPresent()) {
+                snapshotsInstalled++;
+                core.onApplied(rd.install().get().index());              // the state machine was restored
+            }
+            rd.snapshotSends().forEach(send -> startTransfer(node, send));
             if (!rd.committed().isEmpty()) {
                 for (LogEntry e : rd.committed()) {
                     if (node.isOwnProposal(e)) {
@@ -342,6 +429,7 @@ final class Simulation {
                     }
                 }
                 core.onApplied(rd.committed().get(rd.committed().size() - 1).index());
+                maybeSnapshot(node);
             }
             reads.afterApply(node.id(), node.lastApplied());
         }
@@ -360,7 +448,7 @@ final class Simulation {
         }
     }
 
-    private void schedule(long time, Kind kind, int node, RaftMessage m, int epoch) {
+    private void schedule(long time, Kind kind, int node, Object m, int epoch) {
         queue.add(new Event(time, seq++, kind, node, m, epoch));
     }
 }

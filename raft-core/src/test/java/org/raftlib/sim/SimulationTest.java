@@ -38,6 +38,19 @@ class SimulationTest {
                 .isGreaterThanOrEqualTo(0);
     }
 
+    /** Seeds with snapshots on compact their logs and have followers install snapshots during the faults. */
+    @Test
+    void snapshotsAreInstalledDuringFaults() {
+        long installed = 0;
+        for (long seed = 0; seed < 28; seed++) {
+            Simulation sim = new Simulation(seed, SimOptions.forSeed(seed));
+            sim.runWithFaults();
+            assertThat(sim.violations()).as("seed %d", seed).isEmpty();
+            installed += sim.snapshotsInstalled();
+        }
+        assertThat(installed).isPositive();
+    }
+
     /** The seeds exercise ReadIndex both ways: reads are confirmed and served, and reads are aborted. */
     @Test
     void readsAreConfirmedServedAndAborted() {

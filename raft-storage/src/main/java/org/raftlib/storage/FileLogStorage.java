@@ -30,8 +30,11 @@ import org.raftlib.LogStorage;
  *
  * <p><b>Durability.</b> Nothing appended or compacted is durable until {@link #sync()} returns; one {@code sync()}
  * covers any number of earlier writes with a single {@code FileChannel.force} of the active segment (group commit),
- * plus a directory fsync when segments were deleted. {@link #truncateSuffix} and {@link #saveHardState} are durable
- * when they return. {@link #open} makes what it recovered durable before returning.
+ * plus a directory fsync when segments were deleted. {@link #truncateSuffix}, {@link #reset} and
+ * {@link #saveHardState} are durable when they return. {@link #open} makes what it recovered durable before returning.
+ * A reset writes the new log's first segment as {@code log-<index + 1>.base}, durably, before it deletes the old
+ * segments and renames it into place; open finishes a reset whose base file has a valid header, and deletes one
+ * whose header is torn (see {@link LogReset}).
  *
  * <p><b>Recovery.</b> After a crash, the last segment may end in a torn record, or, because a disk may persist the
  * pages of one unsynced batch in any order, in a hole (zeros or a bad checksum) followed by complete records. Open
@@ -48,7 +51,8 @@ import org.raftlib.LogStorage;
  * an in-memory index of record positions under a read lock (no rescans) and use positional reads on the segment
  * channels. Writers take the write lock while they write records and change that index; {@link #sync()} takes no
  * lock, so readers never wait for its fsync. The exception is a segment roll inside {@link #append}, which holds the
- * write lock across the forces of the full segment, the new segment and the directory (once per segment). From open
+ * write lock across the forces of the full segment, the new segment and the directory (once per segment), and a
+ * {@link #reset}, which holds it across its forces (once per installed snapshot). From open
  * and after every roll, a background thread writes the next segment's file ({@code segment.spare}, zeros, flushed in
  * paced chunks) so that the roll only renames it; {@link #close()} stops that thread and waits for it. Blocking:
  * every method may block on disk I/O.
@@ -218,7 +222,7 @@ public final class FileLogStorage implements LogStorage {
                 throw new IndexOutOfBoundsException("index " + index + " outside [" + (first.firstIndex() - 1) + ", "
                         + active().lastIndex() + "]");
             }
-            return index == first.firstIndex() - 1 ? first.prevTerm() : segmentFor(index).term(index);
+            return index == first.firstIndex() - 1 ? first.prevTerm() : Segments.holding(segments, index).term(index);
         } finally {
             lock.readLock().unlock();
         }
@@ -251,36 +255,10 @@ public final class FileLogStorage implements LogStorage {
                 throw new IndexOutOfBoundsException("range [" + from + ", " + to + ") outside [" + first + ", "
                         + (last + 1) + "]");
             }
-            return read(from, to, maxBytes);
+            return Segments.read(segments, from, to, maxBytes, maxBodyBytes);
         } finally {
             lock.readLock().unlock();
         }
-    }
-
-    private List<LogEntry> read(long from, long to, long maxBytes) throws IOException {
-        List<LogEntry> out = new ArrayList<>();
-        long bytes = 0;
-        long next = from;
-        boolean full = false;
-        while (next < to && !full) {
-            Segment segment = segmentFor(next);
-            long end = Math.min(to, segment.nextIndex());
-            int n = 0;
-            while (next + n < end) {
-                long size = segment.entrySizeBytes(next + n);
-                if ((next + n > from) && bytes + size > maxBytes) {
-                    full = true;
-                    break;
-                }
-                bytes += size;
-                n++;
-            }
-            if (n > 0) {
-                segment.read(next, n, out, maxBodyBytes);
-            }
-            next += n;
-        }
-        return out;
     }
 
     /**
@@ -334,8 +312,9 @@ public final class FileLogStorage implements LogStorage {
         long first = full.nextIndex();
         long prevTerm = full.term(full.lastIndex());
         Optional<Path> ready = spare != null ? spare.take() : Optional.empty();
-        Segment next = ready.isPresent() ? Segment.adopt(ready.get(), dir, first, prevTerm, ops)
-                : Segment.create(dir, first, prevTerm, options, ops);
+        Path path = dir.resolve(Segment.fileName(first));
+        Segment next = ready.isPresent() ? Segment.adopt(ready.get(), path, first, prevTerm, ops)
+                : Segment.create(path, first, prevTerm, options, ops);
         if (spare != null) {
             spare.prepare();                                 // the one after it, while this one fills
         }
@@ -428,6 +407,40 @@ public final class FileLogStorage implements LogStorage {
                 deleteSegment(segments.remove(0));
             }
         } catch (IOException e) {
+            fail(e);
+            throw e;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * {@inheritDoc} Writes the new log's first segment, empty, under a name of its own and forces it with its
+     * directory entry (from then on a crash leaves the new log), deletes every segment of the old log, and renames the
+     * new one into place, each step durable before the next (see {@link LogReset}). Unsynced appends go with the old
+     * log. Readers wait for it (it holds the write lock across three directory fsyncs).
+     *
+     * @throws IllegalArgumentException if {@code index} or {@code term} is below 1, or {@code index} is
+     *     {@link Long#MAX_VALUE}
+     * @throws IllegalStateException if the storage is closed
+     * @throws IOException if the change fails, or the storage failed earlier; the storage then refuses writes
+     */
+    @Override
+    public void reset(long index, long term) throws IOException {
+        if (index < 1 || term < 1 || index == Long.MAX_VALUE) {
+            throw new IllegalArgumentException("index (" + index + ") and term (" + term + ") must be at least 1,"
+                    + " index below Long.MAX_VALUE");
+        }
+        checkWritable();
+        lock.writeLock().lock();
+        try {
+            Segment base = LogReset.createBase(dir, index + 1, term, options, ops, spare);
+            List<Segment> old = List.copyOf(segments);
+            segments.clear();
+            segments.add(base);                              // the log from the commit point on, even if install fails
+            segments.set(0, LogReset.install(dir, base, old, ops));
+            directoryDirty = false;
+        } catch (IOException | RuntimeException e) {
             fail(e);
             throw e;
         } finally {
@@ -536,21 +549,6 @@ public final class FileLogStorage implements LogStorage {
 
     private Segment active() {
         return segments.get(segments.size() - 1);
-    }
-
-    /** Returns the segment holding {@code index}, which must be in the log. Caller holds a lock. */
-    private Segment segmentFor(long index) {
-        int lo = 0;
-        int hi = segments.size() - 1;
-        while (lo < hi) {
-            int mid = (lo + hi + 1) >>> 1;
-            if (segments.get(mid).firstIndex() <= index) {
-                lo = mid;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return segments.get(lo);
     }
 
     private void checkOpen() {

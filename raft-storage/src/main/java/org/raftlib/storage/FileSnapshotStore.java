@@ -9,86 +9,105 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
+import org.raftlib.SnapshotMeta;
+import org.raftlib.SnapshotStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Snapshots as files in one directory, each {@code snapshot-<index, 20 digits>-<term, 20 digits>.snap} with a
- * checksummed header. Written through {@link #begin} to a temporary file, forced, renamed atomically and the
- * directory forced, so a crash leaves either a complete snapshot or none; the newest {@code retain} are kept.
+ * A {@link SnapshotStore} of files in one directory, each {@code snapshot-<index, 20 digits>-<term, 20 digits>.snap}:
+ * a checksummed header holding the {@link SnapshotMeta} (index, term, voters, payload length, creation time) and the
+ * payload's CRC32C, then the payload (format version 2, see {@link SnapshotCodec}). Snapshots are streamed in both
+ * directions through 64 KiB buffers; none is ever held in memory whole.
  *
- * <p>File format version 1: a 40-byte header {@code magic:int32 "RSNP" | version:int32 = 1 | index:int64 |
- * term:int64 | length:int64 | payloadCrc32c:int32 | headerCrc32c:int32 of the 36 bytes before}, then the payload.
+ * <p><b>Durability.</b> A {@link Writer} writes to {@code <name>.tmp}; {@link Writer#commit()} writes the header,
+ * forces the file, renames it into place atomically and fsyncs the directory, so a crash leaves the previous snapshot
+ * or the new one. The commit then deletes every other snapshot at the new one's index or later (as
+ * {@link org.raftlib.local.InMemorySnapshotStore} does, the committed snapshot is the latest) and all but the newest
+ * {@code retain}, and fsyncs the directory again. Temporary files left by a crash are deleted at open (WARN), and
+ * {@link #latest()} never looks at them.
  *
- * <p><b>Threading.</b> One {@link Writer} at a time (the caller's snapshot thread); {@link #latest()} may be called
- * from any thread. A snapshot deleted by pruning while its stream is open stays readable until the stream closes
- * (POSIX semantics).
+ * <p><b>Damage.</b> {@link #latest()} checks the newest snapshot's header and reads its whole payload to check its
+ * checksum (one sequential read per call), falling back to older ones with a WARN for each that is torn, truncated,
+ * damaged or unreadable. Files of format version 1 (written by this class's previous API, which nothing in raftlib
+ * used) are skipped the same way: they carry no voters, which a restored node needs. A stream from {@link #read}
+ * throws a {@link StorageException} with the read that reaches the payload's end if the bytes do not match.
+ *
+ * <p><b>Threading.</b> Thread-safe. One {@link Writer} at a time (raftlib's snapshot thread); {@link #latest()} and
+ * {@link #read} from any thread. A snapshot deleted while a stream of it is open stays readable until the stream
+ * closes (POSIX semantics). Used by one store instance per directory.
  */
-public final class FileSnapshotStore {
+public final class FileSnapshotStore implements SnapshotStore {
 
-    static final int HEADER_BYTES = 40;
-    private static final int MAGIC = 0x52534E50;   // "RSNP"
-    private static final int VERSION = 1;
+    /** Snapshots kept by {@link #open(Path)}. */
+    public static final int DEFAULT_RETAIN = 2;
+
+    private static final int BUFFER_BYTES = 64 * 1024;
     private static final String PREFIX = "snapshot-";
     private static final String SUFFIX = ".snap";
     private static final Logger LOG = LoggerFactory.getLogger(FileSnapshotStore.class);
 
     private final Path dir;
     private final int retain;
-    private final FileOps channels;
+    private final FileOps ops;
+    private volatile boolean closed;
 
-    private FileSnapshotStore(Path dir, int retain, FileOps channels) {
+    private FileSnapshotStore(Path dir, int retain, FileOps ops) {
         this.dir = dir;
         this.retain = retain;
-        this.channels = channels;
+        this.ops = ops;
     }
 
     /**
-     * Opens the store in {@code dir}, keeping the newest 2 snapshots.
+     * Opens the store in {@code dir}, keeping the newest {@value #DEFAULT_RETAIN} snapshots.
      *
      * @param dir the directory, created if needed
      * @return the store
-     * @throws IOException if the directory cannot be created or listed
+     * @throws NullPointerException if {@code dir} is null
+     * @throws IOException if the directory cannot be created or listed, or a temporary file cannot be deleted
      */
     public static FileSnapshotStore open(Path dir) throws IOException {
-        return open(dir, 2);
+        return open(dir, DEFAULT_RETAIN);
     }
 
     /**
      * Opens the store in {@code dir}, deleting temporary files left by a crash during a write.
      *
      * @param dir the directory, created if needed
-     * @param retain how many of the newest complete snapshots to keep; at least 1
+     * @param retain how many of the newest snapshots to keep after each commit; at least 1
      * @return the store
+     * @throws NullPointerException if {@code dir} is null
      * @throws IllegalArgumentException if {@code retain} is less than 1
-     * @throws IOException if the directory cannot be created or listed
+     * @throws IOException if the directory cannot be created or listed, or a temporary file cannot be deleted
      */
     public static FileSnapshotStore open(Path dir, int retain) throws IOException {
+        return open(dir, retain, FileOps.DEFAULT);
+    }
+
+    static FileSnapshotStore open(Path dir, int retain, FileOps ops) throws IOException {
         Objects.requireNonNull(dir, "dir");
         if (retain < 1) {
             throw new IllegalArgumentException("retain must be at least 1: " + retain);
         }
         Path directory = dir.toAbsolutePath();
         Files.createDirectories(directory);
-        try (Stream<Path> files = Files.list(directory)) {
-            for (Path p : files.filter(p -> p.getFileName().toString().endsWith(SUFFIX + AtomicFiles.TEMP_SUFFIX))
-                    .toList()) {
-                LOG.warn("deleting {} left by a snapshot write that did not finish", p);
-                Files.delete(p);
-            }
+        for (Path p : list(directory, name -> name.endsWith(SUFFIX + AtomicFiles.TEMP_SUFFIX))) {
+            LOG.warn("deleting {} left by a snapshot write that did not finish", p);
+            ops.deleteIfExists(p);
         }
-        return new FileSnapshotStore(directory, retain, FileOps.DEFAULT);
+        return new FileSnapshotStore(directory, retain, ops);
     }
 
     /** Returns the directory. */
@@ -97,253 +116,335 @@ public final class FileSnapshotStore {
     }
 
     /**
-     * Starts writing the snapshot that covers the log up to {@code index}, whose entry has {@code term}. Nothing is
-     * visible to {@link #latest()} until {@link Writer#commit()} returns.
+     * {@inheritDoc} Reads the whole payload of each snapshot it checks.
      *
-     * @param index the last log index the snapshot covers; at least 0
-     * @param term the term of that entry; at least 0
-     * @return a stream for the snapshot's bytes; close it without committing to abandon the snapshot
-     * @throws IllegalArgumentException if {@code index} or {@code term} is negative
-     * @throws IOException if the temporary file cannot be created
-     */
-    public Writer begin(long index, long term) throws IOException {
-        if (index < 0 || term < 0) {
-            throw new IllegalArgumentException("index and term must not be negative: " + index + ", " + term);
-        }
-        return new Writer(index, term);
-    }
-
-    /**
-     * Returns the newest snapshot whose header and payload checksums are valid; damaged ones are skipped with a WARN.
-     * Reads each candidate's payload once to check it.
-     *
-     * @return the newest valid snapshot, or empty if there is none
      * @throws IOException if the directory cannot be listed
+     * @throws IllegalStateException if the store is closed
      */
-    public Optional<StoredSnapshot> latest() throws IOException {
+    @Override
+    public Optional<SnapshotMeta> latest() throws IOException {
+        checkOpen();
         for (Path file : snapshotsNewestFirst()) {
-            try {
-                Optional<StoredSnapshot> valid = validate(file);
-                if (valid.isPresent()) {
-                    return valid;
+            try (SnapshotFile snapshot = SnapshotFile.open(file, ops)) {
+                byte[] buffer = new byte[BUFFER_BYTES];
+                while (snapshot.payload().read(buffer) >= 0) {
+                    continue;
                 }
+                return Optional.of(snapshot.meta());
+            } catch (NoSuchFileException e) {
+                LOG.debug("snapshot {} was deleted while being checked", file);
             } catch (IOException e) {
-                LOG.warn("skipping unreadable snapshot {}: {}", file, e.toString());
+                LOG.warn("skipping snapshot {}: {}", file, e.toString());
             }
         }
         return Optional.empty();
     }
 
-    private List<Path> snapshotsNewestFirst() throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> isSnapshotName(p.getFileName().toString()))
-                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed())
-                    .toList();
-        }
+    /**
+     * {@inheritDoc} The stream is buffered; the read that reaches the end of the payload throws a
+     * {@link StorageException} if the payload does not match its checksum (and so does every later read).
+     *
+     * @throws java.nio.file.NoSuchFileException if the snapshot's file is gone
+     * @throws StorageException if the file's header is damaged, or the file is torn or truncated
+     * @throws IOException if the file cannot be opened or read
+     * @throws NullPointerException if {@code meta} is null
+     * @throws IllegalStateException if the store is closed
+     */
+    @Override
+    public InputStream read(SnapshotMeta meta) throws IOException {
+        Objects.requireNonNull(meta, "meta");
+        checkOpen();
+        return SnapshotFile.open(dir.resolve(fileName(meta.index(), meta.term())), ops).payload();
     }
 
-    private static boolean isSnapshotName(String name) {
-        return name.startsWith(PREFIX) && name.endsWith(SUFFIX) && name.length() == fileName(0, 0).length();
+    /**
+     * {@inheritDoc} Creates the temporary file {@code <name>.tmp} for it, replacing one left by an abandoned write of
+     * the same snapshot.
+     *
+     * @throws IOException if the temporary file cannot be created
+     * @throws NullPointerException if {@code meta} is null
+     * @throws IllegalArgumentException if the voters would make a header larger than 1 MiB
+     * @throws IllegalStateException if the store is closed
+     */
+    @Override
+    public Writer write(SnapshotMeta meta) throws IOException {
+        Objects.requireNonNull(meta, "meta");
+        checkOpen();
+        int headerBytes = SnapshotCodec.headerBytes(meta.voters());
+        if (headerBytes > SnapshotCodec.MAX_HEADER_BYTES) {
+            throw new IllegalArgumentException(meta.voters().size() + " voters need a header of " + headerBytes
+                    + " bytes, more than " + SnapshotCodec.MAX_HEADER_BYTES);
+        }
+        return new FileWriter(meta, headerBytes);
+    }
+
+    /** Marks the store closed; later calls throw {@link IllegalStateException}. Holds no open file. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("snapshot store " + dir + " is closed");
+        }
     }
 
     static String fileName(long index, long term) {
         return String.format("%s%020d-%020d%s", PREFIX, index, term, SUFFIX);
     }
 
-    private Optional<StoredSnapshot> validate(Path file) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
-        long size;
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            size = channel.size();
-            while (header.hasRemaining() && channel.read(header, header.position()) >= 0) {
-                continue;
-            }
-        }
-        if (header.hasRemaining() || header.getInt(0) != MAGIC || header.getInt(4) != VERSION
-                || header.getInt(36) != RecordCodec.checksum(header, 0, 36)) {
-            LOG.warn("skipping snapshot {} with a damaged header", file);
-            return Optional.empty();
-        }
-        long index = header.getLong(8);
-        long term = header.getLong(16);
-        long length = header.getLong(24);
-        if (!file.getFileName().toString().equals(fileName(index, term)) || size != HEADER_BYTES + length) {
-            LOG.warn("skipping snapshot {}: header says index {}, term {}, {} bytes, file has {} bytes", file, index,
-                    term, length, size);
-            return Optional.empty();
-        }
-        int actual = payloadChecksum(file);
-        if (actual != header.getInt(32)) {
-            LOG.warn("skipping snapshot {}: payload checksum mismatch: expected crc32c 0x{}, actual 0x{}", file,
-                    Integer.toHexString(header.getInt(32)), Integer.toHexString(actual));
-            return Optional.empty();
-        }
-        return Optional.of(new StoredSnapshot(index, term, length, file));
+    private static boolean isSnapshotName(String name) {
+        return name.startsWith(PREFIX) && name.endsWith(SUFFIX) && name.length() == fileName(0, 0).length();
     }
 
-    private static int payloadChecksum(Path file) throws IOException {
-        CRC32C crc = new CRC32C();
-        byte[] buffer = new byte[64 * 1024];
-        try (InputStream in = Files.newInputStream(file)) {
-            in.skipNBytes(HEADER_BYTES);
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                crc.update(buffer, 0, n);
-            }
-        }
-        return (int) crc.getValue();
+    private List<Path> snapshotsNewestFirst() throws IOException {
+        return list(dir, FileSnapshotStore::isSnapshotName).stream()
+                .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed()).toList();
     }
 
-    private void prune() throws IOException {
-        List<Path> all = new ArrayList<>(snapshotsNewestFirst());
+    private static List<Path> list(Path directory, Predicate<String> names) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(p -> names.test(p.getFileName().toString())).toList();
+        }
+    }
+
+    /**
+     * Deletes every snapshot other than {@code kept} at its index or later, then all but the newest {@code retain},
+     * and makes the deletions durable.
+     */
+    private void prune(SnapshotMeta kept) throws IOException {
+        String keptName = fileName(kept.index(), kept.term());
+        String laterFrom = fileName(kept.index(), 0);
+        int newer = 0;
+        for (Path p : snapshotsNewestFirst()) {
+            String name = p.getFileName().toString();
+            if (!name.equals(keptName) && name.compareTo(laterFrom) >= 0) {
+                LOG.info("deleting snapshot {}: a snapshot at index {} replaces it", p, kept.index());
+                ops.deleteIfExists(p);
+                newer++;
+            }
+        }
+        List<Path> all = snapshotsNewestFirst();
         for (Path old : all.subList(Math.min(retain, all.size()), all.size())) {
-            Files.deleteIfExists(old);
+            ops.deleteIfExists(old);
             LOG.debug("deleted old snapshot {}", old);
         }
-    }
-
-    /**
-     * A snapshot on disk, checked when {@link #latest()} returned it.
-     *
-     * @param index the last log index the snapshot covers
-     * @param term the term of that entry
-     * @param sizeBytes the payload size
-     * @param file the snapshot file
-     */
-    public record StoredSnapshot(long index, long term, long sizeBytes, Path file) {
-
-        /**
-         * Opens the payload for reading; the caller closes the stream.
-         *
-         * @return a buffered stream of the payload bytes
-         * @throws IOException if the file cannot be opened (for example, it was pruned since)
-         */
-        public InputStream open() throws IOException {
-            InputStream in = Files.newInputStream(file);
-            try {
-                in.skipNBytes(HEADER_BYTES);
-            } catch (IOException e) {
-                in.close();
-                throw e;
-            }
-            return new BufferedInputStream(in);
+        if (newer > 0 || all.size() > retain) {
+            AtomicFiles.fsyncDirectory(dir, ops);
         }
     }
 
-    /**
-     * Receives one snapshot's bytes. Not thread-safe. {@link #commit()} makes it durable and visible; {@link #close()}
-     * without a commit abandons it and deletes the temporary file.
-     */
-    public final class Writer extends OutputStream {
+    /** One snapshot being written: to a temporary file, through a checksumming buffered stream. */
+    private final class FileWriter implements Writer {
 
-        private final long index;
-        private final long term;
+        private final SnapshotMeta meta;
         private final Path target;
         private final Path temp;
         private final FileChannel channel;
-        private final OutputStream out;
-        private final CRC32C crc = new CRC32C();
-        private long length;
-        private boolean finished;
+        private final PayloadStream stream;
+        private boolean done;
 
-        private Writer(long index, long term) throws IOException {
-            this.index = index;
-            this.term = term;
-            this.target = dir.resolve(fileName(index, term));
+        FileWriter(SnapshotMeta meta, int headerBytes) throws IOException {
+            this.meta = meta;
+            this.target = dir.resolve(fileName(meta.index(), meta.term()));
             this.temp = AtomicFiles.tempFor(target);
-            this.channel = channels.open(temp, EnumSet.of(StandardOpenOption.CREATE,
-                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE));
-            this.channel.position(HEADER_BYTES);
-            this.out = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
-        }
-
-        /**
-         * Writes one byte.
-         *
-         * @throws IOException if the write fails or the writer is finished
-         */
-        @Override
-        public void write(int b) throws IOException {
-            checkOpen();
-            out.write(b);
-            crc.update(b);
-            length++;
-        }
-
-        /**
-         * Writes {@code len} bytes of {@code b} from {@code off}.
-         *
-         * @throws IOException if the write fails or the writer is finished
-         */
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            checkOpen();
-            out.write(b, off, len);
-            crc.update(b, off, len);
-            length += len;
-        }
-
-        private void checkOpen() throws IOException {
-            if (finished) {
-                throw new IOException("snapshot writer for " + target + " is already committed or closed");
-            }
-        }
-
-        /**
-         * Writes the header, forces the file, renames it into place atomically, forces the directory and deletes
-         * snapshots beyond the newest {@code retain} (a failure to delete is only logged). Durable when it returns.
-         *
-         * @return the stored snapshot
-         * @throws IOException if any step fails; the snapshot is then abandoned
-         */
-        public StoredSnapshot commit() throws IOException {
-            checkOpen();
-            finished = true;
+            this.channel = ops.open(temp, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE));
             try {
-                out.flush();
-                ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
-                header.putInt(MAGIC).putInt(VERSION).putLong(index).putLong(term).putLong(length)
-                        .putInt((int) crc.getValue());
-                header.putInt(RecordCodec.checksum(header, 0, 36)).flip();
+                channel.position(headerBytes);
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                ops.deleteIfExists(temp);
+                throw e;
+            }
+            this.stream = new PayloadStream(new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER_BYTES));
+        }
+
+        @Override
+        public OutputStream stream() {
+            return stream;
+        }
+
+        /**
+         * {@inheritDoc} Writes the header, forces the file, renames it into place, fsyncs the directory, then prunes
+         * (see the class comment). Durable when it returns. A failure to delete an older snapshot is only logged.
+         *
+         * @throws IOException if writing, forcing, renaming or the directory fsync fails (the temporary file is then
+         *     deleted), or deleting a snapshot at the same index or later fails
+         * @throws IllegalStateException if the writer was committed or closed, or the store is closed
+         */
+        @Override
+        public SnapshotMeta commit() throws IOException {
+            if (done) {
+                throw new IllegalStateException("snapshot writer for " + target + " is already committed or closed");
+            }
+            done = true;
+            SnapshotMeta stored;
+            try {
+                checkOpen();
+                stream.finish();
+                stored = meta.completed(stream.length(), System.currentTimeMillis());
+                ByteBuffer header = SnapshotCodec.encode(stored, stream.crc());
                 while (header.hasRemaining()) {
                     channel.write(header, header.position());
                 }
                 channel.force(true);
                 channel.close();
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                AtomicFiles.fsyncDirectory(dir, channels);
+                ops.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                AtomicFiles.fsyncDirectory(dir, ops);
             } catch (IOException | RuntimeException e) {
-                abandon();
+                abandon(e);
                 throw e;
             }
             try {
-                prune();
+                prune(stored);
             } catch (IOException e) {
-                // The new snapshot is durable; an old one left behind is harmless and is pruned next time.
-                LOG.warn("could not delete old snapshots in {}: {}", dir, e.toString());
+                LOG.warn("could not delete other snapshots in {}: {}", dir, e.toString());
+                if (latestName().filter(fileName(stored.index(), stored.term())::equals).isEmpty()) {
+                    throw new IOException("snapshot " + target + " is durable, but a later one could not be deleted",
+                            e);
+                }
             }
-            return new StoredSnapshot(index, term, length, target);
+            LOG.debug("snapshot {} committed: index {}, term {}, {} bytes", target.getFileName(), stored.index(),
+                    stored.term(), stored.sizeBytes());
+            return stored;
         }
 
-        /**
-         * Abandons the snapshot unless it was committed, deleting the temporary file. Idempotent.
-         *
-         * @throws IOException if the temporary file cannot be deleted
-         */
+        private Optional<String> latestName() throws IOException {
+            return snapshotsNewestFirst().stream().findFirst().map(p -> p.getFileName().toString());
+        }
+
+        /** Abandons the snapshot unless it was committed, deleting the temporary file. Idempotent. */
         @Override
-        public void close() throws IOException {
-            if (!finished) {
-                finished = true;
-                abandon();
+        public void close() {
+            if (!done) {
+                done = true;
+                abandon(null);
             }
         }
 
-        private void abandon() throws IOException {
+        /** Closes and deletes the temporary file; a failure is logged (the next open deletes the file). */
+        private void abandon(Exception cause) {
+            stream.finishQuietly();
             try {
                 channel.close();
-            } finally {
-                Files.deleteIfExists(temp);
+                ops.deleteIfExists(temp);
+            } catch (IOException e) {
+                if (cause != null) {
+                    cause.addSuppressed(e);
+                }
+                LOG.warn("could not delete {} of an abandoned snapshot; the next open deletes it: {}", temp,
+                        e.toString());
             }
+        }
+    }
+
+    /** The payload's stream: counts and checksums the bytes; closing it only flushes. */
+    private static final class PayloadStream extends OutputStream {
+
+        private final OutputStream out;
+        private final CRC32C crc = new CRC32C();
+        private long length;
+        private boolean closed;
+        private boolean finished;
+
+        PayloadStream(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            checkWritable();
+            out.write(b);
+            crc.update(b);
+            length++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            checkWritable();
+            for (int done = 0; done < len; ) {                  // keeps the JDK's temporary direct buffers small
+                int n = Math.min(BUFFER_BYTES, len - done);
+                out.write(b, off + done, n);
+                done += n;
+            }
+            crc.update(b, off, len);
+            length += len;
+        }
+
+        private void checkWritable() throws IOException {
+            if (finished) {
+                throw new IOException("the snapshot writer was committed or closed");
+            }
+            if (closed) {
+                throw new IOException("the snapshot stream is closed");
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (!finished) {
+                out.flush();
+            }
+        }
+
+        /** Flushes; the writer stays open for {@link Writer#commit()}. */
+        @Override
+        public void close() throws IOException {
+            if (!closed && !finished) {
+                out.flush();
+            }
+            closed = true;
+        }
+
+        /** Flushes the last bytes and refuses more. */
+        void finish() throws IOException {
+            if (!finished) {
+                out.flush();
+                finished = true;
+            }
+        }
+
+        void finishQuietly() {
+            finished = true;
+        }
+
+        long length() {
+            return length;
+        }
+
+        int crc() {
+            return (int) crc.getValue();
+        }
+    }
+
+    /** One snapshot file opened for reading: its checked header, and a stream of its payload. */
+    private record SnapshotFile(SnapshotMeta meta, SnapshotInputStream payload) implements AutoCloseable {
+
+        static SnapshotFile open(Path file, FileOps ops) throws IOException {
+            FileChannel channel = ops.open(file, EnumSet.of(StandardOpenOption.READ));
+            try {
+                SnapshotCodec.Header header = SnapshotCodec.read(channel, file);
+                SnapshotMeta meta = header.meta();
+                if (!file.getFileName().toString().equals(fileName(meta.index(), meta.term()))) {
+                    throw new StorageException("header says index " + meta.index() + ", term " + meta.term()
+                            + ": not this file's", file, 0);
+                }
+                channel.position(header.headerBytes());
+                InputStream in = new BufferedInputStream(Channels.newInputStream(channel), BUFFER_BYTES);
+                return new SnapshotFile(meta, new SnapshotInputStream(in, file, header.headerBytes(),
+                        meta.sizeBytes(), header.payloadCrc(), BUFFER_BYTES));
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            payload.close();
         }
     }
 }

@@ -8,11 +8,12 @@ import java.util.Optional;
 import org.raftlib.HardState;
 
 /**
- * Opens a storage directory: loads the hard state, opens every segment in index order with the recovery policy of
- * {@link Segment#open}, and checks that the segments continue each other (no missing segment, no index gap, the
- * term before each segment matching the end of the previous one). A new directory gets an initial hard state and
- * a first segment starting at index 1. Ends with a directory fsync, so that the state it recovered (renames,
- * deletions and creations a crashed process left undurable) is durable before anything is built on it.
+ * Opens a storage directory: finishes or undoes a {@link LogReset reset} that a crash interrupted, loads the hard
+ * state, opens every segment in index order with the recovery policy of {@link Segment#open}, and checks that the
+ * segments continue each other (no missing segment, no index gap, the term before each segment matching the end of
+ * the previous one). A new directory gets an initial hard state and a first segment starting at index 1. Ends with
+ * a directory fsync, so that the state it recovered (renames, deletions and creations a crashed process left
+ * undurable) is durable before anything is built on it.
  */
 final class Recovery {
 
@@ -21,6 +22,7 @@ final class Recovery {
 
     static FileLogStorage recover(Path dir, FileLogOptions options, FileOps ops, DirectoryLock lock)
             throws IOException {
+        LogReset.finishInterrupted(dir, ops);
         List<Long> firstIndexes = FileLogStorage.segmentFirstIndexes(dir);
         Optional<HardState> loaded = HardStateFile.load(dir, ops);
         if (firstIndexes.isEmpty()) {
@@ -40,7 +42,7 @@ final class Recovery {
                 throw new StorageException("the only segment was torn and the term before it is lost",
                         dir.resolve(Segment.fileName(firstIndexes.get(0))), 0);
             }
-            segments.add(Segment.create(dir, 1, 0, options, ops));
+            segments.add(Segment.create(dir.resolve(Segment.fileName(1)), 1, 0, options, ops));
         }
         try {
             AtomicFiles.fsyncDirectory(dir, ops);
@@ -54,7 +56,7 @@ final class Recovery {
     private static FileLogStorage createEmpty(Path dir, FileLogOptions options, FileOps ops,
             DirectoryLock lock) throws IOException {
         HardStateFile.save(dir, HardState.INITIAL, ops);
-        Segment first = Segment.create(dir, 1, 0, options, ops);
+        Segment first = Segment.create(dir.resolve(Segment.fileName(1)), 1, 0, options, ops);
         try {
             AtomicFiles.fsyncDirectory(dir, ops);
         } catch (IOException e) {

@@ -49,6 +49,8 @@ final class Segment {
     private static final Logger LOG = LoggerFactory.getLogger(Segment.class);
     private static final String PREFIX = "log-";
     private static final String SUFFIX = ".seg";
+    /** The suffix of a new log's first segment while {@link LogReset} puts it in place of the old log. */
+    private static final String BASE_SUFFIX = ".base";
     private static final int ZERO_FILL_CHUNK = 1 << 20;
     private static final long SPARE_PACING_NANOS = 2_000_000;
 
@@ -83,12 +85,27 @@ final class Segment {
         return String.format("%s%020d%s", PREFIX, firstIndex, SUFFIX);
     }
 
+    /** Returns the name of a reset's new first segment before it is renamed to {@link #fileName}. */
+    static String baseFileName(long firstIndex) {
+        return String.format("%s%020d%s", PREFIX, firstIndex, BASE_SUFFIX);
+    }
+
     /** Returns the first index a segment file name declares, if {@code name} is one. */
     static OptionalLong parseFirstIndex(String name) {
-        if (!name.startsWith(PREFIX) || !name.endsWith(SUFFIX) || name.length() != fileName(1).length()) {
+        return parse(name, SUFFIX);
+    }
+
+    /** Returns the first index a reset's base file name ({@link #baseFileName}) declares, if {@code name} is one. */
+    static OptionalLong parseBaseFirstIndex(String name) {
+        return parse(name, BASE_SUFFIX);
+    }
+
+    private static OptionalLong parse(String name, String suffix) {
+        if (!name.startsWith(PREFIX) || !name.endsWith(suffix)
+                || name.length() != PREFIX.length() + 20 + suffix.length()) {
             return OptionalLong.empty();
         }
-        String digits = name.substring(PREFIX.length(), name.length() - SUFFIX.length());
+        String digits = name.substring(PREFIX.length(), name.length() - suffix.length());
         if (!digits.chars().allMatch(Character::isDigit)) {
             return OptionalLong.empty();
         }
@@ -96,12 +113,11 @@ final class Segment {
     }
 
     /**
-     * Creates a new segment file with its header and, if asked, preallocated to {@code segmentSizeBytes}, and
-     * forces it. The caller fsyncs the directory.
+     * Creates a new segment file at {@code path} with its header and, if asked, preallocated to
+     * {@code segmentSizeBytes}, and forces it. The caller fsyncs the directory.
      */
-    static Segment create(Path dir, long firstIndex, long prevTerm, FileLogOptions options, FileOps ops)
+    static Segment create(Path path, long firstIndex, long prevTerm, FileLogOptions options, FileOps ops)
             throws IOException {
-        Path path = dir.resolve(fileName(firstIndex));
         FileChannel channel = ops.open(path, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE));
         try {
@@ -136,12 +152,11 @@ final class Segment {
     }
 
     /**
-     * Turns a spare file from {@link #createSpare} into the segment starting at {@code firstIndex}: renames it and
-     * writes the header into its zeros. The caller fsyncs the directory. A crash before the header is durable leaves
-     * a last segment with a zero header, which {@link #open} deletes as a torn new segment.
+     * Turns a spare file from {@link #createSpare} into the segment starting at {@code firstIndex}: renames it to
+     * {@code path} and writes the header into its zeros. The caller fsyncs the directory. A crash before the header
+     * is durable leaves a last segment with a zero header, which {@link #open} deletes as a torn new segment.
      */
-    static Segment adopt(Path spare, Path dir, long firstIndex, long prevTerm, FileOps ops) throws IOException {
-        Path path = dir.resolve(fileName(firstIndex));
+    static Segment adopt(Path spare, Path path, long firstIndex, long prevTerm, FileOps ops) throws IOException {
         ops.move(spare, path, StandardCopyOption.ATOMIC_MOVE);
         FileChannel channel = ops.open(path, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
         try {
@@ -237,6 +252,15 @@ final class Segment {
             }
         }
         return false;
+    }
+
+    /**
+     * Returns whether {@code path} starts with a valid header for {@code expectedFirstIndex}.
+     *
+     * @throws StorageException if the header is valid but of a version this release cannot read
+     */
+    static boolean hasValidHeader(FileChannel channel, Path path, long expectedFirstIndex) throws IOException {
+        return readHeader(channel, path, expectedFirstIndex).isPresent();
     }
 
     /** Reads a valid header; empty if it is torn or damaged; refuses a version this release cannot read. */
@@ -462,6 +486,20 @@ final class Segment {
             fileSize = end();
         }
         channel.force(true);
+    }
+
+    /**
+     * Renames the file of this empty segment to {@code target} (atomically; the caller fsyncs the directory) and
+     * returns the segment under its new name, which takes this one's place.
+     */
+    Segment renameTo(Path target, FileOps ops) throws IOException {
+        if (count != 0) {
+            throw new IllegalStateException("only an empty segment is renamed: " + this);
+        }
+        ops.move(path, target, StandardCopyOption.ATOMIC_MOVE);
+        Segment renamed = new Segment(target, firstIndex, new Header(version, prevTerm), channel, fileSize);
+        renamed.syncedEnd = syncedEnd;
+        return renamed;
     }
 
     void close() throws IOException {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
@@ -84,6 +85,62 @@ class CrashPointTest {
         assertThat(lossy).as("crash states that lose unsynced entries").isPositive();
     }
 
+    static Stream<Arguments> interruptedResets() {
+        return Stream.of(CrashModel.Fs.values()).flatMap(fs -> Stream.of("old log whole", "old log partly deleted",
+                "torn base header").map(scenario -> Arguments.of(fs, scenario)));
+    }
+
+    /**
+     * A crash in a reset to index 80 left the new first segment ({@code log-81.base}) next to the old log, whole or
+     * partly deleted, with a valid header or a torn one; open finishes or undoes the reset, and crashes at each of
+     * its calls (with every allowed loss) must still recover to the new log, or to the old one if the header was torn.
+     */
+    @ParameterizedTest(name = "{0}, {1}")
+    @MethodSource("interruptedResets")
+    void everyCrashWhileOpenFinishesAnInterruptedResetRecovers(CrashModel.Fs fs, String scenario) throws IOException {
+        Path work = Files.createDirectory(dir.resolve("work"));
+        Path scratch = Files.createDirectory(dir.resolve("scratch"));
+        List<LogEntry> old = CrashRecoveryTest.entries(1, 60, 1);
+        try (FileLogStorage s = FileLogStorage.open(work, VERIFY)) {
+            s.append(old);
+            s.sync();
+        }
+        List<Long> oldSegments = FileLogStorage.segmentFirstIndexes(work);
+        boolean torn = scenario.startsWith("torn");
+        Path base = work.resolve(Segment.baseFileName(81));
+        Segment.create(base, 81, 4, VERIFY, FileOps.DEFAULT).close();
+        if (torn) {
+            Files.write(base, Arrays.copyOf(Files.readAllBytes(base), 20));
+        } else if (scenario.contains("partly")) {
+            Files.delete(work.resolve(Segment.fileName(oldSegments.get(oldSegments.size() - 1))));
+        }
+        FileOpLog log = new FileOpLog(work);
+        FileLogStorage.open(work, VERIFY, new FaultyChannels(log, false)).close();
+        List<FileOp> ops = log.ops();
+        SplittableRandom random = new SplittableRandom(SEED);
+        long states = 0;
+        for (int point = 0; point <= ops.size(); point++) {
+            CrashModel model = new CrashModel(log.initial(), ops.subList(0, point), fs, PAGE_BYTES);
+            for (CrashModel.Choice state : states(model, random)) {
+                states++;
+                String as = String.format("seed %d, %s, %s, crash after call %d of %d of the open (last: %s), %s",
+                        SEED, fs, scenario, point, ops.size(), point == 0 ? "none" : ops.get(point - 1),
+                        model.lost(state));
+                CrashModel.write(model.image(state), scratch);
+                try (FileLogStorage s = openOrFail(scratch, as)) {
+                    assertThat(s.firstIndex()).as(as).isEqualTo(torn ? 1 : 81);
+                    assertThat(s.entries(s.firstIndex(), s.lastIndex() + 1, Long.MAX_VALUE)).as(as)
+                            .isEqualTo(torn ? old : List.of());
+                    assertThat(s.term(s.firstIndex() - 1)).as(as).isEqualTo(torn ? 0 : 4);
+                    assertThat(FileLogStorage.segmentFirstIndexes(scratch)).as(as)
+                            .isEqualTo(torn ? oldSegments : List.of(81L));
+                }
+            }
+        }
+        System.out.printf("CrashPointTest seed=%d %s, %s: %d calls of the open, %d crash states%n", SEED, fs, scenario,
+                ops.size(), states);
+    }
+
     private static List<CrashModel.Choice> states(CrashModel model, SplittableRandom random) {
         List<CrashModel.Choice> states = new ArrayList<>();
         long count = model.stateCount();
@@ -99,25 +156,29 @@ class CrashPointTest {
         return states;
     }
 
-    /** Opens the crash image in {@code scratch} and checks it; returns whether it lost entries that were written. */
-    private static boolean check(Path scratch, CrashWorkload.Expectation expected, String as) throws IOException {
-        FileLogStorage storage;
+    private static FileLogStorage openOrFail(Path scratch, String as) {
         try {
-            storage = FileLogStorage.open(scratch, VERIFY, NO_FORCES);
+            return FileLogStorage.open(scratch, VERIFY, NO_FORCES);
         } catch (IOException e) {
             throw new AssertionError(as + ": open refused: " + e, e);
         }
-        try (FileLogStorage s = storage) {
+    }
+
+    /** Opens the crash image in {@code scratch} and checks it; returns whether it lost entries that were written. */
+    private static boolean check(Path scratch, CrashWorkload.Expectation expected, String as) throws IOException {
+        try (FileLogStorage s = openOrFail(scratch, as)) {
             long first = s.firstIndex();
             long last = s.lastIndex();
             List<LogEntry> entries = s.entries(first, last + 1, Long.MAX_VALUE);
             long termBefore = s.term(first - 1);
-            if (last < expected.mustHave()) {
-                fail(as + ": synced entries lost: last index " + last + " < " + expected.mustHave());
-            }
             if (expected.allowed().stream().noneMatch(h -> isRunOf(h, first, entries, termBefore))) {
-                fail(as + ": entries " + first + ".." + last + " are not a run of one written history: "
-                        + terms(entries));
+                fail(as + ": entries " + first + ".." + last + " after " + (first - 1) + "@" + termBefore
+                        + " are not a run of one written history: " + terms(entries));
+            }
+            if (expected.allowed().stream().noneMatch(h -> isRunOf(h, first, entries, termBefore)
+                    && last >= expected.mustHave(h))) {
+                fail(as + ": synced entries lost: last index " + last + " < " + expected.allowed().stream()
+                        .filter(h -> isRunOf(h, first, entries, termBefore)).map(expected::mustHave).toList());
             }
             if (expected.allowed().stream().noneMatch(h -> h.hardState().equals(s.hardState()))) {
                 fail(as + ": hard state " + s.hardState() + " is none of " + expected.allowed().stream()
@@ -126,17 +187,22 @@ class CrashPointTest {
             if (s.hardState().commit() > last) {
                 fail(as + ": commit " + s.hardState().commit() + " beyond the recovered log " + last);
             }
-            return expected.allowed().stream().allMatch(h -> last < h.log().size());
+            return expected.allowed().stream().allMatch(h -> last < h.lastIndex());
         }
     }
 
+    /**
+     * Returns whether the log recovered, {@code entries} from {@code first} after an entry of {@code termBefore}, is
+     * a run of history {@code h}: nothing before its base (a reset's index) and nothing compacted beyond what it
+     * allows, the same entries, the same term before them.
+     */
     private static boolean isRunOf(CrashWorkload.Snapshot h, long first, List<LogEntry> entries, long termBefore) {
         long from = first - 1;
-        if (from > h.compactedUpTo() || from + entries.size() > h.log().size()) {
+        if (from < h.base() || from > h.compactedUpTo() || from + entries.size() > h.lastIndex()) {
             return false;
         }
-        return entries.equals(h.log().subList((int) from, (int) from + entries.size()))
-                && (from == 0 || h.log().get((int) from - 1).term() == termBefore);
+        int offset = (int) (from - h.base());
+        return entries.equals(h.log().subList(offset, offset + entries.size())) && h.term(from) == termBefore;
     }
 
     private static List<String> terms(List<LogEntry> entries) {

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -321,6 +322,141 @@ class CrashRecoveryTest {
             assertThat(truncation.get(0)).isInstanceOf(FileOp.SetSize.class);
             assertThat(truncation.get(1)).isEqualTo(new FileOp.Force(truncation.get(0).inode()));
         }
+    }
+
+    /** Writes what the first step of a reset to {@code index} leaves: the new first segment under its base name. */
+    private void writeBase(long index, long term) throws IOException {
+        Segment.create(dir.resolve(Segment.baseFileName(index + 1)), index + 1, term, SMALL, FileOps.DEFAULT).close();
+    }
+
+    private static int indexOf(List<FileOp> ops, Predicate<FileOp> which, int from) {
+        for (int i = from; i < ops.size(); i++) {
+            if (which.test(ops.get(i))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int lastIndexOf(List<FileOp> ops, Predicate<FileOp> which) {
+        for (int i = ops.size() - 1; i >= 0; i--) {
+            if (which.test(ops.get(i))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Checks the order that makes a reset crash-safe in {@code ops}: the base file ({@code baseInode}) forced, then
+     * a directory fsync, then the deletions of old segments, a directory fsync, the rename to its segment name, and a
+     * directory fsync last.
+     */
+    private static void assertResetOrder(List<FileOp> ops, int baseInode, long firstIndex) {
+        String as = "in " + ops;
+        int forced = ops.indexOf(new FileOp.Force(baseInode));
+        int firstDelete = indexOf(ops, op -> op instanceof FileOp.Delete d && d.name().endsWith(".seg"), 0);
+        int lastDelete = lastIndexOf(ops, op -> op instanceof FileOp.Delete d && d.name().endsWith(".seg"));
+        int renamed = ops.indexOf(new FileOp.Rename(Segment.baseFileName(firstIndex), Segment.fileName(firstIndex),
+                baseInode));
+        assertThat(forced).as("base forced " + as).isNotNegative();
+        assertThat(renamed).as("base renamed " + as).isGreaterThan(forced);
+        if (firstDelete >= 0) {
+            assertThat(indexOf(ops, FileOp.FsyncDir.class::isInstance, forced)).as("fsync before deleting " + as)
+                    .isBetween(forced, firstDelete);
+            assertThat(indexOf(ops, FileOp.FsyncDir.class::isInstance, lastDelete)).as("fsync before renaming " + as)
+                    .isBetween(lastDelete, renamed);
+        }
+        assertThat(ops.get(ops.size() - 1)).as("durable at the end " + as).isEqualTo(new FileOp.FsyncDir());
+    }
+
+    @Test
+    void aResetMakesTheNewLogDurableBeforeItDeletesTheOldOne() throws IOException {
+        FileOpLog log = new FileOpLog(dir);
+        try (FileLogStorage s = FileLogStorage.open(dir, SMALL.withPreallocate(false), new FaultyChannels(log, true))) {
+            s.append(entries(1, 60, 1));
+            s.sync();
+            List<String> old = FileLogStorage.segmentFirstIndexes(dir).stream().map(Segment::fileName).toList();
+            int before = log.size();
+
+            s.reset(80, 4);
+
+            List<FileOp> ops = log.ops().subList(before, log.size());
+            int created = indexOf(ops, op -> op instanceof FileOp.Create c
+                    && c.name().equals(Segment.baseFileName(81)), 0);
+            assertThat(created).as("base created in " + ops).isNotNegative();
+            assertResetOrder(ops, ops.get(created).inode(), 81);
+            assertThat(old).hasSizeGreaterThan(2);
+            assertThat(ops.stream().filter(op -> op instanceof FileOp.Delete).map(op -> ((FileOp.Delete) op).name()))
+                    .as("old segments deleted").containsExactlyInAnyOrderElementsOf(old);
+        }
+    }
+
+    @ParameterizedTest(name = "old segments deleted before the crash: {0}")
+    @ValueSource(strings = {"none", "some", "all"})
+    void openFinishesAResetWhoseFirstSegmentIsDurable(String deleted) throws IOException {
+        write(SMALL, 60);
+        List<Long> old = FileLogStorage.segmentFirstIndexes(dir);
+        writeBase(80, 4);
+        List<Long> gone = switch (deleted) {
+            case "some" -> List.of(old.get(0), old.get(old.size() - 1));
+            case "all" -> old;
+            default -> List.of();
+        };
+        for (long f : gone) {
+            Files.delete(segment(f));
+        }
+        FileOpLog log = new FileOpLog(dir);
+
+        try (FileLogStorage s = FileLogStorage.open(dir, SMALL, new FaultyChannels(log, true))) {
+            assertThat(s.firstIndex()).isEqualTo(81);
+            assertThat(s.lastIndex()).isEqualTo(80);
+            assertThat(s.term(80)).isEqualTo(4);
+            assertThat(FileLogStorage.segmentFirstIndexes(dir)).containsExactly(81L);
+            assertThat(Files.exists(dir.resolve(Segment.baseFileName(81)))).isFalse();
+            s.append(entries(81, 85, 4));
+            s.sync();
+        }
+        int inode = new ArrayList<>(log.initial().keySet()).indexOf(Segment.baseFileName(81));
+        assertResetOrder(log.ops().subList(0, log.ops().indexOf(new FileOp.Rename(Segment.baseFileName(81),
+                Segment.fileName(81), inode)) + 2), inode, 81);
+        try (FileLogStorage s = FileLogStorage.open(dir, SMALL)) {
+            assertThat(s.entries(81, 86, Long.MAX_VALUE)).isEqualTo(entries(81, 85, 4));
+        }
+    }
+
+    @ParameterizedTest(name = "{0} bytes of its header")
+    @ValueSource(ints = {0, 20, 31, -1})
+    void openDeletesAResetsFirstSegmentWithATornHeaderAndKeepsTheOldLog(int headerBytes) throws IOException {
+        write(SMALL, 60);
+        Path base = dir.resolve(Segment.baseFileName(81));
+        byte[] header = Segment.encodeHeader(81, 4).array();
+        Files.write(base, headerBytes < 0 ? new byte[(int) SMALL.segmentSizeBytes()]     // an adopted spare's zeros
+                : Arrays.copyOf(header, headerBytes));
+        FileOpLog log = new FileOpLog(dir);
+
+        try (FileLogStorage s = FileLogStorage.open(dir, SMALL, new FaultyChannels(log, true))) {
+            assertThat(s.firstIndex()).isEqualTo(1);
+            assertThat(s.entries(1, s.lastIndex() + 1, Long.MAX_VALUE)).isEqualTo(entries(1, 60, 1));
+        }
+        assertThat(Files.exists(base)).isFalse();
+        List<FileOp> ops = log.ops();
+        int inode = new ArrayList<>(log.initial().keySet()).indexOf(base.getFileName().toString());
+        int deleted = ops.indexOf(new FileOp.Delete(base.getFileName().toString(), inode));
+        assertThat(deleted).as("deletion of the torn base in " + ops).isNotNegative();
+        assertThat(ops.get(deleted + 1)).as("the deletion is durable before anything else").isEqualTo(
+                new FileOp.FsyncDir());
+    }
+
+    @Test
+    void twoResetsInProgressRefuseToOpen() throws IOException {
+        write(SMALL, 60);
+        writeBase(80, 4);
+        writeBase(90, 4);
+
+        assertThatThrownBy(() -> FileLogStorage.open(dir, SMALL).close())
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("more than one log reset");
     }
 
     @Test

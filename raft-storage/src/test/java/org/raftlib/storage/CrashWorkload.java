@@ -15,21 +15,47 @@ import org.raftlib.NodeId;
  * A scripted run of a {@link FileLogStorage} the way raftlib's runtime drives one: batches appended then synced
  * (sometimes several per sync), hard states saved with a commit index never beyond the synced log, suffixes
  * truncated (unsynced and synced ones, within a segment, across a segment boundary and at a segment start) and
- * followed by appends at the same indexes with no sync in between, segment rolls, prefix compaction, and a close and
- * reopen. Every file-system call goes through a {@link FileOpLog}; {@link #expectationAt} says what must survive a
- * crash after any number of them.
+ * followed by appends at the same indexes with no sync in between, segment rolls, prefix compaction, resets to an
+ * installed snapshot (past the end with unsynced entries, to the index before an existing segment's first index so
+ * that the new first segment takes its name, and inside a segment), appends, rolls and compaction after a reset, and
+ * closes and reopens. Every file-system call goes through a {@link FileOpLog}; {@link #expectationAt} says what must
+ * survive a crash after any number of them.
  */
 final class CrashWorkload {
 
-    /** What the workload knows the storage holds: the log by index - 1, and what is durable for sure. */
-    record Snapshot(List<LogEntry> log, long synced, HardState hardState, long compactedUpTo) {
+    /**
+     * What the workload knows the storage holds: a log that starts after {@code base} (0, or the index of the last
+     * reset, whose term is {@code baseTerm}) with the entries {@code log} from {@code base + 1}; the last index
+     * durable for sure ({@code synced}); the hard state; and the index up to which the log may have been compacted.
+     */
+    record Snapshot(long base, long baseTerm, List<LogEntry> log, long synced, HardState hardState,
+            long compactedUpTo) {
+
+        long lastIndex() {
+            return base + log.size();
+        }
+
+        /** Returns the term of {@code index}, in {@code [base, lastIndex()]}. */
+        long term(long index) {
+            return index == base ? baseTerm : log.get((int) (index - base - 1)).term();
+        }
+
+        Snapshot with(List<LogEntry> newLog, long newSynced, HardState newHardState, long newCompactedUpTo) {
+            return new Snapshot(base, baseTerm, List.copyOf(newLog), newSynced, newHardState, newCompactedUpTo);
+        }
     }
 
     /**
-     * What a crash must leave: the state of one of {@code allowed}, with at least its first {@code mustHave}.
-     * {@code during} names the storage call (numbered, so it tells expectations apart).
+     * What a crash must leave: the state of one of {@code allowed}, with at least the synced entries of all of them
+     * (the fewest), or, if {@code whole}, of the one it is (a reset leaves the old log or the new one, not a part of
+     * the old one). {@code during} names the storage call (numbered, so it tells expectations apart).
      */
-    record Expectation(String during, List<Snapshot> allowed, long mustHave) {
+    record Expectation(String during, List<Snapshot> allowed, boolean whole) {
+
+        /** Returns how many entries an image that is a run of {@code h} must hold at least. */
+        long mustHave(Snapshot h) {
+            return whole ? h.synced() : allowed.stream().mapToLong(Snapshot::synced).min().orElseThrow();
+        }
     }
 
     private record Call(String name, int from, int to, Snapshot before, Snapshot after) {
@@ -44,6 +70,7 @@ final class CrashWorkload {
     private static final int FIXED_PAYLOAD = 96 - RecordCodec.HEADER_BYTES - RecordCodec.FIXED_BODY_BYTES;
     private static final NodeId N1 = NodeId.of("n1");
     private static final NodeId N2 = NodeId.of("n2");
+    private static final String RESET = "reset ";
 
     private final Path dir;
     private final FileLogOptions options;
@@ -51,7 +78,9 @@ final class CrashWorkload {
     private final FileOpLog log;
     private final SplittableRandom random;
     private final List<Call> calls = new ArrayList<>();
-    private Snapshot now = new Snapshot(List.of(), 0, HardState.INITIAL, 0);
+    private static final Snapshot EMPTY = new Snapshot(0, 0, List.of(), 0, HardState.INITIAL, 0);
+
+    private Snapshot now = EMPTY;
     /**
      * Payload sizes of the entries a truncation removed, for the next append: entries of the same sizes (as with
      * fixed-size commands) put records of both histories at the same offsets, so that a mix of them would decode.
@@ -110,27 +139,52 @@ final class CrashWorkload {
         sync();
         append(25, 5);                                  // rolls inside an unsynced batch
         sync();
-        append(6, 5);                                   // left unsynced
-        append(6, 5);
+        resets();
+        append(6, 7);                                   // left unsynced
+        append(6, 7);
         storage.close();
+    }
+
+    /** The part of the script about {@link FileLogStorage#reset}: what a follower installing snapshots does. */
+    private void resets() throws IOException {
+        saveHardState(5, N2, now.synced() - 2);
+        append(4, 5);                                   // unsynced, discarded with the old log
+        reset(now.lastIndex() + 20, 6);                 // past the end
+        append(5, 6);
+        sync();
+        for (int i = 0; i < 3; i++) {                   // rolls after a reset
+            append(9, 6);
+            sync();
+        }
+        compact(segmentStarts().get(1));                // deletes the reset's first segment
+        append(3, 6);
+        sync();
+        reopen();
+        reset(activeStart() - 1, 7);                    // the new first segment takes the name of the active one
+        append(4, 7);
+        sync();
+        append(6, 7);                                   // unsynced, some of them discarded by the next reset
+        reset(now.lastIndex() - 3, 7);                  // inside a segment
+        append(9, 7);                                   // rolls
+        sync();
     }
 
     /** Returns what a crash after the first {@code opCount} recorded calls must leave. */
     Expectation expectationAt(int opCount) {
-        Snapshot done = new Snapshot(List.of(), 0, HardState.INITIAL, 0);
+        Snapshot done = EMPTY;
         String during = "before any call";
         for (int i = 0; i < calls.size(); i++) {
             Call c = calls.get(i);
             if (c.from() < opCount && opCount < c.to()) {
                 return new Expectation("during #" + i + " " + c.name(), List.of(c.before(), c.after()),
-                        Math.min(c.before().synced(), c.after().synced()));
+                        c.name().startsWith(RESET));
             }
             if (c.to() <= opCount) {
                 done = c.after();
                 during = "after #" + i + " " + c.name();
             }
         }
-        return new Expectation(during, List.of(done), done.synced());
+        return new Expectation(during, List.of(done), true);
     }
 
     private void call(String name, Snapshot after, Action action) throws IOException {
@@ -151,18 +205,17 @@ final class CrashWorkload {
             int size = payloadBytes >= 0 ? payloadBytes : random.nextInt(100);
             byte[] payload = new byte[i < removedSizes.size() ? removedSizes.get(i) : size];
             random.nextBytes(payload);
-            batch.add(LogEntry.command(term, now.log().size() + 1 + i, Bytes.wrap(payload)));
+            batch.add(LogEntry.command(term, now.lastIndex() + 1 + i, Bytes.wrap(payload)));
         }
         removedSizes = List.of();
         List<LogEntry> after = new ArrayList<>(now.log());
         after.addAll(batch);
         String name = "append " + batch.get(0).index() + ".." + (batch.get(0).index() + count - 1);
-        call(name, new Snapshot(List.copyOf(after), now.synced(), now.hardState(), now.compactedUpTo()),
-                () -> storage.append(batch));
+        call(name, now.with(after, now.synced(), now.hardState(), now.compactedUpTo()), () -> storage.append(batch));
     }
 
     private void sync() throws IOException {
-        call("sync", new Snapshot(now.log(), now.log().size(), now.hardState(), now.compactedUpTo()), storage::sync);
+        call("sync", now.with(now.log(), now.lastIndex(), now.hardState(), now.compactedUpTo()), storage::sync);
     }
 
     private void saveHardState(long term, NodeId vote, long commit) throws IOException {
@@ -170,7 +223,7 @@ final class CrashWorkload {
             throw new IllegalStateException("commit " + commit + " beyond the synced log " + now.synced());
         }
         HardState state = new HardState(term, Optional.of(vote), commit);
-        call("saveHardState " + state, new Snapshot(now.log(), now.synced(), state, now.compactedUpTo()),
+        call("saveHardState " + state, now.with(now.log(), now.synced(), state, now.compactedUpTo()),
                 () -> storage.saveHardState(state));
     }
 
@@ -178,16 +231,26 @@ final class CrashWorkload {
         if (from <= now.hardState().commit()) {
             throw new IllegalStateException("truncating committed entries from " + from);
         }
-        removedSizes = now.log().subList((int) from - 1, now.log().size()).stream()
-                .map(e -> e.data().length()).toList();
-        Snapshot after = new Snapshot(List.copyOf(now.log().subList(0, (int) from - 1)),
-                Math.min(now.synced(), from - 1), now.hardState(), now.compactedUpTo());
+        int cut = (int) (from - now.base() - 1);
+        removedSizes = now.log().subList(cut, now.log().size()).stream().map(e -> e.data().length()).toList();
+        Snapshot after = now.with(now.log().subList(0, cut), Math.min(now.synced(), from - 1), now.hardState(),
+                now.compactedUpTo());
         call("truncateSuffix " + from, after, () -> storage.truncateSuffix(from));
     }
 
     private void compact(long upTo) throws IOException {
-        Snapshot after = new Snapshot(now.log(), now.synced(), now.hardState(), Math.max(now.compactedUpTo(), upTo));
+        Snapshot after = now.with(now.log(), now.synced(), now.hardState(), Math.max(now.compactedUpTo(), upTo));
         call("compactPrefix " + upTo, after, () -> storage.compactPrefix(upTo));
+    }
+
+    /** A follower installs a snapshot up to {@code index}: the log restarts after it, durably. */
+    private void reset(long index, long term) throws IOException {
+        if (index < now.hardState().commit()) {
+            throw new IllegalStateException("a reset to " + index + " below the commit index");
+        }
+        removedSizes = List.of();
+        Snapshot after = new Snapshot(index, term, List.of(), index, now.hardState(), index);
+        call(RESET + index + " term " + term, after, () -> storage.reset(index, term));
     }
 
     private void reopen() throws IOException {
@@ -196,7 +259,11 @@ final class CrashWorkload {
     }
 
     private long activeStart() throws IOException {
-        List<Long> starts = FileLogStorage.segmentFirstIndexes(dir);
+        List<Long> starts = segmentStarts();
         return starts.get(starts.size() - 1);
+    }
+
+    private List<Long> segmentStarts() throws IOException {
+        return FileLogStorage.segmentFirstIndexes(dir);
     }
 }

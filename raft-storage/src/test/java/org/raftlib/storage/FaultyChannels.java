@@ -13,12 +13,13 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A {@link FileOps} whose channels fail writes or forces on demand, for fault-injection tests, and that reports every
  * call changing the directory (creates, writes, truncations, forces, renames, deletions) to an optional
  * {@link Listener}: the crash tests' recorder. Real forces can be skipped, for tests that model durability
- * themselves.
+ * themselves. A channel follows its file through a {@link #move}: it reports later calls under the new name.
  */
 final class FaultyChannels implements FileOps {
 
@@ -48,6 +49,7 @@ final class FaultyChannels implements FileOps {
     volatile int segmentForces;
     private final Listener listener;
     private final boolean realForces;
+    private final Set<Faulty> open = ConcurrentHashMap.newKeySet();
 
     FaultyChannels() {
         this(null, true);
@@ -77,6 +79,11 @@ final class FaultyChannels implements FileOps {
             listener.moved(source, target);
         }
         FileOps.super.move(source, target, options);
+        for (Faulty channel : open) {
+            if (channel.path.equals(source)) {
+                channel.path = target;
+            }
+        }
     }
 
     @Override
@@ -104,12 +111,14 @@ final class FaultyChannels implements FileOps {
     }
 
     private final class Faulty extends FileChannel {
-        private final Path path;
+        /** The file's name now: changes when the file is moved. */
+        private volatile Path path;
         private final FileChannel delegate;
 
         Faulty(Path path, FileChannel delegate) {
             this.path = path;
             this.delegate = delegate;
+            open.add(this);
         }
 
         @Override
@@ -219,6 +228,7 @@ final class FaultyChannels implements FileOps {
 
         @Override
         protected void implCloseChannel() throws IOException {
+            open.remove(this);
             delegate.close();
         }
     }

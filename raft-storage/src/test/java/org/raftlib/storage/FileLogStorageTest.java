@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.raftlib.Bytes;
 import org.raftlib.LogEntry;
 import org.raftlib.LogStorage;
@@ -97,6 +99,142 @@ class FileLogStorageTest extends LogStorageContract {
         storage.compactPrefix(100);
         assertThat(segmentFiles()).containsExactly(storage.firstIndex());
         assertThat(storage.term(100)).isEqualTo(1);
+    }
+
+    @ParameterizedTest(name = "preallocate={0}")
+    @ValueSource(booleans = {true, false})
+    void resetPastTheEndRestartsTheLogAfterTheSnapshot(boolean preallocate) throws IOException {
+        storage = reopen(storage, dir, SMALL.withPreallocate(preallocate));
+        storage.append(entries(1, 1, 100));
+        storage.sync();
+        storage.append(entries(1, 101, 103));                        // unsynced: discarded with the old log
+
+        storage.reset(150, 4);
+
+        assertResetTo(150, 4);
+        storage.append(entries(4, 151, 160));
+        storage.sync();
+        storage = reopen(storage, dir, SMALL.withPreallocate(preallocate));
+        assertThat(storage.firstIndex()).isEqualTo(151);
+        assertThat(storage.term(150)).isEqualTo(4);
+        assertThat(storage.entries(151, 161, Long.MAX_VALUE)).isEqualTo(entries(4, 151, 160));
+    }
+
+    /** Checks the log is the empty one a reset to {@code index} and {@code term} leaves, now and after a reopen. */
+    private void assertResetTo(long index, long term) throws IOException {
+        for (int round = 0; round < 2; round++) {
+            assertThat(storage.firstIndex()).isEqualTo(index + 1);
+            assertThat(storage.lastIndex()).isEqualTo(index);
+            assertThat(storage.term(index)).isEqualTo(term);
+            assertThatThrownBy(() -> storage.term(index - 1)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> storage.entries(index, index + 1, Long.MAX_VALUE))
+                    .isInstanceOf(IndexOutOfBoundsException.class);
+            assertThat(storage.entries(index + 1, index + 1, Long.MAX_VALUE)).isEmpty();
+            assertThat(segmentFiles()).containsExactly(index + 1);
+            try (var files = Files.list(dir)) {
+                assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".base"));
+            }
+            storage = reopen(storage, dir);
+        }
+    }
+
+    @Test
+    void resetInsideTheLogDropsEveryEntry() throws IOException {
+        storage.append(entries(1, 1, 100));
+        storage.sync();
+
+        storage.reset(50, 3);
+
+        assertResetTo(50, 3);
+        storage.append(entries(3, 51, 55));
+        storage = reopen(storage, dir);
+        assertThat(storage.entries(51, 56, Long.MAX_VALUE)).isEqualTo(entries(3, 51, 55));
+        assertThat(storage.term(50)).isEqualTo(3);
+    }
+
+    @Test
+    void resetToTheIndexBeforeAnExistingSegmentReplacesThatSegment() throws IOException {
+        storage.append(entries(1, 1, 100));
+        storage.sync();
+        long start = segmentFiles().get(2);
+
+        storage.reset(start - 1, 2);
+
+        assertResetTo(start - 1, 2);                                 // the old entries at start.. are gone
+        storage.append(entries(2, start, start + 3));
+        storage = reopen(storage, dir);
+        assertThat(storage.entries(start, start + 4, Long.MAX_VALUE)).isEqualTo(entries(2, start, start + 3));
+    }
+
+    @Test
+    void resetTwiceToTheSameIndexReplacesTheFirstReset() throws IOException {
+        storage.reset(10, 2);
+        storage.append(entries(2, 11, 12));
+
+        storage.reset(10, 3);
+
+        assertResetTo(10, 3);
+    }
+
+    @Test
+    void resetBelowTheFirstIndexOfACompactedLog() throws IOException {
+        storage.append(entries(1, 1, 100));
+        storage.compactPrefix(60);
+        storage.sync();
+
+        storage.reset(10, 1);
+
+        assertResetTo(10, 1);
+    }
+
+    @Test
+    void compactPrefixAfterAReset() throws IOException {
+        storage.reset(200, 5);
+        storage.append(entries(5, 201, 300));
+        storage.sync();
+        List<Long> before = segmentFiles();
+        assertThat(before).hasSizeGreaterThan(3).startsWith(201L);
+
+        storage.compactPrefix(before.get(2));
+        storage.sync();
+
+        for (int round = 0; round < 2; round++) {
+            assertThat(segmentFiles()).isEqualTo(before.subList(2, before.size()));
+            assertThat(storage.firstIndex()).isEqualTo(before.get(2));
+            assertThat(storage.term(before.get(2) - 1)).isEqualTo(5);
+            assertThat(storage.entries(before.get(2), 301, Long.MAX_VALUE))
+                    .isEqualTo(entries(5, before.get(2), 300));
+            storage = reopen(storage, dir);
+        }
+    }
+
+    @Test
+    void truncateSuffixAfterAResetKeepsTheSnapshotTerm() throws IOException {
+        storage.reset(20, 3);
+        storage.append(entries(3, 21, 80));
+        storage.sync();
+
+        storage.truncateSuffix(21);
+        storage.sync();
+
+        storage = reopen(storage, dir);
+        assertThat(storage.firstIndex()).isEqualTo(21);
+        assertThat(storage.lastIndex()).isEqualTo(20);
+        assertThat(storage.term(20)).isEqualTo(3);
+    }
+
+    @Test
+    void resetRejectsBadArguments() throws IOException {
+        assertThatThrownBy(() -> storage.reset(0, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> storage.reset(1, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> storage.reset(Long.MAX_VALUE, 1)).isInstanceOf(IllegalArgumentException.class);
+        storage.append(entries(1, 1, 3));
+        assertThat(storage.lastIndex()).isEqualTo(3);                // a refused reset changed nothing
+    }
+
+    private LogStorage reopen(LogStorage old, Path directory, FileLogOptions options) throws IOException {
+        old.close();
+        return FileLogStorage.open(directory, options);
     }
 
     @Test

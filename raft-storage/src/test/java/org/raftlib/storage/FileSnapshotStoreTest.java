@@ -6,35 +6,59 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.raftlib.NodeId;
+import org.raftlib.SnapshotMeta;
+import org.raftlib.SnapshotStore;
 
 class FileSnapshotStoreTest {
 
     private static final long SEED = Long.getLong("raftlib.seed", 20261124L);
+    private static final Set<NodeId> VOTERS = Set.of(NodeId.of("n1"), NodeId.of("n2"), NodeId.of("n3"));
 
     @TempDir
     Path dir;
 
-    private static byte[] payload(long index) {
+    static SnapshotMeta meta(long index, long term) {
+        return new SnapshotMeta(index, term, VOTERS, 0, 0);
+    }
+
+    static byte[] payload(long index) {
         return ("state at " + index + " ").repeat((int) (index % 7 + 1)).getBytes(StandardCharsets.UTF_8);
     }
 
-    private FileSnapshotStore.StoredSnapshot write(FileSnapshotStore store, long index, long term) throws IOException {
-        try (FileSnapshotStore.Writer w = store.begin(index, term)) {
-            w.write(payload(index));
+    static SnapshotMeta write(SnapshotStore store, long index, long term) throws IOException {
+        try (SnapshotStore.Writer w = store.write(meta(index, term))) {
+            w.stream().write(payload(index));
             return w.commit();
         }
     }
 
-    private static byte[] read(FileSnapshotStore.StoredSnapshot s) throws IOException {
-        try (InputStream in = s.open()) {
+    static byte[] read(SnapshotStore store, SnapshotMeta meta) throws IOException {
+        try (InputStream in = store.read(meta)) {
             return in.readAllBytes();
+        }
+    }
+
+    private Path file(SnapshotMeta meta) {
+        return dir.resolve(FileSnapshotStore.fileName(meta.index(), meta.term()));
+    }
+
+    private List<String> files() throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
         }
     }
 
@@ -44,33 +68,55 @@ class FileSnapshotStoreTest {
     }
 
     @Test
-    void readsBackTheLatestSnapshot() throws IOException {
+    void commitLatestAndReadRoundTrip() throws IOException {
         FileSnapshotStore store = FileSnapshotStore.open(dir);
+        long before = System.currentTimeMillis();
         write(store, 10, 2);
-        write(store, 25, 3);
 
-        FileSnapshotStore.StoredSnapshot latest = store.latest().orElseThrow();
+        SnapshotMeta committed = write(store, 25, 3);
 
-        assertThat(latest.index()).isEqualTo(25);
-        assertThat(latest.term()).isEqualTo(3);
-        assertThat(latest.sizeBytes()).isEqualTo(payload(25).length);
-        assertThat(read(latest)).isEqualTo(payload(25));
+        assertThat(committed.index()).isEqualTo(25);
+        assertThat(committed.term()).isEqualTo(3);
+        assertThat(committed.voters()).isEqualTo(VOTERS);
+        assertThat(committed.sizeBytes()).isEqualTo(payload(25).length);
+        assertThat(committed.createdMillis()).isBetween(before, System.currentTimeMillis());
+        assertThat(store.latest()).contains(committed);
+        assertThat(read(store, committed)).isEqualTo(payload(25));
+        FileSnapshotStore reopened = FileSnapshotStore.open(dir);
+        assertThat(reopened.latest()).contains(committed);
+        assertThat(read(reopened, committed)).isEqualTo(payload(25));
+        assertThat(read(reopened, meta(10, 2))).isEqualTo(payload(10));
     }
 
     @Test
-    void aLargeSnapshotWrittenInPiecesReadsBack() throws IOException {
+    void aSnapshotWrittenInPiecesAndBytesReadsBackWithItsVoters() throws IOException {
         FileSnapshotStore store = FileSnapshotStore.open(dir);
         byte[] big = new byte[300_000];
         new SplittableRandom(SEED).nextBytes(big);
-        try (OutputStream w = store.begin(7, 1)) {
+        Set<NodeId> voters = Set.of(NodeId.of("node-é-1"), NodeId.of("n2"));
+        SnapshotMeta committed;
+        try (SnapshotStore.Writer w = store.write(new SnapshotMeta(7, 1, voters, 0, 0))) {
+            OutputStream out = w.stream();
             for (int off = 0; off < big.length; off += 1000) {
-                w.write(big, off, 1000);
+                out.write(big, off, 1000);
             }
-            w.write(42);
-            ((FileSnapshotStore.Writer) w).commit();
+            out.write(42);
+            out.close();                                                 // the caller may close the stream first
+            committed = w.commit();
         }
-        byte[] read = read(store.latest().orElseThrow());
-        assertThat(read).as("seed " + SEED).hasSize(big.length + 1).startsWith(big).endsWith(42);
+        SnapshotMeta latest = FileSnapshotStore.open(dir).latest().orElseThrow();
+        assertThat(latest).isEqualTo(committed);
+        assertThat(latest.voters()).isEqualTo(voters);
+        byte[] read;
+        try (InputStream in = store.read(latest)) {
+            read = new byte[big.length + 1];
+            for (int i = 0; i < 1000; i++) {
+                read[i] = (byte) in.read();                              // single bytes, then the rest
+            }
+            assertThat(in.readNBytes(read, 1000, read.length - 1000)).isEqualTo(read.length - 1000);
+            assertThat(in.read()).isEqualTo(-1);
+        }
+        assertThat(read).as("seed " + SEED).startsWith(big).endsWith(42);
     }
 
     @Test
@@ -79,78 +125,190 @@ class FileSnapshotStoreTest {
         for (long i = 1; i <= 6; i++) {
             write(store, i * 10, 1);
         }
-        try (var files = Files.list(dir)) {
-            assertThat(files.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly(
-                    FileSnapshotStore.fileName(40, 1), FileSnapshotStore.fileName(50, 1),
-                    FileSnapshotStore.fileName(60, 1));
-        }
+        assertThat(files()).containsExactly(FileSnapshotStore.fileName(40, 1), FileSnapshotStore.fileName(50, 1),
+                FileSnapshotStore.fileName(60, 1));
+        FileSnapshotStore byDefault = FileSnapshotStore.open(dir);
+        write(byDefault, 70, 2);
+        assertThat(files()).containsExactly(FileSnapshotStore.fileName(60, 1), FileSnapshotStore.fileName(70, 2));
     }
 
     @Test
-    void aCorruptLatestSnapshotFallsBackToThePreviousValidOne() throws IOException {
+    void aCommittedSnapshotReplacesThoseAtItsIndexOrLater() throws IOException {
         FileSnapshotStore store = FileSnapshotStore.open(dir, 5);
         write(store, 10, 1);
         write(store, 20, 1);
-        Path latest = write(store, 30, 2).file();
-        SplittableRandom random = new SplittableRandom(SEED);
+        write(store, 30, 2);
+
+        SnapshotMeta committed = write(store, 20, 3);
+
+        assertThat(store.latest()).contains(committed);
+        assertThat(files()).containsExactly(FileSnapshotStore.fileName(10, 1), FileSnapshotStore.fileName(20, 3));
+    }
+
+    @Test
+    void aDamagedOrTruncatedLatestSnapshotIsSkippedInFavourOfTheOlderOne() throws IOException {
+        FileSnapshotStore store = FileSnapshotStore.open(dir, 5);
+        write(store, 10, 1);
+        SnapshotMeta older = write(store, 20, 1);
+        Path latest = file(write(store, 30, 2));
         byte[] original = Files.readAllBytes(latest);
-        for (int round = 0; round < 30; round++) {
-            byte[] damaged = original.clone();
-            damaged[random.nextInt(damaged.length)] ^= (byte) (1 << random.nextInt(8));
+        SplittableRandom random = new SplittableRandom(SEED);
+        for (int round = 0; round < 60; round++) {
+            byte[] damaged;
+            if (round % 2 == 0) {
+                damaged = original.clone();                              // a flipped bit: header or payload
+                damaged[random.nextInt(damaged.length)] ^= (byte) (1 << random.nextInt(8));
+            } else {
+                damaged = Arrays.copyOf(original, random.nextInt(original.length));   // torn or truncated
+            }
             Files.write(latest, damaged);
 
-            Optional<FileSnapshotStore.StoredSnapshot> found = store.latest();
+            Optional<SnapshotMeta> found = store.latest();
 
-            assertThat(found).as("seed " + SEED + " round " + round).isPresent();
-            assertThat(found.get().index()).as("seed " + SEED + " round " + round).isEqualTo(20);
-            assertThat(read(found.get())).isEqualTo(payload(20));
-        }
-        Files.write(latest, new byte[0]);
-        assertThat(store.latest().orElseThrow().index()).isEqualTo(20);
-    }
-
-    @Test
-    void anAbandonedWriterLeavesNothing() throws IOException {
-        FileSnapshotStore store = FileSnapshotStore.open(dir);
-        write(store, 5, 1);
-        try (FileSnapshotStore.Writer w = store.begin(9, 1)) {
-            w.write(payload(9));
-        }
-        assertThat(store.latest().orElseThrow().index()).isEqualTo(5);
-        try (var files = Files.list(dir)) {
-            assertThat(files.count()).isEqualTo(1);
+            assertThat(found).as("seed " + SEED + " round " + round).contains(older);
+            assertThat(read(store, found.get())).isEqualTo(payload(20));
         }
     }
 
     @Test
-    void reopeningDeletesTempFilesOfAnUnfinishedWrite() throws IOException {
+    void readingADamagedPayloadThrowsAtTheEndOfTheStream() throws IOException {
         FileSnapshotStore store = FileSnapshotStore.open(dir);
-        write(store, 5, 1);
-        FileSnapshotStore.Writer w = store.begin(9, 1);
-        w.write(payload(9));                                         // crash: never committed nor closed
+        SnapshotMeta meta = write(store, 12, 2);
+        byte[] bytes = Files.readAllBytes(file(meta));
+        bytes[bytes.length - 5] ^= 1;                                    // a payload byte
+        Files.write(file(meta), bytes);
 
+        try (InputStream in = store.read(meta)) {
+            assertThat(in.readNBytes((int) meta.sizeBytes() - 1)).hasSize((int) meta.sizeBytes() - 1);
+            assertThatThrownBy(in::read).isInstanceOf(StorageException.class)
+                    .hasMessageContaining("checksum mismatch");
+            assertThatThrownBy(in::read).as("and every read after it").isInstanceOf(StorageException.class);
+        }
+        try (InputStream in = store.read(meta)) {
+            assertThatThrownBy(in::readAllBytes).isInstanceOf(StorageException.class);
+        }
+        assertThat(store.latest()).isEmpty();
+    }
+
+    @Test
+    void readingASnapshotThatIsGoneOrTruncatedThrows() throws IOException {
+        FileSnapshotStore store = FileSnapshotStore.open(dir, 5);
+        SnapshotMeta gone = write(store, 5, 1);
+        SnapshotMeta truncated = write(store, 6, 1);
+        Files.delete(file(gone));
+        byte[] bytes = Files.readAllBytes(file(truncated));
+        Files.write(file(truncated), Arrays.copyOf(bytes, bytes.length - 1));
+
+        assertThatThrownBy(() -> store.read(gone)).isInstanceOf(NoSuchFileException.class);
+        assertThatThrownBy(() -> store.read(truncated)).isInstanceOf(StorageException.class)
+                .hasMessageContaining("truncated");
+    }
+
+    @Test
+    void aTempFileLeftByACrashIsIgnoredAndDeletedAtOpen() throws IOException {
+        FileSnapshotStore store = FileSnapshotStore.open(dir);
+        SnapshotMeta committed = write(store, 5, 1);
+        SnapshotStore.Writer crashed = store.write(meta(9, 1));
+        crashed.stream().write(payload(9));                             // crash: never committed nor closed
+        SnapshotMeta complete = write(store, 12, 1);
+        Path completeTemp = AtomicFiles.tempFor(file(complete));
+        Files.move(file(complete), completeTemp);                       // even a complete one, not renamed yet
+
+        assertThat(store.latest()).contains(committed);
         FileSnapshotStore reopened = FileSnapshotStore.open(dir);
 
-        assertThat(Files.exists(AtomicFiles.tempFor(dir.resolve(FileSnapshotStore.fileName(9, 1))))).isFalse();
-        assertThat(reopened.latest().orElseThrow().index()).isEqualTo(5);
-        w.close();
+        assertThat(files()).containsExactly(FileSnapshotStore.fileName(5, 1));
+        assertThat(reopened.latest()).contains(committed);
+        crashed.close();
     }
 
     @Test
-    void aFinishedWriterRefusesMoreBytes() throws IOException {
+    void aWriterClosedWithoutCommitLeavesNothing() throws IOException {
         FileSnapshotStore store = FileSnapshotStore.open(dir);
-        FileSnapshotStore.Writer w = store.begin(1, 1);
-        w.commit();
-        assertThatThrownBy(() -> w.write(1)).isInstanceOf(IOException.class);
-        assertThatThrownBy(w::commit).isInstanceOf(IOException.class);
+        SnapshotMeta committed = write(store, 5, 1);
+        List<String> before = files();
+        try (SnapshotStore.Writer w = store.write(meta(9, 1))) {
+            w.stream().write(payload(9));
+            assertThat(files()).hasSize(before.size() + 1);
+        }
+        assertThat(files()).isEqualTo(before);
+        assertThat(store.latest()).contains(committed);
+    }
+
+    @Test
+    void aFinishedWriterRefusesMoreBytesAndASecondCommit() throws IOException {
+        FileSnapshotStore store = FileSnapshotStore.open(dir);
+        SnapshotStore.Writer w = store.write(meta(1, 1));
+        assertThat(w.commit().sizeBytes()).isZero();
+        assertThatThrownBy(() -> w.stream().write(1)).isInstanceOf(IOException.class);
+        assertThatThrownBy(w::commit).isInstanceOf(IllegalStateException.class);
         w.close();
         assertThat(store.latest().orElseThrow().sizeBytes()).isZero();
+        SnapshotStore.Writer closed = store.write(meta(2, 1));
+        closed.close();
+        assertThatThrownBy(closed::commit).isInstanceOf(IllegalStateException.class);
+        assertThat(store.latest().orElseThrow().index()).isEqualTo(1);
     }
 
     @Test
-    void rejectsBadArguments() throws IOException {
+    void version1FilesAreSkipped() throws IOException {
+        FileSnapshotStore store = FileSnapshotStore.open(dir);
+        SnapshotMeta committed = write(store, 5, 1);
+        byte[] payload = payload(50);
+        CRC32C crc = new CRC32C();
+        crc.update(payload);
+        ByteBuffer v1 = ByteBuffer.allocate(40 + payload.length);
+        v1.putInt(SnapshotCodec.MAGIC).putInt(1).putLong(50).putLong(2).putLong(payload.length)
+                .putInt((int) crc.getValue());
+        v1.putInt(RecordCodec.checksum(v1, 0, 36)).put(payload);
+        Files.write(dir.resolve(FileSnapshotStore.fileName(50, 2)), v1.array());
+
+        assertThat(store.latest()).contains(committed);
+        assertThatThrownBy(() -> store.read(meta(50, 2))).isInstanceOf(StorageException.class)
+                .hasMessageContaining("version 1");
+    }
+
+    @Test
+    void a64MiBSnapshotIsStreamedInBothDirections() throws IOException {
+        FileSnapshotStore store = FileSnapshotStore.open(dir);
+        int chunks = 64;
+        long start = System.nanoTime();
+        SnapshotMeta committed;
+        try (SnapshotStore.Writer w = store.write(meta(1000, 4))) {
+            SplittableRandom random = new SplittableRandom(SEED);
+            byte[] chunk = new byte[1 << 20];
+            for (int i = 0; i < chunks; i++) {
+                random.nextBytes(chunk);
+                w.stream().write(chunk);
+            }
+            committed = w.commit();
+        }
+        assertThat(store.latest()).contains(committed);
+        assertThat(committed.sizeBytes()).isEqualTo((long) chunks << 20);
+        try (InputStream in = store.read(committed)) {
+            SplittableRandom random = new SplittableRandom(SEED);
+            byte[] expected = new byte[1 << 20];
+            for (int i = 0; i < chunks; i++) {
+                random.nextBytes(expected);
+                assertThat(in.readNBytes(1 << 20)).as("seed %d, MiB %d", SEED, i).isEqualTo(expected);
+            }
+            assertThat(in.read()).isEqualTo(-1);
+        }
+        System.out.printf("FileSnapshotStoreTest seed=%d: 64 MiB written, checked and read in %d ms%n", SEED,
+                (System.nanoTime() - start) / 1_000_000);
+    }
+
+    @Test
+    void rejectsBadArgumentsAndCallsAfterClose() throws IOException {
         assertThatThrownBy(() -> FileSnapshotStore.open(dir, 0)).isInstanceOf(IllegalArgumentException.class);
         FileSnapshotStore store = FileSnapshotStore.open(dir);
-        assertThatThrownBy(() -> store.begin(-1, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.write(null)).isInstanceOf(NullPointerException.class);
+        SnapshotStore.Writer pending = store.write(meta(3, 1));
+        store.close();
+        store.close();
+        assertThatThrownBy(store::latest).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> store.write(meta(4, 1))).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(pending::commit).isInstanceOf(IllegalStateException.class);
+        assertThat(files()).isEmpty();
     }
 }

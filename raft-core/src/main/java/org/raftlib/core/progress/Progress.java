@@ -16,6 +16,7 @@ public final class Progress {
     private boolean recentActive;
     private long readSeq;
     private long matchAtLastCheck = -1;
+    private long pendingSnapshot;
 
     /**
      * Creates the progress of a follower about which nothing is known yet: probe mode.
@@ -70,7 +71,45 @@ public final class Progress {
 
     /** Returns whether the leader must not send more entries now. */
     public boolean isPaused() {
-        return mode == ProgressMode.PROBE ? probeSent : inflights.isFull();
+        return switch (mode) {
+            case PROBE -> probeSent;
+            case REPLICATE -> inflights.isFull();
+            case SNAPSHOT -> true;
+        };
+    }
+
+    /** Returns the index of the snapshot being sent (snapshot mode), else 0. */
+    public long pendingSnapshot() {
+        return mode == ProgressMode.SNAPSHOT ? pendingSnapshot : 0;
+    }
+
+    /**
+     * Switches to snapshot mode: the follower needs entries up to {@code index} that only a snapshot holds.
+     *
+     * @param index the index of the snapshot sent
+     */
+    public void becomeSnapshot(long index) {
+        mode = ProgressMode.SNAPSHOT;
+        pendingSnapshot = index;
+        probeSent = false;
+        inflights.reset();
+    }
+
+    /**
+     * The snapshot send ended: on success the follower holds everything up to its index; either way the leader goes
+     * back to probing (from there, or from where it was).
+     *
+     * @param success whether the follower installed the snapshot
+     */
+    public void onSnapshotDone(boolean success) {
+        if (mode != ProgressMode.SNAPSHOT) {
+            return;
+        }
+        if (success) {
+            matchIndex = Math.max(matchIndex, pendingSnapshot);
+        }
+        pendingSnapshot = 0;
+        becomeProbe();
     }
 
     /** Switches to probe mode: resend from {@code matchIndex + 1}, one message at a time. */
@@ -119,6 +158,10 @@ public final class Progress {
             matchIndex = index;
             probeSent = false;
         }
+        if (mode == ProgressMode.SNAPSHOT && matchIndex >= pendingSnapshot) {
+            pendingSnapshot = 0;                             // caught up another way
+            becomeProbe();
+        }
         nextIndex = Math.max(nextIndex, index + 1);
         inflights.freeLE(index);
         return advanced;
@@ -132,6 +175,9 @@ public final class Progress {
      * @return {@code false} if the rejection was stale and ignored
      */
     public boolean onRejected(long rejectedIndex, long hintNextIndex) {
+        if (mode == ProgressMode.SNAPSHOT) {
+            return false;
+        }
         if (mode == ProgressMode.REPLICATE) {
             if (rejectedIndex <= matchIndex) {
                 return false;
@@ -149,10 +195,27 @@ public final class Progress {
     }
 
     /**
+     * The follower rejected an append anchored at its own match index: it no longer holds what it acknowledged (its
+     * data was lost or wiped). Forgets the match and probes again from {@code hintNextIndex}, which may call for a
+     * snapshot.
+     *
+     * @param hintNextIndex where the leader's reading of the follower's hint says to resume
+     */
+    public void onDataLoss(long hintNextIndex) {
+        matchIndex = Math.max(0, Math.min(matchIndex, hintNextIndex) - 1);
+        pendingSnapshot = 0;
+        becomeProbe();
+        nextIndex = Math.max(1, hintNextIndex);
+    }
+
+    /**
      * Handles a response that carried no new information (for example, to a heartbeat): lets a paused probe send
      * again, and frees one slot of a full replicate window so a lost message is noticed and retried.
      */
     public void onHeartbeatAcknowledged() {
+        if (mode == ProgressMode.SNAPSHOT) {
+            return;
+        }
         probeSent = false;
         if (mode == ProgressMode.REPLICATE && inflights.isFull()) {
             inflights.freeFirstOne();

@@ -5,5 +5,10 @@ public enum ProgressMode {
     /** The match index is unknown: one AppendEntries at a time until the follower accepts one. */
     PROBE,
     /** The follower is known to match: entries are pipelined, up to a window of messages in flight. */
-    REPLICATE
+    REPLICATE,
+    /**
+     * The follower needs entries this leader has compacted: a snapshot is being sent (Raft §7), and no entries go
+     * out until the runtime reports how that ended.
+     */
+    SNAPSHOT
 }
