@@ -172,7 +172,8 @@ public final class KvCli {
             err.println("no node answered: " + (first == null ? "no nodes given" : first.error()));
             return 2;
         }
-        out.printf("%-6s %-24s %-10s %6s %8s %8s%n", "ID", "HTTP", "ROLE", "TERM", "COMMIT", "APPLIED");
+        out.printf("%-6s %-24s %-10s %6s %8s %8s %9s %8s%n", "ID", "HTTP", "ROLE", "TERM", "COMMIT", "APPLIED",
+                "SNAPSHOT", "LOG");
         String leader = null;
         for (String id : first.json().getOrDefault("members", "").split(",")) {
             String http = first.json().get("http." + id);
@@ -182,8 +183,8 @@ public final class KvCli {
                 continue;
             }
             Map<String, String> j = s.json();
-            out.printf("%-6s %-24s %-10s %6s %8s %8s%n", id, http, j.get("role"), j.get("term"),
-                    j.get("commitIndex"), j.get("appliedIndex"));
+            out.printf("%-6s %-24s %-10s %6s %8s %8s %9s %8s%n", id, http, j.get("role"), j.get("term"),
+                    j.get("commitIndex"), j.get("appliedIndex"), j.get("snapshotIndex"), j.get("logEntries"));
             if ("LEADER".equals(j.get("role"))) {
                 leader = id + " at " + http;
             }

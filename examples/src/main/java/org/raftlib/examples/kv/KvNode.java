@@ -17,6 +17,7 @@ import org.raftlib.NodeId;
 import org.raftlib.RaftListener;
 import org.raftlib.RaftNode;
 import org.raftlib.storage.FileLogStorage;
+import org.raftlib.storage.FileSnapshotStore;
 import org.raftlib.transport.netty.NettyTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,6 +74,7 @@ public final class KvNode implements AutoCloseable {
         List<Member> raftMembers = members.stream().map(MemberSpec::member).toList();
         RaftNode node = RaftNode.builder().id(id).members(raftMembers).stateMachine(new KvStateMachine())
                 .logStorage(FileLogStorage.open(dataDir))
+                .snapshotStore(FileSnapshotStore.open(dataDir.resolve("snapshots")))
                 .transport(NettyTransport.builder().clusterId(CLUSTER_ID).build())
                 .build();
         node.addListener(new RaftListener() {

@@ -9,6 +9,7 @@ import org.raftlib.NodeId;
 import org.raftlib.RaftException;
 import org.raftlib.RaftNode;
 import org.raftlib.RaftStatus;
+import org.raftlib.SnapshotMeta;
 
 /**
  * Builds the {@code GET /status} answer: a flat JSON object, so members and peers appear as {@code http.<id>},
@@ -37,6 +38,13 @@ final class StatusReport {
         f.put("lastLogIndex", s.lastLogIndex());
         f.put("commitIndex", s.commitIndex());
         f.put("appliedIndex", s.appliedIndex());
+        f.put("firstLogIndex", s.firstLogIndex());
+        f.put("logEntries", s.lastLogIndex() - s.firstLogIndex() + 1);
+        f.put("snapshotIndex", s.latestSnapshot().map(SnapshotMeta::index).orElse(0L));
+        f.put("snapshotTerm", s.latestSnapshot().map(SnapshotMeta::term).orElse(0L));
+        f.put("snapshotBytes", s.latestSnapshot().map(SnapshotMeta::sizeBytes).orElse(0L));
+        f.put("snapshotAgeMillis", s.latestSnapshot().map(m -> System.currentTimeMillis() - m.createdMillis())
+                .orElse(null));
         f.put("members", s.members().stream().map(m -> m.id().value()).collect(Collectors.joining(",")));
         for (Member m : s.members()) {
             f.put("http." + m.id(), text(httpAddresses.get(m.id())));

@@ -1,0 +1,223 @@
+package org.raftlib.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.raftlib.Member;
+import org.raftlib.NodeId;
+import org.raftlib.RaftNode;
+import org.raftlib.RaftOptions;
+import org.raftlib.storage.FileLogOptions;
+import org.raftlib.storage.FileLogStorage;
+import org.raftlib.storage.FileSnapshotStore;
+import org.raftlib.testkit.Await;
+import org.raftlib.testkit.SnapshotStateMachine;
+import org.raftlib.transport.netty.NettyTransport;
+
+/**
+ * Snapshots on the real stack (Netty on 127.0.0.1, {@code FileLogStorage}, {@code FileSnapshotStore}, one JVM): a
+ * follower down while the leader compacts catches up by snapshot after a restart, a follower whose data directory was
+ * wiped rejoins, and a damaged newest snapshot file is skipped for an older one or refused with a clear message.
+ */
+class NettyFileSnapshotTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    private final List<Member> members = List.of(Member.of("n1", "127.0.0.1:" + freePort()),
+            Member.of("n2", "127.0.0.1:" + freePort()), Member.of("n3", "127.0.0.1:" + freePort()));
+    private final Map<NodeId, RaftNode> nodes = new HashMap<>();
+    private final Map<NodeId, SnapshotStateMachine> machines = new HashMap<>();
+    private FileLogOptions logOptions = FileLogOptions.defaults();
+    private RaftOptions options = RaftOptions.defaults().withElectionTimeout(Duration.ofMillis(300))
+            .withHeartbeatInterval(Duration.ofMillis(30)).withSnapshotPolicy(100, Long.MAX_VALUE, 20)
+            .withSnapshotTransfer(4096, 4);
+
+    @AfterEach
+    void closeAll() {
+        nodes.values().forEach(RaftNode::close);
+    }
+
+    @Test
+    void followerDownWhileTheLeaderCompactsCatchesUpBySnapshot() throws Exception {
+        startAll();
+        RaftNode leader = awaitLeader();
+        NodeId down = follower(leader);
+        nodes.remove(down).close();
+
+        write(leader, 0, 600);
+        Await.until("the leader to compact", WAIT, () -> leader.status().firstLogIndex() > 300);
+        start(down);
+
+        Await.until(down + " to catch up", WAIT, () -> machines.get(down).size() == 600);
+        assertThat(machines.get(down).applied()).isEqualTo(machines.get(leader.id()).applied());
+        assertThat(machines.get(down).restores()).as("restored from its own or the leader's snapshot").isPositive();
+    }
+
+    @Test
+    void followerWhoseDataDirectoryWasWipedRejoins() throws Exception {
+        startAll();
+        RaftNode leader = awaitLeader();
+        write(leader, 0, 400);
+        Await.until("the leader to compact", WAIT, () -> leader.status().firstLogIndex() > 200);
+        NodeId wiped = follower(leader);
+        nodes.remove(wiped).close();
+        deleteTree(dir.resolve(wiped.value()));
+
+        start(wiped);
+        Await.until(wiped + " to catch up", WAIT, () -> machines.get(wiped).size() == 400);
+        assertThat(machines.get(wiped).applied()).isEqualTo(machines.get(leader.id()).applied());
+        assertThat(machines.get(wiped).applies()).as("most of it came in the snapshot").isLessThan(400);
+    }
+
+    @Test
+    void damagedNewestSnapshotFallsBackToAnOlderOneWhileTheLogStillCoversIt() throws Exception {
+        options = options.withSnapshotPolicy(1_000, Long.MAX_VALUE, 1_000);
+        startAll();
+        RaftNode leader = awaitLeader();
+        NodeId victim = follower(leader);
+        twoSnapshots(leader, victim);
+        nodes.remove(victim).close();
+        damage(newest(victim));
+
+        start(victim);
+        Await.until(victim + " to come back", WAIT, () -> machines.get(victim).size() == 350);
+        assertThat(machines.get(victim).applied()).isEqualTo(machines.get(leader.id()).applied());
+    }
+
+    @Test
+    void damagedNewestSnapshotWithTheLogCompactedPastTheOlderOneRefusesToStart() throws Exception {
+        options = options.withSnapshotPolicy(1_000, Long.MAX_VALUE, 0);
+        logOptions = FileLogOptions.defaults().withSegmentSizeBytes(2048);   // compaction deletes segments
+        startAll();
+        RaftNode leader = awaitLeader();
+        NodeId victim = follower(leader);
+        twoSnapshots(leader, victim);
+        Await.until(victim + " to delete compacted segments", WAIT, () -> firstSegmentIndex(victim) > 200);
+        nodes.remove(victim).close();
+        damage(newest(victim));
+
+        assertThatThrownBy(() -> start(victim)).isInstanceOf(IOException.class)
+                .hasMessageContaining("compacted").hasMessageContaining("snapshot");
+    }
+
+    /** Writes 350 commands, with two snapshots on {@code victim} at about 150 and 350. */
+    private void twoSnapshots(RaftNode leader, NodeId victim) throws Exception {
+        write(leader, 0, 150);
+        Await.until(victim + " to apply", WAIT, () -> machines.get(victim).size() == 150);
+        nodes.get(victim).takeSnapshot().get(30, TimeUnit.SECONDS);
+        write(leader, 150, 350);
+        Await.until(victim + " to apply", WAIT, () -> machines.get(victim).size() == 350);
+        nodes.get(victim).takeSnapshot().get(30, TimeUnit.SECONDS);
+        assertThat(snapshotFiles(victim)).hasSizeGreaterThanOrEqualTo(2);
+    }
+
+    private void startAll() throws IOException {
+        for (Member m : members) {
+            start(m.id());
+        }
+    }
+
+    private void start(NodeId id) throws IOException {
+        Path data = dir.resolve(id.value());
+        SnapshotStateMachine machine = new SnapshotStateMachine();
+        RaftNode node = RaftNode.builder().id(id).members(members).stateMachine(machine)
+                .logStorage(FileLogStorage.open(data, logOptions))
+                .snapshotStore(FileSnapshotStore.open(data.resolve("snapshots")))
+                .transport(NettyTransport.builder().clusterId("snapshots").build())
+                .randomSeed(id.hashCode()).options(options).build();
+        machines.put(id, machine);
+        try {
+            node.start();
+        } catch (IOException | RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        nodes.put(id, node);
+    }
+
+    private RaftNode awaitLeader() {
+        Await.until("a leader", WAIT, () -> nodes.values().stream().anyMatch(n -> n.status().isLeader()));
+        return nodes.values().stream().filter(n -> n.status().isLeader()).findFirst().orElseThrow();
+    }
+
+    private NodeId follower(RaftNode leader) {
+        return members.stream().map(Member::id).filter(id -> !id.equals(leader.id())).findFirst().orElseThrow();
+    }
+
+    private static void write(RaftNode leader, int from, int to) throws Exception {
+        List<CompletableFuture<byte[]>> futures = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            futures.add(leader.submit(("command-" + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        for (CompletableFuture<byte[]> f : futures) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private List<Path> snapshotFiles(NodeId id) {
+        try (Stream<Path> files = Files.list(dir.resolve(id.value()).resolve("snapshots"))) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".snap")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private long firstSegmentIndex(NodeId id) {
+        try (Stream<Path> files = Files.list(dir.resolve(id.value()))) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("log-") && n.endsWith(".seg"))
+                    .mapToLong(n -> Long.parseLong(n.substring(4, n.length() - 4))).min().orElse(0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Path newest(NodeId id) {
+        List<Path> files = snapshotFiles(id);
+        return files.get(files.size() - 1);
+    }
+
+    /** Flips a byte in the middle of the file (inside the state). */
+    private static void damage(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 0x5A;
+        Files.write(file, bytes, StandardOpenOption.TRUNCATE_EXISTING);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
