@@ -1,6 +1,7 @@
 package org.raftlib.examples.benchmark;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +11,7 @@ import org.raftlib.Member;
 import org.raftlib.RaftNode;
 import org.raftlib.RaftOptions;
 import org.raftlib.storage.FileLogStorage;
+import org.raftlib.storage.FileSnapshotStore;
 import org.raftlib.transport.netty.NettyTransport;
 
 /**
@@ -45,21 +47,36 @@ interface BenchCluster extends AutoCloseable {
     /** Builds one node on the given storage and transport. */
     static RaftNode node(String id, List<Member> members, Path dir, CountingStateMachine sm,
             SyncCountingStorage storage, NettyTransport transport) {
-        return RaftNode.builder()
+        RaftNode.Builder b = RaftNode.builder()
                 .id(id)
                 .members(members)
                 .stateMachine(sm)
                 .logStorage(storage)
                 .transport(transport)
-                .options(options())
-                .build();
+                .options(options());
+        if (SNAPSHOT_EVERY > 0) {
+            try {
+                b.snapshotStore(FileSnapshotStore.open(dir.resolve(id + "-snapshots")));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return b.build();
     }
+
+    /**
+     * Entries between automatic snapshots, from {@code -Dbench.snapshotEvery=N}; 0 (the default, as WORKLOAD.md
+     * asks) runs without a snapshot store.
+     */
+    long SNAPSHOT_EVERY = Long.getLong("bench.snapshotEvery", 0);
 
     /** The options of every benchmark node: defaults, except room for the in-flight writes of every phase. */
     static RaftOptions options() {
         RaftOptions o = RaftOptions.defaults().withMaxPendingRequests(100_000);
         int inflightAppends = Integer.getInteger("bench.inflightAppends", o.maxInflightAppends());
-        return o.withReplicationFlow(inflightAppends, o.maxAppendBytes());
+        o = o.withReplicationFlow(inflightAppends, o.maxAppendBytes());
+        return SNAPSHOT_EVERY > 0 ? o.withSnapshotPolicy(SNAPSHOT_EVERY, Long.MAX_VALUE,
+                RaftOptions.DEFAULT_SNAPSHOT_KEEP_ENTRIES) : o;
     }
 
     /** Returns {@code n} members on free loopback ports, or on {@code basePort..basePort+n-1} if it is positive. */

@@ -1,8 +1,14 @@
 package org.raftlib.examples.benchmark;
 
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
 import org.raftlib.StateMachine;
+import org.raftlib.StateSnapshot;
 
 /**
  * The workload's state machine (WORKLOAD.md): a count of applied commands and an order-sensitive hash,
@@ -28,6 +34,19 @@ public final class CountingStateMachine implements StateMachine {
     @Override
     public byte[] query(byte[] request) {
         return (count + " " + Long.toHexString(hash)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A snapshot is the count and the hash (16 bytes), captured on the apply thread. */
+    @Override
+    public StateSnapshot snapshot() {
+        return StateSnapshot.of(ByteBuffer.allocate(2 * Long.BYTES).putLong(count).putLong(hash).array());
+    }
+
+    @Override
+    public void restore(InputStream state) throws IOException {
+        DataInputStream in = new DataInputStream(state);
+        count = in.readLong();
+        hash = in.readLong();
     }
 
     /** Returns the commands applied so far; readable from any thread. */

@@ -27,7 +27,7 @@ import java.util.Set;
 public final class KvCli {
 
     private static final String USAGE = "usage: put KEY VALUE | get KEY [--stale] | delete KEY"
-            + " | cas KEY EXPECTED NEW | status   [--node http://HOST:PORT[,...]]";
+            + " | cas KEY EXPECTED NEW | status | snapshot | fill COUNT   [--node http://HOST:PORT[,...]]";
 
     private final List<URI> nodes;
     private final PrintStream out;
@@ -94,9 +94,42 @@ public final class KvCli {
             case "status":
                 arity(p, 1);
                 return status();
+            case "snapshot":
+                arity(p, 1);
+                return snapshot();
+            case "fill":
+                arity(p, 2);
+                return fill(Integer.parseInt(p.get(1)));
             default:
                 throw new IllegalArgumentException(cmd.isEmpty() ? "no command given" : "unknown command " + cmd);
         }
+    }
+
+    /** Asks the first reachable node (choose one with {@code --node}) to snapshot now. */
+    private int snapshot() {
+        Answer a = call("POST", "/snapshot", null);
+        if (a == null || a.status() != 200) {
+            err.println("snapshot failed: " + (a == null ? "no nodes given" : a.error()));
+            return 2;
+        }
+        out.println("snapshot at index " + a.json().get("snapshotIndex") + " on " + a.node());
+        return 0;
+    }
+
+    /** Writes keys {@code fill-0 .. fill-<count-1>}, one after the other: enough entries to see snapshots work. */
+    private int fill(int count) {
+        if (count < 1 || count > 1_000_000) {
+            throw new IllegalArgumentException("fill takes a count between 1 and 1000000, got " + count);
+        }
+        for (int i = 0; i < count; i++) {
+            Answer a = call("PUT", "/kv/fill-" + i, "value-" + i);
+            if (a == null || a.status() != 200) {
+                err.println("fill stopped after " + i + " writes: " + (a == null ? "no nodes given" : a.error()));
+                return 2;
+            }
+        }
+        out.println("wrote " + count + " keys");
+        return 0;
     }
 
     private static void arity(List<String> p, int n) {

@@ -16,6 +16,7 @@ import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.RaftListener;
 import org.raftlib.RaftNode;
+import org.raftlib.RaftOptions;
 import org.raftlib.storage.FileLogStorage;
 import org.raftlib.storage.FileSnapshotStore;
 import org.raftlib.transport.netty.NettyTransport;
@@ -41,6 +42,11 @@ public final class KvNode implements AutoCloseable {
     public static final String READY = "KvNode ready:";
     /** The Raft cluster id the example's transports use. */
     public static final String CLUSTER_ID = "raftlib-kv";
+    /**
+     * Entries kept before a snapshot's index when the log is compacted: few, so that the quick start can show a
+     * wiped node re-synced by snapshot after a couple of hundred writes (the library's default is 10,000).
+     */
+    static final long SNAPSHOT_KEEP_ENTRIES = 100;
 
     private static final Logger LOG = LoggerFactory.getLogger(KvNode.class);
     private static final String USAGE = "usage: node --id ID --members ID=HOST:RAFT_PORT@HTTP_PORT,... --data DIR"
@@ -76,6 +82,8 @@ public final class KvNode implements AutoCloseable {
                 .logStorage(FileLogStorage.open(dataDir))
                 .snapshotStore(FileSnapshotStore.open(dataDir.resolve("snapshots")))
                 .transport(NettyTransport.builder().clusterId(CLUSTER_ID).build())
+                .options(RaftOptions.defaults().withSnapshotPolicy(RaftOptions.DEFAULT_SNAPSHOT_EVERY_ENTRIES,
+                        RaftOptions.DEFAULT_SNAPSHOT_EVERY_BYTES, SNAPSHOT_KEEP_ENTRIES))
                 .build();
         node.addListener(new RaftListener() {
             @Override

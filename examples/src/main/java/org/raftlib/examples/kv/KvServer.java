@@ -14,8 +14,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.raftlib.NodeId;
 import org.raftlib.RaftNode;
@@ -162,8 +164,12 @@ public final class KvServer implements AutoCloseable {
             requireMethod(method, "GET");
             return StatusReport.of(node, httpAddresses);
         }
+        if (path.equals("/snapshot")) {
+            requireMethod(method, "POST");
+            return snapshot();
+        }
         if (!path.startsWith("/kv/")) {
-            throw new Refusal(Reply.error(404, "no such endpoint: " + path + "; use /kv/{key} or /status"));
+            throw new Refusal(Reply.error(404, "no such endpoint: " + path + "; use /kv/{key}, /status or /snapshot"));
         }
         String rest = path.substring("/kv/".length());
         if (method.equals("POST") && rest.endsWith("/cas")) {
@@ -181,6 +187,21 @@ public final class KvServer implements AutoCloseable {
             default:
                 throw new Refusal(Reply.error(405, "method " + method + " not allowed on /kv/{key}; use PUT, GET,"
                         + " DELETE or POST /kv/{key}/cas"));
+        }
+    }
+
+    /** {@code POST /snapshot}: this node snapshots its state machine now and compacts its log. */
+    private Reply snapshot() {
+        try {
+            long index = node.takeSnapshot().get(30, TimeUnit.SECONDS);
+            return Reply.of(200, Map.of("snapshotIndex", index));
+        } catch (ExecutionException e) {
+            return Reply.error(500, "snapshot failed: " + e.getCause());
+        } catch (TimeoutException e) {
+            return Reply.error(503, "snapshot did not finish within 30 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Reply.error(503, "interrupted");
         }
     }
 

@@ -4,7 +4,8 @@ import java.util.Arrays;
 
 /**
  * The entry point of {@code raftlib-kv.jar}: {@code cluster} runs {@link KvCluster}, {@code node} runs
- * {@link KvNode}, and {@code put}, {@code get}, {@code delete}, {@code cas} and {@code status} run {@link KvCli}.
+ * {@link KvNode}, and {@code put}, {@code get}, {@code delete}, {@code cas}, {@code status}, {@code snapshot} and
+ * {@code fill} run {@link KvCli}.
  */
 public final class Main {
 
@@ -12,7 +13,8 @@ public final class Main {
             "usage: java -jar raftlib-kv.jar COMMAND ...",
             "  cluster [--nodes 3] [--base-port 7001] [--data DIR]    start a local cluster, one JVM per node",
             "  node --id ID --members ID=HOST:RAFT_PORT@HTTP_PORT,... --data DIR    run one node",
-            "  put KEY VALUE | get KEY [--stale] | delete KEY | cas KEY EXPECTED NEW | status   [--node URL,...]");
+            "  put KEY VALUE | get KEY [--stale] | delete KEY | cas KEY EXPECTED NEW | status   [--node URL,...]",
+            "  snapshot (the first node given snapshots now) | fill COUNT (writes COUNT keys)   [--node URL,...]");
 
     private Main() {
     }
@@ -29,7 +31,7 @@ public final class Main {
         switch (command) {
             case "cluster" -> KvCluster.main(rest);
             case "node" -> KvNode.main(rest);
-            case "put", "get", "delete", "cas", "status" -> KvCli.main(args);
+            case "put", "get", "delete", "cas", "status", "snapshot", "fill" -> KvCli.main(args);
             default -> {
                 System.err.println(command.isEmpty() || command.equals("help") || command.equals("--help")
                         ? USAGE : "unknown command '" + command + "'\n" + USAGE);

@@ -24,6 +24,7 @@ import org.raftlib.NodeId;
 import org.raftlib.RaftNode;
 import org.raftlib.RaftOptions;
 import org.raftlib.local.InMemoryLogStorage;
+import org.raftlib.local.InMemorySnapshotStore;
 import org.raftlib.local.LocalTransport;
 import org.raftlib.testkit.Await;
 
@@ -51,7 +52,8 @@ class KvServerTest {
                 .withHeartbeatInterval(Duration.ofMillis(30));
         for (Member m : members) {
             RaftNode node = RaftNode.builder().id(m.id()).members(members).stateMachine(new KvStateMachine())
-                    .logStorage(new InMemoryLogStorage()).transport(hub.transport()).options(options)
+                    .logStorage(new InMemoryLogStorage()).snapshotStore(new InMemorySnapshotStore())
+                    .transport(hub.transport()).options(options)
                     .randomSeed(m.id().hashCode()).build();
             node.start();
             NODES.add(node);
@@ -207,5 +209,30 @@ class KvServerTest {
         Map<String, String> own = json(send(leader, "GET", "/status", null));
         assertThat(own).containsEntry("role", "LEADER").containsEntry("http", leader.uri().toString());
         assertThat(own.keySet()).anyMatch(k -> k.startsWith("peer.") && k.endsWith(".matchIndex"));
+    }
+
+    @Test
+    void snapshotEndpointSnapshotsThisNodeAndStatusShowsIt() throws Exception {
+        KvServer follower = follower(1);
+        assertThat(send(follower, "PUT", "/kv/snap-key", "v").statusCode()).isEqualTo(200);
+        Await.until("the follower to apply the put", WAIT, () -> {
+            try {
+                return !"0".equals(json(send(follower, "GET", "/status", null)).get("appliedIndex"));
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        });
+
+        HttpResponse<String> r = send(follower, "POST", "/snapshot", null);
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        long index = Long.parseLong(json(r).get("snapshotIndex"));
+        assertThat(index).isPositive();
+        assertThat(json(send(follower, "GET", "/status", null))).containsEntry("snapshotIndex", Long.toString(index))
+                .containsKeys("firstLogIndex", "logEntries", "snapshotBytes");
+        assertThat(send(follower, "GET", "/snapshot", null).statusCode()).isEqualTo(405);
     }
 }
