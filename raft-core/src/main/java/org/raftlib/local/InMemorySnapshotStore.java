@@ -6,13 +6,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import org.raftlib.SnapshotMeta;
 import org.raftlib.SnapshotStore;
 
 /**
- * A {@link SnapshotStore} in memory, for tests and single-JVM demos. Keeps the newest {@code retain} snapshots.
+ * A {@link SnapshotStore} in memory, for tests and single-JVM demos. Keeps the {@code retain} snapshots with the
+ * highest indexes (one per index).
  * Thread-safe. Nothing survives the process; a node restarted on the same instance finds what was committed, as
  * after a crash (a commit is durable at once here).
  */
@@ -98,10 +100,11 @@ public final class InMemorySnapshotStore implements SnapshotStore {
                     done = true;
                     byte[] state = buffer.toByteArray();
                     SnapshotMeta stored = meta.completed(state.length, System.currentTimeMillis());
-                    snapshots.removeIf(s -> s.meta().index() >= meta.index());
+                    snapshots.removeIf(s -> s.meta().index() == meta.index());
                     snapshots.add(new Stored(stored, state));
+                    snapshots.sort(Comparator.comparingLong(s -> s.meta().index()));
                     while (snapshots.size() > retain) {
-                        snapshots.remove(0);
+                        snapshots.remove(0);                 // the oldest by index, never a newer one
                     }
                     return stored;
                 }

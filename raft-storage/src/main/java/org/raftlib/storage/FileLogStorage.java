@@ -83,6 +83,8 @@ public final class FileLogStorage implements LogStorage {
     private final SegmentWriter.Roller roller = this::roll;
     /** The next segment's file, written ahead of time; null when segments are not preallocated. */
     private final SpareSegment spare;
+    /** Deletes compacted segments off the writing thread. */
+    private final SegmentDeleter deleter;
     private IOException failure;
     /** Segment files were created or deleted since the last directory fsync. */
     private boolean directoryDirty;
@@ -98,6 +100,7 @@ public final class FileLogStorage implements LogStorage {
         this.hardState = hardState;
         this.writer = new SegmentWriter(options);
         this.spare = options.preallocate() ? new SpareSegment(dir, options, ops) : null;
+        this.deleter = new SegmentDeleter(dir, ops);
     }
 
     /**
@@ -385,12 +388,14 @@ public final class FileLogStorage implements LogStorage {
     }
 
     /**
-     * {@inheritDoc} Deletes, oldest first, the segments that lie entirely at or below {@code upToIndex}, except the
-     * active one; the remaining first segment's header keeps the term of the entry before it.
+     * {@inheritDoc} Drops, oldest first, the segments that lie entirely at or below {@code upToIndex}, except the
+     * active one, and deletes their files in the background ({@link SegmentDeleter}: oldest first, each durable
+     * before the next); the remaining first segment's header keeps the term of the entry before it. Returns without
+     * waiting for the disk.
      *
      * @throws IndexOutOfBoundsException {@inheritDoc}
      * @throws IllegalStateException if the storage is closed
-     * @throws IOException if the change fails, or the storage failed earlier; the storage then refuses writes
+     * @throws IOException if the storage failed earlier and refuses writes
      */
     @Override
     public void compactPrefix(long upToIndex) throws IOException {
@@ -404,11 +409,8 @@ public final class FileLogStorage implements LogStorage {
                         + last + "]");
             }
             while (segments.size() > 1 && segments.get(1).firstIndex() - 1 <= upToIndex) {
-                deleteSegment(segments.remove(0));
+                deleter.delete(segments.remove(0));              // in the background, oldest first
             }
-        } catch (IOException e) {
-            fail(e);
-            throw e;
         } finally {
             lock.writeLock().unlock();
         }
@@ -530,6 +532,7 @@ public final class FileLogStorage implements LogStorage {
             if (spare != null) {
                 spare.stop();                                // no writes in the directory once its lock is gone
             }
+            deleter.close();
             IOException first = null;
             for (Segment s : segments) {
                 try {

@@ -34,9 +34,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Durability.</b> A {@link Writer} writes to {@code <name>.tmp}; {@link Writer#commit()} writes the header,
  * forces the file, renames it into place atomically and fsyncs the directory, so a crash leaves the previous snapshot
- * or the new one. The commit then deletes every other snapshot at the new one's index or later (as
- * {@link org.raftlib.local.InMemorySnapshotStore} does, the committed snapshot is the latest) and all but the newest
- * {@code retain}, and fsyncs the directory again. Temporary files left by a crash are deleted at open (WARN), and
+ * or the new one. The commit then deletes any other snapshot at the same index and all but the newest
+ * {@code retain} by index (a newer snapshot is never deleted for an older one committed later), and fsyncs the
+ * directory again. Temporary files left by a crash are deleted at open (WARN), and
  * {@link #latest()} never looks at them.
  *
  * <p><b>Damage.</b> {@link #latest()} checks the newest snapshot's header and reads its whole payload to check its
@@ -210,16 +210,18 @@ public final class FileSnapshotStore implements SnapshotStore {
     }
 
     /**
-     * Deletes every snapshot other than {@code kept} at its index or later, then all but the newest {@code retain},
-     * and makes the deletions durable.
+     * Deletes any other snapshot at {@code kept}'s index, then all but the newest {@code retain} (by index), and
+     * makes the deletions durable. A newer snapshot is never deleted for an older one committed after it (a follower
+     * may receive a leader's snapshot while it takes its own): its log may already be compacted behind the newer.
      */
     private void prune(SnapshotMeta kept) throws IOException {
         String keptName = fileName(kept.index(), kept.term());
-        String laterFrom = fileName(kept.index(), 0);
+        String sameIndexFrom = fileName(kept.index(), 0);
+        String sameIndexTo = fileName(kept.index() + 1, 0);
         int newer = 0;
         for (Path p : snapshotsNewestFirst()) {
             String name = p.getFileName().toString();
-            if (!name.equals(keptName) && name.compareTo(laterFrom) >= 0) {
+            if (!name.equals(keptName) && name.compareTo(sameIndexFrom) >= 0 && name.compareTo(sameIndexTo) < 0) {
                 LOG.info("deleting snapshot {}: a snapshot at index {} replaces it", p, kept.index());
                 ops.deleteIfExists(p);
                 newer++;

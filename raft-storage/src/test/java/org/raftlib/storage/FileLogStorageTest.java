@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,6 +15,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.raftlib.Bytes;
 import org.raftlib.LogEntry;
 import org.raftlib.LogStorage;
+import org.raftlib.testkit.Await;
 import org.raftlib.testkit.LogStorageContract;
 
 class FileLogStorageTest extends LogStorageContract {
@@ -85,7 +88,7 @@ class FileLogStorageTest extends LogStorageContract {
         storage.compactPrefix(upTo);
         storage.sync();
 
-        assertThat(segmentFiles()).isEqualTo(before.subList(2, before.size()));
+        awaitSegmentFiles(before.subList(2, before.size()));
         assertThat(storage.firstIndex()).isEqualTo(before.get(2));
         assertThat(storage.term(before.get(2) - 1)).isEqualTo(1);
         storage = reopen(storage, dir);
@@ -97,7 +100,7 @@ class FileLogStorageTest extends LogStorageContract {
     void compactPrefixNeverDeletesTheActiveSegment() throws IOException {
         storage.append(entries(1, 1, 100));
         storage.compactPrefix(100);
-        assertThat(segmentFiles()).containsExactly(storage.firstIndex());
+        awaitSegmentFiles(List.of(storage.firstIndex()));
         assertThat(storage.term(100)).isEqualTo(1);
     }
 
@@ -197,6 +200,7 @@ class FileLogStorageTest extends LogStorageContract {
 
         storage.compactPrefix(before.get(2));
         storage.sync();
+        awaitSegmentFiles(before.subList(2, before.size()));
 
         for (int round = 0; round < 2; round++) {
             assertThat(segmentFiles()).isEqualTo(before.subList(2, before.size()));
@@ -321,5 +325,16 @@ class FileLogStorageTest extends LogStorageContract {
         assertThatThrownBy(() -> d.withMaxEntryBytes(0)).isInstanceOf(IllegalArgumentException.class);
         assertThat(d.withPreallocate(false).preallocate()).isFalse();
         assertThat(d.withSegmentSizeBytes(4096).segmentSizeBytes()).isEqualTo(4096);
+    }
+
+    /** Compacted segments are deleted in the background: waits until the files are {@code expected}. */
+    private void awaitSegmentFiles(List<Long> expected) {
+        Await.until("segment files " + expected, Duration.ofSeconds(10), () -> {
+            try {
+                return segmentFiles().equals(expected);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 }

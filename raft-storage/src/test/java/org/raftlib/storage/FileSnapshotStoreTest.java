@@ -88,6 +88,24 @@ class FileSnapshotStoreTest {
         assertThat(read(reopened, meta(10, 2))).isEqualTo(payload(10));
     }
 
+    /**
+     * A follower may commit a leader's snapshot while it takes its own at a higher index; the older commit must not
+     * delete the newer one, behind which the log may already be compacted.
+     */
+    @Test
+    void anOlderSnapshotCommittedLaterNeverReplacesANewerOne() throws IOException {
+        FileSnapshotStore store = FileSnapshotStore.open(dir, 2);
+        SnapshotMeta newer = write(store, 40, 3);
+
+        write(store, 30, 3);
+        assertThat(store.latest()).contains(newer);
+        write(store, 20, 3);
+
+        assertThat(store.latest()).contains(newer);
+        assertThat(FileSnapshotStore.open(dir).latest()).contains(newer);
+        assertThat(files()).containsExactly(FileSnapshotStore.fileName(30, 3), FileSnapshotStore.fileName(40, 3));
+    }
+
     @Test
     void aSnapshotWrittenInPiecesAndBytesReadsBackWithItsVoters() throws IOException {
         FileSnapshotStore store = FileSnapshotStore.open(dir);
@@ -133,16 +151,17 @@ class FileSnapshotStoreTest {
     }
 
     @Test
-    void aCommittedSnapshotReplacesThoseAtItsIndexOrLater() throws IOException {
+    void aCommittedSnapshotReplacesOnlyTheOneAtItsIndex() throws IOException {
         FileSnapshotStore store = FileSnapshotStore.open(dir, 5);
         write(store, 10, 1);
         write(store, 20, 1);
-        write(store, 30, 2);
+        SnapshotMeta newest = write(store, 30, 2);
 
-        SnapshotMeta committed = write(store, 20, 3);
+        write(store, 20, 3);
 
-        assertThat(store.latest()).contains(committed);
-        assertThat(files()).containsExactly(FileSnapshotStore.fileName(10, 1), FileSnapshotStore.fileName(20, 3));
+        assertThat(store.latest()).contains(newest);
+        assertThat(files()).containsExactly(FileSnapshotStore.fileName(10, 1), FileSnapshotStore.fileName(20, 3),
+                FileSnapshotStore.fileName(30, 2));
     }
 
     @Test

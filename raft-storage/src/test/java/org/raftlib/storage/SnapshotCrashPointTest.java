@@ -18,7 +18,7 @@ import org.raftlib.SnapshotStore;
 
 /**
  * Crash-point enumeration of {@link FileSnapshotStore} commits, as {@link CrashPointTest} does for the log: three
- * snapshots committed with {@code retain} 1 (the third at a lower index than the second, which it replaces), every
+ * snapshots committed with {@code retain} 1 (each pruning the one before), every
  * file-system call recorded; for a crash after each call and each loss of unsynced data the model allows (all, or a
  * seeded sample), the reopened store's latest snapshot must be the one before the commit in progress or the one it
  * commits (after a completed commit, that one), read back whole, and no temporary file may survive the open.
@@ -46,7 +46,7 @@ class SnapshotCrashPointTest {
         SnapshotStore store = FileSnapshotStore.open(work, 1, new FaultyChannels(log, false));
         SplittableRandom random = new SplittableRandom(SEED);
         List<Commit> commits = new ArrayList<>();
-        for (long index : new long[] {10, 20, 15}) {
+        for (long index : new long[] {10, 15, 20}) {
             byte[] payload = new byte[1000 + random.nextInt(1000)];
             random.nextBytes(payload);
             int from = log.size();
