@@ -92,6 +92,30 @@ class NettyFileSnapshotTest {
     }
 
     @Test
+    void leaderKilledMidInstallAndTheNewLeaderCompletesIt() throws Exception {
+        options = options.withSnapshotTransfer(1024, 1);
+        startAll();
+        RaftNode leader = awaitLeader();
+        NodeId behind = follower(leader);
+        nodes.remove(behind).close();
+        writeLarge(leader, 1500);
+        Await.until("the leader to compact", WAIT, () -> leader.status().firstLogIndex() > 1000);
+        NodeId other = members.stream().map(Member::id)
+                .filter(id -> !id.equals(leader.id()) && !id.equals(behind)).findFirst().orElseThrow();
+        Await.until(other + " to compact", WAIT, () -> nodes.get(other).status().firstLogIndex() > 1000);
+
+        start(behind);
+        Await.until(behind + " to receive a snapshot", WAIT, () -> hasTempSnapshot(behind));
+        NodeId oldLeader = leader.id();
+        nodes.remove(oldLeader).close();
+
+        Await.until(other + " to lead", WAIT, () -> nodes.get(other).status().isLeader());
+        Await.until(behind + " to catch up from the new leader", WAIT, () -> machines.get(behind).size() == 1500);
+        assertThat(machines.get(behind).applied()).isEqualTo(machines.get(other).applied());
+        assertThat(machines.get(behind).restores()).isPositive();
+    }
+
+    @Test
     void damagedNewestSnapshotFallsBackToAnOlderOneWhileTheLogStillCoversIt() throws Exception {
         options = options.withSnapshotPolicy(1_000, Long.MAX_VALUE, 1_000);
         startAll();
@@ -173,6 +197,26 @@ class NettyFileSnapshotTest {
         }
         for (CompletableFuture<byte[]> f : futures) {
             f.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Writes {@code count} commands of about 1 KiB each, so that a snapshot takes many small chunks. */
+    private static void writeLarge(RaftNode leader, int count) throws Exception {
+        String pad = "x".repeat(1000);
+        List<CompletableFuture<byte[]>> futures = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            futures.add(leader.submit(("command-" + i + pad).getBytes(StandardCharsets.UTF_8)));
+        }
+        for (CompletableFuture<byte[]> f : futures) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private boolean hasTempSnapshot(NodeId id) {
+        try (Stream<Path> files = Files.list(dir.resolve(id.value()).resolve("snapshots"))) {
+            return files.anyMatch(p -> p.getFileName().toString().endsWith(".tmp"));
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * Receives the snapshot a leader streams to this follower (Raft §7): writes the chunks in order to a new snapshot in
  * the {@link SnapshotStore} (a temporary file until committed), checks the transfer's checksum, makes it durable,
  * and hands it to the loop ({@link Event.SnapshotReceived}), which installs it and only then acknowledges the last
- * chunk. A chunk out of order gets the offset this node expects; a chunk of another snapshot starts over; a damaged
+ * chunk. A chunk out of order gets the offset this node expects; a chunk of another snapshot, or from another leader
+ * (whose bytes may differ even for the same index), starts over; a damaged
  * transfer is dropped and restarted from 0. Never more than a chunk in memory.
  *
  * <p>Confined to the snapshot transfer thread.
@@ -32,9 +33,12 @@ final class SnapshotReceiver {
     private final Transport transport;
     private final Inbox inbox;
     private Transfer current;
+    /** The transfer received last, as leader/index/term: its late duplicate chunks are ignored. */
+    private String completed;
 
     /** One snapshot being received. */
     private static final class Transfer {
+        final NodeId from;
         final long index;
         final long term;
         final CRC32C crc = new CRC32C();
@@ -47,7 +51,8 @@ final class SnapshotReceiver {
         final byte[] tail = new byte[SnapshotTransfer.TRAILER_BYTES];
         int tailLength;
 
-        Transfer(long index, long term) {
+        Transfer(NodeId from, long index, long term) {
+            this.from = from;
             this.index = index;
             this.term = term;
         }
@@ -62,17 +67,20 @@ final class SnapshotReceiver {
 
     /** Handles one chunk from the current leader. */
     void onChunk(InstallSnapshot m) {
-        if (current != null && (current.index != m.lastIncludedIndex() || current.term != m.lastIncludedTerm())) {
-            LOG.info("{} abandons the snapshot at {} from the leader: {} sends the one at {}", self, current.index,
-                    m.from(), m.lastIncludedIndex());
+        if (current != null && (current.index != m.lastIncludedIndex() || current.term != m.lastIncludedTerm()
+                || !current.from.equals(m.from()))) {
+            LOG.info("{} abandons the snapshot at {} from {}: {} sends the one at {}", self, current.index,
+                    current.from, m.from(), m.lastIncludedIndex());
             abandon();
         }
         if (current == null) {
             if (m.offset() != 0) {
-                reply(m, 0, false);
+                if (!isCompleted(m)) {
+                    reply(m, 0, false);                      // start over from 0
+                }                                            // else a late duplicate: the loop answers the install
                 return;
             }
-            current = new Transfer(m.lastIncludedIndex(), m.lastIncludedTerm());
+            current = new Transfer(m.from(), m.lastIncludedIndex(), m.lastIncludedTerm());
         }
         if (m.offset() != current.received) {
             reply(m, current.received, m.offset() < current.received);
@@ -118,6 +126,7 @@ final class SnapshotReceiver {
         t.out.flush();
         SnapshotMeta stored = t.writer.commit();
         current = null;
+        completed = m.from() + "/" + m.lastIncludedIndex() + "/" + m.lastIncludedTerm();
         LOG.info("{} received the snapshot at {}/{} ({} bytes) from {}", self, stored.term(), stored.index(),
                 stored.sizeBytes(), m.from());
         inbox.post(new Event.SnapshotReceived(m.from(), stored, new InstallSnapshotResponse(self, m.from(),
@@ -153,6 +162,10 @@ final class SnapshotReceiver {
         System.arraycopy(rest, 0, t.tail, 0, rest.length);
         t.tailLength = t.tail.length;
         t.stateLeft -= emit;
+    }
+
+    private boolean isCompleted(InstallSnapshot m) {
+        return (m.from() + "/" + m.lastIncludedIndex() + "/" + m.lastIncludedTerm()).equals(completed);
     }
 
     /** Drops a transfer in progress (a new leader, a restart of the stream, the node stopping). */
