@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Puts each known bug back, one at a time, and runs the simulation with the CI seed budget; every mutation must be
-# caught (the test fails). Restores the tree after each. Usage: docs/mutations/run.sh [extra mvn args, e.g. -Draftlib.fs=UNORDERED]
+# caught (the test fails). docs/mutations/extended/ holds mutations that need a larger budget (see design notes). Restores the tree after each. Usage: docs/mutations/run.sh [extra mvn args, e.g. -Draftlib.fs=UNORDERED]
 set -u
 cd "$(dirname "$0")/../.."
 if ! git diff --quiet -- raft-core/src/main; then
