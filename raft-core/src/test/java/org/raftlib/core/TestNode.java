@@ -79,6 +79,12 @@ public final class TestNode {
         }
     }
 
+    /** The state machine was replaced by a snapshot holding {@code entries} (what the sender had applied). */
+    public void restore(List<LogEntry> entries) {
+        applied.clear();
+        applied.addAll(entries);
+    }
+
     /** Loses everything not persisted and starts a new core from the durable state. */
     public void restart() {
         core = RaftCore.restore(config, log, hardState);

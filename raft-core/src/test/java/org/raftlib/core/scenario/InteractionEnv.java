@@ -23,9 +23,12 @@ import org.raftlib.core.Cores;
 import org.raftlib.core.MessageFormat;
 import org.raftlib.core.Proposal;
 import org.raftlib.core.Ready;
+import org.raftlib.core.SnapshotPoint;
 import org.raftlib.core.TestNode;
 import org.raftlib.message.AppendEntries;
 import org.raftlib.message.AppendEntriesResponse;
+import org.raftlib.message.InstallSnapshot;
+import org.raftlib.message.InstallSnapshotResponse;
 import org.raftlib.message.RaftMessage;
 
 /**
@@ -39,6 +42,10 @@ final class InteractionEnv {
     /** Per node, Readies handed to its storage whose sync has not completed ({@code process-ready async=true}). */
     private final Map<Integer, ArrayDeque<Ready>> unsynced = new HashMap<>();
     private final List<RaftMessage> queue = new ArrayList<>();
+    /** Per node, what the state machine holds after the snapshot it is installing. */
+    private final Map<Integer, List<LogEntry>> restores = new HashMap<>();
+    /** Snapshot sends the leaders asked for, not yet delivered: (from, send). */
+    private final List<Object[]> snapshotQueue = new ArrayList<>();
     private final List<Set<Integer>> partition = new ArrayList<>();
     private final CapturingLogger logger = new CapturingLogger(this::print);
     private StringBuilder out = new StringBuilder();
@@ -58,6 +65,8 @@ final class InteractionEnv {
             case "transfer" -> transfer(d);
             case "process-ready" -> targets(d).forEach(id -> processReady(nodes.get(id), d.boolOption("async", false)));
             case "sync" -> targets(d).forEach(this::completeSync);
+            case "snapshot" -> snapshot(d);
+            case "deliver-snapshot" -> deliverSnapshot(d);
             case "check" -> check();
             case "deliver" -> deliver(d);
             case "drop" -> drop(d);
@@ -183,6 +192,12 @@ final class InteractionEnv {
         }
         rd.messages().forEach(m -> printReady("  send " + MessageFormat.describe(m)));
         enqueue(rd.messages());
+        rd.compactTo().ifPresent(i -> printReady("  compact to=" + i));
+        for (SnapshotPoint.Send send : rd.snapshotSends()) {
+            printReady("  send-snapshot " + node.id() + "->" + send.to() + " " + send.point().term() + "/"
+                    + send.point().index());
+            snapshotQueue.add(new Object[] {number(node.id()), send});
+        }
         if (async) {
             printReady("  (writes not yet synced)");
             pending.add(rd);
@@ -204,10 +219,15 @@ final class InteractionEnv {
     }
 
     private void finishReady(TestNode node, Ready rd) {
+        rd.install().ifPresent(p -> printReady("  install " + p.term() + "/" + p.index()));
         node.persist(rd);
         rd.afterSync().forEach(m -> printReady("  send-after-sync " + MessageFormat.describe(m)));
         enqueue(rd.afterSync());
         node.core().onPersisted(rd);
+        rd.install().ifPresent(p -> {
+            node.restore(restores.remove(number(node.id())));
+            node.core().onApplied(p.index());
+        });
         if (!rd.committed().isEmpty()) {
             printReady("  apply " + entries(rd.committed()));
         }
@@ -247,8 +267,52 @@ final class InteractionEnv {
             }
             count(m);
             nodes.get(dest).core().step(m);
+            if (m instanceof InstallSnapshotResponse r) {               // what the runtime's sender reports
+                nodes.get(dest).core().onSnapshotSent(r.from(), r.lastIncludedIndex(), r.success());
+            }
         }
         return !now.isEmpty();
+    }
+
+    /**
+     * {@code snapshot N [keep=K]}: node N snapshots what it has applied (durable at once) and compacts its log up to
+     * K entries before it.
+     */
+    private void snapshot(Directive d) {
+        TestNode node = live(d, 0);
+        long index = node.core().status().appliedIndex();
+        long term = index == 0 ? 0 : node.applied().get(node.applied().size() - 1).term();
+        node.core().onSnapshotTaken(new SnapshotPoint(index, term));
+        node.core().compact(index - d.intOption("keep", 0));
+        print("n" + d.node(0) + " snapshot at " + term + "/" + index);
+    }
+
+    /**
+     * {@code deliver-snapshot N}: the snapshots queued for node N arrive whole (the runtime's chunked transfer is
+     * tested elsewhere): the last chunk as the core sees it, then the install the runtime asks for once the snapshot
+     * is durable. The follower's acknowledgement tells the sender's core that the send ended.
+     */
+    private void deliverSnapshot(Directive d) {
+        int to = d.node(0);
+        TestNode follower = live(d, 0);
+        List<Object[]> now = new ArrayList<>();
+        snapshotQueue.removeIf(e -> ((SnapshotPoint.Send) e[1]).to().equals(follower.id()) && now.add(e));
+        for (Object[] e : now) {
+            TestNode leader = nodes.get((Integer) e[0]);
+            SnapshotPoint p = ((SnapshotPoint.Send) e[1]).point();
+            if (!connected((Integer) e[0], to)) {
+                print("snapshot " + p.term() + "/" + p.index() + " from " + leader.id() + " lost");
+                continue;
+            }
+            long term = leader.core().currentTerm();
+            follower.core().step(new InstallSnapshot(leader.id(), follower.id(), term, p.index(), p.term(), 0,
+                    Bytes.EMPTY, true));
+            restores.put(to, leader.applied().stream().filter(x -> x.index() <= p.index()).toList());
+            boolean reset = follower.core().installSnapshot(leader.id(), p, new InstallSnapshotResponse(follower.id(),
+                    leader.id(), term, p.index(), Long.MAX_VALUE, true));
+            print(follower.id() + (reset ? " installs" : " does not need") + " the snapshot at " + p.term() + "/"
+                    + p.index() + " from " + leader.id());
+        }
     }
 
     private void count(RaftMessage m) {
@@ -343,22 +407,15 @@ final class InteractionEnv {
      * to it) and State Machine Safety over what the nodes applied (one entry per index).
      */
     private void check() {
-        Map<String, List<LogEntry>> prefixes = new HashMap<>();
-        Map<Long, LogEntry> appliedAt = new HashMap<>();
         int problems = 0;
-        for (TestNode node : nodes.values()) {
-            List<LogEntry> log = node.log().all();
-            for (int i = 0; i < log.size(); i++) {
-                LogEntry e = log.get(i);
-                List<LogEntry> prefix = log.subList(0, i + 1);
-                List<LogEntry> other = prefixes.putIfAbsent(e.index() + "/" + e.term(), prefix);
-                if (other != null && !other.equals(prefix)) {
-                    print("Log Matching violated: " + node.id() + " holds " + MessageFormat.describe(e)
-                            + " after a different prefix than another node");
-                    problems++;
-                    break;
-                }
+        List<TestNode> all = new ArrayList<>(nodes.values());
+        for (int a = 0; a < all.size(); a++) {
+            for (int b = a + 1; b < all.size(); b++) {
+                problems += checkLogMatching(all.get(a), all.get(b));
             }
+        }
+        Map<Long, LogEntry> appliedAt = new HashMap<>();
+        for (TestNode node : nodes.values()) {
             for (LogEntry e : node.applied()) {
                 LogEntry other = appliedAt.putIfAbsent(e.index(), e);
                 if (other != null && !other.equals(e)) {
@@ -371,6 +428,30 @@ final class InteractionEnv {
         if (problems == 0) {
             print("logs match; applied entries agree");
         }
+    }
+
+    /**
+     * Log Matching over the indexes both durable logs hold (a log may start after a snapshot): if they hold an entry
+     * of the same term at some index, every common entry up to it is the same.
+     */
+    private int checkLogMatching(TestNode a, TestNode b) {
+        Map<Long, LogEntry> inB = new HashMap<>();
+        b.log().all().forEach(e -> inB.put(e.index(), e));
+        List<LogEntry> common = a.log().all().stream().filter(e -> inB.containsKey(e.index())).toList();
+        long upTo = 0;
+        for (LogEntry e : common) {
+            if (e.term() == inB.get(e.index()).term()) {
+                upTo = e.index();
+            }
+        }
+        for (LogEntry e : common) {
+            if (e.index() <= upTo && !e.equals(inB.get(e.index()))) {
+                print("Log Matching violated: " + a.id() + " and " + b.id() + " hold " + upTo + " in the same term but"
+                        + " differ at " + MessageFormat.describe(e));
+                return 1;
+            }
+        }
+        return 0;
     }
 
     private static String describeWithData(LogEntry e) {
