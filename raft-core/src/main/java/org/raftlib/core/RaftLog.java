@@ -70,9 +70,13 @@ final class RaftLog {
         return snapshotTerm;
     }
 
-    /** A snapshot up to {@code index} is durable; it becomes the one sent to followers that need it. */
+    /**
+     * A snapshot up to {@code index} is durable; it becomes the one sent to followers that need it. Ignored beyond the
+     * commit index: a snapshot received from a leader this node stopped following may cover entries its log holds
+     * differently, and {@link #term} answers the snapshot's term at its index.
+     */
     void snapshotTaken(long index, long term) {
-        if (index > snapshotIndex) {
+        if (index > snapshotIndex && index <= committed) {
             snapshotIndex = index;
             snapshotTerm = term;
         }
@@ -122,8 +126,8 @@ final class RaftLog {
         unstable.reset(index + 1);
         storageLastIndex = index;
         floor = index;
-        snapshotTaken(index, term);
         committed = Math.max(committed, index);
+        snapshotTaken(index, term);
         if (index > applying) {
             applyInFlight.addLast(new long[] {index, 0});
             applying = index;

@@ -3,6 +3,7 @@ package org.raftlib.runtime;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import org.raftlib.NodeId;
@@ -27,12 +28,15 @@ import org.slf4j.LoggerFactory;
 final class SnapshotTransfers {
 
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotTransfers.class);
+    private static final int KNOWN_SNAPSHOTS = 8;
 
     private final SnapshotSender.Context context;
     private final ExecutorService io;
     private final SnapshotReceiver receiver;
     private final long stallNanos;
     private final Map<NodeId, SnapshotSender> senders = new HashMap<>();
+    /** The durable snapshots heard of, newest last (a few: the store keeps few); the core sends one of them. */
+    private final TreeMap<Long, SnapshotMeta> durable = new TreeMap<>();
     private SnapshotMeta latest;
     private long senderTerm;
 
@@ -47,7 +51,7 @@ final class SnapshotTransfers {
         this.context = context;
         this.io = io;
         this.stallNanos = stallNanos;
-        this.latest = latest.orElse(null);
+        latest.ifPresent(this::onDurable);
         this.receiver = context.store() == null ? null
                 : new SnapshotReceiver(context.self(), context.store(), context.transport(), context.inbox());
     }
@@ -61,6 +65,10 @@ final class SnapshotTransfers {
     void onDurable(SnapshotMeta meta) {
         if (latest == null || meta.index() > latest.index()) {
             latest = meta;
+        }
+        durable.put(meta.index(), meta);
+        while (durable.size() > KNOWN_SNAPSHOTS) {
+            durable.pollFirstEntry();
         }
     }
 
@@ -98,7 +106,8 @@ final class SnapshotTransfers {
 
     /** Starts the sends the core asked for. */
     void start(SnapshotPoint.Send send, long term) {
-        if (latest == null || latest.index() != send.point().index()) {
+        SnapshotMeta meta = durable.get(send.point().index());
+        if (meta == null || meta.term() != send.point().term()) {
             LOG.warn("{} has no snapshot at {} to send to {}", context.self(), send.point().index(), send.to());
             context.inbox().post(new Event.SnapshotSent(send.to(), send.point().index(), false));
             return;
@@ -109,7 +118,7 @@ final class SnapshotTransfers {
         }
         senderTerm = term;
         SnapshotSender s = new SnapshotSender(new SnapshotSender.Context(context.self(), term, context.store(),
-                context.transport(), context.inbox(), context.chunkBytes(), context.window()), send.to(), latest);
+                context.transport(), context.inbox(), context.chunkBytes(), context.window()), send.to(), meta);
         senders.put(send.to(), s);
         run(s::start);
     }

@@ -134,12 +134,21 @@ final class StorageWorker implements Runnable {
         long start = System.nanoTime();
         int entries = ReadyWriter.write(batches, storage);
         long took = System.nanoTime() - start;
-        if (batches.stream().anyMatch(Ready::needsSync)) {
+        if (anySync(batches)) {
             recentSyncNanos = recentSyncNanos - (recentSyncNanos >> 3) + (took >> 3);
             warnIfSlow(took, entries);
         }
         if (LOG.isTraceEnabled()) {
             LOG.trace("{} persisted {} batches, {} entries in {} us", nodeId, batches.size(), entries, took / 1000);
         }
+    }
+
+    private static boolean anySync(List<Ready> batches) {
+        for (Ready r : batches) {
+            if (r.needsSync()) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -145,6 +145,20 @@ class SnapshotRulesTest {
         assertThat(follower.core().status().lastIndex()).isEqualTo(1);
     }
 
+    /**
+     * A snapshot received but not installed (its sender stopped leading first) must not become this node's snapshot
+     * beyond its commit index: its log may hold other entries there, and the snapshot's term would be answered for
+     * them.
+     */
+    @Test
+    void aSnapshotBeyondTheCommitIndexIsNotAdopted() {
+        TestNode follower = Cores.follower(2, 3, 2, 1, 1, 1);
+
+        follower.core().onSnapshotTaken(new SnapshotPoint(3, 2));
+
+        assertThat(follower.core().status().snapshotIndex()).isZero();
+    }
+
     private static InstallSnapshot chunk(long index, long term) {
         return new InstallSnapshot(n(1), n(2), 2, index, term, 0, Bytes.EMPTY, false);
     }

@@ -84,7 +84,7 @@ final class InvariantChecker {
     void onReady(SimNode node, CoreStatus before, Ready rd) {
         ShadowLog log = node.shadow();
         if (rd.install().isPresent()) {
-            SimNode.Snapshot s = node.snapshot();
+            SimNode.Snapshot s = node.snapshotAt(rd.install().get().index());
             if (s == null || !s.point().equals(rd.install().get())) {
                 fail("install: " + node.id() + " installs " + rd.install().get() + " but holds " + s);
                 return;

@@ -34,7 +34,10 @@ final class SimNode {
     private long lastApplied;
     private long lastCommit;
     private long lastWriteDone;
+    /** The newest snapshot this node holds (the store keeps older ones too: see {@link #snapshotAt}). */
     private Snapshot snapshot;
+    /** Every snapshot taken or received, by index: durable, as in the store. */
+    private final Map<Long, Snapshot> held = new HashMap<>();
 
     /** A snapshot this node holds: durable, kept across crashes; {@code chain} is the shadow log's chain there. */
     record Snapshot(SnapshotPoint point, long chain) {
@@ -86,11 +89,21 @@ final class SimNode {
     SnapshotPoint takeSnapshot() {
         SnapshotPoint p = new SnapshotPoint(lastApplied, shadow.term(lastApplied));
         snapshot = new Snapshot(p, shadow.chain(lastApplied));
+        held.put(p.index(), snapshot);
         return p;
     }
 
-    /** A snapshot received from a leader is durable here (before the core hears of it). */
+    /** Returns the snapshot this node holds at {@code index}, taken or received, or null. */
+    Snapshot snapshotAt(long index) {
+        return held.get(index);
+    }
+
+    /**
+     * A snapshot received from a leader is durable here (before the core hears of it). The newest one held may
+     * be another, received earlier but never installed (the core had stopped following its sender).
+     */
     void receivedSnapshot(Snapshot s) {
+        held.put(s.point().index(), s);
         if (snapshot == null || s.point().index() > snapshot.point().index()) {
             snapshot = s;
         }

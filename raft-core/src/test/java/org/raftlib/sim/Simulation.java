@@ -341,7 +341,7 @@ final class Simulation {
     private void startTransfer(SimNode leader, SnapshotPoint.Send send) {
         int from = index(leader.id());
         int to = index(send.to());
-        SimNode.Snapshot snap = leader.snapshot();
+        SimNode.Snapshot snap = leader.snapshotAt(send.point().index());
         boolean lost = snap == null || !snap.point().equals(send.point()) || group[from] != group[to]
                 || (faultsOn && random.nextDouble() < options.dropRate());
         if (lost) {
@@ -371,6 +371,7 @@ final class Simulation {
         if (follower.core().currentTerm() == t.term()) {
             follower.core().installSnapshot(leader.id(), t.snapshot().point(), reply);
         }
+        follower.core().onSnapshotTaken(t.snapshot().point());          // as the runtime does: it is durable here
         drain(follower);
     }
 
