@@ -162,6 +162,22 @@ final class CrashModel {
         return new Choice(random.nextInt(optionalMetadata.size() + 1), kept);
     }
 
+    /** Returns every crash state if there are at most {@code max}, else {@code max} drawn from {@code random}. */
+    List<Choice> sample(int max, SplittableRandom random) {
+        List<Choice> states = new ArrayList<>();
+        long count = stateCount();
+        if (count <= max) {
+            for (long n = 0; n < count; n++) {
+                states.add(state(n));
+            }
+        } else {
+            for (int k = 0; k < max; k++) {
+                states.add(randomState(random));
+            }
+        }
+        return states;
+    }
+
     /** Returns the directory a crash in {@code state} leaves: file name to content. */
     Map<String, byte[]> image(Choice state) {
         boolean[] durable = durable(state);

@@ -67,7 +67,7 @@ class CrashPointTest {
         for (int point = 0; point <= ops.size(); point++) {
             CrashModel model = new CrashModel(log.initial(), ops.subList(0, point), fs, PAGE_BYTES);
             CrashWorkload.Expectation expected = workload.expectationAt(point);
-            for (CrashModel.Choice state : states(model, random)) {
+            for (CrashModel.Choice state : model.sample(STATES_PER_POINT, random)) {
                 states++;
                 Map<String, byte[]> image = model.image(state);
                 if (checked.add(expected.during() + " " + digest(image))) {
@@ -121,7 +121,7 @@ class CrashPointTest {
         long states = 0;
         for (int point = 0; point <= ops.size(); point++) {
             CrashModel model = new CrashModel(log.initial(), ops.subList(0, point), fs, PAGE_BYTES);
-            for (CrashModel.Choice state : states(model, random)) {
+            for (CrashModel.Choice state : model.sample(STATES_PER_POINT, random)) {
                 states++;
                 String as = String.format("seed %d, %s, %s, crash after call %d of %d of the open (last: %s), %s",
                         SEED, fs, scenario, point, ops.size(), point == 0 ? "none" : ops.get(point - 1),
@@ -139,21 +139,6 @@ class CrashPointTest {
         }
         System.out.printf("CrashPointTest seed=%d %s, %s: %d calls of the open, %d crash states%n", SEED, fs, scenario,
                 ops.size(), states);
-    }
-
-    private static List<CrashModel.Choice> states(CrashModel model, SplittableRandom random) {
-        List<CrashModel.Choice> states = new ArrayList<>();
-        long count = model.stateCount();
-        if (count <= STATES_PER_POINT) {
-            for (long n = 0; n < count; n++) {
-                states.add(model.state(n));
-            }
-        } else {
-            for (int i = 0; i < STATES_PER_POINT; i++) {
-                states.add(model.randomState(random));
-            }
-        }
-        return states;
     }
 
     private static FileLogStorage openOrFail(Path scratch, String as) {

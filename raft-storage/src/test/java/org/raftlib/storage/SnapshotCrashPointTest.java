@@ -62,7 +62,7 @@ class SnapshotCrashPointTest {
         for (int point = 0; point <= ops.size(); point++) {
             CrashModel model = new CrashModel(log.initial(), ops.subList(0, point), fs, PAGE_BYTES);
             List<Commit> allowed = allowedAt(commits, point);
-            for (CrashModel.Choice state : states(model, random)) {
+            for (CrashModel.Choice state : model.sample(STATES_PER_POINT, random)) {
                 states++;
                 String as = String.format("seed %d, %s, crash after call %d of %d (last: %s), %s", SEED, fs, point,
                         ops.size(), point == 0 ? "none" : ops.get(point - 1), model.lost(state));
@@ -112,20 +112,5 @@ class SnapshotCrashPointTest {
                 assertThat(in.readAllBytes()).as(as).isEqualTo(found.payload());
             }
         }
-    }
-
-    private static List<CrashModel.Choice> states(CrashModel model, SplittableRandom random) {
-        List<CrashModel.Choice> states = new ArrayList<>();
-        long count = model.stateCount();
-        if (count <= STATES_PER_POINT) {
-            for (long n = 0; n < count; n++) {
-                states.add(model.state(n));
-            }
-        } else {
-            for (int i = 0; i < STATES_PER_POINT; i++) {
-                states.add(model.randomState(random));
-            }
-        }
-        return states;
     }
 }

@@ -2,6 +2,8 @@ package org.raftlib.examples.benchmark;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
 import java.util.zip.CRC32C;
 import org.raftlib.StateMachine;
@@ -40,14 +42,14 @@ public final class BlobStateMachine implements StateMachine {
 
     @Override
     public byte[] query(byte[] request) {
-        return Long.toString(commands).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return Long.toString(commands).getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
     public StateSnapshot snapshot() {
         long count = commands;
         return out -> {
-            byte[] header = java.nio.ByteBuffer.allocate(Long.BYTES).putLong(count).array();
+            byte[] header = ByteBuffer.allocate(Long.BYTES).putLong(count).array();
             out.write(header);
             SplittableRandom random = new SplittableRandom(seed);
             byte[] block = new byte[BLOCK];
@@ -74,7 +76,7 @@ public final class BlobStateMachine implements StateMachine {
         if (total != sizeBytes) {
             throw new IOException("snapshot holds " + total + " bytes, expected " + sizeBytes);
         }
-        commands = java.nio.ByteBuffer.wrap(header).getLong();
+        commands = ByteBuffer.wrap(header).getLong();
         restoredCrc = crc.getValue();
     }
 

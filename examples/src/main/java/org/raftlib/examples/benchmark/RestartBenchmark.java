@@ -3,10 +3,11 @@ package org.raftlib.examples.benchmark;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.raftlib.Member;
 import org.raftlib.RaftNode;
@@ -54,11 +55,7 @@ public final class RestartBenchmark {
         try {
             run(dir, entries, snapshots);
         } finally {
-            try (Stream<Path> walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            WriteBenchmark.deleteTree(dir);
         }
     }
 
@@ -68,9 +65,7 @@ public final class RestartBenchmark {
         long writeStart = System.nanoTime();
         try (LocalTransport.Hub hub = LocalTransport.hub(1); RaftNode node = node(dir, snapshots, first, hub)) {
             node.start();
-            while (!node.status().isLeader()) {
-                Thread.sleep(10);
-            }
+            awaitCondition("n1 to lead", () -> node.status().isLeader());
             Semaphore inFlight = new Semaphore(256);
             for (long i = 0; i < entries; i++) {
                 byte[] payload = new byte[128];
@@ -86,9 +81,7 @@ public final class RestartBenchmark {
         try (LocalTransport.Hub hub = LocalTransport.hub(2); RaftNode node = node(dir, snapshots, second, hub)) {
             long start = System.nanoTime();
             node.start();
-            while (second.count() < first.count()) {
-                Thread.sleep(5);
-            }
+            awaitCondition("every command applied again", () -> second.count() >= first.count());
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.printf("restart   : %s snapshots, %d commands applied again in %.2f s (state %s)%n",
                     snapshots ? "with" : "without", second.count(), seconds,
@@ -106,6 +99,17 @@ public final class RestartBenchmark {
             b.snapshotStore(FileSnapshotStore.open(dir.resolve("snapshots")));
         }
         return b.build();
+    }
+
+    /** Polls {@code done} every 5 ms for at most 10 minutes. */
+    private static void awaitCondition(String what, BooleanSupplier done) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
     }
 
     private static long size(Path dir) throws IOException {

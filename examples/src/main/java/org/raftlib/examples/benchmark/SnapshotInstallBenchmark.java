@@ -7,12 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.RaftNode;
@@ -59,7 +56,7 @@ public final class SnapshotInstallBenchmark {
         try {
             System.exit(run(dir, (long) mib << 20) ? 0 : 1);
         } finally {
-            deleteTree(dir);
+            WriteBenchmark.deleteTree(dir);
         }
     }
 
@@ -147,14 +144,5 @@ public final class SnapshotInstallBenchmark {
         double mbps = bytes / 1e6 / ((System.nanoTime() - start) / 1e9);
         Files.delete(file);
         return mbps;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> walk = Files.walk(root)) {
-            List<Path> all = new ArrayList<>(walk.sorted(Comparator.reverseOrder()).toList());
-            for (Path p : all) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }
