@@ -19,10 +19,10 @@ for patch in docs/mutations/*.patch; do
   report=raft-core/target/surefire-reports/org.raftlib.sim.SimulationTest.txt
   failed=$(grep -c 'replay: ' "$report" 2>/dev/null || true)
   first=$(grep -o 'Draftlib.seed=[0-9]*' "$report" 2>/dev/null | head -1 | cut -d= -f2)
-  if [ "$rc" -ne 0 ]; then
+  if [ "$rc" -ne 0 ] && [ "${failed:-0}" -gt 0 ]; then
     echo "$name: CAUGHT, $failed failing seeds, first seed ${first:-?}, $(( $(date +%s) - start )) s"
   else
-    echo "$name: NOT CAUGHT ($(( $(date +%s) - start )) s)"
+    echo "$name: NOT CAUGHT (exit $rc, $failed failing seeds; see /tmp/mutation-$name.log), $(( $(date +%s) - start )) s"
     status=1
   fi
 done

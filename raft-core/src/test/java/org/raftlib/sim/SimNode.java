@@ -34,6 +34,7 @@ final class SimNode {
     private long lastApplied;
     private long lastCommit;
     private long lastWriteDone;
+    private boolean snapshotting;
     /** The newest snapshot this node holds (the store keeps older ones too: see {@link #snapshotAt}). */
     private Snapshot snapshot;
     /** Every snapshot taken or received, by index: durable, as in the store. */
@@ -55,6 +56,9 @@ final class SimNode {
     }
 
     private void start() {
+        if (storage.base() > 0) {                  // compacted with no snapshot: the runtime refuses to start
+            storage.reset(0, 0);
+        }
         core = RaftCore.restore(config, storage, storage.hardState());
         shadow.reset(storage.all());
         lastApplied = 0;
@@ -85,12 +89,27 @@ final class SimNode {
         return snapshot;
     }
 
-    /** Takes a snapshot of what is applied; returns it. */
-    SnapshotPoint takeSnapshot() {
-        SnapshotPoint p = new SnapshotPoint(lastApplied, shadow.term(lastApplied));
-        snapshot = new Snapshot(p, shadow.chain(lastApplied));
-        held.put(p.index(), snapshot);
-        return p;
+    /**
+     * Captures what is applied, as the state machine's snapshot hook does on the apply thread; the snapshot is
+     * durable only once {@link #snapshotStored} is called (a crash in between loses it, as it loses a temporary file).
+     */
+    Snapshot captureSnapshot() {
+        snapshotting = true;
+        return new Snapshot(new SnapshotPoint(lastApplied, shadow.term(lastApplied)), shadow.chain(lastApplied));
+    }
+
+    /** Returns whether a snapshot is being written (the runtime takes one at a time). */
+    boolean isSnapshotting() {
+        return snapshotting;
+    }
+
+    /** The captured snapshot {@code s} is durable in the store. */
+    void snapshotStored(Snapshot s) {
+        snapshotting = false;
+        held.put(s.point().index(), s);
+        if (snapshot == null || s.point().index() > snapshot.point().index()) {
+            snapshot = s;
+        }
     }
 
     /** Returns the snapshot this node holds at {@code index}, taken or received, or null. */
@@ -109,6 +128,12 @@ final class SimNode {
         }
     }
 
+    /** Returns how far the durable log was compacted past the newest durable snapshot (0: not at all). */
+    long compactedPastSnapshot() {
+        long covered = snapshot == null ? 0 : snapshot.point().index();
+        return Math.max(0, storage.base() - covered);
+    }
+
     /** The state machine was restored from the snapshot at {@code index}. */
     void restoredTo(long index) {
         lastApplied = index;
@@ -118,6 +143,7 @@ final class SimNode {
     void crash(SplittableRandom random) {
         core = null;
         epoch++;
+        snapshotting = false;
         pendingWrites.clear();
         storage.crash(random);
     }

@@ -53,7 +53,7 @@ final class SimStorage implements LogStorage, LogView {
     private HardState durableHardState = HardState.INITIAL;
     private final ArrayDeque<Epoch> pending = new ArrayDeque<>();
     private long syncsIssued;
-    /** The snapshot the log was last reset to: entries start after {@code base}. */
+    /** The index the log starts after (reset to a snapshot, or compacted): entries start after {@code base}. */
     private long base;
     private long baseTerm;
 
@@ -147,7 +147,7 @@ final class SimStorage implements LogStorage, LogView {
         return durableHardState;
     }
 
-    /** Returns the index of the snapshot the log was last reset to (0: never); entries start after it. */
+    /** Returns the index the log starts after (0: never reset or compacted). */
     long base() {
         return base;
     }
@@ -219,9 +219,24 @@ final class SimStorage implements LogStorage, LogView {
         record(new Truncate(fromIndex));
     }
 
+    /**
+     * Really drops the entries, and durably at once: the hostile choice, since a compaction that reaches the disk
+     * before the snapshot covering it would lose those entries. The core compacts only applied entries, which are
+     * durable, so the durable log holds them too.
+     */
     @Override
     public void compactPrefix(long upToIndex) {
-        // keeps everything, which the contract allows
+        if (upToIndex <= base) {
+            return;
+        }
+        int k = (int) (upToIndex - base);
+        if (k > live.size() || k > durable.size() || !durable.subList(0, k).equals(live.subList(0, k))) {
+            throw new IllegalStateException("compacting up to " + upToIndex + " beyond the durable log");
+        }
+        baseTerm = term(upToIndex);
+        live.subList(0, k).clear();
+        durable.subList(0, k).clear();
+        base = upToIndex;
     }
 
     /**

@@ -2,8 +2,11 @@ package org.raftlib.sim;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -31,10 +34,21 @@ import org.slf4j.helpers.NOPLogger;
  */
 final class Simulation {
 
-    private enum Kind { TICK, DELIVER, DISK, RESTART, SNAPSHOT, SNAPSHOT_FAILED }
+    private enum Kind { TICK, DELIVER, DISK, RESTART, SNAPSHOT_TAKEN, CHUNK, SNAPSHOT_STORED, SNAPSHOT_FAILED }
 
-    /** A snapshot transfer from {@code leader} (incarnation {@code epoch}) that completes at the event's time. */
-    private record Transfer(int leader, int epoch, long term, SimNode.Snapshot snapshot) {
+    /**
+     * A snapshot transfer from {@code leader} (incarnation {@code epoch}) to a follower (incarnation
+     * {@code followerEpoch}) with {@code chunksLeft} chunks still to arrive, each a message that can be lost.
+     */
+    private record Transfer(long serial, int leader, int epoch, int to, int followerEpoch, long term,
+            SimNode.Snapshot snapshot, int chunksLeft) {
+        Transfer nextChunk() {
+            return new Transfer(serial, leader, epoch, to, followerEpoch, term, snapshot, chunksLeft - 1);
+        }
+
+        long[] failure() {
+            return new long[] {to, snapshot.point().index(), serial};
+        }
     }
 
     private record Event(long time, long seq, Kind kind, int node, Object message, int epoch)
@@ -44,6 +58,9 @@ final class Simulation {
             return time != o.time ? Long.compare(time, o.time) : Long.compare(seq, o.seq);
         }
     }
+
+    /** More pending events than this is a storm (messages that beget messages), not a cluster at work. */
+    private static final int MAX_QUEUED = 100_000;
 
     private final SimOptions options;
     private final SplittableRandom random;
@@ -60,6 +77,9 @@ final class Simulation {
     private long proposalsAccepted;
     private long nextReadId;
     private long snapshotsInstalled;
+    /** The transfer each leader runs to each follower, by {@link #pair}: a new one replaces it, as the runtime's. */
+    private final Map<Long, long[]> transfers = new HashMap<>();   // {serial, snapshot index}
+    private long transferSerial;
 
     Simulation(long seed, SimOptions options) {
         this.options = options;
@@ -149,6 +169,18 @@ final class Simulation {
         return -1;
     }
 
+    /** One line per node: its core's status, applied index, log bounds and newest snapshot (for failure reports). */
+    String describe() {
+        StringBuilder sb = new StringBuilder();
+        for (SimNode n : nodes) {
+            sb.append(n.id()).append(n.isUp() ? " " + n.core().status() : " down").append(" applied=")
+                    .append(n.lastApplied()).append(" log=[").append(n.storage().firstIndex()).append(", ")
+                    .append(n.storage().lastIndex()).append("] snapshot=")
+                    .append(n.snapshot() == null ? "none" : n.snapshot().point()).append('\n');
+        }
+        return sb.toString();
+    }
+
     private boolean isConverged() {
         CoreStatus first = nodes.get(0).core().status();
         if (first.leader().isEmpty()) {
@@ -170,6 +202,11 @@ final class Simulation {
     }
 
     private void step() {
+        if (queue.size() > MAX_QUEUED) {
+            Map<Kind, Long> kinds = new EnumMap<>(Kind.class);
+            queue.forEach(q -> kinds.merge(q.kind(), 1L, Long::sum));
+            throw new IllegalStateException("event storm at event " + events + ": " + kinds);
+        }
         Event e = queue.remove();
         now = e.time();
         events++;
@@ -179,7 +216,9 @@ final class Simulation {
             case DELIVER -> onDeliver((RaftMessage) e.message());
             case DISK -> onDiskDone(e.node(), e.epoch());
             case RESTART -> onQuickRestart(e.node(), e.epoch());
-            case SNAPSHOT -> onSnapshotArrived(e.node(), (Transfer) e.message());
+            case SNAPSHOT_TAKEN -> onSnapshotWritten(e.node(), e.epoch(), (SimNode.Snapshot) e.message());
+            case CHUNK -> onChunk(e.node(), (Transfer) e.message());
+            case SNAPSHOT_STORED -> onSnapshotStored(e.node(), (Transfer) e.message());
             case SNAPSHOT_FAILED -> onSnapshotFailed(e.node(), e.epoch(), (long[]) e.message());
             default -> throw new IllegalStateException(e.kind().toString());
         }
@@ -315,6 +354,10 @@ final class Simulation {
         if (s != null) {
             checker.checkSnapshot(node, s, "restarts from");
         }
+        if (node.compactedPastSnapshot() > 0) {
+            checker.fail("compaction: " + node.id() + " restarts with its log compacted " + node.compactedPastSnapshot()
+                    + " entries past its newest durable snapshot: the runtime refuses to start");
+        }
         long upTo = s == null ? 0 : s.point().index();
         node.restart(checker.committedTermsUpTo(upTo), checker.committedChainsUpTo(upTo));
         checker.onRestart(node, node.storage().hardState());
@@ -328,41 +371,81 @@ final class Simulation {
         }
         node.core().step(m);
         if (m instanceof InstallSnapshotResponse r) {                  // what the runtime's sender reports
+            long[] current = transfers.get(pair(index(m.to()), index(m.from())));
+            if (current != null && current[1] == r.lastIncludedIndex()) {
+                transfers.remove(pair(index(m.to()), index(m.from())));        // that sender is done
+            }
             node.core().onSnapshotSent(r.from(), r.lastIncludedIndex(), r.success());
         }
         drain(node);
     }
 
     /**
-     * A leader's snapshot reaches a follower as one transfer (the runtime's chunking is tested on its own): it is
-     * durable there first, then the core decides, as the runtime's receiver does. A transfer that cannot arrive is
-     * reported failed to the leader after a while, as the sender's stall timeout does.
+     * A leader's snapshot reaches a follower in one to four chunks, each a message that may be lost, delayed or cut
+     * by a partition; a crash of either side ends the transfer (the follower's temporary file is gone). After the
+     * last chunk the follower makes the snapshot durable (a disk delay a crash may interrupt), and only then does the
+     * core hear of it, as the runtime's receiver does. A transfer that cannot complete is reported failed to the
+     * leader after a while, as the sender's stall timeout does, and the leader starts it again.
      */
     private void startTransfer(SimNode leader, SnapshotPoint.Send send) {
         int from = index(leader.id());
         int to = index(send.to());
         SimNode.Snapshot snap = leader.snapshotAt(send.point().index());
-        boolean lost = snap == null || !snap.point().equals(send.point()) || group[from] != group[to]
-                || (faultsOn && random.nextDouble() < options.dropRate());
-        if (lost) {
-            schedule(now + 10L * SimOptions.TICK, Kind.SNAPSHOT_FAILED, from, new long[] {to, send.point().index()},
-                    leader.epoch());
+        long serial = ++transferSerial;
+        transfers.put(pair(from, to), new long[] {serial, send.point().index()});
+        if (snap == null || !snap.point().equals(send.point())) {
+            schedule(now + 10L * SimOptions.TICK, Kind.SNAPSHOT_FAILED, from,
+                    new long[] {to, send.point().index(), serial}, leader.epoch());
             return;
         }
-        schedule(now + 1 + random.nextInt(4 * options.maxDelay()), Kind.SNAPSHOT, to,
-                new Transfer(from, leader.epoch(), leader.core().currentTerm(), snap), 0);
-        schedule(now + 20L * SimOptions.TICK, Kind.SNAPSHOT_FAILED, from, new long[] {to, send.point().index()},
+        Transfer t = new Transfer(serial, from, leader.epoch(), to, nodes.get(to).epoch(), leader.core().currentTerm(),
+                snap, 1 + random.nextInt(4));
+        schedule(now + 20L * SimOptions.TICK, Kind.SNAPSHOT_FAILED, from, t.failure(),
                 leader.epoch());                                   // no answer by then: the sender gives up
+        sendChunk(t);
     }
 
-    private void onSnapshotArrived(int to, Transfer t) {
+    private static long pair(int leader, int follower) {
+        return (long) leader << 32 | follower;
+    }
+
+    private boolean isCurrent(int leader, int follower, long serial) {
+        long[] current = transfers.get(pair(leader, follower));
+        return current != null && current[0] == serial;
+    }
+
+    /** Sends the transfer's next chunk, unless the sender died or the chunk is lost on the way. */
+    private void sendChunk(Transfer t) {
+        SimNode leader = nodes.get(t.leader());
+        boolean lost = group[t.leader()] != group[t.to()] || (faultsOn && random.nextDouble() < options.dropRate());
+        if (leader.isUp() && leader.epoch() == t.epoch() && !lost) {
+            schedule(now + 1 + random.nextInt(options.maxDelay()), Kind.CHUNK, t.to(), t, 0);
+        }
+    }
+
+    private boolean receiverLost(Transfer t) {
+        SimNode follower = nodes.get(t.to());
+        return !follower.isUp() || follower.epoch() != t.followerEpoch() || !isCurrent(t.leader(), t.to(), t.serial());
+    }
+
+    private void onChunk(int to, Transfer t) {
+        if (receiverLost(t)) {
+            return;                                                // the leader's stall timeout reports it
+        }
+        if (t.chunksLeft() > 1) {
+            sendChunk(t.nextChunk());                             // acknowledged: the window moves on
+        } else {
+            schedule(now + random.nextInt(options.maxDiskDelay() + 1), Kind.SNAPSHOT_STORED, to, t, 0);
+        }
+    }
+
+    /** The last chunk is in: the snapshot file is verified, renamed and synced; now the core decides. */
+    private void onSnapshotStored(int to, Transfer t) {
+        if (receiverLost(t)) {
+            return;                                                // crashed before the file was durable
+        }
         SimNode follower = nodes.get(to);
         SimNode leader = nodes.get(t.leader());
-        if (!follower.isUp() || group[to] != group[t.leader()]) {
-            schedule(now + 10L * SimOptions.TICK, Kind.SNAPSHOT_FAILED, t.leader(),
-                    new long[] {to, t.snapshot().point().index()}, t.epoch());
-            return;
-        }
         follower.receivedSnapshot(t.snapshot());
         follower.core().step(new InstallSnapshot(leader.id(), follower.id(), t.term(), t.snapshot().point().index(),
                 t.snapshot().point().term(), 0, Bytes.EMPTY, true));           // the last chunk, as the core sees it
@@ -377,21 +460,37 @@ final class Simulation {
 
     private void onSnapshotFailed(int leaderIndex, int epoch, long[] peerAndIndex) {
         SimNode leader = nodes.get(leaderIndex);
-        if (leader.isUp() && leader.epoch() == epoch) {
+        boolean current = isCurrent(leaderIndex, (int) peerAndIndex[0], peerAndIndex[2]);
+        if (leader.isUp() && leader.epoch() == epoch && current) {
+            transfers.remove(pair(leaderIndex, (int) peerAndIndex[0]));
             leader.core().onSnapshotSent(id((int) peerAndIndex[0]), peerAndIndex[1], false);
             drain(leader);
         }
     }
 
-    /** The snapshot policy: every so many applied entries, snapshot what is applied and compact behind it. */
+    /**
+     * The snapshot policy: every so many applied entries, capture what is applied; the snapshot is written for a
+     * while (applies go on, a crash loses it) and only once durable does the core hear of it and compact behind it.
+     * Half the time the compaction asked for reaches past the snapshot (to the applied index): the core must cap it.
+     */
     private void maybeSnapshot(SimNode node) {
         SimOptions.Snapshots policy = options.snapshots();
         long last = node.snapshot() == null ? 0 : node.snapshot().point().index();
-        if (policy.every() > 0 && node.lastApplied() - last >= policy.every()) {
-            SnapshotPoint p = node.takeSnapshot();
-            node.core().onSnapshotTaken(p);
-            node.core().compact(p.index() - policy.keep());
+        if (policy.every() > 0 && node.lastApplied() - last >= policy.every() && !node.isSnapshotting()) {
+            schedule(now + random.nextInt(4 * options.maxDiskDelay() + 1), Kind.SNAPSHOT_TAKEN, index(node.id()),
+                    node.captureSnapshot(), node.epoch());
         }
+    }
+
+    private void onSnapshotWritten(int i, int epoch, SimNode.Snapshot s) {
+        SimNode node = nodes.get(i);
+        if (!node.isUp() || node.epoch() != epoch) {
+            return;                                                // the crash lost the half-written file
+        }
+        node.snapshotStored(s);
+        node.core().onSnapshotTaken(s.point());
+        node.core().compact(random.nextBoolean() ? s.point().index() - options.snapshots().keep() : node.lastApplied());
+        drain(node);
     }
 
     private void onDiskDone(int i, int epoch) {
