@@ -47,12 +47,10 @@ public final class RaftNode implements AutoCloseable {
     private static final int MESSAGE_OVERHEAD_BYTES = 4096;
 
     private final NodeRuntime runtime;
-    private final Set<NodeId> memberIds;
     private final int maxCommandBytes;
 
-    private RaftNode(NodeRuntime runtime, Set<NodeId> memberIds, int maxCommandBytes) {
+    private RaftNode(NodeRuntime runtime, int maxCommandBytes) {
         this.runtime = runtime;
-        this.memberIds = memberIds;
         this.maxCommandBytes = maxCommandBytes;
     }
 
@@ -119,20 +117,124 @@ public final class RaftNode implements AutoCloseable {
     /**
      * Hands leadership to {@code target} once it has caught up (thesis §3.10); new commands are refused meanwhile.
      * The future completes when this node sees {@code target} lead, and fails with {@link NotLeaderException} if
-     * this node does not lead, or with {@link RaftException} if the transfer does not finish within two election
+     * this node does not lead, with {@link IllegalArgumentException} if {@code target} is not a voter of the
+     * configuration in force, or with {@link RaftException} if the transfer does not finish within two election
      * timeouts.
      *
-     * @param target the member to lead next
+     * @param target the voter to lead next
      * @return completes on the apply thread
      * @throws NullPointerException if {@code target} is null
-     * @throws IllegalArgumentException if {@code target} is not a member
      */
     public CompletableFuture<Void> transferLeadership(NodeId target) {
         Objects.requireNonNull(target, "target");
-        if (!memberIds.contains(target)) {
-            throw new IllegalArgumentException(target + " is not a member: " + memberIds);
-        }
         return runtime.transferLeadership(target);
+    }
+
+    /**
+     * Changes the cluster's membership to {@code voters} and {@code learners} (Raft thesis chapter 4); call it on the
+     * leader. A change of at most one voter is made directly, a larger one through joint consensus (both the old and
+     * the new voters decide until the new configuration commits). A new voter that is not a member yet first joins as
+     * a learner and votes only once its log is within 10,000 entries of the leader's,
+     * so adding a member never stalls commits. Start new members with {@link Builder#join(boolean)}.
+     *
+     * <p>The future completes with the new configuration once it is committed. It fails with
+     * {@link NotLeaderException} if this node does not lead; with {@link IndeterminateResultException} if it stops
+     * leading during the change (the change may or may not complete: read {@link #status()} on the new leader); with
+     * {@link RaftException} if another change is in progress or this one does not finish within
+     * 30 election timeouts; with {@link IllegalArgumentException} if the
+     * target has no voters or names a member twice; like {@link #submit} when the node is not running. If this node is
+     * removed, it steps down once the change commits, and another voter campaigns at once.
+     *
+     * @param voters the voters wanted, with their addresses
+     * @param learners the learners wanted (members that receive the log but do not vote), with their addresses
+     * @return the committed configuration, completed on the apply thread
+     * @throws NullPointerException if an argument is null
+     */
+    public CompletableFuture<ClusterConfig> changeMembership(Collection<Member> voters, Collection<Member> learners) {
+        ClusterConfig target = ClusterConfig.of(List.copyOf(voters), List.copyOf(learners));
+        return runtime.changeMembership(current -> target);
+    }
+
+    /**
+     * Adds {@code learner} as a non-voting member: it receives the log (or a snapshot) but never votes or counts
+     * towards a commit. Fails like {@link #changeMembership}, and with {@link IllegalArgumentException} if it is a
+     * member already.
+     *
+     * @param learner the new member and its address; start it with {@link Builder#join(boolean)}
+     * @return the committed configuration
+     * @throws NullPointerException if {@code learner} is null
+     */
+    public CompletableFuture<ClusterConfig> addLearner(Member learner) {
+        Objects.requireNonNull(learner, "learner");
+        return runtime.changeMembership(c -> {
+            if (c.contains(learner.id())) {
+                throw new IllegalArgumentException(learner.id() + " is a member already: " + c);
+            }
+            return ClusterConfig.of(members(c, c.voters()), plus(members(c, c.learners()), learner));
+        });
+    }
+
+    /**
+     * Adds {@code voter} as a voting member: as a learner first, promoted once it has caught up. Fails like
+     * {@link #changeMembership}.
+     *
+     * @param voter the new member and its address; start it with {@link Builder#join(boolean)}
+     * @return the committed configuration
+     * @throws NullPointerException if {@code voter} is null
+     */
+    public CompletableFuture<ClusterConfig> addVoter(Member voter) {
+        Objects.requireNonNull(voter, "voter");
+        return runtime.changeMembership(c -> ClusterConfig.of(plus(members(c, c.voters()), voter),
+                members(c, c.learners()).stream().filter(m -> !m.id().equals(voter.id())).toList()));
+    }
+
+    /**
+     * Makes the learner {@code id} a voter once it has caught up with the leader's log. Fails like
+     * {@link #changeMembership}, and with {@link IllegalArgumentException} if {@code id} is not a learner.
+     *
+     * @param id the learner
+     * @return the committed configuration
+     * @throws NullPointerException if {@code id} is null
+     */
+    public CompletableFuture<ClusterConfig> promote(NodeId id) {
+        Objects.requireNonNull(id, "id");
+        return runtime.changeMembership(c -> {
+            if (!c.learners().contains(id)) {
+                throw new IllegalArgumentException(id + " is not a learner: " + c);
+            }
+            return ClusterConfig.of(plus(members(c, c.voters()), c.member(id).orElseThrow()),
+                    members(c, c.learners()).stream().filter(m -> !m.id().equals(id)).toList());
+        });
+    }
+
+    /**
+     * Removes the member {@code id}, voter or learner. Removing the leader makes it step down once the change commits.
+     * Fails like {@link #changeMembership}, and with {@link IllegalArgumentException} if {@code id} is not a member or
+     * is the last voter.
+     *
+     * @param id the member to remove
+     * @return the committed configuration
+     * @throws NullPointerException if {@code id} is null
+     */
+    public CompletableFuture<ClusterConfig> removeMember(NodeId id) {
+        Objects.requireNonNull(id, "id");
+        return runtime.changeMembership(c -> {
+            if (!c.contains(id)) {
+                throw new IllegalArgumentException(id + " is not a member: " + c);
+            }
+            return ClusterConfig.of(members(c, c.voters()).stream().filter(m -> !m.id().equals(id)).toList(),
+                    members(c, c.learners()).stream().filter(m -> !m.id().equals(id)).toList());
+        });
+    }
+
+    private static List<Member> members(ClusterConfig c, Set<NodeId> ids) {
+        return c.members().stream().filter(m -> ids.contains(m.id())).toList();
+    }
+
+    private static List<Member> plus(List<Member> list, Member m) {
+        List<Member> out = new ArrayList<>(list);
+        out.add(m);
+        return out;
     }
 
     /**
@@ -216,6 +318,7 @@ public final class RaftNode implements AutoCloseable {
 
         private NodeId id;
         private List<Member> members;
+        private boolean join;
         private StateMachine stateMachine;
         private LogStorage logStorage;
         private SnapshotStore snapshotStore;
@@ -266,6 +369,22 @@ public final class RaftNode implements AutoCloseable {
          */
         public Builder members(Collection<Member> all) {
             this.members = all == null ? null : new ArrayList<>(all);
+            return this;
+        }
+
+        /**
+         * Makes this node join an existing cluster (default {@code false}: the members form a new cluster, or this node
+         * restarts in one). A joining node starts with an empty data directory, votes in no configuration and never
+         * campaigns until the leader has replicated one to it (after {@link RaftNode#addLearner} or
+         * {@link RaftNode#addVoter} on the leader); {@link #members} then lists the cluster's current members (so it
+         * can answer them) and itself. Once the node holds a configuration, restarting it with or without this flag is
+         * the same.
+         *
+         * @param joining whether to join an existing cluster
+         * @return this builder
+         */
+        public Builder join(boolean joining) {
+            this.join = joining;
             return this;
         }
 
@@ -356,11 +475,9 @@ public final class RaftNode implements AutoCloseable {
                 throw new IllegalArgumentException("invalid RaftNode configuration: " + String.join("; ", problems));
             }
             RandomGenerator r = random != null ? random : new SplittableRandom();
-            NodeRuntime runtime = new NodeRuntime(id, List.copyOf(members), stateMachine,
-                    new NodeRuntime.Stores(logStorage, snapshotStore), transport, options, r);
-            Set<NodeId> ids = new HashSet<>();
-            members.forEach(m -> ids.add(m.id()));
-            return new RaftNode(runtime, Set.copyOf(ids), options.maxCommandBytes());
+            NodeRuntime runtime = new NodeRuntime(id, new NodeRuntime.Bootstrap(List.copyOf(members), join),
+                    stateMachine, new NodeRuntime.Stores(logStorage, snapshotStore), transport, options, r);
+            return new RaftNode(runtime, options.maxCommandBytes());
         }
 
         private void checkParts(List<String> problems) {

@@ -18,7 +18,11 @@ import java.util.Optional;
  * @param appliedIndex the highest index its state machine applied
  * @param firstLogIndex the first index its log holds; the entries before it are only in a snapshot
  * @param latestSnapshot its newest durable snapshot (index, term, size, creation time), if any
- * @param members the members of the group
+ * @param members the members of the configuration in force, with their addresses where known
+ * @param configuration the configuration in force on this node (the last one in its log, committed or not): voters,
+ *     learners, and the old voters while a joint change is in progress
+ * @param configurationIndex the log index of that configuration's entry; 0 for the configuration the node was
+ *     built with
  * @param peers on a leader, each follower's replication progress; otherwise empty
  */
 public record RaftStatus(
@@ -33,6 +37,8 @@ public record RaftStatus(
         long firstLogIndex,
         Optional<SnapshotMeta> latestSnapshot,
         List<Member> members,
+        ClusterConfig configuration,
+        long configurationIndex,
         Map<NodeId, PeerStatus> peers) {
 
     /**
@@ -47,7 +53,21 @@ public record RaftStatus(
         Objects.requireNonNull(leader, "leader");
         Objects.requireNonNull(latestSnapshot, "latestSnapshot");
         members = List.copyOf(members);
+        Objects.requireNonNull(configuration, "configuration");
         peers = Map.copyOf(peers);
+    }
+
+    /** Returns whether the configuration in force is committed (a change to it is no longer in flight). */
+    public boolean isConfigurationCommitted() {
+        return configurationIndex <= commitIndex;
+    }
+
+    /**
+     * Returns whether this node knows it is not a voter: removed from the cluster, a learner, or a joining node that
+     * has not received a configuration yet. Such a node never campaigns.
+     */
+    public boolean isVoter() {
+        return configuration.isVoter(id);
     }
 
     /** Returns whether this node is the running leader. */

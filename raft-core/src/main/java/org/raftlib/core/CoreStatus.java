@@ -2,6 +2,7 @@ package org.raftlib.core;
 
 import java.util.Map;
 import java.util.Optional;
+import org.raftlib.ClusterConfig;
 import org.raftlib.NodeId;
 import org.raftlib.RaftRole;
 import org.raftlib.core.progress.ProgressMode;
@@ -20,6 +21,8 @@ import org.raftlib.core.progress.ProgressMode;
  * @param firstIndex the first index its log holds (entries before it are in a snapshot)
  * @param snapshotIndex the last index its newest snapshot covers; 0 if none
  * @param peers on a leader, each follower's replication state; otherwise empty
+ * @param config the configuration in force (the last one in its log, committed or not)
+ * @param configIndex the index of the entry holding it; 0 for the bootstrap configuration
  */
 public record CoreStatus(
         NodeId id,
@@ -32,7 +35,9 @@ public record CoreStatus(
         long appliedIndex,
         long firstIndex,
         long snapshotIndex,
-        Map<NodeId, PeerProgress> peers) {
+        Map<NodeId, PeerProgress> peers,
+        ClusterConfig config,
+        long configIndex) {
 
     /** Copies the map. */
     public CoreStatus {

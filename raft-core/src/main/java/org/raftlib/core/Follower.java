@@ -1,8 +1,9 @@
 package org.raftlib.core;
 
-import org.raftlib.RaftRole;
 import java.util.List;
+import org.raftlib.ClusterConfig;
 import org.raftlib.LogEntry;
+import org.raftlib.RaftRole;
 import org.raftlib.message.AppendEntries;
 import org.raftlib.message.AppendEntriesResponse;
 import org.raftlib.message.InstallSnapshot;
@@ -54,10 +55,10 @@ final class Follower extends Role {
     }
 
     /** Raft §7 receiver, once the runtime stored the leader's snapshot; see {@link RaftCore#installSnapshot}. */
-    boolean installSnapshot(SnapshotPoint point, RaftMessage reply) {
+    boolean installSnapshot(SnapshotPoint point, ClusterConfig config, RaftMessage reply) {
         electionElapsed = 0;
         core.send(reply);
-        return core.resetToSnapshot(point);
+        return core.resetToSnapshot(point, config);
     }
 
     long leaderMatch() {

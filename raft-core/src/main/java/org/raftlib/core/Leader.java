@@ -37,6 +37,20 @@ final class Leader extends Role {
         return electionElapsed;
     }
 
+    /** Thesis §6.4: this leader steps down and can no longer confirm its pending reads; adds them to {@code out}. */
+    void abortReads(List<Long> out) {
+        List<Long> aborted = reads.abortAll();
+        if (!aborted.isEmpty()) {
+            core.logger().info("{} [term {}] aborted {} pending reads: no longer leader", core.id(), core.term(),
+                    aborted.size());
+            out.addAll(aborted);
+        }
+    }
+
+    long noOpIndex() {
+        return noOpIndex;
+    }
+
     NodeId transferee() {
         return transferee;
     }

@@ -21,7 +21,14 @@ public record Proposal(Outcome outcome, long index, long term, Optional<NodeId> 
         /** This node does not lead; see the hint. */
         NOT_LEADER,
         /** This node leads but is handing leadership over, so it accepts nothing new. */
-        TRANSFERRING
+        TRANSFERRING,
+        /**
+         * A membership change cannot start now: another is in progress, or this leader has not yet committed an entry
+         * of its term (thesis §4.1 and the single-server change fix of 2015).
+         */
+        CHANGE_IN_PROGRESS,
+        /** A membership change would make a member vote that has not caught up with the leader's log. */
+        NOT_CAUGHT_UP
     }
 
     static Proposal accepted(long index, long term) {

@@ -8,9 +8,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.raftlib.Bytes;
+import org.raftlib.ClusterConfig;
 import org.raftlib.EntryType;
 import org.raftlib.HardState;
 import org.raftlib.LogEntry;
+import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.RaftRole;
 import org.raftlib.core.progress.ProgressTracker;
@@ -35,11 +37,7 @@ import org.slf4j.Logger;
  */
 public final class RaftCore {
 
-    /**
-     * Bytes of recent durable entries kept in memory for replication and apply. Small on purpose: it needs to cover
-     * only what is in flight to followers and not yet applied, and every cached entry survives young collections
-     * (16 MiB per node tripled G1's pause times in the benchmark; 1 MiB kept W2's maximum latency near 8 ms).
-     */
+    /** Bytes of recent durable entries kept for replication and apply; small on purpose (see design notes). */
     private static final long ENTRY_CACHE_BYTES = 1 << 20;
 
     private final CoreConfig config;
@@ -55,13 +53,16 @@ public final class RaftCore {
     private HardState handedOutHardState;
     private boolean broadcastPending;
     private final SnapshotWork snapshots;
+    private final Membership membership;
 
-    private RaftCore(CoreConfig config, LogView storage, HardState hardState, long snapshotIndex, long snapshotTerm) {
+    private RaftCore(CoreConfig config, LogView storage, HardState hardState, SnapshotPoint snapshot,
+            ClusterConfig baseConfig) {
         this.config = config;
-        this.log = new RaftLog(storage, hardState.commit(), snapshotIndex, snapshotTerm,
+        this.log = new RaftLog(storage, hardState.commit(), snapshot, baseConfig,
                 2 * config.flow().maxApplyBytes(), Math.max(ENTRY_CACHE_BYTES, config.flow().maxBytesPerMessage()));
         this.tracker = new ProgressTracker(config.id(), config.voters());
         this.snapshots = new SnapshotWork(log);
+        this.membership = new Membership(this);
         this.term = hardState.term();
         this.votedFor = hardState.votedFor().orElse(null);
         this.handedOutHardState = hardState;
@@ -78,28 +79,33 @@ public final class RaftCore {
      * @throws NullPointerException if an argument is null
      */
     public static RaftCore restore(CoreConfig config, LogView storage, HardState hardState) {
-        return restore(config, storage, hardState, Optional.empty());
+        return restore(config, storage, hardState, Optional.empty(), Optional.empty());
     }
 
     /**
-     * Creates a core from what a node persisted, whose state machine was restored from {@code snapshot}; it starts as
-     * a follower, with everything up to the snapshot's index committed and applied.
+     * Creates a core from what a node persisted, whose state machine was restored from {@code snapshot} holding the
+     * configuration {@code snapshotConfig}. The configuration in force is the last one in the log after the snapshot,
+     * else the snapshot's, else the bootstrap voters of {@code config} (none: a node joining an existing cluster).
      *
-     * @param config the configuration
+     * @param config the configuration; its voters bootstrap a new cluster
      * @param storage the durable log; it must hold the snapshot's index (or have it as the entry before its first)
      * @param hardState the durable hard state
      * @param snapshot the snapshot the state machine was restored from, if any
+     * @param snapshotConfig the cluster configuration stored with that snapshot, if known
      * @return the core
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if the log does not continue the snapshot
+     * @throws IllegalStateException if the log holds a malformed configuration entry
      */
     public static RaftCore restore(CoreConfig config, LogView storage, HardState hardState,
-            Optional<SnapshotPoint> snapshot) {
+            Optional<SnapshotPoint> snapshot, Optional<ClusterConfig> snapshotConfig) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(storage, "storage");
         Objects.requireNonNull(hardState, "hardState");
-        RaftCore core = new RaftCore(config, storage, hardState, snapshot.map(SnapshotPoint::index).orElse(0L),
-                snapshot.map(SnapshotPoint::term).orElse(0L));
+        ClusterConfig base = snapshotConfig.orElseGet(() -> ClusterConfig.ofVoters(
+                config.voters().stream().map(v -> new Member(v, "")).toList()));
+        RaftCore core = new RaftCore(config, storage, hardState, snapshot.orElse(null), base);
+        core.membership.refresh();
         config.logger().info("{} [term {}] started as follower{}, last index {}, commit {}", config.id(), core.term,
                 snapshot.map(p -> " from the snapshot at " + p.index()).orElse(""), core.log.lastIndex(),
                 core.log.committed());
@@ -117,66 +123,30 @@ public final class RaftCore {
      * @param m the message
      */
     public void step(RaftMessage m) {
-        if (!m.to().equals(config.id()) || !tracker.isVoter(m.from())) {
-            config.logger().debug("{} [term {}] dropped message from a stranger: {}", config.id(), term,
+        if (!m.to().equals(config.id())) {
+            config.logger().debug("{} [term {}] dropped misaddressed message: {}", config.id(), term,
                     MessageFormat.describe(m));
             return;
         }
         if (m.term() > term) {
-            if (!onHigherTerm(m)) {
+            if (!TermRules.onHigherTerm(this, m)) {
                 return;
             }
         } else if (m.term() < term) {
-            onLowerTerm(m);
+            TermRules.onLowerTerm(this, m);
             return;
         }
         dispatch(m);
-    }
-
-    /**
-     * Figure 2: "If RPC request or response contains term T &gt; currentTerm: set currentTerm = T, convert to
-     * follower". Vote requests are the exception while a leader is known to be live (thesis §4.2.3).
-     */
-    private boolean onHigherTerm(RaftMessage m) {
-        if (m instanceof RequestVote v) {
-            boolean inLease = config.checkQuorum() && leader != null
-                    && role.electionElapsed() < config.electionTicks();
-            if (inLease && !v.leadershipTransfer()) {
-                config.logger().debug("{} [term {}] ignored {} from {}: leader {} is live (thesis §4.2.3)",
-                        config.id(), term, v.preVote() ? "pre-vote" : "vote request", v.from(), leader);
-                return false;
-            }
-            if (!v.preVote()) {
-                becomeFollower(m.term(), null);
-            }
-            return true;
-        }
-        if (m instanceof RequestVoteResponse r && r.preVote() && r.voteGranted()) {
-            return true;                                     // carries the term we would campaign in
-        }
-        boolean fromLeader = m instanceof AppendEntries || m instanceof InstallSnapshot || m instanceof TimeoutNow;
-        becomeFollower(m.term(), fromLeader ? m.from() : null);
-        return true;
-    }
-
-    /**
-     * §5.1: a stale term is answered with ours so the sender steps down. An AppendEntries from a stale leader gets a
-     * response even under PreVote and CheckQuorum, and a stale vote or pre-vote request a rejection carrying our term
-     * (Figure 2, RequestVote receiver 1: "Reply false if term &lt; currentTerm"), so a node whose term ran ahead
-     * cannot deadlock elections (etcd-io/raft #8243).
-     */
-    private void onLowerTerm(RaftMessage m) {
-        if (m instanceof AppendEntries) {
-            send(AppendEntriesResponse.rejectedStaleTerm(config.id(), m.from(), term));
-        } else if (m instanceof RequestVote v) {
-            send(new RequestVoteResponse(config.id(), m.from(), term, false, v.preVote()));
-        } else {
-            config.logger().debug("{} [term {}] ignored stale {}", config.id(), term, MessageFormat.describe(m));
-        }
+        membership.refresh();
     }
 
     private void dispatch(RaftMessage m) {
         if (role instanceof Leader) {
+            if (tracker.progress(m.from()) == null) {
+                config.logger().debug("{} [term {}] dropped message from a non-member: {}", config.id(), term,
+                        MessageFormat.describe(m));
+                return;
+            }
             tracker.progress(m.from()).markRecentActive();
         }
         switch (m.type()) {
@@ -236,6 +206,40 @@ public final class RaftCore {
         return Proposal.accepted(index, term);
     }
 
+    /**
+     * Starts a membership change to {@code target} if this node leads (thesis chapter 4): a change of at most one voter
+     * directly, a larger one through the joint configuration, which this leader leaves by itself once it commits.
+     * The configuration takes effect on each node when its entry is appended.
+     *
+     * @param target the configuration wanted: voters, learners and their addresses; not joint
+     * @param maxLag how far behind the leader's last index a member that becomes a voter may be
+     * @return ACCEPTED with the entry's index; NOT_LEADER; TRANSFERRING; CHANGE_IN_PROGRESS while another change is
+     *     in flight or this leader has not committed an entry of its term yet; NOT_CAUGHT_UP if a new voter lags
+     * @throws IllegalArgumentException if {@code target} is joint or has no voters
+     */
+    public Proposal proposeConfigChange(ClusterConfig target, long maxLag) {
+        Objects.requireNonNull(target, "target");
+        if (!(role instanceof Leader l)) {
+            return Proposal.refused(Proposal.Outcome.NOT_LEADER, Optional.ofNullable(leader));
+        }
+        if (l.transferee() != null) {
+            return Proposal.refused(Proposal.Outcome.TRANSFERRING, Optional.of(l.transferee()));
+        }
+        Proposal p = membership.propose(l, target, maxLag);
+        broadcastPending |= p.isAccepted();
+        return p;
+    }
+
+    /** Returns the configuration in force on this node: the last one in its log, committed or not. */
+    public ClusterConfig configuration() {
+        return membership.current();
+    }
+
+    /** Returns the index of the entry holding the configuration in force (0: the bootstrap configuration). */
+    public long configurationIndex() {
+        return membership.currentIndex();
+    }
+
     /** Starts an election now, as if the election timer had fired (no-op on a leader or a non-voter). */
     public void campaign() {
         if (!(role instanceof Leader) && isPromotable()) {
@@ -288,16 +292,21 @@ public final class RaftCore {
      * current leader sent. A snapshot this node's commit index already covers changes nothing; one whose last entry
      * this log holds commits up to it and keeps the entries after it; otherwise the whole log is replaced (the next
      * Ready's {@code install}), and the state machine must be restored from the snapshot. {@code reply} (the
-     * acknowledgement of the last chunk) leaves once that is durable.
+     * acknowledgement of the last chunk) leaves once that is durable. The snapshot's configuration is in force once
+     * the log is reset to it.
      *
      * @param leader the node that sent the snapshot
      * @param point what the snapshot covers
+     * @param snapshotConfig the snapshot's configuration; null if unknown (the one in force at its index stays)
      * @param reply the acknowledgement to send once the install is durable
      * @return whether the log was reset to the snapshot
      */
-    public boolean installSnapshot(NodeId leader, SnapshotPoint point, RaftMessage reply) {
+    public boolean installSnapshot(NodeId leader, SnapshotPoint point, ClusterConfig snapshotConfig,
+            RaftMessage reply) {
         if (role instanceof Follower f && leader.equals(this.leader)) {
-            return f.installSnapshot(point, reply);
+            boolean reset = f.installSnapshot(point, snapshotConfig, reply);
+            membership.refresh();
+            return reset;
         }
         config.logger().info("{} [term {}] dropped the snapshot at {} from {}: no longer following it", config.id(),
                 term, point.index(), leader);
@@ -305,8 +314,8 @@ public final class RaftCore {
     }
 
     /** The follower side of {@link #installSnapshot}: resets the log to the snapshot unless it holds it. */
-    boolean resetToSnapshot(SnapshotPoint point) {
-        if (!snapshots.install(point)) {
+    boolean resetToSnapshot(SnapshotPoint point, ClusterConfig snapshotConfig) {
+        if (!snapshots.install(point, snapshotConfig)) {
             return false;
         }
         config.logger().info("{} [term {}] installs the snapshot at {}/{} from {}", config.id(), term, point.term(),
@@ -425,7 +434,7 @@ public final class RaftCore {
         }
         return new CoreStatus(config.id(), role.kind(), term, Optional.ofNullable(votedFor),
                 Optional.ofNullable(leader), log.lastIndex(), log.committed(), log.applied(), log.firstIndex(),
-                log.snapshotIndex(), peers);
+                log.snapshotIndex(), peers, membership.current(), membership.currentIndex());
     }
 
     // ---- transitions, used by the roles ----
@@ -485,7 +494,7 @@ public final class RaftCore {
         leader = config.id();
         Leader l = new Leader(this, log.lastIndex() + 1);
         role = l;
-        tracker.resetProgress(log.lastIndex() + 1, config.flow().maxInflightMessages(),
+        tracker.resetProgress(membership.replicationTargets(), log.lastIndex() + 1, config.flow().maxInflightMessages(),
                 config.flow().maxInflightMessages() * config.flow().maxBytesPerMessage());
         tracker.setSelfMatchIndex(log.durableIndex());
         config.logger().info("{} [term {}] became leader", config.id(), term);
@@ -496,12 +505,7 @@ public final class RaftCore {
     /** Thesis §6.4: a leader that steps down can no longer confirm its pending reads; they are aborted. */
     private void stopLeading() {
         if (role instanceof Leader l) {
-            List<Long> aborted = l.reads().abortAll();
-            if (!aborted.isEmpty()) {
-                config.logger().info("{} [term {}] aborted {} pending reads: no longer leader", config.id(), term,
-                        aborted.size());
-                abortedReads.addAll(aborted);
-            }
+            l.abortReads(abortedReads);
         }
     }
 
@@ -513,20 +517,23 @@ public final class RaftCore {
     }
 
     /**
-     * Figure 2 / §5.4.2: commit the largest index a majority holds, but only if it is from the current term.
-     * Followers learn the new commit index with the next AppendEntries or heartbeat, not with a message of its own:
-     * under load the next append follows at once, and when idle a heartbeat interval of delay costs nothing a client
-     * waits for (the leader answers clients), while a broadcast per commit would double the messages per write.
+     * Figure 2 / §5.4.2: commit the largest index a quorum holds, if it is from the current term. Followers learn it
+     * with the next AppendEntries or heartbeat (see design notes).
      */
     void maybeCommit() {
         long index = tracker.committedIndex();
         if (index > log.committed() && log.term(index) == term) {
             log.commitTo(index);
+            membership.afterCommit();
         }
     }
 
     boolean isPromotable() {
-        return tracker.isVoter(config.id());
+        return membership.current().isVoter(config.id());
+    }
+
+    void broadcastSoon() {
+        broadcastPending = true;
     }
 
     void send(RaftMessage m) {

@@ -3,6 +3,7 @@ package org.raftlib.core;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import org.raftlib.ClusterConfig;
 import org.raftlib.LogEntries;
 import org.raftlib.LogEntry;
 
@@ -14,6 +15,9 @@ import org.raftlib.LogEntry;
  * durable entries are applied; {@code committed} never decreases. Not thread-safe: confined to the node loop.
  */
 final class RaftLog {
+
+    /** Bytes read at a time when a restart looks for configuration entries in the log. */
+    private static final long RESTART_SCAN_BYTES = 4 << 20;
 
     private final LogView stable;
     private final UnstableLog unstable;
@@ -32,14 +36,16 @@ final class RaftLog {
     private long snapshotTerm;
     /** Entries up to here were handed out for compaction (or replaced by a snapshot): never read them again. */
     private long floor;
+    private final ConfigLog configs;
 
     /**
      * Creates the log of a node that restarts from {@code stable}, with the state machine restored from a snapshot
      * up to {@code snapshotIndex} (0: none, the state machine starts empty). The storage must hold
      * {@code snapshotIndex} (or have it as the entry before its first).
      */
-    RaftLog(LogView stable, long committed, long snapshotIndex, long snapshotTerm, long maxApplyInFlightBytes,
-            long cacheBytes) {
+    RaftLog(LogView stable, long committed, SnapshotPoint snapshot, ClusterConfig baseConfig,
+            long maxApplyInFlightBytes, long cacheBytes) {
+        long snapshotIndex = snapshot == null ? 0 : snapshot.index();
         this.stable = stable;
         this.cache = new EntryCache(cacheBytes);
         this.maxApplyInFlightBytes = maxApplyInFlightBytes;
@@ -51,8 +57,14 @@ final class RaftLog {
         this.unstable = new UnstableLog(last + 1);
         this.storageLastIndex = last;
         this.snapshotIndex = snapshotIndex;
-        this.snapshotTerm = snapshotTerm;
+        this.snapshotTerm = snapshot == null ? 0 : snapshot.term();
         this.floor = stable.firstIndex() - 1;
+        this.configs = new ConfigLog(baseConfig, snapshotIndex);
+        for (long i = Math.max(snapshotIndex, floor) + 1; i <= last; ) {      // the configurations after the snapshot
+            List<LogEntry> batch = stable.entries(i, last + 1, RESTART_SCAN_BYTES);
+            configs.onAppend(batch);
+            i += batch.size();
+        }
         this.committed = Math.max(Math.min(committed, last), snapshotIndex);
         this.applying = snapshotIndex;
         this.applied = applying;
@@ -60,6 +72,11 @@ final class RaftLog {
 
     long firstIndex() {
         return Math.max(stable.firstIndex(), floor + 1);
+    }
+
+    /** Returns the configurations this log holds. */
+    ConfigLog configs() {
+        return configs;
     }
 
     long snapshotIndex() {
@@ -93,6 +110,7 @@ final class RaftLog {
             return false;
         }
         floor = upTo;
+        configs.compactTo(upTo);
         return true;
     }
 
@@ -103,7 +121,7 @@ final class RaftLog {
      *
      * @return whether the log was reset (the state machine must be restored from the snapshot)
      */
-    boolean installSnapshot(long index, long term) {
+    boolean installSnapshot(long index, long term, ClusterConfig config) {
         if (index <= committed) {
             return false;
         }
@@ -111,7 +129,7 @@ final class RaftLog {
             commitTo(index);
             return false;
         }
-        resetTo(index, term);
+        resetTo(index, term, config);
         return true;
     }
 
@@ -120,7 +138,8 @@ final class RaftLog {
      * after {@code index}, and everything up to it counts as committed and (once the state machine is restored)
      * applied.
      */
-    void resetTo(long index, long term) {
+    void resetTo(long index, long term, ClusterConfig config) {
+        configs.reset(index, config);
         cache.truncateFrom(0);
         truncationsInFlight.clear();
         unstable.reset(index + 1);
@@ -190,6 +209,7 @@ final class RaftLog {
         if (!entries.isEmpty()) {
             cache.truncateFrom(entries.get(0).index());
             unstable.truncateAndAppend(entries);
+            configs.onAppend(entries);
         }
     }
 
@@ -210,6 +230,7 @@ final class RaftLog {
                 }
                 cache.truncateFrom(e.index());
                 unstable.truncateAndAppend(entries.subList(i, entries.size()));
+                configs.onAppend(entries.subList(i, entries.size()));
                 return;
             }
         }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import org.raftlib.ClusterConfig;
 import org.raftlib.NodeId;
 
 /**
@@ -40,8 +41,8 @@ final class SnapshotWork {
     }
 
     /** Installs a received snapshot in the log; returns whether the log was reset (the state must be restored). */
-    boolean install(SnapshotPoint point) {
-        if (!log.installSnapshot(point.index(), point.term())) {
+    boolean install(SnapshotPoint point, ClusterConfig config) {
+        if (!log.installSnapshot(point.index(), point.term(), config)) {
             return false;
         }
         install = point;

@@ -7,8 +7,10 @@ import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
+import org.raftlib.ClusterConfig;
 import org.raftlib.EntryType;
 import org.raftlib.LogEntry;
 import org.raftlib.RaftException;
@@ -60,12 +62,13 @@ final class ApplyWorker implements Runnable {
      * Wires snapshots in, before the thread starts: {@code store} to restore from (null: none), {@code taker} to take
      * them, and the snapshot the state machine was restored from at start ({@code index} 0: none).
      */
-    void useSnapshots(SnapshotStore snapshotStore, SnapshotTaker taker, long index, long term) {
+    void useSnapshots(SnapshotStore snapshotStore, SnapshotTaker taker, Optional<SnapshotMeta> restoredFrom,
+            ClusterConfig bootstrap) {
         this.store = snapshotStore;
         this.snapshots = taker;
-        this.applied = index;
-        this.appliedTerm = term;
-        taker.restoredTo(index);
+        this.applied = restoredFrom.map(SnapshotMeta::index).orElse(0L);
+        this.appliedTerm = restoredFrom.map(SnapshotMeta::term).orElse(0L);
+        taker.restoredTo(applied, restoredFrom.map(SnapshotMeta::config).orElse(bootstrap));
     }
 
     /** {@link org.raftlib.RaftNode#takeSnapshot()}. */
@@ -176,6 +179,8 @@ final class ApplyWorker implements Runnable {
                     f.complete(result);
                 }
                 snapshots.applied(e.data().length());
+            } else if (e.type() == EntryType.CONFIGURATION) {
+                snapshots.configApplied(ClusterConfig.decode(e.data().toByteArray()));
             }
             applied = e.index();
             appliedTerm = e.term();
@@ -209,7 +214,7 @@ final class ApplyWorker implements Runnable {
         }
         applied = meta.index();
         appliedTerm = meta.term();
-        snapshots.restoredTo(meta.index());
+        snapshots.restoredTo(meta.index(), meta.config());
         LOG.info("{} restored the state machine from the snapshot at {}/{} in {} ms", nodeId, meta.term(),
                 meta.index(), (System.nanoTime() - start) / 1_000_000);
     }

@@ -3,7 +3,9 @@ package org.raftlib.runtime;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import org.raftlib.Bytes;
+import org.raftlib.ClusterConfig;
 import org.raftlib.NodeId;
 import org.raftlib.RaftStatus;
 import org.raftlib.SnapshotMeta;
@@ -43,6 +45,13 @@ sealed interface Event {
 
     /** The state machine applied everything up to {@code index}. */
     record Applied(long index) implements Event {
+    }
+
+    /**
+     * A membership change request: {@code change} maps the configuration in force (read on the loop) to the target.
+     */
+    record ChangeMembership(UnaryOperator<ClusterConfig> change, CompletableFuture<ClusterConfig> future)
+            implements Event {
     }
 
     /** A leadership transfer request. */

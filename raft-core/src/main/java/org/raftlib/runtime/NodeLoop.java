@@ -54,6 +54,7 @@ final class NodeLoop implements Runnable {
     private final long tickNanos;
     private final Requests requests;
     private final Observers observers;
+    private final MembershipChanges changes;
     private final SnapshotTransfers transfers;
     private final long compactionKeep;
     /** Snapshots received and installed by the core, waiting for their Ready to restore the state machine. */
@@ -82,6 +83,7 @@ final class NodeLoop implements Runnable {
         this.tickNanos = tickNanos;
         this.requests = new Requests(id, apply);
         this.observers = new Observers(core, parts);
+        this.changes = new MembershipChanges(core, parts);
         this.transfers = parts.transfers();
         this.compactionKeep = parts.compactionKeep();
     }
@@ -207,12 +209,14 @@ final class NodeLoop implements Runnable {
             core.tick();
             observeCore();
             observers.onTick();
+            changes.onTick();
             transfers.tick(core);
             nextTick = now - nextTick > tickNanos ? now + tickNanos : nextTick + tickNanos;
         }
         if (core.hasReady()) {
             execute(core.ready());
         }
+        changes.observe();
         return handled >= MAX_EVENTS_PER_TURN;
     }
 
@@ -232,6 +236,8 @@ final class NodeLoop implements Runnable {
             core.onApplied(a.index());
         } else if (item instanceof Event.Transfer t) {
             observers.transfer(t);
+        } else if (item instanceof Event.ChangeMembership c) {
+            changes.request(c);
         } else if (item instanceof Event.StatusQuery q) {
             q.future().complete(observers.status(lifecycle.state()));
         } else if (item instanceof Event.SnapshotTaken t) {
@@ -240,7 +246,7 @@ final class NodeLoop implements Runnable {
             core.compact(t.meta().index() - compactionKeep);
         } else if (item instanceof Event.SnapshotReceived r) {
             transfers.onDurable(r.meta());
-            if (core.installSnapshot(r.leader(), point(r.meta()), r.reply())) {
+            if (core.installSnapshot(r.leader(), point(r.meta()), r.meta().config(), r.reply())) {
                 restores.put(r.meta().index(), r.meta());
             }
             core.onSnapshotTaken(point(r.meta()));
@@ -338,6 +344,7 @@ final class NodeLoop implements Runnable {
         requests.failWrites(Long.MAX_VALUE, t -> writesError);
         requests.failReads(error);
         observers.failTransfer(error);
+        changes.failPending(error);
         Object first = inHand;
         inHand = null;
         for (Object item = first != null ? first : inbox.pollNow(); item != null; item = inbox.pollNow()) {
@@ -349,6 +356,8 @@ final class NodeLoop implements Runnable {
                 r.future().completeExceptionally(error);
             } else if (item instanceof Event.Transfer t) {
                 t.future().completeExceptionally(error);
+            } else if (item instanceof Event.ChangeMembership c) {
+                c.future().completeExceptionally(error);
             } else if (item instanceof Event.StatusQuery q) {
                 q.future().complete(observers.status(lifecycle.state()));
             }

@@ -13,11 +13,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import java.util.Map;
 import java.util.Optional;
 import org.raftlib.Bytes;
+import org.raftlib.ClusterConfig;
 import org.raftlib.HardState;
 import org.raftlib.IndeterminateResultException;
 import org.raftlib.LogStorage;
@@ -61,6 +63,7 @@ public final class NodeRuntime {
     private final NodeParts parts;
     private final PendingLimit pending;
     private final CoreConfig coreConfig;
+    private final ClusterConfig initialConfig;
     private final Thread loopThread;
     private final Thread storageThread;
     private final Thread applyThread;
@@ -78,17 +81,27 @@ public final class NodeRuntime {
     }
 
     /**
+     * What a node knows of its cluster at start.
+     *
+     * @param members the members with their addresses, this node included; the voters of a new cluster
+     * @param join whether this node joins an existing cluster: it votes in no configuration until the leader's log
+     *     (or snapshot) gives it one, and never campaigns before that
+     */
+    public record Bootstrap(List<Member> members, boolean join) {
+    }
+
+    /**
      * Assembles a node; nothing runs until {@link #start()}.
      *
      * @param id this node
-     * @param members every member, this node included
+     * @param bootstrap the members this node knows at start, and whether it joins an existing cluster
      * @param stateMachine the user's state machine
      * @param stores the log and the snapshot store
      * @param transport the transport
      * @param options checked options
      * @param random the core's randomness
      */
-    public NodeRuntime(NodeId id, List<Member> members, StateMachine stateMachine, Stores stores,
+    public NodeRuntime(NodeId id, Bootstrap bootstrap, StateMachine stateMachine, Stores stores,
             Transport transport, RaftOptions options, RandomGenerator random) {
         this.id = id;
         this.options = options;
@@ -104,10 +117,13 @@ public final class NodeRuntime {
         };
         StorageWorker storage = new StorageWorker(id.value(), logStorage, transport, inbox, failure);
         ApplyWorker apply = new ApplyWorker(id.value(), stateMachine, inbox, failure);
-        Set<NodeId> voters = members.stream().map(Member::id).collect(Collectors.toSet());
+        List<Member> members = bootstrap.members();
+        Set<NodeId> voters = bootstrap.join() ? Set.of()
+                : members.stream().map(Member::id).collect(Collectors.toSet());
+        this.initialConfig = bootstrap.join() ? ClusterConfig.EMPTY : ClusterConfig.ofVoters(members);
         this.snapshotWriter = Executors.newSingleThreadExecutor(r -> new Thread(r, "raft-snapshot-" + id));
         this.snapshotIo = Executors.newSingleThreadExecutor(r -> new Thread(r, "raft-snapshot-io-" + id));
-        this.snapshotTaker = new SnapshotTaker(id.value(), snapshotStore, voters,
+        this.snapshotTaker = new SnapshotTaker(id.value(), snapshotStore, initialConfig,
                 new SnapshotTaker.Policy(options.snapshotEveryEntries(), options.snapshotEveryBytes()), snapshotWriter,
                 inbox, apply::submit);
         SnapshotTransfers transfers = new SnapshotTransfers(new SnapshotSender.Context(id, 0, snapshotStore,
@@ -146,10 +162,9 @@ public final class NodeRuntime {
         try {
             Optional<SnapshotMeta> snapshot = SnapshotRecovery.recover(id, logStorage, snapshotStore, stateMachine);
             snapshot.ifPresent(parts.transfers()::onDurable);
-            parts.apply().useSnapshots(snapshotStore, snapshotTaker, snapshot.map(SnapshotMeta::index).orElse(0L),
-                    snapshot.map(SnapshotMeta::term).orElse(0L));
+            parts.apply().useSnapshots(snapshotStore, snapshotTaker, snapshot, initialConfig);
             RaftCore core = RaftCore.restore(coreConfig, new StorageLogView(logStorage), logStorage.hardState(),
-                    snapshot.map(m -> new SnapshotPoint(m.index(), m.term())));
+                    snapshot.map(m -> new SnapshotPoint(m.index(), m.term())), snapshot.map(SnapshotMeta::config));
             loop = new NodeLoop(parts, core, options.tickInterval().toNanos());
             Member self = parts.members().stream().filter(m -> m.id().equals(id)).findFirst().orElseThrow();
             parts.transport().updatePeers(parts.members().stream().filter(m -> !m.id().equals(id)).toList());
@@ -352,6 +367,22 @@ public final class NodeRuntime {
         return f;
     }
 
+    /**
+     * Changes the membership; see {@link org.raftlib.RaftNode#changeMembership}.
+     *
+     * @param change maps the configuration in force to the one wanted
+     * @return the future
+     */
+    public CompletableFuture<ClusterConfig> changeMembership(UnaryOperator<ClusterConfig> change) {
+        CompletableFuture<ClusterConfig> f = new CompletableFuture<>();
+        if (!parts.lifecycle().isRunning()) {
+            f.completeExceptionally(parts.lifecycle().notRunning());
+            return f;
+        }
+        post(new Event.ChangeMembership(change, f), f);
+        return f;
+    }
+
     private <T> CompletableFuture<T> acquire() {
         if (!parts.lifecycle().isRunning()) {
             return CompletableFuture.failedFuture(parts.lifecycle().notRunning());
@@ -429,7 +460,7 @@ public final class NodeRuntime {
             LOG.debug("{} cannot read its storage for a status", id, e);
         }
         return new RaftStatus(id, parts.lifecycle().state(), RaftRole.FOLLOWER, term, Optional.empty(), last, commit,
-                0, first, parts.transfers().latest(), parts.members(), Map.of());
+                0, first, parts.transfers().latest(), initialConfig.members(), initialConfig, 0, Map.of());
     }
 
     /**

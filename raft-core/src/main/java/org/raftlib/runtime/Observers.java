@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.raftlib.ClusterConfig;
 import org.raftlib.NodeId;
 import org.raftlib.NodeState;
 import org.raftlib.NotLeaderException;
@@ -67,6 +68,11 @@ final class Observers {
             complete(t);
             return;
         }
+        if (!core.configuration().isVoter(t.target())) {
+            parts.apply().submit(new ApplyWorker.Fail(t.future(), new IllegalArgumentException(t.target()
+                    + " is not a voter of " + core.configuration())));
+            return;
+        }
         core.transferLeadership(t.target());
         transfer = t;
         transferTicksLeft = 2 * parts.electionTicks();
@@ -108,9 +114,11 @@ final class Observers {
 
     RaftStatus status(NodeState state) {
         CoreStatus s = core.status();
+        ClusterConfig config = s.config().withAddresses(parts.members());
         Map<NodeId, RaftStatus.PeerStatus> peers = new LinkedHashMap<>();
         s.peers().forEach((id, p) -> peers.put(id, new RaftStatus.PeerStatus(p.matchIndex(), p.nextIndex())));
         return new RaftStatus(s.id(), state, s.role(), s.term(), s.leader(), s.lastIndex(), s.commitIndex(),
-                s.appliedIndex(), s.firstIndex(), parts.transfers().latest(), parts.members(), peers);
+                s.appliedIndex(), s.firstIndex(), parts.transfers().latest(), config.members(), config, s.configIndex(),
+                peers);
     }
 }

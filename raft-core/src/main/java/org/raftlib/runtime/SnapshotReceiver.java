@@ -106,7 +106,7 @@ final class SnapshotReceiver {
                 throw new IOException("header says " + h.term() + "/" + h.index() + ", the message "
                         + m.lastIncludedTerm() + "/" + m.lastIncludedIndex());
             }
-            t.meta = new SnapshotMeta(h.index(), h.term(), h.voters(), 0, 0);
+            t.meta = new SnapshotMeta(h.index(), h.term(), h.config(), 0, 0);
             t.stateLeft = h.stateBytes();
             t.crc.update(data, 0, h.length());
             t.writer = store.write(t.meta);

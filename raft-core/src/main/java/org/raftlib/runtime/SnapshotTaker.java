@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
-import org.raftlib.NodeId;
+import org.raftlib.ClusterConfig;
 import org.raftlib.RaftException;
 import org.raftlib.SnapshotMeta;
 import org.raftlib.SnapshotStore;
@@ -41,7 +41,8 @@ final class SnapshotTaker {
 
     private final String nodeId;
     private final SnapshotStore store;
-    private final Set<NodeId> voters;
+    /** The cluster configuration as of the applied index: it goes into the snapshot's metadata. */
+    private ClusterConfig config;
     private final long everyEntries;
     private final long everyBytes;
     private final ExecutorService writer;
@@ -53,11 +54,11 @@ final class SnapshotTaker {
     private boolean busy;
     private boolean unsupported;
 
-    SnapshotTaker(String nodeId, SnapshotStore store, Set<NodeId> voters, Policy policy, ExecutorService writer,
+    SnapshotTaker(String nodeId, SnapshotStore store, ClusterConfig bootstrap, Policy policy, ExecutorService writer,
             Inbox inbox, Consumer<Object> toApplyThread) {
         this.nodeId = nodeId;
         this.store = store;
-        this.voters = Set.copyOf(voters);
+        this.config = bootstrap;
         this.everyEntries = policy.everyEntries();
         this.everyBytes = policy.everyBytes();
         this.writer = writer;
@@ -65,9 +66,15 @@ final class SnapshotTaker {
         this.toApplyThread = toApplyThread;
     }
 
+    /** A configuration entry was applied: snapshots from now on carry it. */
+    void configApplied(ClusterConfig applied) {
+        config = applied;
+    }
+
     /** The state machine was restored from (or starts after) the snapshot at {@code index}. */
-    void restoredTo(long index) {
+    void restoredTo(long index, ClusterConfig snapshotConfig) {
         lastIndex = index;
+        config = snapshotConfig;
         bytesSince = 0;
     }
 
@@ -116,7 +123,7 @@ final class SnapshotTaker {
         busy = true;
         lastIndex = applied;
         bytesSince = 0;
-        SnapshotMeta meta = new SnapshotMeta(applied, appliedTerm, voters, 0, 0);
+        SnapshotMeta meta = new SnapshotMeta(applied, appliedTerm, config, 0, 0);
         try {
             writer.execute(() -> write(capture, meta));
         } catch (RejectedExecutionException e) {

@@ -2,12 +2,7 @@ package org.raftlib.runtime;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
-import org.raftlib.NodeId;
+import org.raftlib.ClusterConfig;
 import org.raftlib.SnapshotMeta;
 
 /**
@@ -15,13 +10,13 @@ import org.raftlib.SnapshotMeta;
  * state machine's bytes, and a CRC32C of everything before it. The follower checks the checksum before it makes the
  * snapshot durable, so a damaged transfer is restarted, never installed.
  *
- * <p>Header, version 1: {@code magic:int32 "RSXF" | version:int32 = 1 | index:int64 | term:int64 | stateBytes:int64
- * | voters:int32 | per voter: length:int16, UTF-8 id}. Trailer: {@code crc32c:int32}.
+ * <p>Header, version 2: {@code magic:int32 "RSXF" | version:int32 = 2 | index:int64 | term:int64 | stateBytes:int64
+ * | configLength:int32 | configuration ({@link ClusterConfig#encode()})}. Trailer: {@code crc32c:int32}.
  */
 final class SnapshotTransfer {
 
     static final int MAGIC = 0x52535846;   // "RSXF"
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final int TRAILER_BYTES = Integer.BYTES;
     private static final int FIXED_HEADER_BYTES = 4 + 4 + 8 + 8 + 8 + 4;
 
@@ -30,19 +25,10 @@ final class SnapshotTransfer {
 
     /** Encodes the header for {@code meta}, whose {@code sizeBytes} is the state's length. */
     static byte[] header(SnapshotMeta meta) {
-        List<byte[]> ids = new ArrayList<>();
-        int length = FIXED_HEADER_BYTES;
-        for (NodeId v : new TreeSet<>(meta.voters())) {
-            byte[] id = v.value().getBytes(StandardCharsets.UTF_8);
-            ids.add(id);
-            length += Short.BYTES + id.length;
-        }
-        ByteBuffer b = ByteBuffer.allocate(length);
+        byte[] config = meta.config().encode();
+        ByteBuffer b = ByteBuffer.allocate(FIXED_HEADER_BYTES + config.length);
         b.putInt(MAGIC).putInt(VERSION).putLong(meta.index()).putLong(meta.term()).putLong(meta.sizeBytes())
-                .putInt(ids.size());
-        for (byte[] id : ids) {
-            b.putShort((short) id.length).put(id);
-        }
+                .putInt(config.length).put(config);
         return b.array();
     }
 
@@ -52,7 +38,7 @@ final class SnapshotTransfer {
     }
 
     /** A decoded header and how many bytes it took. */
-    record Header(long index, long term, long stateBytes, Set<NodeId> voters, int length) {
+    record Header(long index, long term, long stateBytes, ClusterConfig config, int length) {
     }
 
     /**
@@ -69,18 +55,14 @@ final class SnapshotTransfer {
             long index = b.getLong();
             long term = b.getLong();
             long stateBytes = b.getLong();
-            int count = b.getInt();
-            if (index < 1 || term < 1 || stateBytes < 0 || count < 0 || count > 10_000) {
+            int configLength = b.getInt();
+            if (index < 1 || term < 1 || stateBytes < 0 || configLength < 0 || configLength > b.remaining()) {
                 throw new IOException("impossible snapshot transfer header: index " + index + ", term " + term
-                        + ", " + stateBytes + " bytes, " + count + " voters");
+                        + ", " + stateBytes + " bytes, configuration of " + configLength + " bytes");
             }
-            Set<NodeId> voters = new TreeSet<>();
-            for (int i = 0; i < count; i++) {
-                byte[] id = new byte[b.getShort()];
-                b.get(id);
-                voters.add(NodeId.of(new String(id, StandardCharsets.UTF_8)));
-            }
-            return new Header(index, term, stateBytes, voters, b.position());
+            byte[] config = new byte[configLength];
+            b.get(config);
+            return new Header(index, term, stateBytes, ClusterConfig.decode(config), b.position());
         } catch (RuntimeException e) {
             throw new IOException("truncated or malformed snapshot transfer header", e);
         }

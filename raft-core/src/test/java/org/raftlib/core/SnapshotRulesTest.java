@@ -87,7 +87,7 @@ class SnapshotRulesTest {
         assertThat(follower.core().status().leader()).contains(n(1));
         RaftMessage reply = new InstallSnapshotResponse(n(2), n(1), 2, 10, 99, true);
 
-        assertThat(follower.core().installSnapshot(n(1), new SnapshotPoint(10, 2), reply)).isTrue();
+        assertThat(follower.core().installSnapshot(n(1), new SnapshotPoint(10, 2), null, reply)).isTrue();
         Ready rd = follower.handle();
 
         assertThat(rd.install()).contains(new SnapshotPoint(10, 2));
@@ -109,7 +109,7 @@ class SnapshotRulesTest {
         TestNode follower = Cores.follower(2, 3, 2, 1, 1, 2, 2);
         follower.core().step(chunk(3, 2));
 
-        assertThat(follower.core().installSnapshot(n(1), new SnapshotPoint(3, 2), reply(3))).isFalse();
+        assertThat(follower.core().installSnapshot(n(1), new SnapshotPoint(3, 2), null, reply(3))).isFalse();
         Ready rd = follower.handle();
 
         assertThat(rd.install()).isEmpty();
@@ -124,7 +124,7 @@ class SnapshotRulesTest {
         follower.core().step(new AppendEntries(n(1), n(2), 2, 4, 2, List.of(), 4));
         follower.handle();
 
-        assertThat(follower.core().installSnapshot(n(1), new SnapshotPoint(3, 2), reply(3))).isFalse();
+        assertThat(follower.core().installSnapshot(n(1), new SnapshotPoint(3, 2), null, reply(3))).isFalse();
         Ready rd = follower.handle();
 
         assertThat(rd.install()).isEmpty();
@@ -139,7 +139,7 @@ class SnapshotRulesTest {
         follower.core().step(new AppendEntries(n(3), n(2), 3, 1, 1, List.of(), 1));
         follower.handle();
 
-        assertThat(follower.core().installSnapshot(n(1), new SnapshotPoint(10, 2), reply(10))).isFalse();
+        assertThat(follower.core().installSnapshot(n(1), new SnapshotPoint(10, 2), null, reply(10))).isFalse();
         assertThat(follower.handle().afterSync()).isEmpty();
         assertThat(follower.core().status().role()).isEqualTo(RaftRole.FOLLOWER);
         assertThat(follower.core().status().lastIndex()).isEqualTo(1);

@@ -154,8 +154,8 @@ class RaftNodeApiTest {
         assertThat(node.status().state()).isEqualTo(NodeState.CLOSED);
         assertThatThrownBy(() -> node.submit(bytes("x")).join()).hasCauseInstanceOf(RaftClosedException.class);
         assertThatThrownBy(node::start).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> node.transferLeadership(NodeId.of("n7")))
-                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> node.transferLeadership(NodeId.of("n7")).join())
+                .hasCauseInstanceOf(RaftClosedException.class);
     }
 
     @Test

@@ -77,7 +77,7 @@ final class SimNode {
                 || storage.term(index) != snapshot.point().term()) {
             storage.reset(index, snapshot.point().term());
         }
-        core = RaftCore.restore(config, storage, storage.hardState(), Optional.of(snapshot.point()));
+        core = RaftCore.restore(config, storage, storage.hardState(), Optional.of(snapshot.point()), Optional.empty());
         shadow.resetToSnapshot(index, committedTerms, committedChains,
                 storage.entries(index + 1, storage.lastIndex() + 1, Long.MAX_VALUE));
         lastApplied = index;

@@ -452,7 +452,7 @@ final class Simulation {
         InstallSnapshotResponse reply = new InstallSnapshotResponse(follower.id(), leader.id(), t.term(),
                 t.snapshot().point().index(), Long.MAX_VALUE, true);
         if (follower.core().currentTerm() == t.term()) {
-            follower.core().installSnapshot(leader.id(), t.snapshot().point(), reply);
+            follower.core().installSnapshot(leader.id(), t.snapshot().point(), null, reply);
         }
         follower.core().onSnapshotTaken(t.snapshot().point());          // as the runtime does: it is durable here
         drain(follower);

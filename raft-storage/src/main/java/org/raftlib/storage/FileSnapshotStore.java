@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link SnapshotStore} of files in one directory, each {@code snapshot-<index, 20 digits>-<term, 20 digits>.snap}:
- * a checksummed header holding the {@link SnapshotMeta} (index, term, voters, payload length, creation time) and the
- * payload's CRC32C, then the payload (format version 2, see {@link SnapshotCodec}). Snapshots are streamed in both
+ * a checksummed header holding the {@link SnapshotMeta} (index, term, cluster configuration, payload length, creation
+ * time) and the payload's CRC32C, then the payload (format version 3, see {@link SnapshotCodec}; files of version 2,
+ * which store only the voters, are read with a configuration of those voters). Snapshots are streamed in both
  * directions through 64 KiB buffers; none is ever held in memory whole.
  *
  * <p><b>Durability.</b> A {@link Writer} writes to {@code <name>.tmp}; {@link Writer#commit()} writes the header,
@@ -41,9 +42,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Damage.</b> {@link #latest()} checks the newest snapshot's header and reads its whole payload to check its
  * checksum (one sequential read per call), falling back to older ones with a WARN for each that is torn, truncated,
- * damaged or unreadable. Files of format version 1 (written by this class's previous API, which nothing in raftlib
- * used) are skipped the same way: they carry no voters, which a restored node needs. A stream from {@link #read}
- * throws a {@link StorageException} with the read that reaches the payload's end if the bytes do not match.
+ * damaged (a configuration that does not decode included) or unreadable. Files of format version 1 (written by this
+ * class's previous API, which nothing in raftlib used) are skipped the same way: they carry no configuration, which a
+ * restored node needs. A stream from {@link #read} throws a {@link StorageException} with the read that reaches the
+ * payload's end if the bytes do not match.
  *
  * <p><b>Threading.</b> Thread-safe. One {@link Writer} at a time (raftlib's snapshot thread); {@link #latest()} and
  * {@link #read} from any thread. A snapshot deleted while a stream of it is open stays readable until the stream
@@ -163,19 +165,21 @@ public final class FileSnapshotStore implements SnapshotStore {
      *
      * @throws IOException if the temporary file cannot be created
      * @throws NullPointerException if {@code meta} is null
-     * @throws IllegalArgumentException if the voters would make a header larger than 1 MiB
+     * @throws IllegalArgumentException if the cluster configuration would make a header larger than 1 MiB, or cannot
+     *     be encoded
      * @throws IllegalStateException if the store is closed
      */
     @Override
     public Writer write(SnapshotMeta meta) throws IOException {
         Objects.requireNonNull(meta, "meta");
         checkOpen();
-        int headerBytes = SnapshotCodec.headerBytes(meta.voters());
+        long headerBytes = SnapshotCodec.headerBytes(meta.config().encode().length);
         if (headerBytes > SnapshotCodec.MAX_HEADER_BYTES) {
-            throw new IllegalArgumentException(meta.voters().size() + " voters need a header of " + headerBytes
-                    + " bytes, more than " + SnapshotCodec.MAX_HEADER_BYTES);
+            throw new IllegalArgumentException("a configuration of " + meta.config().members().size()
+                    + " members needs a header of " + headerBytes + " bytes, more than "
+                    + SnapshotCodec.MAX_HEADER_BYTES);
         }
-        return new FileWriter(meta, headerBytes);
+        return new FileWriter(meta, (int) headerBytes);
     }
 
     /** Marks the store closed; later calls throw {@link IllegalStateException}. Holds no open file. Idempotent. */

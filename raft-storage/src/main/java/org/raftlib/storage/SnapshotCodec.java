@@ -6,18 +6,26 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.raftlib.ClusterConfig;
+import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.SnapshotMeta;
 
 /**
- * The header of a snapshot file, format version 2, big-endian:
- * {@code magic:int32 "RSNP" | version:int32 = 2 | headerLength:int32 | index:int64 | term:int64 | payloadLength:int64
- * | createdMillis:int64 | payloadCrc32c:int32 | voterCount:int32 | voterCount × (length:int16 | node id, UTF-8, in
- * id order) | headerCrc32c:int32}, the last checksum covering every header byte before it. The payload, exactly
- * {@code payloadLength} bytes, follows the header and ends the file.
+ * The header of a snapshot file, format version 3, big-endian:
+ * {@code magic:int32 "RSNP" | version:int32 = 3 | headerLength:int32 | index:int64 | term:int64 | payloadLength:int64
+ * | createdMillis:int64 | payloadCrc32c:int32 | configLength:int32 | configLength bytes of the cluster configuration
+ * ({@link ClusterConfig#encode()}) | headerCrc32c:int32}, the last checksum covering every header byte before it.
+ * The payload, exactly {@code payloadLength} bytes, follows the header and ends the file. Snapshots are always
+ * written in version 3.
+ *
+ * <p>Version 2 is still read. Its header is the same up to the payload checksum, then holds only the voters:
+ * {@code voterCount:int32 | voterCount × (length:int16 | node id, UTF-8, in id order) | headerCrc32c:int32}. It is
+ * read as a configuration of those voters alone, with empty addresses ({@link ClusterConfig#ofVoters}).
  *
  * <p>Version 1 (the store's previous API: a 40-byte header without voters or creation time) is recognised and not
  * read: such a file is reported as unusable, and skipped by {@link FileSnapshotStore#latest()}.
@@ -25,11 +33,13 @@ import org.raftlib.SnapshotMeta;
 final class SnapshotCodec {
 
     static final int MAGIC = 0x52534E50;   // "RSNP"
-    static final int VERSION = 2;
-    /** The largest header accepted: room for about 4,000 voters. */
+    static final int VERSION = 3;
+    /** The version before {@link #VERSION}, with voters instead of the configuration: read, never written. */
+    static final int VOTERS_VERSION = 2;
+    /** The largest header accepted: room for a configuration of many thousands of members. */
     static final int MAX_HEADER_BYTES = 1 << 20;
 
-    /** Bytes before the voters: magic, version, header length, index, term, payload length, time, crc, count. */
+    /** Bytes before the configuration: magic, version, length, index, term, size, time, crc, configuration length. */
     private static final int FIXED_BYTES = 3 * Integer.BYTES + 4 * Long.BYTES + 2 * Integer.BYTES;
     private static final int MIN_HEADER_BYTES = FIXED_BYTES + Integer.BYTES;
 
@@ -40,26 +50,26 @@ final class SnapshotCodec {
     private SnapshotCodec() {
     }
 
-    /** Returns the length of the header of a snapshot with {@code voters}. */
-    static int headerBytes(Set<NodeId> voters) {
-        int bytes = MIN_HEADER_BYTES;
-        for (NodeId voter : voters) {
-            bytes += Short.BYTES + voter.value().getBytes(StandardCharsets.UTF_8).length;
-        }
-        return bytes;
+    /** Returns the length of the header of a snapshot whose encoded configuration has {@code configLength} bytes. */
+    static long headerBytes(int configLength) {
+        return (long) MIN_HEADER_BYTES + configLength;
     }
 
-    /** Encodes the header of the completed snapshot {@code meta} whose payload has checksum {@code payloadCrc}. */
+    /**
+     * Encodes the header of the completed snapshot {@code meta} whose payload has checksum {@code payloadCrc}.
+     *
+     * @throws IllegalArgumentException if the header would be larger than {@link #MAX_HEADER_BYTES}
+     */
     static ByteBuffer encode(SnapshotMeta meta, int payloadCrc) {
-        List<NodeId> voters = meta.voters().stream().sorted().toList();
-        int length = headerBytes(meta.voters());
-        ByteBuffer header = ByteBuffer.allocate(length);
-        header.putInt(MAGIC).putInt(VERSION).putInt(length).putLong(meta.index()).putLong(meta.term())
-                .putLong(meta.sizeBytes()).putLong(meta.createdMillis()).putInt(payloadCrc).putInt(voters.size());
-        for (NodeId voter : voters) {
-            byte[] id = voter.value().getBytes(StandardCharsets.UTF_8);
-            header.putShort((short) id.length).put(id);
+        byte[] config = meta.config().encode();
+        long length = headerBytes(config.length);
+        if (length > MAX_HEADER_BYTES) {
+            throw new IllegalArgumentException("a header of " + length + " bytes is larger than " + MAX_HEADER_BYTES);
         }
+        ByteBuffer header = ByteBuffer.allocate((int) length);
+        header.putInt(MAGIC).putInt(VERSION).putInt((int) length).putLong(meta.index()).putLong(meta.term())
+                .putLong(meta.sizeBytes()).putLong(meta.createdMillis()).putInt(payloadCrc).putInt(config.length)
+                .put(config);
         header.putInt(RecordCodec.checksum(header, 0, header.position()));
         return header.flip();
     }
@@ -68,8 +78,8 @@ final class SnapshotCodec {
      * Reads and checks the header of {@code file}, open as {@code channel}, and that the file holds exactly the
      * payload it announces (its checksum is checked while the payload is read).
      *
-     * @throws StorageException if the file is not a complete version-2 snapshot: torn, truncated, damaged header,
-     *     another format version (1 included)
+     * @throws StorageException if the file is not a complete snapshot of version 3 or 2: torn, truncated, damaged
+     *     header (an undecodable configuration included), another format version (1 included)
      * @throws IOException if reading fails
      */
     static Header read(FileChannel channel, Path file) throws IOException {
@@ -86,9 +96,9 @@ final class SnapshotCodec {
             throw new StorageException("snapshot format version 1 (the previous API, without voters) is not read",
                     file, 4);
         }
-        if (version != VERSION) {
+        if (version != VERSION && version != VOTERS_VERSION) {
             throw new StorageException("snapshot format version " + version + " is not one this release reads ("
-                    + VERSION + ")", file, 4);
+                    + VERSION + " or " + VOTERS_VERSION + ")", file, 4);
         }
         int length = start.getInt(8);
         if (length < MIN_HEADER_BYTES || length > MAX_HEADER_BYTES || length > size) {
@@ -102,7 +112,7 @@ final class SnapshotCodec {
             throw new StorageException(String.format("snapshot header checksum mismatch: expected crc32c 0x%08x,"
                     + " actual 0x%08x", expected, actual), file, 0);
         }
-        Header decoded = decode(header.position(3 * Integer.BYTES), file);
+        Header decoded = decode(header.position(3 * Integer.BYTES), version, file);
         long expectedSize = length + decoded.meta().sizeBytes();
         if (size != expectedSize) {
             throw new StorageException("snapshot file has " + size + " bytes, its header says " + expectedSize
@@ -111,35 +121,62 @@ final class SnapshotCodec {
         return decoded;
     }
 
-    /** Decodes the checksummed header from the index on; its values must still make sense. */
-    private static Header decode(ByteBuffer header, Path file) throws StorageException {
+    /** Decodes the checksummed header of {@code version} from the index on; its values must still make sense. */
+    private static Header decode(ByteBuffer header, int version, Path file) throws StorageException {
         int length = header.limit();
         long index = header.getLong();
         long term = header.getLong();
         long payloadLength = header.getLong();
         long created = header.getLong();
         int payloadCrc = header.getInt();
-        int count = header.getInt();
-        Set<NodeId> voters = new HashSet<>();
         try {
-            for (int i = 0; i < count; i++) {
-                int idLength = header.getShort();
-                if (idLength < 1 || idLength > header.remaining() - Integer.BYTES) {
-                    throw new IllegalArgumentException("voter id length " + idLength);
-                }
-                byte[] id = new byte[idLength];
-                header.get(id);
-                voters.add(NodeId.of(new String(id, StandardCharsets.UTF_8)));
-            }
-            if (count < 0 || voters.size() != count || header.position() != length - Integer.BYTES) {
-                throw new IllegalArgumentException(count + " voters ending at " + header.position()
-                        + ", not at the checksum, or repeated");
-            }
-            return new Header(new SnapshotMeta(index, term, voters, payloadLength, created), length, payloadCrc);
+            ClusterConfig config = version == VERSION ? config(header, file) : voters(header);
+            return new Header(new SnapshotMeta(index, term, config, payloadLength, created), length, payloadCrc);
         } catch (IllegalArgumentException | BufferUnderflowException e) {
             throw new StorageException("snapshot header with a valid checksum but impossible values: " + e.getMessage(),
                     file, 0);
         }
+    }
+
+    /** Reads the configuration of a version-3 header; it must end at the header checksum. */
+    private static ClusterConfig config(ByteBuffer header, Path file) throws StorageException {
+        int configLength = header.getInt();
+        if (configLength < 0 || configLength != header.remaining() - Integer.BYTES) {
+            throw new IllegalArgumentException("a configuration of " + configLength + " bytes does not end at the"
+                    + " checksum, " + (header.remaining() - Integer.BYTES) + " bytes on");
+        }
+        byte[] encoded = new byte[configLength];
+        header.get(encoded);
+        try {
+            return ClusterConfig.decode(encoded);
+        } catch (IllegalArgumentException e) {
+            throw new StorageException("snapshot header with a valid checksum but a cluster configuration of "
+                    + configLength + " bytes that does not decode: " + e.getMessage(), file, FIXED_BYTES);
+        }
+    }
+
+    /** Reads the voters of a version-2 header as a configuration of voters without addresses. */
+    private static ClusterConfig voters(ByteBuffer header) {
+        int count = header.getInt();
+        Set<NodeId> voters = new HashSet<>();
+        List<Member> members = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int idLength = header.getShort();
+            if (idLength < 1 || idLength > header.remaining() - Integer.BYTES) {
+                throw new IllegalArgumentException("voter id length " + idLength);
+            }
+            byte[] id = new byte[idLength];
+            header.get(id);
+            NodeId voter = NodeId.of(new String(id, StandardCharsets.UTF_8));
+            if (voters.add(voter)) {
+                members.add(new Member(voter, ""));
+            }
+        }
+        if (count < 0 || voters.size() != count || header.position() != header.limit() - Integer.BYTES) {
+            throw new IllegalArgumentException(count + " voters ending at " + header.position()
+                    + ", not at the checksum, or repeated");
+        }
+        return ClusterConfig.ofVoters(members);
     }
 
     private static ByteBuffer readAt(FileChannel channel, long position, int length) throws IOException {

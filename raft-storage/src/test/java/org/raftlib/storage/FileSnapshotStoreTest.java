@@ -14,25 +14,26 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.raftlib.NodeId;
+import org.raftlib.ClusterConfig;
+import org.raftlib.Member;
 import org.raftlib.SnapshotMeta;
 import org.raftlib.SnapshotStore;
 
 class FileSnapshotStoreTest {
 
     private static final long SEED = Long.getLong("raftlib.seed", 20261124L);
-    private static final Set<NodeId> VOTERS = Set.of(NodeId.of("n1"), NodeId.of("n2"), NodeId.of("n3"));
+    private static final ClusterConfig CONFIG = ClusterConfig.ofVoters(List.of(Member.of("n1", "10.0.0.1:7001"),
+            Member.of("n2", "10.0.0.2:7001"), Member.of("n3", "10.0.0.3:7001")));
 
     @TempDir
     Path dir;
 
     static SnapshotMeta meta(long index, long term) {
-        return new SnapshotMeta(index, term, VOTERS, 0, 0);
+        return new SnapshotMeta(index, term, CONFIG, 0, 0);
     }
 
     static byte[] payload(long index) {
@@ -77,7 +78,7 @@ class FileSnapshotStoreTest {
 
         assertThat(committed.index()).isEqualTo(25);
         assertThat(committed.term()).isEqualTo(3);
-        assertThat(committed.voters()).isEqualTo(VOTERS);
+        assertThat(committed.config()).isEqualTo(CONFIG);
         assertThat(committed.sizeBytes()).isEqualTo(payload(25).length);
         assertThat(committed.createdMillis()).isBetween(before, System.currentTimeMillis());
         assertThat(store.latest()).contains(committed);
@@ -107,13 +108,13 @@ class FileSnapshotStoreTest {
     }
 
     @Test
-    void aSnapshotWrittenInPiecesAndBytesReadsBackWithItsVoters() throws IOException {
+    void aSnapshotWrittenInPiecesAndBytesReadsBackWithItsConfiguration() throws IOException {
         FileSnapshotStore store = FileSnapshotStore.open(dir);
         byte[] big = new byte[300_000];
         new SplittableRandom(SEED).nextBytes(big);
-        Set<NodeId> voters = Set.of(NodeId.of("node-é-1"), NodeId.of("n2"));
+        ClusterConfig config = ClusterConfig.ofVoters(List.of(Member.of("node-é-1", "hôte:1"), Member.of("n2", "")));
         SnapshotMeta committed;
-        try (SnapshotStore.Writer w = store.write(new SnapshotMeta(7, 1, voters, 0, 0))) {
+        try (SnapshotStore.Writer w = store.write(new SnapshotMeta(7, 1, config, 0, 0))) {
             OutputStream out = w.stream();
             for (int off = 0; off < big.length; off += 1000) {
                 out.write(big, off, 1000);
@@ -124,7 +125,7 @@ class FileSnapshotStoreTest {
         }
         SnapshotMeta latest = FileSnapshotStore.open(dir).latest().orElseThrow();
         assertThat(latest).isEqualTo(committed);
-        assertThat(latest.voters()).isEqualTo(voters);
+        assertThat(latest.config()).isEqualTo(config);
         byte[] read;
         try (InputStream in = store.read(latest)) {
             read = new byte[big.length + 1];

@@ -21,7 +21,7 @@ import org.raftlib.core.quorum.VoteResult;
 public final class ProgressTracker {
 
     private final NodeId self;
-    private final JointConfig config;
+    private JointConfig config;
     private final Map<NodeId, Progress> peers = new LinkedHashMap<>();
     private final Map<NodeId, Boolean> votes = new HashMap<>();
     private long selfMatchIndex;
@@ -37,14 +37,27 @@ public final class ProgressTracker {
         this.config = new JointConfig(new MajorityConfig(voters), new MajorityConfig(Set.of()));
     }
 
-    /** Returns every voter, sorted by id. */
+    /**
+     * Sets the voting configuration: a joint one needs majorities of both halves (thesis §4.3). Peers' progress is
+     * not touched; see {@link #syncPeers}.
+     *
+     * @param incoming the (new) voters
+     * @param outgoing the old voters while a joint change is in progress, empty otherwise
+     */
+    public void setVoters(Set<NodeId> incoming, Set<NodeId> outgoing) {
+        config = new JointConfig(new MajorityConfig(incoming), new MajorityConfig(outgoing));
+    }
+
+    /** Returns every voter (of either half while joint), sorted by id. */
     public Set<NodeId> voters() {
-        return Collections.unmodifiableSet(new TreeSet<>(config.incoming().voters()));
+        Set<NodeId> all = new TreeSet<>(config.incoming().voters());
+        all.addAll(config.outgoing().voters());
+        return Collections.unmodifiableSet(all);
     }
 
     /** Returns the voters other than the local node, sorted by id. */
     public Set<NodeId> otherVoters() {
-        Set<NodeId> others = new TreeSet<>(config.incoming().voters());
+        Set<NodeId> others = new TreeSet<>(voters());
         others.remove(self);
         return others;
     }
@@ -55,16 +68,33 @@ public final class ProgressTracker {
     }
 
     /**
-     * Forgets all progress and starts every other voter in probe mode at {@code nextIndex} (a new leader).
+     * Forgets all progress and starts every peer of {@code targets} in probe mode at {@code nextIndex} (a new leader).
      *
+     * @param targets the members to replicate to; the local node is skipped
      * @param nextIndex the leader's last index + 1
      * @param maxInflightMessages the replicate-mode window, in messages
      * @param maxInflightBytes the replicate-mode window, in bytes
      */
-    public void resetProgress(long nextIndex, int maxInflightMessages, long maxInflightBytes) {
+    public void resetProgress(Set<NodeId> targets, long nextIndex, int maxInflightMessages, long maxInflightBytes) {
         peers.clear();
-        for (NodeId id : otherVoters()) {
-            peers.put(id, new Progress(nextIndex, maxInflightMessages, maxInflightBytes));
+        syncPeers(targets, nextIndex, maxInflightMessages, maxInflightBytes);
+    }
+
+    /**
+     * Tracks exactly the peers of {@code targets}: new ones start in probe mode at {@code nextIndex}, the others keep
+     * their progress, and peers no longer in {@code targets} are forgotten (a membership change on a leader).
+     *
+     * @param targets the members to replicate to; the local node is skipped
+     * @param nextIndex where new peers start probing
+     * @param maxInflightMessages the replicate-mode window, in messages
+     * @param maxInflightBytes the replicate-mode window, in bytes
+     */
+    public void syncPeers(Set<NodeId> targets, long nextIndex, int maxInflightMessages, long maxInflightBytes) {
+        peers.keySet().retainAll(targets);
+        for (NodeId id : new TreeSet<>(targets)) {
+            if (!id.equals(self) && !peers.containsKey(id)) {
+                peers.put(id, new Progress(nextIndex, maxInflightMessages, maxInflightBytes));
+            }
         }
     }
 

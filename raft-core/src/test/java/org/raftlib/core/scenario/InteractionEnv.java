@@ -308,8 +308,8 @@ final class InteractionEnv {
             follower.core().step(new InstallSnapshot(leader.id(), follower.id(), term, p.index(), p.term(), 0,
                     Bytes.EMPTY, true));
             restores.put(to, leader.applied().stream().filter(x -> x.index() <= p.index()).toList());
-            boolean reset = follower.core().installSnapshot(leader.id(), p, new InstallSnapshotResponse(follower.id(),
-                    leader.id(), term, p.index(), Long.MAX_VALUE, true));
+            boolean reset = follower.core().installSnapshot(leader.id(), p, null,
+                    new InstallSnapshotResponse(follower.id(), leader.id(), term, p.index(), Long.MAX_VALUE, true));
             print(follower.id() + (reset ? " installs" : " does not need") + " the snapshot at " + p.term() + "/"
                     + p.index() + " from " + leader.id());
         }
