@@ -6,6 +6,7 @@ import java.util.TreeMap;
 import org.raftlib.ClusterConfig;
 import org.raftlib.EntryType;
 import org.raftlib.LogEntry;
+import org.raftlib.NodeId;
 
 /**
  * The configurations a node's log holds (Raft thesis §4.1): a configuration takes effect as soon as its entry is in
@@ -94,6 +95,19 @@ final class ConfigLog {
     ClusterConfig at(long index) {
         Map.Entry<Long, ClusterConfig> e = entries.floorEntry(index);
         return e != null ? e.getValue() : base;
+    }
+
+    /** Returns whether {@code id} votes in the configuration at {@code index} or in any the log holds after it. */
+    boolean votesSince(long index, NodeId id) {
+        if (at(index).isVoter(id)) {
+            return true;
+        }
+        for (ClusterConfig c : entries.tailMap(index, false).values()) {
+            if (c.isVoter(id)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Returns a number that changes whenever the configuration in force may have changed. */

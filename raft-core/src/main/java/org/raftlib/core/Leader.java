@@ -112,6 +112,18 @@ final class Leader extends Role {
         reads.onBroadcast();
     }
 
+    /**
+     * A last heartbeat to a member the committed configuration removed, before it is forgotten: it carries the commit
+     * index, so a removed node that holds the removing entry learns it is committed and stops campaigning.
+     */
+    void sendFarewell(NodeId gone) {
+        Progress pr = core.tracker().progress(gone);
+        RaftLog log = core.log();
+        long anchor = Math.max(pr.matchIndex(), log.firstIndex() - 1);
+        core.send(new AppendEntries(core.id(), gone, core.term(), anchor, log.term(anchor), List.of(), log.committed(),
+                reads.seq()));
+    }
+
     /** Probes again every follower whose pipelined appends made no progress for a heartbeat interval. */
     private void resendStalled() {
         core.tracker().peers().forEach((id, pr) -> {
@@ -201,7 +213,7 @@ final class Leader extends Role {
             } else if (m.rejectedIndex() > pr.matchIndex()) {
                 // A heartbeat anchored at the compaction point, above the match: no news, like an accepted one.
                 pr.onHeartbeatAcknowledged();
-                sendAppend(m.from(), false);
+                sendAppend(m.from(), needsProbe(pr));
             }
             return;
         }
@@ -216,8 +228,15 @@ final class Leader extends Role {
             }
         } else {
             pr.onHeartbeatAcknowledged();
-            sendAppend(m.from(), false);                     // what a full window held back; losses: resendStalled
+            // What a full window held back (losses: resendStalled); a probing follower gets its probe even when there
+            // is no entry to send (a member just added is probed at the last index, and may lack far more).
+            sendAppend(m.from(), needsProbe(pr));
         }
+    }
+
+    /** A probing follower not known to hold the whole log gets a probe, entries or not (etcd does the same). */
+    private boolean needsProbe(Progress pr) {
+        return pr.mode() == ProgressMode.PROBE && pr.matchIndex() < core.log().lastIndex();
     }
 
     /**

@@ -51,6 +51,20 @@ final class Membership {
         return currentIndex() <= core.log().committed();
     }
 
+    /**
+     * Returns whether this node may start an election: it votes in the configuration in force, or that configuration
+     * is not known committed and this node votes in the committed one or in one the log holds after it. The second
+     * case matters when the most up-to-date log belongs to a node that an uncommitted entry in it removes (or
+     * demotes): votes are counted in that newest configuration, where a majority without it can elect it, so it can
+     * still finish the change; otherwise the other voters may need its vote and never get it (found by the
+     * simulation). Learners, joining nodes and nodes that know their removal committed never campaign.
+     */
+    boolean mayCampaign() {
+        ConfigLog configs = core.log().configs();
+        NodeId self = core.id();
+        return configs.current().isVoter(self) || (!isCommitted() && configs.votesSince(core.log().committed(), self));
+    }
+
     /** Pushes the configuration in force to the vote counting, and to a leader's peers, if it changed. */
     void refresh() {
         ConfigLog configs = core.log().configs();
@@ -85,11 +99,24 @@ final class Membership {
         return targets;
     }
 
+    /** Tracks the replication targets; new ones are probed at once (the next Ready sends them an append). */
     private void syncPeers() {
         CoreConfig.FlowControl flow = core.config().flow();
-        core.tracker().syncPeers(replicationTargets(), core.log().lastIndex() + 1, flow.maxInflightMessages(),
+        Set<NodeId> targets = replicationTargets();
+        if (core.role() instanceof Leader l) {
+            for (NodeId gone : core.tracker().peers().keySet()) {
+                if (!targets.contains(gone)) {
+                    l.sendFarewell(gone);
+                }
+            }
+        }
+        int before = core.tracker().peers().size();
+        core.tracker().syncPeers(targets, core.log().lastIndex() + 1, flow.maxInflightMessages(),
                 flow.maxInflightMessages() * flow.maxBytesPerMessage());
         syncedCommitted = core.log().committed();
+        if (core.tracker().peers().size() > before) {
+            core.broadcastSoon();
+        }
     }
 
     /**

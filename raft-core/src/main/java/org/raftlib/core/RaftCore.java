@@ -529,7 +529,7 @@ public final class RaftCore {
     }
 
     boolean isPromotable() {
-        return membership.current().isVoter(config.id());
+        return membership.mayCampaign();
     }
 
     void broadcastSoon() {

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.raftlib.ClusterConfig;
 import org.raftlib.HardState;
 import org.raftlib.LogEntry;
 import org.raftlib.NodeId;
@@ -152,6 +153,12 @@ final class InvariantChecker {
         }
         node.lastCommit(after.commitIndex());
         maxCommit = Math.max(maxCommit, after.commitIndex());
+        ClusterConfig justified = node.configFromLog();
+        if (justified != null && !justified.equals(after.config())) {
+            fail("configuration: " + node.id() + " uses " + after.config() + " (index " + after.configIndex()
+                    + ") but its log [" + node.storage().firstIndex() + ", " + node.storage().lastIndex() + "] says "
+                    + justified);
+        }
         if (after.role() != RaftRole.LEADER) {
             return;
         }

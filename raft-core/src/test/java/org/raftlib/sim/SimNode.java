@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import org.raftlib.ClusterConfig;
+import org.raftlib.EntryType;
 import org.raftlib.LogEntry;
+import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.core.CoreConfig;
 import org.raftlib.core.RaftCore;
@@ -35,13 +38,17 @@ final class SimNode {
     private long lastCommit;
     private long lastWriteDone;
     private boolean snapshotting;
+    /** The configuration a node starts with when neither its log nor a snapshot holds one. */
+    private final ClusterConfig bootstrap;
+    /** The configuration as of the applied index: what a snapshot taken now carries. */
+    private ClusterConfig appliedConfig;
     /** The newest snapshot this node holds (the store keeps older ones too: see {@link #snapshotAt}). */
     private Snapshot snapshot;
     /** Every snapshot taken or received, by index: durable, as in the store. */
     private final Map<Long, Snapshot> held = new HashMap<>();
 
     /** A snapshot this node holds: durable, kept across crashes; {@code chain} is the shadow log's chain there. */
-    record Snapshot(SnapshotPoint point, long chain) {
+    record Snapshot(SnapshotPoint point, long chain, ClusterConfig config) {
     }
 
     /** A batch written to storage, durable once the syncs before {@code barrier} complete. */
@@ -51,6 +58,7 @@ final class SimNode {
     SimNode(NodeId id, CoreConfig config, SimStorage.FileSystem fileSystem) {
         this.id = id;
         this.config = config;
+        this.bootstrap = ClusterConfig.ofVoters(config.voters().stream().map(v -> new Member(v, "")).toList());
         this.storage = new SimStorage(fileSystem);
         start();
     }
@@ -61,6 +69,7 @@ final class SimNode {
         }
         core = RaftCore.restore(config, storage, storage.hardState());
         shadow.reset(storage.all());
+        appliedConfig = bootstrap;
         lastApplied = 0;
         lastCommit = 0;
         proposals.clear();
@@ -77,7 +86,9 @@ final class SimNode {
                 || storage.term(index) != snapshot.point().term()) {
             storage.reset(index, snapshot.point().term());
         }
-        core = RaftCore.restore(config, storage, storage.hardState(), Optional.of(snapshot.point()), Optional.empty());
+        core = RaftCore.restore(config, storage, storage.hardState(), Optional.of(snapshot.point()),
+                Optional.of(snapshot.config()));
+        appliedConfig = snapshot.config();
         shadow.resetToSnapshot(index, committedTerms, committedChains,
                 storage.entries(index + 1, storage.lastIndex() + 1, Long.MAX_VALUE));
         lastApplied = index;
@@ -95,7 +106,8 @@ final class SimNode {
      */
     Snapshot captureSnapshot() {
         snapshotting = true;
-        return new Snapshot(new SnapshotPoint(lastApplied, shadow.term(lastApplied)), shadow.chain(lastApplied));
+        return new Snapshot(new SnapshotPoint(lastApplied, shadow.term(lastApplied)), shadow.chain(lastApplied),
+                appliedConfig);
     }
 
     /** Returns whether a snapshot is being written (the runtime takes one at a time). */
@@ -128,6 +140,21 @@ final class SimNode {
         }
     }
 
+    /**
+     * Returns the configuration the node's log justifies: that of the last configuration entry in it, else the
+     * bootstrap one if the log was never reset or compacted and the node holds no snapshot (whose configuration
+     * would then be in force); null when that is unknown.
+     */
+    ClusterConfig configFromLog() {
+        List<LogEntry> all = storage.all();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            if (all.get(i).type() == EntryType.CONFIGURATION) {
+                return ClusterConfig.decode(all.get(i).data().toByteArray());
+            }
+        }
+        return storage.base() == 0 && snapshot == null ? bootstrap : null;
+    }
+
     /** Returns how far the durable log was compacted past the newest durable snapshot (0: not at all). */
     long compactedPastSnapshot() {
         long covered = snapshot == null ? 0 : snapshot.point().index();
@@ -137,6 +164,7 @@ final class SimNode {
     /** The state machine was restored from the snapshot at {@code index}. */
     void restoredTo(long index) {
         lastApplied = index;
+        appliedConfig = held.get(index).config();
     }
 
     /** Crashes: keeps of the unsynced writes what the file system may; the node is down until {@link #restart()}. */
@@ -198,6 +226,9 @@ final class SimNode {
 
     void applied(LogEntry e) {
         lastApplied = e.index();
+        if (e.type() == EntryType.CONFIGURATION) {
+            appliedConfig = ClusterConfig.decode(e.data().toByteArray());
+        }
     }
 
     /**

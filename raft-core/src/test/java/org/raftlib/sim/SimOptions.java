@@ -17,6 +17,8 @@ import org.raftlib.core.CoreConfig;
  * @param flow replication limits; tiny ones (one entry per message) let old-term entries travel alone
  * @param fileSystem how a crash may keep the writes a node had not synced
  * @param snapshots when nodes snapshot and compact (every 0 entries: never)
+ * @param spares nodes beyond {@code nodes} that start outside the cluster (joining, no voters); with any, the leader
+ *     changes the membership at random: learners added, promoted, members removed, joint changes of several voters
  */
 record SimOptions(
         int nodes,
@@ -30,7 +32,8 @@ record SimOptions(
         double proposalRate,
         CoreConfig.FlowControl flow,
         SimStorage.FileSystem fileSystem,
-        Snapshots snapshots) {
+        Snapshots snapshots,
+        int spares) {
 
     /**
      * A snapshot after {@code every} applied entries, compaction keeping {@code keep} entries before it.
@@ -46,14 +49,15 @@ record SimOptions(
 
     static SimOptions defaults(int nodes) {
         return new SimOptions(nodes, 5_000, 0.05, 0.02, 25, 8, 0.05, 0.03, 0.3, CoreConfig.FlowControl.DEFAULT,
-                SimStorage.FileSystem.UNORDERED, Snapshots.OFF);
+                SimStorage.FileSystem.UNORDERED, Snapshots.OFF, 0);
     }
 
     /**
      * Options for {@code seed}: cluster size, flow limits, file system and disk speed vary with it, so the seeds
      * together cover every combination. Every other seed has a disk slower than a message round trip, so votes and
      * acknowledgements often arrive while a node's own write is still unsynced. Half the seeds snapshot every few
-     * entries and compact, so followers install snapshots during the faults. {@code -Draftlib.fs=ORDERED} or
+     * entries and compact, so followers install snapshots during the faults. Half the seeds have two spare nodes and
+     * random membership changes. {@code -Draftlib.fs=ORDERED} or
      * {@code UNORDERED} runs every seed under one file system.
      */
     static SimOptions forSeed(long seed) {
@@ -67,17 +71,18 @@ record SimOptions(
         int diskDelay = (seed / 5) % 2 == 0 ? 60 : o.maxDiskDelay();
         Snapshots snapshots = (seed / 7) % 2 == 0 ? new Snapshots(5 + (int) (seed % 20), (int) (seed % 4))
                 : Snapshots.OFF;
+        int spares = (seed / 11) % 2 == 0 ? 2 : 0;
         return new SimOptions(o.nodes, o.faultEvents, o.dropRate, o.duplicateRate, o.maxDelay, diskDelay, o.crashRate,
-                o.partitionRate, o.proposalRate, o.flow, fileSystem, snapshots);
+                o.partitionRate, o.proposalRate, o.flow, fileSystem, snapshots, spares);
     }
 
     SimOptions withFlow(CoreConfig.FlowControl newFlow) {
         return new SimOptions(nodes, faultEvents, dropRate, duplicateRate, maxDelay, maxDiskDelay, crashRate,
-                partitionRate, proposalRate, newFlow, fileSystem, snapshots);
+                partitionRate, proposalRate, newFlow, fileSystem, snapshots, spares);
     }
 
     SimOptions withFaultEvents(int events) {
         return new SimOptions(nodes, events, dropRate, duplicateRate, maxDelay, maxDiskDelay, crashRate,
-                partitionRate, proposalRate, flow, fileSystem, snapshots);
+                partitionRate, proposalRate, flow, fileSystem, snapshots, spares);
     }
 }

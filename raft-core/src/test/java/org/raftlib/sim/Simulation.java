@@ -77,6 +77,7 @@ final class Simulation {
     private long proposalsAccepted;
     private long nextReadId;
     private long snapshotsInstalled;
+    private final SimMembership membership;
     /** The transfer each leader runs to each follower, by {@link #pair}: a new one replaces it, as the runtime's. */
     private final Map<Long, long[]> transfers = new HashMap<>();   // {serial, snapshot index}
     private long transferSerial;
@@ -84,13 +85,16 @@ final class Simulation {
     Simulation(long seed, SimOptions options) {
         this.options = options;
         this.random = new SplittableRandom(seed);
-        this.group = new int[options.nodes()];
+        this.membership = new SimMembership(random);
+        int total = options.nodes() + options.spares();
+        this.group = new int[total];
         Set<NodeId> voters = new HashSet<>();
         for (int i = 0; i < options.nodes(); i++) {
             voters.add(id(i));
         }
-        for (int i = 0; i < options.nodes(); i++) {
-            CoreConfig config = CoreConfig.of(id(i), voters, new SplittableRandom(seed * 1_000_003L + i))
+        for (int i = 0; i < total; i++) {
+            Set<NodeId> bootstrap = i < options.nodes() ? voters : Set.of();       // spares join later
+            CoreConfig config = CoreConfig.of(id(i), bootstrap, new SplittableRandom(seed * 1_000_003L + i))
                     .withLogger(NOPLogger.NOP_LOGGER)
                     .withFlow(options.flow());
             nodes.add(new SimNode(id(i), config, options.fileSystem()));
@@ -132,6 +136,11 @@ final class Simulation {
 
     long snapshotsInstalled() {
         return snapshotsInstalled;
+    }
+
+    /** Returns {accepted membership changes, of which joint}. */
+    long[] configChanges() {
+        return membership.counts();
     }
 
     /** Runs the fault phase for {@code options.faultEvents()} events. */
@@ -181,24 +190,49 @@ final class Simulation {
         return sb.toString();
     }
 
+    /**
+     * One leader, and every member of its configuration follows it in its term with everything applied; nodes outside
+     * the configuration (spares never added, removed members) are not waited for.
+     */
     private boolean isConverged() {
-        CoreStatus first = nodes.get(0).core().status();
-        if (first.leader().isEmpty()) {
+        SimNode leader = null;
+        for (SimNode n : nodes) {
+            if (n.core().currentRole() == RaftRole.LEADER) {
+                if (leader != null) {
+                    return false;
+                }
+                leader = n;
+            }
+        }
+        if (leader == null) {
             return false;
         }
+        CoreStatus first = leader.core().status();
         long maxAcked = acknowledged.stream().mapToLong(a -> a[0]).max().orElse(0);
-        int leaders = 0;
         for (SimNode n : nodes) {
-            CoreStatus s = n.core().status();
-            if (s.role() == RaftRole.LEADER) {
-                leaders++;
+            if (!first.config().contains(n.id())) {
+                continue;
             }
+            CoreStatus s = n.core().status();
             if (!s.leader().equals(first.leader()) || s.term() != first.term() || n.lastApplied() < maxAcked
-                    || n.lastApplied() != s.commitIndex() || s.commitIndex() != s.lastIndex()) {
+                    || n.lastApplied() != s.commitIndex() || s.commitIndex() != s.lastIndex()
+                    || s.lastIndex() != first.lastIndex()) {
                 return false;
             }
         }
-        return leaders == 1;
+        return !first.config().isJoint() && first.configIndex() <= first.commitIndex();
+    }
+
+    /** Now and then the leader changes the membership (see {@link SimMembership}). */
+    private void maybeChangeMembership() {
+        if (options.spares() == 0 || random.nextDouble() >= 3 * options.crashRate()) {
+            return;
+        }
+        SimNode leader = nodes.get(leaderIndex());
+        if (leader.isUp() && leader.core().currentRole() == RaftRole.LEADER) {
+            membership.change(leader.core(), nodes.size());
+            drain(leader);
+        }
     }
 
     private void step() {
@@ -229,6 +263,7 @@ final class Simulation {
         if (faultsOn && i == 0) {
             injectFaults();
             maybeTransferLeadership();
+            maybeChangeMembership();
         }
         SimNode node = nodes.get(i);
         if (!node.isUp()) {
@@ -335,7 +370,7 @@ final class Simulation {
         SimNode leader = nodes.get(leaderIndex());
         if (leader.isUp()) {
             NodeId target = id(random.nextInt(nodes.size()));
-            if (!target.equals(leader.id())) {
+            if (!target.equals(leader.id()) && leader.core().configuration().isVoter(target)) {
                 leader.core().transferLeadership(target);
                 drain(leader);
             }
@@ -452,7 +487,7 @@ final class Simulation {
         InstallSnapshotResponse reply = new InstallSnapshotResponse(follower.id(), leader.id(), t.term(),
                 t.snapshot().point().index(), Long.MAX_VALUE, true);
         if (follower.core().currentTerm() == t.term()) {
-            follower.core().installSnapshot(leader.id(), t.snapshot().point(), null, reply);
+            follower.core().installSnapshot(leader.id(), t.snapshot().point(), t.snapshot().config(), reply);
         }
         follower.core().onSnapshotTaken(t.snapshot().point());          // as the runtime does: it is durable here
         drain(follower);

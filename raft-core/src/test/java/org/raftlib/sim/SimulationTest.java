@@ -29,12 +29,19 @@ class SimulationTest {
         Simulation sim = new Simulation(seed, options);
         String replay = "replay: mvn -pl raft-core test -Dtest=SimulationTest -Draftlib.seed=" + seed;
 
-        sim.runWithFaults();
+        try {
+            sim.runWithFaults();
+        } catch (RuntimeException e) {
+            throw new AssertionError("a node threw during the faults (" + sim.violations() + "); " + replay, e);
+        }
         assertThat(sim.violations()).as("safety during faults, %d nodes; %s", nodes, replay).isEmpty();
 
-        long ticks = sim.stabilize(LIVENESS_TICKS);
+        // A voter promoted far behind (the simulation ignores the catch-up bound half the time) catches up one entry
+        // per round trip on the tiny-flow, slow-disk seeds: membership seeds get twice the time.
+        int liveness = options.spares() > 0 ? 2 * LIVENESS_TICKS : LIVENESS_TICKS;
+        long ticks = sim.stabilize(liveness);
         assertThat(sim.violations()).as("safety after faults, %d nodes; %s", nodes, replay).isEmpty();
-        assertThat(ticks).as("converged within %d ticks after faults stopped; %s", LIVENESS_TICKS, replay)
+        assertThat(ticks).as("converged within %d ticks after faults stopped; %s", liveness, replay)
                 .isGreaterThanOrEqualTo(0);
     }
 

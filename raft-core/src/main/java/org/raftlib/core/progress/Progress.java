@@ -186,9 +186,12 @@ public final class Progress {
             nextIndex = Math.max(matchIndex + 1, Math.min(hintNextIndex, rejectedIndex));
             return true;
         }
-        if (rejectedIndex != nextIndex - 1) {
+        if (rejectedIndex != nextIndex - 1 && (rejectedIndex <= matchIndex || rejectedIndex >= nextIndex)) {
             return false;
         }
+        // A rejection below the probe (a heartbeat anchored at the compaction point, say) proves the follower lacks
+        // that index, and so the probe's too (Log Matching): resume below it. Without this, a new member probed at
+        // the leader's last index with no entry to send waits for the next proposal.
         nextIndex = Math.max(matchIndex + 1, Math.min(hintNextIndex, rejectedIndex));
         probeSent = false;
         return true;

@@ -71,4 +71,11 @@ class ProgressTest {
         assertThat(pr.onRejected(4, 1)).isTrue();
         assertThat(pr.nextIndex()).isEqualTo(5);
     }
+
+    @Test
+    void probeMovesBelowARejectionUnderTheProbeAboveTheMatch() {
+        Progress pr = new Progress(95, 4, 1000);          // a new member, probed at the leader's last index
+        assertThat(pr.onRejected(89, 13)).as("a heartbeat at the compaction point, rejected").isTrue();
+        assertThat(pr.nextIndex()).isEqualTo(13);
+    }
 }

@@ -14,14 +14,18 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.raftlib.Bytes;
+import org.raftlib.ClusterConfig;
+import org.raftlib.EntryType;
 import org.raftlib.HardState;
 import org.raftlib.LogEntry;
+import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.core.CoreConfig;
 import org.raftlib.core.CoreStatus;
 import org.raftlib.core.Cores;
 import org.raftlib.core.MessageFormat;
 import org.raftlib.core.Proposal;
+import org.raftlib.core.RaftCore;
 import org.raftlib.core.Ready;
 import org.raftlib.core.SnapshotPoint;
 import org.raftlib.core.TestNode;
@@ -61,6 +65,7 @@ final class InteractionEnv {
             case "campaign" -> live(d, 0).core().campaign();
             case "tick" -> tick(d);
             case "propose" -> propose(d);
+            case "propose-config" -> proposeConfig(d);
             case "read" -> read(d);
             case "transfer" -> transfer(d);
             case "process-ready" -> targets(d).forEach(id -> processReady(nodes.get(id), d.boolOption("async", false)));
@@ -77,6 +82,7 @@ final class InteractionEnv {
             case "restart" -> restart(d);
             case "raft-log" -> raftLog(d);
             case "status" -> status(d);
+            case "config" -> config(d);
             case "stats" -> stats();
             default -> throw d.fail("unknown command '" + d.name() + "'");
         }
@@ -94,12 +100,15 @@ final class InteractionEnv {
         }
     }
 
-    /** {@code add-nodes N voters=(1,2,3) prevote= checkquorum= election= heartbeat= seed= log=(terms) term=}. */
+    /**
+     * {@code add-nodes N voters=(1,2,3) prevote= checkquorum= election= heartbeat= seed= log=(terms) term=}; with
+     * {@code join=true} the new nodes join an existing cluster: no bootstrap voters, they wait to hear from a leader.
+     */
     private void addNodes(Directive d) {
         int count = d.node(0);
         int first = nodes.isEmpty() ? 1 : nodes.lastKey() + 1;
-        String defaultVoters = "(" + String.join(",", java.util.stream.IntStream.range(1, first + count)
-                .mapToObj(Integer::toString).toList()) + ")";
+        String defaultVoters = d.boolOption("join", false) ? "()" : "(" + String.join(",",
+                java.util.stream.IntStream.range(1, first + count).mapToObj(Integer::toString).toList()) + ")";
         Set<NodeId> voters = d.numbers(d.option("voters", defaultVoters)).stream().map(Cores::n)
                 .collect(Collectors.toCollection(TreeSet::new));
         long[] terms = d.numbers(d.option("log", "()")).stream().mapToLong(Integer::longValue).toArray();
@@ -145,6 +154,27 @@ final class InteractionEnv {
         if (!p.isAccepted()) {
             print("refused " + p.outcome() + p.leaderHint().map(h -> " hint=" + h).orElse(""));
         }
+    }
+
+    /**
+     * {@code propose-config N voters=(1,2,3) [learners=(4,5)] [lag=K]}: asks node N to change the membership to these
+     * voters and learners (thesis chapter 4); a new voter may lag the leader's last index by K entries (default 0).
+     */
+    private void proposeConfig(Directive d) {
+        Proposal p;
+        try {
+            ClusterConfig target = ClusterConfig.of(members(d, "voters"), members(d, "learners"));
+            p = live(d, 0).core().proposeConfigChange(target, d.intOption("lag", 0));
+        } catch (IllegalArgumentException e) {
+            print("error: " + e.getMessage());
+            return;
+        }
+        print(p.isAccepted() ? "accepted index=" + p.index() + " term=" + p.term()
+                : "refused " + p.outcome() + p.leaderHint().map(h -> " hint=" + h).orElse(""));
+    }
+
+    private static List<Member> members(Directive d, String key) {
+        return d.numbers(d.option(key, "()")).stream().map(i -> new Member(Cores.n(i), "")).toList();
     }
 
     /** {@code read N id=K}: asks node N for a linearizable read (ReadIndex, thesis §6.4). */
@@ -240,10 +270,11 @@ final class InteractionEnv {
         node.apply(rd);
     }
 
-    /** Queues messages; those crossing the current partition are lost at once. */
+    /** Queues messages; those crossing the current partition or addressed to no node are lost at once. */
     private void enqueue(List<RaftMessage> messages) {
         messages.stream()
-                .filter(m -> !crashed.contains(number(m.to())) && connected(number(m.from()), number(m.to())))
+                .filter(m -> nodes.containsKey(number(m.to())) && !crashed.contains(number(m.to()))
+                        && connected(number(m.from()), number(m.to())))
                 .forEach(queue::add);
     }
 
@@ -290,7 +321,8 @@ final class InteractionEnv {
     /**
      * {@code deliver-snapshot N}: the snapshots queued for node N arrive whole (the runtime's chunked transfer is
      * tested elsewhere): the last chunk as the core sees it, then the install the runtime asks for once the snapshot
-     * is durable. The follower's acknowledgement tells the sender's core that the send ended.
+     * is durable. The follower's acknowledgement tells the sender's core that the send ended. The snapshot carries
+     * the last configuration the sender applied up to it (none: the receiver keeps the one in force at its index).
      */
     private void deliverSnapshot(Directive d) {
         int to = d.node(0);
@@ -307,8 +339,11 @@ final class InteractionEnv {
             long term = leader.core().currentTerm();
             follower.core().step(new InstallSnapshot(leader.id(), follower.id(), term, p.index(), p.term(), 0,
                     Bytes.EMPTY, true));
-            restores.put(to, leader.applied().stream().filter(x -> x.index() <= p.index()).toList());
-            boolean reset = follower.core().installSnapshot(leader.id(), p, null,
+            List<LogEntry> covered = leader.applied().stream().filter(x -> x.index() <= p.index()).toList();
+            restores.put(to, covered);
+            ClusterConfig snapshotConfig = covered.stream().filter(x -> x.type() == EntryType.CONFIGURATION)
+                    .reduce((a, b) -> b).map(x -> ClusterConfig.decode(x.data().toByteArray())).orElse(null);
+            boolean reset = follower.core().installSnapshot(leader.id(), p, snapshotConfig,
                     new InstallSnapshotResponse(follower.id(), leader.id(), term, p.index(), Long.MAX_VALUE, true));
             print(follower.id() + (reset ? " installs" : " does not need") + " the snapshot at " + p.term() + "/"
                     + p.index() + " from " + leader.id());
@@ -479,6 +514,24 @@ final class InteractionEnv {
                     + s.commitIndex() + " applied=" + s.appliedIndex());
             new TreeMap<>(s.peers()).forEach((peer, p) -> print("  " + peer + " match=" + p.matchIndex() + " next="
                     + p.nextIndex() + " " + p.mode().toString().toLowerCase(java.util.Locale.ROOT)));
+        }
+    }
+
+    /**
+     * {@code config [nodes...]}: the configuration in force on each node (the last one in its log, thesis §4.1), the
+     * index of its entry (that of the bootstrap or snapshot when the log holds none), and whether the node knows
+     * that it committed.
+     */
+    private void config(Directive d) {
+        for (int id : d.positional().isEmpty() ? nodes.keySet() : d.numbers(String.join(",", d.positional()))) {
+            if (crashed.contains(id)) {
+                print("n" + id + " crashed");
+                continue;
+            }
+            RaftCore core = nodes.get(id).core();
+            long index = core.configurationIndex();
+            print("n" + id + " " + core.configuration() + " index=" + index
+                    + (index > core.status().commitIndex() ? " uncommitted" : ""));
         }
     }
 
