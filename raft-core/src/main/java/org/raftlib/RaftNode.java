@@ -134,14 +134,15 @@ public final class RaftNode implements AutoCloseable {
      * Changes the cluster's membership to {@code voters} and {@code learners} (Raft thesis chapter 4); call it on the
      * leader. A change of at most one voter is made directly, a larger one through joint consensus (both the old and
      * the new voters decide until the new configuration commits). A new voter that is not a member yet first joins as
-     * a learner and votes only once its log is within 10,000 entries of the leader's,
-     * so adding a member never stalls commits. Start new members with {@link Builder#join(boolean)}.
+     * a learner and votes only once it has acknowledged entries, was heard from within the last election timeout and
+     * is within 10,000 entries of the leader's log, so adding a member never stalls commits (and a member that was
+     * never reached never becomes a voter). Start new members with {@link Builder#join(boolean)}.
      *
      * <p>The future completes with the new configuration once it is committed. It fails with
      * {@link NotLeaderException} if this node does not lead; with {@link IndeterminateResultException} if it stops
      * leading during the change (the change may or may not complete: read {@link #status()} on the new leader); with
-     * {@link RaftException} if another change is in progress or this one does not finish within
-     * 30 election timeouts; with {@link IllegalArgumentException} if the
+     * {@link MembershipChangeException} if another change is in progress ({@code IN_PROGRESS}) or this one does not
+     * finish within 30 election timeouts ({@code TIMED_OUT}); with {@link IllegalArgumentException} if the
      * target has no voters or names a member twice; like {@link #submit} when the node is not running. If this node is
      * removed, it steps down once the change commits, and another voter campaigns at once.
      *

@@ -139,7 +139,8 @@ final class Membership {
         for (NodeId v : target.voters()) {
             if (!now.voters().contains(v) && !v.equals(core.id())) {
                 Progress pr = core.tracker().progress(v);
-                if (pr == null || pr.matchIndex() + maxLag < log.lastIndex()) {
+                if (pr == null || pr.matchIndex() == 0 || !pr.isRecentActive()
+                        || pr.matchIndex() + maxLag < log.lastIndex()) {
                     return Proposal.refused(Proposal.Outcome.NOT_CAUGHT_UP, Optional.of(core.id()));
                 }
             }

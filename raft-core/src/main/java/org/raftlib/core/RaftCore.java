@@ -214,7 +214,8 @@ public final class RaftCore {
      * @param target the configuration wanted: voters, learners and their addresses; not joint
      * @param maxLag how far behind the leader's last index a member that becomes a voter may be
      * @return ACCEPTED with the entry's index; NOT_LEADER; TRANSFERRING; CHANGE_IN_PROGRESS while another change is
-     *     in flight or this leader has not committed an entry of its term yet; NOT_CAUGHT_UP if a new voter lags
+     *     in flight or this leader has not committed an entry of its term yet; NOT_CAUGHT_UP if a new voter has not
+     *     acknowledged entries, was not heard from within the last election timeout, or lags more than {@code maxLag}
      * @throws IllegalArgumentException if {@code target} is joint or has no voters
      */
     public Proposal proposeConfigChange(ClusterConfig target, long maxLag) {

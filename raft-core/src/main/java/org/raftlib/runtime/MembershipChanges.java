@@ -7,6 +7,7 @@ import java.util.Map;
 import org.raftlib.ClusterConfig;
 import org.raftlib.IndeterminateResultException;
 import org.raftlib.Member;
+import org.raftlib.MembershipChangeException;
 import org.raftlib.NodeId;
 import org.raftlib.NotLeaderException;
 import org.raftlib.RaftException;
@@ -53,7 +54,8 @@ final class MembershipChanges {
     /** Starts {@code change}, unless another one is running or this node does not lead. */
     void request(Event.ChangeMembership change) {
         if (pending != null) {
-            fail(change, new RaftException("another membership change is in progress: " + target));
+            fail(change, new MembershipChangeException("another membership change is in progress: " + target,
+                    MembershipChangeException.Reason.IN_PROGRESS));
             return;
         }
         if (core.currentRole() != RaftRole.LEADER) {
@@ -83,23 +85,24 @@ final class MembershipChanges {
             return;
         }
         if (--ticksLeft <= 0) {
-            finish(new RaftException("the membership change to " + target + " did not finish within "
-                    + TIMEOUT_ELECTIONS + " election timeouts (a new voter still catching up, or no quorum)"));
+            finish(new MembershipChangeException("the membership change to " + target + " did not finish within "
+                    + TIMEOUT_ELECTIONS + " election timeouts (a new voter still catching up, or no quorum)",
+                    MembershipChangeException.Reason.TIMED_OUT));
             return;
         }
         attempt();
     }
 
     private void attempt() {
+        if (isDone(core.configuration())) {
+            return;                                          // committed; this node may have stepped down with it
+        }
         if (core.currentRole() != RaftRole.LEADER) {
             finish(new IndeterminateResultException(parts.id() + " stopped leading during the membership change to "
                     + target + "; it may or may not complete"));
             return;
         }
         ClusterConfig now = core.configuration();
-        if (isDone(now)) {
-            return;
-        }
         if (now.isJoint() || core.configurationIndex() > core.status().commitIndex()) {
             return;                                          // a change in flight: wait for it to commit
         }
@@ -158,8 +161,8 @@ final class MembershipChanges {
                         .toList());
             }
         }
-        if (pending != null && core.currentRole() == RaftRole.LEADER) {
-            isDone(core.configuration());
+        if (pending != null) {
+            isDone(core.configuration());                    // a removed leader steps down in the turn it commits
         }
     }
 

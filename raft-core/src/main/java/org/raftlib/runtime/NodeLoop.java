@@ -213,6 +213,7 @@ final class NodeLoop implements Runnable {
             transfers.tick(core);
             nextTick = now - nextTick > tickNanos ? now + tickNanos : nextTick + tickNanos;
         }
+        changes.observe();                                   // new members' addresses before messages go to them
         if (core.hasReady()) {
             execute(core.ready());
         }

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -32,6 +33,9 @@ import org.slf4j.LoggerFactory;
  * {@link #NOT_LEADER_HEADER}, so the first node retries. While no leader is known (an election), or the leader it
  * knew cannot be reached, it retries with a short backoff until the request's deadline, then answers 503.
  *
+ * <p>A forwarded request is given a little longer than the leader's own deadline ({@link #FORWARD_GRACE}), so the
+ * leader's answer (including its "timed out") is relayed rather than replaced by a timeout of the forwarding node.
+ *
  * <p>Blocks the calling HTTP worker thread until the answer or the deadline.
  */
 final class Forwarder {
@@ -45,15 +49,17 @@ final class Forwarder {
 
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
     private static final long MAX_BACKOFF_MILLIS = 200;
+    /** How much longer than its own deadline a forwarding node waits for the leader's answer. */
+    private static final Duration FORWARD_GRACE = Duration.ofSeconds(1);
 
     private final NodeId self;
-    private final Map<NodeId, URI> httpAddresses;
+    private final HttpDirectory httpAddresses;
     private final Duration timeout;
     private final HttpClient client;
 
-    Forwarder(NodeId self, Map<NodeId, URI> httpAddresses, Duration timeout) {
+    Forwarder(NodeId self, HttpDirectory httpAddresses, Duration timeout) {
         this.self = self;
-        this.httpAddresses = Map.copyOf(httpAddresses);
+        this.httpAddresses = httpAddresses;
         this.timeout = timeout;
         this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1))
                 .followRedirects(HttpClient.Redirect.NEVER).build();
@@ -61,6 +67,16 @@ final class Forwarder {
 
     /** An HTTP request as received, kept so it can be sent on unchanged. */
     record Incoming(String method, String pathAndQuery, byte[] body, int hops, boolean isWrite) {
+    }
+
+    /**
+     * How one kind of request waits and reports what went wrong.
+     *
+     * @param timeout how long it may wait for a leader and its answer
+     * @param failure the answer when the local call fails with anything but {@link NotLeaderException}
+     * @param timedOut the answer when the deadline passes while waiting for the local call
+     */
+    record Rules(Duration timeout, Function<Throwable, Reply> failure, Supplier<Reply> timedOut) {
     }
 
     /**
@@ -72,17 +88,32 @@ final class Forwarder {
      * @return the answer
      */
     Reply execute(Incoming in, Supplier<CompletableFuture<byte[]>> local, Function<KvResult, Reply> render) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        Rules rules = new Rules(timeout, Forwarder::failure, () -> timedOut(in));
+        return run(in, rules, local, bytes -> render.apply(KvResult.decode(bytes)));
+    }
+
+    /**
+     * Runs {@code local} here, or forwards {@code in} to the leader, under {@code rules}.
+     *
+     * @param in the request, for forwarding
+     * @param rules the deadline and the answers to failures
+     * @param local starts the operation on this node; fails with {@link NotLeaderException} when it does not lead
+     * @param render turns the operation's result into the answer
+     * @param <T> the operation's result
+     * @return the answer
+     */
+    <T> Reply run(Incoming in, Rules rules, Supplier<CompletableFuture<T>> local, Function<T, Reply> render) {
+        long deadline = System.nanoTime() + rules.timeout().toNanos();
         Optional<NodeId> lastHint = Optional.empty();
         for (int attempt = 0; ; attempt++) {
             try {
-                byte[] result = local.get().get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
-                return render.apply(KvResult.decode(result));
+                T result = local.get().get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+                return render.apply(result);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof NotLeaderException nle)) {
-                    return failure(e.getCause());
+                    return rules.failure().apply(e.getCause());
                 }
-                lastHint = nle.leaderHint().filter(h -> !h.equals(self) && httpAddresses.containsKey(h));
+                lastHint = nle.leaderHint().filter(h -> !h.equals(self) && httpAddresses.lookup(h).isPresent());
                 if (in.hops() >= MAX_HOPS) {
                     return notLeader(lastHint);
                 }
@@ -93,21 +124,21 @@ final class Forwarder {
                     }
                 }
             } catch (TimeoutException e) {
-                return timedOut(in);
+                return rules.timedOut().get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return Reply.error(503, "interrupted while waiting for the cluster");
             }
             if (!backoff(attempt, deadline)) {
-                return noLeader(lastHint);
+                return noLeader(lastHint, rules.timeout());
             }
         }
     }
 
     private Optional<Reply> forward(NodeId leader, Incoming in, long deadline) {
-        URI target = httpAddresses.get(leader).resolve(in.pathAndQuery());
+        URI target = httpAddresses.lookup(leader).orElseThrow().resolve(in.pathAndQuery());
         HttpRequest request = HttpRequest.newBuilder(target)
-                .timeout(Duration.ofMillis(Math.max(1, remainingMillis(deadline))))
+                .timeout(Duration.ofMillis(Math.max(1, remainingMillis(deadline))).plus(FORWARD_GRACE))
                 .header(HOPS_HEADER, Integer.toString(in.hops() + 1))
                 .method(in.method(), HttpRequest.BodyPublishers.ofByteArray(in.body()))
                 .build();
@@ -117,6 +148,9 @@ final class Forwarder {
                 return Optional.empty();
             }
             return Optional.of(new Reply(response.statusCode(), response.body().stripTrailing(), false));
+        } catch (HttpTimeoutException e) {
+            return Optional.of(Reply.error(504, "the leader " + leader + " did not answer " + in.method() + " "
+                    + in.pathAndQuery() + " in time" + (in.isWrite() ? "; it may or may not have been applied" : "")));
         } catch (IOException e) {
             LOG.debug("{} could not forward {} {} to {}: {}", self, in.method(), in.pathAndQuery(), leader,
                     e.toString());
@@ -150,9 +184,9 @@ final class Forwarder {
         return new Reply(r.status(), r.json(), true);
     }
 
-    private Reply noLeader(Optional<NodeId> lastHint) {
+    private static Reply noLeader(Optional<NodeId> lastHint, Duration limit) {
         String why = lastHint.map(l -> "the leader " + l + " could not be reached").orElse("no leader is known");
-        return Reply.error(503, why + " within " + timeout.toMillis() + " ms; the cluster may be electing a leader"
+        return Reply.error(503, why + " within " + limit.toMillis() + " ms; the cluster may be electing a leader"
                 + " or lack a quorum, retry later");
     }
 
@@ -164,7 +198,7 @@ final class Forwarder {
         return Reply.error(503, "timed out after " + timeout.toMillis() + " ms waiting for a linearizable read");
     }
 
-    private static Reply failure(Throwable cause) {
+    static Reply failure(Throwable cause) {
         if (cause instanceof IndeterminateResultException) {
             return Reply.error(503, "leadership changed before the outcome was known: the write may or may not have"
                     + " been applied; retry only if it is idempotent, or read the key to find out");

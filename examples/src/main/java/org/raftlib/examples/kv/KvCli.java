@@ -9,16 +9,24 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.raftlib.NodeId;
 
 /**
  * A tiny command-line client of {@link KvServer}.
  *
  * <pre>
  * put KEY VALUE | get KEY [--stale] | delete KEY | cas KEY EXPECTED NEW | status     [--node URL[,URL...]]
+ * members | add-learner ID HOST:RAFT_PORT[@HTTP_PORT] | add-voter ID HOST:RAFT_PORT[@HTTP_PORT] | promote ID
+ * | remove ID                                                                        [--node URL[,URL...]]
  * </pre>
+ *
+ * <p>The membership commands go to any node, which forwards them to the leader, and wait until the change is
+ * committed (up to {@link #ADMIN_TIMEOUT}). Without {@code @HTTP_PORT} the new member's HTTP port is taken to be its
+ * Raft port + {@link KvCluster#HTTP_OFFSET}, as the launcher lays nodes out.
  *
  * <p>Without {@code --node} it tries the launcher's default HTTP addresses ({@code http://127.0.0.1:8001} to
  * {@code :8003}) in turn, moving on when a node cannot be reached or answers 503, so it keeps working while one
@@ -26,8 +34,15 @@ import java.util.Set;
  */
 public final class KvCli {
 
+    /** How long the client waits for a membership change: longer than the server's own limit. */
+    static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(45);
+
     private static final String USAGE = "usage: put KEY VALUE | get KEY [--stale] | delete KEY"
-            + " | cas KEY EXPECTED NEW | status | snapshot | fill COUNT   [--node http://HOST:PORT[,...]]";
+            + " | cas KEY EXPECTED NEW | status | snapshot | fill COUNT   [--node http://HOST:PORT[,...]]\n"
+            + "       members | add-learner ID HOST:RAFT_PORT[@HTTP_PORT] | add-voter ID HOST:RAFT_PORT[@HTTP_PORT]"
+            + " | promote ID | remove ID   [--node http://HOST:PORT[,...]]";
+    private static final Duration TIMEOUT = Duration.ofSeconds(15);
+    private static final String ROW = "%-6s %-24s %-10s %-14s %6s %8s %8s %9s %8s%n";
 
     private final List<URI> nodes;
     private final PrintStream out;
@@ -100,6 +115,18 @@ public final class KvCli {
             case "fill":
                 arity(p, 2);
                 return fill(Integer.parseInt(p.get(1)));
+            case "members":
+                arity(p, 1);
+                return members();
+            case "add-learner", "add-voter":
+                arity(p, 3);
+                return addMember(p.get(1), p.get(2), cmd.equals("add-voter"));
+            case "promote":
+                arity(p, 2);
+                return change(call("POST", "/members/promote/" + memberPath(p.get(1)), null, ADMIN_TIMEOUT));
+            case "remove":
+                arity(p, 2);
+                return change(call("DELETE", "/members/" + memberPath(p.get(1)), null, ADMIN_TIMEOUT));
             default:
                 throw new IllegalArgumentException(cmd.isEmpty() ? "no command given" : "unknown command " + cmd);
         }
@@ -148,9 +175,13 @@ public final class KvCli {
     }
 
     private Answer call(String method, String path, String body) {
+        return call(method, path, body, TIMEOUT);
+    }
+
+    private Answer call(String method, String path, String body, Duration timeout) {
         Answer last = null;
         for (URI node : nodes) {
-            last = callOne(node, method, path, body);
+            last = callOne(node, method, path, body, timeout);
             if (last.status() != 0 && last.status() != 503) {
                 return last;
             }
@@ -158,8 +189,8 @@ public final class KvCli {
         return last;
     }
 
-    private Answer callOne(URI node, String method, String path, String body) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(node + path)).timeout(Duration.ofSeconds(15))
+    private Answer callOne(URI node, String method, String path, String body, Duration timeout) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(node + path)).timeout(timeout)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body))
                 .build();
@@ -205,24 +236,126 @@ public final class KvCli {
             err.println("no node answered: " + (first == null ? "no nodes given" : first.error()));
             return 2;
         }
-        out.printf("%-6s %-24s %-10s %6s %8s %8s %9s %8s%n", "ID", "HTTP", "ROLE", "TERM", "COMMIT", "APPLIED",
-                "SNAPSHOT", "LOG");
+        Map<String, String> view = leaderView(first.json());
+        out.printf(ROW, "ID", "HTTP", "ROLE", "MEMBER", "TERM", "COMMIT", "APPLIED", "SNAPSHOT", "LOG");
         String leader = null;
-        for (String id : first.json().getOrDefault("members", "").split(",")) {
-            String http = first.json().get("http." + id);
-            Answer s = http == null ? null : callOne(URI.create(http), "GET", "/status", null);
-            if (s == null || s.status() != 200) {
-                out.printf("%-6s %-24s %s%n", id, http, "unreachable");
+        Set<String> shown = new LinkedHashSet<>();
+        for (String id : view.getOrDefault("members", "").split(",")) {
+            if (id.isEmpty()) {
                 continue;
             }
-            Map<String, String> j = s.json();
-            out.printf("%-6s %-24s %-10s %6s %8s %8s %9s %8s%n", id, http, j.get("role"), j.get("term"),
-                    j.get("commitIndex"), j.get("appliedIndex"), j.get("snapshotIndex"), j.get("logEntries"));
-            if ("LEADER".equals(j.get("role"))) {
+            String http = view.get("http." + id);
+            shown.add(http);
+            Answer s = http == null ? null : callOne(URI.create(http), "GET", "/status", null, TIMEOUT);
+            if (s == null || s.status() != 200) {
+                out.printf("%-6s %-24s %-10s %-14s%n", id, http, "unreachable", view.get("member." + id));
+                continue;
+            }
+            row(s.json());
+            if ("LEADER".equals(s.json().get("role"))) {
                 leader = id + " at " + http;
             }
         }
+        for (URI node : nodes) {
+            if (!shown.contains(node.toString())) {
+                Answer s = callOne(node, "GET", "/status", null, TIMEOUT);
+                if (s.status() == 200 && !("," + view.get("members") + ",").contains("," + s.json().get("id") + ",")) {
+                    row(s.json());
+                }
+            }
+        }
+        out.println("configuration: " + configuration(view, "configurationCommitted"));
         out.println(leader == null ? "no leader known right now" : "leader: " + leader);
         return 0;
+    }
+
+    private void row(Map<String, String> j) {
+        out.printf(ROW, j.get("id"), j.get("http"), j.get("role"), j.get("membership"), j.get("term"),
+                j.get("commitIndex"), j.get("appliedIndex"), j.get("snapshotIndex"), j.get("logEntries"));
+    }
+
+    /** The leader's status if the node that answered knows a leader that answers, else that node's. */
+    private Map<String, String> leaderView(Map<String, String> first) {
+        String leaderHttp = first.get("leaderHttp");
+        if (leaderHttp == null || leaderHttp.equals(first.get("http"))) {
+            return first;
+        }
+        Answer a = callOne(URI.create(leaderHttp), "GET", "/status", null, TIMEOUT);
+        return a.status() == 200 && "LEADER".equals(a.json().get("role")) ? a.json() : first;
+    }
+
+    /** Describes the configuration in a status or members answer: voters, learners, joint, index, committed. */
+    private static String configuration(Map<String, String> j, String committedField) {
+        StringBuilder b = new StringBuilder();
+        if ("true".equals(j.get("joint"))) {
+            b.append("joint consensus: old voters ").append(j.get("outgoingVoters")).append(" -> new voters ");
+        } else {
+            b.append("voters ");
+        }
+        b.append(orNone(j.get("voters"))).append("; learners ").append(orNone(j.get("learners")));
+        if (j.containsKey("configurationIndex")) {
+            b.append("; index ").append(j.get("configurationIndex"));
+        }
+        b.append("true".equals(j.get(committedField)) ? ", committed" : ", not committed yet");
+        return b.toString();
+    }
+
+    private static String orNone(String ids) {
+        return ids == null || ids.isEmpty() ? "none" : ids;
+    }
+
+    /** {@code members}: the leader's configuration, one line per member. */
+    private int members() {
+        Answer a = call("GET", "/members", null);
+        if (a.status() != 200) {
+            return fail(a);
+        }
+        Map<String, String> j = a.json();
+        out.println(configuration(j, "committed") + "; leader " + orNone(j.get("leader")));
+        for (String id : members(j)) {
+            out.printf("  %-6s %-14s raft %-21s http %s%n", id, j.get("member." + id), j.get("raft." + id),
+                    j.get("http." + id));
+        }
+        return 0;
+    }
+
+    private static List<String> members(Map<String, String> j) {
+        return j.keySet().stream().filter(k -> k.startsWith("member.")).map(k -> k.substring("member.".length()))
+                .sorted().toList();
+    }
+
+    /** {@code add-learner} and {@code add-voter}: {@code address} is {@code HOST:RAFT_PORT[@HTTP_PORT]}. */
+    private int addMember(String id, String address, boolean voter) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", id);
+        int at = address.lastIndexOf('@');
+        String raft = at < 0 ? address : address.substring(0, at);
+        body.put("address", raft);
+        if (at >= 0) {
+            int colon = raft.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("address '" + address + "' must be HOST:RAFT_PORT[@HTTP_PORT]");
+            }
+            body.put("httpAddress", "http://" + raft.substring(0, colon) + ":" + address.substring(at + 1));
+        }
+        return change(call("POST", "/members/" + (voter ? "voters" : "learners"), Json.encode(body), ADMIN_TIMEOUT));
+    }
+
+    private static String memberPath(String id) {
+        return KeyPath.encodeKey(NodeId.of(id).value());
+    }
+
+    /** Prints a committed membership change, or the error. */
+    private int change(Answer a) {
+        if (a.status() != 200) {
+            return fail(a);
+        }
+        out.println("OK: " + configuration(a.json(), "committed"));
+        return 0;
+    }
+
+    private int fail(Answer a) {
+        err.println("error" + (a.status() == 0 ? "" : " " + a.status()) + " from " + a.node() + ": " + a.error());
+        return 2;
     }
 }

@@ -23,13 +23,16 @@ import org.raftlib.NodeId;
  * until Ctrl-C, which stops them.
  *
  * <pre>
- * java -jar raftlib-kv.jar cluster [--nodes 3] [--base-port 7001] [--data DIR]
+ * java -jar raftlib-kv.jar cluster [--nodes 3] [--extra 0] [--base-port 7001] [--data DIR]
  * </pre>
  *
  * <p>Node {@code i} (from 1) uses Raft port {@code base + i - 1} and HTTP port {@code base + 1000 + i - 1}, so the
- * defaults are 7001-7003 and 8001-8003; {@code --base-port 0} picks free ports instead. Data and one log file per
- * node go under {@code --data} (default: a new temporary directory), which it prints along with every node's HTTP
- * address, PID and example commands. When it prints a line starting with {@link #READY} every node serves HTTP.
+ * defaults are 7001-7003 and 8001-8003; {@code --base-port 0} picks free ports instead. {@code --extra N} starts
+ * N more nodes after those (n4, n5, ... by default on 7004/8004, ...) in join mode ({@code node --join}): they run
+ * but are not members until added with {@code add-voter} or {@code add-learner}, which the launcher prints. Data
+ * and one log file per node go under {@code --data} (default: a new temporary directory), which it prints along with
+ * every node's HTTP address, PID and example commands. When it prints a line starting with {@link #READY} every
+ * node serves HTTP.
  */
 public final class KvCluster {
 
@@ -42,16 +45,20 @@ public final class KvCluster {
     /** How far above the Raft port each node's HTTP port is. */
     public static final int HTTP_OFFSET = 1000;
 
-    private static final String USAGE = "usage: cluster [--nodes N] [--base-port PORT (0: free ports)] [--data DIR]";
+    private static final String USAGE = "usage: cluster [--nodes N] [--extra N (nodes started in join mode)]"
+            + " [--base-port PORT (0: free ports)] [--data DIR]";
     private static final long READY_TIMEOUT_SECONDS = 60;
 
     private final List<MemberSpec> members;
+    private final int initial;
     private final Path dataDir;
     private final List<Process> processes = new ArrayList<>();
     private volatile boolean stopping;
 
-    private KvCluster(List<MemberSpec> members, Path dataDir) {
+    /** {@code members}: the first {@code initial} form the cluster, the others join it. */
+    private KvCluster(List<MemberSpec> members, int initial, Path dataDir) {
         this.members = members;
+        this.initial = initial;
         this.dataDir = dataDir;
     }
 
@@ -71,14 +78,17 @@ public final class KvCluster {
     public static void main(String[] args) throws Exception {
         Args a;
         int nodes;
+        int extra;
         int basePort;
         try {
-            a = Args.parse(args, Set.of("nodes", "base-port", "data"), Set.of());
+            a = Args.parse(args, Set.of("nodes", "extra", "base-port", "data"), Set.of());
             nodes = a.intOption("nodes", DEFAULT_NODES);
+            extra = a.intOption("extra", 0);
             basePort = a.intOption("base-port", DEFAULT_BASE_PORT);
-            if (nodes < 1 || nodes > 9 || basePort < 0 || basePort > 65535 - HTTP_OFFSET - nodes) {
-                throw new IllegalArgumentException("--nodes must be 1 to 9 and --base-port 0 to "
-                        + (65535 - HTTP_OFFSET - nodes));
+            if (nodes < 1 || extra < 0 || nodes + extra > 9 || basePort < 0
+                    || basePort > 65535 - HTTP_OFFSET - nodes - extra) {
+                throw new IllegalArgumentException("--nodes must be 1 to 9, --extra 0 to 9 - nodes, and --base-port 0"
+                        + " to " + (65535 - HTTP_OFFSET - nodes - extra));
             }
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
@@ -88,7 +98,7 @@ public final class KvCluster {
         }
         Path data = a.option("data").map(Path::of).orElse(null);
         data = data == null ? Files.createTempDirectory("raftlib-kv-") : Files.createDirectories(data);
-        KvCluster cluster = new KvCluster(members(nodes, basePort), data.toAbsolutePath());
+        KvCluster cluster = new KvCluster(members(nodes + extra, basePort), nodes, data.toAbsolutePath());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             cluster.stop();
@@ -136,7 +146,8 @@ public final class KvCluster {
     }
 
     private boolean start(boolean defaultPorts) throws IOException, InterruptedException {
-        System.out.println("Starting " + members.size() + " nodes; data and logs in " + dataDir);
+        System.out.println("Starting " + members.size() + " nodes" + (members.size() > initial ? " (" + initial
+                + " members, " + (members.size() - initial) + " in join mode)" : "") + "; data and logs in " + dataDir);
         for (MemberSpec m : members) {
             processes.add(launch(m));
         }
@@ -173,9 +184,17 @@ public final class KvCluster {
         cmd.add(Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .map(e -> Path.of(e).toAbsolutePath().toString()).collect(Collectors.joining(File.pathSeparator)));
         cmd.add(Main.class.getName());
-        cmd.addAll(List.of("node", "--id", m.id().value(), "--members", MemberSpec.format(members),
+        boolean joins = members.indexOf(m) >= initial;
+        List<MemberSpec> known = new ArrayList<>(members.subList(0, initial));
+        if (joins) {
+            known.add(m);
+        }
+        cmd.addAll(List.of("node", "--id", m.id().value(), "--members", MemberSpec.format(known),
                 "--data", dataDir.resolve(m.id().value()).toString(),
                 "--parent-pid", Long.toString(ProcessHandle.current().pid())));
+        if (joins) {
+            cmd.add("--join");
+        }
         return cmd;
     }
 
@@ -206,15 +225,22 @@ public final class KvCluster {
                 .append('\n');
         for (int i = 0; i < members.size(); i++) {
             MemberSpec m = members.get(i);
-            b.append(String.format("  %-3s pid %-8d http %-24s raft %-16s log %s%n", m.id(), processes.get(i).pid(),
-                    m.httpUri(), m.member().address(), dataDir.resolve(m.id() + ".log")));
+            b.append(String.format("  %-3s pid %-8d http %-24s raft %-16s log %s%s%n", m.id(), processes.get(i).pid(),
+                    m.httpUri(), m.member().address(), dataDir.resolve(m.id() + ".log"),
+                    i >= initial ? "  (join mode: not a member yet)" : ""));
         }
         b.append("Try, in another terminal:\n")
                 .append("  ").append(cli).append(" put greeting hello").append(node).append('\n')
                 .append("  ").append(cli).append(" get greeting").append(node).append('\n')
                 .append("  ").append(cli).append(" status").append(node).append('\n')
                 .append("  kill -9 <pid of the leader>        (status shows which node leads; the others elect"
-                        + " a new leader)\n")
+                        + " a new leader)\n");
+        for (MemberSpec m : members.subList(initial, members.size())) {
+            b.append("  ").append(cli).append(" add-voter ").append(m.id()).append(' ').append(m.member().address())
+                    .append('@').append(m.httpPort()).append(node).append("   (").append(m.id())
+                    .append(" joins as a learner and votes once caught up)\n");
+        }
+        b
                 .append("Press Ctrl-C to stop the cluster.");
         System.out.println(b);
         System.out.flush();

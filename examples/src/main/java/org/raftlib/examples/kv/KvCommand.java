@@ -13,8 +13,8 @@ import java.util.Optional;
  *
  * <p>Layout: {@code version:int8 | op:int8 | key | [value] | [expected]}, where each string is
  * {@code length:int32 | UTF-8 bytes} and {@code expected} is preceded by a presence flag ({@code 0} or {@code 1}).
- * {@link Op#PUT} carries a value, {@link Op#CAS} a value and an optional expected value (absent: the key must not
- * exist), {@link Op#GET} and {@link Op#DELETE} only the key. Version 1 is the only version.
+ * {@link Op#PUT} and {@link Op#MEMBER_HTTP} carry a value, {@link Op#CAS} a value and an optional expected value
+ * (absent: the key must not exist), {@link Op#GET} and {@link Op#DELETE} only the key. Version 1 is the only version.
  *
  * @param op what to do
  * @param key the key; 1 to {@link #MAX_KEY_BYTES} UTF-8 bytes
@@ -39,7 +39,13 @@ public record KvCommand(Op op, String key, Optional<String> value, Optional<Stri
         /** Removes a key, returning the previous value. */
         DELETE(3),
         /** Stores a value only if the current value matches the expected one. */
-        CAS(4);
+        CAS(4),
+        /**
+         * Records a member's HTTP address (key: the member's id, value: its base URI, such as
+         * {@code http://127.0.0.1:8004}) in the member directory, apart from the key-value data: how every node learns
+         * where a member added at run time serves HTTP.
+         */
+        MEMBER_HTTP(5);
 
         private final byte code;
 
@@ -74,7 +80,7 @@ public record KvCommand(Op op, String key, Optional<String> value, Optional<Stri
         Objects.requireNonNull(value, "value");
         Objects.requireNonNull(expected, "expected");
         checkKey(key);
-        boolean needsValue = op == Op.PUT || op == Op.CAS;
+        boolean needsValue = op == Op.PUT || op == Op.CAS || op == Op.MEMBER_HTTP;
         if (needsValue != value.isPresent()) {
             throw new IllegalArgumentException(op + (needsValue ? " needs a value" : " takes no value"));
         }
@@ -126,6 +132,17 @@ public record KvCommand(Op op, String key, Optional<String> value, Optional<Stri
      */
     public static KvCommand cas(String key, Optional<String> expected, String newValue) {
         return new KvCommand(Op.CAS, key, Optional.of(newValue), expected);
+    }
+
+    /**
+     * Returns a command that records where a member serves HTTP.
+     *
+     * @param member the member's id
+     * @param httpAddress its HTTP base address
+     * @return the command
+     */
+    public static KvCommand memberHttp(String member, String httpAddress) {
+        return new KvCommand(Op.MEMBER_HTTP, member, Optional.of(httpAddress), Optional.empty());
     }
 
     /**
@@ -202,7 +219,7 @@ public record KvCommand(Op op, String key, Optional<String> value, Optional<Stri
             String key = readString(buf, "key", MAX_KEY_BYTES);
             Optional<String> value = Optional.empty();
             Optional<String> expected = Optional.empty();
-            if (op == Op.PUT || op == Op.CAS) {
+            if (op == Op.PUT || op == Op.CAS || op == Op.MEMBER_HTTP) {
                 value = Optional.of(readString(buf, "value", MAX_VALUE_BYTES));
             }
             if (op == Op.CAS) {

@@ -19,6 +19,7 @@ import org.raftlib.RaftNode;
 import org.raftlib.RaftOptions;
 import org.raftlib.storage.FileLogStorage;
 import org.raftlib.storage.FileSnapshotStore;
+import org.raftlib.storage.StorageException;
 import org.raftlib.transport.netty.NettyTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,10 @@ import org.slf4j.LoggerFactory;
  * <p>Each member is {@code ID=HOST:RAFT_PORT@HTTP_PORT} (see {@link MemberSpec}). When ready it prints one line
  * starting with {@link #READY}; SIGTERM (or Ctrl-C) closes it cleanly. With {@code --parent-pid PID} it also stops
  * when that process ends, so a launcher that is killed leaves no nodes behind.
+ *
+ * <p>With {@code --join} the node joins a running cluster ({@link RaftNode.Builder#join(boolean)}): start it on an
+ * empty data directory with {@code --members} listing the cluster's current members and itself, then add it on the
+ * cluster ({@code add-learner} or {@code add-voter}); until then it serves HTTP but never campaigns.
  */
 public final class KvNode implements AutoCloseable {
 
@@ -50,7 +55,7 @@ public final class KvNode implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KvNode.class);
     private static final String USAGE = "usage: node --id ID --members ID=HOST:RAFT_PORT@HTTP_PORT,... --data DIR"
-            + " [--parent-pid PID]";
+            + " [--join] [--parent-pid PID]";
 
     private final RaftNode node;
     private final KvServer server;
@@ -71,6 +76,21 @@ public final class KvNode implements AutoCloseable {
      * @throws IllegalArgumentException if {@code id} is not a member
      */
     public static KvNode start(NodeId id, List<MemberSpec> members, Path dataDir) throws IOException {
+        return start(id, members, dataDir, false);
+    }
+
+    /**
+     * Starts a node and its HTTP server, joining a running cluster if {@code join}.
+     *
+     * @param id this node's id; must be among {@code members}
+     * @param members every member of the cluster; when joining, its current members and this node
+     * @param dataDir the directory of this node's log (created if missing); empty when joining
+     * @param join whether the node joins a running cluster ({@link RaftNode.Builder#join(boolean)})
+     * @return the running node
+     * @throws IOException if the log cannot be opened or a port cannot be bound
+     * @throws IllegalArgumentException if {@code id} is not a member
+     */
+    public static KvNode start(NodeId id, List<MemberSpec> members, Path dataDir, boolean join) throws IOException {
         Objects.requireNonNull(id, "id");
         MemberSpec self = members.stream().filter(m -> m.id().equals(id)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException(id + " is not among the members " + members));
@@ -78,7 +98,8 @@ public final class KvNode implements AutoCloseable {
         Map<NodeId, URI> http = new LinkedHashMap<>();
         members.forEach(m -> http.put(m.id(), m.httpUri()));
         List<Member> raftMembers = members.stream().map(MemberSpec::member).toList();
-        RaftNode node = RaftNode.builder().id(id).members(raftMembers).stateMachine(new KvStateMachine())
+        KvStateMachine machine = new KvStateMachine();
+        RaftNode node = RaftNode.builder().id(id).members(raftMembers).join(join).stateMachine(machine)
                 .logStorage(FileLogStorage.open(dataDir))
                 .snapshotStore(FileSnapshotStore.open(dataDir.resolve("snapshots")))
                 .transport(NettyTransport.builder().clusterId(CLUSTER_ID).build())
@@ -94,7 +115,8 @@ public final class KvNode implements AutoCloseable {
         });
         try {
             node.start();
-            KvServer server = KvServer.start(node, new InetSocketAddress(self.host(), self.httpPort()), http);
+            KvServer server = KvServer.start(node, new InetSocketAddress(self.host(), self.httpPort()), http,
+                    machine, KvServer.DEFAULT_REQUEST_TIMEOUT);
             return new KvNode(node, server);
         } catch (IOException | RuntimeException e) {
             node.close();
@@ -137,7 +159,7 @@ public final class KvNode implements AutoCloseable {
         Args a;
         List<MemberSpec> members;
         try {
-            a = Args.parse(args, Set.of("id", "members", "data", "parent-pid"), Set.of());
+            a = Args.parse(args, Set.of("id", "members", "data", "parent-pid"), Set.of("join"));
             members = MemberSpec.parseList(a.required("members"));
             a.required("id");
             a.required("data");
@@ -151,9 +173,15 @@ public final class KvNode implements AutoCloseable {
         Path data = Path.of(a.required("data")).toAbsolutePath();
         KvNode kv;
         try {
-            kv = start(id, members, data);
+            kv = start(id, members, data, a.flag("join"));
         } catch (IOException e) {
             System.err.println(id + " cannot start: " + e.getMessage());
+            if (e instanceof StorageException) {
+                System.err.println("If " + data + " is lost or corrupt, replace the member (examples/README.md,"
+                        + " \"Replacing a member whose disk is lost or corrupt\"): remove " + id + " from the"
+                        + " cluster, wipe " + data + " and start it again with --join, then add it as a learner and"
+                        + " promote it.");
+            }
             System.exit(1);
             return;
         }
@@ -166,7 +194,7 @@ public final class KvNode implements AutoCloseable {
         watchParent(a.option("parent-pid"));
         MemberSpec self = members.stream().filter(m -> m.id().equals(id)).findFirst().orElseThrow();
         System.out.println(READY + " " + id + " http " + kv.httpUri() + " raft " + self.member().address()
-                + " data " + data + " pid " + ProcessHandle.current().pid());
+                + " data " + data + " pid " + ProcessHandle.current().pid() + (a.flag("join") ? " joining" : ""));
         System.out.flush();
         stopped.await();
     }

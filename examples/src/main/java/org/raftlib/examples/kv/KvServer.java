@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code DELETE /kv/{key}}</td><td>200 {@code {"key","deleted","previous"}} or 404</td></tr>
  *   <tr><td>{@code POST /kv/{key}/cas}, body {@code {"expected":…,"new":…}} (no expected: key must be absent)</td>
  *       <td>200 {@code {"key","value","previous"}} or 409 {@code {"error","key","current"}}</td></tr>
- *   <tr><td>{@code GET /status}</td><td>role, term, leader and its HTTP address, indexes, members</td></tr>
+ *   <tr><td>{@code GET /status}</td><td>role, term, leader and its HTTP address, indexes, members, the
+ *       configuration and this node's part in it</td></tr>
+ *   <tr><td>{@code /members...}</td><td>membership changes, see {@link MembershipEndpoints}</td></tr>
  * </table>
  *
  * <p>Keys are one percent-encoded path segment ({@code /} inside a key is {@code %2F}), 1 to
@@ -61,16 +63,21 @@ public final class KvServer implements AutoCloseable {
     private static final int MAX_CAS_BODY_BYTES = 2 * KvCommand.MAX_VALUE_BYTES + 1024;
 
     private final RaftNode node;
-    private final Map<NodeId, URI> httpAddresses;
+    private final HttpDirectory httpAddresses;
+    private final KvStateMachine machine;
     private final HttpServer server;
     private final ThreadPoolExecutor executor;
     private final Forwarder forwarder;
+    private final MembershipEndpoints members;
 
-    private KvServer(RaftNode node, Map<NodeId, URI> httpAddresses, HttpServer server, Duration timeout) {
+    private KvServer(RaftNode node, HttpDirectory httpAddresses, KvStateMachine machine, HttpServer server,
+            Duration timeout, Duration adminTimeout) {
         this.node = node;
-        this.httpAddresses = Map.copyOf(httpAddresses);
+        this.httpAddresses = httpAddresses;
+        this.machine = machine;
         this.server = server;
         this.forwarder = new Forwarder(node.id(), httpAddresses, timeout);
+        this.members = new MembershipEndpoints(node, httpAddresses, forwarder, adminTimeout);
         AtomicInteger n = new AtomicInteger();
         this.executor = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(QUEUE), r -> {
@@ -107,12 +114,43 @@ public final class KvServer implements AutoCloseable {
      */
     public static KvServer start(RaftNode node, InetSocketAddress bind, Map<NodeId, URI> httpAddresses,
             Duration requestTimeout) throws IOException {
+        return start(node, bind, httpAddresses, null, requestTimeout);
+    }
+
+    /**
+     * Starts a server that also learns members' HTTP addresses from the cluster and reports the state machine's
+     * statistics in {@code /status}.
+     *
+     * @param node the started node it serves
+     * @param bind the address to listen on (port 0 picks a free port)
+     * @param httpAddresses the HTTP base addresses this node was started with
+     * @param machine the node's state machine, or null (then only {@code httpAddresses} are known)
+     * @param requestTimeout how long one request may wait for a leader, a commit or a forwarded answer (membership
+     *     changes get at least {@link MembershipEndpoints#DEFAULT_TIMEOUT})
+     * @return the running server
+     * @throws IOException if it cannot listen
+     * @throws NullPointerException if an argument other than {@code machine} is null
+     */
+    public static KvServer start(RaftNode node, InetSocketAddress bind, Map<NodeId, URI> httpAddresses,
+            KvStateMachine machine, Duration requestTimeout) throws IOException {
+        Objects.requireNonNull(requestTimeout, "requestTimeout");
+        Duration adminTimeout = requestTimeout.compareTo(MembershipEndpoints.DEFAULT_TIMEOUT) > 0 ? requestTimeout
+                : MembershipEndpoints.DEFAULT_TIMEOUT;
+        return start(node, bind, httpAddresses, machine, requestTimeout, adminTimeout);
+    }
+
+    /** As above, with the time a membership change may take ({@code adminTimeout}); for tests. */
+    static KvServer start(RaftNode node, InetSocketAddress bind, Map<NodeId, URI> httpAddresses,
+            KvStateMachine machine, Duration requestTimeout, Duration adminTimeout) throws IOException {
         Objects.requireNonNull(node, "node");
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(httpAddresses, "httpAddresses");
         Objects.requireNonNull(requestTimeout, "requestTimeout");
+        Objects.requireNonNull(adminTimeout, "adminTimeout");
+        HttpDirectory directory = machine == null ? HttpDirectory.of(httpAddresses)
+                : HttpDirectory.of(httpAddresses, machine);
         HttpServer http = HttpServer.create(bind, 128);
-        KvServer kv = new KvServer(node, httpAddresses, http, requestTimeout);
+        KvServer kv = new KvServer(node, directory, machine, http, requestTimeout, adminTimeout);
         http.setExecutor(kv.executor);
         http.createContext("/", kv::handle);
         http.start();
@@ -162,14 +200,19 @@ public final class KvServer implements AutoCloseable {
         String method = ex.getRequestMethod();
         if (path.equals("/status")) {
             requireMethod(method, "GET");
-            return StatusReport.of(node, httpAddresses);
+            return StatusReport.of(node, httpAddresses, machine);
+        }
+        if (path.equals("/members") || path.startsWith("/members/")) {
+            byte[] body = readBody(ex, MembershipEndpoints.maxBodyBytes());
+            return members.handle(incoming(ex, body, !method.equals("GET")));
         }
         if (path.equals("/snapshot")) {
             requireMethod(method, "POST");
             return snapshot();
         }
         if (!path.startsWith("/kv/")) {
-            throw new Refusal(Reply.error(404, "no such endpoint: " + path + "; use /kv/{key}, /status or /snapshot"));
+            throw new Refusal(Reply.error(404, "no such endpoint: " + path + "; use /kv/{key}, /status, /snapshot"
+                    + " or /members"));
         }
         String rest = path.substring("/kv/".length());
         if (method.equals("POST") && rest.endsWith("/cas")) {

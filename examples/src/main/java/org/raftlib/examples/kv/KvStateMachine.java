@@ -4,7 +4,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -17,15 +17,39 @@ import org.slf4j.LoggerFactory;
  * A replicated map from string keys to string values: applies {@link KvCommand}s and answers them with
  * {@link KvResult}s.
  *
- * <p><b>Threading.</b> raftlib calls it only from the node's apply thread, so the map needs no locking. A malformed
- * command never throws (that would stop the node): it changes nothing and yields a {@link KvResult.Status#ERROR}
- * result, the same on every replica.
+ * <p>Besides the map it keeps the member directory ({@link KvCommand.Op#MEMBER_HTTP}: where each member added at run
+ * time serves HTTP) and, for comparing replicas, {@link #stats()}: the number of keys, an order-independent digest
+ * of the map's content and the number of log entries applied. Replicas at the same applied index agree on all three;
+ * an entry applied twice or skipped shows in the count.
+ *
+ * <p><b>Threading.</b> raftlib calls it only from the node's apply thread, so the map needs no locking. The member
+ * directory and the statistics are published through volatile fields for the HTTP threads. A malformed command
+ * never throws (that would stop the node): it changes nothing and yields a {@link KvResult.Status#ERROR} result, the
+ * same on every replica.
  */
 public final class KvStateMachine implements StateMachine {
 
     private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
 
+    /** Marks the snapshot section after the pairs (absent in snapshots of earlier versions). */
+    private static final int SNAPSHOT_EXTRA_VERSION = 1;
+
     private final Map<String, String> data = new HashMap<>();
+    /** Member id to HTTP address; replaced, never changed in place. */
+    private volatile Map<String, String> memberHttp = Map.of();
+    private volatile Stats stats = new Stats(0, 0, 0);
+    private long digest;
+    private long applied;
+
+    /**
+     * What a replica holds, for comparing replicas.
+     *
+     * @param keys the number of keys
+     * @param digest the sum over every key-value pair of a 64-bit hash of the pair; independent of order
+     * @param commands the number of log entries handed to {@link #apply} since the log began (snapshots included)
+     */
+    public record Stats(int keys, long digest, long commands) {
+    }
 
     /** Creates an empty store. */
     public KvStateMachine() {
@@ -33,14 +57,44 @@ public final class KvStateMachine implements StateMachine {
 
     @Override
     public byte[] apply(long index, byte[] command) {
-        KvCommand c;
+        applied++;
         try {
-            c = KvCommand.decode(command);
-        } catch (IllegalArgumentException e) {
-            LOG.debug("entry {}: {}", index, e.getMessage());
-            return KvResult.error(e.getMessage()).encode();
+            KvCommand c;
+            try {
+                c = KvCommand.decode(command);
+            } catch (IllegalArgumentException e) {
+                LOG.debug("entry {}: {}", index, e.getMessage());
+                return KvResult.error(e.getMessage()).encode();
+            }
+            if (c.op() == KvCommand.Op.MEMBER_HTTP) {
+                Map<String, String> next = new HashMap<>(memberHttp);
+                String previous = next.put(c.key(), c.value().orElseThrow());
+                memberHttp = Map.copyOf(next);
+                return new KvResult(KvResult.Status.OK, Optional.ofNullable(previous)).encode();
+            }
+            return execute(c).encode();
+        } finally {
+            stats = new Stats(data.size(), digest, applied);
         }
-        return execute(c).encode();
+    }
+
+    /**
+     * Returns where a member serves HTTP, as recorded by {@link KvCommand.Op#MEMBER_HTTP}; any thread.
+     *
+     * @param member the member's id
+     * @return its HTTP base address, if recorded
+     */
+    public Optional<String> memberHttp(String member) {
+        return Optional.ofNullable(memberHttp.get(member));
+    }
+
+    /**
+     * Returns the replica's statistics as of the last entry applied; any thread.
+     *
+     * @return the statistics
+     */
+    public Stats stats() {
+        return stats;
     }
 
     @Override
@@ -63,19 +117,43 @@ public final class KvStateMachine implements StateMachine {
             case GET:
                 return found(Optional.ofNullable(data.get(key)));
             case PUT:
-                return new KvResult(KvResult.Status.OK, Optional.ofNullable(data.put(key, c.value().orElseThrow())));
+                return new KvResult(KvResult.Status.OK, put(key, c.value().orElseThrow()));
             case DELETE:
-                return found(Optional.ofNullable(data.remove(key)));
+                Optional<String> removed = Optional.ofNullable(data.remove(key));
+                removed.ifPresent(v -> digest -= pairHash(key, v));
+                return found(removed);
             case CAS:
                 Optional<String> current = Optional.ofNullable(data.get(key));
                 if (!current.equals(c.expected())) {
                     return new KvResult(KvResult.Status.CAS_FAILED, current);
                 }
-                data.put(key, c.value().orElseThrow());
+                put(key, c.value().orElseThrow());
                 return new KvResult(KvResult.Status.OK, current);
             default:
                 return KvResult.error("unsupported operation " + c.op());
         }
+    }
+
+    private Optional<String> put(String key, String value) {
+        Optional<String> previous = Optional.ofNullable(data.put(key, value));
+        previous.ifPresent(v -> digest -= pairHash(key, v));
+        digest += pairHash(key, value);
+        return previous;
+    }
+
+    /** FNV-1a over the key's and the value's UTF-8 bytes with a separator, then a final mix. */
+    static long pairHash(String key, String value) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : key.getBytes(StandardCharsets.UTF_8)) {
+            h = (h ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        h = (h ^ 0x100) * 0x100000001b3L;
+        for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
+            h = (h ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        return h ^ (h >>> 33);
     }
 
     private static KvResult found(Optional<String> value) {
@@ -85,36 +163,65 @@ public final class KvStateMachine implements StateMachine {
     /**
      * Captures the map for a snapshot: a copy taken here, on the apply thread (cheap next to writing it out), written
      * on raftlib's snapshot thread as {@code count:int32}, then {@code key, value} pairs in modified UTF-8
-     * ({@link DataOutputStream#writeUTF}, so keys and values up to 64 KiB encoded).
+     * ({@link DataOutputStream#writeUTF}, so keys and values up to 64 KiB encoded); then {@code 1:int8}, the member
+     * directory as {@code count:int32} and {@code id, address} pairs, and the applied-entry count as an int64.
      */
     @Override
     public StateSnapshot snapshot() {
         Map<String, String> copy = new HashMap<>(data);
+        Map<String, String> members = memberHttp;
+        long commands = applied;
         return out -> {
             DataOutputStream d = new DataOutputStream(out);
-            d.writeInt(copy.size());
-            for (Map.Entry<String, String> e : copy.entrySet()) {
-                d.writeUTF(e.getKey());
-                d.writeUTF(e.getValue());
-            }
+            writePairs(d, copy);
+            d.writeByte(SNAPSHOT_EXTRA_VERSION);
+            writePairs(d, members);
+            d.writeLong(commands);
             d.flush();
         };
     }
 
-    /** Replaces the map with a snapshot's. */
+    private static void writePairs(DataOutputStream d, Map<String, String> pairs) throws IOException {
+        d.writeInt(pairs.size());
+        for (Map.Entry<String, String> e : pairs.entrySet()) {
+            d.writeUTF(e.getKey());
+            d.writeUTF(e.getValue());
+        }
+    }
+
+    /** Replaces the map, the member directory and the applied-entry count with a snapshot's. */
     @Override
     public void restore(InputStream state) throws IOException {
         DataInputStream d = new DataInputStream(state);
-        int n = d.readInt();
-        if (n < 0) {
-            throw new IOException("negative key count " + n + " in the snapshot");
-        }
-        Map<String, String> restored = new HashMap<>();
-        for (int i = 0; i < n; i++) {
-            restored.put(d.readUTF(), d.readUTF());
+        Map<String, String> restored = readPairs(d, "key");
+        Map<String, String> members = Map.of();
+        long commands = 0;
+        int extra = d.read();
+        if (extra == SNAPSHOT_EXTRA_VERSION) {
+            members = readPairs(d, "member");
+            commands = d.readLong();
+        } else if (extra != -1) {
+            throw new IOException("unknown snapshot section " + extra + " after the key-value pairs");
         }
         data.clear();
         data.putAll(restored);
+        memberHttp = Map.copyOf(members);
+        applied = commands;
+        digest = 0;
+        data.forEach((k, v) -> digest += pairHash(k, v));
+        stats = new Stats(data.size(), digest, applied);
+    }
+
+    private static Map<String, String> readPairs(DataInputStream d, String what) throws IOException {
+        int n = d.readInt();
+        if (n < 0) {
+            throw new IOException("negative " + what + " count " + n + " in the snapshot");
+        }
+        Map<String, String> pairs = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            pairs.put(d.readUTF(), d.readUTF());
+        }
+        return pairs;
     }
 
     /** Returns the number of keys; for tests and metrics, call only on the apply thread or after the node stopped. */

@@ -20,7 +20,8 @@ class KvCommandTest {
                 KvCommand.delete("k"),
                 KvCommand.cas("k", Optional.of("old"), "new"),
                 KvCommand.cas("k", Optional.empty(), "new"),
-                KvCommand.cas("k", Optional.of(""), ""));
+                KvCommand.cas("k", Optional.of(""), ""),
+                KvCommand.memberHttp("n4", "http://127.0.0.1:8004"));
         for (KvCommand c : commands) {
             assertThat(KvCommand.decode(c.encode())).as("%s", c).isEqualTo(c);
         }

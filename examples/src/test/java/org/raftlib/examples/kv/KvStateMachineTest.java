@@ -2,6 +2,10 @@ package org.raftlib.examples.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -70,5 +74,64 @@ class KvStateMachineTest {
                 .isEqualTo(KvResult.Status.ERROR);
         assertThat(KvResult.decode(sm.query(new byte[] {42})).status()).isEqualTo(KvResult.Status.ERROR);
         assertThat(sm.size()).isZero();
+    }
+
+    @Test
+    void memberHttpAddressesAreKeptApartFromTheData() {
+        assertThat(apply(KvCommand.memberHttp("n4", "http://127.0.0.1:8004"))).isEqualTo(ok(null));
+        assertThat(apply(KvCommand.memberHttp("n4", "http://127.0.0.1:9004"))).isEqualTo(ok("http://127.0.0.1:8004"));
+        assertThat(sm.memberHttp("n4")).contains("http://127.0.0.1:9004");
+        assertThat(sm.memberHttp("n5")).isEmpty();
+        assertThat(get("n4")).isEqualTo(NOT_FOUND);
+        assertThat(sm.size()).isZero();
+        assertThat(KvResult.decode(sm.query(KvCommand.memberHttp("n4", "x").encode())).status())
+                .isEqualTo(KvResult.Status.ERROR);
+    }
+
+    @Test
+    void statsDependOnTheContentNotTheOrderAndCountEveryEntry() {
+        apply(KvCommand.put("a", "1"));
+        apply(KvCommand.put("b", "2"));
+        apply(KvCommand.put("c", "3"));
+        apply(KvCommand.delete("c"));
+        KvStateMachine other = new KvStateMachine();
+        other.apply(1, KvCommand.put("b", "2").encode());
+        other.apply(2, KvCommand.put("a", "0").encode());
+        other.apply(3, KvCommand.cas("a", Optional.of("0"), "1").encode());
+        other.apply(4, new byte[] {9});
+        assertThat(other.stats()).isEqualTo(sm.stats());
+        assertThat(sm.stats().keys()).isEqualTo(2);
+        assertThat(sm.stats().commands()).isEqualTo(4);
+        other.apply(5, KvCommand.put("a", "2").encode());
+        assertThat(other.stats().digest()).isNotEqualTo(sm.stats().digest());
+        assertThat(new KvStateMachine().stats()).isEqualTo(new KvStateMachine.Stats(0, 0, 0));
+    }
+
+    @Test
+    void snapshotCarriesTheDataTheMemberDirectoryAndTheEntryCount() throws IOException {
+        apply(KvCommand.put("a", "1"));
+        apply(KvCommand.memberHttp("n4", "http://h:8004"));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        sm.snapshot().writeTo(bytes);
+        KvStateMachine restored = new KvStateMachine();
+        restored.apply(1, KvCommand.put("zzz", "gone").encode());
+        restored.restore(new ByteArrayInputStream(bytes.toByteArray()));
+        assertThat(restored.stats()).isEqualTo(sm.stats());
+        assertThat(restored.memberHttp("n4")).contains("http://h:8004");
+        assertThat(KvResult.decode(restored.query(KvCommand.get("zzz").encode()))).isEqualTo(NOT_FOUND);
+    }
+
+    @Test
+    void snapshotOfTheEarlierFormatRestores() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(bytes);
+        d.writeInt(1);
+        d.writeUTF("a");
+        d.writeUTF("1");
+        d.flush();
+        sm.restore(new ByteArrayInputStream(bytes.toByteArray()));
+        assertThat(get("a")).isEqualTo(ok("1"));
+        assertThat(sm.stats().keys()).isEqualTo(1);
+        assertThat(sm.stats().digest()).isEqualTo(KvStateMachine.pairHash("a", "1"));
     }
 }
