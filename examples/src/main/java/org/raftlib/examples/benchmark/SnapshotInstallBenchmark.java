@@ -27,7 +27,8 @@ import org.raftlib.transport.netty.NettyTransport;
  * restored the snapshot is measured. Run it with a small heap ({@code -Xmx256m} for 1 GiB) to see that no side holds
  * a snapshot in memory. Prints MB/s for both and their ratio; exit status 0 if the restored state checks out.
  *
- * <p>Usage: {@code SnapshotInstallBenchmark [--mib=1024] [--dir=PATH]}.
+ * <p>Usage: {@code SnapshotInstallBenchmark [--mib=1024] [--dir=PATH]}; {@code -Dbench.chunkKib=K
+ * -Dbench.window=W} replaces the default transfer options (1 MiB chunks, 4 in flight).
  */
 public final class SnapshotInstallBenchmark {
 
@@ -69,6 +70,10 @@ public final class SnapshotInstallBenchmark {
         Map<NodeId, RaftNode> nodes = new TreeMap<>();
         Map<NodeId, BlobStateMachine> machines = new TreeMap<>();
         RaftOptions options = RaftOptions.defaults().withSnapshotPolicy(Long.MAX_VALUE, Long.MAX_VALUE, 0);
+        Integer chunkKib = Integer.getInteger("bench.chunkKib");       // transfer options to compare with the defaults
+        if (chunkKib != null) {
+            options = options.withSnapshotTransfer(chunkKib << 10, Integer.getInteger("bench.window", 4));
+        }
         try {
             for (Member m : members.subList(0, 2)) {
                 start(m, members, dir, bytes, options, nodes, machines);
