@@ -60,9 +60,10 @@ class NettyTransportTest extends TransportContract {
         Member b = memberFor("b");
         Transport ta = track(newTransport());
         Transport tb = track(newTransport());
+        // b listens first: a dials at once, and its connection's ephemeral source port could otherwise take b's port
+        tb.start(b, m -> { });   // b's address book is empty: it refuses a as an unknown peer
         ta.updatePeers(List.of(b));
         ta.start(a, m -> { });
-        tb.start(b, m -> { });   // b's address book is empty: it refuses a as an unknown peer
 
         long deadline = System.nanoTime() + 300_000_000L;
         while (System.nanoTime() < deadline) {
