@@ -14,7 +14,10 @@ public class MembershipChangeException extends RaftException {
     public enum Reason {
         /** Another change is in progress on this leader; retry once it has finished. */
         IN_PROGRESS,
-        /** The change did not commit in time: a new voter did not catch up, or no quorum could be reached. */
+        /**
+         * The change could not start in time: a new voter did not catch up, or no quorum could be reached. Nothing of
+         * the change proper was appended (learners added for it stay learners).
+         */
         TIMED_OUT
     }
 

@@ -140,11 +140,13 @@ public final class RaftNode implements AutoCloseable {
      *
      * <p>The future completes with the new configuration once it is committed. It fails with
      * {@link NotLeaderException} if this node does not lead; with {@link IndeterminateResultException} if it stops
-     * leading during the change (the change may or may not complete: read {@link #status()} on the new leader); with
-     * {@link MembershipChangeException} if another change is in progress ({@code IN_PROGRESS}) or this one does not
-     * finish within 30 election timeouts ({@code TIMED_OUT}); with {@link IllegalArgumentException} if the
-     * target has no voters or names a member twice; like {@link #submit} when the node is not running. If this node is
-     * removed, it steps down once the change commits, and another voter campaigns at once.
+     * leading during the change, or the change's entry was appended but did not commit within 30 election timeouts
+     * (it may or may not complete: read {@link #status()} on the leader); with {@link MembershipChangeException} if
+     * another change is in progress ({@code IN_PROGRESS}) or this one could not start within 30 election timeouts
+     * ({@code TIMED_OUT}: a new voter did not catch up; learners added for it stay learners); with
+     * {@link IllegalArgumentException} if the target has no voters or names a member twice; like {@link #submit} when
+     * the node is not running. A target that differs only in a member's address is a change too (a member moved). If
+     * this node is removed, it steps down once the change commits, and another voter campaigns at once.
      *
      * @param voters the voters wanted, with their addresses
      * @param learners the learners wanted (members that receive the log but do not vote), with their addresses
@@ -152,8 +154,9 @@ public final class RaftNode implements AutoCloseable {
      * @throws NullPointerException if an argument is null
      */
     public CompletableFuture<ClusterConfig> changeMembership(Collection<Member> voters, Collection<Member> learners) {
-        ClusterConfig target = ClusterConfig.of(List.copyOf(voters), List.copyOf(learners));
-        return runtime.changeMembership(current -> target);
+        List<Member> v = List.copyOf(voters);
+        List<Member> l = List.copyOf(learners);
+        return runtime.changeMembership(current -> ClusterConfig.of(v, l));
     }
 
     /**

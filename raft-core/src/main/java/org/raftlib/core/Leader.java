@@ -222,6 +222,9 @@ final class Leader extends Role {
                 pr.becomeReplicate();
             }
             core.maybeCommit();
+            if (core.role() != this) {
+                return;                                      // removed by what just committed: stepped down
+            }
             sendAppend(m.from(), false);
             if (m.from().equals(transferee) && pr.matchIndex() == core.log().lastIndex()) {
                 sendTimeoutNow(transferee);

@@ -38,7 +38,11 @@ abstract sealed class Role permits Follower, Candidate, Leader {
                 || (core.votedFor() == null && core.currentLeader().isEmpty())
                 || (v.preVote() && v.term() > core.term());
         boolean upToDate = core.log().isUpToDate(v.lastLogIndex(), v.lastLogTerm());
-        if (canVote && upToDate) {
+        // A joining node that has received nothing yet (no configuration, empty log) votes for nobody: it may be a
+        // member replaced under the same id whose wiped disk forgot a vote it cast. Once a leader reached it, it votes
+        // as usual (it may already count as a voter before its log holds the configuration saying so).
+        boolean member = !core.configuration().members().isEmpty() || core.log().lastIndex() > 0;
+        if (canVote && upToDate && member) {
             long replyTerm = v.preVote() ? v.term() : core.term();
             core.send(new RequestVoteResponse(core.id(), v.from(), replyTerm, true, v.preVote()));
             if (!v.preVote()) {
@@ -51,7 +55,8 @@ abstract sealed class Role permits Follower, Candidate, Leader {
             return;
         }
         core.logger().debug("{} [term {}] rejected {} for {}: {}", core.id(), core.term(),
-                v.preVote() ? "pre-vote" : "vote", v.from(), canVote ? "log not up to date" : "already voted");
+                v.preVote() ? "pre-vote" : "vote", v.from(),
+                !member ? "no configuration yet" : canVote ? "log not up to date" : "already voted");
         core.send(new RequestVoteResponse(core.id(), v.from(), core.term(), false, v.preVote()));
     }
 

@@ -44,6 +44,8 @@ final class MembershipChanges {
     private Event.ChangeMembership pending;
     private ClusterConfig target;
     private int ticksLeft;
+    /** Whether the change proper (not only its learner step) was appended: it may commit even after a timeout. */
+    private boolean appended;
 
     MembershipChanges(RaftCore core, NodeParts parts) {
         this.core = core;
@@ -74,6 +76,7 @@ final class MembershipChanges {
         }
         pending = change;
         target = goal;
+        appended = false;
         ticksLeft = TIMEOUT_ELECTIONS * parts.electionTicks();
         LOG.info("{} starts a membership change from {} to {}", parts.id(), core.configuration(), goal);
         attempt();
@@ -85,9 +88,11 @@ final class MembershipChanges {
             return;
         }
         if (--ticksLeft <= 0) {
-            finish(new MembershipChangeException("the membership change to " + target + " did not finish within "
-                    + TIMEOUT_ELECTIONS + " election timeouts (a new voter still catching up, or no quorum)",
-                    MembershipChangeException.Reason.TIMED_OUT));
+            String what = "the membership change to " + target + " did not finish within " + TIMEOUT_ELECTIONS
+                    + " election timeouts";
+            finish(appended ? new IndeterminateResultException(what + "; its entry is in the log and may still commit")
+                    : new MembershipChangeException(what + " (a new voter still catching up, or no quorum); learners it"
+                    + " added stay learners", MembershipChangeException.Reason.TIMED_OUT));
             return;
         }
         attempt();
@@ -108,6 +113,7 @@ final class MembershipChanges {
         }
         ClusterConfig step = withNewVotersAsLearners(now);
         Proposal p = core.proposeConfigChange(step, MAX_LAG);
+        appended |= p.isAccepted() && step.equals(target);
         if (p.outcome() == Proposal.Outcome.NOT_LEADER) {
             finish(new NotLeaderException(parts.id(), p.leaderHint()));
         }                                                    // otherwise retried at the next tick
@@ -132,8 +138,7 @@ final class MembershipChanges {
     }
 
     private boolean isDone(ClusterConfig now) {
-        boolean done = !now.isJoint() && now.voters().equals(target.voters())
-                && now.learners().equals(target.learners())
+        boolean done = !now.isJoint() && now.equals(target)      // addresses too: a moved member is a change
                 && core.configurationIndex() <= core.status().commitIndex();
         if (done) {
             LOG.info("{} committed the membership change to {} at index {}", parts.id(), now,

@@ -22,6 +22,7 @@ import org.raftlib.NodeId;
 import org.raftlib.RaftRole;
 import org.raftlib.core.Proposal.Outcome;
 import org.raftlib.message.RaftMessage;
+import org.raftlib.message.TimeoutNow;
 import org.slf4j.helpers.NOPLogger;
 
 /**
@@ -263,6 +264,77 @@ class MembershipRulesTest {
             node.restart();
             assertThat(node.core().configuration()).as(node.id().toString()).isEqualTo(before);
         }
+    }
+
+    @Test
+    void aLeaderDemotedToLearnerThroughAJointChangeStepsDownAndStaysALearner() {
+        TestNode leader = cluster(3, true);
+        add(4, Set.of(), true);
+        leader.core().proposeConfigChange(ClusterConfig.of(members(1, 2, 3), members(4)), NO_LAG);
+        settle();
+        propose(leader, 2);
+        Proposal p = leader.core().proposeConfigChange(ClusterConfig.of(members(2, 3, 4), members(1)), NO_LAG);
+        assertThat(p.outcome()).isEqualTo(Outcome.ACCEPTED);
+        assertThat(leader.core().configuration().isJoint()).isTrue();
+        tickAll(3);
+        assertThat(leader.core().currentRole()).isEqualTo(RaftRole.FOLLOWER);
+        TestNode next = nodes.values().stream().filter(x -> x.core().currentRole() == RaftRole.LEADER).findFirst()
+                .orElseThrow();
+        assertThat(next.core().configuration().learners()).containsExactly(n(1));
+        propose(next, 3);
+        tickAll(2);
+        assertThat(leader.core().status().commitIndex()).as("a learner still receives the log")
+                .isEqualTo(next.core().status().commitIndex());
+        tickAll(5 * ELECTION);
+        assertThat(leader.core().currentRole()).isEqualTo(RaftRole.FOLLOWER);
+    }
+
+    @Test
+    void aRemovedLeaderWithATransferInFlightSendsOneTimeoutNow() {
+        TestNode leader = cluster(5, true);
+        assertThat(leader.core().proposeConfigChange(ClusterConfig.ofVoters(members(2, 3, 4, 5)), NO_LAG).outcome())
+                .isEqualTo(Outcome.ACCEPTED);
+        leader.core().transferLeadership(n(5));
+        List<RaftMessage> out = new ArrayList<>();
+        while (leader.core().hasReady()) {
+            Ready rd = leader.handle();
+            out.addAll(rd.messages());
+            out.addAll(rd.afterSync());
+        }
+        List<RaftMessage> responses = new ArrayList<>();
+        for (RaftMessage m : out) {
+            if (!m.to().equals(n(4))) {                      // n4 is slow: the transferee's ack commits C_new
+                TestNode f = nodes.get(m.to());
+                f.core().step(m);
+                while (f.core().hasReady()) {
+                    Ready rd = f.handle();
+                    responses.addAll(rd.messages());
+                    responses.addAll(rd.afterSync());
+                }
+            }
+        }
+        responses.sort(java.util.Comparator.comparing(m -> m.from().equals(n(5)) ? 1 : 0));
+        List<NodeId> timeoutNows = new ArrayList<>();
+        for (RaftMessage m : responses) {
+            leader.core().step(m);
+            while (leader.core().hasReady()) {
+                leader.handle().messages().stream().filter(x -> x instanceof TimeoutNow)
+                        .forEach(x -> timeoutNows.add(x.to()));
+            }
+        }
+        assertThat(leader.core().currentRole()).isEqualTo(RaftRole.FOLLOWER);
+        assertThat(timeoutNows).as("one voter told to campaign, not two splitting the vote").hasSize(1);
+    }
+
+    @Test
+    void aJoiningNodeVotesForNobody() {
+        TestNode joiner = add(4, Set.of(), true);
+        joiner.core().step(new org.raftlib.message.RequestVote(n(1), n(4), 3, 10, 2, false, false));
+        Ready rd = joiner.handle();
+        List<RaftMessage> replies = new ArrayList<>(rd.messages());
+        replies.addAll(rd.afterSync());
+        assertThat(replies).hasSize(1).allSatisfy(m -> assertThat(((org.raftlib.message.RequestVoteResponse) m)
+                .voteGranted()).as("a wiped member replaced under its id may have voted in that term").isFalse());
     }
 
     @Test

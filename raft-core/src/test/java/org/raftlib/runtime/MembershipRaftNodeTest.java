@@ -149,6 +149,23 @@ class MembershipRaftNodeTest {
     }
 
     @Test
+    void aMovedMemberIsAChangeAndAnInvalidTargetFailsTheFuture() throws Exception {
+        RaftNode leader = startCluster();
+        write(5);
+        List<Member> moved = List.of(member(1), member(2), member(3));
+        moved = moved.stream().map(m -> m.id().equals(leader.id()) ? m : Member.of(m.id().value(),
+                m.address() + "-moved")).toList();
+        ClusterConfig c = leader.changeMembership(moved, List.of()).get(20, TimeUnit.SECONDS);
+        assertThat(c.members()).containsExactlyInAnyOrderElementsOf(moved);
+        assertThat(leader.status().configurationIndex()).as("an entry was appended").isPositive();
+
+        CompletableFuture<ClusterConfig> twice = leader.changeMembership(List.of(member(1), member(2)),
+                List.of(member(2)));
+        assertThatThrownBy(() -> twice.get(20, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aMemberThatIsNeverReachedNeverBecomesAVoter() throws Exception {
         RaftNode leader = startCluster();
         write(10);
