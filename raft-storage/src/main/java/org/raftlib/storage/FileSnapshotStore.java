@@ -249,6 +249,7 @@ public final class FileSnapshotStore implements SnapshotStore {
         private final Path temp;
         private final FileChannel channel;
         private final PayloadStream stream;
+        private final WriteBehind writeBehind;
         private boolean done;
 
         FileWriter(SnapshotMeta meta, int headerBytes) throws IOException {
@@ -264,7 +265,9 @@ public final class FileSnapshotStore implements SnapshotStore {
                 ops.deleteIfExists(temp);
                 throw e;
             }
-            this.stream = new PayloadStream(new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER_BYTES));
+            this.writeBehind = new WriteBehind(channel);
+            this.stream = new PayloadStream(new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER_BYTES),
+                    writeBehind);
         }
 
         @Override
@@ -290,6 +293,7 @@ public final class FileSnapshotStore implements SnapshotStore {
             try {
                 checkOpen();
                 stream.finish();
+                writeBehind.awaitAndCheck();
                 stored = meta.completed(stream.length(), System.currentTimeMillis());
                 ByteBuffer header = SnapshotCodec.encode(stored, stream.crc());
                 while (header.hasRemaining()) {
@@ -333,6 +337,7 @@ public final class FileSnapshotStore implements SnapshotStore {
         /** Closes and deletes the temporary file; a failure is logged (the next open deletes the file). */
         private void abandon(Exception cause) {
             stream.finishQuietly();
+            writeBehind.awaitQuietly();
             try {
                 channel.close();
                 ops.deleteIfExists(temp);
@@ -350,13 +355,15 @@ public final class FileSnapshotStore implements SnapshotStore {
     private static final class PayloadStream extends OutputStream {
 
         private final OutputStream out;
+        private final WriteBehind writeBehind;
         private final CRC32C crc = new CRC32C();
         private long length;
         private boolean closed;
         private boolean finished;
 
-        PayloadStream(OutputStream out) {
+        PayloadStream(OutputStream out, WriteBehind writeBehind) {
             this.out = out;
+            this.writeBehind = writeBehind;
         }
 
         @Override
@@ -378,6 +385,7 @@ public final class FileSnapshotStore implements SnapshotStore {
             }
             crc.update(b, off, len);
             length += len;
+            writeBehind.afterWrite(length, out);
         }
 
         private void checkWritable() throws IOException {
@@ -423,6 +431,69 @@ public final class FileSnapshotStore implements SnapshotStore {
 
         int crc() {
             return (int) crc.getValue();
+        }
+    }
+
+    /**
+     * Starts writing back what a snapshot writer has written every {@link #EVERY_BYTES}, on a short-lived background
+     * thread ({@code force(false)}), so that the disk writes while the snapshot is still being produced or received and
+     * the final force at commit has little left to do. A failed write-back fails the commit (a later fsync may not
+     * report an error an earlier one consumed).
+     */
+    private static final class WriteBehind {
+
+        static final long EVERY_BYTES = 64L << 20;
+
+        private final FileChannel channel;
+        private volatile IOException error;
+        private Thread running;
+        private long requestedAt;
+
+        WriteBehind(FileChannel channel) {
+            this.channel = channel;
+        }
+
+        /** {@code written} payload bytes are in {@code out}; starts a write-back if one is due and none is running. */
+        void afterWrite(long written, OutputStream out) throws IOException {
+            if (written - requestedAt < EVERY_BYTES || (running != null && running.isAlive())) {
+                return;
+            }
+            out.flush();
+            requestedAt = written;
+            running = new Thread(() -> {
+                try {
+                    channel.force(false);
+                } catch (IOException e) {
+                    error = e;
+                }
+            }, "raft-snapshot-writeback");
+            running.setDaemon(true);
+            running.start();
+        }
+
+        /** Waits for the running write-back; throws what any write-back failed with. */
+        void awaitAndCheck() throws IOException {
+            awaitQuietly();
+            if (error != null) {
+                throw new IOException("writing back the snapshot failed", error);
+            }
+        }
+
+        void awaitQuietly() {
+            if (running == null) {
+                return;
+            }
+            boolean interrupted = false;
+            while (running.isAlive()) {
+                try {
+                    running.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -44,6 +44,8 @@ final class FaultyChannels implements FileOps {
 
     volatile boolean failWrites;
     volatile boolean failForces;
+    /** How many of the next file forces fail (then forces succeed again). */
+    final java.util.concurrent.atomic.AtomicInteger forcesToFail = new java.util.concurrent.atomic.AtomicInteger();
     volatile boolean failDirectoryForces;
     /** Forces of segment files (not of the spare written in the background, nor of the hard state). */
     volatile int segmentForces;
@@ -173,7 +175,8 @@ final class FaultyChannels implements FileOps {
 
         @Override
         public void force(boolean metaData) throws IOException {
-            if (failForces || (failDirectoryForces && Files.isDirectory(path))) {
+            if (failForces || (failDirectoryForces && Files.isDirectory(path))
+                    || forcesToFail.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new IOException("injected fsync failure");
             }
             if (path.getFileName().toString().endsWith(".seg")) {

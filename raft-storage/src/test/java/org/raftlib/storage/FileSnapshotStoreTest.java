@@ -331,4 +331,35 @@ class FileSnapshotStoreTest {
         assertThatThrownBy(pending::commit).isInstanceOf(IllegalStateException.class);
         assertThat(files()).isEmpty();
     }
+
+    /**
+     * A large snapshot is written back in the background while it is written (every 64 MiB); a failed write-back fails
+     * the commit even though the final fsync succeeds (that fsync may not report an error an earlier one consumed).
+     */
+    @Test
+    void largeSnapshotIsWrittenBackWhileWrittenAndAFailedWriteBackFailsTheCommit(@TempDir Path tmp) throws Exception {
+        byte[] mib = new byte[1 << 20];
+        new SplittableRandom(SEED).nextBytes(mib);
+        FaultyChannels ops = new FaultyChannels();
+        SnapshotStore store = FileSnapshotStore.open(tmp.resolve("ok"), 2, ops);
+        try (SnapshotStore.Writer w = store.write(meta(3, 1))) {
+            for (int i = 0; i < 65; i++) {
+                w.stream().write(mib);
+            }
+            assertThat(w.commit().sizeBytes()).isEqualTo(65L << 20);
+        }
+        assertThat(store.latest().map(SnapshotMeta::index)).contains(3L);
+
+        SnapshotStore failing = FileSnapshotStore.open(tmp.resolve("failing"), 2, ops);
+        try (SnapshotStore.Writer w = failing.write(meta(4, 1))) {
+            ops.forcesToFail.set(1);                              // the write-back's force, not the final one
+            for (int i = 0; i < 65; i++) {
+                w.stream().write(mib);
+            }
+            assertThatThrownBy(w::commit).isInstanceOf(IOException.class).hasMessageContaining("writing back");
+        }
+        assertThat(failing.latest()).isEmpty();
+        store.close();
+        failing.close();
+    }
 }
