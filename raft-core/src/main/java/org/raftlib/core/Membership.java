@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import org.raftlib.Bytes;
 import org.raftlib.ClusterConfig;
 import org.raftlib.EntryType;
@@ -206,7 +207,7 @@ final class Membership {
     private void stepDownRemoved(ClusterConfig c) {
         NodeId best = null;
         long bestMatch = -1;
-        for (NodeId v : new java.util.TreeSet<>(c.voters())) {
+        for (NodeId v : new TreeSet<>(c.voters())) {
             Progress pr = core.tracker().progress(v);
             if (pr != null && pr.matchIndex() > bestMatch) {
                 best = v;

@@ -207,9 +207,8 @@ public final class RaftCore {
     }
 
     /**
-     * Starts a membership change to {@code target} if this node leads (thesis chapter 4): a change of at most one voter
-     * directly, a larger one through the joint configuration, which this leader leaves by itself once it commits.
-     * The configuration takes effect on each node when its entry is appended.
+     * Starts a membership change to {@code target} if this node leads (thesis ch. 4): one voter directly, more through
+     * the joint configuration (left by itself once committed); in force on each node once its entry is appended.
      *
      * @param target the configuration wanted: voters, learners and their addresses; not joint
      * @param maxLag how far behind the leader's last index a member that becomes a voter may be
@@ -239,6 +238,11 @@ public final class RaftCore {
     /** Returns the index of the entry holding the configuration in force (0: the bootstrap configuration). */
     public long configurationIndex() {
         return membership.currentIndex();
+    }
+
+    /** Returns the highest index this node knows committed (cheaper than {@link #status()}). */
+    public long commitIndex() {
+        return log.committed();
     }
 
     /** Starts an election now, as if the election timer had fired (no-op on a leader or a non-voter). */
@@ -289,12 +293,10 @@ public final class RaftCore {
     }
 
     /**
-     * Raft §7, receiver: the runtime received, checked and durably stored the snapshot at {@code point} that the
-     * current leader sent. A snapshot this node's commit index already covers changes nothing; one whose last entry
-     * this log holds commits up to it and keeps the entries after it; otherwise the whole log is replaced (the next
-     * Ready's {@code install}), and the state machine must be restored from the snapshot. {@code reply} (the
-     * acknowledgement of the last chunk) leaves once that is durable. The snapshot's configuration is in force once
-     * the log is reset to it.
+     * Raft §7, receiver: the runtime durably stored the current leader's snapshot at {@code point}. One the commit
+     * index covers changes nothing; one whose last entry this log holds commits up to it; otherwise the log is reset
+     * to it (the next Ready's {@code install}; restore the state machine), and its configuration is in force. {@code
+     * reply} (acknowledging the last chunk) leaves once that is durable.
      *
      * @param leader the node that sent the snapshot
      * @param point what the snapshot covers

@@ -108,7 +108,7 @@ final class MembershipChanges {
             return;
         }
         ClusterConfig now = core.configuration();
-        if (now.isJoint() || core.configurationIndex() > core.status().commitIndex()) {
+        if (now.isJoint() || core.configurationIndex() > core.commitIndex()) {
             return;                                          // a change in flight: wait for it to commit
         }
         ClusterConfig step = withNewVotersAsLearners(now);
@@ -139,7 +139,7 @@ final class MembershipChanges {
 
     private boolean isDone(ClusterConfig now) {
         boolean done = !now.isJoint() && now.equals(target)      // addresses too: a moved member is a change
-                && core.configurationIndex() <= core.status().commitIndex();
+                && core.configurationIndex() <= core.commitIndex();
         if (done) {
             LOG.info("{} committed the membership change to {} at index {}", parts.id(), now,
                     core.configurationIndex());

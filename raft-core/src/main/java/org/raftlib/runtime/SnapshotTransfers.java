@@ -96,7 +96,7 @@ final class SnapshotTransfers {
                     m.from());
             return;
         }
-        if (m.lastIncludedIndex() <= core.status().commitIndex()) {      // holds it already: done
+        if (m.lastIncludedIndex() <= core.commitIndex()) {      // holds it already: done
             context.transport().send(new InstallSnapshotResponse(context.self(), m.from(), m.term(),
                     m.lastIncludedIndex(), Long.MAX_VALUE, true));
             return;

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link FileOps} whose channels fail writes or forces on demand, for fault-injection tests, and that reports every
@@ -45,7 +46,7 @@ final class FaultyChannels implements FileOps {
     volatile boolean failWrites;
     volatile boolean failForces;
     /** How many of the next file forces fail (then forces succeed again). */
-    final java.util.concurrent.atomic.AtomicInteger forcesToFail = new java.util.concurrent.atomic.AtomicInteger();
+    final AtomicInteger forcesToFail = new AtomicInteger();
     volatile boolean failDirectoryForces;
     /** Forces of segment files (not of the spare written in the background, nor of the hard state). */
     volatile int segmentForces;
