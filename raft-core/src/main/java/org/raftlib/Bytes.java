@@ -1,5 +1,7 @@
 package org.raftlib;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
@@ -96,6 +98,37 @@ public final class Bytes {
      */
     public void writeTo(ByteBuffer target) {
         target.put(data);
+    }
+
+    /**
+     * Writes {@code length} bytes starting at {@code offset} to {@code out} without copying them first. The stream
+     * sees this value's own array for the duration of the call and must neither change nor keep it (as with
+     * {@link java.io.ByteArrayOutputStream#writeTo}); every stream of the JDK obeys this.
+     *
+     * @param out the destination stream
+     * @param offset the first byte to write, in {@code [0, length()]}
+     * @param length how many bytes to write
+     * @throws IndexOutOfBoundsException if the range lies outside this value
+     * @throws IOException if {@code out} throws it
+     */
+    public void writeTo(OutputStream out, int offset, int length) throws IOException {
+        Objects.checkFromIndexSize(offset, length, data.length);
+        out.write(data, offset, length);
+    }
+
+    /**
+     * Copies {@code length} bytes starting at {@code offset} into {@code target} at {@code targetOffset}.
+     *
+     * @param offset the first byte to copy
+     * @param target the destination array
+     * @param targetOffset where the first byte goes in {@code target}
+     * @param length how many bytes to copy
+     * @throws IndexOutOfBoundsException if either range lies outside its array
+     */
+    public void copyTo(int offset, byte[] target, int targetOffset, int length) {
+        Objects.checkFromIndexSize(offset, length, data.length);
+        Objects.checkFromIndexSize(targetOffset, length, target.length);
+        System.arraycopy(data, offset, target, targetOffset, length);
     }
 
     @Override

@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
+import java.util.zip.CheckedOutputStream;
+import org.raftlib.Bytes;
 import org.raftlib.NodeId;
 import org.raftlib.SnapshotMeta;
 import org.raftlib.SnapshotStore;
@@ -20,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * and hands it to the loop ({@link Event.SnapshotReceived}), which installs it and only then acknowledges the last
  * chunk. A chunk out of order gets the offset this node expects; a chunk of another snapshot, or from another leader
  * (whose bytes may differ even for the same index), starts over; a damaged
- * transfer is dropped and restarted from 0. Never more than a chunk in memory.
+ * transfer is dropped and restarted from 0. Never more than a chunk in memory, and a chunk's bytes go to the store
+ * without being copied first.
  *
  * <p>Confined to the snapshot transfer thread.
  */
@@ -43,6 +46,7 @@ final class SnapshotReceiver {
         final long term;
         final CRC32C crc = new CRC32C();
         SnapshotStore.Writer writer;
+        /** The store's stream (buffered), checksumming the state bytes that pass. */
         OutputStream out;
         SnapshotMeta meta;
         long received;
@@ -98,23 +102,24 @@ final class SnapshotReceiver {
 
     private void accept(InstallSnapshot m) throws IOException {
         Transfer t = current;
-        byte[] data = m.data().toByteArray();
+        Bytes data = m.data();
         int from = 0;
         if (t.writer == null) {
-            SnapshotTransfer.Header h = SnapshotTransfer.parseHeader(data);
+            byte[] first = data.toByteArray();                 // once per transfer: the header is in the first chunk
+            SnapshotTransfer.Header h = SnapshotTransfer.parseHeader(first);
             if (h.index() != m.lastIncludedIndex() || h.term() != m.lastIncludedTerm()) {
                 throw new IOException("header says " + h.term() + "/" + h.index() + ", the message "
                         + m.lastIncludedTerm() + "/" + m.lastIncludedIndex());
             }
             t.meta = new SnapshotMeta(h.index(), h.term(), h.config(), 0, 0);
             t.stateLeft = h.stateBytes();
-            t.crc.update(data, 0, h.length());
+            t.crc.update(first, 0, h.length());
             t.writer = store.write(t.meta);
-            t.out = new BufferedOutputStream(t.writer.stream(), 1 << 16);
+            t.out = new CheckedOutputStream(new BufferedOutputStream(t.writer.stream(), 1 << 16), t.crc);
             from = h.length();
         }
         push(t, data, from);
-        t.received += data.length;
+        t.received += data.length();
         if (!m.done()) {
             reply(m, t.received, true);
             return;
@@ -135,13 +140,13 @@ final class SnapshotReceiver {
 
     /**
      * Passes {@code data[from..]} through a trailer-sized hold-back: what leaves it is state (written and
-     * checksummed), what stays at the end may be the trailer.
+     * checksummed by {@code t.out}, straight from the message's bytes), what stays at the end may be the trailer.
      */
-    private static void push(Transfer t, byte[] data, int from) throws IOException {
-        int n = data.length - from;
+    private static void push(Transfer t, Bytes data, int from) throws IOException {
+        int n = data.length() - from;
         int held = t.tailLength + n;
         if (held <= t.tail.length) {
-            System.arraycopy(data, from, t.tail, t.tailLength, n);
+            data.copyTo(from, t.tail, t.tailLength, n);
             t.tailLength = held;
             return;
         }
@@ -151,14 +156,12 @@ final class SnapshotReceiver {
         }
         int fromTail = Math.min(emit, t.tailLength);
         t.out.write(t.tail, 0, fromTail);
-        t.crc.update(t.tail, 0, fromTail);
         int fromData = emit - fromTail;
-        t.out.write(data, from, fromData);
-        t.crc.update(data, from, fromData);
+        data.writeTo(t.out, from, fromData);
         byte[] rest = new byte[t.tail.length];
         int k = t.tailLength - fromTail;
         System.arraycopy(t.tail, fromTail, rest, 0, k);
-        System.arraycopy(data, from + fromData, rest, k, t.tail.length - k);
+        data.copyTo(from + fromData, rest, k, t.tail.length - k);
         System.arraycopy(rest, 0, t.tail, 0, rest.length);
         t.tailLength = t.tail.length;
         t.stateLeft -= emit;
