@@ -5,17 +5,21 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -87,6 +91,8 @@ public final class NettyTransport implements Transport {
     private volatile EventLoopGroup group;
     private volatile PeerConnection.Config outbound;
     private volatile Channel serverChannel;
+    /** Every accepted connection still open; a closed channel leaves the group by itself. */
+    private final ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
 
     private NettyTransport(Builder b) {
         this.clusterId = b.clusterId;
@@ -126,8 +132,8 @@ public final class NettyTransport implements Transport {
         ProtoMapper.Hello local = new ProtoMapper.Hello(clusterId, groupId, self.id(), ProtoMapper.PROTOCOL_VERSION);
         boolean epoll = Epoll.isAvailable();
         DefaultThreadFactory threads = new DefaultThreadFactory("raft-" + groupId + "-" + self.id() + "-io", true);
-        EventLoopGroup g = epoll ? new EpollEventLoopGroup(options.ioThreads(), threads)
-                : new NioEventLoopGroup(options.ioThreads(), threads);
+        EventLoopGroup g = new MultiThreadIoEventLoopGroup(options.ioThreads(), threads,
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         group = g;
         outbound = new PeerConnection.Config(local, options, clientSsl, counters,
                 epoll ? EpollSocketChannel.class : NioSocketChannel.class);
@@ -140,6 +146,7 @@ public final class NettyTransport implements Transport {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .handler(new AcceptedChannels(accepted))
                 .childHandler(new ServerInitializer(router, serverSsl))
                 .bind(bindAddress)
                 .awaitUninterruptibly();
@@ -276,6 +283,7 @@ public final class NettyTransport implements Transport {
         if (server != null) {
             server.close();
         }
+        accepted.close();           // peers see the connections end now, whatever the event loops do at shutdown
         boolean onOwnThread = false;
         for (EventExecutor e : g) {
             onOwnThread |= e.inEventLoop();
