@@ -357,6 +357,7 @@ public final class RaftNode implements AutoCloseable {
 
         /**
          * Sets the group's members, this node included (required). Every node of a group must be given the same set.
+         * {@link #build()} checks each address with the transport's {@link Transport#checkAddress}.
          *
          * @param all the members
          * @return this builder
@@ -520,9 +521,21 @@ public final class RaftNode implements AutoCloseable {
                 if (!m.address().isEmpty() && !addresses.add(m.address())) {
                     problems.add("address " + m.address() + " is used by two members");
                 }
+                checkAddress(m, problems);
             }
             if (id != null && !ids.contains(id)) {
                 problems.add("id " + id + " is not among the members " + ids);
+            }
+        }
+
+        private void checkAddress(Member m, List<String> problems) {
+            if (transport == null) {
+                return;
+            }
+            try {
+                transport.checkAddress(m.address());
+            } catch (IllegalArgumentException e) {
+                problems.add("member " + m.id() + " has a bad address '" + m.address() + "': " + e.getMessage());
             }
         }
 

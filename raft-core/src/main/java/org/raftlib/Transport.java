@@ -41,6 +41,17 @@ public interface Transport extends AutoCloseable {
     void updatePeers(Collection<Member> peers);
 
     /**
+     * Checks that {@code address} is a member address this transport can listen on and reach. The node's builder
+     * calls it for every member, so a malformed address fails {@code build()} instead of {@link #start} or a later
+     * send. The default accepts any address.
+     *
+     * @param address a member's address, see {@link Member#address()}
+     * @throws IllegalArgumentException if this transport cannot use {@code address}; the message says why
+     */
+    default void checkAddress(String address) {
+    }
+
+    /**
      * Sends {@code message} to {@code message.to()}, asynchronously. Never blocks and never throws: a message for an
      * unknown or unreachable peer, or sent after {@link #close()}, is dropped (and counted where the transport
      * counts).

@@ -89,6 +89,24 @@ class RaftNodeApiTest {
     }
 
     @Test
+    void builderChecksEveryMemberAddressWithTheTransport() {
+        Transport picky = new ForwardingTransport(hub.transport()) {
+            @Override
+            public void checkAddress(String address) {
+                if (!address.startsWith("local-")) {
+                    throw new IllegalArgumentException("not a local address");
+                }
+            }
+        };
+        RaftNode.Builder b = RaftNode.builder().id("n1").members(N1, Member.of("n2", "remote:1"), Member.of("n3", "x"))
+                .stateMachine(new RecordingStateMachine()).logStorage(new InMemoryLogStorage()).transport(picky);
+        assertThatThrownBy(b::build).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("member n2 has a bad address 'remote:1': not a local address")
+                .hasMessageContaining("member n3 has a bad address 'x': not a local address")
+                .message().doesNotContain("member n1");
+    }
+
+    @Test
     void builderRefusesLimitsTheTransportCannotCarry() {
         LocalTransport.Hub small = LocalTransport.hub(1);
         Transport limited = new ForwardingTransport(small.transport()) {

@@ -34,6 +34,11 @@ public class ForwardingTransport implements Transport {
     }
 
     @Override
+    public void checkAddress(String address) {
+        delegate.checkAddress(address);
+    }
+
+    @Override
     public void send(RaftMessage message) {
         delegate.send(message);
     }

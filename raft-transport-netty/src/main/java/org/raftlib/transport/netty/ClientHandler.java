@@ -2,14 +2,17 @@ package org.raftlib.transport.netty;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
+import org.raftlib.transport.netty.NettyTransportMetrics.RejectReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The last handler of an outbound connection to one peer. The peer never writes, so reads are discarded; the
- * handler resumes draining the peer's queue when the channel becomes writable again, and closes the channel on any
- * error so that {@link PeerConnection} reconnects.
+ * handler resumes draining the peer's queue when the channel becomes writable again, closes the channel when the
+ * server's TLS certificate does not name the peer dialled, and closes it on any error, so that
+ * {@link PeerConnection} reconnects.
  *
  * <p>One instance per channel.
  */
@@ -18,9 +21,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
 
     private final PeerConnection connection;
+    private final PeerIdentityVerifier identity;
 
-    ClientHandler(PeerConnection connection) {
+    ClientHandler(PeerConnection connection, PeerIdentityVerifier identity) {
         this.connection = connection;
+        this.identity = identity;
     }
 
     @Override
@@ -34,6 +39,23 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             connection.drainOnLoop();
         }
         ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent done && done.isSuccess()) {
+            String mismatch = NodeCertificates.mismatch(identity, connection.peerId(), ctx.channel());
+            if (mismatch != null) {
+                connection.counters().reject(RejectReason.IDENTITY_MISMATCH);
+                connection.counters().connectionFailures.increment();
+                connection.counters().warn(LOG, "identity:" + connection.peerId(),
+                        "closing connection to {} at {}: {}: {}", connection.peerId(), ctx.channel().remoteAddress(),
+                        RejectReason.IDENTITY_MISMATCH, mismatch);
+                ctx.close();
+                return;
+            }
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

@@ -11,13 +11,20 @@ final class FrameException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     private final RejectReason reason;
+    private final String detail;
 
     FrameException(RejectReason reason, String detail) {
         super(reason + ": " + detail, null, false, false);
         this.reason = reason;
+        this.detail = detail;
     }
 
     RejectReason reason() {
         return reason;
+    }
+
+    /** Returns what was wrong, without the reason. */
+    String detail() {
+        return detail;
     }
 }

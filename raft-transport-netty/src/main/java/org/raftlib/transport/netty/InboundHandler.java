@@ -20,8 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The last handler of an inbound connection: checks the handshake, then turns each frame into a message record and
- * hands it to the node. Any bad frame closes this connection only, counted by reason and logged at WARN with rate
+ * The last handler of an inbound connection: checks the handshake (and, with TLS, that the peer's certificate names
+ * the node the handshake claims), then turns each frame into a message record and hands it to the node. Any bad
+ * frame closes this connection only, counted by reason and logged at WARN, with the reason's name, with rate
  * limiting (STYLE.md §9); the node never sees the bad message.
  *
  * <p>Stateful: one instance per channel, confined to the channel's event loop. Invariant: {@code peer} is null
@@ -64,19 +65,19 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         ByteBuf frame = (ByteBuf) msg;
         try {
             if (!rejected) {
-                onFrame(frame);
+                onFrame(ctx, frame);
             }
         } catch (FrameException e) {
-            reject(ctx, e.reason(), e.getMessage());
+            reject(ctx, e.reason(), e.detail());
         } finally {
             frame.release();
         }
     }
 
-    private void onFrame(ByteBuf frame) {
+    private void onFrame(ChannelHandlerContext ctx, ByteBuf frame) {
         int frameBytes = frame.readableBytes() + ProtoMapper.LENGTH_PREFIX_BYTES;
         if (peer == null) {
-            peer = checkHandshake(ProtoMapper.decodeHandshake(frame));
+            peer = checkHandshake(ctx, ProtoMapper.decodeHandshake(frame));
             ProtoMapper.Hello local = router.local();
             route = ReplicationCodec.Route.of(local.clusterId(), local.groupId(), peer, local.nodeId(),
                     local.protocolVersion());
@@ -103,7 +104,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private NodeId checkHandshake(ProtoMapper.Hello h) {
+    private NodeId checkHandshake(ChannelHandlerContext ctx, ProtoMapper.Hello h) {
         ProtoMapper.Hello local = router.local();
         if (h.protocolVersion() != local.protocolVersion()) {
             throw new FrameException(RejectReason.UNSUPPORTED_VERSION, "version " + h.protocolVersion());
@@ -119,6 +120,10 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         }
         if (!router.isKnownPeer().test(h.nodeId())) {
             throw new FrameException(RejectReason.UNKNOWN_PEER, "node " + h.nodeId() + " is not in the address book");
+        }
+        String mismatch = NodeCertificates.mismatch(router.identity(), h.nodeId(), ctx.channel());
+        if (mismatch != null) {
+            throw new FrameException(RejectReason.IDENTITY_MISMATCH, mismatch);
         }
         return h.nodeId();
     }
@@ -147,7 +152,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         }
         Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (root instanceof FrameException f) {
-            reject(ctx, f.reason(), f.getMessage());
+            reject(ctx, f.reason(), f.detail());
         } else if (root instanceof TooLongFrameException) {
             reject(ctx, RejectReason.OVERSIZED_FRAME, root.getMessage());
         } else if (root instanceof CorruptedFrameException) {
@@ -171,9 +176,9 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         rejected = true;
         cancelTimer();
         router.counters().reject(reason);
-        router.counters().warn(LOG, reason.name(), "{} closing connection from {} ({}): {}",
+        router.counters().warn(LOG, reason.name(), "{} closing connection from {} ({}): {}: {}",
                 router.local().nodeId(), ctx.channel().remoteAddress(), peer == null ? "before handshake" : peer,
-                detail);
+                reason, detail);
         ctx.close();
     }
 

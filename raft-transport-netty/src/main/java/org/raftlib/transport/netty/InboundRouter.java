@@ -14,11 +14,13 @@ import org.raftlib.message.RaftMessage;
  * @param consumer the inbound consumer given to {@code start}
  * @param counters the transport's counters
  * @param options the transport's options
+ * @param identity checks that a TLS peer's certificate names the node of its handshake
  */
 record InboundRouter(
         ProtoMapper.Hello local,
         Predicate<NodeId> isKnownPeer,
         Consumer<RaftMessage> consumer,
         TransportCounters counters,
-        NettyTransportOptions options) {
+        NettyTransportOptions options,
+        PeerIdentityVerifier identity) {
 }

@@ -53,17 +53,28 @@ import org.slf4j.LoggerFactory;
  *         .build();
  * }</pre>
  *
- * <p><b>Wire.</b> Each frame is a 4-byte length and a protobuf message ({@code raft.proto}). A connection starts with
- * a handshake naming the cluster, group and node; an inbound connection whose handshake or frames are wrong (another
- * cluster, an id not in the address book, a bad or oversized frame, an invalid message) is closed, counted in
- * {@link #metrics()} and logged at WARN with rate limiting, and the node keeps serving everyone else.
+ * <p><b>Defaults.</b> {@link #builder()} starts from cluster id {@code "raftlib"}, group id {@code "default"},
+ * {@link NettyTransportOptions#defaults()} and no TLS. Every node of a group must use the same cluster id and group id.
+ *
+ * <p><b>Wire.</b> A connection carries messages one way: each node opens one connection to each peer it sends to, and
+ * the listening side never writes. Every frame is a 4-byte big-endian length, then that many bytes (at most
+ * {@link NettyTransportOptions#maxFrameBytes()}, 16 MiB by default) of one protobuf {@code Frame} of
+ * {@code raft.proto}. The first frame is a {@code Handshake}: cluster id, group id, the sender's node id and the
+ * protocol version (1). Every later frame is an {@code Envelope}: the same cluster, group and version, sender,
+ * addressee and one message: {@code RequestVote}, {@code AppendEntries}, {@code InstallSnapshot} (one chunk),
+ * {@code TimeoutNow} or the response to one of the first three. An inbound connection whose handshake or frames are
+ * wrong (another cluster, an id not in the address book, a bad or oversized frame, an invalid message) is closed,
+ * counted in {@link #metrics()} and logged at WARN with rate limiting, and the node keeps serving everyone else.
  *
  * <p><b>Delivery.</b> Per-peer order is kept and nothing is lost while both ends are up and the peer's outbound
  * queue ({@link NettyTransportOptions#outboundQueueLimit()}) does not overflow. Messages queued for a peer that
  * cannot be reached are dropped and counted. Messages written in one event-loop turn are flushed together.
  *
- * <p><b>Security.</b> With {@link Builder#serverSslContext} and {@link Builder#clientSslContext}, every connection
- * uses TLS; a server context that requires client authentication gives mutual TLS. See the module README.
+ * <p><b>Security.</b> With {@link Builder#tls(TlsConfig)} every connection uses TLS, mutual TLS by default. A
+ * peer's certificate must then name the node it claims to be, by default in a subject-alternative-name URI
+ * {@code urn:raftlib:node:<id>} ({@link PeerIdentityVerifier}): a connection whose client certificate does not name
+ * the node id of its handshake, or whose server certificate does not name the peer dialled, is refused. See the
+ * module README.
  *
  * <p><b>Threading.</b> Thread-safe. {@link #send} never blocks and never throws. The inbound consumer runs on one of
  * {@link NettyTransportOptions#ioThreads()} event-loop threads named {@code raft-<group>-<node>-io-<n>}. With one
@@ -83,6 +94,7 @@ public final class NettyTransport implements Transport {
     private final NettyTransportOptions options;
     private final SslContext serverSsl;
     private final SslContext clientSsl;
+    private final PeerIdentityVerifier identity;
     private final TransportCounters counters = new TransportCounters();
     private final AtomicInteger state = new AtomicInteger(NEW);
     private final Map<NodeId, PeerConnection> connections = new ConcurrentHashMap<>();
@@ -100,6 +112,7 @@ public final class NettyTransport implements Transport {
         this.options = b.options;
         this.serverSsl = b.serverSsl;
         this.clientSsl = b.clientSsl;
+        this.identity = b.identity != null ? b.identity : PeerIdentityVerifier.standard();
     }
 
     /** Returns a builder with cluster id {@code "raftlib"}, group id {@code "default"}, default options, no TLS. */
@@ -123,7 +136,7 @@ public final class NettyTransport implements Transport {
         }
         InetSocketAddress bindAddress;
         try {
-            bindAddress = parse(self.address(), true);
+            bindAddress = parse(self.address(), 0, true);
         } catch (IllegalArgumentException e) {
             state.set(CLOSED);
             throw e;
@@ -136,8 +149,9 @@ public final class NettyTransport implements Transport {
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         group = g;
         outbound = new PeerConnection.Config(local, options, clientSsl, counters,
-                epoll ? EpollSocketChannel.class : NioSocketChannel.class);
-        InboundRouter router = new InboundRouter(local, id -> peers.containsKey(id), inbound, counters, options);
+                epoll ? EpollSocketChannel.class : NioSocketChannel.class, identity);
+        InboundRouter router = new InboundRouter(local, id -> peers.containsKey(id), inbound, counters, options,
+                identity);
         Class<? extends ServerChannel> serverClass = epoll ? EpollServerSocketChannel.class
                 : NioServerSocketChannel.class;
         ChannelFuture bound = new ServerBootstrap()
@@ -155,8 +169,9 @@ public final class NettyTransport implements Transport {
             throw new IOException(self.id() + " cannot listen on " + self.address(), bound.cause());
         }
         serverChannel = bound.channel();
-        LOG.info("{} listening on {} ({}, {}TLS)", self.id(), serverChannel.localAddress(), epoll ? "epoll" : "nio",
-                serverSsl == null ? "no " : "");
+        LOG.info("{} listening on {} ({}, {})", self.id(), serverChannel.localAddress(), epoll ? "epoll" : "nio",
+                serverSsl == null ? "no TLS" : identity == PeerIdentityVerifier.insecureAcceptAny()
+                        ? "TLS, peer certificates not bound to node ids" : "TLS");
     }
 
     /**
@@ -214,7 +229,7 @@ public final class NettyTransport implements Transport {
         }
         InetSocketAddress remote;
         try {
-            remote = parse(peer.address(), false);
+            remote = parse(peer.address(), 1, false);
         } catch (IllegalArgumentException e) {
             counters.warn(LOG, "address:" + id, "{} cannot reach {}: {}", selfId, id, e.getMessage());
             return null;
@@ -302,26 +317,42 @@ public final class NettyTransport implements Transport {
         }
     }
 
-    /** Parses {@code host:port} or {@code [ipv6]:port}; resolves only when {@code resolve} (never on send). */
-    static InetSocketAddress parse(String address, boolean resolve) {
+    /**
+     * {@inheritDoc}
+     *
+     * <p>This transport takes {@code host:port}: a host name or IPv4 address, or an IPv6 address in brackets
+     * ({@code [::1]:7001}), and a port from 1 to 65535. Nothing is resolved here.
+     *
+     * @throws IllegalArgumentException if {@code address} is not such an address
+     * @throws NullPointerException if {@code address} is null
+     */
+    @Override
+    public void checkAddress(String address) {
+        parse(address, 1, false);
+    }
+
+    /**
+     * Parses {@code host:port} or {@code [ipv6]:port} with a port from {@code minPort} to 65535; resolves only when
+     * {@code resolve} (never on send).
+     */
+    static InetSocketAddress parse(String address, int minPort, boolean resolve) {
+        Objects.requireNonNull(address, "address");
         int colon = address.lastIndexOf(':');
-        if (colon <= 0 || colon == address.length() - 1) {
-            throw new IllegalArgumentException("address must be host:port: '" + address + "'");
-        }
-        String host = address.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
+        String host = colon < 0 ? "" : address.substring(0, colon);
+        String port = colon < 0 ? "" : address.substring(colon + 1);
+        boolean bracketed = host.length() > 2 && host.startsWith("[") && host.endsWith("]");
+        if (bracketed) {
             host = host.substring(1, host.length() - 1);
         }
-        int port;
-        try {
-            port = Integer.parseInt(address.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad port in address '" + address + "'", e);
+        boolean goodHost = !host.isEmpty() && host.contains(":") == bracketed
+                && host.chars().noneMatch(c -> c == '[' || c == ']' || c == '/' || Character.isWhitespace(c));
+        int p = !port.isEmpty() && port.length() <= 5 && port.chars().allMatch(c -> c >= '0' && c <= '9')
+                ? Integer.parseInt(port) : -1;
+        if (!goodHost || p < minPort || p > 65_535) {
+            throw new IllegalArgumentException("address must be host:port, an IPv6 host in brackets ([::1]:7001), "
+                    + "with a port from " + minPort + " to 65535: '" + address + "'");
         }
-        if (port < 0 || port > 65_535 || host.isEmpty()) {
-            throw new IllegalArgumentException("address must be host:port with port 0-65535: '" + address + "'");
-        }
-        return resolve ? new InetSocketAddress(host, port) : InetSocketAddress.createUnresolved(host, port);
+        return resolve ? new InetSocketAddress(host, p) : InetSocketAddress.createUnresolved(host, p);
     }
 
     /** Builds a {@link NettyTransport}. Not thread-safe. */
@@ -332,6 +363,7 @@ public final class NettyTransport implements Transport {
         private NettyTransportOptions options = NettyTransportOptions.defaults();
         private SslContext serverSsl;
         private SslContext clientSsl;
+        private PeerIdentityVerifier identity;
 
         private Builder() {
         }
@@ -375,14 +407,22 @@ public final class NettyTransport implements Transport {
         }
 
         /**
-         * Sets the TLS context of the listening side; require client authentication in it for mutual TLS.
+         * Turns TLS on for every connection, mutual by default ({@link TlsConfig}).
          *
-         * @param sslContext a server context, from {@code SslContextBuilder.forServer(...)}
+         * @param config the keys, trusted certificates and protocol versions
          * @return this builder
-         * @throws IllegalArgumentException if {@code sslContext} is a client context
-         * @throws NullPointerException if {@code sslContext} is null
+         * @throws IllegalArgumentException if the keys or certificates cannot be loaded
+         * @throws NullPointerException if {@code config} is null
          */
-        public Builder serverSslContext(SslContext sslContext) {
+        public Builder tls(TlsConfig config) {
+            Objects.requireNonNull(config, "config");
+            this.serverSsl = config.serverContext();
+            this.clientSsl = config.clientContext();
+            return this;
+        }
+
+        /** Tests only: a hand-made context of the listening side (Netty's own type, relocated in the jar). */
+        Builder serverSslContext(SslContext sslContext) {
             if (!Objects.requireNonNull(sslContext, "sslContext").isServer()) {
                 throw new IllegalArgumentException("serverSslContext must be a server context");
             }
@@ -390,15 +430,8 @@ public final class NettyTransport implements Transport {
             return this;
         }
 
-        /**
-         * Sets the TLS context for connections to peers; give it a key manager for mutual TLS.
-         *
-         * @param sslContext a client context, from {@code SslContextBuilder.forClient()}
-         * @return this builder
-         * @throws IllegalArgumentException if {@code sslContext} is a server context
-         * @throws NullPointerException if {@code sslContext} is null
-         */
-        public Builder clientSslContext(SslContext sslContext) {
+        /** Tests only: a hand-made context for connections to peers. */
+        Builder clientSslContext(SslContext sslContext) {
             if (!Objects.requireNonNull(sslContext, "sslContext").isClient()) {
                 throw new IllegalArgumentException("clientSslContext must be a client context");
             }
@@ -407,16 +440,34 @@ public final class NettyTransport implements Transport {
         }
 
         /**
+         * Sets how a TLS peer's certificate is tied to the node id it claims (default
+         * {@link PeerIdentityVerifier#standard()}: a subject-alternative-name URI {@code urn:raftlib:node:<id>}).
+         * {@link PeerIdentityVerifier#insecureAcceptAny()} turns the check off, which lets any holder of a trusted
+         * certificate connect as any member.
+         *
+         * @param verifier the check; requires TLS
+         * @return this builder
+         * @throws NullPointerException if {@code verifier} is null
+         */
+        public Builder peerIdentityVerifier(PeerIdentityVerifier verifier) {
+            this.identity = Objects.requireNonNull(verifier, "verifier");
+            return this;
+        }
+
+        /**
          * Returns the transport, not yet started.
          *
          * @return the transport
-         * @throws IllegalArgumentException if only one of the two TLS contexts is set
+         * @throws IllegalArgumentException if a peer identity verifier is set without TLS
          */
         public NettyTransport build() {
             List<String> problems = new ArrayList<>();
             if ((serverSsl == null) != (clientSsl == null)) {
                 problems.add("set both serverSslContext and clientSslContext, or neither (server "
                         + (serverSsl != null) + ", client " + (clientSsl != null) + ")");
+            }
+            if (identity != null && serverSsl == null && clientSsl == null) {
+                problems.add("peerIdentityVerifier has no effect without TLS (tls(...))");
             }
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException(String.join("; ", problems));

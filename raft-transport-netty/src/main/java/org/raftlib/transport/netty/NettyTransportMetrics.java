@@ -14,7 +14,9 @@ import java.util.Objects;
  * @param dropped messages given to {@code send} that were not written: unknown peer, full outbound queue, failed
  *     connection, too large, or sent before start or after close
  * @param connectionFailures outbound connection attempts that failed, and outbound connections closed by an error
- * @param rejectedFrames inbound connections closed for a bad frame, by reason; every reason is present
+ * @param rejectedFrames connections refused, by reason; every reason is present. All are inbound connections closed
+ *     for a bad frame or handshake, except that {@link RejectReason#IDENTITY_MISMATCH} also counts outbound
+ *     connections whose server certificate does not name the peer dialled
  */
 public record NettyTransportMetrics(
         long messagesIn,
@@ -44,12 +46,12 @@ public record NettyTransportMetrics(
         return rejectedFrames.getOrDefault(reason, 0L);
     }
 
-    /** Returns how many connections were closed for any bad frame. */
+    /** Returns how many connections were refused for any reason. */
     public long rejectedTotal() {
         return rejectedFrames.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    /** Why an inbound connection was closed. */
+    /** Why a connection was refused; the token in the WARN line logged for it. */
     public enum RejectReason {
         /** The length prefix, read as unsigned, exceeds {@link NettyTransportOptions#maxFrameBytes()}. */
         OVERSIZED_FRAME,
@@ -76,6 +78,12 @@ public record NettyTransportMetrics(
         /** A message's fields are out of range or inconsistent (the message record's checks failed). */
         INVALID_MESSAGE,
         /** The TLS handshake failed, for example because the peer's certificate is not trusted. */
-        TLS_FAILURE
+        TLS_FAILURE,
+        /**
+         * The peer's TLS certificate does not name the node it claims to be ({@link PeerIdentityVerifier}): inbound,
+         * the client's certificate and the node id of its handshake; outbound, the server's certificate and the peer
+         * dialled.
+         */
+        IDENTITY_MISMATCH
     }
 }

@@ -12,6 +12,11 @@ import java.util.Objects;
  *         .withReconnectBackoff(Duration.ofMillis(20), Duration.ofSeconds(1));
  * }</pre>
  *
+ * <p>{@link #defaults()} holds the {@code DEFAULT_*} values below. {@link #maxFrameBytes()} bounds the frames of the
+ * wire format described in {@link NettyTransport}: a 4-byte big-endian length, then at most that many bytes of one
+ * protobuf frame. The cluster id (default {@code "raftlib"}), the group id (default {@code "default"}), TLS and the
+ * peer identity check are set on {@link NettyTransport.Builder}.
+ *
  * <p>Thread-safe: instances never change.
  */
 public final class NettyTransportOptions {

@@ -41,7 +41,7 @@ final class PeerConnection {
 
     /** What every peer connection of one transport shares. */
     record Config(ProtoMapper.Hello local, NettyTransportOptions options, SslContext sslContext,
-            TransportCounters counters, Class<? extends Channel> channelClass) {
+            TransportCounters counters, Class<? extends Channel> channelClass, PeerIdentityVerifier identity) {
     }
 
     private final NodeId peerId;
@@ -87,7 +87,7 @@ final class PeerConnection {
                             ch.pipeline().addLast("tls", config.sslContext().newHandler(ch.alloc(),
                                     remote.getHostString(), remote.getPort()));
                         }
-                        ch.pipeline().addLast("client", new ClientHandler(PeerConnection.this));
+                        ch.pipeline().addLast("client", new ClientHandler(PeerConnection.this, config.identity()));
                     }
                 });
     }
@@ -217,12 +217,24 @@ final class PeerConnection {
         channel = ch;
         connectedAtNanos = System.nanoTime();
         if (failures >= FIRST_WARNED_FAILURE) {
-            LOG.info("{} reconnected to {} at {} after {} failed attempts", config.local().nodeId(), peerId, address,
-                    failures);
+            int failed = failures;
+            loop.schedule(() -> logReconnected(ch, failed), STABLE_CONNECTION_NANOS, TimeUnit.NANOSECONDS);
         }
         ch.writeAndFlush(ProtoMapper.encodeHandshake(ch.alloc(), config.local()), ch.voidPromise());
         ch.closeFuture().addListener(cf -> onClosed(ch));
         drain();
+    }
+
+    /**
+     * A TCP connection is not yet a recovery: the peer may still refuse its TLS or raftlib handshake (the server never
+     * answers, and a TLS 1.3 client finishes its handshake before the server checks the client's certificate), so the
+     * recovery is logged only once the connection has lasted as long as one that resets the failure count.
+     */
+    private void logReconnected(Channel ch, int failed) {
+        if (channel == ch && ch.isActive()) {
+            LOG.info("{} reconnected to {} at {} after {} failed attempts", config.local().nodeId(), peerId, address,
+                    failed);
+        }
     }
 
     private void onClosed(Channel ch) {

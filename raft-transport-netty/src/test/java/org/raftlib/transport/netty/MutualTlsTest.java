@@ -6,6 +6,7 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
+import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -26,7 +28,8 @@ import org.raftlib.transport.netty.NettyTransportMetrics.RejectReason;
 
 /**
  * Mutual TLS: certificates made at test time (never committed); each node trusts exactly the certificates of the
- * cluster's nodes, so a peer with any other certificate cannot connect.
+ * cluster's nodes, so a peer with any other certificate cannot connect. Each certificate's common name is its node's
+ * id, which the standard peer identity check accepts from certificates without a node URI.
  */
 class MutualTlsTest {
 
@@ -40,9 +43,9 @@ class MutualTlsTest {
 
     @BeforeAll
     static void makeCertificates() throws Exception {
-        certA = new SelfSignedCertificate("a.raft.test");
-        certB = new SelfSignedCertificate("b.raft.test");
-        certMallory = new SelfSignedCertificate("mallory.raft.test");
+        certA = new SelfSignedCertificate("a");
+        certB = new SelfSignedCertificate("b");
+        certMallory = new SelfSignedCertificate("mallory");
     }
 
     @AfterAll
@@ -73,17 +76,21 @@ class MutualTlsTest {
         return t;
     }
 
+    /** Starts {@code t} as {@code self}, with {@code peer} in its address book. */
+    private static NettyTransport started(NettyTransport t, Member self, Member peer, Consumer<RaftMessage> inbox)
+            throws IOException {
+        t.updatePeers(List.of(peer));
+        t.start(self, inbox);
+        return t;
+    }
+
     @Test
     void trustedPeersExchangeMessagesOverMutualTls() throws Exception {
         Member a = TestNet.loopbackMember("a");
         Member b = TestNet.loopbackMember("b");
-        NettyTransport ta = tlsTransport(certA, certA.cert(), certB.cert());
-        NettyTransport tb = tlsTransport(certB, certA.cert(), certB.cert());
         Queue<RaftMessage> inboxA = new ConcurrentLinkedQueue<>();
-        ta.updatePeers(List.of(b));
-        tb.updatePeers(List.of(a));
-        ta.start(a, inboxA::add);
-        tb.start(b, m -> { });
+        NettyTransport ta = started(tlsTransport(certA, certA.cert(), certB.cert()), a, b, inboxA::add);
+        NettyTransport tb = started(tlsTransport(certB, certA.cert(), certB.cert()), b, a, m -> { });
 
         tb.send(new TimeoutNow(b.id(), a.id(), 7));
 
@@ -96,20 +103,21 @@ class MutualTlsTest {
     void peerWithAnUntrustedClientCertificateCannotConnect() throws Exception {
         Member a = TestNet.loopbackMember("a");
         Member b = TestNet.loopbackMember("b");
-        NettyTransport ta = tlsTransport(certA, certA.cert(), certB.cert());
-        // Mallory knows a's certificate and claims to be b, but holds its own key and certificate.
-        NettyTransport mallory = tlsTransport(certMallory, certA.cert(), certMallory.cert());
         Queue<RaftMessage> inboxA = new ConcurrentLinkedQueue<>();
-        ta.updatePeers(List.of(b));
-        mallory.updatePeers(List.of(a));
-        ta.start(a, inboxA::add);
-        mallory.start(b, m -> { });
+        NettyTransport ta = started(tlsTransport(certA, certA.cert(), certB.cert()), a, b, inboxA::add);
+        // Mallory knows a's certificate and claims to be b, but holds its own key and certificate.
+        NettyTransport mallory = started(tlsTransport(certMallory, certA.cert(), certMallory.cert()), b, a, m -> { });
 
-        mallory.send(new TimeoutNow(b.id(), a.id(), 7));
+        try (LogCapture log = new LogCapture()) {
+            mallory.send(new TimeoutNow(b.id(), a.id(), 7));
 
-        await("a to refuse the TLS handshake", () -> ta.metrics().rejected(RejectReason.TLS_FAILURE) >= 1);
-        await("mallory to count the failed connection", () -> mallory.metrics().connectionFailures() >= 1);
-        assertThat(inboxA).isEmpty();
+            await("a to refuse the TLS handshake", () -> ta.metrics().rejected(RejectReason.TLS_FAILURE) >= 1);
+            await("mallory to count the failed connection", () -> mallory.metrics().connectionFailures() >= 1);
+            // The WARN line the module README tells operators to look for.
+            await("a to log the refusal", () -> log.text().lines().anyMatch(l -> l.contains("WARN")
+                    && l.contains("a closing connection from") && l.contains("TLS_FAILURE")));
+            assertThat(inboxA).isEmpty();
+        }
     }
 
     @Test
@@ -130,6 +138,46 @@ class MutualTlsTest {
 
         await("a to refuse plain TCP", () -> ta.metrics().rejected(RejectReason.TLS_FAILURE) >= 1);
         assertThat(inboxA).isEmpty();
+    }
+
+    @Test
+    void refusedTlsClientNeverLogsThatItReconnected() throws Exception {
+        Member a = TestNet.loopbackMember("a");
+        Member b = TestNet.loopbackMember("b");
+        NettyTransport ta = started(tlsTransport(certA, certA.cert(), certB.cert()), a, b, m -> { });
+        NettyTransport mallory = started(tlsTransport(certMallory, certA.cert(), certMallory.cert()), b, a, m -> { });
+
+        try (LogCapture log = new LogCapture()) {
+            // From its 4th connection (3 failures before it) a client that logged on TCP connect said "reconnected".
+            // From then on each retry waits at least 20, 40, then 50 ms (fastOptions' backoff, half of it fixed), so
+            // 30 refusals also outlast the second after which a connection that stays up is logged as a recovery.
+            await("30 refused TLS handshakes", () -> {
+                mallory.send(new TimeoutNow(b.id(), a.id(), 7));
+                return ta.metrics().rejected(RejectReason.TLS_FAILURE) >= 30;
+            });
+            assertThat(log.text()).doesNotContain("reconnected");
+        }
+    }
+
+    @Test
+    void clientLogsThatItReconnectedOnceTheTlsConnectionLasts() throws Exception {
+        Member a = TestNet.loopbackMember("a");
+        Member b = TestNet.loopbackMember("b");
+        NettyTransport tb = started(tlsTransport(certB, certA.cert(), certB.cert()), b, a, m -> { });
+        Queue<RaftMessage> inboxA = new ConcurrentLinkedQueue<>();
+
+        try (LogCapture log = new LogCapture()) {
+            await("b to fail to reach a 4 times", () -> {
+                tb.send(new TimeoutNow(b.id(), a.id(), 7));
+                return tb.metrics().connectionFailures() >= 4;
+            });
+            started(tlsTransport(certA, certA.cert(), certB.cert()), a, b, inboxA::add);
+            await("a to receive", () -> {
+                tb.send(new TimeoutNow(b.id(), a.id(), 7));
+                return !inboxA.isEmpty();
+            });
+            await("b to log its recovery", () -> log.text().contains("b reconnected to a"));
+        }
     }
 
     private static void await(String what, BooleanSupplier condition) {

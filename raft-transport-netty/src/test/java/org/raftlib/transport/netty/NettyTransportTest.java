@@ -1,6 +1,8 @@
 package org.raftlib.transport.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Queue;
@@ -10,10 +12,13 @@ import org.junit.jupiter.api.Test;
 import org.raftlib.Bytes;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
+import org.raftlib.RaftNode;
 import org.raftlib.Transport;
+import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.message.InstallSnapshot;
 import org.raftlib.message.RaftMessage;
 import org.raftlib.message.TimeoutNow;
+import org.raftlib.testkit.RecordingStateMachine;
 import org.raftlib.testkit.TransportContract;
 
 class NettyTransportTest extends TransportContract {
@@ -26,6 +31,32 @@ class NettyTransportTest extends TransportContract {
     @Override
     protected Member memberFor(String id) throws Exception {
         return TestNet.loopbackMember(id);
+    }
+
+    @Test
+    void memberAddressesMustBeHostAndPortWithIpv6InBrackets() {
+        NettyTransport t = NettyTransport.builder().build();
+        for (String good : List.of("127.0.0.1:7001", "localhost:1", "db-1.example.com:65535", "[::1]:9000",
+                "[2001:db8::7]:7001")) {
+            assertThatCode(() -> t.checkAddress(good)).as(good).doesNotThrowAnyException();
+        }
+        for (String bad : List.of("", "host", "host:", ":7001", "host:0", "host:65536", "host:-1", "host:+80",
+                "host:7001x", "::1:9000", "[::1]", "[::1:9000", "[]:9000", "[host]:9000", "a b:80", "host/x:80")) {
+            assertThatThrownBy(() -> t.checkAddress(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'" + bad + "'");
+        }
+    }
+
+    @Test
+    void raftNodeBuilderNamesTheMemberWithABadAddress() {
+        RaftNode.Builder b = RaftNode.builder().id("n1").members(Member.of("n1", "127.0.0.1:7001"),
+                Member.of("n2", "127.0.0.1:70001"), Member.of("n3", "[::1]:7003"))
+                .stateMachine(new RecordingStateMachine()).logStorage(new InMemoryLogStorage())
+                .transport(NettyTransport.builder().build());
+        assertThatThrownBy(b::build).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("member n2 has a bad address '127.0.0.1:70001'")
+                .hasMessageContaining("port from 1 to 65535")
+                .message().doesNotContain("member n1").doesNotContain("member n3");
     }
 
     @Test
