@@ -1,5 +1,6 @@
 package org.raftlib.transport.netty;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -9,14 +10,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The last handler of an outbound connection to one peer. The peer never writes, so reads are discarded; the
- * handler resumes draining the peer's queue when the channel becomes writable again, closes the channel when the
- * server's TLS certificate does not name the peer dialled, and closes it on any error, so that
- * {@link PeerConnection} reconnects.
+ * The last handler of an outbound connection to one peer. The peer writes only receipts ({@link ReceiptWriter}),
+ * which this handler passes to {@link PeerConnection#onReceipt}; it resumes draining the peer's queue when the
+ * channel becomes writable again, closes the channel when the server's TLS certificate does not name the peer
+ * dialled, and closes it on any error (a frame that is not a receipt included) so that {@link PeerConnection}
+ * reconnects.
  *
  * <p>One instance per channel.
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter {
+
+    /** The largest frame accepted from the peer: a receipt takes about a dozen bytes. */
+    static final int MAX_FRAME_BYTES = 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
 
@@ -30,7 +35,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ReferenceCountUtil.release(msg);
+        try {
+            connection.onReceipt(ctx.channel(), ProtoMapper.decodeReceipt((ByteBuf) msg));
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
     }
 
     @Override

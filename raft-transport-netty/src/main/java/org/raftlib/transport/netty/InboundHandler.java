@@ -77,11 +77,17 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
     private void onFrame(ChannelHandlerContext ctx, ByteBuf frame) {
         int frameBytes = frame.readableBytes() + ProtoMapper.LENGTH_PREFIX_BYTES;
         if (peer == null) {
-            peer = checkHandshake(ctx, ProtoMapper.decodeHandshake(frame));
+            ProtoMapper.Hello hello = ProtoMapper.decodeHandshake(frame);
+            peer = checkHandshake(ctx, hello);
             ProtoMapper.Hello local = router.local();
             route = ReplicationCodec.Route.of(local.clusterId(), local.groupId(), peer, local.nodeId(),
                     local.protocolVersion());
             cancelTimer();
+            ReceiptWriter receipts = ctx.pipeline().get(ReceiptWriter.class);
+            if (receipts != null && hello.receiptIntervalMillis() > 0) {
+                receipts.start(hello.receiptIntervalMillis());
+            }
+            router.peerConnected().accept(peer);
             return;
         }
         RaftMessage m = ProtoMapper.decodeEnvelope(frame, router.local(), route);

@@ -15,6 +15,8 @@ import org.raftlib.message.RaftMessage;
  * @param counters the transport's counters
  * @param options the transport's options
  * @param identity checks that a TLS peer's certificate names the node of its handshake
+ * @param peerConnected told, on the event loop, the id of each peer whose handshake was accepted: the path from that
+ *     peer works, so a dial of ours to it that waits can go now
  */
 record InboundRouter(
         ProtoMapper.Hello local,
@@ -22,5 +24,6 @@ record InboundRouter(
         Consumer<RaftMessage> consumer,
         TransportCounters counters,
         NettyTransportOptions options,
-        PeerIdentityVerifier identity) {
+        PeerIdentityVerifier identity,
+        Consumer<NodeId> peerConnected) {
 }

@@ -8,11 +8,12 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -57,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * {@link NettyTransportOptions#defaults()} and no TLS. Every node of a group must use the same cluster id and group id.
  *
  * <p><b>Wire.</b> A connection carries messages one way: each node opens one connection to each peer it sends to, and
- * the listening side never writes. Every frame is a 4-byte big-endian length, then that many bytes (at most
+ * the listening side writes only receipts (bytes read so far, for stall detection). Every frame is a 4-byte
+ * big-endian length, then that many bytes (at most
  * {@link NettyTransportOptions#maxFrameBytes()}, 16 MiB by default) of one protobuf {@code Frame} of
  * {@code raft.proto}. The first frame is a {@code Handshake}: cluster id, group id, the sender's node id and the
  * protocol version (1). Every later frame is an {@code Envelope}: the same cluster, group and version, sender,
@@ -68,7 +70,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Delivery.</b> Per-peer order is kept and nothing is lost while both ends are up and the peer's outbound
  * queue ({@link NettyTransportOptions#outboundQueueLimit()}) does not overflow. Messages queued for a peer that
- * cannot be reached are dropped and counted. Messages written in one event-loop turn are flushed together.
+ * cannot be reached are dropped and counted. Messages written in one event-loop turn are flushed together. A
+ * connection that holds data the peer has not acknowledged for {@link NettyTransportOptions#stallTimeout()} (a cut
+ * link, a frozen peer) is closed and redialed, so a healed link carries traffic again within about a second.
  *
  * <p><b>Security.</b> With {@link Builder#tls(TlsConfig)} every connection uses TLS, mutual TLS by default. A
  * peer's certificate must then name the node it claims to be, by default in a subject-alternative-name URI
@@ -142,7 +146,9 @@ public final class NettyTransport implements Transport {
             throw e;
         }
         selfId = self.id();
-        ProtoMapper.Hello local = new ProtoMapper.Hello(clusterId, groupId, self.id(), ProtoMapper.PROTOCOL_VERSION);
+        int receiptMillis = (int) Math.max(ReceiptWriter.MIN_INTERVAL_MILLIS, options.stallTimeout().toMillis() / 4);
+        ProtoMapper.Hello local = new ProtoMapper.Hello(clusterId, groupId, self.id(), ProtoMapper.PROTOCOL_VERSION,
+                receiptMillis);
         boolean epoll = Epoll.isAvailable();
         DefaultThreadFactory threads = new DefaultThreadFactory("raft-" + groupId + "-" + self.id() + "-io", true);
         EventLoopGroup g = new MultiThreadIoEventLoopGroup(options.ioThreads(), threads,
@@ -151,19 +157,22 @@ public final class NettyTransport implements Transport {
         outbound = new PeerConnection.Config(local, options, clientSsl, counters,
                 epoll ? EpollSocketChannel.class : NioSocketChannel.class, identity);
         InboundRouter router = new InboundRouter(local, id -> peers.containsKey(id), inbound, counters, options,
-                identity);
+                identity, this::peerConnected);
         Class<? extends ServerChannel> serverClass = epoll ? EpollServerSocketChannel.class
                 : NioServerSocketChannel.class;
-        ChannelFuture bound = new ServerBootstrap()
+        ServerBootstrap server = new ServerBootstrap()
                 .group(g)
                 .channel(serverClass)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .handler(new AcceptedChannels(accepted))
-                .childHandler(new ServerInitializer(router, serverSsl))
-                .bind(bindAddress)
-                .awaitUninterruptibly();
+                .childHandler(new ServerInitializer(router, serverSsl));
+        if (epoll) {
+            // Receipts that the peer's kernel never acknowledges do not keep a dead inbound connection either.
+            server.childOption(EpollChannelOption.TCP_USER_TIMEOUT, (int) options.stallTimeout().toMillis());
+        }
+        ChannelFuture bound = server.bind(bindAddress).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             close();
             throw new IOException(self.id() + " cannot listen on " + self.address(), bound.cause());
@@ -219,6 +228,14 @@ public final class NettyTransport implements Transport {
             // Documented ignore path: send must never throw (Transport contract); Raft retransmits.
             counters.dropped.increment();
             LOG.debug("{} dropped {} to {}", selfId, message.type(), message.to(), e);
+        }
+    }
+
+    /** A peer's connection to us completed its handshake: see {@link PeerConnection#peerConnected()}. */
+    private void peerConnected(NodeId id) {
+        PeerConnection c = connections.get(id);
+        if (c != null) {
+            c.peerConnected();
         }
     }
 

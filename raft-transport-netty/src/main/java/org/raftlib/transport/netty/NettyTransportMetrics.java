@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param dropped messages given to {@code send} that were not written: unknown peer, full outbound queue, failed
  *     connection, too large, or sent before start or after close
  * @param connectionFailures outbound connection attempts that failed, and outbound connections closed by an error
+ * @param stalledConnections outbound connections closed because they held data the peer did not acknowledge for
+ *     {@link NettyTransportOptions#stallTimeout()}
  * @param rejectedFrames connections refused, by reason; every reason is present. All are inbound connections closed
  *     for a bad frame or handshake, except that {@link RejectReason#IDENTITY_MISMATCH} also counts outbound
  *     connections whose server certificate does not name the peer dialled
@@ -25,6 +27,7 @@ public record NettyTransportMetrics(
         long bytesOut,
         long dropped,
         long connectionFailures,
+        long stalledConnections,
         Map<RejectReason, Long> rejectedFrames) {
 
     /**

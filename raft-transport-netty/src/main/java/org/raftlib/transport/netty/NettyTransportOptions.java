@@ -25,22 +25,28 @@ public final class NettyTransportOptions {
     public static final int DEFAULT_MAX_FRAME_BYTES = 16 << 20;
     /** Default number of messages queued per peer before new ones are dropped: 8192. */
     public static final int DEFAULT_OUTBOUND_QUEUE_LIMIT = 8192;
-    /** Default time allowed to open a TCP connection: 3 s. */
-    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
+    /** Default time allowed to open a TCP connection: 1 s (TCP's own first SYN retransmission timeout). */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
     /** Default time an inbound connection has to complete its handshake: 5 s. */
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
     /** Default first delay before reconnecting to a peer: 50 ms. */
     public static final Duration DEFAULT_RECONNECT_BACKOFF_MIN = Duration.ofMillis(50);
-    /** Default longest delay between reconnection attempts: 2 s. */
-    public static final Duration DEFAULT_RECONNECT_BACKOFF_MAX = Duration.ofSeconds(2);
+    /** Default longest delay between reconnection attempts: 1 s. */
+    public static final Duration DEFAULT_RECONNECT_BACKOFF_MAX = Duration.ofSeconds(1);
     /** Default time an inbound connection may stay silent before it is closed: 60 s. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * Default time an outbound connection may hold data the peer has not acknowledged without any acknowledgement
+     * arriving before it is closed and redialed: 1 s, two of {@code RaftOptions}' default 500 ms election timeouts.
+     */
+    public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(1);
     /** Default number of event-loop threads: 1 (one Raft group needs no more; raise it for many groups). */
     public static final int DEFAULT_IO_THREADS = 1;
 
     private static final NettyTransportOptions DEFAULTS = new NettyTransportOptions(DEFAULT_MAX_FRAME_BYTES,
             DEFAULT_OUTBOUND_QUEUE_LIMIT, new Timeouts(DEFAULT_CONNECT_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT,
-            DEFAULT_IDLE_TIMEOUT), DEFAULT_RECONNECT_BACKOFF_MIN, DEFAULT_RECONNECT_BACKOFF_MAX, DEFAULT_IO_THREADS);
+            DEFAULT_IDLE_TIMEOUT, DEFAULT_STALL_TIMEOUT), DEFAULT_RECONNECT_BACKOFF_MIN, DEFAULT_RECONNECT_BACKOFF_MAX,
+            DEFAULT_IO_THREADS);
 
     private final int maxFrameBytes;
     private final int outboundQueueLimit;
@@ -49,7 +55,7 @@ public final class NettyTransportOptions {
     private final Duration reconnectBackoffMax;
     private final int ioThreads;
 
-    private record Timeouts(Duration connect, Duration handshake, Duration idle) {
+    private record Timeouts(Duration connect, Duration handshake, Duration idle, Duration stall) {
     }
 
     private NettyTransportOptions(int maxFrameBytes, int outboundQueueLimit, Timeouts timeouts,
@@ -87,7 +93,10 @@ public final class NettyTransportOptions {
         return timeouts.handshake();
     }
 
-    /** Returns the first delay before reconnecting to a peer; it doubles per failure, with jitter. */
+    /**
+     * Returns the first delay before reconnecting to a peer; it doubles per failure, with jitter, and counts from the
+     * start of the failed attempt, so a dial that timed out is followed by the next at once.
+     */
     public Duration reconnectBackoffMin() {
         return reconnectBackoffMin;
     }
@@ -142,8 +151,8 @@ public final class NettyTransportOptions {
      */
     public NettyTransportOptions withConnectTimeout(Duration timeout) {
         return new NettyTransportOptions(maxFrameBytes, outboundQueueLimit, new Timeouts(millis(timeout,
-                "connectTimeout"), timeouts.handshake(), timeouts.idle()), reconnectBackoffMin, reconnectBackoffMax,
-                ioThreads);
+                "connectTimeout"), timeouts.handshake(), timeouts.idle(), timeouts.stall()), reconnectBackoffMin,
+                reconnectBackoffMax, ioThreads);
     }
 
     /**
@@ -156,8 +165,8 @@ public final class NettyTransportOptions {
      */
     public NettyTransportOptions withHandshakeTimeout(Duration timeout) {
         return new NettyTransportOptions(maxFrameBytes, outboundQueueLimit, new Timeouts(timeouts.connect(),
-                millis(timeout, "handshakeTimeout"), timeouts.idle()), reconnectBackoffMin, reconnectBackoffMax,
-                ioThreads);
+                millis(timeout, "handshakeTimeout"), timeouts.idle(), timeouts.stall()), reconnectBackoffMin,
+                reconnectBackoffMax, ioThreads);
     }
 
     /**
@@ -172,13 +181,38 @@ public final class NettyTransportOptions {
      */
     public NettyTransportOptions withIdleTimeout(Duration timeout) {
         return new NettyTransportOptions(maxFrameBytes, outboundQueueLimit, new Timeouts(timeouts.connect(),
-                timeouts.handshake(), millis(timeout, "idleTimeout")), reconnectBackoffMin, reconnectBackoffMax,
-                ioThreads);
+                timeouts.handshake(), millis(timeout, "idleTimeout"), timeouts.stall()), reconnectBackoffMin,
+                reconnectBackoffMax, ioThreads);
     }
 
     /** Returns how long an inbound connection may stay silent before it is closed. */
     public Duration idleTimeout() {
         return timeouts.idle();
+    }
+
+    /**
+     * Returns a copy with another stall timeout. The listening side of each connection acknowledges the bytes it
+     * has read (a receipt at least every quarter of this time while bytes arrive); an outbound connection that holds
+     * unacknowledged data and receives no receipt for this long is stalled: it is closed, counted in
+     * {@link NettyTransportMetrics#stalledConnections()}, logged at WARN and redialed. On Linux with epoll it is also
+     * the connections' {@code TCP_USER_TIMEOUT}. Choose about two of the node's election timeouts: long enough for
+     * a healthy peer's pauses (GC, a slow disk on its I/O thread) and a round trip, short enough that a link that
+     * broke is replaced before the followers behind it time out twice.
+     *
+     * @param timeout between 1 ms and {@link Integer#MAX_VALUE} ms
+     * @return the new options
+     * @throws IllegalArgumentException if {@code timeout} is out of range
+     * @throws NullPointerException if {@code timeout} is null
+     */
+    public NettyTransportOptions withStallTimeout(Duration timeout) {
+        return new NettyTransportOptions(maxFrameBytes, outboundQueueLimit, new Timeouts(timeouts.connect(),
+                timeouts.handshake(), timeouts.idle(), millis(timeout, "stallTimeout")), reconnectBackoffMin,
+                reconnectBackoffMax, ioThreads);
+    }
+
+    /** Returns how long an outbound connection may hold unacknowledged data without progress before it is redialed. */
+    public Duration stallTimeout() {
+        return timeouts.stall();
     }
 
     /**
@@ -228,7 +262,7 @@ public final class NettyTransportOptions {
     public String toString() {
         return "NettyTransportOptions[maxFrameBytes=" + maxFrameBytes + ", outboundQueueLimit=" + outboundQueueLimit
                 + ", connectTimeout=" + timeouts.connect() + ", handshakeTimeout=" + timeouts.handshake()
-                + ", idleTimeout=" + timeouts.idle()
+                + ", idleTimeout=" + timeouts.idle() + ", stallTimeout=" + timeouts.stall()
                 + ", reconnectBackoff=" + reconnectBackoffMin + ".." + reconnectBackoffMax + ", ioThreads=" + ioThreads
                 + "]";
     }

@@ -8,12 +8,15 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.util.Queue;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,6 +29,23 @@ import org.slf4j.LoggerFactory;
  * The one outbound connection to one peer: a bounded queue filled by {@code send} on any thread, drained on the
  * connection's event loop, which opens the TCP connection lazily, writes the handshake first, writes every queued
  * message without flushing and flushes once per batch, and reconnects with exponential backoff and jitter.
+ *
+ * <p><b>Stalls.</b> A TCP connection whose packets stop getting through stays "active": the kernel keeps the data
+ * and retransmits it with a backoff that grows to minutes, so after the network heals the peer can stay unreachable
+ * for as long again. Raft answers on the peer's own connection, so nothing ever arrives on this one except the
+ * peer's receipts ({@link ReceiptWriter}): the peer acknowledges the bytes it has read. A connection that holds
+ * unacknowledged bytes and receives no receipt for {@link NettyTransportOptions#stallTimeout()} is stalled: it is
+ * closed, counted, logged once and redialed (a {@link StallWatch} per channel, checked four times per timeout).
+ * The check is armed by the first receipt on the channel, or from the start once the peer has sent receipts on an
+ * earlier one; a peer of an older version never sends any, so its connections are never taken for stalled (a
+ * connection closed for want of its first receipt disarms that, in case the peer was downgraded). With epoll the
+ * same bound is also the socket's {@code TCP_USER_TIMEOUT}, so the kernel too gives up on data it cannot deliver.
+ *
+ * <p><b>Redialing.</b> The backoff counts from the start of the failed attempt, so a dial that timed out (its SYN
+ * lost in a partition) is followed by the next at once: an unreachable peer is dialed every
+ * {@link NettyTransportOptions#connectTimeout()} or so, and a healed link is found within about that. When the
+ * peer's own connection to us completes its handshake ({@link #peerConnected}), the path works again: a dial of ours
+ * that waits for its backoff or for the kernel's next SYN retransmission is restarted at once.
  *
  * <p>Thread-safety: {@link #enqueue} and {@link #close} may be called from any thread. Every other method and the
  * fields marked "loop" run only on {@code loop}. Invariant: {@code queued} is at least the number of messages in
@@ -56,10 +76,14 @@ final class PeerConnection {
     private final SplittableRandom jitter;   // loop
     private final ReplicationCodec.Route route;
     private Channel channel;                 // loop: the current connection, or null
-    private boolean connecting;              // loop
-    private boolean reconnectScheduled;      // loop
+    private ChannelFuture pendingConnect;    // loop: the dial in progress, or null
+    private ScheduledFuture<?> reconnectTimer; // loop: the pending reconnection, or null
     private int failures;                    // loop: consecutive failed or short-lived connections
+    private long attemptStartNanos;          // loop: when the last dial started
     private long connectedAtNanos;           // loop
+    private StallWatch watch = new StallWatch(); // loop: progress of the current channel
+    private ScheduledFuture<?> stallCheck;   // loop: the current channel's periodic check, or null
+    private boolean peerSendsReceipts;       // loop: a receipt arrived on an earlier channel; arms the next at once
 
     PeerConnection(NodeId peerId, String address, InetSocketAddress remote, EventLoop loop, Config config) {
         this.peerId = peerId;
@@ -71,7 +95,7 @@ final class PeerConnection {
         this.route = ReplicationCodec.Route.of(local.clusterId(), local.groupId(), local.nodeId(), peerId,
                 local.protocolVersion());
         int maxFrame = config.options().maxFrameBytes();
-        this.bootstrap = new Bootstrap()
+        Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(config.channelClass())
                 .remoteAddress(remote)
@@ -87,9 +111,14 @@ final class PeerConnection {
                             ch.pipeline().addLast("tls", config.sslContext().newHandler(ch.alloc(),
                                     remote.getHostString(), remote.getPort()));
                         }
+                        ch.pipeline().addLast("frameDecoder", new FrameDecoder(ClientHandler.MAX_FRAME_BYTES));
                         ch.pipeline().addLast("client", new ClientHandler(PeerConnection.this, config.identity()));
                     }
                 });
+        if (EpollSocketChannel.class.isAssignableFrom(config.channelClass())) {
+            b.option(EpollChannelOption.TCP_USER_TIMEOUT, (int) config.options().stallTimeout().toMillis());
+        }
+        this.bootstrap = b;
     }
 
     NodeId peerId() {
@@ -170,17 +199,20 @@ final class PeerConnection {
             return false;
         }
         ch.write(frame, ch.voidPromise());
+        watch.wrote(bytes, System.nanoTime());
         config.counters().messagesOut.increment();
         config.counters().bytesOut.add(bytes);
         return true;
     }
 
     private void connectIfIdle() {
-        if (connecting || reconnectScheduled || closed || queue.isEmpty()) {
+        if (pendingConnect != null || reconnectTimer != null || closed || queue.isEmpty()) {
             return;
         }
-        connecting = true;
-        bootstrap.connect().addListener((ChannelFuture f) -> onConnect(f));
+        attemptStartNanos = System.nanoTime();
+        ChannelFuture f = bootstrap.connect();
+        pendingConnect = f;
+        f.addListener((ChannelFuture done) -> onConnect(done));
     }
 
     /**
@@ -200,7 +232,11 @@ final class PeerConnection {
     }
 
     private void onConnect(ChannelFuture f) {
-        connecting = false;
+        if (f != pendingConnect) {                // abandoned by peerConnected for a fresh dial
+            f.channel().close();
+            return;
+        }
+        pendingConnect = null;
         if (closed) {
             f.channel().close();
             return;
@@ -220,7 +256,12 @@ final class PeerConnection {
             int failed = failures;
             loop.schedule(() -> logReconnected(ch, failed), STABLE_CONNECTION_NANOS, TimeUnit.NANOSECONDS);
         }
-        ch.writeAndFlush(ProtoMapper.encodeHandshake(ch.alloc(), config.local()), ch.voidPromise());
+        watch = new StallWatch();
+        ByteBuf hello = ProtoMapper.encodeHandshake(ch.alloc(), config.local());
+        watch.wrote(hello.readableBytes(), connectedAtNanos);
+        ch.writeAndFlush(hello, ch.voidPromise());
+        long period = Math.max(1, config.options().stallTimeout().toNanos() / 4);
+        stallCheck = loop.scheduleAtFixedRate(() -> checkStall(ch), period, period, TimeUnit.NANOSECONDS);
         ch.closeFuture().addListener(cf -> onClosed(ch));
         drain();
     }
@@ -237,11 +278,73 @@ final class PeerConnection {
         }
     }
 
+    /** A receipt from the peer on {@code ch}: it has read {@code bytesReceived} bytes of that connection. */
+    void onReceipt(Channel ch, long bytesReceived) {
+        if (ch == channel) {
+            peerSendsReceipts = true;
+            watch.receipt(bytesReceived, System.nanoTime());
+        }
+    }
+
+    private void checkStall(Channel ch) {
+        if (ch != channel || !(watch.receiptSeen() || peerSendsReceipts)) {
+            return;
+        }
+        long stalled = watch.stalledNanos(System.nanoTime());
+        if (stalled < config.options().stallTimeout().toNanos()) {
+            return;
+        }
+        if (!watch.receiptSeen()) {
+            peerSendsReceipts = false;      // none on this channel at all: perhaps the peer now runs an older version
+        }
+        config.counters().stalls.increment();
+        config.counters().warn(LOG, "stall:" + peerId, "{} closing the connection to {} at {}: {} bytes "
+                + "unacknowledged and no progress for {} ms (stallTimeout {} ms); redialing", config.local().nodeId(),
+                peerId, address, watch.unacknowledged(), TimeUnit.NANOSECONDS.toMillis(stalled),
+                config.options().stallTimeout().toMillis());
+        ch.close();
+    }
+
+    /**
+     * The peer's connection to us completed its handshake, so the path from it works: unless our own connection is
+     * up, restart our dial now instead of waiting for its backoff timer or for the kernel's next SYN retransmission.
+     * Callable from any thread.
+     */
+    void peerConnected() {
+        try {
+            loop.execute(this::redialNow);
+        } catch (RejectedExecutionException e) {
+            // Documented ignore path: the event loop is shutting down with the transport.
+            LOG.debug("{} event loop is shut down; not redialing", peerId);
+        }
+    }
+
+    private void redialNow() {
+        if (closed || channel != null) {
+            return;
+        }
+        failures = 0;
+        if (reconnectTimer != null) {
+            reconnectTimer.cancel(false);
+            reconnectTimer = null;
+        }
+        if (pendingConnect != null) {
+            ChannelFuture stale = pendingConnect;
+            pendingConnect = null;
+            stale.channel().close();
+        }
+        connectIfIdle();
+    }
+
     private void onClosed(Channel ch) {
         if (channel != ch) {
             return;
         }
         channel = null;
+        if (stallCheck != null) {
+            stallCheck.cancel(false);
+            stallCheck = null;
+        }
         failures = System.nanoTime() - connectedAtNanos < STABLE_CONNECTION_NANOS ? failures + 1 : 0;
         // After a short-lived connection (say the peer refuses our handshake) the timer also gates sends that
         // arrive later, so a peer that keeps closing on us is retried with backoff, not at heartbeat rate.
@@ -250,15 +353,16 @@ final class PeerConnection {
         }
     }
 
+    /** Schedules the next dial one backoff after the start of the last one (at once if that has passed). */
     private void scheduleReconnect() {
-        if (reconnectScheduled || closed) {
+        if (reconnectTimer != null || closed) {
             return;
         }
-        reconnectScheduled = true;
-        loop.schedule(() -> {
-            reconnectScheduled = false;
+        long delay = Math.max(0, backoffNanos() - (System.nanoTime() - attemptStartNanos));
+        reconnectTimer = loop.schedule(() -> {
+            reconnectTimer = null;
             connectIfIdle();
-        }, backoffNanos(), TimeUnit.NANOSECONDS);
+        }, delay, TimeUnit.NANOSECONDS);
     }
 
     /** Exponential backoff from min to max by the number of failures, with up to half of it as random jitter. */

@@ -44,8 +44,11 @@ final class ProtoMapper {
     private ProtoMapper() {
     }
 
-    /** The first frame on a connection: who connects, in which cluster and group. */
-    record Hello(String clusterId, String groupId, NodeId nodeId, int protocolVersion) {
+    /**
+     * The first frame on a connection: who connects, in which cluster and group, and how often it wants receipts
+     * ({@code receiptIntervalMillis}; 0, what peers of older versions send, for none).
+     */
+    record Hello(String clusterId, String groupId, NodeId nodeId, int protocolVersion, int receiptIntervalMillis) {
     }
 
     /** Returns a length-prefixed handshake frame. */
@@ -55,8 +58,29 @@ final class ProtoMapper {
                 .setGroupId(hello.groupId())
                 .setNodeId(hello.nodeId().value())
                 .setProtocolVersion(hello.protocolVersion())
+                .setReceiptIntervalMillis(hello.receiptIntervalMillis())
                 .build();
         return write(alloc, RaftWire.Frame.newBuilder().setHandshake(h).build());
+    }
+
+    /** Returns a length-prefixed receipt frame: {@code bytesReceived} bytes read on the connection so far. */
+    static ByteBuf encodeReceipt(ByteBufAllocator alloc, long bytesReceived) {
+        return write(alloc, RaftWire.Frame.newBuilder()
+                .setReceipt(RaftWire.Receipt.newBuilder().setBytesReceived(bytesReceived)).build());
+    }
+
+    /**
+     * Decodes a frame (without its length prefix) that the listening side wrote on an outbound connection.
+     *
+     * @return the byte count the receipt acknowledges
+     * @throws FrameException if the bytes are not a receipt with a count of at least zero
+     */
+    static long decodeReceipt(ByteBuf frame) {
+        RaftWire.Frame f = parse(frame);
+        if (f.getKindCase() != RaftWire.Frame.KindCase.RECEIPT || f.getReceipt().getBytesReceived() < 0) {
+            throw new FrameException(RejectReason.MALFORMED_FRAME, "expected a receipt, got " + f.getKindCase());
+        }
+        return f.getReceipt().getBytesReceived();
     }
 
     /** Returns a length-prefixed envelope frame carrying {@code message}. */
@@ -135,7 +159,8 @@ final class ProtoMapper {
         }
         RaftWire.Handshake h = f.getHandshake();
         try {
-            return new Hello(h.getClusterId(), h.getGroupId(), NodeId.of(h.getNodeId()), h.getProtocolVersion());
+            return new Hello(h.getClusterId(), h.getGroupId(), NodeId.of(h.getNodeId()), h.getProtocolVersion(),
+                    h.getReceiptIntervalMillis());
         } catch (IllegalArgumentException ex) {
             throw new FrameException(RejectReason.BAD_HANDSHAKE, ex.getMessage());
         }

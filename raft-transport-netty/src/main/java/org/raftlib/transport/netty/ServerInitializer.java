@@ -8,8 +8,9 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Builds the pipeline of one inbound peer connection: optional TLS, then framing with a maximum size, then the
- * handshake-checking, decoding {@link InboundHandler}. The listening side never writes.
+ * Builds the pipeline of one inbound peer connection: optional TLS, the idle check, the byte count and receipts of
+ * {@link ReceiptWriter}, framing with a maximum size, then the handshake-checking, decoding {@link InboundHandler}.
+ * The listening side writes nothing but receipts, and those only when the peer's handshake asks for them.
  *
  * <p>Shared by every accepted channel of one transport; it holds no per-channel state.
  */
@@ -36,6 +37,7 @@ final class ServerInitializer extends ChannelInitializer<Channel> {
             p.addLast("tls", sslContext.newHandler(ch.alloc()));
         }
         p.addLast("idle", new IdleStateHandler(router.options().idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS));
+        p.addLast("receipts", new ReceiptWriter());
         p.addLast("frameDecoder", new FrameDecoder(router.options().maxFrameBytes()));
         p.addLast("inbound", new InboundHandler(router));
     }

@@ -25,6 +25,7 @@ final class TransportCounters {
     final LongAdder bytesOut = new LongAdder();
     final LongAdder dropped = new LongAdder();
     final LongAdder connectionFailures = new LongAdder();
+    final LongAdder stalls = new LongAdder();
     private final Map<RejectReason, LongAdder> rejected = new EnumMap<>(RejectReason.class);
     // key -> System.nanoTime() of the last WARN logged for it; keys are reasons and peer ids, so the map stays small
     private final Map<String, AtomicLong> lastWarn = new ConcurrentHashMap<>();
@@ -64,6 +65,6 @@ final class TransportCounters {
         Map<RejectReason, Long> byReason = new EnumMap<>(RejectReason.class);
         rejected.forEach((r, n) -> byReason.put(r, n.sum()));
         return new NettyTransportMetrics(messagesIn.sum(), bytesIn.sum(), messagesOut.sum(), bytesOut.sum(),
-                dropped.sum(), connectionFailures.sum(), byReason);
+                dropped.sum(), connectionFailures.sum(), stalls.sum(), byReason);
     }
 }

@@ -89,7 +89,7 @@ class ReplicationCodecTest {
         long seed = Long.getLong("raftlib.codecSeed", 20261124L);
         SplittableRandom random = new SplittableRandom(seed);
         ReplicationCodec.Route route = route("c1", "g");
-        ProtoMapper.Hello local = new ProtoMapper.Hello("c1", "g", B, ProtoMapper.PROTOCOL_VERSION);
+        ProtoMapper.Hello local = new ProtoMapper.Hello("c1", "g", B, ProtoMapper.PROTOCOL_VERSION, 0);
         int fastHits = 0;
         for (int round = 0; round < 60_000; round++) {
             RaftMessage m = random.nextBoolean() ? randomAppend(random, 4) : randomResponse(random);
