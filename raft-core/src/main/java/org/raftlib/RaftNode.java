@@ -12,7 +12,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.random.RandomGenerator;
-import org.raftlib.runtime.NodeRuntime;
+import org.raftlib.internal.runtime.NodeRuntime;
 
 /**
  * One member of a Raft group: replicates the commands submitted to it and applies them to a {@link StateMachine}.

@@ -6,8 +6,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.raftlib.NodeId;
-import org.raftlib.core.ReadState;
-import org.raftlib.core.Ready;
+import org.raftlib.internal.core.ReadState;
+import org.raftlib.internal.core.Ready;
 
 /**
  * Checks ReadIndex (Raft thesis §6.4) as a simulation runs. Linearizability of a read: once its node has applied up

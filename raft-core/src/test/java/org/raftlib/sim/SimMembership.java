@@ -8,8 +8,8 @@ import java.util.SplittableRandom;
 import org.raftlib.ClusterConfig;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
-import org.raftlib.core.Proposal;
-import org.raftlib.core.RaftCore;
+import org.raftlib.internal.core.Proposal;
+import org.raftlib.internal.core.RaftCore;
 
 /**
  * The simulation's membership changes (thesis chapter 4), asked of a leader at random: add a node as a learner,

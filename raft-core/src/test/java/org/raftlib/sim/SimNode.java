@@ -13,11 +13,11 @@ import org.raftlib.EntryType;
 import org.raftlib.LogEntry;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
-import org.raftlib.core.CoreConfig;
-import org.raftlib.core.RaftCore;
-import org.raftlib.core.Ready;
-import org.raftlib.core.SnapshotPoint;
-import org.raftlib.runtime.ReadyWriter;
+import org.raftlib.internal.core.CoreConfig;
+import org.raftlib.internal.core.RaftCore;
+import org.raftlib.internal.core.Ready;
+import org.raftlib.internal.core.SnapshotPoint;
+import org.raftlib.internal.runtime.ReadyWriter;
 
 /**
  * One simulated node: a {@link RaftCore}, its {@link SimStorage} written by the runtime's own {@link ReadyWriter},

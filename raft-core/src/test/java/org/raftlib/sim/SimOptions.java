@@ -1,6 +1,6 @@
 package org.raftlib.sim;
 
-import org.raftlib.core.CoreConfig;
+import org.raftlib.internal.core.CoreConfig;
 
 /**
  * The shape of one simulation run. Times are in simulated units; a node ticks every {@link #TICK} units.

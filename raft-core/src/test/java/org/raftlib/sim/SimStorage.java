@@ -7,8 +7,8 @@ import java.util.SplittableRandom;
 import org.raftlib.HardState;
 import org.raftlib.LogEntry;
 import org.raftlib.LogStorage;
-import org.raftlib.core.LogView;
-import org.raftlib.core.MemoryLog;
+import org.raftlib.internal.core.LogView;
+import org.raftlib.internal.core.MemoryLog;
 
 /**
  * A {@link LogStorage} whose crashes are as hostile as a real disk's, for the simulation. The log and the hard state

@@ -14,12 +14,12 @@ import org.raftlib.Bytes;
 import org.raftlib.LogEntry;
 import org.raftlib.NodeId;
 import org.raftlib.RaftRole;
-import org.raftlib.core.CoreConfig;
-import org.raftlib.core.CoreStatus;
-import org.raftlib.core.Proposal;
-import org.raftlib.core.RaftCore;
-import org.raftlib.core.Ready;
-import org.raftlib.core.SnapshotPoint;
+import org.raftlib.internal.core.CoreConfig;
+import org.raftlib.internal.core.CoreStatus;
+import org.raftlib.internal.core.Proposal;
+import org.raftlib.internal.core.RaftCore;
+import org.raftlib.internal.core.Ready;
+import org.raftlib.internal.core.SnapshotPoint;
 import org.raftlib.message.InstallSnapshot;
 import org.raftlib.message.InstallSnapshotResponse;
 import org.raftlib.message.RaftMessage;
@@ -29,7 +29,7 @@ import org.slf4j.helpers.NOPLogger;
  * A deterministic simulation of a Raft cluster: N cores on a simulated network and simulated disks, driven by one
  * seeded random generator through a discrete event queue. Faults: message loss, duplication, delay and reordering,
  * partitions that come and go, and crash-restarts that keep an arbitrary part of what was not synced
- * ({@link SimStorage}; nodes write through the runtime's own {@link org.raftlib.runtime.ReadyWriter}). The
+ * ({@link SimStorage}; nodes write through the runtime's own {@link org.raftlib.internal.runtime.ReadyWriter}). The
  * {@link InvariantChecker} runs after every event. The same seed replays the same run exactly.
  */
 final class Simulation {

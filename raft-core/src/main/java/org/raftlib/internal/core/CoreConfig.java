@@ -1,0 +1,117 @@
+package org.raftlib.internal.core;
+
+import java.util.Objects;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+import org.raftlib.NodeId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything a {@link RaftCore} is configured with. Times are in ticks; the runtime converts durations.
+ *
+ * @param id this node
+ * @param voters the voting members, usually including {@code id}
+ * @param electionTicks T: a follower that hears from no leader for a random time in [T, 2T) starts an election
+ * @param heartbeatTicks how often a leader sends heartbeats; less than {@code electionTicks}
+ * @param preVote whether to run a pre-vote before raising the term (thesis §9.6)
+ * @param checkQuorum whether a leader steps down when it has not heard from a quorum for T ticks (thesis §6.2)
+ * @param flow limits on replication traffic per follower and on apply batches
+ * @param random the only source of randomness; seed it for reproducible runs
+ * @param logger where role changes and per-message decisions are logged
+ */
+public record CoreConfig(
+        NodeId id,
+        Set<NodeId> voters,
+        int electionTicks,
+        int heartbeatTicks,
+        boolean preVote,
+        boolean checkQuorum,
+        FlowControl flow,
+        RandomGenerator random,
+        Logger logger) {
+
+    /**
+     * Checks the configuration.
+     *
+     * @throws NullPointerException if a reference is null
+     * @throws IllegalArgumentException if {@code heartbeatTicks < 1} or {@code electionTicks <= heartbeatTicks}
+     */
+    public CoreConfig {
+        Objects.requireNonNull(id, "id");
+        voters = Set.copyOf(voters);
+        Objects.requireNonNull(flow, "flow");
+        Objects.requireNonNull(random, "random");
+        Objects.requireNonNull(logger, "logger");
+        if (heartbeatTicks < 1) {
+            throw new IllegalArgumentException("heartbeatTicks must be at least 1: " + heartbeatTicks);
+        }
+        if (electionTicks <= heartbeatTicks) {
+            throw new IllegalArgumentException("electionTicks (" + electionTicks + ") must exceed heartbeatTicks ("
+                    + heartbeatTicks + ")");
+        }
+    }
+
+    /**
+     * Returns a configuration with defaults: 10 election ticks, 1 heartbeat tick, PreVote and CheckQuorum on,
+     * {@link FlowControl#DEFAULT}, and the {@link RaftCore} logger.
+     *
+     * @param id this node
+     * @param voters the voting members
+     * @param random the randomness source
+     * @return the configuration
+     */
+    public static CoreConfig of(NodeId id, Set<NodeId> voters, RandomGenerator random) {
+        return new CoreConfig(id, voters, 10, 1, true, true, FlowControl.DEFAULT, random,
+                LoggerFactory.getLogger(RaftCore.class));
+    }
+
+    /** Returns a copy with other election and heartbeat ticks. */
+    public CoreConfig withTicks(int election, int heartbeat) {
+        return new CoreConfig(id, voters, election, heartbeat, preVote, checkQuorum, flow, random, logger);
+    }
+
+    /** Returns a copy with PreVote and CheckQuorum set. */
+    public CoreConfig withElectionSafeguards(boolean preVoteOn, boolean checkQuorumOn) {
+        return new CoreConfig(id, voters, electionTicks, heartbeatTicks, preVoteOn, checkQuorumOn, flow, random,
+                logger);
+    }
+
+    /** Returns a copy with other flow limits. */
+    public CoreConfig withFlow(FlowControl newFlow) {
+        return new CoreConfig(id, voters, electionTicks, heartbeatTicks, preVote, checkQuorum, newFlow, random,
+                logger);
+    }
+
+    /** Returns a copy that logs to {@code newLogger}. */
+    public CoreConfig withLogger(Logger newLogger) {
+        return new CoreConfig(id, voters, electionTicks, heartbeatTicks, preVote, checkQuorum, flow, random,
+                newLogger);
+    }
+
+    /**
+     * Limits on replication traffic.
+     *
+     * @param maxInflightMessages AppendEntries in flight per follower in replicate mode
+     * @param maxBytesPerMessage soft limit on the entry bytes of one AppendEntries
+     * @param maxApplyBytes soft limit on the entry bytes of one batch handed to the state machine; at most twice
+     *     this is handed out and not yet reported applied
+     */
+    public record FlowControl(int maxInflightMessages, long maxBytesPerMessage, long maxApplyBytes) {
+
+        /** 256 messages in flight, 1 MiB per message, 4 MiB per apply batch. */
+        public static final FlowControl DEFAULT = new FlowControl(256, 1 << 20, 4 << 20);
+
+        /**
+         * Checks the limits.
+         *
+         * @throws IllegalArgumentException if a limit is less than 1
+         */
+        public FlowControl {
+            if (maxInflightMessages < 1 || maxBytesPerMessage < 1 || maxApplyBytes < 1) {
+                throw new IllegalArgumentException("flow limits must be positive: " + maxInflightMessages + ", "
+                        + maxBytesPerMessage + ", " + maxApplyBytes);
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package org.raftlib.internal.core;
+
+import java.util.List;
+import org.raftlib.ClusterConfig;
+import org.raftlib.LogEntry;
+import org.raftlib.RaftRole;
+import org.raftlib.message.AppendEntries;
+import org.raftlib.message.AppendEntriesResponse;
+import org.raftlib.message.InstallSnapshot;
+import org.raftlib.message.RaftMessage;
+import org.raftlib.message.TimeoutNow;
+
+/** A follower: answers a leader and starts an election when it stops hearing from one (Raft §5.2). */
+final class Follower extends Role {
+
+    private final int randomizedElectionTicks;
+    private int electionElapsed;
+    /** The highest index this node has checked to match the current leader's log (Figure 2 consistency check). */
+    private long leaderMatch;
+
+    Follower(RaftCore core) {
+        super(core);
+        this.randomizedElectionTicks = randomizedElectionTicks();
+    }
+
+    @Override
+    RaftRole kind() {
+        return RaftRole.FOLLOWER;
+    }
+
+    @Override
+    int electionElapsed() {
+        return electionElapsed;
+    }
+
+    @Override
+    void tick() {
+        if (++electionElapsed >= randomizedElectionTicks && core.isPromotable()) {
+            core.startElection(false);
+        }
+    }
+
+    /**
+     * Figure 2, Followers: "If election timeout elapses without receiving AppendEntries RPC from current leader or
+     * granting vote to candidate: convert to candidate." A granted vote restarts the timer.
+     */
+    void onVoteGranted() {
+        electionElapsed = 0;
+    }
+
+    @Override
+    void onAppendEntries(AppendEntries m) {
+        electionElapsed = 0;
+        acceptAppendEntries(m);
+    }
+
+    /** Raft §7 receiver, once the runtime stored the leader's snapshot; see {@link RaftCore#installSnapshot}. */
+    boolean installSnapshot(SnapshotPoint point, ClusterConfig config, RaftMessage reply) {
+        electionElapsed = 0;
+        core.send(reply);
+        return core.resetToSnapshot(point, config);
+    }
+
+    long leaderMatch() {
+        return leaderMatch;
+    }
+
+    /**
+     * Records that the log matches the leader's up to {@code index}. Within one term the leader only appends, so
+     * entries once checked stay matching for as long as this node follows it (a new term makes a new follower).
+     */
+    void matchedLeaderTo(long index) {
+        leaderMatch = Math.max(leaderMatch, index);
+    }
+
+    /**
+     * Raft §7: a chunk of the leader's snapshot counts as hearing from the leader; the runtime receives the chunks and
+     * calls {@link RaftCore#installSnapshot} once the whole snapshot is durable.
+     */
+    @Override
+    void onInstallSnapshot(InstallSnapshot m) {
+        electionElapsed = 0;
+        core.followLeader(m.from());
+    }
+
+    /** Thesis §3.10: the leader hands leadership over; campaign at once, skipping pre-vote. */
+    @Override
+    void onTimeoutNow(TimeoutNow m) {
+        if (core.isPromotable()) {
+            core.logger().info("{} [term {}] received TimeoutNow from {}, campaigning", core.id(), core.term(),
+                    m.from());
+            core.startElection(true);
+        }
+    }
+
+    /**
+     * AppendEntries receiver, Figure 2 steps 2-5: check that the log holds {@code prevLogIndex} with
+     * {@code prevLogTerm}, else reject with a hint; append what is new; advance the commit index.
+     */
+    private void acceptAppendEntries(AppendEntries m) {
+        core.followLeader(m.from());
+        RaftLog log = core.log();
+        long prev = m.prevLogIndex();
+        long prevTerm = m.prevLogTerm();
+        List<LogEntry> entries = m.entries();
+        if (prev < log.committed()) {                        // entries up to the commit index are known to match
+            if (m.lastIndex() <= log.committed()) {
+                commitMatching(m);
+                core.send(AppendEntriesResponse.accepted(core.id(), m.from(), core.term(), log.committed(),
+                        m.readSeq()));
+                return;
+            }
+            int skip = (int) (log.committed() - prev);
+            prevTerm = entries.get(skip - 1).term();
+            prev = log.committed();
+            entries = entries.subList(skip, entries.size());
+        }
+        if (!log.matchTerm(prev, prevTerm)) {
+            rejectAppend(m, prev);
+            return;
+        }
+        log.appendFromLeader(entries);
+        long lastNew = prev + entries.size();
+        matchedLeaderTo(lastNew);
+        commitMatching(m);
+        core.send(AppendEntriesResponse.accepted(core.id(), m.from(), core.term(), lastNew, m.readSeq()));
+    }
+
+    /**
+     * Figure 2, AppendEntries receiver 5: commit up to {@code min(leaderCommit, index of last new entry)}, where the
+     * last new entry is the highest index checked to match this leader in this term, not only this message's: a
+     * heartbeat anchored below what the follower already holds (the leader's view of its match lags) still carries
+     * the commit index to every entry this follower is known to share with the leader.
+     */
+    private void commitMatching(AppendEntries m) {
+        RaftLog log = core.log();
+        log.commitTo(Math.min(m.leaderCommit(), Math.min(leaderMatch, log.lastIndex())));
+    }
+
+    /** The hint (Raft §5.3): the term at {@code prev} and the first index of it, or our last index + 1. */
+    private void rejectAppend(AppendEntries m, long prev) {
+        long conflictTerm = 0;
+        RaftLog log = core.log();
+        long conflictIndex = log.lastIndex() + 1;
+        if (prev <= log.lastIndex()) {
+            conflictTerm = log.term(prev);
+            conflictIndex = Math.max(log.lastIndexWithTermAtMost(conflictTerm - 1, prev) + 1, log.firstIndex());
+        }
+        core.logger().debug("{} [term {}] rejected append at {} from {}, hint {}/{}", core.id(), core.term(), prev,
+                m.from(), conflictTerm, conflictIndex);
+        core.send(AppendEntriesResponse.rejected(core.id(), m.from(), core.term(), prev, conflictTerm, conflictIndex,
+                m.readSeq()));
+    }
+}

@@ -1,0 +1,282 @@
+package org.raftlib.internal.core;
+
+import java.util.List;
+import org.raftlib.LogEntry;
+import org.raftlib.NodeId;
+import org.raftlib.RaftRole;
+import org.raftlib.internal.core.progress.Progress;
+import org.raftlib.internal.core.progress.ProgressMode;
+import org.raftlib.message.AppendEntries;
+import org.raftlib.message.AppendEntriesResponse;
+import org.raftlib.message.TimeoutNow;
+
+/**
+ * A leader: replicates its log to every follower, advances the commit index, sends heartbeats, checks that it still
+ * hears from a quorum, and hands leadership over on request (Raft §5.3, §5.4; thesis §3.10, §6.2).
+ */
+final class Leader extends Role {
+
+    private final ReadIndexQueue reads = new ReadIndexQueue();
+    private final long noOpIndex;
+    private int electionElapsed;
+    private int heartbeatElapsed;
+    private NodeId transferee;
+
+    Leader(RaftCore core, long noOpIndex) {
+        super(core);
+        this.noOpIndex = noOpIndex;
+    }
+
+    @Override
+    RaftRole kind() {
+        return RaftRole.LEADER;
+    }
+
+    @Override
+    int electionElapsed() {
+        return electionElapsed;
+    }
+
+    /** Thesis §6.4: this leader steps down and can no longer confirm its pending reads; adds them to {@code out}. */
+    void abortReads(List<Long> out) {
+        List<Long> aborted = reads.abortAll();
+        if (!aborted.isEmpty()) {
+            core.logger().info("{} [term {}] aborted {} pending reads: no longer leader", core.id(), core.term(),
+                    aborted.size());
+            out.addAll(aborted);
+        }
+    }
+
+    long noOpIndex() {
+        return noOpIndex;
+    }
+
+    NodeId transferee() {
+        return transferee;
+    }
+
+    ReadIndexQueue reads() {
+        return reads;
+    }
+
+    /**
+     * Thesis §6.4: registers a read at read index max(commit index, index of this term's no-op). Until the no-op
+     * commits, this leader's commit index may lag entries earlier leaders committed; those all precede the no-op
+     * (Leader Completeness), so waiting until the no-op's index is applied covers them.
+     *
+     * @param requestId the runtime's id for the read
+     * @return the read index
+     */
+    long registerRead(long requestId) {
+        long index = Math.max(core.log().committed(), noOpIndex);
+        reads.add(requestId, index);
+        return index;
+    }
+
+    @Override
+    void tick() {
+        heartbeatElapsed++;
+        if (++electionElapsed >= core.config().electionTicks()) {
+            electionElapsed = 0;
+            if (core.config().checkQuorum() && !core.tracker().hasActiveQuorum()) {
+                core.logger().warn("{} [term {}] stepping down: lost quorum", core.id(), core.term());
+                core.becomeFollower(core.term(), null);
+                return;
+            }
+            core.tracker().clearRecentActive();
+            if (transferee != null) {
+                core.logger().info("{} [term {}] leadership transfer to {} timed out", core.id(), core.term(),
+                        transferee);
+                transferee = null;
+            }
+        }
+        if (heartbeatElapsed >= core.config().heartbeatTicks()) {
+            heartbeatElapsed = 0;
+            broadcastHeartbeat();
+            resendStalled();
+        }
+    }
+
+    /**
+     * Raft §5.2: heartbeats are AppendEntries without entries. Each is anchored at the follower's known match index,
+     * so it always passes the consistency check and carries the commit index safely. It also carries the current
+     * ReadIndex round to every follower, paused or not (thesis §6.4).
+     */
+    void broadcastHeartbeat() {
+        RaftLog log = core.log();
+        core.tracker().peers().forEach((id, pr) -> {
+            long anchor = Math.max(pr.matchIndex(), log.firstIndex() - 1);   // compacted: the snapshot's index
+            core.send(new AppendEntries(core.id(), id, core.term(), anchor, log.term(anchor), List.of(),
+                    log.committed(), reads.seq()));
+        });
+        reads.onBroadcast();
+    }
+
+    /**
+     * A last heartbeat to a member the committed configuration removed, before it is forgotten: it carries the commit
+     * index, so a removed node that holds the removing entry learns it is committed and stops campaigning.
+     */
+    void sendFarewell(NodeId gone) {
+        Progress pr = core.tracker().progress(gone);
+        RaftLog log = core.log();
+        long anchor = Math.max(pr.matchIndex(), log.firstIndex() - 1);
+        core.send(new AppendEntries(core.id(), gone, core.term(), anchor, log.term(anchor), List.of(), log.committed(),
+                reads.seq()));
+    }
+
+    /** Probes again every follower whose pipelined appends made no progress for a heartbeat interval. */
+    private void resendStalled() {
+        core.tracker().peers().forEach((id, pr) -> {
+            if (pr.checkStalled()) {
+                core.logger().debug("{} [term {}] no progress from {} for a heartbeat interval, probing from {}",
+                        core.id(), core.term(), id, pr.nextIndex());
+                sendAppend(id, false);
+            }
+        });
+    }
+
+    /** Sends new entries (or, with {@code sendIfEmpty}, at least the commit index) to every follower not paused. */
+    void broadcastAppend(boolean sendIfEmpty) {
+        for (NodeId id : core.tracker().peers().keySet()) {
+            sendAppend(id, sendIfEmpty);
+        }
+    }
+
+    /**
+     * Sends the entries from the follower's next index on; in replicate mode keeps sending until the window is full
+     * or the follower has everything (pipelining, so the leader never waits on one follower).
+     */
+    void sendAppend(NodeId to, boolean sendIfEmpty) {
+        Progress pr = core.tracker().progress(to);
+        RaftLog log = core.log();
+        if (pr.mode() != ProgressMode.SNAPSHOT && pr.nextIndex() < log.firstIndex()) {
+            core.logger().info("{} [term {}] {} needs entries from {}, compacted up to {}: sending the snapshot at {}",
+                    core.id(), core.term(), to, pr.nextIndex(), log.firstIndex() - 1, log.snapshotIndex());
+            pr.becomeSnapshot(log.snapshotIndex());
+            core.requestSnapshotSend(to);
+            return;
+        }
+        boolean first = true;
+        while (!pr.isPaused() && (pr.nextIndex() <= log.lastIndex() || (first && sendIfEmpty))) {
+            long prev = pr.nextIndex() - 1;
+            List<LogEntry> entries = log.entries(pr.nextIndex(), log.lastIndex() + 1,
+                    core.config().flow().maxBytesPerMessage());
+            long bytes = 0;
+            for (LogEntry e : entries) {
+                bytes += e.sizeBytes();
+            }
+            core.send(new AppendEntries(core.id(), to, core.term(), prev, log.term(prev), entries, log.committed(),
+                    reads.seq()));
+            pr.onSent(entries.size(), prev + entries.size(), bytes);
+            first = false;
+            if (pr.mode() == ProgressMode.PROBE) {
+                return;
+            }
+        }
+    }
+
+    /** See {@link RaftCore#onSnapshotSent}. */
+    void onSnapshotSent(NodeId peer, long index, boolean success) {
+        Progress pr = core.tracker().progress(peer);
+        if (pr == null || pr.pendingSnapshot() != index) {
+            return;
+        }
+        core.logger().info("{} [term {}] snapshot at {} to {} {}", core.id(), core.term(), index, peer,
+                success ? "installed" : "failed; probing again");
+        pr.onSnapshotDone(success);
+        sendAppend(peer, true);
+    }
+
+    @Override
+    void onAppendEntriesResponse(AppendEntriesResponse m) {
+        Progress pr = core.tracker().progress(m.from());
+        if (pr == null) {
+            ignore(m);
+            return;
+        }
+        pr.markRecentActive();
+        pr.onReadSeqEchoed(m.readSeq());
+        core.confirmReads();
+        if (!m.success()) {
+            if (m.rejectedIndex() > 0 && m.rejectedIndex() == pr.matchIndex()) {
+                long resume = resumeIndexFromHint(m);
+                core.logger().warn("{} [term {}] {} no longer holds index {} it acknowledged (its data was lost?); "
+                        + "replicating again from {}", core.id(), core.term(), m.from(), m.rejectedIndex(), resume);
+                pr.onDataLoss(resume);
+                sendAppend(m.from(), true);
+                return;
+            }
+            if (m.rejectedIndex() > 0 && pr.onRejected(m.rejectedIndex(), resumeIndexFromHint(m))) {
+                core.logger().debug("{} [term {}] {} rejected {}, probing from {}", core.id(), core.term(),
+                        m.from(), m.rejectedIndex(), pr.nextIndex());
+                sendAppend(m.from(), true);
+            } else if (m.rejectedIndex() > pr.matchIndex()) {
+                // A heartbeat anchored at the compaction point, above the match: no news, like an accepted one.
+                pr.onHeartbeatAcknowledged();
+                sendAppend(m.from(), needsProbe(pr));
+            }
+            return;
+        }
+        if (pr.onAccepted(m.matchIndex())) {
+            if (pr.mode() == ProgressMode.PROBE) {
+                pr.becomeReplicate();
+            }
+            core.maybeCommit();
+            if (core.role() != this) {
+                return;                                      // removed by what just committed: stepped down
+            }
+            sendAppend(m.from(), false);
+            if (m.from().equals(transferee) && pr.matchIndex() == core.log().lastIndex()) {
+                sendTimeoutNow(transferee);
+            }
+        } else {
+            pr.onHeartbeatAcknowledged();
+            // What a full window held back (losses: resendStalled); a probing follower gets its probe even when there
+            // is no entry to send (a member just added is probed at the last index, and may lack far more).
+            sendAppend(m.from(), needsProbe(pr));
+        }
+    }
+
+    /** A probing follower not known to hold the whole log gets a probe, entries or not (etcd does the same). */
+    private boolean needsProbe(Progress pr) {
+        return pr.mode() == ProgressMode.PROBE && pr.matchIndex() < core.log().lastIndex();
+    }
+
+    /**
+     * Reads the follower's hint (Raft §5.3): if this log holds the conflicting term, resume after its last entry of
+     * that term; otherwise skip the follower's whole term, and every index where this log has a later term.
+     */
+    private long resumeIndexFromHint(AppendEntriesResponse m) {
+        if (m.conflictTerm() == 0) {
+            return m.conflictIndex();
+        }
+        RaftLog log = core.log();
+        long j = log.lastIndexWithTermAtMost(m.conflictTerm(), m.rejectedIndex());
+        if (j > 0 && log.term(j) == m.conflictTerm()) {
+            return j + 1;
+        }
+        return Math.min(m.conflictIndex(), j + 1);
+    }
+
+    /**
+     * Thesis §3.10: stop accepting proposals, bring {@code target} up to date, then tell it to campaign at once.
+     */
+    void transferLeadership(NodeId target) {
+        Progress pr = core.tracker().progress(target);
+        if (target.equals(transferee)) {
+            return;
+        }
+        core.logger().info("{} [term {}] transferring leadership to {}", core.id(), core.term(), target);
+        transferee = target;
+        electionElapsed = 0;
+        if (pr.matchIndex() == core.log().lastIndex()) {
+            sendTimeoutNow(target);
+        } else {
+            sendAppend(target, true);
+        }
+    }
+
+    private void sendTimeoutNow(NodeId target) {
+        core.send(new TimeoutNow(core.id(), target, core.term()));
+    }
+}

@@ -1,0 +1,277 @@
+package org.raftlib.internal.runtime;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import org.raftlib.ClusterConfig;
+import org.raftlib.EntryType;
+import org.raftlib.LogEntry;
+import org.raftlib.RaftException;
+import org.raftlib.SnapshotMeta;
+import org.raftlib.SnapshotStore;
+import org.raftlib.StateMachine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the {@link StateMachine} on its own thread: applies committed entries in log order, completes the proposers'
+ * futures with the results, serves reads once the state has caught up with their read index, and runs listener
+ * callbacks. Every client future completes on this thread, so no user code ever runs on the node loop.
+ *
+ * <p>An exception from {@link StateMachine#apply} fails the node: the other replicas applied the command, so this
+ * one can no longer follow them.
+ */
+final class ApplyWorker implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ApplyWorker.class);
+    private static final Object STOP = new Object();
+    private static final byte[] EMPTY = new byte[0];
+
+    private final String nodeId;
+    private final StateMachine stateMachine;
+    private final Inbox inbox;
+    private final NodeFailure failure;
+    private final WakeableQueue<Object> queue = new WakeableQueue<>();
+    /** Tasks taken from the queue and not finished; what a failure leaves here is failed by the shutdown. */
+    private final ArrayDeque<Object> taken = new ArrayDeque<>();
+    private final PriorityQueue<ReadAt> waitingReads =
+            new PriorityQueue<>((a, b) -> Long.compare(a.index(), b.index()));
+    private volatile boolean stopRequested;
+    private volatile RaftException stopError;
+    private volatile RaftException unappliedError;
+    private long applied;
+    private long appliedTerm;
+    private SnapshotTaker snapshots;
+    private SnapshotStore store;
+
+    ApplyWorker(String nodeId, StateMachine stateMachine, Inbox inbox, NodeFailure failure) {
+        this.nodeId = nodeId;
+        this.stateMachine = stateMachine;
+        this.inbox = inbox;
+        this.failure = failure;
+    }
+
+    /**
+     * Wires snapshots in, before the thread starts: {@code store} to restore from (null: none), {@code taker} to take
+     * them, and the snapshot the state machine was restored from at start ({@code index} 0: none).
+     */
+    void useSnapshots(SnapshotStore snapshotStore, SnapshotTaker taker, Optional<SnapshotMeta> restoredFrom,
+            ClusterConfig bootstrap) {
+        this.store = snapshotStore;
+        this.snapshots = taker;
+        this.applied = restoredFrom.map(SnapshotMeta::index).orElse(0L);
+        this.appliedTerm = restoredFrom.map(SnapshotMeta::term).orElse(0L);
+        taker.restoredTo(applied, restoredFrom.map(SnapshotMeta::config).orElse(bootstrap));
+    }
+
+    /** {@link org.raftlib.RaftNode#takeSnapshot()}. */
+    record TakeSnapshot(CompletableFuture<Long> future) {
+    }
+
+    /** Replace the state with the snapshot of {@code meta}, which a follower installed (Raft §7). */
+    record Restore(SnapshotMeta meta) {
+    }
+
+    /** Committed entries and, for those proposed here, the futures to complete (null where none). */
+    record ApplyBatch(List<LogEntry> entries, CompletableFuture<byte[]>[] futures) {
+    }
+
+    /** A read to serve once {@code index} is applied ({@code index} 0: serve now). */
+    record ReadAt(long index, byte[] request, CompletableFuture<byte[]> future) {
+    }
+
+    /** Completes {@code future} exceptionally on this thread. */
+    record Fail(CompletableFuture<?> future, Throwable error) {
+    }
+
+    void submit(Object task) {
+        queue.offer(task);
+    }
+
+    /**
+     * Stops the worker; on its own thread it then completes every future it still holds: reads with {@code error},
+     * commands that committed but were not applied with {@code unapplied}. A worker stuck in the state machine does
+     * so when the state machine returns; no other thread touches its queues.
+     */
+    void requestStop(RaftException error, RaftException unapplied) {
+        stopError = error;
+        unappliedError = unapplied;
+        stopRequested = true;
+        queue.offer(STOP);
+    }
+
+    @Override
+    public void run() {
+        try {
+            applyUntilStopped();
+        } catch (RuntimeException | Error e) {
+            failure.fail(e);
+        }
+        try {
+            while (!stopRequested) {                          // after a failure: hold tasks until the node stops
+                queue.takeAll(taken, Integer.MAX_VALUE);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        failRemaining();
+    }
+
+    private void applyUntilStopped() {
+        try {
+            while (!stopRequested) {
+                queue.takeAll(taken, 1024);
+                long before = applied;
+                while (!taken.isEmpty() && !stopRequested) {
+                    run(taken.peekFirst());
+                    taken.pollFirst();
+                }
+                if (applied > before) {
+                    serveReads();
+                    inbox.postQuietly(new Event.Applied(applied));    // only frees apply flow control
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run(Object task) {
+        if (task instanceof ApplyBatch b) {
+            apply(b);
+        } else if (task instanceof ReadAt r) {
+            if (r.index() <= applied) {
+                query(r);
+            } else {
+                waitingReads.add(r);
+            }
+        } else if (task instanceof Fail f) {
+            f.future().completeExceptionally(f.error());
+        } else if (task instanceof TakeSnapshot t) {
+            snapshots.request(t.future(), stateMachine, applied, appliedTerm);
+        } else if (task instanceof SnapshotTaker.Done d) {
+            snapshots.onDone(d, stateMachine, applied, appliedTerm);
+        } else if (task instanceof Restore r) {
+            restore(r.meta());
+        } else if (task instanceof Runnable callback) {
+            runCallback(callback);
+        }
+    }
+
+    private void apply(ApplyBatch batch) {
+        List<LogEntry> entries = batch.entries();
+        for (int i = 0; i < entries.size(); i++) {
+            LogEntry e = entries.get(i);
+            if (e.index() != applied + 1) {
+                throw new IllegalStateException(nodeId + ": apply of index " + e.index() + " after " + applied);
+            }
+            if (e.type() == EntryType.COMMAND) {
+                byte[] result = applyOne(e);
+                CompletableFuture<byte[]> f = batch.futures() == null ? null : batch.futures()[i];
+                if (f != null) {
+                    f.complete(result);
+                }
+                snapshots.applied(e.data().length());
+            } else if (e.type() == EntryType.CONFIGURATION) {
+                snapshots.configApplied(ClusterConfig.decode(e.data().toByteArray()));
+            }
+            applied = e.index();
+            appliedTerm = e.term();
+        }
+        snapshots.maybeTake(stateMachine, applied, appliedTerm);
+        if (LOG.isTraceEnabled()) {
+            LOG.trace("{} applied up to {}", nodeId, applied);
+        }
+    }
+
+    private byte[] applyOne(LogEntry e) {
+        byte[] result;
+        try {
+            result = stateMachine.apply(e.index(), e.data().toByteArray());
+        } catch (RuntimeException ex) {
+            throw new IllegalStateException(nodeId + ": the state machine threw while applying index " + e.index()
+                    + "; stopping, because the other replicas applied it", ex);
+        }
+        return result == null ? EMPTY : result;
+    }
+
+    /** Replaces the state with a snapshot's; reads the stream to its end, so its checksum is checked. */
+    private void restore(SnapshotMeta meta) {
+        long start = System.nanoTime();
+        try (InputStream in = store.read(meta)) {
+            stateMachine.restore(in);
+            in.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            throw new UncheckedIOException(nodeId + ": cannot restore the state machine from the snapshot at "
+                    + meta.index(), e);
+        }
+        applied = meta.index();
+        appliedTerm = meta.term();
+        snapshots.restoredTo(meta.index(), meta.config());
+        LOG.info("{} restored the state machine from the snapshot at {}/{} in {} ms", nodeId, meta.term(),
+                meta.index(), (System.nanoTime() - start) / 1_000_000);
+    }
+
+    private void serveReads() {
+        while (!waitingReads.isEmpty() && waitingReads.peek().index() <= applied) {
+            query(waitingReads.poll());
+        }
+    }
+
+    private void query(ReadAt r) {
+        byte[] result;
+        try {
+            result = stateMachine.query(r.request());
+        } catch (RuntimeException ex) {
+            r.future().completeExceptionally(ex);      // a read changes nothing: the caller gets the error
+            return;
+        }
+        r.future().complete(result == null ? EMPTY : result);
+    }
+
+    private void runCallback(Runnable callback) {
+        try {
+            callback.run();
+        } catch (RuntimeException ex) {
+            LOG.warn("{} a listener threw; ignored", nodeId, ex);
+        }
+    }
+
+    long applied() {
+        return applied;
+    }
+
+    private void failRemaining() {
+        RaftException error = stopError;
+        List<Object> left = new ArrayList<>(taken);
+        taken.clear();
+        queue.drainTo(left);
+        for (Object task : left) {
+            if (task instanceof ApplyBatch b && b.futures() != null) {
+                for (int i = 0; i < b.futures().length; i++) {
+                    if (b.futures()[i] != null) {
+                        b.futures()[i].completeExceptionally(unappliedError);
+                    }
+                }
+            } else if (task instanceof ReadAt r) {
+                r.future().completeExceptionally(error);
+            } else if (task instanceof Fail f) {
+                f.future().completeExceptionally(f.error());
+            } else if (task instanceof TakeSnapshot t) {
+                t.future().completeExceptionally(error);
+            }
+        }
+        if (snapshots != null) {
+            snapshots.failWaiting(error);
+        }
+        waitingReads.forEach(r -> r.future().completeExceptionally(error));
+        waitingReads.clear();
+    }
+}

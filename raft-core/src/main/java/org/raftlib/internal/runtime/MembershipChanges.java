@@ -1,0 +1,191 @@
+package org.raftlib.internal.runtime;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.raftlib.ClusterConfig;
+import org.raftlib.IndeterminateResultException;
+import org.raftlib.Member;
+import org.raftlib.MembershipChangeException;
+import org.raftlib.NodeId;
+import org.raftlib.NotLeaderException;
+import org.raftlib.RaftException;
+import org.raftlib.RaftRole;
+import org.raftlib.internal.core.Proposal;
+import org.raftlib.internal.core.RaftCore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The loop's side of membership changes (Raft thesis chapter 4): runs one requested change at a time to its end and
+ * keeps the transport's address book in line with the configurations the log holds. Confined to the node loop.
+ *
+ * <p>A change whose target makes a node vote that is not a member yet first adds it as a learner; the change proper
+ * is then retried every tick until the new voters have caught up (within {@link #MAX_LAG} entries of the leader's
+ * log, thesis §4.2.1) and no other change is in flight. The request completes once the target configuration is
+ * committed, and fails when this node stops leading or the change does not finish within {@link #TIMEOUT_ELECTIONS}
+ * election timeouts.
+ */
+final class MembershipChanges {
+
+    /** How far behind the leader's last index a learner may be when it becomes a voter. */
+    static final long MAX_LAG = 10_000;
+    /** How many election timeouts a change may take, catch-up included. */
+    static final int TIMEOUT_ELECTIONS = 30;
+
+    private static final Logger LOG = LoggerFactory.getLogger(MembershipChanges.class);
+
+    private final RaftCore core;
+    private final NodeParts parts;
+    /** Every address ever learned, by id: a removed member's stays, so messages to it still find it. */
+    private final Map<NodeId, Member> addresses = new LinkedHashMap<>();
+    private long seenConfigIndex = -1;
+    private Event.ChangeMembership pending;
+    private ClusterConfig target;
+    private int ticksLeft;
+    /** Whether the change proper (not only its learner step) was appended: it may commit even after a timeout. */
+    private boolean appended;
+
+    MembershipChanges(RaftCore core, NodeParts parts) {
+        this.core = core;
+        this.parts = parts;
+        parts.members().forEach(m -> addresses.put(m.id(), m));
+    }
+
+    /** Starts {@code change}, unless another one is running or this node does not lead. */
+    void request(Event.ChangeMembership change) {
+        if (pending != null) {
+            fail(change, new MembershipChangeException("another membership change is in progress: " + target,
+                    MembershipChangeException.Reason.IN_PROGRESS));
+            return;
+        }
+        if (core.currentRole() != RaftRole.LEADER) {
+            fail(change, new NotLeaderException(parts.id(), core.currentLeader()));
+            return;
+        }
+        ClusterConfig goal;
+        try {
+            goal = change.change().apply(core.configuration()).withAddresses(addresses.values());
+            if (goal.isJoint() || goal.voters().isEmpty()) {
+                throw new IllegalArgumentException("a configuration needs voters: " + goal);
+            }
+        } catch (RuntimeException e) {
+            fail(change, e);
+            return;
+        }
+        pending = change;
+        target = goal;
+        appended = false;
+        ticksLeft = TIMEOUT_ELECTIONS * parts.electionTicks();
+        LOG.info("{} starts a membership change from {} to {}", parts.id(), core.configuration(), goal);
+        attempt();
+    }
+
+    /** Every tick: retries a change that could not start yet, and gives up on one that took too long. */
+    void onTick() {
+        if (pending == null) {
+            return;
+        }
+        if (--ticksLeft <= 0) {
+            String what = "the membership change to " + target + " did not finish within " + TIMEOUT_ELECTIONS
+                    + " election timeouts";
+            finish(appended ? new IndeterminateResultException(what + "; its entry is in the log and may still commit")
+                    : new MembershipChangeException(what + " (a new voter still catching up, or no quorum); learners it"
+                    + " added stay learners", MembershipChangeException.Reason.TIMED_OUT));
+            return;
+        }
+        attempt();
+    }
+
+    private void attempt() {
+        if (isDone(core.configuration())) {
+            return;                                          // committed; this node may have stepped down with it
+        }
+        if (core.currentRole() != RaftRole.LEADER) {
+            finish(new IndeterminateResultException(parts.id() + " stopped leading during the membership change to "
+                    + target + "; it may or may not complete"));
+            return;
+        }
+        ClusterConfig now = core.configuration();
+        if (now.isJoint() || core.configurationIndex() > core.commitIndex()) {
+            return;                                          // a change in flight: wait for it to commit
+        }
+        ClusterConfig step = withNewVotersAsLearners(now);
+        Proposal p = core.proposeConfigChange(step, MAX_LAG);
+        appended |= p.isAccepted() && step.equals(target);
+        if (p.outcome() == Proposal.Outcome.NOT_LEADER) {
+            finish(new NotLeaderException(parts.id(), p.leaderHint()));
+        }                                                    // otherwise retried at the next tick
+    }
+
+    /** The target's new voters that are not members yet join as learners first; then the target itself. */
+    private ClusterConfig withNewVotersAsLearners(ClusterConfig now) {
+        List<Member> joining = new ArrayList<>();
+        for (Member m : target.members()) {
+            if (target.voters().contains(m.id()) && !now.contains(m.id())) {
+                joining.add(m);
+            }
+        }
+        if (joining.isEmpty()) {
+            return target;
+        }
+        List<Member> voters = now.members().stream().filter(m -> now.voters().contains(m.id())).toList();
+        List<Member> learners = new ArrayList<>(now.members().stream()
+                .filter(m -> now.learners().contains(m.id())).toList());
+        learners.addAll(joining);
+        return ClusterConfig.of(voters, learners);
+    }
+
+    private boolean isDone(ClusterConfig now) {
+        boolean done = !now.isJoint() && now.equals(target)      // addresses too: a moved member is a change
+                && core.configurationIndex() <= core.commitIndex();
+        if (done) {
+            LOG.info("{} committed the membership change to {} at index {}", parts.id(), now,
+                    core.configurationIndex());
+            Event.ChangeMembership c = pending;
+            pending = null;
+            parts.apply().submit((Runnable) () -> c.future().complete(now));
+        }
+        return done;
+    }
+
+    /** After each turn: learns the addresses of new members, and completes a change once it committed. */
+    void observe() {
+        if (core.configurationIndex() != seenConfigIndex) {
+            seenConfigIndex = core.configurationIndex();
+            boolean learned = false;
+            for (Member m : core.configuration().members()) {
+                if (!m.address().isEmpty() && !m.equals(addresses.get(m.id()))) {
+                    addresses.put(m.id(), m);
+                    learned = true;
+                }
+            }
+            if (learned) {
+                parts.transport().updatePeers(addresses.values().stream().filter(m -> !m.id().equals(parts.id()))
+                        .toList());
+            }
+        }
+        if (pending != null) {
+            isDone(core.configuration());                    // a removed leader steps down in the turn it commits
+        }
+    }
+
+    /** The node stops: a running change ends with {@code error}. */
+    void failPending(RaftException error) {
+        if (pending != null) {
+            pending.future().completeExceptionally(error);
+            pending = null;
+        }
+    }
+
+    private void finish(RaftException error) {
+        LOG.info("{} membership change to {} failed: {}", parts.id(), target, error.getMessage());
+        fail(pending, error);
+        pending = null;
+    }
+
+    private void fail(Event.ChangeMembership c, Exception e) {
+        parts.apply().submit(new ApplyWorker.Fail(c.future(), e));
+    }
+}

@@ -1,0 +1,469 @@
+package org.raftlib.internal.runtime;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongFunction;
+import org.raftlib.IndeterminateResultException;
+import org.raftlib.LogEntry;
+import org.raftlib.NodeId;
+import org.raftlib.NodeState;
+import org.raftlib.NotLeaderException;
+import org.raftlib.RaftException;
+import org.raftlib.RaftRole;
+import org.raftlib.RaftStatus;
+import org.raftlib.SnapshotMeta;
+import org.raftlib.Transport;
+import org.raftlib.internal.core.Proposal;
+import org.raftlib.internal.core.RaftCore;
+import org.raftlib.internal.core.ReadState;
+import org.raftlib.internal.core.Ready;
+import org.raftlib.internal.core.SnapshotPoint;
+import org.raftlib.message.InstallSnapshot;
+import org.raftlib.message.InstallSnapshotResponse;
+import org.raftlib.message.RaftMessage;
+
+/**
+ * The node's event loop: the only thread that touches its {@link RaftCore}, either a thread of its own or the
+ * transport's delivery thread ({@link Transport#loopExecutor()}). It feeds the core timer ticks, inbound
+ * messages, proposals and acknowledgements from the workers, and executes each {@link Ready}: messages go to the
+ * transport at once (so a leader replicates while its own write is in flight, thesis §10.2.1), writes go to the
+ * storage worker, and committed entries to the apply worker.
+ */
+final class NodeLoop implements Runnable {
+
+    private static final int MAX_EVENTS_PER_TURN = 4096;
+
+    private final NodeId id;
+    private final RaftCore core;
+    private final Transport transport;
+    private final Inbox inbox;
+    private final StorageWorker storage;
+    private final ApplyWorker apply;
+    private final Lifecycle lifecycle;
+    private final long tickNanos;
+    private final Requests requests;
+    private final Observers observers;
+    private final MembershipChanges changes;
+    private final SnapshotTransfers transfers;
+    private final long compactionKeep;
+    /** Snapshots received and installed by the core, waiting for their Ready to restore the state machine. */
+    private final Map<Long, SnapshotMeta> restores = new HashMap<>();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final AtomicBoolean exited = new AtomicBoolean();
+    private final AtomicBoolean refused = new AtomicBoolean();
+    private volatile Thread runner;
+    private volatile boolean finalDrain;
+    private ScheduledExecutorService executor;
+    private ScheduledFuture<?> ticker;
+    private Runnable onExit;
+    private int storageInFlight;
+    private long nextTick;
+    private boolean stop;
+    private Object inHand;
+
+    NodeLoop(NodeParts parts, RaftCore core, long tickNanos) {
+        this.id = parts.id();
+        this.core = core;
+        this.transport = parts.transport();
+        this.inbox = parts.inbox();
+        this.storage = parts.storage();
+        this.apply = parts.apply();
+        this.lifecycle = parts.lifecycle();
+        this.tickNanos = tickNanos;
+        this.requests = new Requests(id, apply);
+        this.observers = new Observers(core, parts);
+        this.changes = new MembershipChanges(core, parts);
+        this.transfers = parts.transfers();
+        this.compactionKeep = parts.compactionKeep();
+    }
+
+    /** Runs the loop on the calling thread, a thread of its own, until it stops. */
+    @Override
+    public void run() {
+        runner = Thread.currentThread();
+        nextTick = System.nanoTime() + tickNanos;
+        try {
+            while (!stop && lifecycle.isRunning()) {
+                turn(inbox.poll(nextTick - System.nanoTime()));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            lifecycle.fail(e);
+        }
+    }
+
+    /**
+     * Runs the loop as tasks on {@code executor} (a transport's delivery thread, see
+     * {@link Transport#loopExecutor()}): a turn after every post and at every tick. Once the loop stops,
+     * {@code onExit} runs on the executor (or, if the executor refuses tasks first, on a thread of its own once the
+     * executor has terminated).
+     */
+    void runOn(ScheduledExecutorService executor, Runnable onExit) {
+        this.executor = executor;
+        this.onExit = onExit;
+        nextTick = System.nanoTime() + tickNanos;
+        inbox.driveWith(this::schedule);
+        try {
+            ticker = executor.scheduleAtFixedRate(this::executorTurn, tickNanos, tickNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            refused(e);
+            return;
+        }
+        schedule();
+    }
+
+    /** Schedules a turn on the executor unless one is pending; called by every post. */
+    private void schedule() {
+        if (scheduled.compareAndSet(false, true)) {
+            try {
+                executor.execute(this::executorTurn);
+            } catch (RejectedExecutionException e) {
+                refused(e);
+            }
+        }
+    }
+
+    private void executorTurn() {
+        scheduled.set(false);
+        if (exited.get()) {
+            return;
+        }
+        runner = Thread.currentThread();
+        try {
+            if (turn(inbox.pollNow())) {
+                schedule();                                  // more events than one turn takes: yield to the I/O
+            }
+            if (!stop && lifecycle.isRunning()) {
+                return;
+            }
+        } catch (RuntimeException | Error e) {
+            lifecycle.fail(e);
+        }
+        exit();
+    }
+
+    /** The executor refused a task: only a closed transport does, so the node cannot go on. */
+    private void refused(RejectedExecutionException e) {
+        if (exited.get() || !refused.compareAndSet(false, true)) {
+            return;                                          // stopping and closed its transport, or already seen
+        }
+        lifecycle.fail(new IllegalStateException(id + ": the transport stopped running the node loop", e));
+        Thread t = new Thread(() -> {
+            try {
+                executor.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            exit();
+        }, "raft-stop-" + id);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void exit() {
+        if (!exited.compareAndSet(false, true)) {
+            return;
+        }
+        if (ticker != null) {
+            ticker.cancel(false);
+        }
+        runner = Thread.currentThread();
+        onExit.run();
+    }
+
+    /** Returns whether the caller runs this loop (its own thread, or the executor's thread during a turn). */
+    boolean onLoopThread() {
+        return runner == Thread.currentThread();
+    }
+
+    /**
+     * Handles {@code first} (if not null) and what else is queued, up to a bound, ticks the core if a tick is due,
+     * and executes the core's ready state. Returns whether it left events queued.
+     */
+    private boolean turn(Object first) {
+        Object item = first;
+        int handled = 0;
+        while (item != null) {
+            inHand = item;
+            handle(item);
+            inHand = null;
+            if (stop || ++handled >= MAX_EVENTS_PER_TURN) {
+                break;
+            }
+            item = inbox.pollNow();
+        }
+        long now = System.nanoTime();
+        if (now - nextTick >= 0) {
+            core.tick();
+            observeCore();
+            observers.onTick();
+            changes.onTick();
+            transfers.tick(core);
+            nextTick = now - nextTick > tickNanos ? now + tickNanos : nextTick + tickNanos;
+        }
+        changes.observe();                                   // new members' addresses before messages go to them
+        if (core.hasReady()) {
+            execute(core.ready());
+        }
+        changes.observe();
+        return handled >= MAX_EVENTS_PER_TURN;
+    }
+
+    private void handle(Object item) {
+        if (item instanceof RaftMessage m) {
+            core.step(m);
+            if (m instanceof InstallSnapshot || m instanceof InstallSnapshotResponse) {
+                transfers.onMessage(core, m);
+            }
+        } else if (item instanceof Event.Submit s) {
+            propose(s);
+        } else if (item instanceof Event.Read r) {
+            requests.read(core, r);
+        } else if (item instanceof Event.Persisted p) {
+            onPersisted(p.batches());
+        } else if (item instanceof Event.Applied a) {
+            core.onApplied(a.index());
+        } else if (item instanceof Event.Transfer t) {
+            observers.transfer(t);
+        } else if (item instanceof Event.ChangeMembership c) {
+            changes.request(c);
+        } else if (item instanceof Event.StatusQuery q) {
+            q.future().complete(observers.status(lifecycle.state()));
+        } else if (item instanceof Event.SnapshotTaken t) {
+            transfers.onDurable(t.meta());
+            core.onSnapshotTaken(point(t.meta()));
+            core.compact(t.meta().index() - compactionKeep);
+        } else if (item instanceof Event.SnapshotReceived r) {
+            transfers.onDurable(r.meta());
+            if (core.installSnapshot(r.leader(), point(r.meta()), r.meta().config(), r.reply())) {
+                restores.put(r.meta().index(), r.meta());
+            }
+            core.onSnapshotTaken(point(r.meta()));
+        } else if (item instanceof Event.SnapshotSent s) {
+            transfers.onSent(s.peer(), s.index());
+            core.onSnapshotSent(s.peer(), s.index(), s.success());
+        } else if (item instanceof Event.Stop) {
+            stop = true;
+        } else {
+            throw new IllegalStateException("unknown event " + item);
+        }
+        observeCore();
+    }
+
+    private void propose(Event.Submit s) {
+        if (!s.claim() || s.future().isDone()) {
+            return;                                          // failed by a closing submitter, or cancelled
+        }
+        Proposal p = core.propose(s.command());
+        if (p.isAccepted()) {
+            requests.addWrite(p.index(), p.term(), s.future());
+        } else {
+            apply.submit(new ApplyWorker.Fail(s.future(), new NotLeaderException(id, p.leaderHint())));
+        }
+    }
+
+    /** Role, term and leader changes: fail writes of a lost leadership, tell listeners, settle transfers. */
+    private void observeCore() {
+        RaftRole role = core.currentRole();
+        long term = core.currentTerm();
+        if (role != RaftRole.LEADER || term != requests.writesTerm()) {
+            requests.failWrites(term, t -> new IndeterminateResultException(id + " lost leadership in term " + t
+                    + " before the command was known committed; it may or may not commit"));
+        }
+        observers.observe(role, term);
+    }
+
+    private void execute(Ready ready) {
+        for (RaftMessage m : ready.messages()) {
+            transport.send(m);
+        }
+        if (storageInFlight == 0 && !ready.needsSync()) {
+            Acknowledgements.send(List.of(ready), transport);
+            core.onPersisted(ready);
+        } else if (core.currentRole() == RaftRole.FOLLOWER && storage.mayPersistInline(storageInFlight)) {
+            persistInline(ready);
+        } else {
+            storageInFlight++;
+            storage.submit(ready, core.currentRole() != RaftRole.FOLLOWER);
+        }
+        ready.install().ifPresent(p -> apply.submit(new ApplyWorker.Restore(restores.remove(p.index()))));
+        ready.snapshotSends().forEach(send -> transfers.start(send, core.currentTerm()));
+        List<LogEntry> committed = ready.committed();
+        if (!committed.isEmpty()) {
+            apply.submit(new ApplyWorker.ApplyBatch(committed, requests.takeCommitted(committed)));
+        }
+        if (!ready.readStates().isEmpty() || !ready.abortedReads().isEmpty()) {
+            requests.settleReads(ready.readStates(), ready.abortedReads(), core.currentLeader());
+        }
+    }
+
+    private void persistInline(Ready ready) {
+        try {
+            storage.persistInline(ready);
+        } catch (IOException e) {
+            throw new UncheckedIOException(id + ": storage failed", e);
+        }
+        Acknowledgements.send(List.of(ready), transport);
+        core.onPersisted(ready);
+    }
+
+    private void onPersisted(List<Ready> batches) {
+        storageInFlight -= batches.size();
+        for (Ready r : batches) {
+            core.onPersisted(r);                              // the storage worker sent their acknowledgements
+        }
+    }
+
+    private static SnapshotPoint point(SnapshotMeta meta) {
+        return new SnapshotPoint(meta.index(), meta.term());
+    }
+
+    /** Stops snapshot transfers; called once the loop has exited. */
+    void stopTransfers() {
+        transfers.shutdown();
+    }
+
+    RaftStatus status(NodeState state) {
+        return observers.status(state);
+    }
+
+    /** After the thread stopped: completes every future the loop still holds and every request still queued. */
+    void failRemaining(RaftException error, RaftException writesError) {
+        finalDrain = true;                                   // before draining: see isDrained()
+        requests.failWrites(Long.MAX_VALUE, t -> writesError);
+        requests.failReads(error);
+        observers.failTransfer(error);
+        changes.failPending(error);
+        Object first = inHand;
+        inHand = null;
+        for (Object item = first != null ? first : inbox.pollNow(); item != null; item = inbox.pollNow()) {
+            if (item instanceof Event.Submit s) {
+                if (s.claim()) {
+                    s.future().completeExceptionally(error);
+                }
+            } else if (item instanceof Event.Read r) {
+                r.future().completeExceptionally(error);
+            } else if (item instanceof Event.Transfer t) {
+                t.future().completeExceptionally(error);
+            } else if (item instanceof Event.ChangeMembership c) {
+                c.future().completeExceptionally(error);
+            } else if (item instanceof Event.StatusQuery q) {
+                q.future().complete(observers.status(lifecycle.state()));
+            }
+        }
+    }
+
+    /**
+     * Returns whether {@link #failRemaining} has begun draining the inbox. A request posted by a thread that then
+     * sees {@code false} is drained by it; one that sees {@code true} may have missed it and fails itself.
+     */
+    boolean isDrained() {
+        return finalDrain;
+    }
+
+    /** Proposals of this node's current leadership that await commit, in index order. */
+    static final class Requests {
+
+        private final NodeId id;
+        private final ApplyWorker apply;
+        private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>();
+        private final Map<Long, Event.Read> reads = new HashMap<>();
+        private long writesTerm;
+        private long lastReadId;
+
+        Requests(NodeId id, ApplyWorker apply) {
+            this.id = id;
+            this.apply = apply;
+        }
+
+        private record PendingWrite(long index, long term, CompletableFuture<byte[]> future) {
+        }
+
+        long writesTerm() {
+            return writes.isEmpty() ? -1 : writesTerm;
+        }
+
+        void addWrite(long index, long term, CompletableFuture<byte[]> future) {
+            writesTerm = term;
+            writes.addLast(new PendingWrite(index, term, future));
+        }
+
+        void failWrites(long term, LongFunction<RaftException> error) {
+            if (writes.isEmpty()) {
+                return;
+            }
+            RaftException e = error.apply(term);
+            for (PendingWrite w : writes) {
+                apply.submit(new ApplyWorker.Fail(w.future(), e));
+            }
+            writes.clear();
+        }
+
+        /** Registers a linearizable read with the core (ReadIndex), or refuses it when this node does not lead. */
+        void read(RaftCore core, Event.Read r) {
+            if (r.future().isDone()) {
+                return;
+            }
+            long readId = ++lastReadId;
+            Proposal p = core.readIndex(readId);
+            if (p.isAccepted()) {
+                reads.put(readId, r);
+            } else {
+                apply.submit(new ApplyWorker.Fail(r.future(), new NotLeaderException(id, p.leaderHint())));
+            }
+        }
+
+        /** Confirmed reads wait on the apply thread for their index; aborted ones fail (a read changed nothing). */
+        void settleReads(List<ReadState> confirmed, List<Long> aborted, Optional<NodeId> leader) {
+            for (ReadState rs : confirmed) {
+                Event.Read r = reads.remove(rs.requestId());
+                if (r != null) {
+                    apply.submit(new ApplyWorker.ReadAt(rs.index(), r.request(), r.future()));
+                }
+            }
+            for (long readId : aborted) {
+                Event.Read r = reads.remove(readId);
+                if (r != null) {
+                    apply.submit(new ApplyWorker.Fail(r.future(), new NotLeaderException(id, leader)));
+                }
+            }
+        }
+
+        void failReads(RaftException error) {
+            reads.values().forEach(r -> r.future().completeExceptionally(error));
+            reads.clear();
+        }
+
+        @SuppressWarnings("unchecked")
+        CompletableFuture<byte[]>[] takeCommitted(List<LogEntry> committed) {
+            if (writes.isEmpty() || writes.peekFirst().index() > committed.get(committed.size() - 1).index()) {
+                return null;
+            }
+            CompletableFuture<byte[]>[] futures = new CompletableFuture[committed.size()];
+            long first = committed.get(0).index();
+            while (!writes.isEmpty() && writes.peekFirst().index() <= first + committed.size() - 1) {
+                PendingWrite w = writes.pollFirst();
+                int i = (int) (w.index() - first);
+                if (i >= 0 && committed.get(i).term() == w.term()) {
+                    futures[i] = w.future();
+                } else {
+                    apply.submit(new ApplyWorker.Fail(w.future(), new IndeterminateResultException(id
+                            + " lost its entry at index " + w.index() + " to another leader's")));
+                }
+            }
+            return futures;
+        }
+    }
+}

@@ -1,0 +1,507 @@
+package org.raftlib.internal.runtime;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
+import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
+import java.util.Map;
+import java.util.Optional;
+import org.raftlib.Bytes;
+import org.raftlib.ClusterConfig;
+import org.raftlib.HardState;
+import org.raftlib.IndeterminateResultException;
+import org.raftlib.LogStorage;
+import org.raftlib.Member;
+import org.raftlib.NodeId;
+import org.raftlib.NodeState;
+import org.raftlib.OverloadedException;
+import org.raftlib.RaftException;
+import org.raftlib.RaftListener;
+import org.raftlib.RaftOptions;
+import org.raftlib.RaftRole;
+import org.raftlib.RaftStatus;
+import org.raftlib.SnapshotMeta;
+import org.raftlib.SnapshotStore;
+import org.raftlib.ReadMode;
+import org.raftlib.StateMachine;
+import org.raftlib.Transport;
+import org.raftlib.internal.core.CoreConfig;
+import org.raftlib.internal.core.RaftCore;
+import org.raftlib.internal.core.SnapshotPoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Internal: the threads and queues behind one {@link org.raftlib.RaftNode}. Thread-safe; every request is posted to
+ * the node loop, and every future completes on the apply thread.
+ */
+public final class NodeRuntime {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NodeRuntime.class);
+    private static final long JOIN_MILLIS = 10_000;
+
+    private final NodeId id;
+    private final RaftOptions options;
+    private final LogStorage logStorage;
+    private final SnapshotStore snapshotStore;
+    private final StateMachine stateMachine;
+    private final ExecutorService snapshotWriter;
+    private final ExecutorService snapshotIo;
+    private final SnapshotTaker snapshotTaker;
+    private final NodeParts parts;
+    private final PendingLimit pending;
+    private final CoreConfig coreConfig;
+    private final ClusterConfig initialConfig;
+    private final Thread loopThread;
+    private final Thread storageThread;
+    private final Thread applyThread;
+    private final CountDownLatch exited = new CountDownLatch(1);
+    private volatile NodeLoop loop;
+    private volatile RaftStatus finalStatus;
+
+    /**
+     * A node's durable storage.
+     *
+     * @param log the log and hard state
+     * @param snapshots the snapshot store, or null for a node without snapshots
+     */
+    public record Stores(LogStorage log, SnapshotStore snapshots) {
+    }
+
+    /**
+     * What a node knows of its cluster at start.
+     *
+     * @param members the members with their addresses, this node included; the voters of a new cluster
+     * @param join whether this node joins an existing cluster: it votes in no configuration until the leader's log
+     *     (or snapshot) gives it one, and never campaigns before that
+     */
+    public record Bootstrap(List<Member> members, boolean join) {
+    }
+
+    /**
+     * Assembles a node; nothing runs until {@link #start()}.
+     *
+     * @param id this node
+     * @param bootstrap the members this node knows at start, and whether it joins an existing cluster
+     * @param stateMachine the user's state machine
+     * @param stores the log and the snapshot store
+     * @param transport the transport
+     * @param options checked options
+     * @param random the core's randomness
+     */
+    public NodeRuntime(NodeId id, Bootstrap bootstrap, StateMachine stateMachine, Stores stores,
+            Transport transport, RaftOptions options, RandomGenerator random) {
+        this.id = id;
+        this.options = options;
+        this.logStorage = stores.log();
+        this.snapshotStore = stores.snapshots();
+        this.stateMachine = stateMachine;
+        Lifecycle lifecycle = new Lifecycle(id);
+        Inbox inbox = new Inbox();
+        NodeFailure failure = cause -> {
+            if (lifecycle.fail(cause)) {
+                inbox.post(new Event.Stop());
+            }
+        };
+        StorageWorker storage = new StorageWorker(id.value(), logStorage, transport, inbox, failure);
+        ApplyWorker apply = new ApplyWorker(id.value(), stateMachine, inbox, failure);
+        List<Member> members = bootstrap.members();
+        Set<NodeId> voters = bootstrap.join() ? Set.of()
+                : members.stream().map(Member::id).collect(Collectors.toSet());
+        this.initialConfig = bootstrap.join() ? ClusterConfig.EMPTY : ClusterConfig.ofVoters(members);
+        this.snapshotWriter = Executors.newSingleThreadExecutor(r -> new Thread(r, "raft-snapshot-" + id));
+        this.snapshotIo = Executors.newSingleThreadExecutor(r -> new Thread(r, "raft-snapshot-io-" + id));
+        this.snapshotTaker = new SnapshotTaker(id.value(), snapshotStore, initialConfig,
+                new SnapshotTaker.Policy(options.snapshotEveryEntries(), options.snapshotEveryBytes()), snapshotWriter,
+                inbox, apply::submit);
+        SnapshotTransfers transfers = new SnapshotTransfers(new SnapshotSender.Context(id, 0, snapshotStore,
+                transport, inbox, options.snapshotChunkBytes(), options.snapshotChunksInFlight()), snapshotIo,
+                options.electionTimeout().multipliedBy(2).toNanos(), Optional.empty());
+        long tick = options.tickInterval().toNanos();
+        this.coreConfig = CoreConfig.of(id, voters, random)
+                .withTicks(ticks(options.electionTimeout(), tick), ticks(options.heartbeatInterval(), tick))
+                .withElectionSafeguards(options.preVote(), options.checkQuorum())
+                .withFlow(new CoreConfig.FlowControl(options.maxInflightAppends(), options.maxAppendBytes(),
+                        CoreConfig.FlowControl.DEFAULT.maxApplyBytes()));
+        this.parts = new NodeParts(id, List.copyOf(members), transport, inbox, storage, apply, lifecycle,
+                new CopyOnWriteArrayList<>(), coreConfig.electionTicks(), transfers, options.snapshotKeepEntries());
+        this.pending = new PendingLimit(options.maxPendingRequests());
+        this.loopThread = new Thread(this::runLoop, "raft-loop-" + id);
+        this.storageThread = new Thread(storage, "raft-storage-" + id);
+        this.applyThread = new Thread(apply, "raft-apply-" + id);
+    }
+
+    /** Converts a duration to whole ticks, at least one. */
+    public static int ticks(Duration d, long tickNanos) {
+        return (int) Math.max(1, d.toNanos() / tickNanos);
+    }
+
+    /**
+     * Recovers the core from storage, starts the transport and the threads.
+     *
+     * @throws IOException if the transport cannot listen
+     * @throws IllegalStateException if already started or closed
+     */
+    public void start() throws IOException {
+        if (!parts.lifecycle().start()) {
+            throw new IllegalStateException(id + " cannot start: it is " + parts.lifecycle().state());
+        }
+        Optional<ScheduledExecutorService> executor;
+        try {
+            Optional<SnapshotMeta> snapshot = SnapshotRecovery.recover(id, logStorage, snapshotStore, stateMachine);
+            snapshot.ifPresent(parts.transfers()::onDurable);
+            parts.apply().useSnapshots(snapshotStore, snapshotTaker, snapshot, initialConfig);
+            RaftCore core = RaftCore.restore(coreConfig, new StorageLogView(logStorage), logStorage.hardState(),
+                    snapshot.map(m -> new SnapshotPoint(m.index(), m.term())), snapshot.map(SnapshotMeta::config));
+            loop = new NodeLoop(parts, core, options.tickInterval().toNanos());
+            Member self = parts.members().stream().filter(m -> m.id().equals(id)).findFirst().orElseThrow();
+            parts.transport().updatePeers(parts.members().stream().filter(m -> !m.id().equals(id)).toList());
+            parts.transport().start(self, parts.inbox()::post);
+            executor = parts.transport().loopExecutor();
+        } catch (IOException | RuntimeException e) {
+            parts.lifecycle().fail(e);
+            finalStatus = offlineStatus();
+            closeResources();
+            exited.countDown();
+            throw e;
+        }
+        storageThread.start();
+        applyThread.start();
+        if (executor.isPresent()) {
+            loop.runOn(executor.get(), this::shutdown);
+        } else {
+            loopThread.start();
+        }
+        LOG.info("{} started with {} members", id, parts.members().size());
+    }
+
+    private void runLoop() {
+        try {
+            loop.run();
+        } finally {
+            shutdown();
+        }
+    }
+
+    /** Runs on the loop thread once the loop has exited, for a close or a failure. */
+    private void shutdown() {
+        try {
+            stopEverything();
+        } finally {
+            exited.countDown();
+        }
+    }
+
+    private void stopEverything() {
+        Lifecycle lifecycle = parts.lifecycle();
+        if (lifecycle.isRunning()) {
+            lifecycle.fail(new IllegalStateException(id + ": the node loop exited unexpectedly"));
+        }
+        parts.transport().close();
+        RaftException error = lifecycle.notRunning();
+        RaftException writes = lifecycle.state() == NodeState.FAILED ? error
+                : new IndeterminateResultException(id + " was closed before the command was known committed");
+        loop.failRemaining(error, writes);                   // before the apply worker's final drain
+        loop.stopTransfers();
+        parts.storage().requestStop();
+        parts.apply().requestStop(error, writes);
+        join(storageThread);
+        join(applyThread);
+        stopSnapshotThreads();
+        finalStatus = loop.status(lifecycle.state());
+        closeResources();
+        if (lifecycle.state() == NodeState.FAILED) {
+            Throwable cause = lifecycle.failure();
+            for (RaftListener l : parts.listeners()) {
+                try {
+                    l.onFailure(cause);
+                } catch (RuntimeException e) {
+                    LOG.warn("{} a listener threw from onFailure; ignored", id, e);
+                }
+            }
+        }
+        LOG.info("{} stopped ({})", id, lifecycle.state());
+    }
+
+    /** Waits until the loop has exited and shut the node down, unless called from the loop itself. */
+    private void awaitExit() {
+        if (loop == null || loop.onLoopThread()) {
+            return;
+        }
+        try {
+            if (!exited.await(JOIN_MILLIS, TimeUnit.MILLISECONDS)) {
+                LOG.warn("{} node loop did not stop within {} ms", id, JOIN_MILLIS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void join(Thread t) {
+        if (t == Thread.currentThread() || !t.isAlive()) {
+            return;
+        }
+        try {
+            t.join(JOIN_MILLIS);
+            if (t.isAlive()) {
+                LOG.warn("{} thread {} did not stop within {} ms", id, t.getName(), JOIN_MILLIS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void stopSnapshotThreads() {
+        for (ExecutorService e : List.of(snapshotWriter, snapshotIo)) {
+            e.shutdownNow();
+            try {
+                if (!e.awaitTermination(JOIN_MILLIS, TimeUnit.MILLISECONDS)) {
+                    LOG.warn("{} a snapshot thread did not stop within {} ms", id, JOIN_MILLIS);
+                }
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void closeResources() {
+        parts.transport().close();
+        stopSnapshotThreads();
+        try {
+            logStorage.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{} closing the log storage failed", id, e);
+        }
+        if (snapshotStore != null) {
+            try {
+                snapshotStore.close();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("{} closing the snapshot store failed", id, e);
+            }
+        }
+    }
+
+    /**
+     * Takes a snapshot now; see {@link org.raftlib.RaftNode#takeSnapshot()}.
+     *
+     * @return the future
+     */
+    public CompletableFuture<Long> takeSnapshot() {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        if (!parts.lifecycle().isRunning()) {
+            f.completeExceptionally(parts.lifecycle().notRunning());
+            return f;
+        }
+        parts.apply().submit(new ApplyWorker.TakeSnapshot(f));
+        if (!parts.lifecycle().isRunning() && exited.getCount() == 0) {
+            f.completeExceptionally(parts.lifecycle().notRunning());
+        }
+        return f;
+    }
+
+    /**
+     * Proposes a command; see {@link org.raftlib.RaftNode#submit}.
+     *
+     * @param command the command, already checked
+     * @return the future
+     */
+    public CompletableFuture<byte[]> submit(byte[] command) {
+        CompletableFuture<byte[]> f = acquire();
+        if (!f.isDone()) {
+            Event.Submit e = new Event.Submit(Bytes.copyOf(command), f);
+            parts.inbox().post(e);
+            if (mayHaveMissedFinalDrain() && e.claim()) {
+                f.completeExceptionally(parts.lifecycle().notRunning());   // the loop never proposed it
+            }
+        }
+        return f;
+    }
+
+    /**
+     * Reads; see {@link org.raftlib.RaftNode#query}.
+     *
+     * @param request the request, already checked
+     * @param mode the read mode
+     * @return the future
+     */
+    public CompletableFuture<byte[]> query(byte[] request, ReadMode mode) {
+        CompletableFuture<byte[]> f = acquire();
+        if (f.isDone()) {
+            return f;
+        }
+        byte[] copy = request.clone();
+        if (mode == ReadMode.STALE) {
+            parts.apply().submit(new ApplyWorker.ReadAt(0, copy, f));
+            recheck(f);
+        } else {
+            post(new Event.Read(copy, f), f);
+        }
+        return f;
+    }
+
+    /**
+     * Transfers leadership; see {@link org.raftlib.RaftNode#transferLeadership}.
+     *
+     * @param target a member
+     * @return the future
+     */
+    public CompletableFuture<Void> transferLeadership(NodeId target) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        if (!parts.lifecycle().isRunning()) {
+            f.completeExceptionally(parts.lifecycle().notRunning());
+            return f;
+        }
+        post(new Event.Transfer(target, f), f);
+        return f;
+    }
+
+    /**
+     * Changes the membership; see {@link org.raftlib.RaftNode#changeMembership}.
+     *
+     * @param change maps the configuration in force to the one wanted
+     * @return the future
+     */
+    public CompletableFuture<ClusterConfig> changeMembership(UnaryOperator<ClusterConfig> change) {
+        CompletableFuture<ClusterConfig> f = new CompletableFuture<>();
+        if (!parts.lifecycle().isRunning()) {
+            f.completeExceptionally(parts.lifecycle().notRunning());
+            return f;
+        }
+        post(new Event.ChangeMembership(change, f), f);
+        return f;
+    }
+
+    private <T> CompletableFuture<T> acquire() {
+        if (!parts.lifecycle().isRunning()) {
+            return CompletableFuture.failedFuture(parts.lifecycle().notRunning());
+        }
+        CompletableFuture<T> f = pending.tryAcquire();
+        if (f == null) {
+            return CompletableFuture.failedFuture(new OverloadedException(id + " has " + pending.max()
+                    + " requests pending (maxPendingRequests); retry later"));
+        }
+        return f;
+    }
+
+    private void post(Event e, CompletableFuture<?> f) {
+        parts.inbox().post(e);
+        recheck(f);
+    }
+
+    /**
+     * A request posted while the node stopped may miss the final drain: fail it here; completing twice is harmless.
+     * Commands are not failed this way: {@link #submit} claims them first, since the loop may have proposed one.
+     */
+    private void recheck(CompletableFuture<?> f) {
+        if (mayHaveMissedFinalDrain()) {
+            f.completeExceptionally(parts.lifecycle().notRunning());
+        }
+    }
+
+    private boolean mayHaveMissedFinalDrain() {
+        return !parts.lifecycle().isRunning() && (loop == null || loop.isDrained() || exited.getCount() == 0);
+    }
+
+    /**
+     * Returns a status snapshot; see {@link org.raftlib.RaftNode#status()}.
+     *
+     * @return the status
+     * @throws RaftException if the running loop does not answer within 5 seconds, or the caller is interrupted
+     */
+    public RaftStatus status() {
+        if (parts.lifecycle().isRunning()) {
+            CompletableFuture<RaftStatus> f = new CompletableFuture<>();
+            parts.inbox().post(new Event.StatusQuery(f));
+            try {
+                return f.get(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RaftException(id + ": interrupted while waiting for the status", e);
+            } catch (ExecutionException | TimeoutException e) {
+                if (parts.lifecycle().isRunning()) {
+                    throw new RaftException(id + ": the node loop did not answer a status request", e);
+                }
+            }
+        }
+        awaitExit();
+        RaftStatus s = finalStatus;
+        return s != null ? s : offlineStatus();
+    }
+
+    /** A status from storage alone, for a node whose loop never ran; zeros if the storage cannot say. */
+    private RaftStatus offlineStatus() {
+        long term = 0;
+        long last = 0;
+        long commit = 0;
+        try {
+            HardState hs = logStorage.hardState();
+            term = hs.term();
+            last = logStorage.lastIndex();
+            commit = Math.min(hs.commit(), last);
+        } catch (RuntimeException e) {
+            LOG.debug("{} cannot read its storage for a status", id, e);
+        }
+        long first = 1;
+        try {
+            first = logStorage.firstIndex();
+        } catch (RuntimeException e) {
+            LOG.debug("{} cannot read its storage for a status", id, e);
+        }
+        return new RaftStatus(id, parts.lifecycle().state(), RaftRole.FOLLOWER, term, Optional.empty(), last, commit,
+                0, first, parts.transfers().latest(), initialConfig.members(), initialConfig, 0, Map.of());
+    }
+
+    /**
+     * Registers a listener; see {@link org.raftlib.RaftNode#addListener}.
+     *
+     * @param listener the listener
+     */
+    public void addListener(RaftListener listener) {
+        parts.listeners().add(listener);
+    }
+
+    /**
+     * Removes a listener.
+     *
+     * @param listener the listener
+     */
+    public void removeListener(RaftListener listener) {
+        parts.listeners().remove(listener);
+    }
+
+    /**
+     * Stops the node and releases its threads, transport and storage; see {@link org.raftlib.RaftNode#close()}.
+     */
+    public void close() {
+        Lifecycle lifecycle = parts.lifecycle();
+        boolean started = loop != null;
+        if (lifecycle.close() && !started) {
+            finalStatus = offlineStatus();
+            closeResources();
+            LOG.info("{} closed before it started", id);
+            return;
+        }
+        parts.inbox().post(new Event.Stop());
+        Thread current = Thread.currentThread();
+        if (current != applyThread && current != storageThread) {
+            awaitExit();
+        }
+    }
+
+    /** Returns this node's id. */
+    public NodeId id() {
+        return id;
+    }
+}

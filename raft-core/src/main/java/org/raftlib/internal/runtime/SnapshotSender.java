@@ -1,0 +1,215 @@
+package org.raftlib.internal.runtime;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+import org.raftlib.Bytes;
+import org.raftlib.NodeId;
+import org.raftlib.SnapshotMeta;
+import org.raftlib.SnapshotStore;
+import org.raftlib.Transport;
+import org.raftlib.message.InstallSnapshot;
+import org.raftlib.message.InstallSnapshotResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Streams one snapshot to one follower for a leader (Raft §7): the {@link SnapshotTransfer} stream in chunks, at most
+ * a window of them unacknowledged, reading the store as it goes (never the whole snapshot in memory). A rejected
+ * chunk or a silence longer than the stall timeout resumes from what the follower last acknowledged; too many stalls
+ * in a row give up, and the core then probes again (and sends a snapshot again if it must). The follower acknowledges
+ * the whole stream ({@code nextOffset >= total}) only once it has installed the snapshot.
+ *
+ * <p>Confined to the snapshot transfer thread.
+ */
+final class SnapshotSender {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotSender.class);
+    private static final int MAX_STALLS = 10;
+
+    private final NodeId self;
+    private final NodeId peer;
+    private final long term;
+    private final SnapshotMeta meta;
+    private final SnapshotStore store;
+    private final Transport transport;
+    private final Inbox inbox;
+    private final int chunkBytes;
+    private final int window;
+    private final byte[] header;
+    private final long total;
+    private final CRC32C crc = new CRC32C();
+    private InputStream state;
+    private long position;
+    private long acked;
+    private long lastProgressNanos = System.nanoTime();
+    private int stalls;
+    private boolean finished;
+
+    /** What the sender needs from its node. */
+    record Context(NodeId self, long term, SnapshotStore store, Transport transport, Inbox inbox, int chunkBytes,
+            int window) {
+    }
+
+    SnapshotSender(Context c, NodeId peer, SnapshotMeta meta) {
+        this.self = c.self();
+        this.peer = peer;
+        this.term = c.term();
+        this.meta = meta;
+        this.store = c.store();
+        this.transport = c.transport();
+        this.inbox = c.inbox();
+        this.chunkBytes = c.chunkBytes();
+        this.window = c.window();
+        this.header = SnapshotTransfer.header(meta);
+        this.total = header.length + meta.sizeBytes() + SnapshotTransfer.TRAILER_BYTES;
+    }
+
+    SnapshotMeta meta() {
+        return meta;
+    }
+
+    boolean isFinished() {
+        return finished;
+    }
+
+    /** Sends the first window. */
+    void start() {
+        LOG.info("{} sending the snapshot at {}/{} ({} bytes) to {}", self, meta.term(), meta.index(), total, peer);
+        pump();
+    }
+
+    /** A response from the follower. */
+    void onResponse(InstallSnapshotResponse r) {
+        if (finished || r.lastIncludedIndex() != meta.index()) {
+            return;
+        }
+        lastProgressNanos = System.nanoTime();
+        stalls = 0;
+        if (r.success() && r.nextOffset() >= total) {
+            finish(true);
+            return;
+        }
+        if (r.success()) {
+            acked = Math.max(acked, Math.min(r.nextOffset(), position));
+        } else {
+            acked = Math.min(r.nextOffset(), position);
+            seek(acked);
+        }
+        pump();
+    }
+
+    /** Resends from the last acknowledged offset if nothing came back for {@code timeoutNanos}. */
+    void checkProgress(long timeoutNanos) {
+        if (finished || System.nanoTime() - lastProgressNanos < timeoutNanos) {
+            return;
+        }
+        if (++stalls > MAX_STALLS) {
+            LOG.warn("{} gave up sending the snapshot at {} to {}: no progress in {} timeouts", self, meta.index(),
+                    peer, MAX_STALLS);
+            finish(false);
+            return;
+        }
+        lastProgressNanos = System.nanoTime();
+        seek(acked);
+        pump();
+    }
+
+    /** Stops without telling the core (it no longer leads). */
+    void abort() {
+        finished = true;
+        closeState();
+    }
+
+    private void pump() {
+        try {
+            while (!finished && position < total && position - acked < (long) window * chunkBytes) {
+                long offset = position;
+                byte[] chunk = read((int) Math.min(chunkBytes, total - position));
+                transport.send(new InstallSnapshot(self, peer, term, meta.index(), meta.term(), offset,
+                        Bytes.wrap(chunk), position == total));
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{} cannot read the snapshot at {} for {}", self, meta.index(), peer, e);
+            finish(false);
+        }
+    }
+
+    /** Reads the next {@code n} bytes of the transfer stream: header, then state, then the checksum. */
+    private byte[] read(int n) throws IOException {
+        byte[] out = new byte[n];
+        int filled = 0;
+        while (filled < n) {
+            long stateEnd = header.length + meta.sizeBytes();
+            if (position < header.length) {
+                int k = (int) Math.min(n - filled, header.length - position);
+                System.arraycopy(header, (int) position, out, filled, k);
+                crc.update(out, filled, k);
+                filled += k;
+                position += k;
+            } else if (position < stateEnd) {
+                if (state == null) {
+                    state = store.read(meta);
+                }
+                int k = state.read(out, filled, (int) Math.min(n - filled, stateEnd - position));
+                if (k < 0) {
+                    throw new IOException("snapshot at " + meta.index() + " ended after " + (position - header.length)
+                            + " of " + meta.sizeBytes() + " bytes");
+                }
+                crc.update(out, filled, k);
+                filled += k;
+                position += k;
+            } else {
+                byte[] trailer = ByteBuffer.allocate(Integer.BYTES).putInt((int) crc.getValue()).array();
+                int from = (int) (position - stateEnd);
+                int k = Math.min(n - filled, trailer.length - from);
+                System.arraycopy(trailer, from, out, filled, k);
+                filled += k;
+                position += k;
+            }
+        }
+        return out;
+    }
+
+    /** Goes back to {@code offset}: reopens the state and reads up to it again (the checksum needs every byte). */
+    private void seek(long offset) {
+        if (offset >= position) {
+            return;
+        }
+        closeState();
+        crc.reset();
+        position = 0;
+        try {
+            while (position < offset) {
+                read((int) Math.min(1 << 16, offset - position));
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{} cannot reread the snapshot at {} for {}", self, meta.index(), peer, e);
+            finish(false);
+        }
+    }
+
+    private void finish(boolean success) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        closeState();
+        if (success) {
+            LOG.info("{} {} installed the snapshot at {}", self, peer, meta.index());
+        }
+        inbox.post(new Event.SnapshotSent(peer, meta.index(), success));
+    }
+
+    private void closeState() {
+        if (state != null) {
+            try {
+                state.close();
+            } catch (IOException e) {
+                LOG.debug("{} closing a snapshot stream failed", self, e);
+            }
+            state = null;
+        }
+    }
+}

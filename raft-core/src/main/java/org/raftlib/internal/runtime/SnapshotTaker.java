@@ -1,0 +1,179 @@
+package org.raftlib.internal.runtime;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
+import org.raftlib.ClusterConfig;
+import org.raftlib.RaftException;
+import org.raftlib.SnapshotMeta;
+import org.raftlib.SnapshotStore;
+import org.raftlib.StateMachine;
+import org.raftlib.StateSnapshot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes the node's snapshots (Raft thesis §5.1): decides on the apply thread when one is due (by entries or bytes
+ * applied since the last, or on request), captures the state machine there ({@link StateMachine#snapshot()}), and
+ * writes the capture to the {@link SnapshotStore} on a thread of its own while applies continue. Once a snapshot is
+ * durable, the loop hears of it ({@link Event.SnapshotTaken}) and compacts the log it covers.
+ *
+ * <p>Every method but the writer task runs on the apply thread. One snapshot is written at a time.
+ */
+final class SnapshotTaker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotTaker.class);
+
+    /** When a snapshot is due: after this many applied entries or command bytes since the last one. */
+    record Policy(long everyEntries, long everyBytes) {
+    }
+
+    /** Tells the apply thread that a write ended: {@code meta} when it is durable, else {@code error}. */
+    record Done(SnapshotMeta meta, Exception error) {
+    }
+
+    private final String nodeId;
+    private final SnapshotStore store;
+    /** The cluster configuration as of the applied index: it goes into the snapshot's metadata. */
+    private ClusterConfig config;
+    private final long everyEntries;
+    private final long everyBytes;
+    private final ExecutorService writer;
+    private final Inbox inbox;
+    private final Consumer<Object> toApplyThread;
+    private final List<CompletableFuture<Long>> waiting = new ArrayList<>();
+    private long lastIndex;
+    private long bytesSince;
+    private boolean busy;
+    private boolean unsupported;
+
+    SnapshotTaker(String nodeId, SnapshotStore store, ClusterConfig bootstrap, Policy policy, ExecutorService writer,
+            Inbox inbox, Consumer<Object> toApplyThread) {
+        this.nodeId = nodeId;
+        this.store = store;
+        this.config = bootstrap;
+        this.everyEntries = policy.everyEntries();
+        this.everyBytes = policy.everyBytes();
+        this.writer = writer;
+        this.inbox = inbox;
+        this.toApplyThread = toApplyThread;
+    }
+
+    /** A configuration entry was applied: snapshots from now on carry it. */
+    void configApplied(ClusterConfig applied) {
+        config = applied;
+    }
+
+    /** The state machine was restored from (or starts after) the snapshot at {@code index}. */
+    void restoredTo(long index, ClusterConfig snapshotConfig) {
+        lastIndex = index;
+        config = snapshotConfig;
+        bytesSince = 0;
+    }
+
+    /** Counts an applied command's bytes towards the policy. */
+    void applied(int commandBytes) {
+        bytesSince += commandBytes;
+    }
+
+    /** Takes a snapshot if the policy says one is due. */
+    void maybeTake(StateMachine machine, long applied, long appliedTerm) {
+        if (store != null && !busy && !unsupported && applied > lastIndex
+                && (applied - lastIndex >= everyEntries || bytesSince >= everyBytes)) {
+            take(machine, applied, appliedTerm);
+        }
+    }
+
+    /** {@link org.raftlib.RaftNode#takeSnapshot()}: takes one now, or completes with the newest if nothing is new. */
+    void request(CompletableFuture<Long> future, StateMachine machine, long applied, long appliedTerm) {
+        if (store == null || unsupported) {
+            future.completeExceptionally(new UnsupportedOperationException(nodeId + (store == null
+                    ? " has no snapshot store" : ": the state machine does not support snapshots")));
+            return;
+        }
+        if (applied == lastIndex && applied > 0 && !busy) {
+            future.complete(lastIndex);
+            return;
+        }
+        if (applied == 0) {
+            future.completeExceptionally(new IllegalStateException(nodeId + " has applied nothing to snapshot"));
+            return;
+        }
+        waiting.add(future);
+        if (!busy) {
+            take(machine, applied, appliedTerm);
+        }
+    }
+
+    private void take(StateMachine machine, long applied, long appliedTerm) {
+        StateSnapshot capture = machine.snapshot();
+        if (capture == null) {
+            unsupported = true;
+            LOG.info("{} state machine does not support snapshots: the log is never compacted", nodeId);
+            failWaiting(new UnsupportedOperationException(nodeId + ": the state machine does not support snapshots"));
+            return;
+        }
+        busy = true;
+        lastIndex = applied;
+        bytesSince = 0;
+        SnapshotMeta meta = new SnapshotMeta(applied, appliedTerm, config, 0, 0);
+        try {
+            writer.execute(() -> write(capture, meta));
+        } catch (RejectedExecutionException e) {
+            capture.release();
+            busy = false;
+            failWaiting(new RaftException(nodeId + " is stopping"));
+        }
+    }
+
+    /** On the writer thread. */
+    private void write(StateSnapshot capture, SnapshotMeta meta) {
+        long start = System.nanoTime();
+        try (SnapshotStore.Writer w = store.write(meta)) {
+            OutputStream out = new BufferedOutputStream(w.stream(), 1 << 16);
+            capture.writeTo(out);
+            out.flush();
+            SnapshotMeta stored = w.commit();
+            LOG.info("{} took a snapshot at {}/{} ({} bytes) in {} ms", nodeId, stored.term(), stored.index(),
+                    stored.sizeBytes(), (System.nanoTime() - start) / 1_000_000);
+            inbox.post(new Event.SnapshotTaken(stored));
+            toApplyThread.accept(new Done(stored, null));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{} could not write the snapshot at {}; will try again later", nodeId, meta.index(), e);
+            toApplyThread.accept(new Done(null, e));
+        } finally {
+            capture.release();
+        }
+    }
+
+    /** On the apply thread: a write ended. Takes the next one at once if a request came meanwhile. */
+    void onDone(Done done, StateMachine machine, long applied, long appliedTerm) {
+        busy = false;
+        if (done.error() != null) {
+            failWaiting(new RaftException(nodeId + ": writing the snapshot failed", done.error()));
+            return;
+        }
+        if (!waiting.isEmpty() && applied > done.meta().index()) {
+            take(machine, applied, appliedTerm);
+            return;
+        }
+        List<CompletableFuture<Long>> ready = new ArrayList<>(waiting);
+        waiting.clear();
+        ready.forEach(f -> f.complete(done.meta().index()));
+        maybeTake(machine, applied, appliedTerm);               // what was applied while this one was written
+    }
+
+    /** Fails the requests still waiting (the node stops). */
+    void failWaiting(Exception error) {
+        List<CompletableFuture<Long>> failed = new ArrayList<>(waiting);
+        waiting.clear();
+        failed.forEach(f -> f.completeExceptionally(error));
+    }
+}

@@ -1,0 +1,70 @@
+package org.raftlib.internal.runtime;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.raftlib.ClusterConfig;
+import org.raftlib.SnapshotMeta;
+
+/**
+ * The byte stream a leader sends in InstallSnapshot chunks (Raft §7): a header with the snapshot's metadata, the
+ * state machine's bytes, and a CRC32C of everything before it. The follower checks the checksum before it makes the
+ * snapshot durable, so a damaged transfer is restarted, never installed.
+ *
+ * <p>Header, version 2: {@code magic:int32 "RSXF" | version:int32 = 2 | index:int64 | term:int64 | stateBytes:int64
+ * | configLength:int32 | configuration ({@link ClusterConfig#encode()})}. Trailer: {@code crc32c:int32}.
+ */
+final class SnapshotTransfer {
+
+    static final int MAGIC = 0x52535846;   // "RSXF"
+    static final int VERSION = 2;
+    static final int TRAILER_BYTES = Integer.BYTES;
+    private static final int FIXED_HEADER_BYTES = 4 + 4 + 8 + 8 + 8 + 4;
+
+    private SnapshotTransfer() {
+    }
+
+    /** Encodes the header for {@code meta}, whose {@code sizeBytes} is the state's length. */
+    static byte[] header(SnapshotMeta meta) {
+        byte[] config = meta.config().encode();
+        ByteBuffer b = ByteBuffer.allocate(FIXED_HEADER_BYTES + config.length);
+        b.putInt(MAGIC).putInt(VERSION).putLong(meta.index()).putLong(meta.term()).putLong(meta.sizeBytes())
+                .putInt(config.length).put(config);
+        return b.array();
+    }
+
+    /** Returns the length of the whole stream for a snapshot of {@code meta}. */
+    static long totalBytes(SnapshotMeta meta) {
+        return header(meta).length + meta.sizeBytes() + TRAILER_BYTES;
+    }
+
+    /** A decoded header and how many bytes it took. */
+    record Header(long index, long term, long stateBytes, ClusterConfig config, int length) {
+    }
+
+    /**
+     * Decodes a header from the start of {@code data}.
+     *
+     * @throws IOException if it is not a complete, valid header
+     */
+    static Header parseHeader(byte[] data) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(data);
+        try {
+            if (b.getInt() != MAGIC || b.getInt() != VERSION) {
+                throw new IOException("not a snapshot transfer of version " + VERSION);
+            }
+            long index = b.getLong();
+            long term = b.getLong();
+            long stateBytes = b.getLong();
+            int configLength = b.getInt();
+            if (index < 1 || term < 1 || stateBytes < 0 || configLength < 0 || configLength > b.remaining()) {
+                throw new IOException("impossible snapshot transfer header: index " + index + ", term " + term
+                        + ", " + stateBytes + " bytes, configuration of " + configLength + " bytes");
+            }
+            byte[] config = new byte[configLength];
+            b.get(config);
+            return new Header(index, term, stateBytes, ClusterConfig.decode(config), b.position());
+        } catch (RuntimeException e) {
+            throw new IOException("truncated or malformed snapshot transfer header", e);
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package org.raftlib.internal.runtime;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import org.raftlib.NodeId;
+import org.raftlib.RaftRole;
+import org.raftlib.SnapshotMeta;
+import org.raftlib.SnapshotStore;
+import org.raftlib.Transport;
+import org.raftlib.internal.core.RaftCore;
+import org.raftlib.internal.core.SnapshotPoint;
+import org.raftlib.message.InstallSnapshot;
+import org.raftlib.message.InstallSnapshotResponse;
+import org.raftlib.message.RaftMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The loop's side of snapshot transfers (Raft §7): starts a {@link SnapshotSender} for each follower the core asks
+ * for, routes InstallSnapshot chunks to the {@link SnapshotReceiver} and responses to the senders, checks the senders'
+ * progress every tick, and stops them when this node stops leading. Sender and receiver run on the transfer thread;
+ * this class is confined to the loop.
+ */
+final class SnapshotTransfers {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotTransfers.class);
+    private static final int KNOWN_SNAPSHOTS = 8;
+
+    private final SnapshotSender.Context context;
+    private final ExecutorService io;
+    private final SnapshotReceiver receiver;
+    private final long stallNanos;
+    private final Map<NodeId, SnapshotSender> senders = new HashMap<>();
+    /** The durable snapshots heard of, newest last (a few: the store keeps few); the core sends one of them. */
+    private final TreeMap<Long, SnapshotMeta> durable = new TreeMap<>();
+    private SnapshotMeta latest;
+    private long senderTerm;
+
+    /**
+     * @param context what senders need (its term is replaced by the leader's term at each start)
+     * @param io the transfer thread
+     * @param stallNanos how long a sender waits for progress before it resends
+     * @param latest the newest snapshot at start, if any
+     */
+    SnapshotTransfers(SnapshotSender.Context context, ExecutorService io, long stallNanos,
+            Optional<SnapshotMeta> latest) {
+        this.context = context;
+        this.io = io;
+        this.stallNanos = stallNanos;
+        latest.ifPresent(this::onDurable);
+        this.receiver = context.store() == null ? null
+                : new SnapshotReceiver(context.self(), context.store(), context.transport(), context.inbox());
+    }
+
+    /** Returns the newest durable snapshot this node holds. */
+    Optional<SnapshotMeta> latest() {
+        return Optional.ofNullable(latest);
+    }
+
+    /** A snapshot became durable here (taken or received). */
+    void onDurable(SnapshotMeta meta) {
+        if (latest == null || meta.index() > latest.index()) {
+            latest = meta;
+        }
+        durable.put(meta.index(), meta);
+        while (durable.size() > KNOWN_SNAPSHOTS) {
+            durable.pollFirstEntry();
+        }
+    }
+
+    /** Routes a snapshot message the core has stepped. */
+    void onMessage(RaftCore core, RaftMessage m) {
+        if (m instanceof InstallSnapshot chunk) {
+            onChunk(core, chunk);
+        } else if (m instanceof InstallSnapshotResponse r && core.currentRole() == RaftRole.LEADER
+                && r.term() == core.currentTerm()) {
+            SnapshotSender s = senders.get(r.from());
+            if (s != null) {
+                run(() -> s.onResponse(r));
+            }
+        }
+    }
+
+    private void onChunk(RaftCore core, InstallSnapshot m) {
+        boolean fromLeader = core.currentRole() == RaftRole.FOLLOWER && core.currentTerm() == m.term()
+                && core.currentLeader().filter(m.from()::equals).isPresent();
+        if (!fromLeader) {
+            return;
+        }
+        if (receiver == null) {
+            LOG.warn("{} cannot install the snapshot {} sends: no snapshot store configured", context.self(),
+                    m.from());
+            return;
+        }
+        if (m.lastIncludedIndex() <= core.commitIndex()) {      // holds it already: done
+            context.transport().send(new InstallSnapshotResponse(context.self(), m.from(), m.term(),
+                    m.lastIncludedIndex(), Long.MAX_VALUE, true));
+            return;
+        }
+        run(() -> receiver.onChunk(m));
+    }
+
+    /** Starts the sends the core asked for. */
+    void start(SnapshotPoint.Send send, long term) {
+        SnapshotMeta meta = durable.get(send.point().index());
+        if (meta == null || meta.term() != send.point().term()) {
+            LOG.warn("{} has no snapshot at {} to send to {}", context.self(), send.point().index(), send.to());
+            context.inbox().post(new Event.SnapshotSent(send.to(), send.point().index(), false));
+            return;
+        }
+        SnapshotSender old = senders.remove(send.to());
+        if (old != null) {
+            run(old::abort);
+        }
+        senderTerm = term;
+        SnapshotSender s = new SnapshotSender(new SnapshotSender.Context(context.self(), term, context.store(),
+                context.transport(), context.inbox(), context.chunkBytes(), context.window()), send.to(), meta);
+        senders.put(send.to(), s);
+        run(s::start);
+    }
+
+    /** A sender reported its end. */
+    void onSent(NodeId peer, long index) {
+        SnapshotSender s = senders.get(peer);
+        if (s != null && s.meta().index() == index) {
+            senders.remove(peer);
+        }
+    }
+
+    /** Every tick: resend where a follower went silent; stop every send when this node no longer leads. */
+    void tick(RaftCore core) {
+        if (!senders.isEmpty() && (core.currentRole() != RaftRole.LEADER || core.currentTerm() != senderTerm)) {
+            senders.values().forEach(s -> run(s::abort));
+            senders.clear();
+        }
+        senders.values().forEach(s -> run(() -> s.checkProgress(stallNanos)));
+    }
+
+    /** Stops everything (the node stops). */
+    void shutdown() {
+        senders.values().forEach(s -> run(s::abort));
+        senders.clear();
+        if (receiver != null) {
+            run(receiver::abandon);
+        }
+    }
+
+    private void run(Runnable task) {
+        try {
+            io.execute(task);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("{} snapshot transfer thread stopped; dropped a task", context.self());
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package org.raftlib.internal.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.raftlib.NodeId;
+import org.raftlib.NodeState;
+import org.raftlib.RaftFailedException;
+import org.raftlib.RaftNode;
+import org.raftlib.Transport;
+import org.raftlib.testkit.Await;
+import org.raftlib.testkit.ExecutorTransport;
+
+/**
+ * The {@link org.raftlib.testkit.RaftNodeContract} again with every node's loop running on its transport's executor
+ * ({@link Transport#loopExecutor()}), as over Netty; plus what happens when that executor stops under a running node.
+ */
+class ExecutorLoopRaftNodeTest extends LocalRaftNodeTest {
+
+    private final Map<NodeId, ExecutorTransport> transports = new ConcurrentHashMap<>();
+
+    @Override
+    protected Transport transport(NodeId id) {
+        ExecutorTransport t = new ExecutorTransport(super.transport(id), id);
+        transports.put(id, t);
+        return t;
+    }
+
+    @Test
+    void loopRunsOnTheTransportsExecutor() throws Exception {
+        startCluster(3);
+        write("w", 20);
+        RaftNode leader = awaitLeader();
+        ExecutorTransport t = transports.get(leader.id());
+        assertThat(t.sendsOnExecutor()).isPositive();
+        assertThat(t.sendsElsewhere()).isLessThan(t.sendsOnExecutor());
+    }
+
+    @Test
+    void nodeFailsCleanlyWhenItsTransportStopsRunningTheLoop() throws Exception {
+        startCluster(3);
+        write("w", 5);
+        RaftNode leader = awaitLeader();
+        transports.get(leader.id()).executor().shutdownNow();
+        Await.until("the node to fail", WAIT, () -> leader.status().state() == NodeState.FAILED);
+        assertThatThrownBy(() -> leader.submit("late".getBytes(StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(RaftFailedException.class);
+        leader.close();
+        RaftNode next = awaitLeader();
+        assertThat(next.id()).isNotEqualTo(leader.id());
+        next.submit("after".getBytes(StandardCharsets.UTF_8)).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Test
+    void closeFromTheLoopThreadDoesNotWaitForItself() throws Exception {
+        startCluster(3);
+        RaftNode node = awaitLeader();
+        transports.get(node.id()).executor().submit(node::close).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        Await.until("the node to close", WAIT, () -> node.status().state() == NodeState.CLOSED);
+    }
+}

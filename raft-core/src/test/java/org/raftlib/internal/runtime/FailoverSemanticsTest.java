@@ -1,0 +1,111 @@
+package org.raftlib.internal.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.raftlib.IndeterminateResultException;
+import org.raftlib.Member;
+import org.raftlib.RaftNode;
+import org.raftlib.RaftOptions;
+import org.raftlib.StateMachine;
+import org.raftlib.local.InMemoryLogStorage;
+import org.raftlib.local.LocalTransport;
+import org.raftlib.testkit.Await;
+import org.raftlib.testkit.RecordingStateMachine;
+
+/** What clients see when leadership moves, and that a slow state machine never costs leadership. */
+class FailoverSemanticsTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final List<Member> MEMBERS = List.of(Member.of("n1", "a"), Member.of("n2", "b"),
+            Member.of("n3", "c"));
+
+    private final LocalTransport.Hub hub = LocalTransport.hub(11);
+    private final List<RaftNode> nodes = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        nodes.forEach(RaftNode::close);
+        hub.close();
+    }
+
+    private void start(StateMachine... machines) throws IOException {
+        for (int i = 0; i < 3; i++) {
+            RaftNode node = RaftNode.builder().id(MEMBERS.get(i).id()).members(MEMBERS).stateMachine(machines[i])
+                    .logStorage(new InMemoryLogStorage()).transport(hub.transport()).randomSeed(100 + i)
+                    .options(RaftOptions.defaults().withElectionTimeout(Duration.ofMillis(300))
+                            .withHeartbeatInterval(Duration.ofMillis(30)))
+                    .build();
+            nodes.add(node);
+            node.start();
+        }
+    }
+
+    private RaftNode awaitLeader() {
+        RaftNode[] leader = new RaftNode[1];
+        Await.until("a leader", WAIT, () -> {
+            leader[0] = nodes.stream().filter(n -> n.status().isLeader()).findFirst().orElse(null);
+            return leader[0] != null;
+        });
+        return leader[0];
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void writesPendingOnAnIsolatedLeaderFailAsIndeterminate() throws Exception {
+        start(new RecordingStateMachine(), new RecordingStateMachine(), new RecordingStateMachine());
+        RaftNode leader = awaitLeader();
+        leader.submit(bytes("warm")).get(10, TimeUnit.SECONDS);
+        hub.isolate(leader.id());
+        CompletableFuture<byte[]> pending = leader.submit(bytes("lost?"));
+        assertThatThrownBy(() -> pending.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .hasCauseInstanceOf(IndeterminateResultException.class)
+                .hasMessageContaining("may or may not commit");
+        hub.heal();
+        Await.until("the old leader to follow the new one", WAIT,
+                () -> leader.status().leader().isPresent() && !leader.status().isLeader());
+    }
+
+    @Test
+    void stuckStateMachinesDoNotCostLeadership() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        start(blockingOnSlow(release), blockingOnSlow(release), blockingOnSlow(release));
+        RaftNode leader = awaitLeader();
+        long term = leader.status().term();
+        CompletableFuture<byte[]> slow = leader.submit(bytes("slow"));      // every node's apply thread blocks
+        Await.holdsFor("leader leads while the state machines are stuck", Duration.ofMillis(1500),   // 5 timeouts
+                () -> leader.status().isLeader());
+        release.countDown();
+        slow.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(leader.status().term()).isEqualTo(term);
+    }
+
+    private static StateMachine blockingOnSlow(CountDownLatch release) {
+        return new RecordingStateMachine() {
+            @Override
+            public synchronized byte[] apply(long index, byte[] command) {
+                if (new String(command, StandardCharsets.UTF_8).equals("slow")) {
+                    try {
+                        release.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.apply(index, command);
+            }
+        };
+    }
+}

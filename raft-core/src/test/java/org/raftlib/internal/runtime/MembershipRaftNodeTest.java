@@ -1,0 +1,184 @@
+package org.raftlib.internal.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.raftlib.ClusterConfig;
+import org.raftlib.Member;
+import org.raftlib.MembershipChangeException;
+import org.raftlib.NodeId;
+import org.raftlib.RaftNode;
+import org.raftlib.RaftOptions;
+import org.raftlib.local.InMemoryLogStorage;
+import org.raftlib.local.InMemorySnapshotStore;
+import org.raftlib.local.LocalTransport;
+import org.raftlib.testkit.Await;
+import org.raftlib.testkit.SnapshotStateMachine;
+
+/**
+ * Membership changes end to end on the in-process stack (thesis chapter 4): a cluster grows from 3 to 5 with nodes
+ * started in join mode and shrinks back, the leader removes itself and another takes over at once, and a member that
+ * is never reached never becomes a voter.
+ */
+class MembershipRaftNodeTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final RaftOptions OPTIONS = RaftOptions.defaults()
+            .withElectionTimeout(Duration.ofMillis(150)).withHeartbeatInterval(Duration.ofMillis(20))
+            .withSnapshotPolicy(40, Long.MAX_VALUE, 5);
+
+    private final LocalTransport.Hub hub = LocalTransport.hub(21);
+    private final Map<NodeId, RaftNode> nodes = new TreeMap<>();
+    private final Map<NodeId, SnapshotStateMachine> machines = new TreeMap<>();
+    private int written;
+
+    @AfterEach
+    void closeAll() {
+        nodes.values().forEach(RaftNode::close);
+        hub.close();
+    }
+
+    private static Member member(int i) {
+        return Member.of("n" + i, "local-" + i);
+    }
+
+    private RaftNode start(int i, List<Member> members, boolean join) throws IOException {
+        SnapshotStateMachine machine = new SnapshotStateMachine();
+        RaftNode node = RaftNode.builder().id(member(i).id()).members(members).join(join).stateMachine(machine)
+                .logStorage(new InMemoryLogStorage()).snapshotStore(new InMemorySnapshotStore())
+                .transport(hub.transport()).randomSeed(i).options(OPTIONS).build();
+        nodes.put(node.id(), node);
+        machines.put(node.id(), machine);
+        node.start();
+        return node;
+    }
+
+    private RaftNode startCluster() throws IOException {
+        List<Member> three = List.of(member(1), member(2), member(3));
+        for (int i = 1; i <= 3; i++) {
+            start(i, three, false);
+        }
+        return leader();
+    }
+
+    private RaftNode leader() {
+        Await.until("a leader", WAIT, () -> nodes.values().stream().anyMatch(n -> n.status().isLeader()));
+        return nodes.values().stream().filter(n -> n.status().isLeader()).findFirst().orElseThrow();
+    }
+
+    private void write(int count) throws Exception {
+        RaftNode leader = leader();
+        List<CompletableFuture<byte[]>> futures = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            futures.add(leader.submit(("c" + written++).getBytes(StandardCharsets.UTF_8)));
+        }
+        for (CompletableFuture<byte[]> f : futures) {
+            f.get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    private void awaitSameState(Set<NodeId> members) {
+        Await.until("every member to apply " + written + " commands", WAIT,
+                () -> members.stream().allMatch(id -> machines.get(id).size() == written));
+        List<String> reference = machines.get(members.iterator().next()).applied();
+        for (NodeId id : members) {
+            assertThat(machines.get(id).applied()).as(id.toString()).isEqualTo(reference);
+        }
+    }
+
+    @Test
+    void clusterGrowsFromThreeToFiveWithJoiningNodesAndShrinksBack() throws Exception {
+        startCluster();
+        write(100);
+        List<Member> five = List.of(member(1), member(2), member(3), member(4), member(5));
+        start(4, five, true);
+        start(5, five, true);
+        assertThat(nodes.get(NodeId.of("n4")).status().isVoter()).as("a joining node votes nowhere yet").isFalse();
+
+        ClusterConfig c = leader().addVoter(member(4)).get(20, TimeUnit.SECONDS);
+        assertThat(c.voters()).hasSize(4);
+        c = leader().addLearner(member(5)).get(20, TimeUnit.SECONDS);
+        assertThat(c.learners()).containsExactly(NodeId.of("n5"));
+        write(50);
+        c = leader().promote(NodeId.of("n5")).get(20, TimeUnit.SECONDS);
+        assertThat(c.voters()).hasSize(5);
+        write(50);
+        awaitSameState(nodes.keySet());
+        Await.until("n5 to see itself a voter", WAIT, () -> nodes.get(NodeId.of("n5")).status().isVoter());
+
+        RaftNode leader = leader();
+        List<Member> keep = new ArrayList<>(five.stream().filter(m -> m.id().equals(leader.id())).toList());
+        for (int i = five.size() - 1; keep.size() < 3; i--) {            // the leader and two of the newest
+            if (!five.get(i).id().equals(leader.id())) {
+                keep.add(five.get(i));
+            }
+        }
+        c = leader.changeMembership(keep, List.of()).get(20, TimeUnit.SECONDS);
+        assertThat(c.isJoint()).isFalse();
+        assertThat(c.voters()).hasSize(3);
+        write(30);
+        awaitSameState(c.voters());
+    }
+
+    @Test
+    void removingTheLeaderCompletesAndAnotherVoterLeadsAtOnce() throws Exception {
+        RaftNode old = startCluster();
+        write(20);
+        ClusterConfig c = old.removeMember(old.id()).get(20, TimeUnit.SECONDS);
+        assertThat(c.voters()).doesNotContain(old.id()).hasSize(2);
+        RaftNode next = leader();
+        assertThat(next.id()).isNotEqualTo(old.id());
+        assertThat(old.status().isVoter()).as("the removed node knows").isFalse();
+        write(20);
+        Set<NodeId> remaining = c.voters();
+        awaitSameState(remaining);
+        assertThat(old.status().isLeader()).isFalse();
+    }
+
+    @Test
+    void aMovedMemberIsAChangeAndAnInvalidTargetFailsTheFuture() throws Exception {
+        RaftNode leader = startCluster();
+        write(5);
+        List<Member> moved = List.of(member(1), member(2), member(3));
+        moved = moved.stream().map(m -> m.id().equals(leader.id()) ? m : Member.of(m.id().value(),
+                m.address() + "-moved")).toList();
+        ClusterConfig c = leader.changeMembership(moved, List.of()).get(20, TimeUnit.SECONDS);
+        assertThat(c.members()).containsExactlyInAnyOrderElementsOf(moved);
+        assertThat(leader.status().configurationIndex()).as("an entry was appended").isPositive();
+
+        CompletableFuture<ClusterConfig> twice = leader.changeMembership(List.of(member(1), member(2)),
+                List.of(member(2)));
+        assertThatThrownBy(() -> twice.get(20, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aMemberThatIsNeverReachedNeverBecomesAVoter() throws Exception {
+        RaftNode leader = startCluster();
+        write(10);
+        assertThatThrownBy(() -> leader.addVoter(Member.of("n9", "nowhere")).get(20, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(MembershipChangeException.class)
+                .satisfies(e -> assertThat(((MembershipChangeException) e).reason())
+                        .isEqualTo(MembershipChangeException.Reason.TIMED_OUT));
+        ClusterConfig now = leader.status().configuration();
+        assertThat(now.voters()).hasSize(3).doesNotContain(NodeId.of("n9"));
+        assertThat(now.learners()).containsExactly(NodeId.of("n9"));
+        ClusterConfig removed = leader.removeMember(NodeId.of("n9")).get(20, TimeUnit.SECONDS);
+        assertThat(removed.learners()).isEmpty();
+        write(10);
+    }
+}

@@ -1,0 +1,306 @@
+package org.raftlib.internal.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.raftlib.Member;
+import org.raftlib.NodeId;
+import org.raftlib.NodeState;
+import org.raftlib.OverloadedException;
+import org.raftlib.RaftClosedException;
+import org.raftlib.RaftFailedException;
+import org.raftlib.RaftListener;
+import org.raftlib.RaftNode;
+import org.raftlib.RaftOptions;
+import org.raftlib.RaftRole;
+import org.raftlib.ReadMode;
+import org.raftlib.StateMachine;
+import org.raftlib.Transport;
+import org.raftlib.local.InMemoryLogStorage;
+import org.raftlib.local.LocalTransport;
+import org.raftlib.message.RaftMessage;
+import org.raftlib.local.ForwardingLogStorage;
+import org.raftlib.testkit.Await;
+import org.raftlib.testkit.ForwardingTransport;
+import org.raftlib.testkit.RecordingStateMachine;
+
+/** Bad input and failures at the public API, on a single-member group (it elects itself). */
+class RaftNodeApiTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Member N1 = Member.of("n1", "local-1");
+
+    private final LocalTransport.Hub hub = LocalTransport.hub(7);
+    private RaftNode node;
+
+    @AfterEach
+    void close() {
+        if (node != null) {
+            node.close();
+        }
+        hub.close();
+    }
+
+    private RaftNode.Builder builder(StateMachine sm, InMemoryLogStorage storage) {
+        return RaftNode.builder().id("n1").members(N1).stateMachine(sm).logStorage(storage)
+                .transport(hub.transport()).randomSeed(1)
+                .options(RaftOptions.defaults().withElectionTimeout(Duration.ofMillis(100))
+                        .withHeartbeatInterval(Duration.ofMillis(20)));
+    }
+
+    private RaftNode startLeader(StateMachine sm, InMemoryLogStorage storage) throws IOException {
+        node = builder(sm, storage).build();
+        node.start();
+        Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
+        return node;
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void builderReportsEveryProblemAtOnce() {
+        RaftNode.Builder b = RaftNode.builder().id("n9").members(N1, Member.of("n1", "local-1"))
+                .options(RaftOptions.defaults().withElectionTimeout(Duration.ofMillis(50))
+                        .withHeartbeatInterval(Duration.ofMillis(40)));
+        assertThatThrownBy(b::build).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("stateMachine is missing")
+                .hasMessageContaining("logStorage is missing")
+                .hasMessageContaining("transport is missing")
+                .hasMessageContaining("member id n1 appears twice")
+                .hasMessageContaining("address local-1 is used by two members")
+                .hasMessageContaining("id n9 is not among the members")
+                .hasMessageContaining("electionTimeout (PT0.05S) must be at least 2 × heartbeatInterval (PT0.04S)");
+        assertThatThrownBy(() -> RaftNode.builder().build()).hasMessageContaining("id is missing")
+                .hasMessageContaining("members are missing");
+    }
+
+    @Test
+    void builderChecksEveryMemberAddressWithTheTransport() {
+        Transport picky = new ForwardingTransport(hub.transport()) {
+            @Override
+            public void checkAddress(String address) {
+                if (!address.startsWith("local-")) {
+                    throw new IllegalArgumentException("not a local address");
+                }
+            }
+        };
+        RaftNode.Builder b = RaftNode.builder().id("n1").members(N1, Member.of("n2", "remote:1"), Member.of("n3", "x"))
+                .stateMachine(new RecordingStateMachine()).logStorage(new InMemoryLogStorage()).transport(picky);
+        assertThatThrownBy(b::build).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("member n2 has a bad address 'remote:1': not a local address")
+                .hasMessageContaining("member n3 has a bad address 'x': not a local address")
+                .message().doesNotContain("member n1");
+    }
+
+    @Test
+    void builderRefusesLimitsTheTransportCannotCarry() {
+        LocalTransport.Hub small = LocalTransport.hub(1);
+        Transport limited = new ForwardingTransport(small.transport()) {
+            @Override
+            public int maxMessageBytes() {
+                return 64 << 10;
+            }
+        };
+        try {
+            RaftNode.Builder b = RaftNode.builder().id("n1").members(N1).stateMachine(new RecordingStateMachine())
+                    .logStorage(new InMemoryLogStorage()).transport(limited)
+                    .options(RaftOptions.defaults().withMaxCommandBytes(128 << 10));
+            assertThatThrownBy(b::build).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("maxCommandBytes (131072) plus framing exceeds the transport's message "
+                            + "limit (65536)")
+                    .hasMessageContaining("maxAppendBytes (1048576)");
+        } finally {
+            small.close();
+        }
+    }
+
+    @Test
+    void optionsRejectOutOfRangeValuesAtOnce() {
+        RaftOptions o = RaftOptions.defaults();
+        assertThatThrownBy(() -> o.withElectionTimeout(Duration.ZERO)).hasMessageContaining("electionTimeout");
+        assertThatThrownBy(() -> o.withTickInterval(Duration.ofSeconds(5))).hasMessageContaining("tickInterval");
+        assertThatThrownBy(() -> o.withMaxPendingRequests(0)).hasMessageContaining("maxPendingRequests");
+        assertThatThrownBy(() -> o.withReplicationFlow(0, 4096)).hasMessageContaining("maxInflightAppends");
+        assertThatThrownBy(() -> o.withHeartbeatInterval(null)).isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
+    void singleMemberGroupCommitsAndReads() throws Exception {
+        RecordingStateMachine sm = new RecordingStateMachine();
+        startLeader(sm, new InMemoryLogStorage());
+        assertThat(new String(node.submit(bytes("a")).get(5, TimeUnit.SECONDS), StandardCharsets.UTF_8))
+                .isEqualTo("2:a");                            // index 1 is the leader's no-op
+        assertThat(node.query(bytes("n"), ReadMode.STALE).get(5, TimeUnit.SECONDS)).isEqualTo(bytes("1"));
+    }
+
+    @Test
+    void nullAndOversizedCommandsAreRefusedAndTheNodeKeepsWorking() throws Exception {
+        RecordingStateMachine sm = new RecordingStateMachine();
+        node = builder(sm, new InMemoryLogStorage())
+                .options(RaftOptions.defaults().withMaxCommandBytes(16)).build();
+        node.start();
+        Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
+        assertThatThrownBy(() -> node.submit(null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> node.submit(new byte[17])).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("17 bytes, more than maxCommandBytes (16)");
+        assertThatThrownBy(() -> node.query(new byte[1], null)).isInstanceOf(NullPointerException.class);
+        assertThat(node.submit(new byte[16]).get(5, TimeUnit.SECONDS)).isNotEmpty();
+    }
+
+    @Test
+    void callsBeforeStartAndAfterCloseFailClearly() throws Exception {
+        node = builder(new RecordingStateMachine(), new InMemoryLogStorage()).build();
+        assertThat(node.status().state()).isEqualTo(NodeState.CREATED);
+        assertThatThrownBy(() -> node.submit(bytes("x")).join()).hasCauseInstanceOf(RaftClosedException.class)
+                .hasMessageContaining("not started");
+        node.close();
+        node.close();
+        assertThat(node.status().state()).isEqualTo(NodeState.CLOSED);
+        assertThatThrownBy(() -> node.submit(bytes("x")).join()).hasCauseInstanceOf(RaftClosedException.class);
+        assertThatThrownBy(node::start).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> node.transferLeadership(NodeId.of("n7")).join())
+                .hasCauseInstanceOf(RaftClosedException.class);
+    }
+
+    @Test
+    void aTransportThatCannotListenFailsStartAndLeavesAUsableStatus() throws Exception {
+        Transport refusing = new ForwardingTransport(hub.transport()) {
+            @Override
+            public void start(Member self, Consumer<RaftMessage> inbound) throws IOException {
+                throw new IOException("port taken");
+            }
+        };
+        node = RaftNode.builder().id("n1").members(N1).stateMachine(new RecordingStateMachine())
+                .logStorage(new InMemoryLogStorage()).transport(refusing).build();
+        assertThatThrownBy(node::start).isInstanceOf(IOException.class).hasMessage("port taken");
+        assertThat(node.status().state()).isEqualTo(NodeState.FAILED);
+        assertThatThrownBy(() -> node.submit(bytes("x")).join()).hasCauseInstanceOf(RaftFailedException.class);
+        node.close();
+        assertThat(node.status().state()).isEqualTo(NodeState.FAILED);
+    }
+
+    @Test
+    void pendingRequestsAreBounded() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        StateMachine slow = new RecordingStateMachine() {
+            @Override
+            public synchronized byte[] apply(long index, byte[] command) {
+                try {
+                    release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.apply(index, command);
+            }
+        };
+        node = builder(slow, new InMemoryLogStorage())
+                .options(RaftOptions.defaults().withMaxPendingRequests(3)).build();
+        node.start();
+        Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
+        List<CompletableFuture<byte[]>> held = List.of(node.submit(bytes("1")), node.submit(bytes("2")),
+                node.submit(bytes("3")));
+        assertThatThrownBy(() -> node.submit(bytes("4")).join()).hasCauseInstanceOf(OverloadedException.class)
+                .hasMessageContaining("3 requests pending");
+        release.countDown();
+        for (CompletableFuture<byte[]> f : held) {
+            f.get(5, TimeUnit.SECONDS);
+        }
+        assertThat(node.submit(bytes("5")).get(5, TimeUnit.SECONDS)).isNotEmpty();
+    }
+
+    @Test
+    void stateMachineFailureStopsTheNodeAndFailsPendingFutures() throws Exception {
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        StateMachine broken = new RecordingStateMachine() {
+            @Override
+            public synchronized byte[] apply(long index, byte[] command) {
+                if (new String(command, StandardCharsets.UTF_8).equals("boom")) {
+                    throw new IllegalArgumentException("boom");
+                }
+                return super.apply(index, command);
+            }
+        };
+        node = builder(broken, new InMemoryLogStorage()).build();
+        node.addListener(new RaftListener() {
+            @Override
+            public void onFailure(Throwable cause) {
+                failures.add(cause);
+            }
+        });
+        node.start();
+        Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
+        CompletableFuture<byte[]> f = node.submit(bytes("boom"));
+        assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(RaftFailedException.class);
+        assertThat(node.status().state()).isEqualTo(NodeState.FAILED);
+        assertThat(failures).hasSize(1);
+        assertThat(failures.get(0)).hasMessageContaining("state machine threw while applying index 2");
+        assertThatThrownBy(() -> node.submit(bytes("x")).join()).hasCauseInstanceOf(RaftFailedException.class);
+    }
+
+    @Test
+    void storageFailureStopsTheNode() throws Exception {
+        FailingStorage storage = new FailingStorage();
+        node = RaftNode.builder().id("n1").members(N1).stateMachine(new RecordingStateMachine())
+                .logStorage(storage).transport(hub.transport()).randomSeed(1)
+                .options(RaftOptions.defaults().withElectionTimeout(Duration.ofMillis(100))
+                        .withHeartbeatInterval(Duration.ofMillis(20))).build();
+        node.start();
+        Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
+        storage.failSyncs = true;
+        CompletableFuture<byte[]> f = node.submit(bytes("lost"));
+        assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(RaftFailedException.class)
+                .hasRootCauseMessage("disk on fire");
+        Await.until("the node to fail", WAIT, () -> node.status().state() == NodeState.FAILED);
+    }
+
+    @Test
+    void listenersHearRoleAndLeaderChanges() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        node = builder(new RecordingStateMachine(), new InMemoryLogStorage()).build();
+        node.addListener(new RaftListener() {
+            @Override
+            public void onRoleChange(RaftRole role, long term) {
+                events.add(role + "@" + term);
+            }
+
+            @Override
+            public void onLeaderChange(Optional<NodeId> leader, long term) {
+                events.add("leader " + leader.map(NodeId::value).orElse("-") + "@" + term);
+            }
+        });
+        node.start();
+        Await.until("the listener to hear n1 lead", WAIT, () -> events.contains("leader n1@1"));
+        assertThat(events).containsSubsequence("FOLLOWER@0", "LEADER@1", "leader n1@1");
+    }
+
+    /** Syncs fail on demand. */
+    private static final class FailingStorage extends ForwardingLogStorage {
+        volatile boolean failSyncs;
+
+        FailingStorage() {
+            super(new InMemoryLogStorage());
+        }
+
+        @Override
+        public void sync() throws IOException {
+            if (failSyncs) {
+                throw new IOException("disk on fire");
+            }
+            super.sync();
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package org.raftlib.internal.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.raftlib.Member;
+import org.raftlib.NodeId;
+import org.raftlib.RaftNode;
+import org.raftlib.RaftOptions;
+import org.raftlib.RaftStatus;
+import org.raftlib.SnapshotMeta;
+import org.raftlib.SnapshotStore;
+import org.raftlib.local.ForwardingLogStorage;
+import org.raftlib.local.InMemoryLogStorage;
+import org.raftlib.local.InMemorySnapshotStore;
+import org.raftlib.local.LocalTransport;
+import org.raftlib.testkit.Await;
+import org.raftlib.testkit.RecordingStateMachine;
+import org.raftlib.testkit.SnapshotStateMachine;
+
+/**
+ * Snapshots end to end on the in-process stack: automatic snapshots and compaction, a follower that missed compacted
+ * entries catching up by InstallSnapshot (in many small chunks), a follower whose data was wiped, a restart that
+ * restores the newest snapshot and replays only the log after it, and {@code takeSnapshot()}.
+ */
+class SnapshotRaftNodeTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final List<Member> MEMBERS = List.of(Member.of("n1", "local-1"), Member.of("n2", "local-2"),
+            Member.of("n3", "local-3"));
+    private static final RaftOptions OPTIONS = RaftOptions.defaults()
+            .withElectionTimeout(Duration.ofMillis(150)).withHeartbeatInterval(Duration.ofMillis(20))
+            .withSnapshotPolicy(50, Long.MAX_VALUE, 10).withSnapshotTransfer(1024, 2);
+
+    private final LocalTransport.Hub hub = LocalTransport.hub(11);
+    private final Map<NodeId, InMemoryLogStorage> logs = new HashMap<>();
+    private final Map<NodeId, InMemorySnapshotStore> snapshots = new HashMap<>();
+    private final Map<NodeId, SnapshotStateMachine> machines = new HashMap<>();
+    private final Map<NodeId, RaftNode> nodes = new HashMap<>();
+
+    @AfterEach
+    void closeAll() {
+        nodes.values().forEach(RaftNode::close);
+        hub.close();
+    }
+
+    @Test
+    void followerCutOffWhileTheLeaderCompactsCatchesUpBySnapshot() throws Exception {
+        startAll();
+        RaftNode leader = awaitLeader();
+        NodeId behind = follower(leader);
+        hub.isolate(behind);
+
+        writeAll(leader, 0, 300);
+        Await.until("the leader to compact", WAIT, () -> leader.status().firstLogIndex() > 100);
+        hub.heal();
+
+        Await.until(behind + " to catch up", WAIT, () -> machines.get(behind).size() == 300);
+        assertThat(machines.get(behind).applied()).isEqualTo(machines.get(leader.id()).applied());
+        assertThat(machines.get(behind).restores()).as("caught up from a snapshot").isPositive();
+        RaftStatus s = nodes.get(behind).status();
+        assertThat(s.latestSnapshot()).isPresent();
+        assertThat(s.firstLogIndex()).isEqualTo(s.latestSnapshot().get().index() + 1);
+
+        writeAll(leader, 300, 320);
+        Await.until(behind + " to follow with appends", WAIT, () -> machines.get(behind).size() == 320);
+        assertThat(machines.get(behind).applied()).isEqualTo(machines.get(leader.id()).applied());
+    }
+
+    @Test
+    void followerWhoseDataWasWipedRejoinsBySnapshot() throws Exception {
+        startAll();
+        RaftNode leader = awaitLeader();
+        writeAll(leader, 0, 200);
+        Await.until("the leader to compact", WAIT, () -> leader.status().firstLogIndex() > 100);
+        NodeId wiped = follower(leader);
+        nodes.remove(wiped).close();
+        logs.remove(wiped);
+        snapshots.remove(wiped);
+
+        start(wiped);
+        Await.until(wiped + " to catch up", WAIT, () -> machines.get(wiped).size() == 200);
+        assertThat(machines.get(wiped).applied()).isEqualTo(machines.get(leader.id()).applied());
+        assertThat(machines.get(wiped).applies()).as("most of it came in the snapshot").isLessThan(200);
+    }
+
+    @Test
+    void restartRestoresTheNewestSnapshotAndReplaysOnlyTheLogAfterIt() throws Exception {
+        startAll();
+        RaftNode leader = awaitLeader();
+        writeAll(leader, 0, 230);
+        NodeId restarted = follower(leader);
+        Await.until(restarted + " to apply everything", WAIT, () -> machines.get(restarted).size() == 230);
+        Await.until(restarted + " to snapshot", WAIT,
+                () -> nodes.get(restarted).status().latestSnapshot().map(SnapshotMeta::index).orElse(0L) >= 200);
+        long snapshotIndex = nodes.get(restarted).status().latestSnapshot().get().index();
+        nodes.remove(restarted).close();
+
+        start(restarted);
+        Await.until(restarted + " to come back", WAIT, () -> machines.get(restarted).size() == 230);
+        SnapshotStateMachine fresh = machines.get(restarted);
+        assertThat(fresh.restores()).isEqualTo(1);
+        assertThat(fresh.applies()).as("replays only what follows index %d", snapshotIndex)
+                .isLessThanOrEqualTo((int) (232 - snapshotIndex));
+        assertThat(fresh.applied()).isEqualTo(machines.get(leader.id()).applied());
+    }
+
+    @Test
+    void takeSnapshotReturnsTheIndexItCoversAndCompacts() throws Exception {
+        startAll();
+        RaftNode leader = awaitLeader();
+        writeAll(leader, 0, 20);
+        long index = leader.takeSnapshot().get(10, TimeUnit.SECONDS);
+
+        assertThat(index).isGreaterThanOrEqualTo(21);
+        assertThat(leader.status().latestSnapshot().map(SnapshotMeta::index)).contains(index);
+        assertThat(leader.takeSnapshot().get(10, TimeUnit.SECONDS)).as("nothing new: the same one").isEqualTo(index);
+    }
+
+    @Test
+    void takeSnapshotWithoutSupportFailsClearly() throws Exception {
+        RaftNode noStore = RaftNode.builder().id("n1").members(MEMBERS.get(0)).stateMachine(new SnapshotStateMachine())
+                .logStorage(new InMemoryLogStorage()).transport(hub.transport()).randomSeed(3).options(OPTIONS)
+                .build();
+        RaftNode noSupport = RaftNode.builder().id("n2").members(MEMBERS.get(1))
+                .stateMachine(new RecordingStateMachine()).logStorage(new InMemoryLogStorage())
+                .snapshotStore(new InMemorySnapshotStore()).transport(hub.transport()).randomSeed(4).options(OPTIONS)
+                .build();
+        try {
+            for (RaftNode n : List.of(noStore, noSupport)) {
+                n.start();
+                Await.until(n.id() + " to lead", WAIT, () -> n.status().isLeader());
+                n.submit(bytes("x")).get(10, TimeUnit.SECONDS);
+                assertThatThrownBy(() -> n.takeSnapshot().get(10, TimeUnit.SECONDS))
+                        .isInstanceOf(ExecutionException.class)
+                        .hasCauseInstanceOf(UnsupportedOperationException.class);
+            }
+        } finally {
+            noStore.close();
+            noSupport.close();
+        }
+    }
+
+    private void startAll() throws IOException {
+        for (Member m : MEMBERS) {
+            start(m.id());
+        }
+    }
+
+    /** Starts (or restarts) a node on what its previous incarnation synced, with a fresh state machine. */
+    private void start(NodeId id) throws IOException {
+        InMemoryLogStorage previous = logs.get(id);
+        InMemoryLogStorage log = previous == null ? new InMemoryLogStorage() : previous.crashCopy();
+        logs.put(id, log);
+        InMemorySnapshotStore store = snapshots.computeIfAbsent(id, k -> new InMemorySnapshotStore());
+        SnapshotStateMachine machine = new SnapshotStateMachine();
+        machines.put(id, machine);
+        RaftNode node = RaftNode.builder().id(id).members(MEMBERS).stateMachine(machine)
+                .logStorage(new ForwardingLogStorage(log) {
+                    @Override
+                    public void close() {
+                        // kept for a restart
+                    }
+                })
+                .snapshotStore(new KeepOpen(store)).transport(hub.transport()).randomSeed(id.hashCode())
+                .options(OPTIONS).build();
+        nodes.put(id, node);
+        node.start();
+    }
+
+    private RaftNode awaitLeader() {
+        Await.until("a leader", WAIT, () -> nodes.values().stream().anyMatch(n -> n.status().isLeader()));
+        return nodes.values().stream().filter(n -> n.status().isLeader()).findFirst().orElseThrow();
+    }
+
+    private static NodeId follower(RaftNode leader) {
+        return MEMBERS.stream().map(Member::id).filter(id -> !id.equals(leader.id())).findFirst().orElseThrow();
+    }
+
+    private static void writeAll(RaftNode leader, int from, int to) throws Exception {
+        List<CompletableFuture<byte[]>> futures = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            futures.add(leader.submit(bytes("c" + i)));
+        }
+        for (CompletableFuture<byte[]> f : futures) {
+            f.get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Keeps the store open when the node closes it, so a restart finds it. */
+    private record KeepOpen(SnapshotStore delegate) implements SnapshotStore {
+        @Override
+        public Optional<SnapshotMeta> latest() throws IOException {
+            return delegate.latest();
+        }
+
+        @Override
+        public InputStream read(SnapshotMeta meta) throws IOException {
+            return delegate.read(meta);
+        }
+
+        @Override
+        public Writer write(SnapshotMeta meta) throws IOException {
+            return delegate.write(meta);
+        }
+
+        @Override
+        public void close() {
+            // kept for a restart
+        }
+    }
+}
