@@ -1,8 +1,6 @@
 package org.raftlib.examples;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +10,7 @@ import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.Transport;
 import org.raftlib.storage.FileLogStorage;
+import org.raftlib.testkit.Ports;
 import org.raftlib.testkit.RaftNodeContract;
 import org.raftlib.transport.netty.NettyTransport;
 
@@ -25,18 +24,11 @@ class NettyFileRaftNodeTest extends RaftNodeContract {
     protected List<Member> members(int n) {
         List<Member> out = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
-            out.add(Member.of("n" + i, "127.0.0.1:" + freePort()));
+            out.add(Member.of("n" + i, "127.0.0.1:" + Ports.freeLoopbackPort()));
         }
         return out;
     }
 
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     @Override
     protected Transport transport(NodeId id) {

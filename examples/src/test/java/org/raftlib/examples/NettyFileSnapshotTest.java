@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +29,7 @@ import org.raftlib.storage.FileLogOptions;
 import org.raftlib.storage.FileLogStorage;
 import org.raftlib.storage.FileSnapshotStore;
 import org.raftlib.testkit.Await;
+import org.raftlib.testkit.Ports;
 import org.raftlib.testkit.SnapshotStateMachine;
 import org.raftlib.transport.netty.NettyTransport;
 
@@ -45,8 +45,9 @@ class NettyFileSnapshotTest {
     @TempDir
     Path dir;
 
-    private final List<Member> members = List.of(Member.of("n1", "127.0.0.1:" + freePort()),
-            Member.of("n2", "127.0.0.1:" + freePort()), Member.of("n3", "127.0.0.1:" + freePort()));
+    private final List<Member> members = List.of(Member.of("n1", "127.0.0.1:" + Ports.freeLoopbackPort()),
+            Member.of("n2", "127.0.0.1:" + Ports.freeLoopbackPort()),
+            Member.of("n3", "127.0.0.1:" + Ports.freeLoopbackPort()));
     private final Map<NodeId, RaftNode> nodes = new HashMap<>();
     private final Map<NodeId, SnapshotStateMachine> machines = new HashMap<>();
     private FileLogOptions logOptions = FileLogOptions.defaults();
@@ -257,11 +258,4 @@ class NettyFileSnapshotTest {
         }
     }
 
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -1,8 +1,5 @@
 package org.raftlib.testkit;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,7 +37,7 @@ public final class ClusterSmoke {
     public static void threeNodes(Supplier<Transport> transports, int commands) throws Exception {
         List<Member> members = new ArrayList<>();
         for (String id : List.of("n1", "n2", "n3")) {
-            members.add(new Member(NodeId.of(id), "127.0.0.1:" + freePort()));
+            members.add(new Member(NodeId.of(id), "127.0.0.1:" + Ports.freeLoopbackPort()));
         }
         List<RaftNode> nodes = new ArrayList<>();
         List<RecordingStateMachine> machines = new ArrayList<>();
@@ -84,9 +81,4 @@ public final class ClusterSmoke {
         return leader;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }

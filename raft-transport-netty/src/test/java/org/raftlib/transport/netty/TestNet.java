@@ -1,10 +1,9 @@
 package org.raftlib.transport.netty;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import org.raftlib.Member;
+import org.raftlib.testkit.Ports;
 
 /** Loopback addresses and options for the transport's tests. */
 final class TestNet {
@@ -14,14 +13,7 @@ final class TestNet {
 
     /** Returns a member on 127.0.0.1 and a port that was free a moment ago. */
     static Member loopbackMember(String id) throws IOException {
-        return Member.of(id, "127.0.0.1:" + freePort());
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        }
+        return Member.of(id, "127.0.0.1:" + Ports.freeLoopbackPort());
     }
 
     /** Options with short backoffs, so tests that restart peers do not wait. */
