@@ -72,7 +72,8 @@ import org.slf4j.LoggerFactory;
  * queue ({@link NettyTransportOptions#outboundQueueLimit()}) does not overflow. Messages queued for a peer that
  * cannot be reached are dropped and counted. Messages written in one event-loop turn are flushed together. A
  * connection that holds data the peer has not acknowledged for {@link NettyTransportOptions#stallTimeout()} (a cut
- * link, a frozen peer) is closed and redialed, so a healed link carries traffic again within about a second.
+ * link, a frozen peer) is closed and redialed, so a healed link carries traffic again within about a second; the
+ * messages it still held are lost (Raft sends again what matters).
  *
  * <p><b>Security.</b> With {@link Builder#tls(TlsConfig)} every connection uses TLS, mutual TLS by default. A
  * peer's certificate must then name the node it claims to be, by default in a subject-alternative-name URI

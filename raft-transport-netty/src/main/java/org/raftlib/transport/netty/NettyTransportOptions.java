@@ -37,9 +37,11 @@ public final class NettyTransportOptions {
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     /**
      * Default time an outbound connection may hold data the peer has not acknowledged without any acknowledgement
-     * arriving before it is closed and redialed: 1 s, two of {@code RaftOptions}' default 500 ms election timeouts.
+     * arriving before it is closed and redialed: 2 s, twice the longest election timeout of {@code RaftOptions}'
+     * defaults (timeouts fall in [T, 2T) with T = 500 ms), so a live but busy peer (a GC pause, a starved CPU) is not
+     * cut off before its followers would have campaigned twice.
      */
-    public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(2);
     /** Default number of event-loop threads: 1 (one Raft group needs no more; raise it for many groups). */
     public static final int DEFAULT_IO_THREADS = 1;
 
