@@ -54,11 +54,13 @@ public final class SnapshotInstallBenchmark {
             }
         }
         Path dir = Files.createTempDirectory(parent, "raftlib-install-");
+        boolean ok;
         try {
-            System.exit(run(dir, (long) mib << 20) ? 0 : 1);
+            ok = run(dir, (long) mib << 20);
         } finally {
-            WriteBenchmark.deleteTree(dir);
+            WriteBenchmark.deleteTree(dir);       // before exit: System.exit inside the try would skip this
         }
+        System.exit(ok ? 0 : 1);
     }
 
     /** Runs one measurement in {@code dir}; returns whether the installed state checked out. */
