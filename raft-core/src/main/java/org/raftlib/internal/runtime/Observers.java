@@ -14,12 +14,16 @@ import org.raftlib.RaftRole;
 import org.raftlib.RaftStatus;
 import org.raftlib.internal.core.CoreStatus;
 import org.raftlib.internal.core.RaftCore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The loop's view outward: notices role and leader changes and tells listeners (on the apply thread), follows a
  * leadership transfer to its end, and builds status snapshots. Confined to the node loop.
  */
 final class Observers {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Observers.class);
 
     private final RaftCore core;
     private final NodeParts parts;
@@ -42,6 +46,9 @@ final class Observers {
         }
         NodeId newLeader = core.currentLeader().orElse(null);
         if (!Objects.equals(newLeader, leader)) {
+            if (newLeader != null) {
+                LOG.info("{} [term {}] leader is {}", parts.id(), newTerm, newLeader);   // every node, once a change
+            }
             leader = newLeader;
             Optional<NodeId> l = Optional.ofNullable(newLeader);
             notifyListeners(x -> x.onLeaderChange(l, newTerm));
