@@ -1,25 +1,36 @@
 package org.raftlib.examples.kv;
 
-import java.util.HashSet;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
 /**
- * The tiny JSON the key-value API needs: one flat object whose values are strings, numbers, booleans or null.
+ * The JSON of the key-value API, on Jackson: one flat object whose values are strings, numbers, booleans or null.
  *
- * <p>{@link #encode} writes such an object with every string escaped; {@link #decode} reads one strictly (no nested
- * objects or arrays, no duplicate keys, nothing after the closing brace) and reports the first problem with its
- * character offset.
+ * <p>Reading is strict: no duplicate keys, nothing after the object, no nested objects or arrays, and no string (key
+ * or value) holding an unpaired UTF-16 surrogate such as the escape {@code "\ud800"}; Jackson accepts those, but they
+ * have no UTF-8 form and would be stored altered. Every problem is a {@link MalformedJsonException}, fit for a 400.
  */
 public final class Json {
 
-    private final String text;
-    private int pos;
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .build();
 
-    private Json(String text) {
-        this.text = text;
+    /** Jackson names the input in some messages ("[Source: REDACTED ...; line: 1, column: 2]"): keep the place. */
+    private static final String SOURCE = "\\[Source: [^\\]]*; (line: \\d+, column: \\d+)]";
+
+    private Json() {
     }
 
     /**
@@ -30,207 +41,108 @@ public final class Json {
      * @throws IllegalArgumentException if a value has another type
      */
     public static String encode(Map<String, ?> fields) {
-        StringBuilder out = new StringBuilder("{");
         for (Map.Entry<String, ?> e : fields.entrySet()) {
-            if (out.length() > 1) {
-                out.append(',');
-            }
-            quote(e.getKey(), out);
-            out.append(':');
             Object v = e.getValue();
-            if (v == null || v instanceof Boolean || v instanceof Number) {
-                out.append(v);
-            } else if (v instanceof String s) {
-                quote(s, out);
-            } else {
+            if (v != null && !(v instanceof String) && !(v instanceof Number) && !(v instanceof Boolean)) {
                 throw new IllegalArgumentException("unsupported JSON value type " + v.getClass().getName()
                         + " for " + e.getKey());
             }
         }
-        return out.append('}').toString();
-    }
-
-    private static void quote(String s, StringBuilder out) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
+        try {
+            return MAPPER.writeValueAsString(fields);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot encode " + fields.keySet() + ": " + e.getOriginalMessage(), e);
         }
-        out.append('"');
     }
 
     /**
-     * Decodes a flat object. Strings are unescaped; numbers and booleans are kept as their text; null values are
-     * left out of the result.
+     * Decodes a flat object. Numbers and booleans are kept as their text; null values are left out of the result.
      *
      * @param text the JSON text
      * @return the fields, in document order
      * @throws MalformedJsonException if {@code text} is not one flat JSON object
      */
     public static Map<String, String> decode(String text) {
-        Objects.requireNonNull(text, "text");
-        return new Json(text).object();
+        return fields(text, null, null);
     }
 
-    private Map<String, String> object() {
-        Map<String, String> fields = new LinkedHashMap<>();
-        Set<String> seen = new HashSet<>();
-        skipSpace();
-        expect('{');
-        skipSpace();
-        if (peek() == '}') {
-            pos++;
-        } else {
-            while (true) {
-                skipSpace();
-                int at = pos;
-                String key = string();
-                skipSpace();
-                expect(':');
-                skipSpace();
-                String value = value();
-                if (!seen.add(key)) {
-                    throw fail("duplicate key \"" + key + "\"", at);
-                }
-                if (value != null) {
-                    fields.put(key, value);
-                }
-                skipSpace();
-                char c = next("',' or '}'");
-                if (c == '}') {
-                    break;
-                }
-                if (c != ',') {
-                    throw fail("expected ',' or '}' but found '" + c + "'", pos - 1);
-                }
-            }
+    /**
+     * Decodes a request body: a flat object of the given fields, whose values must be strings or null (null values
+     * are left out).
+     *
+     * @param body the body's bytes, which must be UTF-8
+     * @param names the fields allowed
+     * @param hint what the body should hold, for the message about an unknown field
+     * @return the fields, in document order
+     * @throws MalformedJsonException if the body is not UTF-8, not a flat object, or holds an unknown field or a
+     *     value of another type
+     */
+    static Map<String, String> decodeStrings(byte[] body, Set<String> names, String hint) {
+        String text;
+        try {
+            text = KeyPath.utf8(body);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedJsonException("the body is not valid UTF-8");
         }
-        skipSpace();
-        if (pos < text.length()) {
-            throw fail("unexpected text after the object", pos);
+        return fields(text, names, hint);
+    }
+
+    private static Map<String, String> fields(String text, Set<String> names, String hint) {
+        Objects.requireNonNull(text, "text");
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw new MalformedJsonException("invalid JSON" + (at == null ? "" : " at offset " + at.getCharOffset())
+                    + ": " + e.getOriginalMessage().replaceAll(SOURCE, "$1"));
+        }
+        if (root == null || root.isMissingNode()) {
+            throw new MalformedJsonException("expected a JSON object but the text is empty");
+        }
+        if (!root.isObject()) {
+            throw new MalformedJsonException("expected a JSON object but found " + kind(root));
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
+            String name = checkText(e.getKey(), "a field name");
+            if (names != null && !names.contains(name)) {
+                throw new MalformedJsonException("unknown field \"" + name + "\"; " + hint);
+            }
+            JsonNode value = e.getValue();
+            if (value.isNull()) {
+                continue;
+            }
+            if (value.isContainerNode()) {
+                throw new MalformedJsonException("field \"" + name + "\": nested objects and arrays are not supported");
+            }
+            if (names != null && !value.isTextual()) {
+                throw new MalformedJsonException("field \"" + name + "\" must be a string, not " + kind(value));
+            }
+            fields.put(name, checkText(value.asText(), "field \"" + name + "\""));
         }
         return fields;
     }
 
-    private String value() {
-        char c = peek();
-        if (c == '"') {
-            return string();
+    private static String kind(JsonNode node) {
+        if (node.isTextual()) {
+            return "a string";
         }
-        if (c == '{' || c == '[') {
-            throw fail("nested objects and arrays are not supported", pos);
-        }
-        if (text.startsWith("true", pos) || text.startsWith("null", pos)) {
-            pos += 4;
-            return text.startsWith("true", pos - 4) ? "true" : null;
-        }
-        if (text.startsWith("false", pos)) {
-            pos += 5;
-            return "false";
-        }
-        return number();
+        return node.isNumber() ? "a number" : node.isBoolean() ? "a boolean" : node.isArray() ? "an array"
+                : "a " + node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    private String number() {
-        int start = pos;
-        while (pos < text.length() && "+-0123456789.eE".indexOf(text.charAt(pos)) >= 0) {
-            pos++;
+    /** Refuses a string holding an unpaired surrogate: it has no UTF-8 form, so it could not be kept as sent. */
+    private static String checkText(String s, String what) {
+        int at = KeyPath.unpairedSurrogate(s);
+        if (at >= 0) {
+            throw new MalformedJsonException(what + " holds an unpaired UTF-16 surrogate (\\u"
+                    + Integer.toHexString(s.charAt(at)) + ") at character " + at + "; it is not a Unicode character");
         }
-        String n = text.substring(start, pos);
-        if (!n.matches("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?")) {
-            throw fail(n.isEmpty() ? "expected a value" : "invalid number '" + n + "'", start);
-        }
-        return n;
+        return s;
     }
 
-    private String string() {
-        expect('"');
-        StringBuilder out = new StringBuilder();
-        while (true) {
-            char c = next("closing '\"'");
-            if (c == '"') {
-                return out.toString();
-            }
-            if (c < 0x20) {
-                throw fail("unescaped control character in string", pos - 1);
-            }
-            if (c != '\\') {
-                out.append(c);
-                continue;
-            }
-            char e = next("escape character");
-            switch (e) {
-                case '"', '\\', '/' -> out.append(e);
-                case 'b' -> out.append('\b');
-                case 'f' -> out.append('\f');
-                case 'n' -> out.append('\n');
-                case 'r' -> out.append('\r');
-                case 't' -> out.append('\t');
-                case 'u' -> out.append(unicodeEscape());
-                default -> throw fail("invalid escape '\\" + e + "'", pos - 2);
-            }
-        }
-    }
-
-    private char unicodeEscape() {
-        if (pos + 4 > text.length()) {
-            throw fail("truncated \\u escape", pos - 2);
-        }
-        String hex = text.substring(pos, pos + 4);
-        if (!hex.matches("[0-9a-fA-F]{4}")) {
-            throw fail("invalid \\u escape '" + hex + "'", pos - 2);
-        }
-        pos += 4;
-        return (char) Integer.parseInt(hex, 16);
-    }
-
-    private void skipSpace() {
-        while (pos < text.length() && " \t\r\n".indexOf(text.charAt(pos)) >= 0) {
-            pos++;
-        }
-    }
-
-    private char peek() {
-        if (pos >= text.length()) {
-            throw fail("unexpected end of input", pos);
-        }
-        return text.charAt(pos);
-    }
-
-    private char next(String wanted) {
-        if (pos >= text.length()) {
-            throw fail("unexpected end of input, expected " + wanted, pos);
-        }
-        return text.charAt(pos++);
-    }
-
-    private void expect(char c) {
-        char found = next("'" + c + "'");
-        if (found != c) {
-            throw fail("expected '" + c + "' but found '" + found + "'", pos - 1);
-        }
-    }
-
-    private MalformedJsonException fail(String what, int at) {
-        return new MalformedJsonException("invalid JSON at offset " + at + ": " + what);
-    }
-
-    /** The text is not a flat JSON object; the message names the problem and its offset. */
+    /** The text is not a flat JSON object of the expected kind; the message names the problem. */
     public static final class MalformedJsonException extends IllegalArgumentException {
 
         private static final long serialVersionUID = 1L;

@@ -66,6 +66,22 @@ final class KeyPath {
         return out.toByteArray();
     }
 
+    /**
+     * Returns the index of the first unpaired UTF-16 surrogate in {@code s}, or -1. Such a string has no UTF-8 form:
+     * encoding it would replace the surrogate with '?', so it must be refused rather than stored.
+     */
+    static int unpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** Decodes strict UTF-8. */
     static String utf8(byte[] bytes) {
         try {

@@ -2,10 +2,12 @@ package org.raftlib.examples.kv;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,13 +15,20 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import org.raftlib.NodeId;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
- * A tiny command-line client of {@link KvServer}.
+ * A tiny command-line client of {@link KvServer}, and the command line of {@code raftlib-kv.jar} (parsed by picocli;
+ * {@code COMMAND --help} shows each command's usage).
  *
  * <pre>
- * put KEY VALUE | get KEY [--stale] | delete KEY | cas KEY EXPECTED NEW | status     [--node URL[,URL...]]
+ * put KEY VALUE | get KEY [--stale] | delete KEY | cas KEY EXPECTED NEW | status | snapshot | fill COUNT
  * members | add-learner ID HOST:RAFT_PORT[@HTTP_PORT] | add-voter ID HOST:RAFT_PORT[@HTTP_PORT] | promote ID
  * | remove ID                                                                        [--node URL[,URL...]]
  * </pre>
@@ -30,27 +39,30 @@ import org.raftlib.NodeId;
  *
  * <p>Without {@code --node} it tries the launcher's default HTTP addresses ({@code http://127.0.0.1:8001} to
  * {@code :8003}) in turn, moving on when a node cannot be reached or answers 503, so it keeps working while one
- * node is down. Exit status: 0 success, 1 not found or compare-and-set failed, 2 any other error.
+ * node is down. Exit status: 0 success, 1 not found or compare-and-set failed, 2 any other error, including a bad
+ * argument or an unknown option (the message names it).
  */
-public final class KvCli {
+@Command(name = "raftlib-kv.jar", subcommandsRepeatable = false,
+        subcommands = {KvCluster.Run.class, KvNode.Run.class, CommandLine.HelpCommand.class},
+        description = "The raftlib key-value example: run nodes, and talk to them.",
+        footer = "Exit status: 0 success, 1 not found or compare-and-set failed, 2 any other error.")
+public final class KvCli implements Callable<Integer> {
 
     /** How long the client waits for a membership change: longer than the server's own limit. */
     static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(45);
 
-    private static final String USAGE = "usage: put KEY VALUE | get KEY [--stale] | delete KEY"
-            + " | cas KEY EXPECTED NEW | status | snapshot | fill COUNT   [--node http://HOST:PORT[,...]]\n"
-            + "       members | add-learner ID HOST:RAFT_PORT[@HTTP_PORT] | add-voter ID HOST:RAFT_PORT[@HTTP_PORT]"
-            + " | promote ID | remove ID   [--node http://HOST:PORT[,...]]";
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
     private static final String ROW = "%-6s %-24s %-10s %-14s %6s %8s %8s %9s %8s%n";
 
-    private final List<URI> nodes;
+    @Mixin
+    private Help help;
+
     private final PrintStream out;
     private final PrintStream err;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private List<URI> nodes = List.of();
 
-    private KvCli(List<URI> nodes, PrintStream out, PrintStream err) {
-        this.nodes = nodes;
+    private KvCli(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
     }
@@ -61,75 +73,143 @@ public final class KvCli {
      * @param args the command and its arguments
      */
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        Main.main(args);
     }
 
     /**
-     * Runs one command.
+     * Runs one command: a client command, or {@code node} or {@code cluster}, which return once stopped.
      *
      * @param args the command and its arguments
      * @param out where results go
      * @param err where errors go
-     * @return the exit status: 0 success, 1 not found or CAS failed, 2 error
+     * @return the exit status: 0 success, 1 not found or CAS failed, 2 error (such as a bad argument)
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        try {
-            Args a = Args.parse(args, Set.of("node"), Set.of("stale"));
-            List<URI> nodes = new ArrayList<>();
-            for (String u : a.option("node").orElse(KvCluster.defaultHttpAddresses()).split(",")) {
-                nodes.add(URI.create(u.trim().replaceAll("/+$", "")));
+        return commandLine(out, err).execute(args);
+    }
+
+    /** The whole command line of {@code raftlib-kv.jar}: the client commands, {@code node} and {@code cluster}. */
+    static CommandLine commandLine(PrintStream out, PrintStream err) {
+        CommandLine cl = new CommandLine(new KvCli(out, err));
+        cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            if (!(e instanceof IllegalArgumentException)) {
+                throw e;
             }
-            return new KvCli(nodes, out, err).command(a);
-        } catch (IllegalArgumentException e) {
-            err.println(e.getMessage());
-            err.println(USAGE);
-            return 2;
+            line.getErr().println(e.getMessage());
+            line.getErr().println("(" + line.getCommandName() + " --help shows the usage)");
+            return CommandLine.ExitCode.USAGE;
+        });
+        return cl;
+    }
+
+    /** Without a command: the usage, and status 2. */
+    @Override
+    public Integer call() {
+        err.print(new CommandLine(this).getUsageMessage());
+        return CommandLine.ExitCode.USAGE;
+    }
+
+    /** {@code -h} and {@code --help}, on every command. */
+    static class Help {
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
+    }
+
+    /** {@code --node}: the nodes to ask, in order. */
+    static final class Target extends Help {
+
+        @Option(names = "--node", paramLabel = "URL[,URL...]",
+                description = "nodes to ask, in turn (default: http://127.0.0.1:8001 to :8003)")
+        String node;
+
+        List<URI> uris() {
+            List<URI> list = new ArrayList<>();
+            for (String u : (node == null ? KvCluster.defaultHttpAddresses() : node).split(",")) {
+                list.add(URI.create(u.trim().replaceAll("/+$", "")));
+            }
+            return list;
         }
     }
 
-    private int command(Args a) {
-        List<String> p = a.positional();
-        String cmd = p.isEmpty() ? "" : p.get(0);
-        switch (cmd) {
-            case "put":
-                arity(p, 3);
-                return show(call("PUT", key(p), p.get(2)), "OK");
-            case "get":
-                arity(p, 2);
-                return show(call("GET", key(p) + (a.flag("stale") ? "?stale=true" : ""), null), null);
-            case "delete":
-                arity(p, 2);
-                return show(call("DELETE", key(p), null), "deleted");
-            case "cas":
-                arity(p, 4);
-                Map<String, Object> body = new LinkedHashMap<>();
-                body.put("expected", p.get(2));
-                body.put("new", p.get(3));
-                return show(call("POST", key(p) + "/cas", Json.encode(body)), "OK");
-            case "status":
-                arity(p, 1);
-                return status();
-            case "snapshot":
-                arity(p, 1);
-                return snapshot();
-            case "fill":
-                arity(p, 2);
-                return fill(Integer.parseInt(p.get(1)));
-            case "members":
-                arity(p, 1);
-                return members();
-            case "add-learner", "add-voter":
-                arity(p, 3);
-                return addMember(p.get(1), p.get(2), cmd.equals("add-voter"));
-            case "promote":
-                arity(p, 2);
-                return change(call("POST", "/members/promote/" + memberPath(p.get(1)), null, ADMIN_TIMEOUT));
-            case "remove":
-                arity(p, 2);
-                return change(call("DELETE", "/members/" + memberPath(p.get(1)), null, ADMIN_TIMEOUT));
-            default:
-                throw new IllegalArgumentException(cmd.isEmpty() ? "no command given" : "unknown command " + cmd);
-        }
+    private KvCli to(Target target) {
+        nodes = target.uris();
+        return this;
+    }
+
+    @Command(name = "put", description = "Stores VALUE under KEY.")
+    int put(@Parameters(paramLabel = "KEY") String key, @Parameters(paramLabel = "VALUE") String value,
+            @Mixin Target target) {
+        return to(target).show(call("PUT", keyPath(key), value), "OK");
+    }
+
+    @Command(name = "get", description = "Prints the value of KEY.")
+    int get(@Parameters(paramLabel = "KEY") String key,
+            @Option(names = "--stale", description = "read the node's own state, without asking the leader")
+            boolean stale, @Mixin Target target) {
+        return to(target).show(call("GET", keyPath(key) + (stale ? "?stale=true" : ""), null), null);
+    }
+
+    @Command(name = "delete", description = "Deletes KEY.")
+    int delete(@Parameters(paramLabel = "KEY") String key, @Mixin Target target) {
+        return to(target).show(call("DELETE", keyPath(key), null), "deleted");
+    }
+
+    @Command(name = "cas",
+            description = "Sets KEY to NEW if its value is EXPECTED (compare-and-set).")
+    int cas(@Parameters(paramLabel = "KEY") String key, @Parameters(paramLabel = "EXPECTED") String expected,
+            @Parameters(paramLabel = "NEW") String newValue, @Mixin Target target) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("expected", expected);
+        body.put("new", newValue);
+        return to(target).show(call("POST", keyPath(key) + "/cas", Json.encode(body)), "OK");
+    }
+
+    @Command(name = "status", description = "Shows every member's state.")
+    int status(@Mixin Target target) {
+        return to(target).status();
+    }
+
+    @Command(name = "snapshot",
+            description = "The first node given snapshots its state now and compacts its log.")
+    int snapshot(@Mixin Target target) {
+        return to(target).snapshot();
+    }
+
+    @Command(name = "fill", description = "Writes COUNT keys, fill-0 and on.")
+    int fill(@Parameters(paramLabel = "COUNT") int count, @Mixin Target target) {
+        return to(target).fill(count);
+    }
+
+    @Command(name = "members", description = "Lists the configuration.")
+    int members(@Mixin Target target) {
+        return to(target).members();
+    }
+
+    @Command(name = "add-learner",
+            description = "Adds a learner (it must run, started with node --join).")
+    int addLearner(@Parameters(paramLabel = "ID") String id,
+            @Parameters(paramLabel = "HOST:RAFT_PORT[@HTTP_PORT]") String address, @Mixin Target target) {
+        return to(target).addMember(id, address, false);
+    }
+
+    @Command(name = "add-voter",
+            description = "Adds a voter (it must run and have caught up).")
+    int addVoter(@Parameters(paramLabel = "ID") String id,
+            @Parameters(paramLabel = "HOST:RAFT_PORT[@HTTP_PORT]") String address, @Mixin Target target) {
+        return to(target).addMember(id, address, true);
+    }
+
+    @Command(name = "promote", description = "Makes a learner a voter.")
+    int promote(@Parameters(paramLabel = "ID") String id, @Mixin Target target) {
+        return to(target).change(call("POST", "/members/promote/" + memberPath(id), null, ADMIN_TIMEOUT));
+    }
+
+    @Command(name = "remove", description = "Removes a member.")
+    int remove(@Parameters(paramLabel = "ID") String id, @Mixin Target target) {
+        return to(target).change(call("DELETE", "/members/" + memberPath(id), null, ADMIN_TIMEOUT));
     }
 
     /** Asks the first reachable node (choose one with {@code --node}) to snapshot now. */
@@ -159,15 +239,9 @@ public final class KvCli {
         return 0;
     }
 
-    private static void arity(List<String> p, int n) {
-        if (p.size() != n) {
-            throw new IllegalArgumentException(p.get(0) + " takes " + (n - 1) + " argument(s), got " + (p.size() - 1));
-        }
-    }
-
-    private static String key(List<String> p) {
-        KvCommand.checkKey(p.get(1));
-        return "/kv/" + KeyPath.encodeKey(p.get(1));
+    private static String keyPath(String key) {
+        KvCommand.checkKey(key);
+        return "/kv/" + KeyPath.encodeKey(key);
     }
 
     /** An answer and the node that gave it; {@code status} is 0 when no node could be reached. */

@@ -11,12 +11,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.raftlib.NodeId;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * Starts a local key-value cluster: one {@link KvNode} JVM per member on 127.0.0.1, and stays in the foreground
@@ -45,8 +48,6 @@ public final class KvCluster {
     /** How far above the Raft port each node's HTTP port is. */
     public static final int HTTP_OFFSET = 1000;
 
-    private static final String USAGE = "usage: cluster [--nodes N] [--extra N (nodes started in join mode)]"
-            + " [--base-port PORT (0: free ports)] [--data DIR]";
     private static final long READY_TIMEOUT_SECONDS = 60;
 
     private final List<MemberSpec> members;
@@ -70,44 +71,58 @@ public final class KvCluster {
     }
 
     /**
-     * Runs the cluster until Ctrl-C; see the class comment for the arguments.
+     * Runs the cluster until Ctrl-C: the same as {@code raftlib-kv.jar cluster ARGS}.
      *
-     * @param args the arguments
-     * @throws Exception if the cluster cannot start
+     * @param args the arguments; see the class comment
      */
-    public static void main(String[] args) throws Exception {
-        Args a;
-        int nodes;
+    public static void main(String[] args) {
+        Main.main(Main.prepend("cluster", args));
+    }
+
+    /** {@code cluster}: starts a local cluster and stays in the foreground; see the class comment. */
+    @Command(name = "cluster", sortOptions = false,
+            description = "Starts a local cluster, one JVM per node on 127.0.0.1, until Ctrl-C.")
+    static final class Run implements Callable<Integer> {
+
+        @Mixin
+        KvCli.Help help;
+
+        @Option(names = "--nodes", paramLabel = "N", description = "members, 1 to 9 (default: ${DEFAULT-VALUE})")
+        int nodes = DEFAULT_NODES;
+
+        @Option(names = "--extra", paramLabel = "N",
+                description = "more nodes started in join mode, not members until added (default: ${DEFAULT-VALUE})")
         int extra;
-        int basePort;
-        try {
-            a = Args.parse(args, Set.of("nodes", "extra", "base-port", "data"), Set.of());
-            nodes = a.intOption("nodes", DEFAULT_NODES);
-            extra = a.intOption("extra", 0);
-            basePort = a.intOption("base-port", DEFAULT_BASE_PORT);
+
+        @Option(names = "--base-port", paramLabel = "PORT",
+                description = "first Raft port; HTTP ports are 1000 higher; 0 picks free ports"
+                        + " (default: ${DEFAULT-VALUE})")
+        int basePort = DEFAULT_BASE_PORT;
+
+        @Option(names = "--data", paramLabel = "DIR",
+                description = "data and logs (default: a new temporary directory)")
+        Path data;
+
+        @Override
+        public Integer call() throws Exception {
             if (nodes < 1 || extra < 0 || nodes + extra > 9 || basePort < 0
                     || basePort > 65535 - HTTP_OFFSET - nodes - extra) {
                 throw new IllegalArgumentException("--nodes must be 1 to 9, --extra 0 to 9 - nodes, and --base-port 0"
                         + " to " + (65535 - HTTP_OFFSET - nodes - extra));
             }
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(USAGE);
-            System.exit(2);
-            return;
+            Path dir = data == null ? Files.createTempDirectory("raftlib-kv-") : Files.createDirectories(data);
+            KvCluster cluster = new KvCluster(members(nodes + extra, basePort), nodes, dir.toAbsolutePath());
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                cluster.stop();
+                stopped.countDown();
+            }, "kv-cluster-shutdown"));
+            if (!cluster.start(basePort == DEFAULT_BASE_PORT)) {
+                return 1;
+            }
+            stopped.await();
+            return 0;
         }
-        Path data = a.option("data").map(Path::of).orElse(null);
-        data = data == null ? Files.createTempDirectory("raftlib-kv-") : Files.createDirectories(data);
-        KvCluster cluster = new KvCluster(members(nodes + extra, basePort), nodes, data.toAbsolutePath());
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            cluster.stop();
-            stopped.countDown();
-        }, "kv-cluster-shutdown"));
-        if (!cluster.start(basePort == DEFAULT_BASE_PORT)) {
-            System.exit(1);
-        }
-        stopped.await();
     }
 
     private static List<MemberSpec> members(int n, int basePort) {

@@ -150,7 +150,7 @@ public record KvCommand(Op op, String key, Optional<String> value, Optional<Stri
      *
      * @param key the key
      * @throws IllegalArgumentException if it is empty, longer than {@link #MAX_KEY_BYTES} UTF-8 bytes, or holds a
-     *     control character
+     *     control character or an unpaired surrogate
      */
     public static void checkKey(String key) {
         if (key.isEmpty()) {
@@ -164,11 +164,19 @@ public record KvCommand(Op op, String key, Optional<String> value, Optional<Stri
                 throw new IllegalArgumentException("key must not contain control characters");
             }
         }
+        checkUnicode(key, "key");
     }
 
     private static void checkValue(String v, String name) {
         if (utf8Length(v) > MAX_VALUE_BYTES) {
             throw new IllegalArgumentException(name + " is longer than " + MAX_VALUE_BYTES + " bytes");
+        }
+        checkUnicode(v, name);
+    }
+
+    private static void checkUnicode(String s, String name) {
+        if (KeyPath.unpairedSurrogate(s) >= 0) {
+            throw new IllegalArgumentException(name + " holds an unpaired UTF-16 surrogate, which UTF-8 cannot hold");
         }
     }
 

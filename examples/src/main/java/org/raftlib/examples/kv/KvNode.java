@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
@@ -23,6 +23,9 @@ import org.raftlib.storage.StorageException;
 import org.raftlib.transport.netty.NettyTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * Runs one key-value node: a {@link RaftNode} over {@link NettyTransport} and {@link FileLogStorage} with a
@@ -54,8 +57,6 @@ public final class KvNode implements AutoCloseable {
     static final long SNAPSHOT_KEEP_ENTRIES = 100;
 
     private static final Logger LOG = LoggerFactory.getLogger(KvNode.class);
-    private static final String USAGE = "usage: node --id ID --members ID=HOST:RAFT_PORT@HTTP_PORT,... --data DIR"
-            + " [--join] [--parent-pid PID]";
 
     private final RaftNode node;
     private final KvServer server;
@@ -150,58 +151,75 @@ public final class KvNode implements AutoCloseable {
     }
 
     /**
-     * Runs a node until SIGTERM; see the class comment for the arguments.
+     * Runs a node until SIGTERM: the same as {@code raftlib-kv.jar node ARGS}.
      *
-     * @param args the arguments
-     * @throws Exception if the node cannot start
+     * @param args the arguments; see the class comment
      */
-    public static void main(String[] args) throws Exception {
-        Args a;
-        List<MemberSpec> members;
-        try {
-            a = Args.parse(args, Set.of("id", "members", "data", "parent-pid"), Set.of("join"));
-            members = MemberSpec.parseList(a.required("members"));
-            a.required("id");
-            a.required("data");
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(USAGE);
-            System.exit(2);
-            return;
-        }
-        NodeId id = NodeId.of(a.required("id"));
-        Path data = Path.of(a.required("data")).toAbsolutePath();
-        KvNode kv;
-        try {
-            kv = start(id, members, data, a.flag("join"));
-        } catch (IOException e) {
-            System.err.println(id + " cannot start: " + e.getMessage());
-            if (e instanceof StorageException) {
-                System.err.println("If " + data + " is lost or corrupt, replace the member (examples/README.md,"
-                        + " \"Replacing a member whose disk is lost or corrupt\"): remove " + id + " from the"
-                        + " cluster, wipe " + data + " and start it again with --join, then add it as a learner and"
-                        + " promote it.");
-            }
-            System.exit(1);
-            return;
-        }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("{} stopping", id);
-            kv.close();
-            stopped.countDown();
-        }, "kv-shutdown"));
-        watchParent(a.option("parent-pid"));
-        MemberSpec self = members.stream().filter(m -> m.id().equals(id)).findFirst().orElseThrow();
-        System.out.println(READY + " " + id + " http " + kv.httpUri() + " raft " + self.member().address()
-                + " data " + data + " pid " + ProcessHandle.current().pid() + (a.flag("join") ? " joining" : ""));
-        System.out.flush();
-        stopped.await();
+    public static void main(String[] args) {
+        Main.main(Main.prepend("node", args));
     }
 
-    private static void watchParent(Optional<String> parentPid) {
+    /** {@code node}: runs one node in the foreground until SIGTERM; see the class comment. */
+    @Command(name = "node", sortOptions = false,
+            description = "Runs one node in the foreground until SIGTERM or Ctrl-C.")
+    static final class Run implements Callable<Integer> {
+
+        @Mixin
+        KvCli.Help help;
+
+        @Option(names = "--id", required = true, paramLabel = "ID", description = "this node's id, one of --members")
+        String id;
+
+        @Option(names = "--members", required = true, paramLabel = "ID=HOST:RAFT_PORT@HTTP_PORT,...",
+                description = "every member (and, with --join, this node)")
+        String members;
+
+        @Option(names = "--data", required = true, paramLabel = "DIR", description = "this node's data directory")
+        Path data;
+
+        @Option(names = "--join", description = "join a running cluster: never campaign until added to it")
+        boolean join;
+
+        @Option(names = "--parent-pid", paramLabel = "PID", description = "also stop when this process ends")
+        Long parentPid;
+
+        @Override
+        public Integer call() throws Exception {
+            List<MemberSpec> specs = MemberSpec.parseList(members);
+            NodeId self = NodeId.of(id);
+            Path dir = data.toAbsolutePath();
+            KvNode kv;
+            try {
+                kv = start(self, specs, dir, join);
+            } catch (IOException e) {
+                System.err.println(self + " cannot start: " + e.getMessage());
+                if (e instanceof StorageException) {
+                    System.err.println("If " + dir + " is lost or corrupt, replace the member (examples/README.md,"
+                            + " \"Replacing a member whose disk is lost or corrupt\"): remove " + self + " from the"
+                            + " cluster, wipe " + dir + " and start it again with --join, then add it as a learner"
+                            + " and promote it.");
+                }
+                return 1;
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                LOG.info("{} stopping", self);
+                kv.close();
+                stopped.countDown();
+            }, "kv-shutdown"));
+            watchParent(Optional.ofNullable(parentPid));
+            MemberSpec me = specs.stream().filter(m -> m.id().equals(self)).findFirst().orElseThrow();
+            System.out.println(READY + " " + self + " http " + kv.httpUri() + " raft " + me.member().address()
+                    + " data " + dir + " pid " + ProcessHandle.current().pid() + (join ? " joining" : ""));
+            System.out.flush();
+            stopped.await();
+            return 0;
+        }
+    }
+
+    private static void watchParent(Optional<Long> parentPid) {
         parentPid.ifPresent(p -> {
-            Optional<ProcessHandle> parent = ProcessHandle.of(Long.parseLong(p));
+            Optional<ProcessHandle> parent = ProcessHandle.of(p);
             if (parent.isEmpty()) {
                 LOG.warn("parent process {} is gone, exiting", p);
                 System.exit(0);

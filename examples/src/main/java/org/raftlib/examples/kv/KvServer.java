@@ -13,12 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.raftlib.NodeId;
 import org.raftlib.RaftNode;
 import org.raftlib.ReadMode;
@@ -49,8 +47,11 @@ import org.slf4j.LoggerFactory;
  * leader's HTTP address and the leader's answer is relayed, so clients may talk to any node; see {@link Forwarder}.
  * While no leader is known the server retries for up to the request timeout, then answers 503.
  *
- * <p><b>Threading.</b> Requests run on a bounded pool; when its queue is full the accepting thread runs the request
- * itself, which slows down accepting new connections (back-pressure) instead of dropping them.
+ * <p><b>Threading and limits.</b> Requests run on a bounded pool ({@link HttpWorkers}): 64 workers, 256 requests
+ * waiting. A request's headers and body must arrive within the read timeout (10 s), else its connection is closed
+ * and its worker freed, so clients that send slowly or stall cannot hold the server. A body longer than the
+ * endpoint's limit gets 413 (at once when its {@code Content-Length} says so); when every worker is busy and the
+ * queue is full, requests get 503.
  */
 public final class KvServer implements AutoCloseable {
 
@@ -58,33 +59,27 @@ public final class KvServer implements AutoCloseable {
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(KvServer.class);
-    private static final int THREADS = 16;
-    private static final int QUEUE = 256;
     private static final int MAX_CAS_BODY_BYTES = 2 * KvCommand.MAX_VALUE_BYTES + 1024;
+    /** How much of a body over the limit is read and dropped so that the client gets its 413. */
+    private static final long DISCARD_BYTES = 4L << 20;
 
     private final RaftNode node;
     private final HttpDirectory httpAddresses;
     private final KvStateMachine machine;
     private final HttpServer server;
-    private final ThreadPoolExecutor executor;
+    private final HttpWorkers workers;
     private final Forwarder forwarder;
     private final MembershipEndpoints members;
 
     private KvServer(RaftNode node, HttpDirectory httpAddresses, KvStateMachine machine, HttpServer server,
-            Duration timeout, Duration adminTimeout) {
+            Duration timeout, Duration adminTimeout, HttpWorkers.Limits limits) {
         this.node = node;
         this.httpAddresses = httpAddresses;
         this.machine = machine;
         this.server = server;
         this.forwarder = new Forwarder(node.id(), httpAddresses, timeout);
         this.members = new MembershipEndpoints(node, httpAddresses, forwarder, adminTimeout);
-        AtomicInteger n = new AtomicInteger();
-        this.executor = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(QUEUE), r -> {
-                    Thread t = new Thread(r, "kv-http-" + node.id() + "-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                }, new ThreadPoolExecutor.CallerRunsPolicy());
+        this.workers = new HttpWorkers("kv-http-" + node.id(), limits);
     }
 
     /**
@@ -136,12 +131,19 @@ public final class KvServer implements AutoCloseable {
         Objects.requireNonNull(requestTimeout, "requestTimeout");
         Duration adminTimeout = requestTimeout.compareTo(MembershipEndpoints.DEFAULT_TIMEOUT) > 0 ? requestTimeout
                 : MembershipEndpoints.DEFAULT_TIMEOUT;
-        return start(node, bind, httpAddresses, machine, requestTimeout, adminTimeout);
+        return start(node, bind, httpAddresses, machine, requestTimeout, adminTimeout, HttpWorkers.Limits.DEFAULT);
     }
 
     /** As above, with the time a membership change may take ({@code adminTimeout}); for tests. */
     static KvServer start(RaftNode node, InetSocketAddress bind, Map<NodeId, URI> httpAddresses,
             KvStateMachine machine, Duration requestTimeout, Duration adminTimeout) throws IOException {
+        return start(node, bind, httpAddresses, machine, requestTimeout, adminTimeout, HttpWorkers.Limits.DEFAULT);
+    }
+
+    /** As above, with the worker pool's limits; for tests. */
+    static KvServer start(RaftNode node, InetSocketAddress bind, Map<NodeId, URI> httpAddresses,
+            KvStateMachine machine, Duration requestTimeout, Duration adminTimeout, HttpWorkers.Limits limits)
+            throws IOException {
         Objects.requireNonNull(node, "node");
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(httpAddresses, "httpAddresses");
@@ -150,8 +152,8 @@ public final class KvServer implements AutoCloseable {
         HttpDirectory directory = machine == null ? HttpDirectory.of(httpAddresses)
                 : HttpDirectory.of(httpAddresses, machine);
         HttpServer http = HttpServer.create(bind, 128);
-        KvServer kv = new KvServer(node, directory, machine, http, requestTimeout, adminTimeout);
-        http.setExecutor(kv.executor);
+        KvServer kv = new KvServer(node, directory, machine, http, requestTimeout, adminTimeout, limits);
+        http.setExecutor(kv.workers);
         http.createContext("/", kv::handle);
         http.start();
         LOG.info("{} serving HTTP on {}", node.id(), kv.uri());
@@ -172,14 +174,24 @@ public final class KvServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
-        executor.shutdownNow();
+        workers.close();
+    }
+
+    /** Returns how many connections were closed because their request did not arrive within the read timeout. */
+    long cutConnections() {
+        return workers.cutConnections();
+    }
+
+    /** Returns how many requests hold a worker or wait for one. */
+    int requestsInProgress() {
+        return workers.requestsInProgress();
     }
 
     private void handle(HttpExchange exchange) {
         try (exchange) {
             Reply reply;
             try {
-                reply = route(exchange);
+                reply = HttpWorkers.isShed() ? busy(exchange) : route(exchange);
             } catch (Refusal r) {
                 reply = r.reply;
             } catch (IllegalArgumentException e) {
@@ -189,6 +201,7 @@ public final class KvServer implements AutoCloseable {
                         exchange.getRequestURI(), e);
                 reply = Reply.error(500, "internal error: " + e);
             }
+            HttpWorkers.answering();
             send(exchange, reply);
         } catch (IOException e) {
             LOG.debug("{} could not answer {}: {}", node.id(), exchange.getRequestURI(), e.toString());
@@ -200,6 +213,7 @@ public final class KvServer implements AutoCloseable {
         String method = ex.getRequestMethod();
         if (path.equals("/status")) {
             requireMethod(method, "GET");
+            readBody(ex, 0);
             return StatusReport.of(node, httpAddresses, machine);
         }
         if (path.equals("/members") || path.startsWith("/members/")) {
@@ -208,6 +222,7 @@ public final class KvServer implements AutoCloseable {
         }
         if (path.equals("/snapshot")) {
             requireMethod(method, "POST");
+            readBody(ex, 0);
             return snapshot();
         }
         if (!path.startsWith("/kv/")) {
@@ -287,13 +302,8 @@ public final class KvServer implements AutoCloseable {
 
     private Reply cas(HttpExchange ex, String key) throws IOException {
         byte[] body = readBody(ex, MAX_CAS_BODY_BYTES);
-        Map<String, String> fields = Json.decode(KeyPath.utf8(body));
-        for (String name : fields.keySet()) {
-            if (!name.equals("expected") && !name.equals("new")) {
-                throw new IllegalArgumentException("unknown field \"" + name + "\"; a CAS body has \"expected\""
-                        + " (omit or null: the key must be absent) and \"new\"");
-            }
-        }
+        Map<String, String> fields = Json.decodeStrings(body, Set.of("expected", "new"),
+                "a CAS body has \"expected\" (omit or null: the key must be absent) and \"new\"");
         String newValue = fields.get("new");
         if (newValue == null) {
             throw new IllegalArgumentException("a CAS body needs \"new\", the value to store");
@@ -368,16 +378,51 @@ public final class KvServer implements AutoCloseable {
         }
     }
 
-    private static byte[] readBody(HttpExchange ex, int max) throws IOException {
-        try (InputStream in = ex.getRequestBody()) {
-            byte[] body = in.readNBytes(max + 1);
-            if (body.length > max) {
-                throw new Refusal(Reply.error(413, max == 0 ? "this request takes no body"
-                        : "body is larger than " + max + " bytes"));
-            }
-            return body;
-        }
+    /** 503 at once, body unread, connection closed: every worker is busy and the queue is full. */
+    private static Reply busy(HttpExchange ex) {
+        ex.getResponseHeaders().set("Connection", "close");
+        return Reply.error(503, "server busy: too many requests in progress; retry shortly");
     }
+
+    /**
+     * Reads the whole body, refusing one longer than {@code max} with 413, then stops the read deadline: from here on
+     * the request may wait for Raft.
+     */
+    private static byte[] readBody(HttpExchange ex, int max) throws IOException {
+        String length = ex.getRequestHeaders().getFirst("Content-Length");
+        long declared = length == null || !length.strip().matches("[0-9]{1,18}") ? -1 : Long.parseLong(length.strip());
+        InputStream in = ex.getRequestBody();
+        if (declared > max) {
+            throw refuseBody(ex, in, max, declared);
+        }
+        byte[] body = in.readNBytes(max + 1);
+        if (body.length > max) {
+            throw refuseBody(ex, in, max, declared);
+        }
+        HttpWorkers.bodyRead();
+        return body;
+    }
+
+    /**
+     * A 413 for a body over {@code max}. Up to {@link #DISCARD_BYTES} of it are read and dropped first, so that a
+     * client still sending gets the answer rather than a reset; a longer one (as declared, or as found) is not waited
+     * for, and the connection is closed after the answer.
+     */
+    private static Refusal refuseBody(HttpExchange ex, InputStream in, int max, long declared) throws IOException {
+        long dropped = 0;
+        if (declared <= DISCARD_BYTES) {
+            byte[] buffer = new byte[8192];
+            for (int n = 0; n >= 0 && dropped < DISCARD_BYTES; n = in.read(buffer)) {
+                dropped += n;
+            }
+        }
+        if (declared > DISCARD_BYTES || dropped >= DISCARD_BYTES) {
+            ex.getResponseHeaders().set("Connection", "close");
+        }
+        return new Refusal(Reply.error(413, max == 0 ? "this request takes no body"
+                : "body is larger than " + max + " bytes"));
+    }
+
 
     private static void send(HttpExchange ex, Reply reply) throws IOException {
         byte[] bytes = (reply.json() + "\n").getBytes(StandardCharsets.UTF_8);

@@ -287,13 +287,9 @@ final class MembershipEndpoints {
     record NewMember(NodeId id, String address, URI http) {
 
         static NewMember parse(byte[] body) {
-            Map<String, String> fields = Json.decode(KeyPath.utf8(body));
-            for (String name : fields.keySet()) {
-                if (!List.of("id", "address", "httpAddress").contains(name)) {
-                    throw new IllegalArgumentException("unknown field \"" + name + "\"; a member has \"id\","
-                            + " \"address\" (HOST:RAFT_PORT) and optionally \"httpAddress\" (http://HOST:PORT)");
-                }
-            }
+            Map<String, String> fields = Json.decodeStrings(body, Set.of("id", "address", "httpAddress"),
+                    "a member has \"id\", \"address\" (HOST:RAFT_PORT) and optionally \"httpAddress\""
+                    + " (http://HOST:PORT)");
             String id = fields.get("id");
             String address = fields.get("address");
             if (id == null || address == null) {

@@ -98,4 +98,13 @@ class KvCommandTest {
                 .hasMessageContaining("longer than");
         assertThatThrownBy(() -> KvCommand.get("a\nb")).hasMessageContaining("control characters");
     }
+
+    @Test
+    void unpairedSurrogatesAreRefusedRatherThanEncodedAsQuestionMarks() {
+        assertThatThrownBy(() -> KvCommand.put("k\ud800", "v")).hasMessageContaining("key holds an unpaired");
+        assertThatThrownBy(() -> KvCommand.put("k", "\udc00")).hasMessageContaining("value holds an unpaired");
+        assertThatThrownBy(() -> KvCommand.cas("k", Optional.of("x\ud800"), "v"))
+                .hasMessageContaining("expected holds an unpaired");
+        assertThat(KvCommand.decode(KvCommand.put("k", "\ud83d\ude00").encode()).value()).contains("😀");
+    }
 }

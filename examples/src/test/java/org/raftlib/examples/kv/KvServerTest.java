@@ -166,12 +166,48 @@ class KvServerTest {
         cases.put("cas without new", new String[] {"POST", "/kv/a/cas", "{\"expected\":\"x\"}"});
         cases.put("cas unknown field", new String[] {"POST", "/kv/a/cas", "{\"new\":\"x\",\"old\":\"y\"}"});
         cases.put("cas nested", new String[] {"POST", "/kv/a/cas", "{\"new\":{}}"});
+        cases.put("cas number", new String[] {"POST", "/kv/a/cas", "{\"new\":1}"});
+        cases.put("cas boolean expected", new String[] {"POST", "/kv/a/cas", "{\"expected\":true,\"new\":\"x\"}"});
+        cases.put("cas trailing text", new String[] {"POST", "/kv/a/cas", "{\"new\":\"x\"} {}"});
+        cases.put("cas duplicate", new String[] {"POST", "/kv/a/cas", "{\"new\":\"x\",\"new\":\"y\"}"});
+        cases.put("member number", new String[] {"POST", "/members/learners", "{\"id\":4,\"address\":\"h:1\"}"});
+        cases.put("member surrogate", new String[] {"POST", "/members/learners",
+            "{\"id\":\"\\ud800\",\"address\":\"127.0.0.1:7009\"}"});
         for (Map.Entry<String, String[]> c : cases.entrySet()) {
             String[] r = c.getValue();
             HttpResponse<String> response = send(s, r[0], r[1], r[2]);
             assertThat(response.statusCode()).as("%s: %s", c.getKey(), response.body()).isEqualTo(400);
             assertThat(json(response)).as(c.getKey()).containsKey("error");
         }
+    }
+
+    @Test
+    void unpairedSurrogatesAreRefusedNotStoredAltered() throws Exception {
+        KvServer s = follower(0);
+        for (String body : List.of("{\"new\":\"\\ud800\"}", "{\"new\":\"a\\udc00\"}",
+                "{\"expected\":\"\\ud800\",\"new\":\"x\"}")) {
+            HttpResponse<String> r = send(s, "POST", "/kv/surrogate/cas", body);
+            assertThat(r.statusCode()).as(body).isEqualTo(400);
+            assertThat(json(r).get("error")).as(body).contains("unpaired UTF-16 surrogate");
+        }
+        assertThat(send(s, "GET", "/kv/surrogate", null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void bodiesThatAreNotUtf8AreRefusedNotStoredAltered() throws Exception {
+        KvServer s = follower(0);
+        byte[][] bodies = {{'a', (byte) 0xff}, {(byte) 0xc3}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80}};
+        for (byte[] body : bodies) {
+            for (String path : List.of("/kv/raw", "/kv/raw/cas")) {
+                HttpRequest request = HttpRequest.newBuilder(URI.create(s.uri() + path)).timeout(WAIT)
+                        .method(path.endsWith("cas") ? "POST" : "PUT", HttpRequest.BodyPublishers.ofByteArray(body))
+                        .build();
+                HttpResponse<String> r = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(path).isEqualTo(400);
+                assertThat(json(r).get("error")).as(path).contains("not valid UTF-8");
+            }
+        }
+        assertThat(send(s, "GET", "/kv/raw", null).statusCode()).isEqualTo(404);
     }
 
     @Test

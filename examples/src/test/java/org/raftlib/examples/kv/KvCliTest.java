@@ -1,0 +1,78 @@
+package org.raftlib.examples.kv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The command line of {@code raftlib-kv.jar} without a cluster: help, and refusals of bad arguments. */
+class KvCliTest {
+
+    private static final List<String> COMMANDS = List.of("cluster", "node", "put", "get", "delete", "cas", "status",
+            "snapshot", "fill", "members", "add-learner", "add-voter", "promote", "remove");
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String command : COMMANDS) {
+            Result r = run(command, "--help");
+            assertThat(r.status).as(command).isZero();
+            assertThat(r.out).as(command).startsWith("Usage: raftlib-kv.jar " + command + " [-h]")
+                    .contains("--help");
+        }
+        assertThat(run("get", "-h").out).contains("--stale").contains("--node=URL[,URL...]");
+        assertThat(run("node", "--help").out).contains("--members=ID=HOST:RAFT_PORT@HTTP_PORT").contains("--join");
+        Result top = run("--help");
+        assertThat(top.status).isZero();
+        for (String command : COMMANDS) {
+            assertThat(top.out).contains("\n  " + command + " ");
+        }
+        assertThat(run("help", "cas").out).startsWith("Usage: raftlib-kv.jar cas");
+    }
+
+    @Test
+    void badArgumentsExitWith2AndAMessageNamingThem() {
+        assertRefused(run("get", "k", "--bogus"), "Unknown option: '--bogus'");
+        assertRefused(run("put", "k"), "Missing required parameter: 'VALUE'");
+        assertRefused(run("put", "k", "v", "extra"), "Unmatched argument at index 3: 'extra'");
+        assertRefused(run("fill", "many"), "(COUNT): 'many' is not an int");
+        assertRefused(run("fill", "0", "--node", "http://127.0.0.1:1"), "fill takes a count between 1 and");
+        assertRefused(run("get", "k", "--node"), "Missing required parameter for option '--node'");
+        assertRefused(run("node", "--id", "n1"), "Missing required options: '--members=");
+        assertRefused(run("node", "--id", "n1", "--members", "n1=nowhere", "--data", "d"), "n1=nowhere");
+        assertRefused(run("cluster", "--nodes", "12"), "--nodes must be 1 to 9");
+        assertRefused(run("cluster", "--base-port", "x"), "Invalid value for option '--base-port'");
+        assertRefused(run("frobnicate"), "Unmatched argument at index 0: 'frobnicate'");
+        assertRefused(run("get", "", "--node", "http://127.0.0.1:1"), "key must not be empty");
+        assertRefused(run("promote", "bad id", "--node", "http://127.0.0.1:1"), "");
+        Result none = run();
+        assertThat(none.status).isEqualTo(2);
+        assertThat(none.err).startsWith("Usage: raftlib-kv.jar [-h] [COMMAND]");
+    }
+
+    @Test
+    void anUnreachableNodeIsAnError() {
+        Result r = run("get", "k", "--stale", "--node=http://127.0.0.1:1");
+        assertThat(r.status).isEqualTo(2);
+        assertThat(r.err).contains("cannot reach http://127.0.0.1:1");
+    }
+
+    private static void assertRefused(Result r, String message) {
+        assertThat(r.status).as(r.err).isEqualTo(2);
+        assertThat(r.err).contains(message);
+        assertThat(r.out).isEmpty();
+    }
+
+    private record Result(int status, String out, String err) {
+    }
+
+    private static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = KvCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+}
