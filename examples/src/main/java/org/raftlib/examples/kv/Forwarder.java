@@ -1,6 +1,7 @@
 package org.raftlib.examples.kv;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,7 +32,10 @@ import org.slf4j.LoggerFactory;
  * <p>A request is forwarded at most {@link #MAX_HOPS} time(s): the hop count travels in {@link #HOPS_HEADER}, and a
  * node that receives a request already forwarded does not forward it again but answers 503 with
  * {@link #NOT_LEADER_HEADER}, so the first node retries. While no leader is known (an election), or the leader it
- * knew cannot be reached, it retries with a short backoff until the request's deadline, then answers 503.
+ * knew cannot be reached, it retries with a short backoff until the request's deadline, then answers 503. A write
+ * whose connection to the leader broke after it was sent is not retried (the leader may have applied it): it is
+ * answered 503 "may or may not have been applied", as the fault suite (tests-nemesis) found a forwarded PUT applied
+ * twice when the leader died mid-request. Exactly-once retries need client sessions, which the example lacks.
  *
  * <p>A forwarded request is given a little longer than the leader's own deadline ({@link #FORWARD_GRACE}), so the
  * leader's answer (including its "timed out") is relayed rather than replaced by a timeout of the forwarding node.
@@ -151,7 +155,16 @@ final class Forwarder {
         } catch (HttpTimeoutException e) {
             return Optional.of(Reply.error(504, "the leader " + leader + " did not answer " + in.method() + " "
                     + in.pathAndQuery() + " in time" + (in.isWrite() ? "; it may or may not have been applied" : "")));
+        } catch (ConnectException e) {
+            LOG.debug("{} could not reach {} to forward {} {}: {}", self, leader, in.method(), in.pathAndQuery(),
+                    e.toString());
+            return Optional.empty();                      // nothing was sent: trying again (elsewhere) is safe
         } catch (IOException e) {
+            if (in.isWrite()) {                           // the leader may have received and applied it
+                return Optional.of(Reply.error(503, "lost the connection to the leader " + leader + " while forwarding "
+                        + in.method() + " " + in.pathAndQuery() + ": the write may or may not have been applied; retry"
+                        + " only if it is idempotent, or read the key to find out"));
+            }
             LOG.debug("{} could not forward {} {} to {}: {}", self, in.method(), in.pathAndQuery(), leader,
                     e.toString());
             return Optional.empty();

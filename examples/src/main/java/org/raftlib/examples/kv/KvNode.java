@@ -55,6 +55,12 @@ public final class KvNode implements AutoCloseable {
      * wiped node re-synced by snapshot after a couple of hundred writes (the library's default is 10,000).
      */
     static final long SNAPSHOT_KEEP_ENTRIES = 100;
+    /**
+     * Test only (the fault suite sets it so that snapshots are taken and installed during faults): entries between
+     * snapshots instead of the library's default. Unset in normal use.
+     */
+    static final long SNAPSHOT_EVERY_ENTRIES = Long.getLong("raftlib.kv.test.snapshotEveryEntries",
+            RaftOptions.DEFAULT_SNAPSHOT_EVERY_ENTRIES);
 
     private static final Logger LOG = LoggerFactory.getLogger(KvNode.class);
 
@@ -104,7 +110,7 @@ public final class KvNode implements AutoCloseable {
                 .logStorage(FileLogStorage.open(dataDir))
                 .snapshotStore(FileSnapshotStore.open(dataDir.resolve("snapshots")))
                 .transport(NettyTransport.builder().clusterId(CLUSTER_ID).build())
-                .options(RaftOptions.defaults().withSnapshotPolicy(RaftOptions.DEFAULT_SNAPSHOT_EVERY_ENTRIES,
+                .options(RaftOptions.defaults().withSnapshotPolicy(SNAPSHOT_EVERY_ENTRIES,
                         RaftOptions.DEFAULT_SNAPSHOT_EVERY_BYTES, SNAPSHOT_KEEP_ENTRIES))
                 .build();
         node.addListener(new RaftListener() {

@@ -59,6 +59,12 @@ public final class KvServer implements AutoCloseable {
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(KvServer.class);
+    /**
+     * TEST ONLY, deliberately broken: every GET answers from this node's own state without ReadIndex, as if
+     * {@code ?stale=true} were given. The fault suite sets it to show that its checker catches stale reads
+     * (tests-nemesis, {@code -Dnemesis.unsafeLocalReads=true}). Off unless the system property is set.
+     */
+    private static final boolean UNSAFE_LOCAL_READS = Boolean.getBoolean("raftlib.kv.test.unsafeLocalReads");
     private static final int MAX_CAS_BODY_BYTES = 2 * KvCommand.MAX_VALUE_BYTES + 1024;
     /** How much of a body over the limit is read and dropped so that the client gets its 413. */
     private static final long DISCARD_BYTES = 4L << 20;
@@ -151,6 +157,9 @@ public final class KvServer implements AutoCloseable {
         Objects.requireNonNull(adminTimeout, "adminTimeout");
         HttpDirectory directory = machine == null ? HttpDirectory.of(httpAddresses)
                 : HttpDirectory.of(httpAddresses, machine);
+        if (UNSAFE_LOCAL_READS) {
+            LOG.warn("raftlib.kv.test.unsafeLocalReads is set: GETs skip ReadIndex and may be stale (test only)");
+        }
         HttpServer http = HttpServer.create(bind, 128);
         KvServer kv = new KvServer(node, directory, machine, http, requestTimeout, adminTimeout, limits);
         http.setExecutor(kv.workers);
@@ -275,7 +284,7 @@ public final class KvServer implements AutoCloseable {
     }
 
     private Reply get(HttpExchange ex, String key) throws IOException {
-        boolean stale = staleParameter(ex.getRequestURI().getRawQuery());
+        boolean stale = staleParameter(ex.getRequestURI().getRawQuery()) || UNSAFE_LOCAL_READS;
         readBody(ex, 0);
         byte[] request = KvCommand.get(key).encode();
         ReadMode mode = stale ? ReadMode.STALE : ReadMode.LINEARIZABLE;

@@ -22,9 +22,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Every name starts with {@link #PREFIX} and a random tag. The tag's owner file under the temporary directory holds
  * the test JVM's pid, so a later run removes what a killed run left behind without touching a live run's network.
- * Not thread-safe.
+ * Not thread-safe. Public for the fault suite (tests-nemesis), which depends on this module's test-jar.
  */
-final class NetLab implements AutoCloseable {
+public final class NetLab implements AutoCloseable {
 
     static final String PREFIX = "rlp";
     private static final Path OWNERS = Path.of(System.getProperty("java.io.tmpdir"), "raftlib-netlab");
@@ -42,7 +42,7 @@ final class NetLab implements AutoCloseable {
     }
 
     /** Returns why this machine cannot host the lab (not Linux, not root, no {@code ip}), or null if it can. */
-    static String unavailable() {
+    public static String unavailable() {
         if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
             return "network namespaces need Linux; this is " + System.getProperty("os.name");
         }
@@ -64,7 +64,7 @@ final class NetLab implements AutoCloseable {
      * @throws IOException if a command fails (for example {@code ip netns add} in a restricted container); whatever
      *     was built is removed first
      */
-    static NetLab create(int nodes) throws IOException {
+    public static NetLab create(int nodes) throws IOException {
         removeStale();
         String tag = PREFIX + String.format("%05x", ThreadLocalRandom.current().nextInt(1 << 20));
         Files.createDirectories(OWNERS);
@@ -110,31 +110,31 @@ final class NetLab implements AutoCloseable {
     }
 
     /** Returns node {@code i}'s address (from 0). */
-    String address(int i) {
+    public String address(int i) {
         return "10.213." + subnet + "." + (i + 1);
     }
 
     /** Returns the address of the test JVM's side, on the bridge. */
-    String hostAddress() {
+    public String hostAddress() {
         return "10.213." + subnet + ".254";
     }
 
     /** Returns {@code command} run in node {@code i}'s namespace. */
-    List<String> inNamespace(int i, List<String> command) {
+    public List<String> inNamespace(int i, List<String> command) {
         List<String> wrapped = new ArrayList<>(List.of("ip", "netns", "exec", namespace(i)));
         wrapped.addAll(command);
         return wrapped;
     }
 
     /** Drops every packet from node {@code from} to node {@code to} from now on. */
-    void drop(int from, int to) throws IOException {
+    public void drop(int from, int to) throws IOException {
         run("tc", "filter", "add", "dev", hostVeth(to), "parent", "1:", "protocol", "ip", "prio", "10", "u32",
                 "match", "ip", "src", address(from) + "/32", "flowid", "1:2");
         filtered.add(to);
     }
 
     /** Removes every cut. */
-    void healAll() throws IOException {
+    public void healAll() throws IOException {
         for (int to : filtered) {
             run("tc", "filter", "del", "dev", hostVeth(to), "parent", "1:", "prio", "10");
         }
@@ -243,7 +243,7 @@ final class NetLab implements AutoCloseable {
     }
 
     /** Runs {@code command} and returns its standard output; throws with its output if it fails. */
-    static String run(String... command) throws IOException {
+    public static String run(String... command) throws IOException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {

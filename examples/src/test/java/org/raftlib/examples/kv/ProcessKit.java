@@ -13,17 +13,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** What the process-level tests share: the packaged jar, free ports, log waits and HTTP calls. */
-final class ProcessKit {
+/**
+ * What the process-level tests share: the packaged jar, free ports, log waits and HTTP calls. Public for the fault
+ * suite (tests-nemesis), which depends on this module's test-jar.
+ */
+public final class ProcessKit {
 
-    static final Duration WAIT = Duration.ofSeconds(60);
+    public static final Duration WAIT = Duration.ofSeconds(60);
     static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private ProcessKit() {
     }
 
     /** The jar that {@code mvn package} built; failsafe passes its path. */
-    static Path jar() {
+    public static Path jar() {
         Path jar = Path.of(System.getProperty("raftlib.kv.jar", "target/raftlib-kv.jar")).toAbsolutePath();
         if (!Files.isRegularFile(jar)) {
             throw new AssertionError("no packaged jar at " + jar + "; run mvn package (or verify) first");
@@ -35,23 +38,24 @@ final class ProcessKit {
         return Path.of(System.getProperty("raftlib.repo.root", "..")).toAbsolutePath().normalize();
     }
 
-    static String java() {
+    public static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     /** Returns {@code n} distinct free ports. */
-    static int[] freePorts(int n) {
+    public static int[] freePorts(int n) {
         return KvCluster.freePorts(n);
     }
 
     /** Starts {@code command} in {@code dir} with standard output and error appended to {@code log}. */
-    static Process start(List<String> command, Path dir, Path log) throws IOException {
+    public static Process start(List<String> command, Path dir, Path log) throws IOException {
         return new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 
     /** Waits until {@code log} holds a line containing {@code marker} (counting only the {@code nth}, from 1). */
-    static String awaitLine(Path log, String marker, int nth, Process p) throws IOException, InterruptedException {
+    public static String awaitLine(Path log, String marker, int nth, Process p)
+            throws IOException, InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < deadline) {
             if (Files.exists(log)) {

@@ -1,0 +1,63 @@
+package org.raftlib.examples.kv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.raftlib.NodeId;
+import org.raftlib.NotLeaderException;
+
+/** What a follower answers when the leader it forwarded to drops the connection. */
+class ForwarderTest {
+
+    private static final NodeId SELF = NodeId.of("n2");
+    private static final NodeId LEADER = NodeId.of("n1");
+
+    @Test
+    void writeWhoseConnectionBrokeAfterSendingIsIndeterminateNotRetried() throws Exception {
+        AtomicInteger received = new AtomicInteger();
+        try (ServerSocket leader = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> acceptAndDrop(leader, received), "fake-leader");
+            t.setDaemon(true);
+            t.start();
+            Forwarder f = new Forwarder(SELF, HttpDirectory.of(Map.of(LEADER,
+                    URI.create("http://127.0.0.1:" + leader.getLocalPort()))), Duration.ofSeconds(3));
+            Forwarder.Incoming put = new Forwarder.Incoming("PUT", "/keys/a", "v".getBytes(StandardCharsets.UTF_8), 0,
+                    true);
+
+            Reply r = f.execute(put, ForwarderTest::notLeader, result -> Reply.error(500, "applied here?"));
+
+            assertThat(r.status()).isEqualTo(503);
+            assertThat(r.json()).contains("may or may not have been applied");
+            assertThat(received.get()).as("requests the leader received").isEqualTo(1);
+        }
+    }
+
+    private static CompletableFuture<byte[]> notLeader() {
+        return CompletableFuture.failedFuture(new NotLeaderException(SELF, Optional.of(LEADER)));
+    }
+
+    /** Reads each request's first bytes, then closes without answering, as a leader killed mid-request does. */
+    private static void acceptAndDrop(ServerSocket server, AtomicInteger received) {
+        while (!server.isClosed()) {
+            try (Socket s = server.accept()) {
+                InputStream in = s.getInputStream();
+                if (in.read(new byte[4096]) > 0) {
+                    received.incrementAndGet();
+                }
+            } catch (java.io.IOException e) {
+                return;                                     // the test closed the server
+            }
+        }
+    }
+}
