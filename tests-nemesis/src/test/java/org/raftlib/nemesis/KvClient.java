@@ -1,9 +1,11 @@
 package org.raftlib.nemesis;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -12,9 +14,10 @@ import java.util.Map;
 
 /**
  * One client of the key-value example's documented HTTP API that records every operation in a {@link History}: a
- * definite answer is OK or FAIL; a timeout, a lost connection, or an answer that does not say what happened
- * (a 503 "may or may not have been applied", any 5xx) is INFO (indeterminate) for writes. A read that gets no answer
- * is INFO too (the checker ignores it: a read changes nothing).
+ * definite answer is OK or FAIL; a refused connection (nothing was sent) or an error answer carrying
+ * {@code "applied": false} is REFUSED; a timeout, a connection lost after sending, or an answer that does not say
+ * what happened (a 503 "may or may not have been applied", any other 5xx) is INFO (indeterminate). A read that gets
+ * no answer is INFO too (the checker ignores it: a read changes nothing).
  */
 final class KvClient {
 
@@ -64,11 +67,16 @@ final class KvClient {
         }
         History.Invocation inv = history.invoke();
         int status;
+        boolean sent = true;
         Map<String, String> body;
         try {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             status = r.statusCode();
             body = parse(r.body());
+        } catch (ConnectException | HttpConnectTimeoutException e) {
+            status = 0;
+            body = Map.of();
+            sent = false;
         } catch (IOException e) {
             status = 0;
             body = Map.of();
@@ -79,12 +87,15 @@ final class KvClient {
         }
         long done = history.now();
         Op op = outcome(new Op(inv.id(), id, kind, key, value, kind == Op.Kind.CAS ? expected : null, inv.at(),
-                done, Op.Outcome.INFO, null), done, status, body);
+                done, Op.Outcome.INFO, null), done, sent ? status : -1, body);
         history.add(op);
         return op;
     }
 
-    /** The operation {@code asked} (recorded as INFO) with the outcome that {@code status} and {@code body} give. */
+    /**
+     * The operation {@code asked} (recorded as INFO) with the outcome that {@code status} and {@code body} give;
+     * {@code status} is 0 when the request may have been sent but no answer came, -1 when it was never sent.
+     */
     private static Op outcome(Op asked, long done, int status, Map<String, String> body) {
         Op.Kind kind = asked.kind();
         Op.Outcome outcome = Op.Outcome.INFO;
@@ -97,6 +108,8 @@ final class KvClient {
         } else if (status == 409 && kind == Op.Kind.CAS && body != null && body.containsKey("current")) {
             outcome = Op.Outcome.FAIL;
             result = body.get("current");
+        } else if (status == -1 || status >= 400 && body != null && "false".equals(body.get("applied"))) {
+            outcome = Op.Outcome.REFUSED;
         }
         return new Op(asked.id(), asked.client(), kind, asked.key(), asked.value(), asked.expected(), asked.invoke(),
                 done, outcome, result);

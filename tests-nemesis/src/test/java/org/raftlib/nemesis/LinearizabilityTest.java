@@ -95,6 +95,15 @@ class LinearizabilityTest {
     }
 
     @Test
+    void refusedWriteNeverTookEffect() {
+        op(Kind.PUT, "k", "x", null, 0, 1, new End(Outcome.REFUSED, null));
+        get("k", 2, 3, null);
+        assertThat(Linearizability.check(h).linearizable()).isTrue();
+        get("k", 4, 5, "x");
+        assertThat(Linearizability.check(h).violations()).containsOnlyKeys("k");
+    }
+
+    @Test
     void failedCasMustHaveSeenItsReportedValue() {
         put("k", "x", 0, 1, null);
         op(Kind.CAS, "k", "z", "y", 2, 3, new End(Outcome.FAIL, "w"));

@@ -27,8 +27,11 @@ record Op(int id, int client, Kind kind, String key, String value, String expect
     /** What an operation does. */
     enum Kind { PUT, GET, CAS, DELETE }
 
-    /** How it ended: done, definitely not done, or unknown. */
-    enum Outcome { OK, FAIL, INFO }
+    /**
+     * How it ended: done; definitely not done (for a CAS: a 409 reporting the current value); definitely not done
+     * and nothing observed (the connection was refused, or the node answered {@code "applied": false}); or unknown.
+     */
+    enum Outcome { OK, FAIL, REFUSED, INFO }
 
     Op {
         Objects.requireNonNull(kind, "kind");
@@ -51,7 +54,7 @@ record Op(int id, int client, Kind kind, String key, String value, String expect
             default -> { }
         }
         b.append(": ").append(outcome);
-        if (outcome != Outcome.INFO) {
+        if (outcome != Outcome.INFO && outcome != Outcome.REFUSED) {
             String what = switch (kind) {
                 case GET -> "read ";
                 case CAS -> outcome == Outcome.FAIL ? "current " : null;

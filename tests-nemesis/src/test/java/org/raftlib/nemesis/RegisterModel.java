@@ -20,10 +20,16 @@ final class RegisterModel {
         return op.outcome() == Op.Outcome.OK || op.outcome() == Op.Outcome.FAIL && op.kind() == Op.Kind.CAS;
     }
 
-    /** True if {@code op} says nothing about the register: a read that failed or never answered, a failed write. */
+    /**
+     * True if {@code op} says nothing about the register: a read that failed or never answered, a failed or refused
+     * write.
+     */
     static boolean irrelevant(Op op) {
         if (op.outcome() == Op.Outcome.OK) {
             return false;
+        }
+        if (op.outcome() == Op.Outcome.REFUSED) {
+            return true;
         }
         if (op.kind() == Op.Kind.GET) {
             return true;
@@ -54,6 +60,7 @@ final class RegisterModel {
                     : bad("it succeeded expecting " + Op.show(op.expected()) + " but the value was " + Op.show(state));
             case FAIL -> !matches && same(state, op.result()) ? ok(state)
                     : bad("it failed reporting " + Op.show(op.result()) + " but the value was " + Op.show(state));
+            case REFUSED -> ok(state);                        // never reaches the search: irrelevant()
         };
     }
 

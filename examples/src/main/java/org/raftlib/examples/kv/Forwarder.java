@@ -50,6 +50,13 @@ final class Forwarder {
     static final String NOT_LEADER_HEADER = "X-Raftlib-Not-Leader";
     /** How many times one request may be forwarded. */
     static final int MAX_HOPS = 1;
+    /**
+     * Body field of an error answer that is certain the request changed nothing ({@code "applied": false}): no leader
+     * was reached, or the node refused it before appending. Clients may retry such a write as it is. Answers whose
+     * outcome is unknown ("may or may not have been applied") do not carry it.
+     */
+    static final String APPLIED_FIELD = "applied";
+    private static final Map<String, Object> NOT_APPLIED = Map.of(APPLIED_FIELD, false);
 
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
     private static final long MAX_BACKOFF_MILLIS = 200;
@@ -193,14 +200,15 @@ final class Forwarder {
     }
 
     private Reply notLeader(Optional<NodeId> hint) {
-        Reply r = Reply.error(503, self + " is not the leader", Map.of("leader", hint.map(NodeId::value).orElse("")));
+        Reply r = Reply.error(503, self + " is not the leader", Map.of("leader", hint.map(NodeId::value).orElse(""),
+                APPLIED_FIELD, false));
         return new Reply(r.status(), r.json(), true);
     }
 
     private static Reply noLeader(Optional<NodeId> lastHint, Duration limit) {
         String why = lastHint.map(l -> "the leader " + l + " could not be reached").orElse("no leader is known");
         return Reply.error(503, why + " within " + limit.toMillis() + " ms; the cluster may be electing a leader"
-                + " or lack a quorum, retry later");
+                + " or lack a quorum, retry later", NOT_APPLIED);
     }
 
     private Reply timedOut(Incoming in) {
@@ -211,13 +219,18 @@ final class Forwarder {
         return Reply.error(503, "timed out after " + timeout.toMillis() + " ms waiting for a linearizable read");
     }
 
+    /** A request refused before anything was appended: {@code "applied": false}, safe to retry as it is. */
+    static Reply notApplied(int status, String message) {
+        return Reply.error(status, message, NOT_APPLIED);
+    }
+
     static Reply failure(Throwable cause) {
         if (cause instanceof IndeterminateResultException) {
             return Reply.error(503, "leadership changed before the outcome was known: the write may or may not have"
                     + " been applied; retry only if it is idempotent, or read the key to find out");
         }
         if (cause instanceof OverloadedException) {
-            return Reply.error(503, "the node is overloaded, retry later: " + cause.getMessage());
+            return Reply.error(503, "the node is overloaded, retry later: " + cause.getMessage(), NOT_APPLIED);
         }
         if (cause instanceof RaftClosedException || cause instanceof RaftFailedException) {
             return Reply.error(503, "the node is not running: " + cause.getMessage());

@@ -390,7 +390,7 @@ public final class KvServer implements AutoCloseable {
     /** 503 at once, body unread, connection closed: every worker is busy and the queue is full. */
     private static Reply busy(HttpExchange ex) {
         ex.getResponseHeaders().set("Connection", "close");
-        return Reply.error(503, "server busy: too many requests in progress; retry shortly");
+        return Forwarder.notApplied(503, "server busy: too many requests in progress; retry shortly");
     }
 
     /**

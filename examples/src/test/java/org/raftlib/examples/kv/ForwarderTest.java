@@ -15,7 +15,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.raftlib.NodeId;
+import org.raftlib.IndeterminateResultException;
 import org.raftlib.NotLeaderException;
+import org.raftlib.OverloadedException;
 
 /** What a follower answers when the leader it forwarded to drops the connection. */
 class ForwarderTest {
@@ -38,9 +40,34 @@ class ForwarderTest {
             Reply r = f.execute(put, ForwarderTest::notLeader, result -> Reply.error(500, "applied here?"));
 
             assertThat(r.status()).isEqualTo(503);
-            assertThat(r.json()).contains("may or may not have been applied");
+            assertThat(r.json()).contains("may or may not have been applied").doesNotContain("\"applied\"");
             assertThat(received.get()).as("requests the leader received").isEqualTo(1);
         }
+    }
+
+    @Test
+    void writeThatReachedNoLeaderSaysItWasNotApplied() throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();                 // nothing listens there once closed: connections refused
+        }
+        Forwarder f = new Forwarder(SELF, HttpDirectory.of(Map.of(LEADER,
+                URI.create("http://127.0.0.1:" + closedPort))), Duration.ofMillis(300));
+        Forwarder.Incoming put = new Forwarder.Incoming("PUT", "/keys/a", "v".getBytes(StandardCharsets.UTF_8), 0,
+                true);
+
+        Reply r = f.execute(put, ForwarderTest::notLeader, result -> Reply.error(500, "applied here?"));
+
+        assertThat(r.status()).isEqualTo(503);
+        assertThat(Json.decode(r.json())).containsEntry(Forwarder.APPLIED_FIELD, "false");
+    }
+
+    @Test
+    void overloadedAndIndeterminateFailuresAreTold() {
+        assertThat(Forwarder.failure(new OverloadedException("n2 has 2 in flight")).json())
+                .contains("\"applied\":false");
+        assertThat(Forwarder.failure(new IndeterminateResultException("lost leadership")).json())
+                .doesNotContain("\"applied\"");
     }
 
     private static CompletableFuture<byte[]> notLeader() {
