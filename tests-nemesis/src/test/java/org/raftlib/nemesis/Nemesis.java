@@ -25,7 +25,9 @@ final class Nemesis {
         PAUSE_LEADER(false), PAUSE_FOLLOWER(false),
         ISOLATE_LEADER(true), ISOLATE_FOLLOWER(true), PARTIAL_PARTITION(true), ONE_WAY_CUT(true),
         /** A follower removed from the configuration, wiped, and added back as a new voter (a snapshot install). */
-        MEMBERSHIP_CHANGE(false);
+        MEMBERSHIP_CHANGE(false),
+        /** The leader removed from the configuration (it steps down once that commits), wiped, and added back. */
+        REMOVE_LEADER(false);
 
         final boolean network;
 
@@ -162,11 +164,24 @@ final class Nemesis {
                 touched.add(victim);
                 return fault + " " + cluster.name(victim);
             }
-            case MEMBERSHIP_CHANGE -> {
-                replace(follower);
-                touched.add(follower);
-                return fault + " " + cluster.name(follower);
+            case MEMBERSHIP_CHANGE, REMOVE_LEADER -> {
+                int victim = fault == Fault.REMOVE_LEADER ? target : follower;
+                replace(victim);
+                touched.add(victim);
+                return fault + " " + cluster.name(victim);
             }
+            case ISOLATE_LEADER, ISOLATE_FOLLOWER, PARTIAL_PARTITION, ONE_WAY_CUT -> {
+                return partition(fault, target, follower, touched);
+            }
+            default -> throw new IllegalStateException(fault.name());
+        }
+        return fault + " " + names(touched);
+    }
+
+    /** Cuts links for a network fault; {@code target} and {@code follower} as in {@link #apply}. */
+    private String partition(Fault fault, int target, int follower, Set<Integer> touched) throws IOException {
+        int n = cluster.size();
+        switch (fault) {
             case ISOLATE_LEADER, ISOLATE_FOLLOWER -> {
                 int victim = fault == Fault.ISOLATE_LEADER ? target : follower;
                 List<Integer> rest = new ArrayList<>();
@@ -194,7 +209,6 @@ final class Nemesis {
             }
             default -> throw new IllegalStateException(fault.name());
         }
-        return fault + " " + names(touched);
     }
 
     private void kill(int node, Set<Integer> touched) throws InterruptedException {
