@@ -28,9 +28,10 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * A cluster CA made at test time (never committed) that issues node certificates with chosen subjects and
- * subject alternative names, and the mutual-TLS configuration of a node holding one of them.
+ * subject alternative names, and the mutual-TLS configuration of a node holding one of them. Public for the tests of
+ * raft-admin (through this module's test jar).
  */
-final class TestPki {
+public final class TestPki {
 
     private static final AtomicLong SERIAL = new AtomicLong(1);
 
@@ -38,10 +39,11 @@ final class TestPki {
     private final X509Certificate ca;
 
     /** A node's key and its certificate, signed by the CA. */
-    record Issued(PrivateKey key, X509Certificate cert) {
+    public record Issued(PrivateKey key, X509Certificate cert) {
     }
 
-    TestPki() throws Exception {
+    /** Makes a new CA. */
+    public TestPki() throws Exception {
         caKeys = newKeyPair();
         X500Name name = new X500Name("CN=raftlib test CA");
         X509v3CertificateBuilder b = builder(name, name, caKeys);
@@ -49,7 +51,8 @@ final class TestPki {
         ca = sign(b);
     }
 
-    X509Certificate ca() {
+    /** Returns the CA's certificate. */
+    public X509Certificate ca() {
         return ca;
     }
 
@@ -57,7 +60,7 @@ final class TestPki {
      * Issues a certificate with subject {@code subject} (for example {@code "CN=n1"}) and the given subject
      * alternative names; none gives a certificate without the extension.
      */
-    Issued issue(String subject, GeneralName... altNames) throws Exception {
+    public Issued issue(String subject, GeneralName... altNames) throws Exception {
         KeyPair keys = newKeyPair();
         X509v3CertificateBuilder b = builder(new X500Name(ca.getSubjectX500Principal().getName()),
                 new X500Name(subject), keys);
@@ -68,11 +71,12 @@ final class TestPki {
     }
 
     /** Issues the standard certificate of node {@code id}: CN and the node URI, plus 127.0.0.1. */
-    Issued node(String id) throws Exception {
+    public Issued node(String id) throws Exception {
         return issue("CN=" + id, uri("urn:raftlib:node:" + id), new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
     }
 
-    static GeneralName uri(String uri) {
+    /** Returns a subject-alternative-name URI. */
+    public static GeneralName uri(String uri) {
         return new GeneralName(GeneralName.uniformResourceIdentifier, uri);
     }
 
@@ -81,7 +85,7 @@ final class TestPki {
     }
 
     /** Returns the mutual-TLS configuration of a node presenting {@code own} and trusting this CA. */
-    TlsConfig tls(Issued own) throws GeneralSecurityException, IOException {
+    public TlsConfig tls(Issued own) throws GeneralSecurityException, IOException {
         char[] password = "test".toCharArray();
         KeyStore keyStore = KeyStore.getInstance("PKCS12");
         keyStore.load(null, null);

@@ -1,0 +1,111 @@
+package org.raftlib.admin;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import org.raftlib.Member;
+import org.raftlib.NodeId;
+import org.raftlib.RaftStatus;
+import org.raftlib.transport.netty.AdminClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code status}: asks every endpoint for its node's status and prints one row per member: the nodes that answered,
+ * and the members of the leader's configuration that did not (marked unreachable). The lag is the leader's last
+ * index minus the member's match index, as the leader sees it; without a leader among the answers it is unknown.
+ * Exits 1 if an endpoint did not answer.
+ */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Prints one row per member: id, role, term, leader, last/commit/applied index, lag, snapshot.")
+final class StatusCommand implements Callable<Integer> {
+
+    private static final String[] HEADER = {"ID", "ENDPOINT", "ROLE", "TERM", "LEADER", "LAST", "COMMIT", "APPLIED",
+        "LAG", "SNAPSHOT"};
+
+    @ParentCommand
+    private AdminCli cli;
+
+    @Override
+    public Integer call() {
+        Map<String, Object> answers;
+        try (AdminClient client = cli.client()) {
+            answers = cli.statuses(client);
+        }
+        PrintWriter out = cli.spec().commandLine().getOut();
+        PrintWriter err = cli.spec().commandLine().getErr();
+        int failed = 0;
+        Map<NodeId, String> endpoints = new TreeMap<>();
+        Map<NodeId, RaftStatus> statuses = new TreeMap<>();
+        for (Map.Entry<String, Object> a : answers.entrySet()) {
+            if (a.getValue() instanceof RaftStatus s) {
+                statuses.put(s.id(), s);
+                endpoints.put(s.id(), a.getKey());
+            } else {
+                failed++;
+                err.println("error: " + ((Exception) a.getValue()).getMessage());
+            }
+        }
+        print(out, rows(statuses, endpoints));
+        out.flush();
+        err.flush();
+        return failed == 0 ? 0 : AdminCli.FAILED;
+    }
+
+    /** Returns the table's rows, sorted by member id. */
+    static List<String[]> rows(Map<NodeId, RaftStatus> statuses, Map<NodeId, String> endpoints) {
+        Optional<RaftStatus> leader = statuses.values().stream().filter(RaftStatus::isLeader)
+                .max((a, b) -> Long.compare(a.term(), b.term()));
+        Map<NodeId, String[]> rows = new TreeMap<>();
+        for (RaftStatus s : statuses.values()) {
+            String role = s.role().name() + (s.configuration().learners().contains(s.id()) ? " (learner)" : "");
+            rows.put(s.id(), new String[] {s.id().value(), endpoints.get(s.id()), role, Long.toString(s.term()),
+                s.leader().map(NodeId::value).orElse("-"), Long.toString(s.lastLogIndex()),
+                Long.toString(s.commitIndex()), Long.toString(s.appliedIndex()), lag(leader, s.id()),
+                s.latestSnapshot().map(m -> m.index() + "@" + m.term()).orElse("-")});
+        }
+        leader.ifPresent(l -> {
+            for (Member m : l.configuration().members()) {
+                rows.computeIfAbsent(m.id(), id -> new String[] {id.value(), "-", "unreachable", "-", "-", "-", "-",
+                    "-", lag(leader, id), "-"});
+            }
+        });
+        List<String[]> out = new ArrayList<>();
+        out.add(HEADER);
+        out.addAll(rows.values());
+        return out;
+    }
+
+    private static String lag(Optional<RaftStatus> leader, NodeId id) {
+        if (leader.isEmpty()) {
+            return "-";
+        }
+        RaftStatus l = leader.get();
+        if (l.id().equals(id)) {
+            return "0";
+        }
+        RaftStatus.PeerStatus p = l.peers().get(id);
+        return p == null ? "-" : Long.toString(Math.max(0, l.lastLogIndex() - p.matchIndex()));
+    }
+
+    /** Prints rows as columns separated by two spaces, each as wide as its widest cell. */
+    static void print(PrintWriter out, List<String[]> rows) {
+        int[] width = new int[HEADER.length];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                width[i] = Math.max(width[i], r[i].length());
+            }
+        }
+        for (String[] r : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < r.length; i++) {
+                line.append(i == r.length - 1 ? r[i] : String.format("%-" + width[i] + "s  ", r[i]));
+            }
+            out.println(line.toString().stripTrailing());
+        }
+    }
+}
