@@ -329,6 +329,7 @@ public final class RaftNode implements AutoCloseable {
         private Transport transport;
         private RaftOptions options = RaftOptions.defaults();
         private RandomGenerator random;
+        private RaftMetrics metrics = RaftMetrics.NOOP;
 
         private Builder() {
         }
@@ -450,6 +451,19 @@ public final class RaftNode implements AutoCloseable {
         }
 
         /**
+         * Sets where the node reports latencies, storage writes, messages, elections and snapshots (default
+         * {@link RaftMetrics#NOOP}: nothing is measured). The node calls it from its threads; see {@link RaftMetrics}.
+         *
+         * @param m the metrics
+         * @return this builder
+         * @throws NullPointerException if {@code m} is null
+         */
+        public Builder metrics(RaftMetrics m) {
+            this.metrics = Objects.requireNonNull(m, "metrics");
+            return this;
+        }
+
+        /**
          * Sets the seed of the election timer randomness, for reproducible tests (default: a random seed).
          *
          * @param seed the seed
@@ -481,7 +495,8 @@ public final class RaftNode implements AutoCloseable {
             }
             RandomGenerator r = random != null ? random : new SplittableRandom();
             NodeRuntime runtime = new NodeRuntime(id, new NodeRuntime.Bootstrap(List.copyOf(members), join),
-                    stateMachine, new NodeRuntime.Stores(logStorage, snapshotStore), transport, options, r);
+                    stateMachine, new NodeRuntime.Stores(logStorage, snapshotStore), transport, options,
+                    new NodeRuntime.Extras(r, metrics));
             return new RaftNode(runtime, options.maxCommandBytes());
         }
 

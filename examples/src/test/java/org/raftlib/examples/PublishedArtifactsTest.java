@@ -25,7 +25,8 @@ class PublishedArtifactsTest {
     private static final String VERSION = "0.1.0-SNAPSHOT";
 
     @ParameterizedTest
-    @ValueSource(strings = {"raft-core", "raft-storage", "raft-transport-netty"})
+    @ValueSource(strings = {"raft-core", "raft-storage", "raft-transport-netty", "raft-metrics-micrometer",
+        "raft-admin"})
     void libraryShipsSourcesAndApiOnlyJavadoc(String module) throws IOException {
         Path target = ROOT.resolve(module).resolve("target");
         Path main = target.resolve(module + "-" + VERSION + ".jar");
@@ -52,7 +53,8 @@ class PublishedArtifactsTest {
                 assertThat(d.getElementsByTagName(tag).getLength()).as(pom + " <" + tag + ">").isPositive();
             }
         }
-        for (String module : List.of("raft-core", "raft-storage", "raft-transport-netty")) {
+        for (String module : List.of("raft-core", "raft-storage", "raft-transport-netty", "raft-metrics-micrometer",
+                "raft-admin")) {
             Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder()
                     .parse(ROOT.resolve(module).resolve("pom.xml").toFile());
             assertThat(d.getElementsByTagName("description").getLength()).as(module + " <description>").isPositive();
@@ -63,6 +65,7 @@ class PublishedArtifactsTest {
     void bomManagesEveryLibraryModule() throws Exception {
         String bom = Files.readString(ROOT.resolve("bom/pom.xml"));
         assertThat(bom).contains("<artifactId>raft-core</artifactId>", "<artifactId>raft-storage</artifactId>",
-                "<artifactId>raft-transport-netty</artifactId>");
+                "<artifactId>raft-transport-netty</artifactId>", "<artifactId>raft-metrics-micrometer</artifactId>",
+                "<artifactId>raft-admin</artifactId>");
     }
 }

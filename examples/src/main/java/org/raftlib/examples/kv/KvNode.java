@@ -106,13 +106,16 @@ public final class KvNode implements AutoCloseable {
         members.forEach(m -> http.put(m.id(), m.httpUri()));
         List<Member> raftMembers = members.stream().map(MemberSpec::member).toList();
         KvStateMachine machine = new KvStateMachine();
+        NettyTransport transport = NettyTransport.builder().clusterId(CLUSTER_ID).build();
+        MetricsEndpoint metrics = MetricsEndpoint.create(id, transport::metrics);
         RaftNode node = RaftNode.builder().id(id).members(raftMembers).join(join).stateMachine(machine)
                 .logStorage(FileLogStorage.open(dataDir))
                 .snapshotStore(FileSnapshotStore.open(dataDir.resolve("snapshots")))
-                .transport(NettyTransport.builder().clusterId(CLUSTER_ID).build())
+                .transport(transport).metrics(metrics.raftMetrics())
                 .options(RaftOptions.defaults().withSnapshotPolicy(SNAPSHOT_EVERY_ENTRIES,
                         RaftOptions.DEFAULT_SNAPSHOT_EVERY_BYTES, SNAPSHOT_KEEP_ENTRIES))
                 .build();
+        metrics.bind(node);
         node.addListener(new RaftListener() {
             @Override
             public void onFailure(Throwable cause) {
@@ -124,6 +127,7 @@ public final class KvNode implements AutoCloseable {
             node.start();
             KvServer server = KvServer.start(node, new InetSocketAddress(self.host(), self.httpPort()), http,
                     machine, KvServer.DEFAULT_REQUEST_TIMEOUT);
+            server.serve("/metrics", metrics);
             return new KvNode(node, server);
         } catch (IOException | RuntimeException e) {
             node.close();

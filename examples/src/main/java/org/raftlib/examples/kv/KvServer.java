@@ -1,6 +1,7 @@
 package org.raftlib.examples.kv;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -184,6 +185,11 @@ public final class KvServer implements AutoCloseable {
     public void close() {
         server.stop(0);
         workers.close();
+    }
+
+    /** Serves {@code path} (and below) with {@code handler} too, on the same workers; see {@link MetricsEndpoint}. */
+    void serve(String path, HttpHandler handler) {
+        server.createContext(path, handler);
     }
 
     /** Returns how many connections were closed because their request did not arrive within the read timeout. */

@@ -57,6 +57,7 @@ final class NodeLoop implements Runnable {
     private final MembershipChanges changes;
     private final SnapshotTransfers transfers;
     private final long compactionKeep;
+    private final RuntimeMetrics metrics;
     /** Snapshots received and installed by the core, waiting for their Ready to restore the state machine. */
     private final Map<Long, SnapshotMeta> restores = new HashMap<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -86,6 +87,7 @@ final class NodeLoop implements Runnable {
         this.changes = new MembershipChanges(core, parts);
         this.transfers = parts.transfers();
         this.compactionKeep = parts.compactionKeep();
+        this.metrics = parts.metrics();
     }
 
     /** Runs the loop on the calling thread, a thread of its own, until it stops. */
@@ -269,6 +271,7 @@ final class NodeLoop implements Runnable {
         Proposal p = core.propose(s.command());
         if (p.isAccepted()) {
             requests.addWrite(p.index(), p.term(), s.future());
+            metrics.proposed(p.index(), p.term());
         } else {
             apply.submit(new ApplyWorker.Fail(s.future(), new NotLeaderException(id, p.leaderHint())));
         }
@@ -283,9 +286,13 @@ final class NodeLoop implements Runnable {
                     + " before the command was known committed; it may or may not commit"));
         }
         observers.observe(role, term);
+        if (metrics.enabled()) {
+            metrics.observe(role, term, core.currentLeader());
+        }
     }
 
     private void execute(Ready ready) {
+        metrics.readyTaken();
         for (RaftMessage m : ready.messages()) {
             transport.send(m);
         }
@@ -302,6 +309,7 @@ final class NodeLoop implements Runnable {
         ready.snapshotSends().forEach(send -> transfers.start(send, core.currentTerm()));
         List<LogEntry> committed = ready.committed();
         if (!committed.isEmpty()) {
+            metrics.committed(committed);
             apply.submit(new ApplyWorker.ApplyBatch(committed, requests.takeCommitted(committed)));
         }
         if (!ready.readStates().isEmpty() || !ready.abortedReads().isEmpty()) {
@@ -323,6 +331,7 @@ final class NodeLoop implements Runnable {
         storageInFlight -= batches.size();
         for (Ready r : batches) {
             core.onPersisted(r);                              // the storage worker sent their acknowledgements
+            metrics.durable(r);
         }
     }
 

@@ -18,5 +18,6 @@ record NodeParts(
         List<RaftListener> listeners,
         int electionTicks,
         SnapshotTransfers transfers,
-        long compactionKeep) {
+        long compactionKeep,
+        RuntimeMetrics metrics) {
 }

@@ -29,6 +29,7 @@ import org.raftlib.NodeState;
 import org.raftlib.OverloadedException;
 import org.raftlib.RaftException;
 import org.raftlib.RaftListener;
+import org.raftlib.RaftMetrics;
 import org.raftlib.RaftOptions;
 import org.raftlib.RaftRole;
 import org.raftlib.RaftStatus;
@@ -91,6 +92,15 @@ public final class NodeRuntime {
     }
 
     /**
+     * A node's optional parts.
+     *
+     * @param random the core's randomness
+     * @param metrics where measurements go; {@link RaftMetrics#NOOP} for none
+     */
+    public record Extras(RandomGenerator random, RaftMetrics metrics) {
+    }
+
+    /**
      * Assembles a node; nothing runs until {@link #start()}.
      *
      * @param id this node
@@ -99,10 +109,10 @@ public final class NodeRuntime {
      * @param stores the log and the snapshot store
      * @param transport the transport
      * @param options checked options
-     * @param random the core's randomness
+     * @param extras the core's randomness and the metrics
      */
     public NodeRuntime(NodeId id, Bootstrap bootstrap, StateMachine stateMachine, Stores stores,
-            Transport transport, RaftOptions options, RandomGenerator random) {
+            Transport transport, RaftOptions options, Extras extras) {
         this.id = id;
         this.options = options;
         this.logStorage = stores.log();
@@ -115,7 +125,9 @@ public final class NodeRuntime {
                 inbox.post(new Event.Stop());
             }
         };
-        StorageWorker storage = new StorageWorker(id.value(), logStorage, transport, inbox, failure);
+        RuntimeMetrics metrics = new RuntimeMetrics(extras.metrics(), options.maxPendingRequests());
+        transport = MeteredTransport.wrap(transport, metrics);             // counts messages, if measuring
+        StorageWorker storage = new StorageWorker(id.value(), logStorage, transport, inbox, failure, metrics);
         ApplyWorker apply = new ApplyWorker(id.value(), stateMachine, inbox, failure);
         List<Member> members = bootstrap.members();
         Set<NodeId> voters = bootstrap.join() ? Set.of()
@@ -126,17 +138,19 @@ public final class NodeRuntime {
         this.snapshotTaker = new SnapshotTaker(id.value(), snapshotStore, initialConfig,
                 new SnapshotTaker.Policy(options.snapshotEveryEntries(), options.snapshotEveryBytes()), snapshotWriter,
                 inbox, apply::submit);
+        snapshotTaker.useMetrics(metrics);
         SnapshotTransfers transfers = new SnapshotTransfers(new SnapshotSender.Context(id, 0, snapshotStore,
-                transport, inbox, options.snapshotChunkBytes(), options.snapshotChunksInFlight()), snapshotIo,
-                options.electionTimeout().multipliedBy(2).toNanos(), Optional.empty());
+                transport, inbox, options.snapshotChunkBytes(), options.snapshotChunksInFlight(), metrics),
+                snapshotIo, options.electionTimeout().multipliedBy(2).toNanos(), Optional.empty());
         long tick = options.tickInterval().toNanos();
-        this.coreConfig = CoreConfig.of(id, voters, random)
+        this.coreConfig = CoreConfig.of(id, voters, extras.random())
                 .withTicks(ticks(options.electionTimeout(), tick), ticks(options.heartbeatInterval(), tick))
                 .withElectionSafeguards(options.preVote(), options.checkQuorum())
                 .withFlow(new CoreConfig.FlowControl(options.maxInflightAppends(), options.maxAppendBytes(),
                         CoreConfig.FlowControl.DEFAULT.maxApplyBytes()));
         this.parts = new NodeParts(id, List.copyOf(members), transport, inbox, storage, apply, lifecycle,
-                new CopyOnWriteArrayList<>(), coreConfig.electionTicks(), transfers, options.snapshotKeepEntries());
+                new CopyOnWriteArrayList<>(), coreConfig.electionTicks(), transfers, options.snapshotKeepEntries(),
+                metrics);
         this.pending = new PendingLimit(options.maxPendingRequests());
         this.loopThread = new Thread(this::runLoop, "raft-loop-" + id);
         this.storageThread = new Thread(storage, "raft-storage-" + id);

@@ -35,6 +35,7 @@ final class SnapshotReceiver {
     private final SnapshotStore store;
     private final Transport transport;
     private final Inbox inbox;
+    private final RuntimeMetrics metrics;
     private Transfer current;
     /** The transfer received last, as leader/index/term: its late duplicate chunks are ignored. */
     private String completed;
@@ -62,11 +63,12 @@ final class SnapshotReceiver {
         }
     }
 
-    SnapshotReceiver(NodeId self, SnapshotStore store, Transport transport, Inbox inbox) {
+    SnapshotReceiver(NodeId self, SnapshotStore store, Transport transport, Inbox inbox, RuntimeMetrics metrics) {
         this.self = self;
         this.store = store;
         this.transport = transport;
         this.inbox = inbox;
+        this.metrics = metrics;
     }
 
     /** Handles one chunk from the current leader. */
@@ -76,6 +78,7 @@ final class SnapshotReceiver {
             LOG.info("{} abandons the snapshot at {} from {}: {} sends the one at {}", self, current.index,
                     current.from, m.from(), m.lastIncludedIndex());
             abandon();
+            metrics.snapshotReceived(-1);
         }
         if (current == null) {
             if (m.offset() != 0) {
@@ -96,6 +99,7 @@ final class SnapshotReceiver {
             LOG.warn("{} dropped the snapshot at {} from {}; the leader starts over: {}", self, m.lastIncludedIndex(),
                     m.from(), e.toString());
             abandon();
+            metrics.snapshotReceived(-1);
             reply(m, 0, false);
         }
     }
@@ -120,6 +124,7 @@ final class SnapshotReceiver {
         }
         push(t, data, from);
         t.received += data.length();
+        metrics.snapshotBytesReceived(data.length());
         if (!m.done()) {
             reply(m, t.received, true);
             return;
@@ -131,6 +136,7 @@ final class SnapshotReceiver {
         t.out.flush();
         SnapshotMeta stored = t.writer.commit();
         current = null;
+        metrics.snapshotReceived(stored.sizeBytes());
         completed = m.from() + "/" + m.lastIncludedIndex() + "/" + m.lastIncludedTerm();
         LOG.info("{} received the snapshot at {}/{} ({} bytes) from {}", self, stored.term(), stored.index(),
                 stored.sizeBytes(), m.from());

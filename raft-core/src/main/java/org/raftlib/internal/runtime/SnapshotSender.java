@@ -49,7 +49,7 @@ final class SnapshotSender {
 
     /** What the sender needs from its node. */
     record Context(NodeId self, long term, SnapshotStore store, Transport transport, Inbox inbox, int chunkBytes,
-            int window) {
+            int window, RuntimeMetrics metrics) {
     }
 
     SnapshotSender(Context c, NodeId peer, SnapshotMeta meta) {

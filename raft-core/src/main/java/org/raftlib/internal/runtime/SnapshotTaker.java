@@ -53,6 +53,8 @@ final class SnapshotTaker {
     private long bytesSince;
     private boolean busy;
     private boolean unsupported;
+    /** Set before the node's threads start (so the writer thread sees it), never changed. */
+    private RuntimeMetrics metrics = RuntimeMetrics.NONE;
 
     SnapshotTaker(String nodeId, SnapshotStore store, ClusterConfig bootstrap, Policy policy, ExecutorService writer,
             Inbox inbox, Consumer<Object> toApplyThread) {
@@ -64,6 +66,11 @@ final class SnapshotTaker {
         this.writer = writer;
         this.inbox = inbox;
         this.toApplyThread = toApplyThread;
+    }
+
+    /** Sets where the snapshots' durations and sizes go; before the node starts. */
+    void useMetrics(RuntimeMetrics m) {
+        this.metrics = m;
     }
 
     /** A configuration entry was applied: snapshots from now on carry it. */
@@ -141,6 +148,7 @@ final class SnapshotTaker {
             capture.writeTo(out);
             out.flush();
             SnapshotMeta stored = w.commit();
+            metrics.snapshotTaken(System.nanoTime() - start, stored.sizeBytes());
             LOG.info("{} took a snapshot at {}/{} ({} bytes) in {} ms", nodeId, stored.term(), stored.index(),
                     stored.sizeBytes(), (System.nanoTime() - start) / 1_000_000);
             inbox.post(new Event.SnapshotTaken(stored));

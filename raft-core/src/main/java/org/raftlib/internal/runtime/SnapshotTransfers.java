@@ -53,7 +53,8 @@ final class SnapshotTransfers {
         this.stallNanos = stallNanos;
         latest.ifPresent(this::onDurable);
         this.receiver = context.store() == null ? null
-                : new SnapshotReceiver(context.self(), context.store(), context.transport(), context.inbox());
+                : new SnapshotReceiver(context.self(), context.store(), context.transport(), context.inbox(),
+                        context.metrics());
     }
 
     /** Returns the newest durable snapshot this node holds. */
@@ -118,7 +119,8 @@ final class SnapshotTransfers {
         }
         senderTerm = term;
         SnapshotSender s = new SnapshotSender(new SnapshotSender.Context(context.self(), term, context.store(),
-                context.transport(), context.inbox(), context.chunkBytes(), context.window()), send.to(), meta);
+                context.transport(), context.inbox(), context.chunkBytes(), context.window(), context.metrics()),
+                send.to(), meta);
         senders.put(send.to(), s);
         run(s::start);
     }

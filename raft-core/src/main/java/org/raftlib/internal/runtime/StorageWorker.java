@@ -31,6 +31,7 @@ final class StorageWorker implements Runnable {
     private final Transport transport;
     private final Inbox inbox;
     private final NodeFailure failure;
+    private final RuntimeMetrics metrics;
     private final WakeableQueue<Object> queue = new WakeableQueue<>();
     private volatile boolean stopRequested;
     /** Moving average of recent write+sync times, from either thread; decides whether the loop may sync inline. */
@@ -39,11 +40,17 @@ final class StorageWorker implements Runnable {
     private volatile long lastSlowWarnNanos = System.nanoTime() - SLOW_WARN_INTERVAL_NANOS;
 
     StorageWorker(String nodeId, LogStorage storage, Transport transport, Inbox inbox, NodeFailure failure) {
+        this(nodeId, storage, transport, inbox, failure, RuntimeMetrics.NONE);
+    }
+
+    StorageWorker(String nodeId, LogStorage storage, Transport transport, Inbox inbox, NodeFailure failure,
+            RuntimeMetrics metrics) {
         this.nodeId = nodeId;
         this.storage = storage;
         this.transport = transport;
         this.inbox = inbox;
         this.failure = failure;
+        this.metrics = metrics;
     }
 
     /**
@@ -137,6 +144,7 @@ final class StorageWorker implements Runnable {
         if (anySync(batches)) {
             recentSyncNanos = recentSyncNanos - (recentSyncNanos >> 3) + (took >> 3);
             warnIfSlow(took, entries);
+            metrics.storageWrite(batches, entries, took);
         }
         if (LOG.isTraceEnabled()) {
             LOG.trace("{} persisted {} batches, {} entries in {} us", nodeId, batches.size(), entries, took / 1000);
