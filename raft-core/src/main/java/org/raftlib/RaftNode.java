@@ -1,7 +1,6 @@
 package org.raftlib;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -13,6 +12,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.random.RandomGenerator;
 import org.raftlib.internal.runtime.NodeRuntime;
+import org.raftlib.internal.runtime.OptionChecks;
 
 /**
  * One member of a Raft group: replicates the commands submitted to it and applies them to a {@link StateMachine}.
@@ -42,9 +42,6 @@ import org.raftlib.internal.runtime.NodeRuntime;
  * {@link RaftFailedException}.
  */
 public final class RaftNode implements AutoCloseable {
-
-    /** Bytes of message framing allowed for on top of the entries: envelope, ids, per-message fields. */
-    private static final int MESSAGE_OVERHEAD_BYTES = 4096;
 
     private final NodeRuntime runtime;
     private final int maxCommandBytes;
@@ -278,7 +275,18 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * Registers a listener for role, leader and failure events.
+     * Returns this node's health for liveness and readiness probes (see {@link Health}): at once, without a round
+     * trip to the node's loop, from what its threads last published. Callable at any time, also before start and
+     * after close.
+     *
+     * @return the health
+     */
+    public Health health() {
+        return runtime.health();
+    }
+
+    /**
+     * Registers a listener for the node's events ({@link RaftEvent}); see {@link RaftListener} for threading.
      *
      * @param listener the listener
      * @throws NullPointerException if {@code listener} is null
@@ -485,9 +493,9 @@ public final class RaftNode implements AutoCloseable {
             checkParts(problems);
             checkMembers(problems);
             if (options != null) {
-                checkOptions(options, problems);
+                OptionChecks.checkOptions(options, problems);
                 if (transport != null) {
-                    checkMessageSize(options, transport.maxMessageBytes(), problems);
+                    OptionChecks.checkMessageSize(options, transport.maxMessageBytes(), problems);
                 }
             }
             if (!problems.isEmpty()) {
@@ -551,45 +559,6 @@ public final class RaftNode implements AutoCloseable {
                 transport.checkAddress(m.address());
             } catch (IllegalArgumentException e) {
                 problems.add("member " + m.id() + " has a bad address '" + m.address() + "': " + e.getMessage());
-            }
-        }
-
-        /**
-         * An AppendEntries carries up to {@code maxAppendBytes} of entries (or one larger command alone); on the wire
-         * each entry costs some framing on top, so both limits need headroom below the transport's message limit.
-         */
-        private static void checkMessageSize(RaftOptions o, int transportMax, List<String> problems) {
-            long largestCommand = (long) o.maxCommandBytes() + MESSAGE_OVERHEAD_BYTES;
-            long largestBatch = (long) o.maxAppendBytes() * 3 / 2 + MESSAGE_OVERHEAD_BYTES;
-            if (largestCommand > transportMax) {
-                problems.add("maxCommandBytes (" + o.maxCommandBytes() + ") plus framing exceeds the transport's "
-                        + "message limit (" + transportMax + "); raise the transport's limit or lower maxCommandBytes");
-            }
-            if ((long) o.snapshotChunkBytes() + MESSAGE_OVERHEAD_BYTES > transportMax) {
-                problems.add("snapshotChunkBytes (" + o.snapshotChunkBytes() + ") plus framing exceeds the transport's"
-                        + " message limit (" + transportMax + ")");
-            }
-            if (largestBatch > transportMax) {
-                problems.add("maxAppendBytes (" + o.maxAppendBytes() + ") plus framing (up to half again for small "
-                        + "entries) exceeds the transport's message limit (" + transportMax + ")");
-            }
-        }
-
-        private static void checkOptions(RaftOptions o, List<String> problems) {
-            Duration election = o.electionTimeout();
-            Duration heartbeat = o.heartbeatInterval();
-            if (election.compareTo(heartbeat.multipliedBy(2)) < 0) {
-                problems.add("electionTimeout (" + election + ") must be at least 2 × heartbeatInterval ("
-                        + heartbeat + ")");
-            }
-            if (heartbeat.compareTo(o.tickInterval()) < 0) {
-                problems.add("heartbeatInterval (" + heartbeat + ") must be at least tickInterval ("
-                        + o.tickInterval() + ")");
-            }
-            long tick = o.tickInterval().toNanos();
-            if (NodeRuntime.ticks(election, tick) <= NodeRuntime.ticks(heartbeat, tick)) {
-                problems.add("electionTimeout (" + election + ") must span more ticks of tickInterval ("
-                        + o.tickInterval() + ") than heartbeatInterval (" + heartbeat + ")");
             }
         }
     }

@@ -36,17 +36,23 @@ public final class RaftOptions {
     public static final int DEFAULT_SNAPSHOT_CHUNK_BYTES = 1 << 20;
     /** Default {@link #snapshotChunksInFlight()}: 4. */
     public static final int DEFAULT_SNAPSHOT_CHUNKS_IN_FLIGHT = 4;
+    /** Default {@link #slowDiskThreshold()}: 500 ms. */
+    public static final Duration DEFAULT_SLOW_DISK_THRESHOLD = Duration.ofMillis(500);
+    /** Default {@link #readyMaxApplyLag()}: 10,000 entries, the catch-up bound a learner meets before it votes. */
+    public static final long DEFAULT_READY_MAX_APPLY_LAG = 10_000;
 
     private static final RaftOptions DEFAULTS = new RaftOptions(
             new Timing(DEFAULT_TICK_INTERVAL, DEFAULT_ELECTION_TIMEOUT, DEFAULT_HEARTBEAT_INTERVAL, true, true),
             new Limits(DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_MAX_COMMAND_BYTES, DEFAULT_MAX_INFLIGHT_APPENDS,
                     DEFAULT_MAX_APPEND_BYTES),
             new Snapshots(DEFAULT_SNAPSHOT_EVERY_ENTRIES, DEFAULT_SNAPSHOT_EVERY_BYTES, DEFAULT_SNAPSHOT_KEEP_ENTRIES,
-                    DEFAULT_SNAPSHOT_CHUNK_BYTES, DEFAULT_SNAPSHOT_CHUNKS_IN_FLIGHT));
+                    DEFAULT_SNAPSHOT_CHUNK_BYTES, DEFAULT_SNAPSHOT_CHUNKS_IN_FLIGHT),
+            new Probes(DEFAULT_SLOW_DISK_THRESHOLD, DEFAULT_READY_MAX_APPLY_LAG));
 
     private final Timing timing;
     private final Limits limits;
     private final Snapshots snapshots;
+    private final Probes health;
 
     private record Timing(Duration tick, Duration election, Duration heartbeat, boolean preVote,
             boolean checkQuorum) {
@@ -59,10 +65,14 @@ public final class RaftOptions {
             int chunksInFlight) {
     }
 
-    private RaftOptions(Timing timing, Limits limits, Snapshots snapshots) {
+    private record Probes(Duration slowDisk, long readyMaxApplyLag) {
+    }
+
+    private RaftOptions(Timing timing, Limits limits, Snapshots snapshots, Probes health) {
         this.timing = timing;
         this.limits = limits;
         this.snapshots = snapshots;
+        this.health = health;
     }
 
     /** Returns the defaults: each option's {@code DEFAULT_*} constant, PreVote and CheckQuorum on. */
@@ -259,7 +269,7 @@ public final class RaftOptions {
                     + "), everyBytes >= 1 (" + everyBytes + ") and keepEntries >= 0 (" + keepEntries + ")");
         }
         return new RaftOptions(timing, limits, new Snapshots(everyEntries, everyBytes, keepEntries,
-                snapshots.chunkBytes(), snapshots.chunksInFlight()));
+                snapshots.chunkBytes(), snapshots.chunksInFlight()), health);
     }
 
     /**
@@ -274,11 +284,55 @@ public final class RaftOptions {
     public RaftOptions withSnapshotTransfer(int chunkBytes, int chunksInFlight) {
         return new RaftOptions(timing, limits, new Snapshots(snapshots.everyEntries(), snapshots.everyBytes(),
                 snapshots.keepEntries(), checkInt(chunkBytes, "snapshotChunkBytes", 1 << 10, 64 << 20),
-                checkInt(chunksInFlight, "snapshotChunksInFlight", 1, 1024)));
+                checkInt(chunksInFlight, "snapshotChunksInFlight", 1, 1024)), health);
+    }
+
+    /**
+     * Returns how long one write and sync of the log storage may take before the node reports a slow disk (a WARN in
+     * its log and a {@link RaftEvent.SlowDisk} event).
+     */
+    public Duration slowDiskThreshold() {
+        return health.slowDisk();
+    }
+
+    /**
+     * Returns how many entries this node's applied index may trail its commit index while {@link RaftNode#health()}
+     * still calls it ready.
+     */
+    public long readyMaxApplyLag() {
+        return health.readyMaxApplyLag();
+    }
+
+    /**
+     * Returns a copy with another slow-disk threshold.
+     *
+     * @param threshold between 1 ms and 1 hour
+     * @return the copy
+     * @throws IllegalArgumentException if out of range
+     * @throws NullPointerException if null
+     */
+    public RaftOptions withSlowDiskThreshold(Duration threshold) {
+        return new RaftOptions(timing, limits, snapshots, new Probes(checkDuration(threshold, "slowDiskThreshold",
+                Duration.ofMillis(1), Duration.ofHours(1)), health.readyMaxApplyLag()));
+    }
+
+    /**
+     * Returns a copy with another readiness bound: how many entries the applied index may trail the commit index
+     * while the node is ready ({@link RaftNode#health()}).
+     *
+     * @param maxApplyLag at least 0
+     * @return the copy
+     * @throws IllegalArgumentException if negative
+     */
+    public RaftOptions withReadyMaxApplyLag(long maxApplyLag) {
+        if (maxApplyLag < 0) {
+            throw new IllegalArgumentException("readyMaxApplyLag must be at least 0: " + maxApplyLag);
+        }
+        return new RaftOptions(timing, limits, snapshots, new Probes(health.slowDisk(), maxApplyLag));
     }
 
     private RaftOptions(RaftOptions base, Timing timing, Limits limits) {
-        this(timing, limits, base.snapshots);
+        this(timing, limits, base.snapshots, base.health);
     }
 
     private static Duration checkDuration(Duration d, String name, Duration min, Duration max) {
@@ -304,6 +358,7 @@ public final class RaftOptions {
                 + maxCommandBytes() + ", maxInflightAppends=" + maxInflightAppends() + ", maxAppendBytes="
                 + maxAppendBytes() + ", snapshotEveryEntries=" + snapshotEveryEntries() + ", snapshotEveryBytes="
                 + snapshotEveryBytes() + ", snapshotKeepEntries=" + snapshotKeepEntries() + ", snapshotChunkBytes="
-                + snapshotChunkBytes() + ", snapshotChunksInFlight=" + snapshotChunksInFlight() + "]";
+                + snapshotChunkBytes() + ", snapshotChunksInFlight=" + snapshotChunksInFlight() + ", slowDiskThreshold="
+                + slowDiskThreshold() + ", readyMaxApplyLag=" + readyMaxApplyLag() + "]";
     }
 }

@@ -116,6 +116,7 @@ public final class KvNode implements AutoCloseable {
                         RaftOptions.DEFAULT_SNAPSHOT_EVERY_BYTES, SNAPSHOT_KEEP_ENTRIES))
                 .build();
         metrics.bind(node);
+        node.addListener(new KvEventLog(id));
         node.addListener(new RaftListener() {
             @Override
             public void onFailure(Throwable cause) {

@@ -165,6 +165,7 @@ public final class KvServer implements AutoCloseable {
         KvServer kv = new KvServer(node, directory, machine, http, requestTimeout, adminTimeout, limits);
         http.setExecutor(kv.workers);
         http.createContext("/", kv::handle);
+        HealthEndpoints.register(http, node);
         http.start();
         LOG.info("{} serving HTTP on {}", node.id(), kv.uri());
         return kv;

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import org.raftlib.ClusterConfig;
 import org.raftlib.EntryType;
 import org.raftlib.LogEntry;
+import org.raftlib.RaftEvent;
 import org.raftlib.RaftException;
 import org.raftlib.SnapshotMeta;
 import org.raftlib.SnapshotStore;
@@ -47,7 +48,10 @@ final class ApplyWorker implements Runnable {
     private volatile RaftException stopError;
     private volatile RaftException unappliedError;
     private long applied;
+    /** {@link #applied} as of the last batch, for other threads ({@link org.raftlib.RaftNode#health()}). */
+    private volatile long appliedPublished;
     private long appliedTerm;
+    private Events events;
     private SnapshotTaker snapshots;
     private SnapshotStore store;
 
@@ -67,8 +71,14 @@ final class ApplyWorker implements Runnable {
         this.store = snapshotStore;
         this.snapshots = taker;
         this.applied = restoredFrom.map(SnapshotMeta::index).orElse(0L);
+        this.appliedPublished = applied;
         this.appliedTerm = restoredFrom.map(SnapshotMeta::term).orElse(0L);
         taker.restoredTo(applied, restoredFrom.map(SnapshotMeta::config).orElse(bootstrap));
+    }
+
+    /** Reports snapshots taken and installed to {@code sink}; called before the thread starts. */
+    void reportSnapshots(Events sink) {
+        this.events = sink;
     }
 
     /** {@link org.raftlib.RaftNode#takeSnapshot()}. */
@@ -134,6 +144,7 @@ final class ApplyWorker implements Runnable {
                     taken.pollFirst();
                 }
                 if (applied > before) {
+                    appliedPublished = applied;
                     serveReads();
                     inbox.postQuietly(new Event.Applied(applied));    // only frees apply flow control
                 }
@@ -158,6 +169,9 @@ final class ApplyWorker implements Runnable {
             snapshots.request(t.future(), stateMachine, applied, appliedTerm);
         } else if (task instanceof SnapshotTaker.Done d) {
             snapshots.onDone(d, stateMachine, applied, appliedTerm);
+            if (d.meta() != null && events != null) {
+                events.emit(new RaftEvent.SnapshotTaken(d.meta()));
+            }
         } else if (task instanceof Restore r) {
             restore(r.meta());
         } else if (task instanceof Runnable callback) {
@@ -217,6 +231,9 @@ final class ApplyWorker implements Runnable {
         snapshots.restoredTo(meta.index(), meta.config());
         LOG.info("{} restored the state machine from the snapshot at {}/{} in {} ms", nodeId, meta.term(),
                 meta.index(), (System.nanoTime() - start) / 1_000_000);
+        if (events != null) {
+            events.emit(new RaftEvent.SnapshotInstalled(meta));
+        }
     }
 
     private void serveReads() {
@@ -246,6 +263,11 @@ final class ApplyWorker implements Runnable {
 
     long applied() {
         return applied;
+    }
+
+    /** Returns the applied index as of the last batch; from any thread. */
+    long appliedIndex() {
+        return appliedPublished;
     }
 
     private void failRemaining() {

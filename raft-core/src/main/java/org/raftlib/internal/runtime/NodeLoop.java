@@ -83,7 +83,7 @@ final class NodeLoop implements Runnable {
         this.lifecycle = parts.lifecycle();
         this.tickNanos = tickNanos;
         this.requests = new Requests(id, apply);
-        this.observers = new Observers(core, parts);
+        this.observers = new Observers(core, parts, tickNanos);
         this.changes = new MembershipChanges(core, parts);
         this.transfers = parts.transfers();
         this.compactionKeep = parts.compactionKeep();
@@ -225,6 +225,7 @@ final class NodeLoop implements Runnable {
 
     private void handle(Object item) {
         if (item instanceof RaftMessage m) {
+            observers.heard(m.from());
             core.step(m);
             if (m instanceof InstallSnapshot || m instanceof InstallSnapshotResponse) {
                 transfers.onMessage(core, m);
@@ -346,6 +347,11 @@ final class NodeLoop implements Runnable {
 
     RaftStatus status(NodeState state) {
         return observers.status(state);
+    }
+
+    /** Returns what the loop publishes for other threads: known leader, commit index, term. */
+    Observers observers() {
+        return observers;
     }
 
     /** After the thread stopped: completes every future the loop still holds and every request still queued. */

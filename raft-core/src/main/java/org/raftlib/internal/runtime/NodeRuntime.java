@@ -21,12 +21,14 @@ import java.util.Optional;
 import org.raftlib.Bytes;
 import org.raftlib.ClusterConfig;
 import org.raftlib.HardState;
+import org.raftlib.Health;
 import org.raftlib.IndeterminateResultException;
 import org.raftlib.LogStorage;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.NodeState;
 import org.raftlib.OverloadedException;
+import org.raftlib.RaftEvent;
 import org.raftlib.RaftException;
 import org.raftlib.RaftListener;
 import org.raftlib.RaftMetrics;
@@ -63,6 +65,7 @@ public final class NodeRuntime {
     private final SnapshotTaker snapshotTaker;
     private final NodeParts parts;
     private final PendingLimit pending;
+    private final Events events;
     private final CoreConfig coreConfig;
     private final ClusterConfig initialConfig;
     private final Thread loopThread;
@@ -129,6 +132,10 @@ public final class NodeRuntime {
         transport = MeteredTransport.wrap(transport, metrics);             // counts messages, if measuring
         StorageWorker storage = new StorageWorker(id.value(), logStorage, transport, inbox, failure, metrics);
         ApplyWorker apply = new ApplyWorker(id.value(), stateMachine, inbox, failure);
+        List<RaftListener> listeners = new CopyOnWriteArrayList<>();
+        this.events = new Events(id.value(), listeners, apply::submit);
+        storage.reportSlowWrites(options.slowDiskThreshold(), events);
+        apply.reportSnapshots(events);
         List<Member> members = bootstrap.members();
         Set<NodeId> voters = bootstrap.join() ? Set.of()
                 : members.stream().map(Member::id).collect(Collectors.toSet());
@@ -149,8 +156,7 @@ public final class NodeRuntime {
                 .withFlow(new CoreConfig.FlowControl(options.maxInflightAppends(), options.maxAppendBytes(),
                         CoreConfig.FlowControl.DEFAULT.maxApplyBytes()));
         this.parts = new NodeParts(id, List.copyOf(members), transport, inbox, storage, apply, lifecycle,
-                new CopyOnWriteArrayList<>(), coreConfig.electionTicks(), transfers, options.snapshotKeepEntries(),
-                metrics);
+                listeners, coreConfig.electionTicks(), transfers, options.snapshotKeepEntries(), metrics);
         this.pending = new PendingLimit(options.maxPendingRequests());
         this.loopThread = new Thread(this::runLoop, "raft-loop-" + id);
         this.storageThread = new Thread(storage, "raft-storage-" + id);
@@ -238,13 +244,8 @@ public final class NodeRuntime {
         closeResources();
         if (lifecycle.state() == NodeState.FAILED) {
             Throwable cause = lifecycle.failure();
-            for (RaftListener l : parts.listeners()) {
-                try {
-                    l.onFailure(cause);
-                } catch (RuntimeException e) {
-                    LOG.warn("{} a listener threw from onFailure; ignored", id, e);
-                }
-            }
+            events.deliverNow(new RaftEvent.NodeFailed(cause != null ? cause : new IllegalStateException(id
+                    + " failed")));
         }
         LOG.info("{} stopped ({})", id, lifecycle.state());
     }
@@ -475,6 +476,19 @@ public final class NodeRuntime {
         }
         return new RaftStatus(id, parts.lifecycle().state(), RaftRole.FOLLOWER, term, Optional.empty(), last, commit,
                 0, first, parts.transfers().latest(), initialConfig.members(), initialConfig, 0, Map.of());
+    }
+
+    /**
+     * Returns the node's health without waiting on its threads; see {@link org.raftlib.RaftNode#health()}.
+     *
+     * @return the health
+     */
+    public Health health() {
+        NodeLoop l = loop;
+        NodeHealth.Published seen = l == null ? null : new NodeHealth.Published(l.observers().knownLeader(),
+                l.observers().knownTerm(), l.observers().knownCommit(), parts.apply().appliedIndex());
+        return NodeHealth.of(id, parts.lifecycle().state(), parts.lifecycle().failure(), seen,
+                options.readyMaxApplyLag());
     }
 
     /**

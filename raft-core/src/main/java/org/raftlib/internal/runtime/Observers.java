@@ -4,12 +4,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.raftlib.ClusterConfig;
 import org.raftlib.NodeId;
 import org.raftlib.NodeState;
 import org.raftlib.NotLeaderException;
+import org.raftlib.RaftEvent;
 import org.raftlib.RaftException;
-import org.raftlib.RaftListener;
 import org.raftlib.RaftRole;
 import org.raftlib.RaftStatus;
 import org.raftlib.internal.core.CoreStatus;
@@ -18,8 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The loop's view outward: notices role and leader changes and tells listeners (on the apply thread), follows a
- * leadership transfer to its end, and builds status snapshots. Confined to the node loop.
+ * The loop's view outward: notices role, leader and configuration changes and tells listeners (on the apply thread),
+ * watches a leader's peers ({@link PeerWatch}), publishes what {@link org.raftlib.RaftNode#health()} needs, follows a
+ * leadership transfer to its end, and builds status snapshots. Confined to the node loop, except the volatile
+ * {@link #knownLeader()} and {@link #knownCommit()}.
  */
 final class Observers {
 
@@ -27,22 +30,33 @@ final class Observers {
 
     private final RaftCore core;
     private final NodeParts parts;
+    private final Events events;
+    private final PeerWatch peers;
     private RaftRole role;
-    private long term = -1;
-    private NodeId leader;
+    private volatile long term = -1;
+    private volatile NodeId leader;
+    private volatile long commit;
+    private ClusterConfig config;
+    private long configIndex = -1;
+    private boolean configCommitted;
     private Event.Transfer transfer;
     private int transferTicksLeft;
 
-    Observers(RaftCore core, NodeParts parts) {
+    Observers(RaftCore core, NodeParts parts, long tickNanos) {
         this.core = core;
         this.parts = parts;
+        this.events = new Events(parts.id().value(), parts.listeners(), parts.apply()::submit);
+        this.peers = new PeerWatch(parts.id(), parts.electionTicks(), tickNanos, events);
     }
 
     void observe(RaftRole newRole, long newTerm) {
-        if (newRole != role || newTerm != term) {
-            role = newRole;
+        if (newTerm != term) {
             term = newTerm;
-            notifyListeners(l -> l.onRoleChange(newRole, newTerm));
+        }
+        if (newRole != role) {                               // a new term in the same role is no role change
+            Optional<RaftRole> previous = Optional.ofNullable(role);
+            role = newRole;
+            events.emit(new RaftEvent.RoleChanged(previous, newRole, newTerm));
         }
         NodeId newLeader = core.currentLeader().orElse(null);
         if (!Objects.equals(newLeader, leader)) {
@@ -50,16 +64,49 @@ final class Observers {
                 LOG.info("{} [term {}] leader is {}", parts.id(), newTerm, newLeader);   // every node, once a change
             }
             leader = newLeader;
-            Optional<NodeId> l = Optional.ofNullable(newLeader);
-            notifyListeners(x -> x.onLeaderChange(l, newTerm));
+            events.emit(new RaftEvent.LeaderChanged(Optional.ofNullable(newLeader), newTerm));
             settleTransfer();
+        }
+        long c = core.commitIndex();
+        if (c != commit) {
+            commit = c;
+        }
+        observeConfiguration(c);
+    }
+
+    private void observeConfiguration(long commitIndex) {
+        ClusterConfig c = core.configuration();
+        long index = core.configurationIndex();
+        boolean committed = commitIndex >= index;
+        if (index == configIndex && committed == configCommitted && (c == config || c.equals(config))) {
+            return;
+        }
+        config = c;
+        configIndex = index;
+        configCommitted = committed;
+        if (!c.ids().isEmpty()) {                            // a joining node has no configuration yet
+            events.emit(new RaftEvent.ConfigurationChanged(c.withAddresses(parts.members()), index, committed));
         }
     }
 
-    private void notifyListeners(java.util.function.Consumer<RaftListener> call) {
-        for (RaftListener l : parts.listeners()) {
-            parts.apply().submit((Runnable) () -> call.accept(l));
-        }
+    /** A message came from {@code from}. */
+    void heard(NodeId from) {
+        peers.heard(from);
+    }
+
+    /** Returns the leader this node knows of, or null; from any thread. */
+    NodeId knownLeader() {
+        return leader;
+    }
+
+    /** Returns the highest index this node knows committed; from any thread. */
+    long knownCommit() {
+        return commit;
+    }
+
+    /** Returns the term last observed; from any thread, possibly stale. */
+    long knownTerm() {
+        return term;
     }
 
     void transfer(Event.Transfer t) {
@@ -97,6 +144,8 @@ final class Observers {
     }
 
     void onTick() {
+        boolean leads = role == RaftRole.LEADER;
+        peers.tick(leads ? term : -1, leads ? core.configuration().ids() : Set.of());
         if (transfer != null && --transferTicksLeft <= 0) {
             fail(transfer, new RaftException("leadership transfer to " + transfer.target()
                     + " did not finish within two election timeouts"));

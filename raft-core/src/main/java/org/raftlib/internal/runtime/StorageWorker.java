@@ -1,9 +1,12 @@
 package org.raftlib.internal.runtime;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.raftlib.LogStorage;
+import org.raftlib.RaftEvent;
+import org.raftlib.RaftOptions;
 import org.raftlib.Transport;
 import org.raftlib.internal.core.Ready;
 import org.slf4j.Logger;
@@ -23,7 +26,6 @@ final class StorageWorker implements Runnable {
     private static final Object STOP = new Object();
     private static final int MAX_GROUP = 4096;
     private static final long INLINE_SYNC_LIMIT_NANOS = 2_000_000;
-    private static final long SLOW_SYNC_NANOS = 500_000_000;
     private static final long SLOW_WARN_INTERVAL_NANOS = 10_000_000_000L;
 
     private final String nodeId;
@@ -34,6 +36,10 @@ final class StorageWorker implements Runnable {
     private final RuntimeMetrics metrics;
     private final WakeableQueue<Object> queue = new WakeableQueue<>();
     private volatile boolean stopRequested;
+    /** Set before the threads start: {@link #reportSlowWrites}. */
+    private Duration slowThreshold = RaftOptions.DEFAULT_SLOW_DISK_THRESHOLD;
+    private long slowNanos = slowThreshold.toNanos();
+    private Events events;
     /** Moving average of recent write+sync times, from either thread; decides whether the loop may sync inline. */
     private volatile long recentSyncNanos;
     /** Written by whichever thread syncs; a lost update only repeats or skips one WARN. */
@@ -51,6 +57,16 @@ final class StorageWorker implements Runnable {
         this.inbox = inbox;
         this.failure = failure;
         this.metrics = metrics;
+    }
+
+    /**
+     * Reports every write and sync that takes at least {@code threshold} to {@code sink} as a
+     * {@link RaftEvent.SlowDisk}, besides the rate-limited WARN; called before the threads start.
+     */
+    void reportSlowWrites(Duration threshold, Events sink) {
+        this.slowThreshold = threshold;
+        this.slowNanos = threshold.toNanos();
+        this.events = sink;
     }
 
     /**
@@ -124,10 +140,16 @@ final class StorageWorker implements Runnable {
         persist(List.of(ready));
     }
 
-    /** STYLE §11: WARN when one write+sync takes longer than {@link #SLOW_SYNC_NANOS}, at most every 10 s. */
-    private void warnIfSlow(long took, int entries) {
-        if (took < SLOW_SYNC_NANOS) {
+    /**
+     * STYLE §11: WARN when one write+sync takes the slow-disk threshold or longer, at most every 10 s; and an event
+     * for every such write.
+     */
+    private void reportIfSlow(long took, int entries) {
+        if (took < slowNanos) {
             return;
+        }
+        if (events != null) {
+            events.emit(new RaftEvent.SlowDisk(Duration.ofNanos(took), entries, slowThreshold));
         }
         long now = System.nanoTime();
         if (now - lastSlowWarnNanos >= SLOW_WARN_INTERVAL_NANOS) {
@@ -143,9 +165,9 @@ final class StorageWorker implements Runnable {
         long took = System.nanoTime() - start;
         if (anySync(batches)) {
             recentSyncNanos = recentSyncNanos - (recentSyncNanos >> 3) + (took >> 3);
-            warnIfSlow(took, entries);
             metrics.storageWrite(batches, entries, took);
         }
+        reportIfSlow(took, entries);
         if (LOG.isTraceEnabled()) {
             LOG.trace("{} persisted {} batches, {} entries in {} us", nodeId, batches.size(), entries, took / 1000);
         }

@@ -1,0 +1,51 @@
+package org.raftlib.internal.runtime;
+
+import org.raftlib.Health;
+import org.raftlib.NodeId;
+import org.raftlib.NodeState;
+
+/** Computes {@link org.raftlib.RaftNode#health()} from what the node's threads publish; never waits on them. */
+final class NodeHealth {
+
+    private NodeHealth() {
+    }
+
+    /** What the node's threads last published. */
+    record Published(NodeId leader, long term, long commit, long applied) {
+    }
+
+    /**
+     * Returns the health of a node in {@code state}.
+     *
+     * @param id the node
+     * @param state its lifecycle state
+     * @param failure why it failed, if it did (else null)
+     * @param seen what its threads published, or null if its loop never ran
+     * @param maxApplyLag how far applies may trail commits on a ready node
+     * @return the health
+     */
+    static Health of(NodeId id, NodeState state, Throwable failure, Published seen, long maxApplyLag) {
+        switch (state) {
+            case CREATED:
+                return Health.notLive(id + " is not started");
+            case CLOSED:
+                return Health.notLive(id + " is closed");
+            case FAILED:
+                return Health.notLive(id + " has failed" + (failure == null ? "" : ": " + failure));
+            default:
+                break;
+        }
+        if (seen == null) {
+            return Health.notReady(id + " is starting");
+        }
+        if (seen.leader() == null) {
+            return Health.notReady(id + " knows no leader in term " + seen.term());
+        }
+        long lag = seen.commit() - seen.applied();
+        if (lag > maxApplyLag) {
+            return Health.notReady(id + " has applied up to index " + seen.applied() + ", " + lag
+                    + " entries behind its commit index " + seen.commit() + " (ready within " + maxApplyLag + ")");
+        }
+        return Health.healthy();
+    }
+}
