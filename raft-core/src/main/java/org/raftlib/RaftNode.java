@@ -43,6 +43,9 @@ import org.raftlib.internal.runtime.OptionChecks;
  */
 public final class RaftNode implements AutoCloseable {
 
+    /** The most entries {@link #logTail(int)} describes. */
+    public static final int MAX_LOG_TAIL = 1024;
+
     private final NodeRuntime runtime;
     private final int maxCommandBytes;
 
@@ -272,6 +275,22 @@ public final class RaftNode implements AutoCloseable {
      */
     public RaftStatus status() {
         return runtime.status();
+    }
+
+    /**
+     * Returns the terms of the newest entries in this node's log (committed or not, never compacted ones), its commit
+     * index and election timer, for monitoring: answered by the node loop from memory, like {@link #status()}.
+     *
+     * @param maxEntries how many entries at most, 0 to {@link #MAX_LOG_TAIL}
+     * @return a snapshot
+     * @throws IllegalArgumentException if {@code maxEntries} is out of range
+     * @throws RaftException if the node is not running, or does not answer within 5 seconds
+     */
+    public LogTail logTail(int maxEntries) {
+        if (maxEntries < 0 || maxEntries > MAX_LOG_TAIL) {
+            throw new IllegalArgumentException("maxEntries must be 0 to " + MAX_LOG_TAIL + ": " + maxEntries);
+        }
+        return runtime.logTail(maxEntries);
     }
 
     /**

@@ -1,18 +1,28 @@
 package org.raftlib.examples.kv;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -36,6 +46,10 @@ import picocli.CommandLine.Option;
  * and one log file per node go under {@code --data} (default: a new temporary directory), which it prints along with
  * every node's HTTP address, PID and example commands. When it prints a line starting with {@link #READY} every
  * node serves HTTP.
+ *
+ * <p>The launcher also serves the live {@link WebView} on HTTP port {@code base + 999} (8000 by default; a free port
+ * with {@code --base-port 0}) at {@code /ui}, the one page with stop and restart buttons: it stops a node's process
+ * (SIGTERM) and starts it again on its data directory.
  */
 public final class KvCluster {
 
@@ -54,13 +68,21 @@ public final class KvCluster {
     private final int initial;
     private final Path dataDir;
     private final List<Process> processes = new ArrayList<>();
+    private final int webPort;
+    private final Set<NodeId> stoppedFromWeb = ConcurrentHashMap.newKeySet();
+    private volatile HttpServer web;
+    private volatile ExecutorService webThreads;
     private volatile boolean stopping;
 
-    /** {@code members}: the first {@code initial} form the cluster, the others join it. */
-    private KvCluster(List<MemberSpec> members, int initial, Path dataDir) {
+    /**
+     * {@code members}: the first {@code initial} form the cluster, the others join it; {@code webPort}: where the web
+     * view is served (0: a free port, negative: not served).
+     */
+    KvCluster(List<MemberSpec> members, int initial, Path dataDir, int webPort) {
         this.members = members;
         this.initial = initial;
         this.dataDir = dataDir;
+        this.webPort = webPort;
     }
 
     /** Returns the default nodes' HTTP addresses, comma-separated, as {@link KvCli} tries them. */
@@ -111,7 +133,8 @@ public final class KvCluster {
                         + " to " + (65535 - HTTP_OFFSET - nodes - extra));
             }
             Path dir = data == null ? Files.createTempDirectory("raftlib-kv-") : Files.createDirectories(data);
-            KvCluster cluster = new KvCluster(members(nodes + extra, basePort), nodes, dir.toAbsolutePath());
+            KvCluster cluster = new KvCluster(members(nodes + extra, basePort), nodes, dir.toAbsolutePath(),
+                    basePort == 0 ? 0 : basePort + HTTP_OFFSET - 1);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 cluster.stop();
@@ -125,7 +148,7 @@ public final class KvCluster {
         }
     }
 
-    private static List<MemberSpec> members(int n, int basePort) {
+    static List<MemberSpec> members(int n, int basePort) {
         int[] free = basePort == 0 ? freePorts(2 * n) : null;
         List<MemberSpec> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -160,7 +183,7 @@ public final class KvCluster {
         }
     }
 
-    private boolean start(boolean defaultPorts) throws IOException, InterruptedException {
+    boolean start(boolean defaultPorts) throws IOException, InterruptedException {
         System.out.println("Starting " + members.size() + " nodes" + (members.size() > initial ? " (" + initial
                 + " members, " + (members.size() - initial) + " in join mode)" : "") + "; data and logs in " + dataDir);
         for (MemberSpec m : members) {
@@ -172,24 +195,115 @@ public final class KvCluster {
             }
         }
         for (int i = 0; i < members.size(); i++) {
-            MemberSpec m = members.get(i);
-            Process p = processes.get(i);
-            p.onExit().thenRun(() -> {
-                if (!stopping) {
-                    System.out.println(m.id() + " (pid " + p.pid() + ") exited with code " + p.exitValue()
-                            + "; restart it with: " + String.join(" ", nodeCommand(m)));
-                }
-            });
+            watch(members.get(i), processes.get(i));
         }
+        startWebView();
         printGuide(defaultPorts);
         return true;
     }
 
+    private void watch(MemberSpec m, Process p) {
+        p.onExit().thenRun(() -> {
+            if (!stopping && !stoppedFromWeb.contains(m.id())) {
+                System.out.println(m.id() + " (pid " + p.pid() + ") exited with code " + p.exitValue()
+                        + "; restart it with: " + String.join(" ", nodeCommand(m)));
+            }
+        });
+    }
+
     private Process launch(MemberSpec m) throws IOException {
+        Files.deleteIfExists(dataDir.resolve(m.id() + ".log"));
+        return relaunch(m);
+    }
+
+    /** Starts the node's process, its output appended to its log. */
+    private Process relaunch(MemberSpec m) throws IOException {
         Path log = dataDir.resolve(m.id() + ".log");
-        Files.deleteIfExists(log);
         return new ProcessBuilder(nodeCommand(m)).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    /** Serves the web view with stop and restart; a port that is taken only costs the web view. */
+    private void startWebView() {
+        if (webPort < 0) {
+            return;
+        }
+        try {
+            web = HttpServer.create(new InetSocketAddress("127.0.0.1", webPort), 16);
+        } catch (IOException e) {
+            System.out.println("The web view is off: cannot listen on 127.0.0.1:" + webPort + " (" + e + ")");
+            return;
+        }
+        Map<NodeId, URI> http = new LinkedHashMap<>();
+        members.forEach(m -> http.put(m.id(), m.httpUri()));
+        webThreads = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "kv-cluster-web");
+            t.setDaemon(true);
+            return t;
+        });
+        web.setExecutor(webThreads);
+        web.createContext("/ui", WebView.forCluster(() -> http, new Control())::handle);
+        web.start();
+    }
+
+    /**
+     * Returns the web view's address.
+     *
+     * @return such as {@code http://127.0.0.1:8000/ui}, or empty if it is not served
+     */
+    Optional<URI> webUri() {
+        return Optional.ofNullable(web).map(w -> URI.create("http://127.0.0.1:" + w.getAddress().getPort() + "/ui"));
+    }
+
+    /** Stop and restart of the launched node processes, for the web view. */
+    private final class Control implements WebView.NodeControl {
+
+        @Override
+        public String stop(NodeId id) throws InterruptedException {
+            synchronized (KvCluster.this) {
+                int i = indexOf(id);
+                Process p = processes.get(i);
+                if (!p.isAlive()) {
+                    return id + " is not running";
+                }
+                stoppedFromWeb.add(id);
+                p.destroy();
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+                System.out.println(id + " (pid " + p.pid() + ") stopped from the web view");
+                return id + " stopped";
+            }
+        }
+
+        @Override
+        public String restart(NodeId id) throws IOException {
+            synchronized (KvCluster.this) {
+                int i = indexOf(id);
+                if (processes.get(i).isAlive()) {
+                    throw new IllegalArgumentException(id + " is running; stop it first");
+                }
+                if (stopping) {
+                    throw new IllegalArgumentException("the cluster is stopping");
+                }
+                MemberSpec m = members.get(i);
+                Process p = relaunch(m);
+                processes.set(i, p);
+                stoppedFromWeb.remove(id);
+                watch(m, p);
+                System.out.println(id + " restarted from the web view: pid " + p.pid());
+                return id + " restarting (pid " + p.pid() + ")";
+            }
+        }
+
+        private int indexOf(NodeId id) {
+            for (int i = 0; i < members.size(); i++) {
+                if (members.get(i).id().equals(id)) {
+                    return i;
+                }
+            }
+            throw new IllegalArgumentException("no node " + id + " in this cluster");
+        }
     }
 
     private List<String> nodeCommand(MemberSpec m) {
@@ -244,6 +358,8 @@ public final class KvCluster {
                     m.httpUri(), m.member().address(), dataDir.resolve(m.id() + ".log"),
                     i >= initial ? "  (join mode: not a member yet)" : ""));
         }
+        webUri().ifPresent(u -> b.append("Web view (live state, write, leadership transfer, stop/restart): ").append(u)
+                .append('\n'));
         b.append("Try, in another terminal:\n")
                 .append("  ").append(cli).append(" put greeting hello").append(node).append('\n')
                 .append("  ").append(cli).append(" get greeting").append(node).append('\n')
@@ -271,10 +387,18 @@ public final class KvCluster {
         }
     }
 
-    private void stop() {
+    void stop() {
         stopping = true;
-        processes.forEach(Process::destroy);
-        for (Process p : processes) {
+        if (web != null) {
+            web.stop(0);
+            webThreads.shutdownNow();
+        }
+        List<Process> all;
+        synchronized (this) {
+            all = new ArrayList<>(processes);
+        }
+        all.forEach(Process::destroy);
+        for (Process p : all) {
             try {
                 if (!p.waitFor(10, TimeUnit.SECONDS)) {
                     p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
@@ -284,6 +408,6 @@ public final class KvCluster {
                 p.destroyForcibly();
             }
         }
-        System.out.println("Stopped " + processes.size() + " nodes; data kept in " + dataDir);
+        System.out.println("Stopped " + all.size() + " nodes; data kept in " + dataDir);
     }
 }

@@ -166,6 +166,7 @@ public final class KvServer implements AutoCloseable {
         http.setExecutor(kv.workers);
         http.createContext("/", kv::handle);
         HealthEndpoints.register(http, node);
+        http.createContext("/ui", WebView.forNode(node, directory)::handle);
         http.start();
         LOG.info("{} serving HTTP on {}", node.id(), kv.uri());
         return kv;

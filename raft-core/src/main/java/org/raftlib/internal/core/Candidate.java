@@ -32,6 +32,11 @@ final class Candidate extends Role {
         return electionElapsed;
     }
 
+    @Override
+    int electionTimeoutTicks() {
+        return randomizedElectionTicks;
+    }
+
     boolean isPreVote() {
         return preVote;
     }

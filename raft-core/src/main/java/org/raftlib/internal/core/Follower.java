@@ -34,6 +34,11 @@ final class Follower extends Role {
     }
 
     @Override
+    int electionTimeoutTicks() {
+        return randomizedElectionTicks;
+    }
+
+    @Override
     void tick() {
         if (++electionElapsed >= randomizedElectionTicks && core.isPromotable()) {
             core.startElection(false);

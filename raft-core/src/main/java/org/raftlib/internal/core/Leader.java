@@ -37,6 +37,11 @@ final class Leader extends Role {
         return electionElapsed;
     }
 
+    @Override
+    int electionTimeoutTicks() {
+        return core.config().electionTicks();
+    }
+
     /** Thesis §6.4: this leader steps down and can no longer confirm its pending reads; adds them to {@code out}. */
     void abortReads(List<Long> out) {
         List<Long> aborted = reads.abortAll();

@@ -29,6 +29,9 @@ abstract sealed class Role permits Follower, Candidate, Leader {
     /** Ticks since this node last heard from a leader (or, on a leader, since the last quorum check). */
     abstract int electionElapsed();
 
+    /** The tick count at which {@link #electionElapsed()} fires: the randomized timeout, or a leader's check period. */
+    abstract int electionTimeoutTicks();
+
     /**
      * RequestVote receiver (Raft §5.2, §5.4.1): grant if we have not voted for another candidate in this term (and
      * know no leader of it), and the candidate's log is at least as up to date as ours. A pre-vote changes nothing.

@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import org.raftlib.Bytes;
 import org.raftlib.ClusterConfig;
+import org.raftlib.LogTail;
 import org.raftlib.NodeId;
 import org.raftlib.RaftStatus;
 import org.raftlib.SnapshotMeta;
@@ -60,6 +61,10 @@ sealed interface Event {
 
     /** A request for a status snapshot. */
     record StatusQuery(CompletableFuture<RaftStatus> future) implements Event {
+    }
+
+    /** A request for the end of the log and the election timer ({@link org.raftlib.RaftNode#logTail}). */
+    record LogTailQuery(int max, CompletableFuture<LogTail> future) implements Event {
     }
 
     /** A snapshot is durable in the snapshot store (taken here). */

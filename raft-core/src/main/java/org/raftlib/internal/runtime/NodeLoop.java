@@ -2,6 +2,7 @@ package org.raftlib.internal.runtime;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongFunction;
 import org.raftlib.IndeterminateResultException;
 import org.raftlib.LogEntry;
+import org.raftlib.LogTail;
 import org.raftlib.NodeId;
 import org.raftlib.NodeState;
 import org.raftlib.NotLeaderException;
@@ -24,6 +26,8 @@ import org.raftlib.RaftRole;
 import org.raftlib.RaftStatus;
 import org.raftlib.SnapshotMeta;
 import org.raftlib.Transport;
+import org.raftlib.internal.core.CoreInspection;
+import org.raftlib.internal.core.CoreStatus;
 import org.raftlib.internal.core.Proposal;
 import org.raftlib.internal.core.RaftCore;
 import org.raftlib.internal.core.ReadState;
@@ -244,6 +248,8 @@ final class NodeLoop implements Runnable {
             changes.request(c);
         } else if (item instanceof Event.StatusQuery q) {
             q.future().complete(observers.status(lifecycle.state()));
+        } else if (item instanceof Event.LogTailQuery q) {
+            q.future().complete(logTail(q.max()));
         } else if (item instanceof Event.SnapshotTaken t) {
             transfers.onDurable(t.meta());
             core.onSnapshotTaken(point(t.meta()));
@@ -345,6 +351,15 @@ final class NodeLoop implements Runnable {
         transfers.shutdown();
     }
 
+    /** The terms of the last {@code max} entries and the election timer, in ticks turned into time. */
+    private LogTail logTail(int max) {
+        long[] terms = CoreInspection.recentTerms(core, max);
+        CoreStatus s = core.status();
+        return new LogTail(s.lastIndex() - terms.length + 1, s.lastIndex(), s.commitIndex(), terms,
+                Duration.ofNanos(CoreInspection.electionElapsedTicks(core) * tickNanos),
+                Duration.ofNanos(CoreInspection.electionTimeoutTicks(core) * tickNanos));
+    }
+
     RaftStatus status(NodeState state) {
         return observers.status(state);
     }
@@ -376,6 +391,8 @@ final class NodeLoop implements Runnable {
                 c.future().completeExceptionally(error);
             } else if (item instanceof Event.StatusQuery q) {
                 q.future().complete(observers.status(lifecycle.state()));
+            } else if (item instanceof Event.LogTailQuery q) {
+                q.future().completeExceptionally(error);
             }
         }
     }

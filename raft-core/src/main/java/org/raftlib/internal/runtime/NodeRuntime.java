@@ -24,6 +24,7 @@ import org.raftlib.HardState;
 import org.raftlib.Health;
 import org.raftlib.IndeterminateResultException;
 import org.raftlib.LogStorage;
+import org.raftlib.LogTail;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.NodeState;
@@ -453,6 +454,32 @@ public final class NodeRuntime {
         awaitExit();
         RaftStatus s = finalStatus;
         return s != null ? s : offlineStatus();
+    }
+
+    /**
+     * Returns the end of the log and the election timer; see {@link org.raftlib.RaftNode#logTail(int)}.
+     *
+     * @param max how many entries at most
+     * @return the log tail
+     * @throws RaftException if the node is not running, its loop does not answer within 5 seconds, or the caller is
+     *     interrupted
+     */
+    public LogTail logTail(int max) {
+        if (!parts.lifecycle().isRunning()) {
+            throw parts.lifecycle().notRunning();
+        }
+        CompletableFuture<LogTail> f = new CompletableFuture<>();
+        post(new Event.LogTailQuery(max, f), f);
+        try {
+            return f.get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RaftException(id + ": interrupted while waiting for the log tail", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RaftException r ? r : new RaftException(id + ": " + e.getCause(), e);
+        } catch (TimeoutException e) {
+            throw new RaftException(id + ": the node loop did not answer a log tail request", e);
+        }
     }
 
     /** A status from storage alone, for a node whose loop never ran; zeros if the storage cannot say. */

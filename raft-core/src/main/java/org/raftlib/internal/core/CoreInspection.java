@@ -1,0 +1,51 @@
+package org.raftlib.internal.core;
+
+/**
+ * Read-only looks into a core for monitoring ({@link org.raftlib.RaftNode#logTail(int)}): the terms of the newest
+ * entries and the election timer. Call on the node loop, like {@link RaftCore#status()}.
+ */
+public final class CoreInspection {
+
+    private CoreInspection() {
+    }
+
+    /**
+     * Returns the terms of the last {@code max} entries the log holds (fewer if it holds fewer; never compacted
+     * ones), in index order, from memory or the storage's in-memory index.
+     *
+     * @param core the core
+     * @param max how many entries at most, at least 0
+     * @return the terms of indexes {@code lastIndex - length + 1 .. lastIndex}
+     */
+    public static long[] recentTerms(RaftCore core, int max) {
+        RaftLog log = core.log();
+        long last = log.lastIndex();
+        long from = Math.max(log.firstIndex(), last - max + 1);
+        long[] terms = new long[(int) Math.max(0, last - from + 1)];
+        for (int i = 0; i < terms.length; i++) {
+            terms[i] = log.term(from + i);
+        }
+        return terms;
+    }
+
+    /**
+     * Returns the ticks the current role's election timer has run: since a follower last heard from a leader, since
+     * a candidate's election began, since a leader's last quorum check.
+     *
+     * @param core the core
+     * @return the ticks
+     */
+    public static int electionElapsedTicks(RaftCore core) {
+        return core.role().electionElapsed();
+    }
+
+    /**
+     * Returns the tick count at which the current role's election timer fires.
+     *
+     * @param core the core
+     * @return the ticks
+     */
+    public static int electionTimeoutTicks(RaftCore core) {
+        return core.role().electionTimeoutTicks();
+    }
+}
