@@ -99,8 +99,9 @@ public final class RaftNode implements AutoCloseable {
 
     /**
      * Reads through {@link StateMachine#query}. {@link ReadMode#LINEARIZABLE} is served by the leader with ReadIndex
-     * (no log write) and fails with {@link NotLeaderException} elsewhere; {@link ReadMode#STALE} is served at once
-     * by any node. Fails like {@link #submit} when the node is overloaded or not running.
+     * (no log write) and {@link ReadMode#LEASE} by the leader under its lease (see its timing assumption); both fail
+     * with {@link NotLeaderException} elsewhere. {@link ReadMode#STALE} is served at once by any node. Fails like
+     * {@link #submit} when the node is overloaded or not running.
      *
      * @param request the request; copied
      * @param mode the consistency wanted

@@ -18,6 +18,8 @@ public final class RaftOptions {
     public static final Duration DEFAULT_ELECTION_TIMEOUT = Duration.ofMillis(500);
     /** Default {@link #heartbeatInterval()}: 50 ms. */
     public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofMillis(50);
+    /** Default {@link #maxClockDrift()}: 0.05 (clock rates within 5% of each other). */
+    public static final double DEFAULT_MAX_CLOCK_DRIFT = 0.05;
     /** Default {@link #maxPendingRequests()}: 8192. */
     public static final int DEFAULT_MAX_PENDING_REQUESTS = 8192;
     /** Default {@link #maxCommandBytes()}: 1 MiB. */
@@ -42,7 +44,8 @@ public final class RaftOptions {
     public static final long DEFAULT_READY_MAX_APPLY_LAG = 10_000;
 
     private static final RaftOptions DEFAULTS = new RaftOptions(
-            new Timing(DEFAULT_TICK_INTERVAL, DEFAULT_ELECTION_TIMEOUT, DEFAULT_HEARTBEAT_INTERVAL, true, true),
+            new Timing(DEFAULT_TICK_INTERVAL, DEFAULT_ELECTION_TIMEOUT, DEFAULT_HEARTBEAT_INTERVAL, true, true,
+                    DEFAULT_MAX_CLOCK_DRIFT),
             new Limits(DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_MAX_COMMAND_BYTES, DEFAULT_MAX_INFLIGHT_APPENDS,
                     DEFAULT_MAX_APPEND_BYTES),
             new Snapshots(DEFAULT_SNAPSHOT_EVERY_ENTRIES, DEFAULT_SNAPSHOT_EVERY_BYTES, DEFAULT_SNAPSHOT_KEEP_ENTRIES,
@@ -55,7 +58,7 @@ public final class RaftOptions {
     private final Probes health;
 
     private record Timing(Duration tick, Duration election, Duration heartbeat, boolean preVote,
-            boolean checkQuorum) {
+            boolean checkQuorum, double drift) {
     }
 
     private record Limits(int pending, int commandBytes, int inflightAppends, int appendBytes) {
@@ -108,6 +111,11 @@ public final class RaftOptions {
         return timing.checkQuorum();
     }
 
+    /** Returns the bound on clock drift that {@link ReadMode#LEASE} relies on; see {@link #withMaxClockDrift}. */
+    public double maxClockDrift() {
+        return timing.drift();
+    }
+
     /** Returns how many submits and queries may be pending on one node before new ones are refused. */
     public int maxPendingRequests() {
         return limits.pending();
@@ -139,7 +147,7 @@ public final class RaftOptions {
     public RaftOptions withTickInterval(Duration interval) {
         return new RaftOptions(this, new Timing(checkDuration(interval, "tickInterval", Duration.ofMillis(1),
                 Duration.ofSeconds(1)), timing.election(), timing.heartbeat(), timing.preVote(),
-                timing.checkQuorum()), limits);
+                timing.checkQuorum(), timing.drift()), limits);
     }
 
     /**
@@ -153,7 +161,7 @@ public final class RaftOptions {
     public RaftOptions withElectionTimeout(Duration timeout) {
         return new RaftOptions(this, new Timing(timing.tick(),
                 checkDuration(timeout, "electionTimeout", Duration.ofMillis(2), Duration.ofHours(1)),
-                timing.heartbeat(), timing.preVote(), timing.checkQuorum()), limits);
+                timing.heartbeat(), timing.preVote(), timing.checkQuorum(), timing.drift()), limits);
     }
 
     /**
@@ -167,7 +175,7 @@ public final class RaftOptions {
     public RaftOptions withHeartbeatInterval(Duration interval) {
         return new RaftOptions(this, new Timing(timing.tick(), timing.election(),
                 checkDuration(interval, "heartbeatInterval", Duration.ofMillis(1), Duration.ofMinutes(30)),
-                timing.preVote(), timing.checkQuorum()), limits);
+                timing.preVote(), timing.checkQuorum(), timing.drift()), limits);
     }
 
     /**
@@ -180,7 +188,25 @@ public final class RaftOptions {
      */
     public RaftOptions withElectionSafeguards(boolean preVoteOn, boolean checkQuorumOn) {
         return new RaftOptions(this, new Timing(timing.tick(), timing.election(), timing.heartbeat(), preVoteOn,
-                checkQuorumOn), limits);
+                checkQuorumOn, timing.drift()), limits);
+    }
+
+    /**
+     * Returns a copy with another bound on clock drift, which {@link ReadMode#LEASE} reads rely on: how far apart
+     * the rates of any two nodes' clocks may be, as a fraction (0.05: one may measure 5% more time than another over
+     * the same interval). A larger bound gives shorter leases (more reads fall back to a heartbeat round); a bound
+     * that real clocks exceed makes lease reads unsafe.
+     *
+     * @param fraction in [0, 0.5)
+     * @return the copy
+     * @throws IllegalArgumentException if out of range
+     */
+    public RaftOptions withMaxClockDrift(double fraction) {
+        if (!(fraction >= 0 && fraction < 0.5)) {
+            throw new IllegalArgumentException("maxClockDrift must be in [0, 0.5): " + fraction);
+        }
+        return new RaftOptions(this, new Timing(timing.tick(), timing.election(), timing.heartbeat(),
+                timing.preVote(), timing.checkQuorum(), fraction), limits);
     }
 
     /**

@@ -17,7 +17,7 @@ import org.raftlib.internal.core.Ready;
  */
 final class ReadChecker {
 
-    private record Registered(NodeId node, long commitBound) {
+    private record Registered(NodeId node, long commitBound, long event) {
     }
 
     private record Serving(long requestId, long index, long commitBound) {
@@ -29,6 +29,7 @@ final class ReadChecker {
     private long confirmed;
     private long served;
     private long aborted;
+    private long confirmedAtOnce;
 
     ReadChecker(InvariantChecker checker) {
         this.checker = checker;
@@ -46,15 +47,23 @@ final class ReadChecker {
         return aborted;
     }
 
-    /** A read was accepted by {@code node} while the highest commit index known anywhere was {@code commitBound}. */
-    void onRegistered(NodeId node, long requestId, long commitBound) {
-        if (registered.put(requestId, new Registered(node, commitBound)) != null) {
+    /** Reads confirmed in the event that registered them: under a lease (or by a single voter). */
+    long confirmedAtOnce() {
+        return confirmedAtOnce;
+    }
+
+    /**
+     * A read was accepted by {@code node} in simulation event {@code event} while the highest commit index known
+     * anywhere was {@code commitBound}.
+     */
+    void onRegistered(NodeId node, long requestId, long commitBound, long event) {
+        if (registered.put(requestId, new Registered(node, commitBound, event)) != null) {
             checker.fail("read " + requestId + " registered twice");
         }
     }
 
-    /** Records the reads {@code rd} of {@code node} confirms or aborts. */
-    void onReady(NodeId node, Ready rd) {
+    /** Records the reads {@code rd} of {@code node} confirms or aborts, in simulation event {@code event}. */
+    void onReady(NodeId node, Ready rd, long event) {
         for (ReadState rs : rd.readStates()) {
             Registered r = registered.remove(rs.requestId());
             if (r == null || !r.node().equals(node)) {
@@ -62,6 +71,7 @@ final class ReadChecker {
                 continue;
             }
             confirmed++;
+            confirmedAtOnce += r.event() == event ? 1 : 0;
             waitingForApply.computeIfAbsent(node, k -> new ArrayList<>())
                     .add(new Serving(rs.requestId(), rs.index(), r.commitBound()));
         }

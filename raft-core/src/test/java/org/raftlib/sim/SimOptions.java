@@ -46,6 +46,11 @@ record SimOptions(
     }
 
     static final int TICK = 10;
+    /**
+     * The bound on clock drift the nodes' leases assume ({@link CoreConfig#leaseTicksFor}); each node's tick period
+     * differs from {@link #TICK} by less than half of it, so any two clocks' rates are within the bound.
+     */
+    static final double CLOCK_DRIFT = 0.05;
 
     static SimOptions defaults(int nodes) {
         return new SimOptions(nodes, 5_000, 0.05, 0.02, 25, 8, 0.05, 0.03, 0.3, CoreConfig.FlowControl.DEFAULT,

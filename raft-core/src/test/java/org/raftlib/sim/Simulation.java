@@ -81,6 +81,15 @@ final class Simulation {
     /** The transfer each leader runs to each follower, by {@link #pair}: a new one replaces it, as the runtime's. */
     private final Map<Long, long[]> transfers = new HashMap<>();   // {serial, snapshot index}
     private long transferSerial;
+    /** Each node's clock: its tick period (TICK, off by up to half the drift bound) and when it next ticks. */
+    private final double[] tickPeriod;
+    private final double[] nextTickAt;
+    /** A paused process (a GC pause, SIGSTOP) handles nothing until then, and counts the ticks it missed. */
+    private final long[] pausedUntil;
+    private final int[] missedTicks;
+    private final List<List<Event>> deferred = new ArrayList<>();
+    private long leaseReads;
+    private long pauses;
 
     Simulation(long seed, SimOptions options) {
         this.options = options;
@@ -88,6 +97,13 @@ final class Simulation {
         this.membership = new SimMembership(random);
         int total = options.nodes() + options.spares();
         this.group = new int[total];
+        this.tickPeriod = new double[total];
+        this.nextTickAt = new double[total];
+        this.pausedUntil = new long[total];
+        this.missedTicks = new int[total];
+        for (int i = 0; i < total; i++) {
+            deferred.add(new ArrayList<>());
+        }
         Set<NodeId> voters = new HashSet<>();
         for (int i = 0; i < options.nodes(); i++) {
             voters.add(id(i));
@@ -96,8 +112,11 @@ final class Simulation {
             Set<NodeId> bootstrap = i < options.nodes() ? voters : Set.of();       // spares join later
             CoreConfig config = CoreConfig.of(id(i), bootstrap, new SplittableRandom(seed * 1_000_003L + i))
                     .withLogger(NOPLogger.NOP_LOGGER)
-                    .withFlow(options.flow());
+                    .withFlow(options.flow())
+                    .withLease(CoreConfig.leaseTicksFor(10, SimOptions.CLOCK_DRIFT));
             nodes.add(new SimNode(id(i), config, options.fileSystem()));
+            tickPeriod[i] = SimOptions.TICK * (1 + (random.nextDouble() - 0.5) * SimOptions.CLOCK_DRIFT * 0.98);
+            nextTickAt[i] = i + 1.0;
             schedule(i + 1L, Kind.TICK, i, null, 0);
         }
     }
@@ -132,6 +151,14 @@ final class Simulation {
 
     ReadChecker reads() {
         return reads;
+    }
+
+    long leaseReads() {
+        return leaseReads;
+    }
+
+    long pauses() {
+        return pauses;
     }
 
     long snapshotsInstalled() {
@@ -243,6 +270,11 @@ final class Simulation {
         }
         Event e = queue.remove();
         now = e.time();
+        int target = e.kind() == Kind.DELIVER ? index(((RaftMessage) e.message()).to()) : e.node();
+        if (e.kind() != Kind.TICK && e.kind() != Kind.RESTART && paused(target)) {
+            deferred.get(target).add(e);                      // handled after the process's first tick back
+            return;
+        }
         events++;
         checker.setEvent(events);
         switch (e.kind()) {
@@ -259,7 +291,8 @@ final class Simulation {
     }
 
     private void onTick(int i) {
-        schedule(now + SimOptions.TICK, Kind.TICK, i, null, 0);
+        nextTickAt[i] += tickPeriod[i];                       // drifting clocks, within the bound leases assume
+        schedule(Math.max(now + 1, Math.round(nextTickAt[i])), Kind.TICK, i, null, 0);
         if (faultsOn && i == 0) {
             injectFaults();
             maybeTransferLeadership();
@@ -269,14 +302,29 @@ final class Simulation {
         if (!node.isUp()) {
             return;
         }
-        node.core().tick();
+        if (now < pausedUntil[i]) {
+            missedTicks[i]++;
+            return;
+        }
+        node.core().tick(1 + missedTicks[i]);               // a resumed process counts the ticks it missed
+        boolean resumed = missedTicks[i] > 0;
+        missedTicks[i] = 0;
         if (faultsOn && random.nextDouble() < options.proposalRate()) {
             propose(node);
         }
-        if (faultsOn && random.nextDouble() < options.proposalRate()) {
-            read(node);
+        if (faultsOn && (resumed || random.nextDouble() < options.proposalRate())) {
+            read(node);                                       // a read that waited in a paused process's queue
         }
         drain(node);
+        if (resumed) {                                        // then what reached it while it was paused
+            deferred.get(i).forEach(d -> schedule(now, d.kind(), d.node(), d.message(), d.epoch()));
+            deferred.get(i).clear();
+        }
+    }
+
+    /** Whether node {@code i} is paused: until its first tick at or after {@code pausedUntil}. */
+    private boolean paused(int i) {
+        return now < pausedUntil[i] || missedTicks[i] > 0;
     }
 
     private void propose(SimNode node) {
@@ -289,12 +337,14 @@ final class Simulation {
         }
     }
 
-    /** Thesis §6.4: asks for a linearizable read; only a leader accepts it. */
+    /** Thesis §6.4: asks for a linearizable read, half of them under the leader's lease; only a leader accepts. */
     private void read(SimNode node) {
         long requestId = ++nextReadId;
         long commitBound = maxCommitAnywhere();
-        if (node.core().readIndex(requestId).isAccepted()) {
-            reads.onRegistered(node.id(), requestId, commitBound);
+        boolean lease = random.nextBoolean();
+        if ((lease ? node.core().leaseRead(requestId) : node.core().readIndex(requestId)).isAccepted()) {
+            leaseReads += lease ? 1 : 0;
+            reads.onRegistered(node.id(), requestId, commitBound, events);
         }
     }
 
@@ -310,6 +360,13 @@ final class Simulation {
     }
 
     private void injectFaults() {
+        if (random.nextDouble() < options.crashRate() / 2) {
+            int i = random.nextInt(4) > 0 ? leaderIndex() : random.nextInt(nodes.size());
+            if (nodes.get(i).isUp() && !paused(i)) {
+                pausedUntil[i] = now + (15 + random.nextInt(30)) * (long) SimOptions.TICK;   // 1.5 to 4.5 timeouts
+                pauses++;
+            }
+        }
         if (random.nextDouble() < options.partitionRate()) {
             boolean healed = true;
             for (int g : group) {
@@ -328,6 +385,9 @@ final class Simulation {
             long down = nodes.stream().filter(n -> !n.isUp()).count();
             if (nodes.get(i).isUp() && down < (nodes.size() + 1) / 2) {
                 nodes.get(i).crash(random);
+                pausedUntil[i] = 0;
+                missedTicks[i] = 0;
+                deferred.get(i).clear();                      // a crash loses what the process had not handled
                 reads.onCrash(nodes.get(i).id());
                 if (random.nextBoolean()) {                  // a supervisor restarts the process at once
                     schedule(now + (1 + random.nextInt(3)) * (long) SimOptions.TICK, Kind.RESTART, i, null,
@@ -545,7 +605,7 @@ final class Simulation {
             CoreStatus before = core.status();
             Ready rd = core.ready();
             checker.onReady(node, before, rd);
-            reads.onReady(node.id(), rd);
+            reads.onReady(node.id(), rd, events);
             rd.messages().forEach(this::send);
             if (rd.needsSync() || !rd.afterSync().isEmpty()) {
                 long done = node.queueWrite(rd, now + random.nextInt(options.maxDiskDelay() + 1));

@@ -58,19 +58,27 @@ class SimulationTest {
         assertThat(installed).isPositive();
     }
 
-    /** The seeds exercise ReadIndex both ways: reads are confirmed and served, and reads are aborted. */
+    /**
+     * The seeds exercise ReadIndex and leases both ways: reads are confirmed and served, some at once under a lease
+     * (with drifting clocks), and reads are aborted.
+     */
     @Test
     void readsAreConfirmedServedAndAborted() {
         long served = 0;
         long aborted = 0;
+        long atOnce = 0;
+        long leaseReads = 0;
         for (long seed = 0; seed < 10; seed++) {
             Simulation sim = new Simulation(seed, SimOptions.forSeed(seed));
             sim.runWithFaults();
             assertThat(sim.violations()).as("seed %d", seed).isEmpty();
             served += sim.reads().served();
             aborted += sim.reads().aborted();
+            atOnce += sim.reads().confirmedAtOnce();
+            leaseReads += sim.leaseReads();
         }
         assertThat(served).isPositive();
         assertThat(aborted).isPositive();
+        assertThat(atOnce).as("of %d lease reads a leader accepted", leaseReads).isGreaterThan(leaseReads / 20);
     }
 }

@@ -208,9 +208,14 @@ public abstract class RaftNodeContract {
         RaftNode leader = awaitLeader();
         byte[] count = leader.query(bytes("count"), ReadMode.LINEARIZABLE).get(5, TimeUnit.SECONDS);
         assertThat(Integer.parseInt(string(count))).isGreaterThanOrEqualTo(50);
+        byte[] leased = leader.query(bytes("count"), ReadMode.LEASE).get(5, TimeUnit.SECONDS);
+        assertThat(Integer.parseInt(string(leased))).isGreaterThanOrEqualTo(50);
         RaftNode follower = nodes.values().stream().filter(n -> n != leader).findFirst().orElseThrow();
         CompletableFuture<byte[]> onFollower = follower.query(bytes("count"), ReadMode.LINEARIZABLE);
         assertThatThrownBy(() -> onFollower.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(NotLeaderException.class);
+        CompletableFuture<byte[]> leaseOnFollower = follower.query(bytes("count"), ReadMode.LEASE);
+        assertThatThrownBy(() -> leaseOnFollower.get(5, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(NotLeaderException.class);
         byte[] stale = follower.query(bytes("count"), ReadMode.STALE).get(5, TimeUnit.SECONDS);
         assertThat(Integer.parseInt(string(stale))).isBetween(0, 50);
     }

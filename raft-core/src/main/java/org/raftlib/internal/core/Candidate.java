@@ -1,9 +1,11 @@
 package org.raftlib.internal.core;
 
+import org.raftlib.NodeId;
 import org.raftlib.RaftRole;
 import org.raftlib.internal.core.quorum.VoteResult;
 import org.raftlib.message.AppendEntries;
 import org.raftlib.message.InstallSnapshot;
+import org.raftlib.message.RequestVote;
 import org.raftlib.message.RequestVoteResponse;
 
 /**
@@ -39,6 +41,15 @@ final class Candidate extends Role {
 
     boolean isPreVote() {
         return preVote;
+    }
+
+    /** Asks every other voter for its (pre-)vote in {@code electionTerm}; {@code transfer}: ignore leases. */
+    void requestVotes(long electionTerm, boolean transfer) {
+        RaftLog log = core.log();
+        for (NodeId peer : core.tracker().otherVoters()) {
+            core.send(new RequestVote(core.id(), peer, electionTerm, log.lastIndex(), log.lastTerm(), preVote,
+                    transfer));
+        }
     }
 
     /** Raft §5.2: "If election timeout elapses: start new election." */

@@ -1,5 +1,6 @@
 package org.raftlib.internal.core;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.raftlib.ClusterConfig;
@@ -42,6 +43,17 @@ public record CoreStatus(
     /** Copies the map. */
     public CoreStatus {
         peers = Map.copyOf(peers);
+    }
+
+    static CoreStatus of(RaftCore core, RaftLog log, Membership membership) {
+        Map<NodeId, PeerProgress> peers = new LinkedHashMap<>();
+        if (core.role() instanceof Leader) {
+            core.tracker().peers().forEach((id, pr) -> peers.put(id,
+                    new PeerProgress(pr.matchIndex(), pr.nextIndex(), pr.mode())));
+        }
+        return new CoreStatus(core.id(), core.role().kind(), core.term(), Optional.ofNullable(core.votedFor()),
+                core.currentLeader(), log.lastIndex(), log.committed(), log.applied(), log.firstIndex(),
+                log.snapshotIndex(), peers, membership.current(), membership.currentIndex());
     }
 
     /**

@@ -17,6 +17,7 @@ import org.raftlib.message.TimeoutNow;
 final class Leader extends Role {
 
     private final ReadIndexQueue reads = new ReadIndexQueue();
+    private final Lease lease;
     private final long noOpIndex;
     private int electionElapsed;
     private int heartbeatElapsed;
@@ -25,6 +26,7 @@ final class Leader extends Role {
     Leader(RaftCore core, long noOpIndex) {
         super(core);
         this.noOpIndex = noOpIndex;
+        this.lease = new Lease(core.config().leaseTicks());
     }
 
     @Override
@@ -73,13 +75,49 @@ final class Leader extends Role {
      * @return the read index
      */
     long registerRead(long requestId) {
-        long index = Math.max(core.log().committed(), noOpIndex);
+        long index = readIndex();
+        if (reads.openRound()) {
+            lease.roundOpened(reads.seq());
+        }
         reads.add(requestId, index);
         return index;
     }
 
+    /** The index a read must wait for: see {@link #registerRead}. */
+    long readIndex() {
+        return Math.max(core.log().committed(), noOpIndex);
+    }
+
+    /** The lease clock also counts {@code ticks} that passed while the node stalled; see {@link RaftCore#tick(int)}. */
+    void elapseLease(int ticks) {
+        lease.advance(ticks);
+    }
+
+    /** Whether this leader's lease holds now (thesis §6.4.1; see {@link Lease}). */
+    boolean leaseHolds() {
+        lease.onQuorumSeq(core.tracker().quorumReadSeq(reads.seq()));
+        return lease.holds();
+    }
+
+    /** A message from {@code peer} (a member) arrived. */
+    void heardFrom(NodeId peer) {
+        if (lease.enabled()) {
+            core.tracker().progress(peer).heardAt(lease.now());
+        }
+    }
+
     @Override
     void tick() {
+        lease.tick();
+        if (core.config().checkQuorum() && lease.enabled() && !core.tracker().hasQuorum(
+                p -> lease.now() - p.heardAt() < core.config().electionTicks())) {
+            // With leases, CheckQuorum looks at the last election timeout at every tick, not once per timeout, so a
+            // deposed leader steps down when voters stop refusing votes for it, not up to a timeout later.
+            core.logger().warn("{} [term {}] stepping down: no quorum heard from within an election timeout",
+                    core.id(), core.term());
+            core.becomeFollower(core.term(), null);
+            return;
+        }
         heartbeatElapsed++;
         if (++electionElapsed >= core.config().electionTicks()) {
             electionElapsed = 0;
@@ -108,6 +146,9 @@ final class Leader extends Role {
      * ReadIndex round to every follower, paused or not (thesis §6.4).
      */
     void broadcastHeartbeat() {
+        if (lease.enabled() && reads.openRound()) {
+            lease.roundOpened(reads.seq());                 // every heartbeat renews the lease
+        }
         RaftLog log = core.log();
         core.tracker().peers().forEach((id, pr) -> {
             long anchor = Math.max(pr.matchIndex(), log.firstIndex() - 1);   // compacted: the snapshot's index
@@ -282,6 +323,7 @@ final class Leader extends Role {
     }
 
     private void sendTimeoutNow(NodeId target) {
+        lease.breakForTransfer();
         core.send(new TimeoutNow(core.id(), target, core.term()));
     }
 }

@@ -1,9 +1,7 @@
 package org.raftlib.internal.core;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -16,14 +14,7 @@ import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.RaftRole;
 import org.raftlib.internal.core.progress.ProgressTracker;
-import org.raftlib.message.AppendEntries;
-import org.raftlib.message.AppendEntriesResponse;
-import org.raftlib.message.InstallSnapshot;
-import org.raftlib.message.InstallSnapshotResponse;
 import org.raftlib.message.RaftMessage;
-import org.raftlib.message.RequestVote;
-import org.raftlib.message.RequestVoteResponse;
-import org.raftlib.message.TimeoutNow;
 import org.slf4j.Logger;
 
 /**
@@ -52,6 +43,7 @@ public final class RaftCore {
     private NodeId leader;
     private HardState handedOutHardState;
     private boolean broadcastPending;
+    private int votesHeldBack;
     private final SnapshotWork snapshots;
     private final Membership membership;
 
@@ -67,6 +59,7 @@ public final class RaftCore {
         this.votedFor = hardState.votedFor().orElse(null);
         this.handedOutHardState = hardState;
         this.role = new Follower(this);
+        this.votesHeldBack = config.leaseTicks() > 0 ? config.electionTicks() : 0;   // see TermRules
     }
 
     /**
@@ -112,9 +105,28 @@ public final class RaftCore {
         return core;
     }
 
-    /** Advances the logical clock by one tick (election and heartbeat timers count ticks). */
+    /** Advances the logical clock by one tick (timers count ticks): {@code tick(1)}. */
     public void tick() {
+        tick(1);
+    }
+
+    /**
+     * Advances the logical clock after {@code elapsed} tick intervals passed (more than one after a stall): timers
+     * advance by one tick, a leader's lease clock by all of them, so that a stalled leader's lease ends on time.
+     *
+     * @param elapsed tick intervals since the last call, at least 1
+     */
+    public void tick(int elapsed) {
+        votesHeldBack = Math.max(0, votesHeldBack - 1);
+        if (role instanceof Leader l) {
+            l.elapseLease(elapsed - 1);
+        }
         role.tick();
+    }
+
+    /** With leases: whether this node started less than T ticks ago; see {@link TermRules#onHigherTerm}. */
+    boolean holdsBackVotes() {
+        return votesHeldBack > 0;
     }
 
     /**
@@ -136,29 +148,8 @@ public final class RaftCore {
             TermRules.onLowerTerm(this, m);
             return;
         }
-        dispatch(m);
+        role.dispatch(m);
         membership.refresh();
-    }
-
-    private void dispatch(RaftMessage m) {
-        if (role instanceof Leader) {
-            if (tracker.progress(m.from()) == null) {
-                config.logger().debug("{} [term {}] dropped message from a non-member: {}", config.id(), term,
-                        MessageFormat.describe(m));
-                return;
-            }
-            tracker.progress(m.from()).markRecentActive();
-        }
-        switch (m.type()) {
-            case REQUEST_VOTE -> role.onRequestVote((RequestVote) m);
-            case REQUEST_VOTE_RESPONSE -> role.onRequestVoteResponse((RequestVoteResponse) m);
-            case APPEND_ENTRIES -> role.onAppendEntries((AppendEntries) m);
-            case APPEND_ENTRIES_RESPONSE -> role.onAppendEntriesResponse((AppendEntriesResponse) m);
-            case INSTALL_SNAPSHOT -> role.onInstallSnapshot((InstallSnapshot) m);
-            case INSTALL_SNAPSHOT_RESPONSE -> role.onInstallSnapshotResponse((InstallSnapshotResponse) m);
-            case TIMEOUT_NOW -> role.onTimeoutNow((TimeoutNow) m);
-            default -> throw new IllegalStateException("no dispatch for " + m.type());
-        }
     }
 
     /**
@@ -169,11 +160,8 @@ public final class RaftCore {
      */
     public Proposal propose(Bytes command) {
         Objects.requireNonNull(command, "command");
-        if (!(role instanceof Leader l)) {
-            return Proposal.refused(Proposal.Outcome.NOT_LEADER, Optional.ofNullable(leader));
-        }
-        if (l.transferee() != null) {
-            return Proposal.refused(Proposal.Outcome.TRANSFERRING, Optional.of(l.transferee()));
+        if (accepting() == null) {
+            return refusal();
         }
         long index = log.lastIndex() + 1;
         log.append(List.of(LogEntry.command(term, index, command)));
@@ -193,17 +181,45 @@ public final class RaftCore {
      *     TRANSFERRING with the transfer target while leadership is being handed over
      */
     public Proposal readIndex(long requestId) {
-        if (!(role instanceof Leader l)) {
-            return Proposal.refused(Proposal.Outcome.NOT_LEADER, Optional.ofNullable(leader));
+        return read(requestId, false);
+    }
+
+    /**
+     * A read under this leader's lease (thesis §6.4.1; see {@link Lease}): while the lease holds, confirmed at once,
+     * without a round (in the next {@link Ready#readStates()}); otherwise registered as by {@link #readIndex}.
+     *
+     * @param requestId the runtime's id for the read, unique on this node
+     * @return as {@link #readIndex}
+     */
+    public Proposal leaseRead(long requestId) {
+        return read(requestId, true);
+    }
+
+    private Proposal read(long requestId, boolean lease) {
+        Leader l = accepting();
+        if (l == null) {
+            return refusal();
         }
-        if (l.transferee() != null) {
-            return Proposal.refused(Proposal.Outcome.TRANSFERRING, Optional.of(l.transferee()));
+        if (lease && l.leaseHolds()) {
+            readStates.add(new ReadState(requestId, l.readIndex()));
+            return Proposal.accepted(l.readIndex(), term);
         }
         long index = l.registerRead(requestId);
         config.logger().debug("{} [term {}] registered read {} at index {}, round {}", config.id(), term, requestId,
                 index, l.reads().seq());
         confirmReads();
         return Proposal.accepted(index, term);
+    }
+
+    /** This node as a leader that takes requests now, or null (not leading, or handing leadership over). */
+    private Leader accepting() {
+        return role instanceof Leader l && l.transferee() == null ? l : null;
+    }
+
+    /** Why {@link #accepting()} is null: NOT_LEADER with a leader hint, or TRANSFERRING with the target. */
+    private Proposal refusal() {
+        return role instanceof Leader l ? Proposal.refused(Proposal.Outcome.TRANSFERRING, Optional.of(l.transferee()))
+                : Proposal.refused(Proposal.Outcome.NOT_LEADER, Optional.ofNullable(leader));
     }
 
     /**
@@ -219,11 +235,9 @@ public final class RaftCore {
      */
     public Proposal proposeConfigChange(ClusterConfig target, long maxLag) {
         Objects.requireNonNull(target, "target");
-        if (!(role instanceof Leader l)) {
-            return Proposal.refused(Proposal.Outcome.NOT_LEADER, Optional.ofNullable(leader));
-        }
-        if (l.transferee() != null) {
-            return Proposal.refused(Proposal.Outcome.TRANSFERRING, Optional.of(l.transferee()));
+        Leader l = accepting();
+        if (l == null) {
+            return refusal();
         }
         Proposal p = membership.propose(l, target, maxLag);
         broadcastPending |= p.isAccepted();
@@ -318,12 +332,12 @@ public final class RaftCore {
 
     /** The follower side of {@link #installSnapshot}: resets the log to the snapshot unless it holds it. */
     boolean resetToSnapshot(SnapshotPoint point, ClusterConfig snapshotConfig) {
-        if (!snapshots.install(point, snapshotConfig)) {
-            return false;
+        boolean reset = snapshots.install(point, snapshotConfig);
+        if (reset) {
+            config.logger().info("{} [term {}] installs the snapshot at {}/{} from {}", config.id(), term,
+                    point.term(), point.index(), leader);
         }
-        config.logger().info("{} [term {}] installs the snapshot at {}/{} from {}", config.id(), term, point.term(),
-                point.index(), leader);
-        return true;
+        return reset;
     }
 
     /**
@@ -341,8 +355,7 @@ public final class RaftCore {
         }
     }
 
-    /** A leader asks the runtime to stream its newest snapshot to {@code peer}. */
-    void requestSnapshotSend(NodeId peer) {
+    void requestSnapshotSend(NodeId peer) {                  // a leader asks the runtime to stream its snapshot
         snapshots.requestSend(peer);
     }
 
@@ -430,18 +443,10 @@ public final class RaftCore {
 
     /** Returns a snapshot of this node's state. */
     public CoreStatus status() {
-        Map<NodeId, CoreStatus.PeerProgress> peers = new LinkedHashMap<>();
-        if (role instanceof Leader) {
-            tracker.peers().forEach((id, pr) -> peers.put(id,
-                    new CoreStatus.PeerProgress(pr.matchIndex(), pr.nextIndex(), pr.mode())));
-        }
-        return new CoreStatus(config.id(), role.kind(), term, Optional.ofNullable(votedFor),
-                Optional.ofNullable(leader), log.lastIndex(), log.committed(), log.applied(), log.firstIndex(),
-                log.snapshotIndex(), peers, membership.current(), membership.currentIndex());
+        return CoreStatus.of(this, log, membership);
     }
 
     // ---- transitions, used by the roles ----
-
     void startElection(boolean transfer) {
         if (config.preVote() && !transfer) {
             becomePreCandidate();
@@ -471,7 +476,7 @@ public final class RaftCore {
         role = c;
         tracker.resetVotes();
         config.logger().info("{} [term {}] became pre-candidate", config.id(), term);
-        requestVotes(term + 1, true, false);
+        c.requestVotes(term + 1, false);
         c.voteForSelf();
     }
 
@@ -480,16 +485,11 @@ public final class RaftCore {
         term++;
         votedFor = config.id();
         leader = null;
-        role = new Candidate(this, false);
+        Candidate c = new Candidate(this, false);
+        role = c;
         tracker.resetVotes();
         config.logger().info("{} [term {}] became candidate", config.id(), term);
-        requestVotes(term, false, transfer);
-    }
-
-    private void requestVotes(long electionTerm, boolean preVote, boolean transfer) {
-        for (NodeId peer : tracker.otherVoters()) {
-            send(new RequestVote(config.id(), peer, electionTerm, log.lastIndex(), log.lastTerm(), preVote, transfer));
-        }
+        c.requestVotes(term, transfer);
     }
 
     /** Raft §8: a new leader appends a no-op entry of its term and announces itself at once. */

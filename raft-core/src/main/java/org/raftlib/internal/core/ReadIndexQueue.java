@@ -28,16 +28,27 @@ final class ReadIndexQueue {
     }
 
     /**
-     * Registers a read; opens a new round unless one is open and not yet broadcast.
+     * Opens a new round unless one is open and not yet broadcast.
+     *
+     * @return whether a new round was opened
+     */
+    boolean openRound() {
+        if (roundOpen) {
+            return false;
+        }
+        seq++;
+        roundOpen = true;
+        return true;
+    }
+
+    /**
+     * Registers a read in the open round (see {@link #openRound()}, which this calls).
      *
      * @param requestId the runtime's id for the read
      * @param index the read index
      */
     void add(long requestId, long index) {
-        if (!roundOpen) {
-            seq++;
-            roundOpen = true;
-        }
+        openRound();
         pending.add(new PendingRead(requestId, index, seq));
     }
 

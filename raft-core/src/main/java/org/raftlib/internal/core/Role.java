@@ -24,6 +24,29 @@ abstract sealed class Role permits Follower, Candidate, Leader {
 
     abstract RaftRole kind();
 
+    /** Hands {@code m} (of this node's term) to its handler; a leader drops messages of non-members. */
+    final void dispatch(RaftMessage m) {
+        if (this instanceof Leader l) {
+            if (core.tracker().progress(m.from()) == null) {
+                core.logger().debug("{} [term {}] dropped message from a non-member: {}", core.id(), core.term(),
+                        MessageFormat.describe(m));
+                return;
+            }
+            core.tracker().progress(m.from()).markRecentActive();
+            l.heardFrom(m.from());
+        }
+        switch (m.type()) {
+            case REQUEST_VOTE -> onRequestVote((RequestVote) m);
+            case REQUEST_VOTE_RESPONSE -> onRequestVoteResponse((RequestVoteResponse) m);
+            case APPEND_ENTRIES -> onAppendEntries((AppendEntries) m);
+            case APPEND_ENTRIES_RESPONSE -> onAppendEntriesResponse((AppendEntriesResponse) m);
+            case INSTALL_SNAPSHOT -> onInstallSnapshot((InstallSnapshot) m);
+            case INSTALL_SNAPSHOT_RESPONSE -> onInstallSnapshotResponse((InstallSnapshotResponse) m);
+            case TIMEOUT_NOW -> onTimeoutNow((TimeoutNow) m);
+            default -> throw new IllegalStateException("no dispatch for " + m.type());
+        }
+    }
+
     abstract void tick();
 
     /** Ticks since this node last heard from a leader (or, on a leader, since the last quorum check). */

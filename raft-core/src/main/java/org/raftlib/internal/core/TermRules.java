@@ -16,12 +16,14 @@ final class TermRules {
 
     /**
      * Figure 2: "If RPC request or response contains term T &gt; currentTerm: set currentTerm = T, convert to
-     * follower". Vote requests are the exception while a leader is known to be live (thesis §4.2.3).
+     * follower". Vote requests are the exception while a leader is known to be live (thesis §4.2.3): heard from
+     * within the election timeout T. Leader leases ({@link Lease}) rest on this; with leases on, a node also refuses
+     * votes for its first T ticks, since it may have acknowledged a leader just before it crashed and forgot it.
      */
     static boolean onHigherTerm(RaftCore core, RaftMessage m) {
         if (m instanceof RequestVote v) {
-            boolean inLease = core.config().checkQuorum() && core.currentLeader().isPresent()
-                    && core.role().electionElapsed() < core.config().electionTicks();
+            boolean inLease = core.config().checkQuorum() && (core.holdsBackVotes() || core.currentLeader().isPresent()
+                    && core.role().electionElapsed() < core.config().electionTicks());
             if (inLease && !v.leadershipTransfer()) {
                 core.logger().debug("{} [term {}] ignored {} from {}: leader {} is live (thesis §4.2.3)",
                         core.id(), core.term(), v.preVote() ? "pre-vote" : "vote request", v.from(),

@@ -36,8 +36,8 @@ sealed interface Event {
         }
     }
 
-    /** A linearizable read to confirm with ReadIndex. */
-    record Read(byte[] request, CompletableFuture<byte[]> future) implements Event {
+    /** A linearizable read to confirm with ReadIndex, or under the leader's lease when {@code lease} and it holds. */
+    record Read(byte[] request, boolean lease, CompletableFuture<byte[]> future) implements Event {
     }
 
     /** The storage worker made these batches durable, in this order. */

@@ -210,21 +210,30 @@ final class NodeLoop implements Runnable {
             }
             item = inbox.pollNow();
         }
-        long now = System.nanoTime();
-        if (now - nextTick >= 0) {
-            core.tick();
-            observeCore();
-            observers.onTick();
-            changes.onTick();
-            transfers.tick(core);
-            nextTick = now - nextTick > tickNanos ? now + tickNanos : nextTick + tickNanos;
-        }
+        tickIfDue();
         changes.observe();                                   // new members' addresses before messages go to them
         if (core.hasReady()) {
             execute(core.ready());
         }
         changes.observe();
         return handled >= MAX_EVENTS_PER_TURN;
+    }
+
+    /**
+     * Ticks the core if a tick is due. After a stall (a GC pause, a starved CPU) the timers advance one tick, but the
+     * leader's lease clock advances by every tick that passed, so a lease never outlives the real time it covers.
+     */
+    private void tickIfDue() {
+        long now = System.nanoTime();
+        if (now - nextTick >= 0) {
+            long elapsed = 1 + (now - nextTick) / tickNanos;
+            core.tick((int) Math.min(elapsed, Integer.MAX_VALUE));
+            observeCore();
+            observers.onTick();
+            changes.onTick();
+            transfers.tick(core);
+            nextTick = elapsed > 1 ? now + tickNanos : nextTick + tickNanos;
+        }
     }
 
     private void handle(Object item) {
@@ -237,6 +246,9 @@ final class NodeLoop implements Runnable {
         } else if (item instanceof Event.Submit s) {
             propose(s);
         } else if (item instanceof Event.Read r) {
+            if (r.lease()) {
+                tickIfDue();                                 // the lease clock must be current when it is used
+            }
             requests.read(core, r);
         } else if (item instanceof Event.Persisted p) {
             onPersisted(p.batches());
@@ -443,13 +455,16 @@ final class NodeLoop implements Runnable {
             writes.clear();
         }
 
-        /** Registers a linearizable read with the core (ReadIndex), or refuses it when this node does not lead. */
+        /**
+         * Registers a linearizable read with the core (ReadIndex, or the lease), or refuses it when this node does
+         * not lead.
+         */
         void read(RaftCore core, Event.Read r) {
             if (r.future().isDone()) {
                 return;
             }
             long readId = ++lastReadId;
-            Proposal p = core.readIndex(readId);
+            Proposal p = r.lease() ? core.leaseRead(readId) : core.readIndex(readId);
             if (p.isAccepted()) {
                 reads.put(readId, r);
             } else {

@@ -154,6 +154,8 @@ public final class NodeRuntime {
         this.coreConfig = CoreConfig.of(id, voters, extras.random())
                 .withTicks(ticks(options.electionTimeout(), tick), ticks(options.heartbeatInterval(), tick))
                 .withElectionSafeguards(options.preVote(), options.checkQuorum())
+                .withLease(options.checkQuorum() ? CoreConfig.leaseTicksFor(ticks(options.electionTimeout(), tick),
+                        options.maxClockDrift()) : 0)
                 .withFlow(new CoreConfig.FlowControl(options.maxInflightAppends(), options.maxAppendBytes(),
                         CoreConfig.FlowControl.DEFAULT.maxApplyBytes()));
         this.parts = new NodeParts(id, List.copyOf(members), transport, inbox, storage, apply, lifecycle,
@@ -362,7 +364,7 @@ public final class NodeRuntime {
             parts.apply().submit(new ApplyWorker.ReadAt(0, copy, f));
             recheck(f);
         } else {
-            post(new Event.Read(copy, f), f);
+            post(new Event.Read(copy, mode == ReadMode.LEASE, f), f);
         }
         return f;
     }

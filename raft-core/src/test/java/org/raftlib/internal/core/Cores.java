@@ -39,7 +39,7 @@ public final class Cores {
 
     /** A config with PreVote and CheckQuorum off, randomness seeded with {@code id}, and no logging. */
     public static CoreConfig config(int id, int size) {
-        return new CoreConfig(n(id), cluster(size), ELECTION, 1, false, false, CoreConfig.FlowControl.DEFAULT,
+        return new CoreConfig(n(id), cluster(size), ELECTION, 1, false, false, 0, CoreConfig.FlowControl.DEFAULT,
                 new SplittableRandom(id), NOPLogger.NOP_LOGGER);
     }
 

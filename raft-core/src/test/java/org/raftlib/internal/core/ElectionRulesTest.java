@@ -127,7 +127,7 @@ class ElectionRulesTest {
         Set<Integer> seen = new HashSet<>();
         for (int seed = 1; seed <= 200; seed++) {
             CoreConfig cfg = Cores.config(1, 3).withTicks(ELECTION, 1);
-            cfg = new CoreConfig(cfg.id(), cfg.voters(), ELECTION, 1, false, false, cfg.flow(),
+            cfg = new CoreConfig(cfg.id(), cfg.voters(), ELECTION, 1, false, false, 0, cfg.flow(),
                     new SplittableRandom(seed), cfg.logger());
             TestNode follower = Cores.follower(cfg, 1);
             int ticks = ticksUntilCampaign(follower);
@@ -436,7 +436,7 @@ class ElectionRulesTest {
     void grantingAVoteRestartsTheElectionTimer() {
         for (int seed = 0; seed < 8; seed++) {
             CoreConfig c = Cores.config(1, 3);
-            CoreConfig config = new CoreConfig(c.id(), c.voters(), ELECTION, 1, false, false, c.flow(),
+            CoreConfig config = new CoreConfig(c.id(), c.voters(), ELECTION, 1, false, false, 0, c.flow(),
                     new SplittableRandom(seed), c.logger());
             TestNode follower = Cores.follower(config, 5);
             tick(follower, ELECTION - 1);

@@ -38,7 +38,7 @@ class MembershipRulesTest {
     private final Set<NodeId> cut = new HashSet<>();
 
     private TestNode add(int id, Set<NodeId> bootstrap, boolean safeguards) {
-        CoreConfig c = new CoreConfig(n(id), bootstrap, ELECTION, 1, safeguards, safeguards,
+        CoreConfig c = new CoreConfig(n(id), bootstrap, ELECTION, 1, safeguards, safeguards, 0,
                 CoreConfig.FlowControl.DEFAULT, new SplittableRandom(id), NOPLogger.NOP_LOGGER);
         TestNode node = TestNode.start(c, List.of(), HardState.INITIAL);
         nodes.put(n(id), node);

@@ -58,7 +58,7 @@ class RandomClusterSafetyTest {
             for (int i = 1; i <= size; i++) {
                 CoreConfig c = Cores.config(i, size).withElectionSafeguards(preVote, checkQuorum);
                 c = new CoreConfig(c.id(), c.voters(), c.electionTicks(), c.heartbeatTicks(), c.preVote(),
-                        c.checkQuorum(), c.flow(), new SplittableRandom(seed * 100 + i), c.logger());
+                        c.checkQuorum(), c.leaseTicks(), c.flow(), new SplittableRandom(seed * 100 + i), c.logger());
                 nodes.add(TestNode.start(c, List.of(), HardState.INITIAL));
                 unsynced.add(new ArrayDeque<>());
             }

@@ -14,6 +14,7 @@ public final class Progress {
     private ProgressMode mode = ProgressMode.PROBE;
     private boolean probeSent;
     private boolean recentActive;
+    private long heardAt;
     private long readSeq;
     private long matchAtLastCheck = -1;
     private long pendingSnapshot;
@@ -53,6 +54,16 @@ public final class Progress {
 
     public void clearRecentActive() {
         recentActive = false;
+    }
+
+    /** Returns the leader's lease-clock tick at which the follower was last heard from (0: not yet). */
+    public long heardAt() {
+        return heardAt;
+    }
+
+    /** The follower was heard from at the leader's lease-clock tick {@code tick}. */
+    public void heardAt(long tick) {
+        heardAt = tick;
     }
 
     /** Returns the highest ReadIndex round the follower has echoed in this leader's term (thesis §6.4). */

@@ -157,6 +157,19 @@ public final class ProgressTracker {
         });
     }
 
+    /**
+     * Returns whether the peers whose progress satisfies {@code heard}, with the local node, form a quorum.
+     *
+     * @param heard whether a peer was heard from recently enough
+     * @return whether they are a quorum of the configuration (of both halves, when joint)
+     */
+    public boolean hasQuorum(java.util.function.Predicate<Progress> heard) {
+        return config.hasActiveQuorum(id -> {
+            Progress p = peers.get(id);
+            return id.equals(self) || (p != null && heard.test(p));
+        });
+    }
+
     /** Clears every peer's recent-activity flag, starting the next CheckQuorum interval. */
     public void clearRecentActive() {
         peers.values().forEach(Progress::clearRecentActive);

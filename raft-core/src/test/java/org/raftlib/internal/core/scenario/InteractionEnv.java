@@ -118,6 +118,7 @@ final class InteractionEnv {
         for (int id = first; id < first + count; id++) {
             CoreConfig config = new CoreConfig(Cores.n(id), voters, d.intOption("election", 10),
                     d.intOption("heartbeat", 1), d.boolOption("prevote", false), d.boolOption("checkquorum", false),
+                    d.intOption("lease", 0),
                     new CoreConfig.FlowControl(256, maxBytes, 4 << 20),
                     new SplittableRandom(d.intOption("seed", 0) * 31L + id), logger);
             nodes.put(id, TestNode.start(config, Cores.entries(terms), new HardState(term, Optional.empty(), commit)));
