@@ -7,9 +7,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Map;
 import org.raftlib.Member;
+import org.raftlib.NodeId;
 import org.raftlib.RaftNode;
 import org.raftlib.RaftOptions;
+import org.raftlib.metrics.micrometer.MicrometerRaftMetrics;
+import org.raftlib.metrics.micrometer.RaftMeterBinder;
+import org.raftlib.metrics.micrometer.TransportMeters;
 import org.raftlib.storage.FileLogStorage;
 import org.raftlib.storage.FileSnapshotStore;
 import org.raftlib.transport.netty.NettyTransport;
@@ -61,8 +69,22 @@ interface BenchCluster extends AutoCloseable {
                 throw new UncheckedIOException(e);
             }
         }
-        return b.build();
+        if (!METRICS) {
+            return b.build();
+        }
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        RaftNode node = b.metrics(MicrometerRaftMetrics.register(registry, NodeId.of(id))).build();
+        RaftMeterBinder.bind(node, registry);
+        TransportMeters.bind(registry, node.id(), Tags.empty(), () -> Map.of(
+                "messages.out", transport.metrics().messagesOut(), "bytes.out", transport.metrics().bytesOut()));
+        return node;
     }
+
+    /**
+     * Whether every node measures with {@code raft-metrics-micrometer} into a Prometheus registry, from
+     * {@code -Dbench.metrics=true} (issue 16 asks that metrics cost no throughput beyond noise).
+     */
+    boolean METRICS = Boolean.getBoolean("bench.metrics");
 
     /**
      * Entries between automatic snapshots, from {@code -Dbench.snapshotEvery=N}; 0 (the default, as WORKLOAD.md

@@ -25,7 +25,8 @@ import org.raftlib.RaftNode;
  * [--w2-inflight=64] [--w3-inflight=256] [--max-writes=5000000] [--seconds=10] [--processes] [--port=N]
  * [--dir=PATH] [--keep] [--smoke]}. {@code --processes} runs every node but the first in its own JVM;
  * {@code --smoke} runs a few hundred writes per phase for the correctness check only. Exit status 0 on PASS. For
- * experiments, {@code -Dbench.inflightAppends=N} overrides {@link org.raftlib.RaftOptions#maxInflightAppends()}.
+ * experiments, {@code -Dbench.inflightAppends=N} overrides {@link org.raftlib.RaftOptions#maxInflightAppends()};
+ * {@code -Dbench.metrics=true} has every node measure with {@code raft-metrics-micrometer}.
  */
 public final class WriteBenchmark {
 
@@ -90,8 +91,9 @@ public final class WriteBenchmark {
         var members = BenchCluster.members(o.nodes(), o.port());
         BenchCluster cluster = o.processes() ? new ProcessCluster(members, dir) : new InProcessCluster(members, dir);
         System.out.printf("raftlib   : %d nodes%s, NettyTransport on 127.0.0.1, FileLogStorage (fsync per batch), "
-                + "%d-byte payloads%ndata dir  : %s (%s)%n", o.nodes(), o.processes() ? " (one JVM each)" : "",
-                o.payload(), dir, Files.getFileStore(dir).type());
+                + "%d-byte payloads%s%ndata dir  : %s (%s)%n", o.nodes(), o.processes() ? " (one JVM each)" : "",
+                o.payload(), BenchCluster.METRICS ? ", metrics on (Micrometer, Prometheus registry)" : "", dir,
+                Files.getFileStore(dir).type());
         List<LoadPhase.Result> results = new ArrayList<>();
         boolean pass;
         try {
