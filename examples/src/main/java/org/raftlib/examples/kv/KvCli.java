@@ -28,7 +28,7 @@ import picocli.CommandLine.Parameters;
  * {@code COMMAND --help} shows each command's usage).
  *
  * <pre>
- * put KEY VALUE | get KEY [--stale] | delete KEY | cas KEY EXPECTED NEW | status | snapshot | fill COUNT
+ * put KEY VALUE | get KEY [--stale|--lease] | delete KEY | cas KEY EXPECTED NEW | status | snapshot | fill COUNT
  * members | add-learner ID HOST:RAFT_PORT[@HTTP_PORT] | add-voter ID HOST:RAFT_PORT[@HTTP_PORT] | promote ID
  * | remove ID                                                                        [--node URL[,URL...]]
  * </pre>
@@ -148,8 +148,11 @@ public final class KvCli implements Callable<Integer> {
     @Command(name = "get", description = "Prints the value of KEY.")
     int get(@Parameters(paramLabel = "KEY") String key,
             @Option(names = "--stale", description = "read the node's own state, without asking the leader")
-            boolean stale, @Mixin Target target) {
-        return to(target).show(call("GET", keyPath(key) + (stale ? "?stale=true" : ""), null), null);
+            boolean stale,
+            @Option(names = "--lease", description = "a linearizable read under the leader's lease (no round trip)")
+            boolean lease, @Mixin Target target) {
+        String query = stale ? "?read=stale" : lease ? "?read=lease" : "";
+        return to(target).show(call("GET", keyPath(key) + query, null), null);
     }
 
     @Command(name = "delete", description = "Deletes KEY.")

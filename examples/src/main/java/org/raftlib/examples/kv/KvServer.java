@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  *   <caption>Endpoints</caption>
  *   <tr><th>request</th><th>answer</th></tr>
  *   <tr><td>{@code PUT /kv/{key}}, body = value</td><td>200 {@code {"key","value","previous"}}</td></tr>
- *   <tr><td>{@code GET /kv/{key}} (linearizable), {@code ?stale=true} (this node's state)</td>
+ *   <tr><td>{@code GET /kv/{key}} (linearizable), {@code ?read=lease} (the leader's lease),
+ *       {@code ?read=stale} or {@code ?stale=true} (this node's state)</td>
  *       <td>200 {@code {"key","value"}} or 404</td></tr>
  *   <tr><td>{@code DELETE /kv/{key}}</td><td>200 {@code {"key","deleted","previous"}} or 404</td></tr>
  *   <tr><td>{@code POST /kv/{key}/cas}, body {@code {"expected":…,"new":…}} (no expected: key must be absent)</td>
@@ -292,10 +293,10 @@ public final class KvServer implements AutoCloseable {
     }
 
     private Reply get(HttpExchange ex, String key) throws IOException {
-        boolean stale = staleParameter(ex.getRequestURI().getRawQuery()) || UNSAFE_LOCAL_READS;
+        ReadMode mode = UNSAFE_LOCAL_READS ? ReadMode.STALE : readMode(ex.getRequestURI().getRawQuery());
+        boolean stale = mode == ReadMode.STALE;
         readBody(ex, 0);
         byte[] request = KvCommand.get(key).encode();
-        ReadMode mode = stale ? ReadMode.STALE : ReadMode.LINEARIZABLE;
         Forwarder.Incoming in = incoming(ex, new byte[0], false);
         if (stale) {
             in = new Forwarder.Incoming(in.method(), in.pathAndQuery(), in.body(), Forwarder.MAX_HOPS, false);
@@ -374,19 +375,22 @@ public final class KvServer implements AutoCloseable {
         return new Forwarder.Incoming(ex.getRequestMethod(), pathAndQuery, body, hops, isWrite);
     }
 
-    private static boolean staleParameter(String rawQuery) {
-        boolean stale = false;
+    /** {@code read=linearizable|lease|stale}, or the older {@code stale=true|false}; linearizable by default. */
+    private static ReadMode readMode(String rawQuery) {
+        ReadMode mode = ReadMode.LINEARIZABLE;
         if (rawQuery == null || rawQuery.isEmpty()) {
-            return false;
+            return mode;
         }
         for (String part : rawQuery.split("&")) {
-            if (part.equals("stale=true") || part.equals("stale")) {
-                stale = true;
-            } else if (!part.equals("stale=false")) {
-                throw new IllegalArgumentException("unknown query parameter '" + part + "'; only stale=true|false");
+            switch (part) {
+                case "stale", "stale=true", "read=stale" -> mode = ReadMode.STALE;
+                case "read=lease" -> mode = ReadMode.LEASE;
+                case "stale=false", "read=linearizable" -> { }
+                default -> throw new IllegalArgumentException("unknown query parameter '" + part
+                        + "'; use read=linearizable|lease|stale (or stale=true|false)");
             }
         }
-        return stale;
+        return mode;
     }
 
     private static void requireMethod(String method, String allowed) {

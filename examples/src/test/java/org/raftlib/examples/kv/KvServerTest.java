@@ -108,6 +108,12 @@ class KvServerTest {
         HttpResponse<String> get = send(follower(1), "GET", "/kv/colour", null);
         assertThat(get.statusCode()).as(get.body()).isEqualTo(200);
         assertThat(json(get)).containsEntry("value", "blue");
+        HttpResponse<String> lease = send(follower(1), "GET", "/kv/colour?read=lease", null);
+        assertThat(lease.statusCode()).as(lease.body()).isEqualTo(200);
+        assertThat(json(lease)).containsEntry("value", "blue");
+        HttpResponse<String> bad = send(follower(1), "GET", "/kv/colour?read=sometimes", null);
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(json(bad).get("error")).contains("read=linearizable|lease|stale");
 
         for (KvServer s : SERVERS) {
             Await.until("stale read of colour on " + s.uri(), WAIT, () -> {
