@@ -33,6 +33,13 @@ final class InvariantChecker {
     private final List<String> violations = new ArrayList<>();
     private long event;
     private long maxCommit;
+    /**
+     * For each index (1-based), the term in which it was first known committed: the term of the first node (a leader)
+     * whose commit index covered it. Raft's Leader Completeness is about entries committed in earlier terms; an entry
+     * committed in term 8 need not be in the log of a leader of term 7 that learns of its election late (its vote
+     * responses were delayed, as when it was paused).
+     */
+    private final List<Long> commitTerms = new ArrayList<>();
 
     void setEvent(long eventNumber) {
         this.event = eventNumber;
@@ -153,6 +160,10 @@ final class InvariantChecker {
         }
         node.lastCommit(after.commitIndex());
         maxCommit = Math.max(maxCommit, after.commitIndex());
+        while (commitTerms.size() < after.commitIndex()) {
+            long previous = commitTerms.isEmpty() ? 0 : commitTerms.get(commitTerms.size() - 1);
+            commitTerms.add(Math.max(after.term(), previous));
+        }
         ClusterConfig justified = node.configFromLog();
         if (justified != null && !justified.equals(after.config())) {
             fail("configuration: " + node.id() + " uses " + after.config() + " (index " + after.configIndex()
@@ -183,13 +194,16 @@ final class InvariantChecker {
         }
     }
 
-    /** Returns the largest committed index whose entry's term is below {@code term} (a leader of it must hold it). */
+    /**
+     * Returns the largest index committed in a term below {@code term} and applied somewhere (a leader of {@code term}
+     * must hold it: Raft's Leader Completeness).
+     */
     private long lastCommittedBefore(long term) {
         int lo = 0;
-        int hi = committedTerms.size();
+        int hi = Math.min(commitTerms.size(), committedTerms.size());
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (committedTerms.get(mid) < term) {
+            if (commitTerms.get(mid) < term) {
                 lo = mid + 1;
             } else {
                 hi = mid;
