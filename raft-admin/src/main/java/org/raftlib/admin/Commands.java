@@ -112,10 +112,8 @@ final class Commands {
         }
     }
 
-    /** {@code add-voter <id> <host:port>}. */
-    @Command(name = "add-voter", mixinStandardHelpOptions = true,
-            description = "Adds a voter (a learner first, promoted once it has caught up). Start it joining first.")
-    static final class AddVoter extends Base {
+    /** A command about a member to add: {@code <id> <host:port>}. */
+    abstract static class NewMember extends Base {
 
         @Parameters(index = "0", paramLabel = "<id>", description = "The new member's id.")
         private String id;
@@ -123,9 +121,19 @@ final class Commands {
         @Parameters(index = "1", paramLabel = "<address>", description = "Its transport's host:port.")
         private String address;
 
+        Member newMember() {
+            return member(id, address);
+        }
+    }
+
+    /** {@code add-voter <id> <host:port>}. */
+    @Command(name = "add-voter", mixinStandardHelpOptions = true,
+            description = "Adds a voter (a learner first, promoted once it has caught up). Start it joining first.")
+    static final class AddVoter extends NewMember {
+
         @Override
         public Integer call() {
-            Member m = member(id, address);
+            Member m = newMember();
             return change(m.id() + " added as a voter", (c, leader) -> c.addVoter(leader.endpoint(), m));
         }
     }
@@ -133,17 +141,11 @@ final class Commands {
     /** {@code add-learner <id> <host:port>}. */
     @Command(name = "add-learner", mixinStandardHelpOptions = true,
             description = "Adds a learner: it receives the log but does not vote. Start it joining first.")
-    static final class AddLearner extends Base {
-
-        @Parameters(index = "0", paramLabel = "<id>", description = "The new member's id.")
-        private String id;
-
-        @Parameters(index = "1", paramLabel = "<address>", description = "Its transport's host:port.")
-        private String address;
+    static final class AddLearner extends NewMember {
 
         @Override
         public Integer call() {
-            Member m = member(id, address);
+            Member m = newMember();
             return change(m.id() + " added as a learner", (c, leader) -> c.addLearner(leader.endpoint(), m));
         }
     }
