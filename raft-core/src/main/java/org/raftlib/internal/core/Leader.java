@@ -99,10 +99,10 @@ final class Leader extends Role {
         return lease.holds();
     }
 
-    /** A message from {@code peer} (a member) arrived. */
-    void heardFrom(NodeId peer) {
+    /** A message from the member whose progress is {@code pr} arrived. */
+    void heardFrom(Progress pr) {
         if (lease.enabled()) {
-            core.tracker().progress(peer).heardAt(lease.now());
+            pr.heardAt(lease.now());
         }
     }
 

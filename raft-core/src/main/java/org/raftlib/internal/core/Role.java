@@ -1,6 +1,7 @@
 package org.raftlib.internal.core;
 
 import org.raftlib.RaftRole;
+import org.raftlib.internal.core.progress.Progress;
 import org.raftlib.message.AppendEntries;
 import org.raftlib.message.AppendEntriesResponse;
 import org.raftlib.message.InstallSnapshot;
@@ -27,13 +28,14 @@ abstract sealed class Role permits Follower, Candidate, Leader {
     /** Hands {@code m} (of this node's term) to its handler; a leader drops messages of non-members. */
     final void dispatch(RaftMessage m) {
         if (this instanceof Leader l) {
-            if (core.tracker().progress(m.from()) == null) {
+            Progress pr = core.tracker().progress(m.from());
+            if (pr == null) {
                 core.logger().debug("{} [term {}] dropped message from a non-member: {}", core.id(), core.term(),
                         MessageFormat.describe(m));
                 return;
             }
-            core.tracker().progress(m.from()).markRecentActive();
-            l.heardFrom(m.from());
+            pr.markRecentActive();
+            l.heardFrom(pr);
         }
         switch (m.type()) {
             case REQUEST_VOTE -> onRequestVote((RequestVote) m);
