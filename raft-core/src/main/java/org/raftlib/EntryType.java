@@ -7,7 +7,12 @@ public enum EntryType {
     /** The empty entry a new leader appends in its term (Raft §8); never reaches the state machine. */
     NO_OP((byte) 2),
     /** A membership configuration; reserved for membership changes. */
-    CONFIGURATION((byte) 3);
+    CONFIGURATION((byte) 3),
+    /**
+     * A command of a client session (exactly-once, Raft thesis §6.3): a session header the leader stamped with its
+     * clock, and the command; raftlib's session table deduplicates it before {@link StateMachine#apply}.
+     */
+    SESSION((byte) 4);
 
     private final byte code;
 

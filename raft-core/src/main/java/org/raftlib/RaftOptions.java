@@ -43,6 +43,13 @@ public final class RaftOptions {
     /** Default {@link #readyMaxApplyLag()}: 10,000 entries, the catch-up bound a learner meets before it votes. */
     public static final long DEFAULT_READY_MAX_APPLY_LAG = 10_000;
 
+    /** Default {@link #forwardTimeout()}: 10 s. */
+    public static final Duration DEFAULT_FORWARD_TIMEOUT = Duration.ofSeconds(10);
+    /** Default {@link #maxReadIndexLag()}: 10,000 entries. */
+    public static final long DEFAULT_MAX_READ_INDEX_LAG = 10_000;
+    /** Default {@link #sessionTimeout()}: 5 minutes of log time. */
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofMinutes(5);
+
     private static final RaftOptions DEFAULTS = new RaftOptions(
             new Timing(DEFAULT_TICK_INTERVAL, DEFAULT_ELECTION_TIMEOUT, DEFAULT_HEARTBEAT_INTERVAL, true, true,
                     DEFAULT_MAX_CLOCK_DRIFT),
@@ -50,12 +57,14 @@ public final class RaftOptions {
                     DEFAULT_MAX_APPEND_BYTES),
             new Snapshots(DEFAULT_SNAPSHOT_EVERY_ENTRIES, DEFAULT_SNAPSHOT_EVERY_BYTES, DEFAULT_SNAPSHOT_KEEP_ENTRIES,
                     DEFAULT_SNAPSHOT_CHUNK_BYTES, DEFAULT_SNAPSHOT_CHUNKS_IN_FLIGHT),
-            new Probes(DEFAULT_SLOW_DISK_THRESHOLD, DEFAULT_READY_MAX_APPLY_LAG));
+            new Probes(DEFAULT_SLOW_DISK_THRESHOLD, DEFAULT_READY_MAX_APPLY_LAG),
+            new Clients(true, DEFAULT_FORWARD_TIMEOUT, DEFAULT_MAX_READ_INDEX_LAG, DEFAULT_SESSION_TIMEOUT));
 
     private final Timing timing;
     private final Limits limits;
     private final Snapshots snapshots;
     private final Probes health;
+    private final Clients clients;
 
     private record Timing(Duration tick, Duration election, Duration heartbeat, boolean preVote,
             boolean checkQuorum, double drift) {
@@ -71,11 +80,16 @@ public final class RaftOptions {
     private record Probes(Duration slowDisk, long readyMaxApplyLag) {
     }
 
-    private RaftOptions(Timing timing, Limits limits, Snapshots snapshots, Probes health) {
+    private record Clients(boolean forwarding, Duration forwardTimeout, long maxReadIndexLag,
+            Duration sessionTimeout) {
+    }
+
+    private RaftOptions(Timing timing, Limits limits, Snapshots snapshots, Probes health, Clients clients) {
         this.timing = timing;
         this.limits = limits;
         this.snapshots = snapshots;
         this.health = health;
+        this.clients = clients;
     }
 
     /** Returns the defaults: each option's {@code DEFAULT_*} constant, PreVote and CheckQuorum on. */
@@ -295,7 +309,7 @@ public final class RaftOptions {
                     + "), everyBytes >= 1 (" + everyBytes + ") and keepEntries >= 0 (" + keepEntries + ")");
         }
         return new RaftOptions(timing, limits, new Snapshots(everyEntries, everyBytes, keepEntries,
-                snapshots.chunkBytes(), snapshots.chunksInFlight()), health);
+                snapshots.chunkBytes(), snapshots.chunksInFlight()), health, clients);
     }
 
     /**
@@ -310,7 +324,7 @@ public final class RaftOptions {
     public RaftOptions withSnapshotTransfer(int chunkBytes, int chunksInFlight) {
         return new RaftOptions(timing, limits, new Snapshots(snapshots.everyEntries(), snapshots.everyBytes(),
                 snapshots.keepEntries(), checkInt(chunkBytes, "snapshotChunkBytes", 1 << 10, 64 << 20),
-                checkInt(chunksInFlight, "snapshotChunksInFlight", 1, 1024)), health);
+                checkInt(chunksInFlight, "snapshotChunksInFlight", 1, 1024)), health, clients);
     }
 
     /**
@@ -339,7 +353,7 @@ public final class RaftOptions {
      */
     public RaftOptions withSlowDiskThreshold(Duration threshold) {
         return new RaftOptions(timing, limits, snapshots, new Probes(checkDuration(threshold, "slowDiskThreshold",
-                Duration.ofMillis(1), Duration.ofHours(1)), health.readyMaxApplyLag()));
+                Duration.ofMillis(1), Duration.ofHours(1)), health.readyMaxApplyLag()), clients);
     }
 
     /**
@@ -354,11 +368,88 @@ public final class RaftOptions {
         if (maxApplyLag < 0) {
             throw new IllegalArgumentException("readyMaxApplyLag must be at least 0: " + maxApplyLag);
         }
-        return new RaftOptions(timing, limits, snapshots, new Probes(health.slowDisk(), maxApplyLag));
+        return new RaftOptions(timing, limits, snapshots, new Probes(health.slowDisk(), maxApplyLag), clients);
     }
 
     private RaftOptions(RaftOptions base, Timing timing, Limits limits) {
-        this(timing, limits, base.snapshots, base.health);
+        this(timing, limits, base.snapshots, base.health, base.clients);
+    }
+
+    /**
+     * Returns whether {@link RaftNode#submit} and {@link RaftNode#query} on a follower forward to the leader over the
+     * Raft transport (default true); when off they fail there with {@link NotLeaderException}.
+     */
+    public boolean forwarding() {
+        return clients.forwarding();
+    }
+
+    /**
+     * Returns how long a follower waits for the outcome of a command it forwarded (the leader's answer, then its own
+     * apply of the entry) before failing it with {@link IndeterminateResultException}.
+     */
+    public Duration forwardTimeout() {
+        return clients.forwardTimeout();
+    }
+
+    /**
+     * Returns how many entries a follower may be behind the read index the leader returns before a
+     * {@link ReadMode#LINEARIZABLE} or {@link ReadMode#LEASE} read there fails fast (with
+     * {@link FollowerBehindException}) instead of waiting to catch up.
+     */
+    public long maxReadIndexLag() {
+        return clients.maxReadIndexLag();
+    }
+
+    /**
+     * Returns how long a client session (exactly-once commands, Raft thesis §6.3) may stay idle, in log time (the
+     * leaders' clocks as stamped into session entries), before every node forgets it.
+     */
+    public Duration sessionTimeout() {
+        return clients.sessionTimeout();
+    }
+
+    /**
+     * Returns a copy with forwarding from followers on or off, and its timeout.
+     *
+     * @param enabled whether followers forward commands and linearizable reads to the leader
+     * @param timeout how long a forwarded command may wait for its outcome, between 10 ms and 1 hour
+     * @return the copy
+     * @throws IllegalArgumentException if {@code timeout} is out of range
+     * @throws NullPointerException if {@code timeout} is null
+     */
+    public RaftOptions withForwarding(boolean enabled, Duration timeout) {
+        return new RaftOptions(timing, limits, snapshots, health, new Clients(enabled,
+                checkDuration(timeout, "forwardTimeout", Duration.ofMillis(10), Duration.ofHours(1)),
+                clients.maxReadIndexLag(), clients.sessionTimeout()));
+    }
+
+    /**
+     * Returns a copy with another bound on how far behind a follower serving a linearizable read may be.
+     *
+     * @param maxLag entries, at least 0 ({@link Long#MAX_VALUE} for no bound)
+     * @return the copy
+     * @throws IllegalArgumentException if negative
+     */
+    public RaftOptions withMaxReadIndexLag(long maxLag) {
+        if (maxLag < 0) {
+            throw new IllegalArgumentException("maxReadIndexLag must be at least 0: " + maxLag);
+        }
+        return new RaftOptions(timing, limits, snapshots, health, new Clients(clients.forwarding(),
+                clients.forwardTimeout(), maxLag, clients.sessionTimeout()));
+    }
+
+    /**
+     * Returns a copy with another session timeout.
+     *
+     * @param timeout log time a session may stay idle, between 1 second and 30 days
+     * @return the copy
+     * @throws IllegalArgumentException if out of range
+     * @throws NullPointerException if null
+     */
+    public RaftOptions withSessionTimeout(Duration timeout) {
+        return new RaftOptions(timing, limits, snapshots, health, new Clients(clients.forwarding(),
+                clients.forwardTimeout(), clients.maxReadIndexLag(),
+                checkDuration(timeout, "sessionTimeout", Duration.ofSeconds(1), Duration.ofDays(30))));
     }
 
     private static Duration checkDuration(Duration d, String name, Duration min, Duration max) {
@@ -385,6 +476,8 @@ public final class RaftOptions {
                 + maxAppendBytes() + ", snapshotEveryEntries=" + snapshotEveryEntries() + ", snapshotEveryBytes="
                 + snapshotEveryBytes() + ", snapshotKeepEntries=" + snapshotKeepEntries() + ", snapshotChunkBytes="
                 + snapshotChunkBytes() + ", snapshotChunksInFlight=" + snapshotChunksInFlight() + ", slowDiskThreshold="
-                + slowDiskThreshold() + ", readyMaxApplyLag=" + readyMaxApplyLag() + "]";
+                + slowDiskThreshold() + ", readyMaxApplyLag=" + readyMaxApplyLag() + ", forwarding=" + forwarding()
+                + ", forwardTimeout=" + forwardTimeout() + ", maxReadIndexLag=" + maxReadIndexLag()
+                + ", sessionTimeout=" + sessionTimeout() + "]";
     }
 }

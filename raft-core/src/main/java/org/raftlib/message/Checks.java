@@ -15,6 +15,12 @@ final class Checks {
         }
     }
 
+    static void positive(long value, String name) {
+        if (value < 1) {
+            throw new IllegalArgumentException(name + " must be at least 1: " + value);
+        }
+    }
+
     static void endpoints(NodeId from, NodeId to) {
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(to, "to");

@@ -15,5 +15,13 @@ public enum MessageType {
     /** {@link InstallSnapshotResponse}. */
     INSTALL_SNAPSHOT_RESPONSE,
     /** {@link TimeoutNow}. */
-    TIMEOUT_NOW
+    TIMEOUT_NOW,
+    /** {@link ReadIndexRequest}. */
+    READ_INDEX_REQUEST,
+    /** {@link ReadIndexResponse}. */
+    READ_INDEX_RESPONSE,
+    /** {@link ForwardProposal}. */
+    FORWARD_PROPOSAL,
+    /** {@link ForwardProposalResponse}. */
+    FORWARD_PROPOSAL_RESPONSE
 }

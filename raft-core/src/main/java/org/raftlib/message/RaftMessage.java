@@ -10,7 +10,8 @@ import org.raftlib.NodeId;
  */
 public sealed interface RaftMessage
         permits RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse,
-                InstallSnapshot, InstallSnapshotResponse, TimeoutNow {
+                InstallSnapshot, InstallSnapshotResponse, TimeoutNow,
+                ReadIndexRequest, ReadIndexResponse, ForwardProposal, ForwardProposalResponse {
 
     /** Returns the type, for the single dispatch over messages. */
     MessageType type();

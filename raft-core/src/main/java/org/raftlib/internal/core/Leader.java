@@ -44,14 +44,14 @@ final class Leader extends Role {
         return core.config().electionTicks();
     }
 
-    /** Thesis §6.4: this leader steps down and can no longer confirm its pending reads; adds them to {@code out}. */
-    void abortReads(List<Long> out) {
-        List<Long> aborted = reads.abortAll();
+    /** Thesis §6.4: this leader steps down and can no longer confirm its pending reads; returns them. */
+    List<ReadIndexQueue.PendingRead> abortReads() {
+        List<ReadIndexQueue.PendingRead> aborted = reads.abortAll();
         if (!aborted.isEmpty()) {
             core.logger().info("{} [term {}] aborted {} pending reads: no longer leader", core.id(), core.term(),
                     aborted.size());
-            out.addAll(aborted);
         }
+        return aborted;
     }
 
     long noOpIndex() {
@@ -71,15 +71,16 @@ final class Leader extends Role {
      * commits, this leader's commit index may lag entries earlier leaders committed; those all precede the no-op
      * (Leader Completeness), so waiting until the no-op's index is applied covers them.
      *
-     * @param requestId the runtime's id for the read
+     * @param origin the follower that forwarded the read, or null for this node's own
+     * @param requestId the id its node gave the read
      * @return the read index
      */
-    long registerRead(long requestId) {
+    long registerRead(NodeId origin, long requestId) {
         long index = readIndex();
         if (reads.openRound()) {
             lease.roundOpened(reads.seq());
         }
-        reads.add(requestId, index);
+        reads.add(origin, requestId, index);
         return index;
     }
 

@@ -4,9 +4,13 @@ import java.util.StringJoiner;
 import org.raftlib.LogEntry;
 import org.raftlib.message.AppendEntries;
 import org.raftlib.message.AppendEntriesResponse;
+import org.raftlib.message.ForwardProposal;
+import org.raftlib.message.ForwardProposalResponse;
 import org.raftlib.message.InstallSnapshot;
 import org.raftlib.message.InstallSnapshotResponse;
 import org.raftlib.message.RaftMessage;
+import org.raftlib.message.ReadIndexRequest;
+import org.raftlib.message.ReadIndexResponse;
 import org.raftlib.message.RequestVote;
 import org.raftlib.message.RequestVoteResponse;
 import org.raftlib.message.TimeoutNow;
@@ -60,6 +64,25 @@ public final class MessageFormat {
             }
             case TIMEOUT_NOW:
                 return head + "TimeoutNow term=" + ((TimeoutNow) m).term();
+            case READ_INDEX_REQUEST: {
+                ReadIndexRequest r = (ReadIndexRequest) m;
+                return head + "ReadIndexRequest id=" + r.requestId() + (r.lease() ? " lease" : "");
+            }
+            case READ_INDEX_RESPONSE: {
+                ReadIndexResponse r = (ReadIndexResponse) m;
+                return head + "ReadIndexResponse id=" + r.requestId() + (r.accepted() ? " index=" + r.readIndex()
+                        : " refused");
+            }
+            case FORWARD_PROPOSAL: {
+                ForwardProposal p = (ForwardProposal) m;
+                return head + "ForwardProposal id=" + p.requestId() + " " + p.entryType() + " "
+                        + p.data().length() + "B";
+            }
+            case FORWARD_PROPOSAL_RESPONSE: {
+                ForwardProposalResponse r = (ForwardProposalResponse) m;
+                return head + "ForwardProposalResponse id=" + r.requestId() + " " + r.outcome() + " at "
+                        + r.entryTerm() + "/" + r.index();
+            }
             default:
                 throw new IllegalStateException("no format for " + m.type());
         }
@@ -90,6 +113,7 @@ public final class MessageFormat {
             case COMMAND -> e.term() + "/" + e.index();
             case NO_OP -> e.term() + "/" + e.index() + ":noop";
             case CONFIGURATION -> e.term() + "/" + e.index() + ":config";
+            case SESSION -> e.term() + "/" + e.index() + ":session";
         };
     }
 }

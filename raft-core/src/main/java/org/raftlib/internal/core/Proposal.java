@@ -18,6 +18,11 @@ public record Proposal(Outcome outcome, long index, long term, Optional<NodeId> 
     public enum Outcome {
         /** Appended to the leader's log; it commits once a quorum has it. For a read: registered, not yet confirmed. */
         ACCEPTED,
+        /**
+         * A read only: forwarded to the leader in the hint; confirmed or aborted later like an accepted one, with the
+         * read index the leader returns (index and term are 0 here).
+         */
+        FORWARDED,
         /** This node does not lead; see the hint. */
         NOT_LEADER,
         /** This node leads but is handing leadership over, so it accepts nothing new. */
@@ -39,8 +44,12 @@ public record Proposal(Outcome outcome, long index, long term, Optional<NodeId> 
         return new Proposal(outcome, 0, 0, leaderHint);
     }
 
-    /** Returns whether the command was appended. */
+    static Proposal forwarded(NodeId leader) {
+        return new Proposal(Outcome.FORWARDED, 0, 0, Optional.of(leader));
+    }
+
+    /** Returns whether the command was appended, or the read registered here or with the leader. */
     public boolean isAccepted() {
-        return outcome == Outcome.ACCEPTED;
+        return outcome == Outcome.ACCEPTED || outcome == Outcome.FORWARDED;
     }
 }

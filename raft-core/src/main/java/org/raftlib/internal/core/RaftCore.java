@@ -1,6 +1,5 @@
 package org.raftlib.internal.core;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -15,6 +14,7 @@ import org.raftlib.NodeId;
 import org.raftlib.RaftRole;
 import org.raftlib.internal.core.progress.ProgressTracker;
 import org.raftlib.message.RaftMessage;
+import org.raftlib.message.ReadIndexRequest;
 import org.slf4j.Logger;
 
 /**
@@ -35,8 +35,7 @@ public final class RaftCore {
     private final RaftLog log;
     private final ProgressTracker tracker;
     private final Outbox outbox = new Outbox();
-    private final List<ReadState> readStates = new ArrayList<>();
-    private final List<Long> abortedReads = new ArrayList<>();
+    private final Reads reads = new Reads(this);
     private Role role;
     private long term;
     private NodeId votedFor;
@@ -118,6 +117,7 @@ public final class RaftCore {
      */
     public void tick(int elapsed) {
         votesHeldBack = Math.max(0, votesHeldBack - 1);
+        reads.tick();
         if (role instanceof Leader l) {
             l.elapseLease(elapsed - 1);
         }
@@ -140,6 +140,9 @@ public final class RaftCore {
                     MessageFormat.describe(m));
             return;
         }
+        if (reads.handled(m)) {                               // client requests: no term rules (see Reads)
+            return;
+        }
         if (m.term() > term) {
             if (!TermRules.onHigherTerm(this, m)) {
                 return;
@@ -152,72 +155,70 @@ public final class RaftCore {
         membership.refresh();
     }
 
-    /**
-     * Appends {@code command} if this node leads; otherwise says who might.
-     *
-     * @param command the command; owned by the log afterwards
-     * @return where it was appended, or why not
-     */
+    /** Appends {@code command} if this node leads: {@code propose(EntryType.COMMAND, command)}. */
     public Proposal propose(Bytes command) {
-        Objects.requireNonNull(command, "command");
+        return propose(EntryType.COMMAND, command);
+    }
+
+    /**
+     * Appends an entry for the state machine if this node leads; otherwise says who might.
+     *
+     * @param type {@link EntryType#COMMAND} or {@link EntryType#SESSION}
+     * @param data the entry's data; owned by the log afterwards
+     * @return where it was appended, or why not
+     * @throws IllegalArgumentException if {@code type} is neither
+     */
+    public Proposal propose(EntryType type, Bytes data) {
+        Objects.requireNonNull(data, "data");
+        if (type != EntryType.COMMAND && type != EntryType.SESSION) {
+            throw new IllegalArgumentException("not a state machine entry type: " + type);
+        }
         if (accepting() == null) {
             return refusal();
         }
         long index = log.lastIndex() + 1;
-        log.append(List.of(LogEntry.command(term, index, command)));
+        log.append(List.of(new LogEntry(term, index, type, data)));
         broadcastPending = true;
         return Proposal.accepted(index, term);
     }
 
     /**
-     * Registers a linearizable read (ReadIndex, Raft thesis §6.4) if this node leads. The read is confirmed once a
-     * quorum has acknowledged a heartbeat sent after this call, and then appears in {@link Ready#readStates()};
-     * if this node stops leading first, its id appears in {@link Ready#abortedReads()} instead. A single voter
-     * confirms at once. Reads confirm in the order they were registered.
+     * Registers a linearizable read (ReadIndex, Raft thesis §6.4). On the leader, the read is confirmed once a quorum
+     * has acknowledged a heartbeat sent after this call, and then appears in {@link Ready#readStates()}; if this node
+     * stops leading first, its id appears in {@link Ready#abortedReads()} instead. A single voter confirms at once.
+     * Reads confirm in the order they were registered. On a follower that knows a leader, the read is forwarded to it
+     * ({@link ReadIndexRequest}): its {@link ReadState} carries the read index the leader returns, and it is aborted
+     * if the leader refuses or does not answer within an election timeout.
      *
      * @param requestId the runtime's id for the read, unique on this node
      * @return ACCEPTED with {@code index} the read index (the applied index to wait for; final, the confirmed
-     *     {@link ReadState} carries the same) and {@code term} this leader's term; NOT_LEADER with a leader hint; or
-     *     TRANSFERRING with the transfer target while leadership is being handed over
+     *     {@link ReadState} carries the same) and {@code term} this leader's term; FORWARDED with the leader as hint;
+     *     NOT_LEADER with a leader hint (no leader known, or a candidate); or TRANSFERRING with the transfer target
+     *     while leadership is being handed over
      */
     public Proposal readIndex(long requestId) {
-        return read(requestId, false);
+        return reads.read(requestId, false);
     }
 
     /**
      * A read under this leader's lease (thesis §6.4.1; see {@link Lease}): while the lease holds, confirmed at once,
-     * without a round (in the next {@link Ready#readStates()}); otherwise registered as by {@link #readIndex}.
+     * without a round (in the next {@link Ready#readStates()}); otherwise registered as by {@link #readIndex}. On a
+     * follower, forwarded as by {@link #readIndex}, and the leader answers under its lease if it holds.
      *
      * @param requestId the runtime's id for the read, unique on this node
      * @return as {@link #readIndex}
      */
     public Proposal leaseRead(long requestId) {
-        return read(requestId, true);
-    }
-
-    private Proposal read(long requestId, boolean lease) {
-        Leader l = accepting();
-        if (l == null) {
-            return refusal();
-        }
-        if (lease && l.leaseHolds()) {
-            readStates.add(new ReadState(requestId, l.readIndex()));
-            return Proposal.accepted(l.readIndex(), term);
-        }
-        long index = l.registerRead(requestId);
-        config.logger().debug("{} [term {}] registered read {} at index {}, round {}", config.id(), term, requestId,
-                index, l.reads().seq());
-        confirmReads();
-        return Proposal.accepted(index, term);
+        return reads.read(requestId, true);
     }
 
     /** This node as a leader that takes requests now, or null (not leading, or handing leadership over). */
-    private Leader accepting() {
+    Leader accepting() {
         return role instanceof Leader l && l.transferee() == null ? l : null;
     }
 
     /** Why {@link #accepting()} is null: NOT_LEADER with a leader hint, or TRANSFERRING with the target. */
-    private Proposal refusal() {
+    Proposal refusal() {
         return role instanceof Leader l ? Proposal.refused(Proposal.Outcome.TRANSFERRING, Optional.of(l.transferee()))
                 : Proposal.refused(Proposal.Outcome.NOT_LEADER, Optional.ofNullable(leader));
     }
@@ -363,7 +364,7 @@ public final class RaftCore {
     public boolean hasReady() {
         return broadcastPending || !outbox.isEmpty() || currentHardState() != handedOutHardState
                 || snapshots.hasWork()
-                || !readStates.isEmpty() || !abortedReads.isEmpty()
+                || reads.hasResults()
                 || (role instanceof Leader l && l.reads().needsBroadcast())
                 || log.hasEntriesToPersist() || log.hasCommittedToApply();
     }
@@ -383,13 +384,10 @@ public final class RaftCore {
         RaftLog.PersistWork work = log.takeForPersistence();
         OptionalLong truncateFrom = work.truncateFrom() > 0 ? OptionalLong.of(work.truncateFrom())
                 : OptionalLong.empty();
-        Ready rd = new Ready(newHardState, snapshots.takeInstall(), truncateFrom, work.entries(),
+        return new Ready(newHardState, snapshots.takeInstall(), truncateFrom, work.entries(),
                 snapshots.takeCompactTo(), outbox.takeNow(), outbox.takeAfterSync(),
-                log.takeCommittedForApply(config.flow().maxApplyBytes()), readStates, abortedReads,
-                snapshots.takeSends());
-        readStates.clear();
-        abortedReads.clear();
-        return rd;
+                log.takeCommittedForApply(config.flow().maxApplyBytes()), reads.takeConfirmed(),
+                reads.takeAborted(), snapshots.takeSends());
     }
 
     /**
@@ -508,15 +506,13 @@ public final class RaftCore {
     /** Thesis §6.4: a leader that steps down can no longer confirm its pending reads; they are aborted. */
     private void stopLeading() {
         if (role instanceof Leader l) {
-            l.abortReads(abortedReads);
+            reads.abort(l);
         }
     }
 
     /** Thesis §6.4: confirms the pending reads whose round a quorum has echoed. */
     void confirmReads() {
-        if (role instanceof Leader l && l.reads().hasPending()) {
-            readStates.addAll(l.reads().confirm(tracker.quorumReadSeq(l.reads().seq())));
-        }
+        reads.confirm();
     }
 
     /**

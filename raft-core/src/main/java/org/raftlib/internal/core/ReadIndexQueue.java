@@ -3,6 +3,7 @@ package org.raftlib.internal.core;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import org.raftlib.NodeId;
 
 /**
  * A leader's reads waiting for leadership confirmation (Raft thesis §6.4). Each read belongs to a confirmation round
@@ -15,7 +16,16 @@ import java.util.List;
  */
 final class ReadIndexQueue {
 
-    private record PendingRead(long requestId, long index, long seq) {
+    /**
+     * A read waiting for its round.
+     *
+     * @param origin the follower that forwarded it ({@link org.raftlib.message.ReadIndexRequest}), or null for a
+     *     read of this node
+     * @param requestId the id its node gave it
+     * @param index the read index
+     * @param seq its confirmation round
+     */
+    record PendingRead(NodeId origin, long requestId, long index, long seq) {
     }
 
     private final ArrayDeque<PendingRead> pending = new ArrayDeque<>();
@@ -44,12 +54,13 @@ final class ReadIndexQueue {
     /**
      * Registers a read in the open round (see {@link #openRound()}, which this calls).
      *
-     * @param requestId the runtime's id for the read
+     * @param origin the follower that forwarded the read, or null for this node's own
+     * @param requestId the id its node gave the read
      * @param index the read index
      */
-    void add(long requestId, long index) {
+    void add(NodeId origin, long requestId, long index) {
         openRound();
-        pending.add(new PendingRead(requestId, index, seq));
+        pending.add(new PendingRead(origin, requestId, index, seq));
     }
 
     /** Returns whether reads wait for confirmation. */
@@ -73,21 +84,19 @@ final class ReadIndexQueue {
      * @param quorumSeq the highest round echoed by a quorum (the leader counts itself at {@link #seq()})
      * @return the reads confirmed, oldest first
      */
-    List<ReadState> confirm(long quorumSeq) {
-        List<ReadState> confirmed = new ArrayList<>();
+    List<PendingRead> confirm(long quorumSeq) {
+        List<PendingRead> confirmed = new ArrayList<>();
         while (!pending.isEmpty() && pending.peek().seq() <= quorumSeq) {
-            PendingRead r = pending.remove();
-            confirmed.add(new ReadState(r.requestId(), r.index()));
+            confirmed.add(pending.remove());
         }
         return confirmed;
     }
 
-    /** Removes every unconfirmed read (the node stops leading) and returns their ids, oldest first. */
-    List<Long> abortAll() {
-        List<Long> ids = new ArrayList<>(pending.size());
-        pending.forEach(r -> ids.add(r.requestId()));
+    /** Removes every unconfirmed read (the node stops leading) and returns them, oldest first. */
+    List<PendingRead> abortAll() {
+        List<PendingRead> aborted = new ArrayList<>(pending);
         pending.clear();
         roundOpen = false;
-        return ids;
+        return aborted;
     }
 }

@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import org.raftlib.Bytes;
+import org.raftlib.EntryType;
 import org.raftlib.ClusterConfig;
 import org.raftlib.LogTail;
 import org.raftlib.NodeId;
@@ -24,10 +25,11 @@ sealed interface Event {
      * thread that fails it with {@link org.raftlib.RaftClosedException} (which must mean "certainly not appended")
      * because the node stopped around the post.
      */
-    record Submit(Bytes command, CompletableFuture<byte[]> future, AtomicBoolean claimed) implements Event {
+    record Submit(EntryType type, Bytes command, CompletableFuture<byte[]> future, AtomicBoolean claimed)
+            implements Event {
 
-        Submit(Bytes command, CompletableFuture<byte[]> future) {
-            this(command, future, new AtomicBoolean());
+        Submit(EntryType type, Bytes command, CompletableFuture<byte[]> future) {
+            this(type, command, future, new AtomicBoolean());
         }
 
         /** Returns whether this call claimed the command (only the first call does). */

@@ -287,7 +287,7 @@ final class NodeLoop implements Runnable {
         if (!s.claim() || s.future().isDone()) {
             return;                                          // failed by a closing submitter, or cancelled
         }
-        Proposal p = core.propose(s.command());
+        Proposal p = core.propose(s.type(), s.command());
         if (p.isAccepted()) {
             requests.addWrite(p.index(), p.term(), s.future());
             metrics.proposed(p.index(), p.term());

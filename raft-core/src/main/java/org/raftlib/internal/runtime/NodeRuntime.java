@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 import java.util.Map;
 import java.util.Optional;
 import org.raftlib.Bytes;
+import org.raftlib.EntryType;
 import org.raftlib.ClusterConfig;
 import org.raftlib.HardState;
 import org.raftlib.Health;
@@ -336,9 +337,20 @@ public final class NodeRuntime {
      * @return the future
      */
     public CompletableFuture<byte[]> submit(byte[] command) {
+        return submit(EntryType.COMMAND, Bytes.copyOf(command));
+    }
+
+    /**
+     * Proposes an entry for the state machine: a command, or a session entry.
+     *
+     * @param type {@link EntryType#COMMAND} or {@link EntryType#SESSION}
+     * @param data the entry's data, already checked and owned by the callee
+     * @return the future
+     */
+    public CompletableFuture<byte[]> submit(EntryType type, Bytes data) {
         CompletableFuture<byte[]> f = acquire();
         if (!f.isDone()) {
-            Event.Submit e = new Event.Submit(Bytes.copyOf(command), f);
+            Event.Submit e = new Event.Submit(type, data, f);
             parts.inbox().post(e);
             if (mayHaveMissedFinalDrain() && e.claim()) {
                 f.completeExceptionally(parts.lifecycle().notRunning());   // the loop never proposed it
