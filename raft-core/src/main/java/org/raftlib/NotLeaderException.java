@@ -3,8 +3,9 @@ package org.raftlib;
 import java.util.Optional;
 
 /**
- * The node cannot serve a request because it does not lead; nothing was appended. Retry on the leader hint, if any,
- * or after a short pause.
+ * The request did not take effect and never will, because no leader took it: the node does not lead (and does not
+ * forward, or knows no leader to forward to), the leader it was forwarded to refused it, or another leader's entry
+ * replaced the one it was appended as. Retry on the leader hint, if any, or after a short pause.
  */
 public class NotLeaderException extends RaftException {
 
@@ -19,7 +20,18 @@ public class NotLeaderException extends RaftException {
      * @param leaderHint the leader it knows of, if any
      */
     public NotLeaderException(NodeId self, Optional<NodeId> leaderHint) {
-        super(self + " is not the leader" + leaderHint.map(l -> "; leader is " + l).orElse("; no leader known"));
+        this(self + " is not the leader" + leaderHint.map(l -> "; leader is " + l).orElse("; no leader known"),
+                leaderHint);
+    }
+
+    /**
+     * Creates the exception with a message of its own.
+     *
+     * @param message what happened
+     * @param leaderHint the leader the node knows of, if any
+     */
+    public NotLeaderException(String message, Optional<NodeId> leaderHint) {
+        super(message);
         this.leaderHint = leaderHint.orElse(null);
     }
 

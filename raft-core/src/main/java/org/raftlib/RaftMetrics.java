@@ -4,7 +4,7 @@ import org.raftlib.message.MessageType;
 
 /**
  * Receives a node's measurements as they happen: latencies, storage writes, messages, elections and snapshots. Set
- * one with {@link RaftNode.Builder#metrics(RaftMetrics)}; the default, {@link #NOOP}, ignores everything and costs
+ * one with {@link RaftNodeBuilder#metrics(RaftMetrics)}; the default, {@link #NOOP}, ignores everything and costs
  * nothing (the node skips the measuring). Every method has an empty default, so an implementation overrides what it
  * records. Gauges (term, indexes, role, peers' progress) need no callback: read them from {@link RaftNode#status()}.
  *

@@ -1,18 +1,14 @@
 package org.raftlib;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.random.RandomGenerator;
 import org.raftlib.internal.runtime.NodeRuntime;
-import org.raftlib.internal.runtime.OptionChecks;
 
 /**
  * One member of a Raft group: replicates the commands submitted to it and applies them to a {@link StateMachine}.
@@ -49,14 +45,14 @@ public final class RaftNode implements AutoCloseable {
     private final NodeRuntime runtime;
     private final int maxCommandBytes;
 
-    private RaftNode(NodeRuntime runtime, int maxCommandBytes) {
+    RaftNode(NodeRuntime runtime, int maxCommandBytes) {
         this.runtime = runtime;
         this.maxCommandBytes = maxCommandBytes;
     }
 
     /** Returns a builder. */
-    public static Builder builder() {
-        return new Builder();
+    public static RaftNodeBuilder builder() {
+        return new RaftNodeBuilder();
     }
 
     /** Returns this node's id. */
@@ -79,13 +75,18 @@ public final class RaftNode implements AutoCloseable {
 
     /**
      * Replicates {@code command}; the future completes with the state machine's result once the command is committed
-     * and applied on this node.
+     * and applied on this node. On a follower the command is forwarded to the leader over the Raft transport
+     * ({@link RaftOptions#forwarding()}, on by default) and completes once this node has applied it, with the result
+     * computed here.
      *
-     * <p>The future fails with {@link NotLeaderException} (carrying the leader, if known) when this node does not
-     * lead; with {@link IndeterminateResultException} when it lost leadership, or was closed, after appending the
-     * command but before learning whether it committed; with {@link OverloadedException} when
-     * {@link RaftOptions#maxPendingRequests()} requests are pending; with {@link RaftClosedException} or
-     * {@link RaftFailedException} when the node is not running.
+     * <p>The future fails with {@link NotLeaderException} (carrying the leader, if known) when the command did not and
+     * will not take effect: no leader is known, forwarding is off, or the leader refused or lost it; with
+     * {@link IndeterminateResultException} when the outcome is unknown: the leader lost leadership, or the node was
+     * closed, after appending the command but before it was known committed, or a forwarded command's outcome was not
+     * learnt within {@link RaftOptions#forwardTimeout()}; with {@link OverloadedException} when
+     * {@link RaftOptions#maxPendingRequests()} requests are pending here (or uncommitted on the leader); with
+     * {@link RaftClosedException} or {@link RaftFailedException} when the node is not running. A retry after
+     * {@code IndeterminateResultException} may apply a command twice; a client session applies it once.
      *
      * @param command the command; copied
      * @return the result, completed on the apply thread
@@ -98,10 +99,17 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * Reads through {@link StateMachine#query}. {@link ReadMode#LINEARIZABLE} is served by the leader with ReadIndex
-     * (no log write) and {@link ReadMode#LEASE} by the leader under its lease (see its timing assumption); both fail
-     * with {@link NotLeaderException} elsewhere. {@link ReadMode#STALE} is served at once by any node. Fails like
-     * {@link #submit} when the node is overloaded or not running.
+     * Reads through {@link StateMachine#query}. {@link ReadMode#LINEARIZABLE} is confirmed by the leader with ReadIndex
+     * (no log write) and {@link ReadMode#LEASE} by the leader under its lease (see its timing assumption); on a
+     * follower both ask the leader for a read index over the Raft transport and are served here once this node has
+     * applied that far (unless {@link RaftOptions#forwarding()} is off). {@link ReadMode#STALE} is served at once by
+     * any node.
+     *
+     * <p>The future fails with {@link NotLeaderException} when no leader could confirm the read (none known, it
+     * refused or stopped leading, or did not answer within an election timeout); with {@link FollowerBehindException}
+     * when this follower is more than {@link RaftOptions#maxReadIndexLag()} entries behind the read index; like
+     * {@link #submit} when the node is overloaded or not running; with the state machine's exception if
+     * {@code query} throws. A failed read changed nothing and may be retried.
      *
      * @param request the request; copied
      * @param mode the consistency wanted
@@ -113,6 +121,32 @@ public final class RaftNode implements AutoCloseable {
         checkSize(request, "request");
         Objects.requireNonNull(mode, "mode");
         return runtime.query(request, mode);
+    }
+
+    /**
+     * A bounded-staleness read, on any node: the answer reflects every write acknowledged before
+     * {@code maxStaleness} ago (measured with this node's monotonic clock; no other clock is involved). Served at
+     * once when a linearizable read confirmed on this node was asked for within {@code maxStaleness} (and the state
+     * machine has applied its read index); otherwise it confirms a read index with the leader first, as
+     * {@link ReadMode#LINEARIZABLE} does, and later bounded reads share it. Under steady load that costs one round
+     * trip to the leader per {@code maxStaleness} per node. Fails like {@link #query(byte[], ReadMode)} with
+     * {@link ReadMode#LINEARIZABLE}.
+     *
+     * @param request the request; copied
+     * @param maxStaleness how old the newest write the answer may miss can be; zero or more
+     * @return the answer, completed on the apply thread
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code request} is longer than {@link RaftOptions#maxCommandBytes()} or
+     *     {@code maxStaleness} is negative
+     */
+    public CompletableFuture<byte[]> queryBounded(byte[] request, Duration maxStaleness) {
+        checkSize(request, "request");
+        Objects.requireNonNull(maxStaleness, "maxStaleness");
+        if (maxStaleness.isNegative()) {
+            throw new IllegalArgumentException("maxStaleness must not be negative: " + maxStaleness);
+        }
+        long nanos = maxStaleness.compareTo(Duration.ofDays(365)) > 0 ? Long.MAX_VALUE / 4 : maxStaleness.toNanos();
+        return runtime.queryBounded(request, nanos);
     }
 
     /**
@@ -137,7 +171,7 @@ public final class RaftNode implements AutoCloseable {
      * the new voters decide until the new configuration commits). A new voter that is not a member yet first joins as
      * a learner and votes only once it has acknowledged entries, was heard from within the last election timeout and
      * is within 10,000 entries of the leader's log, so adding a member never stalls commits (and a member that was
-     * never reached never becomes a voter). Start new members with {@link Builder#join(boolean)}.
+     * never reached never becomes a voter). Start new members with {@link RaftNodeBuilder#join(boolean)}.
      *
      * <p>The future completes with the new configuration once it is committed. It fails with
      * {@link NotLeaderException} if this node does not lead; with {@link IndeterminateResultException} if it stops
@@ -165,7 +199,7 @@ public final class RaftNode implements AutoCloseable {
      * towards a commit. Fails like {@link #changeMembership}, and with {@link IllegalArgumentException} if it is a
      * member already.
      *
-     * @param learner the new member and its address; start it with {@link Builder#join(boolean)}
+     * @param learner the new member and its address; start it with {@link RaftNodeBuilder#join(boolean)}
      * @return the committed configuration
      * @throws NullPointerException if {@code learner} is null
      */
@@ -183,7 +217,7 @@ public final class RaftNode implements AutoCloseable {
      * Adds {@code voter} as a voting member: as a learner first, promoted once it has caught up. Fails like
      * {@link #changeMembership}.
      *
-     * @param voter the new member and its address; start it with {@link Builder#join(boolean)}
+     * @param voter the new member and its address; start it with {@link RaftNodeBuilder#join(boolean)}
      * @return the committed configuration
      * @throws NullPointerException if {@code voter} is null
      */
@@ -340,246 +374,6 @@ public final class RaftNode implements AutoCloseable {
         if (data.length > maxCommandBytes) {
             throw new IllegalArgumentException(name + " has " + data.length + " bytes, more than maxCommandBytes ("
                     + maxCommandBytes + ")");
-        }
-    }
-
-    /**
-     * Collects a node's parts; {@link #build()} checks them all at once. Not thread-safe.
-     */
-    public static final class Builder {
-
-        private NodeId id;
-        private List<Member> members;
-        private boolean join;
-        private StateMachine stateMachine;
-        private LogStorage logStorage;
-        private SnapshotStore snapshotStore;
-        private Transport transport;
-        private RaftOptions options = RaftOptions.defaults();
-        private RandomGenerator random;
-        private RaftMetrics metrics = RaftMetrics.NOOP;
-
-        private Builder() {
-        }
-
-        /**
-         * Sets this node's id (required).
-         *
-         * @param nodeId the id
-         * @return this builder
-         * @throws IllegalArgumentException if it is not a valid {@link NodeId}
-         */
-        public Builder id(String nodeId) {
-            return id(NodeId.of(nodeId));
-        }
-
-        /**
-         * Sets this node's id (required).
-         *
-         * @param nodeId the id
-         * @return this builder
-         */
-        public Builder id(NodeId nodeId) {
-            this.id = nodeId;
-            return this;
-        }
-
-        /**
-         * Sets the group's members, this node included (required). Every node of a group must be given the same set.
-         * {@link #build()} checks each address with the transport's {@link Transport#checkAddress}.
-         *
-         * @param all the members
-         * @return this builder
-         */
-        public Builder members(Member... all) {
-            return members(Arrays.asList(all));
-        }
-
-        /**
-         * Sets the group's members, this node included (required).
-         *
-         * @param all the members
-         * @return this builder
-         */
-        public Builder members(Collection<Member> all) {
-            this.members = all == null ? null : new ArrayList<>(all);
-            return this;
-        }
-
-        /**
-         * Makes this node join an existing cluster (default {@code false}: the members form a new cluster, or this node
-         * restarts in one). A joining node starts with an empty data directory, votes in no configuration and never
-         * campaigns until the leader has replicated one to it (after {@link RaftNode#addLearner} or
-         * {@link RaftNode#addVoter} on the leader); {@link #members} then lists the cluster's current members (so it
-         * can answer them) and itself. Once the node holds a configuration, restarting it with or without this flag is
-         * the same.
-         *
-         * @param joining whether to join an existing cluster
-         * @return this builder
-         */
-        public Builder join(boolean joining) {
-            this.join = joining;
-            return this;
-        }
-
-        /**
-         * Sets the state machine (required); use a new, empty instance per node.
-         *
-         * @param machine the state machine
-         * @return this builder
-         */
-        public Builder stateMachine(StateMachine machine) {
-            this.stateMachine = machine;
-            return this;
-        }
-
-        /**
-         * Sets the log storage (required); the node owns and closes it.
-         *
-         * @param storage the storage
-         * @return this builder
-         */
-        public Builder logStorage(LogStorage storage) {
-            this.logStorage = storage;
-            return this;
-        }
-
-        /**
-         * Sets where snapshots go (optional; without one the node takes no snapshots and never compacts its log).
-         * The node owns and closes it.
-         *
-         * @param store the snapshot store
-         * @return this builder
-         */
-        public Builder snapshotStore(SnapshotStore store) {
-            this.snapshotStore = store;
-            return this;
-        }
-
-        /**
-         * Sets the transport (required, not started); the node starts, owns and closes it.
-         *
-         * @param t the transport
-         * @return this builder
-         */
-        public Builder transport(Transport t) {
-            this.transport = t;
-            return this;
-        }
-
-        /**
-         * Sets the options (default {@link RaftOptions#defaults()}).
-         *
-         * @param o the options
-         * @return this builder
-         */
-        public Builder options(RaftOptions o) {
-            this.options = o;
-            return this;
-        }
-
-        /**
-         * Sets where the node reports latencies, storage writes, messages, elections and snapshots (default
-         * {@link RaftMetrics#NOOP}: nothing is measured). The node calls it from its threads; see {@link RaftMetrics}.
-         *
-         * @param m the metrics
-         * @return this builder
-         * @throws NullPointerException if {@code m} is null
-         */
-        public Builder metrics(RaftMetrics m) {
-            this.metrics = Objects.requireNonNull(m, "metrics");
-            return this;
-        }
-
-        /**
-         * Sets the seed of the election timer randomness, for reproducible tests (default: a random seed).
-         *
-         * @param seed the seed
-         * @return this builder
-         */
-        public Builder randomSeed(long seed) {
-            this.random = new SplittableRandom(seed);
-            return this;
-        }
-
-        /**
-         * Checks every option and relation and builds the node (not started).
-         *
-         * @return the node
-         * @throws IllegalArgumentException listing every problem found
-         */
-        public RaftNode build() {
-            List<String> problems = new ArrayList<>();
-            checkParts(problems);
-            checkMembers(problems);
-            if (options != null) {
-                OptionChecks.checkOptions(options, problems);
-                if (transport != null) {
-                    OptionChecks.checkMessageSize(options, transport.maxMessageBytes(), problems);
-                }
-            }
-            if (!problems.isEmpty()) {
-                throw new IllegalArgumentException("invalid RaftNode configuration: " + String.join("; ", problems));
-            }
-            RandomGenerator r = random != null ? random : new SplittableRandom();
-            NodeRuntime runtime = new NodeRuntime(id, new NodeRuntime.Bootstrap(List.copyOf(members), join),
-                    stateMachine, new NodeRuntime.Stores(logStorage, snapshotStore), transport, options,
-                    new NodeRuntime.Extras(r, metrics));
-            return new RaftNode(runtime, options.maxCommandBytes());
-        }
-
-        private void checkParts(List<String> problems) {
-            if (id == null) {
-                problems.add("id is missing");
-            }
-            if (stateMachine == null) {
-                problems.add("stateMachine is missing");
-            }
-            if (logStorage == null) {
-                problems.add("logStorage is missing");
-            }
-            if (transport == null) {
-                problems.add("transport is missing");
-            }
-            if (options == null) {
-                problems.add("options is null");
-            }
-        }
-
-        private void checkMembers(List<String> problems) {
-            if (members == null || members.isEmpty()) {
-                problems.add("members are missing");
-                return;
-            }
-            Set<NodeId> ids = new HashSet<>();
-            Set<String> addresses = new HashSet<>();
-            for (Member m : members) {
-                if (m == null) {
-                    problems.add("members contain null");
-                    continue;
-                }
-                if (!ids.add(m.id())) {
-                    problems.add("member id " + m.id() + " appears twice");
-                }
-                if (!m.address().isEmpty() && !addresses.add(m.address())) {
-                    problems.add("address " + m.address() + " is used by two members");
-                }
-                checkAddress(m, problems);
-            }
-            if (id != null && !ids.contains(id)) {
-                problems.add("id " + id + " is not among the members " + ids);
-            }
-        }
-
-        private void checkAddress(Member m, List<String> problems) {
-            if (transport == null) {
-                return;
-            }
-            try {
-                transport.checkAddress(m.address());
-            } catch (IllegalArgumentException e) {
-                problems.add("member " + m.id() + " has a bad address '" + m.address() + "': " + e.getMessage());
-            }
         }
     }
 }

@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * Tunables of a {@link RaftNode}. Immutable: each {@code with*} method checks its own argument and returns a copy;
- * {@link RaftNode.Builder#build()} checks the relations between options.
+ * {@link RaftNodeBuilder#build()} checks the relations between options.
  *
  * <p>Times are {@link Duration}s; the node turns them into ticks of {@link #tickInterval()}, so timeouts are rounded
  * to whole ticks.

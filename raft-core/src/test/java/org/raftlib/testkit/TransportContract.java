@@ -22,9 +22,13 @@ import org.raftlib.NodeId;
 import org.raftlib.Transport;
 import org.raftlib.message.AppendEntries;
 import org.raftlib.message.AppendEntriesResponse;
+import org.raftlib.message.ForwardProposal;
+import org.raftlib.message.ForwardProposalResponse;
 import org.raftlib.message.InstallSnapshot;
 import org.raftlib.message.InstallSnapshotResponse;
 import org.raftlib.message.RaftMessage;
+import org.raftlib.message.ReadIndexRequest;
+import org.raftlib.message.ReadIndexResponse;
 import org.raftlib.message.RequestVote;
 import org.raftlib.message.RequestVoteResponse;
 import org.raftlib.message.TimeoutNow;
@@ -184,7 +188,8 @@ public abstract class TransportContract {
                 new LogEntry(4, 11, EntryType.NO_OP, Bytes.EMPTY),
                 new LogEntry(5, 12, EntryType.COMMAND, Bytes.copyOf(new byte[] {1, 2, 3, -1})),
                 new LogEntry(5, 13, EntryType.CONFIGURATION, Bytes.wrap("n1,n2,n3".getBytes())),
-                new LogEntry(6, 14, EntryType.COMMAND, Bytes.wrap(big)));
+                new LogEntry(6, 14, EntryType.COMMAND, Bytes.wrap(big)),
+                new LogEntry(6, 15, EntryType.SESSION, Bytes.copyOf(new byte[] {1, 0, 9})));
         return List.of(
                 new RequestVote(from, to, 7, 14, 6, true, true),
                 new RequestVote(from, to, 1, 0, 0, false, false),
@@ -202,7 +207,16 @@ public abstract class TransportContract {
                 new InstallSnapshot(from, to, 9, 100, 8, 4096, Bytes.copyOf(big), false),
                 new InstallSnapshot(from, to, 9, 100, 8, 0, Bytes.EMPTY, true),
                 new InstallSnapshotResponse(from, to, 9, 100, 8192, true),
-                new TimeoutNow(from, to, 9));
+                new TimeoutNow(from, to, 9),
+                new ReadIndexRequest(from, to, 9, 77, true),
+                new ReadIndexRequest(from, to, 0, Long.MAX_VALUE, false),
+                new ReadIndexResponse(from, to, 9, 77, true, 1234),
+                new ReadIndexResponse(from, to, 10, 78, false, 0),
+                new ForwardProposal(from, to, 9, 5, EntryType.COMMAND, Bytes.wrap(big)),
+                new ForwardProposal(from, to, 9, 6, EntryType.SESSION, Bytes.EMPTY),
+                new ForwardProposalResponse(from, to, 9, 5, ForwardProposalResponse.Outcome.APPENDED, 15, 9),
+                new ForwardProposalResponse(from, to, 9, 6, ForwardProposalResponse.Outcome.NOT_LEADER, 0, 0),
+                new ForwardProposalResponse(from, to, 9, 7, ForwardProposalResponse.Outcome.OVERLOADED, 0, 0));
     }
 
     @Test

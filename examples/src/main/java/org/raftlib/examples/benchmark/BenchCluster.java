@@ -14,6 +14,7 @@ import java.util.Map;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.RaftNode;
+import org.raftlib.RaftNodeBuilder;
 import org.raftlib.RaftOptions;
 import org.raftlib.metrics.micrometer.MicrometerRaftMetrics;
 import org.raftlib.metrics.micrometer.RaftMeterBinder;
@@ -55,7 +56,7 @@ interface BenchCluster extends AutoCloseable {
     /** Builds one node on the given storage and transport. */
     static RaftNode node(String id, List<Member> members, Path dir, CountingStateMachine sm,
             SyncCountingStorage storage, NettyTransport transport) {
-        RaftNode.Builder b = RaftNode.builder()
+        RaftNodeBuilder b = RaftNode.builder()
                 .id(id)
                 .members(members)
                 .stateMachine(sm)

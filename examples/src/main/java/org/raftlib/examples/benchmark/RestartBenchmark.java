@@ -11,6 +11,7 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.raftlib.Member;
 import org.raftlib.RaftNode;
+import org.raftlib.RaftNodeBuilder;
 import org.raftlib.RaftOptions;
 import org.raftlib.local.LocalTransport;
 import org.raftlib.storage.FileLogStorage;
@@ -92,7 +93,7 @@ public final class RestartBenchmark {
 
     private static RaftNode node(Path dir, boolean snapshots, CountingStateMachine sm, LocalTransport.Hub hub)
             throws IOException {
-        RaftNode.Builder b = RaftNode.builder().id("n1").members(List.of(Member.of("n1", "local-1")))
+        RaftNodeBuilder b = RaftNode.builder().id("n1").members(List.of(Member.of("n1", "local-1")))
                 .stateMachine(sm).logStorage(FileLogStorage.open(dir.resolve("log"))).transport(hub.transport())
                 .options(RaftOptions.defaults().withMaxPendingRequests(100_000));
         if (snapshots) {

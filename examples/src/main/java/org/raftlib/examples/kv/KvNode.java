@@ -16,6 +16,7 @@ import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.RaftListener;
 import org.raftlib.RaftNode;
+import org.raftlib.RaftNodeBuilder;
 import org.raftlib.RaftOptions;
 import org.raftlib.storage.FileLogStorage;
 import org.raftlib.storage.FileSnapshotStore;
@@ -40,7 +41,7 @@ import picocli.CommandLine.Option;
  * starting with {@link #READY}; SIGTERM (or Ctrl-C) closes it cleanly. With {@code --parent-pid PID} it also stops
  * when that process ends, so a launcher that is killed leaves no nodes behind.
  *
- * <p>With {@code --join} the node joins a running cluster ({@link RaftNode.Builder#join(boolean)}): start it on an
+ * <p>With {@code --join} the node joins a running cluster ({@link RaftNodeBuilder#join(boolean)}): start it on an
  * empty data directory with {@code --members} listing the cluster's current members and itself, then add it on the
  * cluster ({@code add-learner} or {@code add-voter}); until then it serves HTTP but never campaigns.
  */
@@ -92,7 +93,7 @@ public final class KvNode implements AutoCloseable {
      * @param id this node's id; must be among {@code members}
      * @param members every member of the cluster; when joining, its current members and this node
      * @param dataDir the directory of this node's log (created if missing); empty when joining
-     * @param join whether the node joins a running cluster ({@link RaftNode.Builder#join(boolean)})
+     * @param join whether the node joins a running cluster ({@link RaftNodeBuilder#join(boolean)})
      * @return the running node
      * @throws IOException if the log cannot be opened or a port cannot be bound
      * @throws IllegalArgumentException if {@code id} is not a member

@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 import org.raftlib.NodeId;
 import org.raftlib.RaftMetrics;
 import org.raftlib.RaftNode;
+import org.raftlib.RaftNodeBuilder;
 import org.raftlib.metrics.micrometer.MicrometerRaftMetrics;
 import org.raftlib.metrics.micrometer.RaftMeterBinder;
 import org.raftlib.metrics.micrometer.TransportMeters;
@@ -75,7 +76,7 @@ final class MetricsEndpoint implements HttpHandler {
         return out;
     }
 
-    /** Returns what to pass to {@link RaftNode.Builder#metrics(RaftMetrics)}. */
+    /** Returns what to pass to {@link RaftNodeBuilder#metrics(RaftMetrics)}. */
     RaftMetrics raftMetrics() {
         return raftMetrics;
     }

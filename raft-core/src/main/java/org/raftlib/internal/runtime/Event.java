@@ -38,8 +38,20 @@ sealed interface Event {
         }
     }
 
-    /** A linearizable read to confirm with ReadIndex, or under the leader's lease when {@code lease} and it holds. */
-    record Read(byte[] request, boolean lease, CompletableFuture<byte[]> future) implements Event {
+    /**
+     * A linearizable read to confirm with ReadIndex, or under the leader's lease when {@code lease} and it holds; or,
+     * with {@code maxStalenessNanos} at least 0, a bounded-staleness read.
+     */
+    record Read(byte[] request, boolean lease, long maxStalenessNanos, CompletableFuture<byte[]> future)
+            implements Event {
+
+        Read(byte[] request, boolean lease, CompletableFuture<byte[]> future) {
+            this(request, lease, -1, future);
+        }
+
+        boolean bounded() {
+            return maxStalenessNanos >= 0;
+        }
     }
 
     /** The storage worker made these batches durable, in this order. */

@@ -3,18 +3,14 @@ package org.raftlib.internal.runtime;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.LongFunction;
 import org.raftlib.IndeterminateResultException;
 import org.raftlib.LogEntry;
 import org.raftlib.LogTail;
@@ -22,6 +18,7 @@ import org.raftlib.NodeId;
 import org.raftlib.NodeState;
 import org.raftlib.NotLeaderException;
 import org.raftlib.RaftException;
+import org.raftlib.RaftOptions;
 import org.raftlib.RaftRole;
 import org.raftlib.RaftStatus;
 import org.raftlib.SnapshotMeta;
@@ -30,9 +27,10 @@ import org.raftlib.internal.core.CoreInspection;
 import org.raftlib.internal.core.CoreStatus;
 import org.raftlib.internal.core.Proposal;
 import org.raftlib.internal.core.RaftCore;
-import org.raftlib.internal.core.ReadState;
 import org.raftlib.internal.core.Ready;
 import org.raftlib.internal.core.SnapshotPoint;
+import org.raftlib.message.ForwardProposal;
+import org.raftlib.message.ForwardProposalResponse;
 import org.raftlib.message.InstallSnapshot;
 import org.raftlib.message.InstallSnapshotResponse;
 import org.raftlib.message.RaftMessage;
@@ -57,6 +55,9 @@ final class NodeLoop implements Runnable {
     private final Lifecycle lifecycle;
     private final long tickNanos;
     private final Requests requests;
+    private final Forwarded forwarded;
+    private final boolean forwarding;
+    private final int maxUncommitted;
     private final Observers observers;
     private final MembershipChanges changes;
     private final SnapshotTransfers transfers;
@@ -86,7 +87,11 @@ final class NodeLoop implements Runnable {
         this.apply = parts.apply();
         this.lifecycle = parts.lifecycle();
         this.tickNanos = tickNanos;
-        this.requests = new Requests(id, apply);
+        RaftOptions options = parts.options();
+        this.forwarded = new Forwarded(id, apply, transport, options.forwardTimeout().toNanos());
+        this.requests = new Requests(id, apply, forwarded, options.maxReadIndexLag(), options.forwarding());
+        this.forwarding = options.forwarding();
+        this.maxUncommitted = options.maxPendingRequests();
         this.observers = new Observers(core, parts, tickNanos);
         this.changes = new MembershipChanges(core, parts);
         this.transfers = parts.transfers();
@@ -232,6 +237,7 @@ final class NodeLoop implements Runnable {
             observers.onTick();
             changes.onTick();
             transfers.tick(core);
+            forwarded.expire(now);
             nextTick = elapsed > 1 ? now + tickNanos : nextTick + tickNanos;
         }
     }
@@ -239,7 +245,13 @@ final class NodeLoop implements Runnable {
     private void handle(Object item) {
         if (item instanceof RaftMessage m) {
             observers.heard(m.from());
-            core.step(m);
+            if (m instanceof ForwardProposal f) {
+                onForwardedProposal(f);
+            } else if (m instanceof ForwardProposalResponse r) {
+                forwarded.onResponse(r);
+            } else {
+                core.step(m);
+            }
             if (m instanceof InstallSnapshot || m instanceof InstallSnapshotResponse) {
                 transfers.onMessage(core, m);
             }
@@ -249,11 +261,12 @@ final class NodeLoop implements Runnable {
             if (r.lease()) {
                 tickIfDue();                                 // the lease clock must be current when it is used
             }
-            requests.read(core, r);
+            requests.read(core, r, System.nanoTime());
         } else if (item instanceof Event.Persisted p) {
             onPersisted(p.batches());
         } else if (item instanceof Event.Applied a) {
             core.onApplied(a.index());
+            requests.onApplied(a.index());
         } else if (item instanceof Event.Transfer t) {
             observers.transfer(t);
         } else if (item instanceof Event.ChangeMembership c) {
@@ -291,9 +304,34 @@ final class NodeLoop implements Runnable {
         if (p.isAccepted()) {
             requests.addWrite(p.index(), p.term(), s.future());
             metrics.proposed(p.index(), p.term());
+        } else if (forwarding && p.outcome() == Proposal.Outcome.NOT_LEADER && p.leaderHint().isPresent()) {
+            forwarded.forward(p.leaderHint().get(), core.currentTerm(), s.type(), s.command(), s.future(),
+                    System.nanoTime());
         } else {
             apply.submit(new ApplyWorker.Fail(s.future(), new NotLeaderException(id, p.leaderHint())));
         }
+    }
+
+    /**
+     * A follower's command: appended as if submitted here, unless this node does not lead or holds
+     * {@link RaftOptions#maxPendingRequests()} uncommitted entries; the answer says where.
+     */
+    private void onForwardedProposal(ForwardProposal m) {
+        CoreStatus s = core.status();
+        ForwardProposalResponse.Outcome outcome = ForwardProposalResponse.Outcome.NOT_LEADER;
+        Proposal p = null;
+        if (s.role() == RaftRole.LEADER && s.lastIndex() - s.commitIndex() >= maxUncommitted) {
+            outcome = ForwardProposalResponse.Outcome.OVERLOADED;
+        } else {
+            p = core.propose(m.entryType(), m.data());
+            if (p.isAccepted()) {
+                outcome = ForwardProposalResponse.Outcome.APPENDED;
+                metrics.proposed(p.index(), p.term());
+            }
+        }
+        boolean appended = outcome == ForwardProposalResponse.Outcome.APPENDED;
+        transport.send(new ForwardProposalResponse(id, m.from(), core.currentTerm(), m.requestId(), outcome,
+                appended ? p.index() : 0, appended ? p.term() : 0));
     }
 
     /** Role, term and leader changes: fail writes of a lost leadership, tell listeners, settle transfers. */
@@ -324,7 +362,10 @@ final class NodeLoop implements Runnable {
             storageInFlight++;
             storage.submit(ready, core.currentRole() != RaftRole.FOLLOWER);
         }
-        ready.install().ifPresent(p -> apply.submit(new ApplyWorker.Restore(restores.remove(p.index()))));
+        ready.install().ifPresent(p -> {
+            forwarded.onInstall(p.index());
+            apply.submit(new ApplyWorker.Restore(restores.remove(p.index())));
+        });
         ready.snapshotSends().forEach(send -> transfers.start(send, core.currentTerm()));
         List<LogEntry> committed = ready.committed();
         if (!committed.isEmpty()) {
@@ -332,7 +373,8 @@ final class NodeLoop implements Runnable {
             apply.submit(new ApplyWorker.ApplyBatch(committed, requests.takeCommitted(committed)));
         }
         if (!ready.readStates().isEmpty() || !ready.abortedReads().isEmpty()) {
-            requests.settleReads(ready.readStates(), ready.abortedReads(), core.currentLeader());
+            requests.settleReads(ready.readStates(), ready.abortedReads(), core.currentLeader(),
+                    core.currentRole());
         }
     }
 
@@ -386,6 +428,7 @@ final class NodeLoop implements Runnable {
         finalDrain = true;                                   // before draining: see isDrained()
         requests.failWrites(Long.MAX_VALUE, t -> writesError);
         requests.failReads(error);
+        forwarded.failAll(writesError);
         observers.failTransfer(error);
         changes.failPending(error);
         Object first = inHand;
@@ -415,102 +458,5 @@ final class NodeLoop implements Runnable {
      */
     boolean isDrained() {
         return finalDrain;
-    }
-
-    /** Proposals of this node's current leadership that await commit, in index order. */
-    static final class Requests {
-
-        private final NodeId id;
-        private final ApplyWorker apply;
-        private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>();
-        private final Map<Long, Event.Read> reads = new HashMap<>();
-        private long writesTerm;
-        private long lastReadId;
-
-        Requests(NodeId id, ApplyWorker apply) {
-            this.id = id;
-            this.apply = apply;
-        }
-
-        private record PendingWrite(long index, long term, CompletableFuture<byte[]> future) {
-        }
-
-        long writesTerm() {
-            return writes.isEmpty() ? -1 : writesTerm;
-        }
-
-        void addWrite(long index, long term, CompletableFuture<byte[]> future) {
-            writesTerm = term;
-            writes.addLast(new PendingWrite(index, term, future));
-        }
-
-        void failWrites(long term, LongFunction<RaftException> error) {
-            if (writes.isEmpty()) {
-                return;
-            }
-            RaftException e = error.apply(term);
-            for (PendingWrite w : writes) {
-                apply.submit(new ApplyWorker.Fail(w.future(), e));
-            }
-            writes.clear();
-        }
-
-        /**
-         * Registers a linearizable read with the core (ReadIndex, or the lease), or refuses it when this node does
-         * not lead.
-         */
-        void read(RaftCore core, Event.Read r) {
-            if (r.future().isDone()) {
-                return;
-            }
-            long readId = ++lastReadId;
-            Proposal p = r.lease() ? core.leaseRead(readId) : core.readIndex(readId);
-            if (p.isAccepted()) {
-                reads.put(readId, r);
-            } else {
-                apply.submit(new ApplyWorker.Fail(r.future(), new NotLeaderException(id, p.leaderHint())));
-            }
-        }
-
-        /** Confirmed reads wait on the apply thread for their index; aborted ones fail (a read changed nothing). */
-        void settleReads(List<ReadState> confirmed, List<Long> aborted, Optional<NodeId> leader) {
-            for (ReadState rs : confirmed) {
-                Event.Read r = reads.remove(rs.requestId());
-                if (r != null) {
-                    apply.submit(new ApplyWorker.ReadAt(rs.index(), r.request(), r.future()));
-                }
-            }
-            for (long readId : aborted) {
-                Event.Read r = reads.remove(readId);
-                if (r != null) {
-                    apply.submit(new ApplyWorker.Fail(r.future(), new NotLeaderException(id, leader)));
-                }
-            }
-        }
-
-        void failReads(RaftException error) {
-            reads.values().forEach(r -> r.future().completeExceptionally(error));
-            reads.clear();
-        }
-
-        @SuppressWarnings("unchecked")
-        CompletableFuture<byte[]>[] takeCommitted(List<LogEntry> committed) {
-            if (writes.isEmpty() || writes.peekFirst().index() > committed.get(committed.size() - 1).index()) {
-                return null;
-            }
-            CompletableFuture<byte[]>[] futures = new CompletableFuture[committed.size()];
-            long first = committed.get(0).index();
-            while (!writes.isEmpty() && writes.peekFirst().index() <= first + committed.size() - 1) {
-                PendingWrite w = writes.pollFirst();
-                int i = (int) (w.index() - first);
-                if (i >= 0 && committed.get(i).term() == w.term()) {
-                    futures[i] = w.future();
-                } else {
-                    apply.submit(new ApplyWorker.Fail(w.future(), new IndeterminateResultException(id
-                            + " lost its entry at index " + w.index() + " to another leader's")));
-                }
-            }
-            return futures;
-        }
     }
 }

@@ -4,6 +4,7 @@ import java.util.List;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.RaftListener;
+import org.raftlib.RaftOptions;
 import org.raftlib.Transport;
 
 /** The pieces of one node that its loop shares with the facade and the workers. */
@@ -19,5 +20,6 @@ record NodeParts(
         int electionTicks,
         SnapshotTransfers transfers,
         long compactionKeep,
-        RuntimeMetrics metrics) {
+        RuntimeMetrics metrics,
+        RaftOptions options) {
 }

@@ -160,7 +160,7 @@ public final class NodeRuntime {
                 .withFlow(new CoreConfig.FlowControl(options.maxInflightAppends(), options.maxAppendBytes(),
                         CoreConfig.FlowControl.DEFAULT.maxApplyBytes()));
         this.parts = new NodeParts(id, List.copyOf(members), transport, inbox, storage, apply, lifecycle,
-                listeners, coreConfig.electionTicks(), transfers, options.snapshotKeepEntries(), metrics);
+                listeners, coreConfig.electionTicks(), transfers, options.snapshotKeepEntries(), metrics, options);
         this.pending = new PendingLimit(options.maxPendingRequests());
         this.loopThread = new Thread(this::runLoop, "raft-loop-" + id);
         this.storageThread = new Thread(storage, "raft-storage-" + id);
@@ -377,6 +377,21 @@ public final class NodeRuntime {
             recheck(f);
         } else {
             post(new Event.Read(copy, mode == ReadMode.LEASE, f), f);
+        }
+        return f;
+    }
+
+    /**
+     * A bounded-staleness read; see {@link org.raftlib.RaftNode#queryBounded}.
+     *
+     * @param request the request, already checked
+     * @param maxStalenessNanos the bound, at least 0
+     * @return the future
+     */
+    public CompletableFuture<byte[]> queryBounded(byte[] request, long maxStalenessNanos) {
+        CompletableFuture<byte[]> f = acquire();
+        if (!f.isDone()) {
+            post(new Event.Read(request.clone(), false, maxStalenessNanos, f), f);
         }
         return f;
     }

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import org.raftlib.RaftOptions;
 
-/** The checks of {@link org.raftlib.RaftNode.Builder#build()} on options, each adding what is wrong to a list. */
+/** The checks of {@link org.raftlib.RaftNodeBuilder#build()} on options, each adding what is wrong to a list. */
 public final class OptionChecks {
 
     /** Bytes of message framing allowed for on top of the entries: envelope, ids, per-message fields. */

@@ -10,14 +10,19 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.raftlib.Bytes;
+import org.raftlib.EntryType;
 import org.raftlib.NodeId;
 import org.raftlib.RaftRole;
 import org.raftlib.message.AppendEntries;
 import org.raftlib.message.AppendEntriesResponse;
+import org.raftlib.message.ForwardProposal;
+import org.raftlib.message.ForwardProposalResponse;
 import org.raftlib.message.InstallSnapshot;
 import org.raftlib.message.InstallSnapshotResponse;
 import org.raftlib.message.MessageType;
 import org.raftlib.message.RaftMessage;
+import org.raftlib.message.ReadIndexRequest;
+import org.raftlib.message.ReadIndexResponse;
 import org.raftlib.message.RequestVote;
 import org.raftlib.message.RequestVoteResponse;
 import org.raftlib.message.TimeoutNow;
@@ -390,6 +395,11 @@ class ElectionRulesTest {
             case INSTALL_SNAPSHOT -> new InstallSnapshot(from, to, term, 1, 1, 0, Bytes.EMPTY, true);
             case INSTALL_SNAPSHOT_RESPONSE -> new InstallSnapshotResponse(from, to, term, 1, 0, true);
             case TIMEOUT_NOW -> new TimeoutNow(from, to, term);
+            case READ_INDEX_REQUEST -> new ReadIndexRequest(from, to, term, 1, false);
+            case READ_INDEX_RESPONSE -> new ReadIndexResponse(from, to, term, 1, true, 0);
+            case FORWARD_PROPOSAL -> new ForwardProposal(from, to, term, 1, EntryType.COMMAND, Bytes.EMPTY);
+            case FORWARD_PROPOSAL_RESPONSE -> new ForwardProposalResponse(from, to, term, 1,
+                    ForwardProposalResponse.Outcome.NOT_LEADER, 0, 0);
         };
     }
 

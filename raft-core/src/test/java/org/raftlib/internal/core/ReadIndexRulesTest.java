@@ -16,6 +16,8 @@ import org.raftlib.RaftRole;
 import org.raftlib.message.AppendEntries;
 import org.raftlib.message.AppendEntriesResponse;
 import org.raftlib.message.RaftMessage;
+import org.raftlib.message.ReadIndexRequest;
+import org.raftlib.message.ReadIndexResponse;
 
 /**
  * Raft thesis §6.4, linearizable reads with ReadIndex: "1. If the leader has not yet marked an entry from its current
@@ -29,15 +31,94 @@ class ReadIndexRulesTest {
     private final List<ReadState> confirmed = new ArrayList<>();
     private final List<Long> aborted = new ArrayList<>();
 
+    /** A follower that knows its leader forwards the read; a node that knows none refuses it. */
     @Test
-    void followerRefusesReadWithLeaderHint() {
+    void followerForwardsReadToItsLeaderAndRefusesWithoutOne() {
         Map<NodeId, TestNode> nodes = electedCluster(3, false);
 
         Proposal p = nodes.get(n(2)).core().readIndex(7);
 
-        assertThat(p.outcome()).isEqualTo(Proposal.Outcome.NOT_LEADER);
+        assertThat(p.outcome()).isEqualTo(Proposal.Outcome.FORWARDED);
+        assertThat(p.isAccepted()).isTrue();
         assertThat(p.leaderHint()).contains(n(1));
-        assertThat(Cores.follower(1, 3, 1).core().readIndex(8).leaderHint()).isEmpty();
+        assertThat(drain(nodes.get(n(2)))).containsExactly(new ReadIndexRequest(n(2), n(1), 2, 7, false));
+        Proposal none = Cores.follower(1, 3, 1).core().readIndex(8);
+        assertThat(none.outcome()).isEqualTo(Proposal.Outcome.NOT_LEADER);
+        assertThat(none.leaderHint()).isEmpty();
+    }
+
+    /**
+     * Follower reads (thesis §6.4): the leader registers the forwarded read, confirms it with a round of heartbeats
+     * like its own, and returns the read index; the follower's Ready then carries it.
+     */
+    @Test
+    void leaderConfirmsForwardedReadWithARoundAndTheFollowerServesItAtTheLeadersIndex() {
+        Map<NodeId, TestNode> nodes = electedCluster(3, false);
+        TestNode leader = nodes.get(n(1));
+        nodes.get(n(3)).core().readIndex(7);
+        List<RaftMessage> request = drain(nodes.get(n(3)));
+
+        List<RaftMessage> round = deliver(nodes, request, m -> true);
+        assertThat(round).hasSize(2).allSatisfy(m -> assertThat(((AppendEntries) m).readSeq()).isEqualTo(1));
+        List<RaftMessage> acks = deliver(nodes, round, m -> m.to().equals(n(2)));
+        List<RaftMessage> answer = deliver(nodes, acks, m -> true);
+
+        assertThat(answer).containsExactly(new ReadIndexResponse(n(1), n(3), 2, 7, true,
+                leader.core().status().commitIndex()));
+        assertThat(confirmed).isEmpty();
+        deliver(nodes, answer, m -> true);
+        assertThat(confirmed).containsExactly(new ReadState(7, 1));
+    }
+
+    /** A node that does not lead refuses a forwarded read at once; the asking follower aborts it. */
+    @Test
+    void nonLeaderRefusesAForwardedReadAndTheFollowerAbortsIt() {
+        Map<NodeId, TestNode> nodes = electedCluster(3, false);
+        nodes.get(n(2)).core().readIndex(7);
+        List<RaftMessage> misrouted = List.of(new ReadIndexRequest(n(2), n(3), 2, 7, false));
+
+        List<RaftMessage> refusal = deliver(nodes, misrouted, m -> true);
+        assertThat(refusal).containsExactly(new ReadIndexResponse(n(3), n(2), 2, 7, false, 0));
+        deliver(nodes, refusal, m -> true);
+        assertThat(aborted).isEmpty();                       // the answer came from a node it did not ask
+
+        deliver(nodes, List.of(new ReadIndexResponse(n(1), n(2), 2, 7, false, 0)), m -> true);
+        assertThat(aborted).containsExactly(7L);
+        deliver(nodes, List.of(new ReadIndexResponse(n(1), n(2), 2, 7, true, 1)), m -> true);
+        assertThat(confirmed).isEmpty();                     // a duplicate answer is ignored
+    }
+
+    /** A forwarded read whose answer never comes (lost, or the leader died) is aborted after an election timeout. */
+    @Test
+    void forwardedReadWithoutAnAnswerIsAbortedAfterAnElectionTimeout() {
+        Map<NodeId, TestNode> nodes = electedCluster(3, false);
+        TestNode follower = nodes.get(n(2));
+        follower.core().readIndex(7);
+        drain(follower);
+        for (int i = 1; i < Cores.ELECTION; i++) {
+            follower.core().tick();
+            drain(follower);
+        }
+        assertThat(aborted).isEmpty();
+        follower.core().tick();
+        drain(follower);
+        assertThat(aborted).containsExactly(7L);
+    }
+
+    /** A leader that steps down before confirming a forwarded read refuses it, so the follower fails it at once. */
+    @Test
+    void leaderSteppingDownRefusesTheForwardedReadsItHeld() {
+        Map<NodeId, TestNode> nodes = electedCluster(3, false);
+        TestNode leader = nodes.get(n(1));
+        leader.core().step(new ReadIndexRequest(n(2), n(1), 2, 9, false));
+        drain(leader);
+
+        leader.core().step(new AppendEntries(n(3), n(1), 3, 1, 2, List.of(), 1));
+        List<RaftMessage> sent = drain(leader);
+
+        assertThat(sent).filteredOn(m -> m instanceof ReadIndexResponse).singleElement()
+                .satisfies(m -> assertThat(((ReadIndexResponse) m).accepted()).isFalse())
+                .satisfies(m -> assertThat(((ReadIndexResponse) m).requestId()).isEqualTo(9));
     }
 
     /** Thesis §3.10: a leader handing leadership over accepts nothing new, reads included. */
@@ -215,7 +296,7 @@ class ReadIndexRulesTest {
         assertThat(follower.handle().afterSync()).containsExactly(
                 AppendEntriesResponse.accepted(n(1), n(2), 2, 1, 6),
                 AppendEntriesResponse.rejected(n(1), n(2), 2, 5, 0, 2, 7));
-        assertThat(follower.core().readIndex(1).outcome()).isEqualTo(Proposal.Outcome.NOT_LEADER);
+        assertThat(follower.core().readIndex(1).outcome()).isEqualTo(Proposal.Outcome.FORWARDED);
     }
 
     /** Three (or {@code size}) nodes at term 1; n1 campaigns and wins term 2; the cluster is quiet afterwards. */

@@ -23,6 +23,7 @@ import org.raftlib.RaftClosedException;
 import org.raftlib.RaftFailedException;
 import org.raftlib.RaftListener;
 import org.raftlib.RaftNode;
+import org.raftlib.RaftNodeBuilder;
 import org.raftlib.RaftOptions;
 import org.raftlib.RaftRole;
 import org.raftlib.ReadMode;
@@ -53,7 +54,7 @@ class RaftNodeApiTest {
         hub.close();
     }
 
-    private RaftNode.Builder builder(StateMachine sm, InMemoryLogStorage storage) {
+    private RaftNodeBuilder builder(StateMachine sm, InMemoryLogStorage storage) {
         return RaftNode.builder().id("n1").members(N1).stateMachine(sm).logStorage(storage)
                 .transport(hub.transport()).randomSeed(1)
                 .options(RaftOptions.defaults().withElectionTimeout(Duration.ofMillis(100))
@@ -73,7 +74,7 @@ class RaftNodeApiTest {
 
     @Test
     void builderReportsEveryProblemAtOnce() {
-        RaftNode.Builder b = RaftNode.builder().id("n9").members(N1, Member.of("n1", "local-1"))
+        RaftNodeBuilder b = RaftNode.builder().id("n9").members(N1, Member.of("n1", "local-1"))
                 .options(RaftOptions.defaults().withElectionTimeout(Duration.ofMillis(50))
                         .withHeartbeatInterval(Duration.ofMillis(40)));
         assertThatThrownBy(b::build).isInstanceOf(IllegalArgumentException.class)
@@ -98,7 +99,7 @@ class RaftNodeApiTest {
                 }
             }
         };
-        RaftNode.Builder b = RaftNode.builder().id("n1").members(N1, Member.of("n2", "remote:1"), Member.of("n3", "x"))
+        RaftNodeBuilder b = RaftNode.builder().id("n1").members(N1, Member.of("n2", "remote:1"), Member.of("n3", "x"))
                 .stateMachine(new RecordingStateMachine()).logStorage(new InMemoryLogStorage()).transport(picky);
         assertThatThrownBy(b::build).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("member n2 has a bad address 'remote:1': not a local address")
@@ -116,7 +117,7 @@ class RaftNodeApiTest {
             }
         };
         try {
-            RaftNode.Builder b = RaftNode.builder().id("n1").members(N1).stateMachine(new RecordingStateMachine())
+            RaftNodeBuilder b = RaftNode.builder().id("n1").members(N1).stateMachine(new RecordingStateMachine())
                     .logStorage(new InMemoryLogStorage()).transport(limited)
                     .options(RaftOptions.defaults().withMaxCommandBytes(128 << 10));
             assertThatThrownBy(b::build).isInstanceOf(IllegalArgumentException.class)

@@ -15,7 +15,7 @@ import org.raftlib.message.MessageType;
 
 /**
  * A {@link RaftMetrics} that records into Micrometer meters, every one tagged {@code node} (plus any common tags
- * given). Pass it to {@link org.raftlib.RaftNode.Builder#metrics(RaftMetrics)}; {@link RaftMeterBinder} adds the
+ * given). Pass it to {@link org.raftlib.RaftNodeBuilder#metrics(RaftMetrics)}; {@link RaftMeterBinder} adds the
  * gauges. Every meter is registered up front, so recording is a field read and the meter's own (lock-free) update:
  * no lookup, no allocation.
  *
@@ -106,7 +106,7 @@ public final class MicrometerRaftMetrics implements RaftMetrics {
      *
      * @param registry where the meters go
      * @param nodeId the node's id, the {@code node} tag
-     * @return the metrics, for {@link org.raftlib.RaftNode.Builder#metrics(RaftMetrics)}
+     * @return the metrics, for {@link org.raftlib.RaftNodeBuilder#metrics(RaftMetrics)}
      * @throws NullPointerException if an argument is null
      */
     public static MicrometerRaftMetrics register(MeterRegistry registry, NodeId nodeId) {

@@ -64,7 +64,8 @@ import org.slf4j.LoggerFactory;
  * {@code raft.proto}. The first frame is a {@code Handshake}: cluster id, group id, the sender's node id and the
  * protocol version (1). Every later frame is an {@code Envelope}: the same cluster, group and version, sender,
  * addressee and one message: {@code RequestVote}, {@code AppendEntries}, {@code InstallSnapshot} (one chunk),
- * {@code TimeoutNow} or the response to one of the first three. An inbound connection whose handshake or frames are
+ * {@code TimeoutNow}, a follower's {@code ReadIndexRequest} or {@code ForwardProposal}, or the response to one of
+ * them. An inbound connection whose handshake or frames are
  * wrong (another cluster, an id not in the address book, a bad or oversized frame, an invalid message) is closed,
  * counted in {@link #metrics()} and logged at WARN with rate limiting, and the node keeps serving everyone else.
  *

@@ -15,9 +15,13 @@ import org.raftlib.LogEntry;
 import org.raftlib.NodeId;
 import org.raftlib.message.AppendEntries;
 import org.raftlib.message.AppendEntriesResponse;
+import org.raftlib.message.ForwardProposal;
+import org.raftlib.message.ForwardProposalResponse;
 import org.raftlib.message.InstallSnapshot;
 import org.raftlib.message.InstallSnapshotResponse;
 import org.raftlib.message.RaftMessage;
+import org.raftlib.message.ReadIndexRequest;
+import org.raftlib.message.ReadIndexResponse;
 import org.raftlib.message.RequestVote;
 import org.raftlib.message.RequestVoteResponse;
 import org.raftlib.message.TimeoutNow;
@@ -125,6 +129,10 @@ final class ProtoMapper {
             case INSTALL_SNAPSHOT -> e.setInstallSnapshot(toProto((InstallSnapshot) message));
             case INSTALL_SNAPSHOT_RESPONSE -> e.setInstallSnapshotResponse(toProto((InstallSnapshotResponse) message));
             case TIMEOUT_NOW -> e.setTimeoutNow(RaftWire.TimeoutNow.newBuilder().setTerm(message.term()));
+            case READ_INDEX_REQUEST -> e.setReadIndexRequest(toProto((ReadIndexRequest) message));
+            case READ_INDEX_RESPONSE -> e.setReadIndexResponse(toProto((ReadIndexResponse) message));
+            case FORWARD_PROPOSAL -> e.setForwardProposal(toProto((ForwardProposal) message));
+            case FORWARD_PROPOSAL_RESPONSE -> e.setForwardProposalResponse(toProto((ForwardProposalResponse) message));
             default -> throw new IllegalStateException("unhandled message type " + message.type());
         }
         return write(alloc, RaftWire.Frame.newBuilder().setEnvelope(e).build());
@@ -247,8 +255,62 @@ final class ProtoMapper {
                         m.getSuccess());
             }
             case TIMEOUT_NOW -> new TimeoutNow(from, to, e.getTimeoutNow().getTerm());
+            case READ_INDEX_REQUEST -> {
+                RaftWire.ReadIndexRequest m = e.getReadIndexRequest();
+                yield new ReadIndexRequest(from, to, m.getTerm(), m.getRequestId(), m.getLease());
+            }
+            case READ_INDEX_RESPONSE -> {
+                RaftWire.ReadIndexResponse m = e.getReadIndexResponse();
+                yield new ReadIndexResponse(from, to, m.getTerm(), m.getRequestId(), m.getAccepted(),
+                        m.getReadIndex());
+            }
+            case FORWARD_PROPOSAL -> {
+                RaftWire.ForwardProposal m = e.getForwardProposal();
+                yield new ForwardProposal(from, to, m.getTerm(), m.getRequestId(), entryType(m.getEntryType()),
+                        toBytes(m.getData()));
+            }
+            case FORWARD_PROPOSAL_RESPONSE -> {
+                RaftWire.ForwardProposalResponse m = e.getForwardProposalResponse();
+                yield new ForwardProposalResponse(from, to, m.getTerm(), m.getRequestId(), outcome(m.getOutcome()),
+                        m.getIndex(), m.getEntryTerm());
+            }
             case BODY_NOT_SET -> throw new IllegalArgumentException("envelope carries no message");
         };
+    }
+
+    private static RaftWire.ReadIndexRequest toProto(ReadIndexRequest m) {
+        return RaftWire.ReadIndexRequest.newBuilder().setTerm(m.term()).setRequestId(m.requestId())
+                .setLease(m.lease()).build();
+    }
+
+    private static RaftWire.ReadIndexResponse toProto(ReadIndexResponse m) {
+        return RaftWire.ReadIndexResponse.newBuilder().setTerm(m.term()).setRequestId(m.requestId())
+                .setAccepted(m.accepted()).setReadIndex(m.readIndex()).build();
+    }
+
+    private static RaftWire.ForwardProposal toProto(ForwardProposal m) {
+        return RaftWire.ForwardProposal.newBuilder().setTerm(m.term()).setRequestId(m.requestId())
+                .setEntryType(m.entryType().code()).setData(toByteString(m.data())).build();
+    }
+
+    private static RaftWire.ForwardProposalResponse toProto(ForwardProposalResponse m) {
+        return RaftWire.ForwardProposalResponse.newBuilder().setTerm(m.term()).setRequestId(m.requestId())
+                .setOutcome(m.outcome().ordinal() + 1).setIndex(m.index()).setEntryTerm(m.entryTerm()).build();
+    }
+
+    private static EntryType entryType(int code) {
+        if (code != (byte) code) {
+            throw new IllegalArgumentException("unknown entry type code " + code);
+        }
+        return EntryType.fromCode((byte) code);
+    }
+
+    private static ForwardProposalResponse.Outcome outcome(int code) {
+        ForwardProposalResponse.Outcome[] all = ForwardProposalResponse.Outcome.values();
+        if (code < 1 || code > all.length) {
+            throw new IllegalArgumentException("unknown forward outcome " + code);
+        }
+        return all[code - 1];
     }
 
     private static AppendEntries toAppendEntries(RaftWire.AppendEntries m, NodeId from, NodeId to) {

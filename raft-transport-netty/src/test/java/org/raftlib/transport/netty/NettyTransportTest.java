@@ -13,6 +13,7 @@ import org.raftlib.Bytes;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.RaftNode;
+import org.raftlib.RaftNodeBuilder;
 import org.raftlib.Transport;
 import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.message.InstallSnapshot;
@@ -49,7 +50,7 @@ class NettyTransportTest extends TransportContract {
 
     @Test
     void raftNodeBuilderNamesTheMemberWithABadAddress() {
-        RaftNode.Builder b = RaftNode.builder().id("n1").members(Member.of("n1", "127.0.0.1:7001"),
+        RaftNodeBuilder b = RaftNode.builder().id("n1").members(Member.of("n1", "127.0.0.1:7001"),
                 Member.of("n2", "127.0.0.1:70001"), Member.of("n3", "[::1]:7003"))
                 .stateMachine(new RecordingStateMachine()).logStorage(new InMemoryLogStorage())
                 .transport(NettyTransport.builder().build());

@@ -181,6 +181,10 @@ final class InteractionEnv {
     /** {@code read N id=K}: asks node N for a linearizable read (ReadIndex, thesis §6.4). */
     private void read(Directive d) {
         Proposal p = live(d, 0).core().readIndex(d.intOption("id", 1));
+        if (p.outcome() == Proposal.Outcome.FORWARDED) {
+            print("forwarded to " + p.leaderHint().orElseThrow());
+            return;
+        }
         print(p.isAccepted() ? "read index=" + p.index() + " term=" + p.term()
                 : "refused " + p.outcome() + p.leaderHint().map(h -> " hint=" + h).orElse(""));
     }

@@ -1,0 +1,193 @@
+package org.raftlib.internal.runtime;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongFunction;
+import org.raftlib.FollowerBehindException;
+import org.raftlib.IndeterminateResultException;
+import org.raftlib.LogEntry;
+import org.raftlib.NodeId;
+import org.raftlib.NotLeaderException;
+import org.raftlib.RaftException;
+import org.raftlib.RaftRole;
+import org.raftlib.internal.core.Proposal;
+import org.raftlib.internal.core.RaftCore;
+import org.raftlib.internal.core.ReadState;
+
+/**
+ * The loop's requests that wait for the protocol: this leadership's writes until committed, commands forwarded to the
+ * leader until applied here ({@link Forwarded}), and reads until confirmed. Confined to the loop thread.
+ */
+final class Requests {
+
+    private final NodeId id;
+    private final ApplyWorker apply;
+    private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>();
+    private final Map<Long, PendingRead> reads = new HashMap<>();
+    private final Forwarded forwarded;
+    private final long maxReadIndexLag;
+    private final boolean forwarding;
+    private long writesTerm;
+    private long lastReadId;
+    private long applied;
+    /** The newest confirmed read: its read index and when it was asked for (bounded-staleness reads reuse it). */
+    private long freshIssuedNanos;
+    private long freshIndex = -1;
+
+    Requests(NodeId id, ApplyWorker apply, Forwarded forwarded, long maxReadIndexLag, boolean forwarding) {
+        this.id = id;
+        this.apply = apply;
+        this.forwarded = forwarded;
+        this.maxReadIndexLag = maxReadIndexLag;
+        this.forwarding = forwarding;
+    }
+
+    private record PendingWrite(long index, long term, CompletableFuture<byte[]> future) {
+    }
+
+    /** A read waiting for confirmation; {@code joined} are bounded reads served at its read index too. */
+    private record PendingRead(Event.Read read, long issuedNanos, List<Event.Read> joined) {
+
+        /** The read and the bounded reads that joined it. */
+        List<Event.Read> all() {
+            if (joined.isEmpty()) {
+                return List.of(read);
+            }
+            List<Event.Read> all = new ArrayList<>(joined.size() + 1);
+            all.add(read);
+            all.addAll(joined);
+            return all;
+        }
+    }
+
+    long writesTerm() {
+        return writes.isEmpty() ? -1 : writesTerm;
+    }
+
+    void addWrite(long index, long term, CompletableFuture<byte[]> future) {
+        writesTerm = term;
+        writes.addLast(new PendingWrite(index, term, future));
+    }
+
+    void failWrites(long term, LongFunction<RaftException> error) {
+        if (writes.isEmpty()) {
+            return;
+        }
+        RaftException e = error.apply(term);
+        for (PendingWrite w : writes) {
+            apply.submit(new ApplyWorker.Fail(w.future(), e));
+        }
+        writes.clear();
+    }
+
+    /** The state machine applied everything up to {@code index}. */
+    void onApplied(long index) {
+        applied = Math.max(applied, index);
+    }
+
+    /**
+     * A read. A bounded-staleness one is served at once at the newest confirmed read index if that was asked for
+     * recently enough, or joins a confirmation in flight that was; any other is registered with the core
+     * (ReadIndex or the lease on the leader; forwarded to the leader on a follower), or refused.
+     */
+    void read(RaftCore core, Event.Read r, long nowNanos) {
+        if (r.future().isDone()) {
+            return;
+        }
+        if (r.bounded()) {
+            if (freshIndex >= 0 && nowNanos - freshIssuedNanos <= r.maxStalenessNanos()) {
+                apply.submit(new ApplyWorker.ReadAt(freshIndex, r.request(), r.future()));
+                return;
+            }
+            for (PendingRead p : reads.values()) {
+                if (nowNanos - p.issuedNanos() <= r.maxStalenessNanos()) {
+                    p.joined().add(r);
+                    return;
+                }
+            }
+        }
+        if (!forwarding && core.currentRole() != RaftRole.LEADER) {
+            fail(r.future(), new NotLeaderException(id, core.currentLeader()));
+            return;
+        }
+        long readId = ++lastReadId;
+        Proposal p = r.lease() ? core.leaseRead(readId) : core.readIndex(readId);
+        if (p.isAccepted()) {
+            reads.put(readId, new PendingRead(r, nowNanos, new ArrayList<>(0)));
+        } else {
+            fail(r.future(), new NotLeaderException(id, p.leaderHint()));
+        }
+    }
+
+    /**
+     * Confirmed reads wait on the apply thread for their index, or fail fast on a follower too far behind it; aborted
+     * ones fail (a read changed nothing).
+     */
+    void settleReads(List<ReadState> confirmed, List<Long> aborted, Optional<NodeId> leader, RaftRole role) {
+        for (ReadState rs : confirmed) {
+            PendingRead p = reads.remove(rs.requestId());
+            if (p == null) {
+                continue;
+            }
+            if (freshIndex < 0 || p.issuedNanos() - freshIssuedNanos > 0) {
+                freshIssuedNanos = p.issuedNanos();
+                freshIndex = Math.max(freshIndex, rs.index());
+            }
+            boolean tooFar = role != RaftRole.LEADER && rs.index() - applied > maxReadIndexLag;
+            for (Event.Read r : p.all()) {
+                if (tooFar) {
+                    fail(r.future(), new FollowerBehindException(id, rs.index(), applied));
+                } else {
+                    apply.submit(new ApplyWorker.ReadAt(rs.index(), r.request(), r.future()));
+                }
+            }
+        }
+        for (long readId : aborted) {
+            PendingRead p = reads.remove(readId);
+            if (p != null) {
+                p.all().forEach(r -> fail(r.future(), new NotLeaderException(id, leader)));
+            }
+        }
+    }
+
+    void failReads(RaftException error) {
+        reads.values().forEach(p -> p.all().forEach(r -> r.future().completeExceptionally(error)));
+        reads.clear();
+    }
+
+    /**
+     * Matches {@code committed} with the futures waiting for it: this leadership's writes and commands this node
+     * forwarded. Returns one future per entry (null where none waits), or null if none does.
+     */
+    @SuppressWarnings("unchecked")
+    CompletableFuture<byte[]>[] takeCommitted(List<LogEntry> committed) {
+        long first = committed.get(0).index();
+        long last = committed.get(committed.size() - 1).index();
+        boolean ownWrites = !writes.isEmpty() && writes.peekFirst().index() <= last;
+        if (!ownWrites && !forwarded.awaits(last)) {
+            return null;
+        }
+        CompletableFuture<byte[]>[] futures = new CompletableFuture[committed.size()];
+        while (!writes.isEmpty() && writes.peekFirst().index() <= last) {
+            PendingWrite w = writes.pollFirst();
+            int i = (int) (w.index() - first);
+            if (i >= 0 && committed.get(i).term() == w.term()) {
+                futures[i] = w.future();
+            } else {
+                fail(w.future(), new IndeterminateResultException(id + " lost its entry at index " + w.index()
+                        + " to another leader's"));
+            }
+        }
+        forwarded.takeCommitted(committed, futures);
+        return futures;
+    }
+
+    private void fail(CompletableFuture<?> future, RaftException e) {
+        apply.submit(new ApplyWorker.Fail(future, e));
+    }
+}

@@ -1,0 +1,192 @@
+package org.raftlib.internal.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.raftlib.FollowerBehindException;
+import org.raftlib.IndeterminateResultException;
+import org.raftlib.Member;
+import org.raftlib.NotLeaderException;
+import org.raftlib.RaftNode;
+import org.raftlib.RaftOptions;
+import org.raftlib.ReadMode;
+import org.raftlib.local.InMemoryLogStorage;
+import org.raftlib.local.LocalTransport;
+import org.raftlib.testkit.Await;
+import org.raftlib.testkit.RecordingStateMachine;
+
+/**
+ * Requests on followers (issue 15): forwarding off, a forwarded command whose leader is cut off, the follower read lag
+ * bound, and bounded-staleness reads.
+ */
+class ForwardingRaftNodeTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final List<Member> MEMBERS = List.of(Member.of("n1", "a"), Member.of("n2", "b"),
+            Member.of("n3", "c"));
+
+    private final LocalTransport.Hub hub = LocalTransport.hub(17);
+    private final List<RaftNode> nodes = new ArrayList<>();
+    private final List<GatedStateMachine> machines = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        machines.forEach(GatedStateMachine::open);
+        nodes.forEach(RaftNode::close);
+        hub.close();
+    }
+
+    private void start(RaftOptions options) throws IOException {
+        for (int i = 0; i < 3; i++) {
+            GatedStateMachine sm = new GatedStateMachine();
+            RaftNode node = RaftNode.builder().id(MEMBERS.get(i).id()).members(MEMBERS).stateMachine(sm)
+                    .logStorage(new InMemoryLogStorage()).transport(hub.transport()).randomSeed(300 + i)
+                    .options(options.withElectionTimeout(Duration.ofMillis(300))
+                            .withHeartbeatInterval(Duration.ofMillis(30)))
+                    .build();
+            nodes.add(node);
+            machines.add(sm);
+            node.start();
+        }
+    }
+
+    private RaftNode awaitLeader() {
+        RaftNode[] leader = new RaftNode[1];
+        Await.until("a leader", WAIT, () -> {
+            leader[0] = nodes.stream().filter(n -> n.status().isLeader()).findFirst().orElse(null);
+            return leader[0] != null;
+        });
+        return leader[0];
+    }
+
+    /** A follower that knows the leader. */
+    private RaftNode follower(RaftNode leader) {
+        RaftNode f = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+        Await.until("the follower to know the leader", WAIT,
+                () -> f.status().leader().equals(Optional.of(leader.id())));
+        return f;
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static int count(CompletableFuture<byte[]> f) throws Exception {
+        return Integer.parseInt(new String(f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void withForwardingOffFollowersRefuseWithTheLeaderHint() throws Exception {
+        start(RaftOptions.defaults().withForwarding(false, Duration.ofSeconds(1)));
+        RaftNode leader = awaitLeader();
+        RaftNode follower = follower(leader);
+
+        for (CompletableFuture<byte[]> f : List.of(follower.submit(bytes("x")),
+                follower.query(bytes("q"), ReadMode.LINEARIZABLE), follower.queryBounded(bytes("q"), Duration.ZERO))) {
+            assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(NotLeaderException.class);
+            assertThat(((NotLeaderException) f.handle((r, t) -> t).join()).leaderHint()).contains(leader.id());
+        }
+    }
+
+    @Test
+    void aForwardedCommandWhoseLeaderIsCutOffFailsAsIndeterminateAfterTheTimeout() throws Exception {
+        start(RaftOptions.defaults().withForwarding(true, Duration.ofMillis(400)));
+        RaftNode leader = awaitLeader();
+        RaftNode follower = follower(leader);
+        leader.submit(bytes("warm")).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        hub.isolate(leader.id());
+
+        CompletableFuture<byte[]> f = follower.submit(bytes("lost?"));
+
+        assertThatThrownBy(() -> f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .hasCauseInstanceOf(IndeterminateResultException.class)
+                .hasMessageContaining("forward timeout");
+        hub.heal();
+    }
+
+    @Test
+    void aFollowerTooFarBehindTheReadIndexFailsFastAndServesOnceCaughtUp() throws Exception {
+        start(RaftOptions.defaults().withMaxReadIndexLag(0));
+        RaftNode leader = awaitLeader();
+        RaftNode follower = follower(leader);
+        GatedStateMachine gated = machines.get(nodes.indexOf(follower));
+        gated.close();
+        leader.submit(bytes("a")).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        gated.awaitBlocked();
+
+        CompletableFuture<byte[]> behind = follower.query(bytes("q"), ReadMode.LINEARIZABLE);
+
+        assertThatThrownBy(() -> behind.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .hasCauseInstanceOf(FollowerBehindException.class).hasMessageContaining("behind the read index");
+        gated.open();
+        Await.until("the follower to catch up", WAIT, () -> {
+            try {
+                return count(follower.query(bytes("q"), ReadMode.LINEARIZABLE)) == 1;
+            } catch (Exception e) {
+                return false;                                // still behind: FollowerBehindException
+            }
+        });
+    }
+
+    @Test
+    void boundedReadsReuseARecentConfirmationAndRefuseWhenItIsTooOld() throws Exception {
+        start(RaftOptions.defaults());
+        RaftNode leader = awaitLeader();
+        RaftNode follower = follower(leader);
+        leader.submit(bytes("a")).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(count(follower.queryBounded(bytes("q"), Duration.ZERO))).isEqualTo(1);
+        hub.isolate(follower.id());
+
+        assertThat(count(follower.queryBounded(bytes("q"), Duration.ofHours(1)))).isEqualTo(1);
+        CompletableFuture<byte[]> tooOld = follower.queryBounded(bytes("q"), Duration.ZERO);
+        assertThatThrownBy(() -> tooOld.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .hasCauseInstanceOf(NotLeaderException.class);
+        assertThatThrownBy(() -> follower.queryBounded(bytes("q"), Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class);
+        hub.heal();
+    }
+
+    /** A recording state machine whose apply waits while the gate is closed. */
+    private static final class GatedStateMachine extends RecordingStateMachine {
+
+        private volatile CountDownLatch gate = new CountDownLatch(0);
+        private final CountDownLatch blocked = new CountDownLatch(1);
+
+        void close() {
+            gate = new CountDownLatch(1);
+        }
+
+        void open() {
+            gate.countDown();
+        }
+
+        void awaitBlocked() throws InterruptedException {
+            assertThat(blocked.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("apply blocked").isTrue();
+        }
+
+        @Override
+        public byte[] apply(long index, byte[] command) {
+            CountDownLatch g = gate;
+            if (g.getCount() > 0) {
+                blocked.countDown();
+                try {
+                    g.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return super.apply(index, command);
+        }
+    }
+}
