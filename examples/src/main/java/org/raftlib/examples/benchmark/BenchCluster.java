@@ -35,6 +35,15 @@ interface BenchCluster extends AutoCloseable {
     /** Waits until the node in this JVM leads and returns it. */
     RaftNode awaitLocalLeader(Duration timeout) throws InterruptedException;
 
+    /** Starts every node, waits up to 60 s for the local leader and prints how long that took. */
+    default RaftNode startAndAwaitLeader() throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        start();
+        RaftNode leader = awaitLocalLeader(Duration.ofSeconds(60));
+        System.out.printf("leader    : %s after %.0f ms%n", leader.id(), (System.nanoTime() - t0) / 1e6);
+        return leader;
+    }
+
     /** Returns each node's applied count and hash, as {@code long[][] {counts, hashes}}. */
     long[][] applied() throws IOException;
 

@@ -84,6 +84,11 @@ final class InProcessCluster implements BenchCluster {
         nodes.forEach(RaftNode::close);
     }
 
+    /** Returns the nodes, in the order of the members; empty before {@link #start()}. */
+    List<RaftNode> nodes() {
+        return List.copyOf(nodes);
+    }
+
     NodeId id(int i) {
         return members.get(i).id();
     }

@@ -6,7 +6,9 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -38,32 +40,14 @@ public final class WriteBenchmark {
             int seconds, boolean processes, int port, Path parent, boolean keep) {
 
         static Options parse(String... args) {
-            int[] v = {3, 128, 5_000, 5_000, 64, 256, 5_000_000, 10, 0};
-            boolean processes = false;
-            boolean keep = false;
-            Path parent = Path.of(System.getProperty("java.io.tmpdir"));
-            List<String> names = List.of("--nodes=", "--payload=", "--warmup=", "--w1-writes=", "--w2-inflight=",
-                    "--w3-inflight=", "--max-writes=", "--seconds=", "--port=");
-            for (String a : args) {
-                int i = names.indexOf(a.contains("=") ? a.substring(0, a.indexOf('=') + 1) : a);
-                if (i >= 0) {
-                    v[i] = Integer.parseInt(a.substring(a.indexOf('=') + 1));
-                } else if (a.equals("--processes")) {
-                    processes = true;
-                } else if (a.equals("--keep")) {
-                    keep = true;
-                } else if (a.startsWith("--dir=")) {
-                    parent = Path.of(a.substring(6));
-                } else if (a.equals("--smoke")) {
-                    v[2] = 200;
-                    v[3] = 100;
-                    v[6] = 300;
-                    v[7] = 10;
-                } else {
-                    throw new IllegalArgumentException("unknown option " + a + "; see the class Javadoc");
-                }
-            }
-            return new Options(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], processes, v[8], parent, keep);
+            BenchArgs a = BenchArgs.parse(args, List.of("nodes", "payload", "warmup", "w1-writes", "w2-inflight",
+                    "w3-inflight", "max-writes", "seconds", "port", "dir"), List.of("processes", "keep", "smoke"));
+            boolean smoke = a.flag("smoke");
+            return new Options(a.integer("nodes", 3), a.integer("payload", 128),
+                    a.integer("warmup", smoke ? 200 : 5_000), a.integer("w1-writes", smoke ? 100 : 5_000),
+                    a.integer("w2-inflight", 64), a.integer("w3-inflight", 256),
+                    a.integer("max-writes", smoke ? 300 : 5_000_000), a.integer("seconds", 10), a.flag("processes"),
+                    a.integer("port", 0), a.directory("dir"), a.flag("keep"));
         }
     }
 
@@ -97,10 +81,7 @@ public final class WriteBenchmark {
         List<LoadPhase.Result> results = new ArrayList<>();
         boolean pass;
         try {
-            long t0 = System.nanoTime();
-            cluster.start();
-            RaftNode leader = cluster.awaitLocalLeader(Duration.ofSeconds(60));
-            System.out.printf("leader    : %s after %.0f ms%n", leader.id(), (System.nanoTime() - t0) / 1e6);
+            RaftNode leader = cluster.startAndAwaitLeader();
             long forever = Duration.ofMinutes(5).toNanos();
             long cap = Duration.ofSeconds(o.seconds()).toNanos();
             results.add(phase(cluster, leader, "warm-up (64 in flight)", 64, o.warmup(), forever, o));
@@ -116,33 +97,22 @@ public final class WriteBenchmark {
                 deleteTree(dir);
             }
         }
-        printTable(results);
+        printTable("workload", "writes", results);
         System.out.println("RESULT raftlib " + (pass ? "PASS" : "FAIL") + " " + LocalDateTime.now());
         return pass;
     }
 
     private static LoadPhase.Result phase(BenchCluster cluster, RaftNode leader, String label, int inFlight,
             int writes, long nanos, Options o) throws InterruptedException {
-        long[] before = cluster.counters();
-        LoadPhase.Result r = LoadPhase.run(label, leader::submit, inFlight, writes, nanos, o.payload(),
-                cluster::cpuNanos);
-        long[] after = cluster.counters();
-        double perOp = Math.max(1, r.ok());
-        System.out.printf("%-24s fsyncs/write=%.3f messages/write=%.3f (all nodes)%n", "", (after[0] - before[0])
-                / perOp, (after[1] - before[1]) / perOp);
-        System.out.printf("%-24s ok=%d err=%d in %.2fs -> %.0f ops/s  p50=%.3f ms p99=%.3f ms max=%.3f ms "
-                + "mean=%.3f ms  cpu=%.1fs (%.0f us/op) gc=%d ms%s%s%n", r.label(), r.ok(), r.errors(), r.seconds(),
-                r.opsPerSec(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.meanMs(), r.cpuSeconds(), r.cpuMicrosPerOp(),
-                r.gcMillis(), r.drained() ? "" : " NOT-DRAINED",
-                r.firstError() == null ? "" : " firstError=" + r.firstError());
-        return r;
+        return LoadPhase.runAndPrint(cluster, new LoadPhase.Spec(label, inFlight, writes, nanos, o.payload()),
+                leader::submit, answer -> true, "write");
     }
 
     /**
      * The workload's check: every node applied the same count and hash, and acked {@literal <=} count
      * {@literal <=} submitted.
      */
-    private static boolean check(BenchCluster cluster, List<LoadPhase.Result> results) throws Exception {
+    static boolean check(BenchCluster cluster, List<LoadPhase.Result> results) throws Exception {
         long acked = results.stream().mapToLong(LoadPhase.Result::ok).sum();
         long submitted = results.stream().mapToLong(LoadPhase.Result::submitted).sum();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -163,19 +133,29 @@ public final class WriteBenchmark {
         return Arrays.stream(values).allMatch(x -> x == values[0]);
     }
 
-    private static void printEnvironment() {
+    static void printEnvironment() {
         Runtime rt = Runtime.getRuntime();
         System.out.println("java      : " + System.getProperty("java.vm.name") + " "
                 + System.getProperty("java.runtime.version") + "; availableProcessors=" + rt.availableProcessors()
                 + "; maxHeap=" + (rt.maxMemory() >> 20) + " MiB; GC=" + ManagementFactory.getGarbageCollectorMXBeans()
                 .stream().map(GarbageCollectorMXBean::getName).collect(Collectors.joining(","))
                 + "; args=" + ManagementFactory.getRuntimeMXBean().getInputArguments());
+        System.out.println("machine   : " + System.getProperty("os.name") + " " + System.getProperty("os.version")
+                + " " + System.getProperty("os.arch") + ", " + rt.availableProcessors() + " cores; date "
+                + Instant.now().truncatedTo(ChronoUnit.SECONDS));
     }
 
-    private static void printTable(List<LoadPhase.Result> results) {
+    /**
+     * Prints the results as the peer bench's table.
+     *
+     * @param phaseColumn the heading of the phase column ("workload", "mode")
+     * @param unit what one operation is called ("writes", "reads")
+     * @param results the phases
+     */
+    static void printTable(String phaseColumn, String unit, List<LoadPhase.Result> results) {
         System.out.println();
-        System.out.println("| peer | workload | in flight | ok writes | errors | seconds | ops/s | p50 ms | p99 ms "
-                + "| max ms | mean ms | CPU us/op | GC ms |");
+        System.out.println("| peer | " + phaseColumn + " | in flight | ok " + unit + " | errors | seconds | ops/s "
+                + "| p50 ms | p99 ms | max ms | mean ms | CPU us/op | GC ms |");
         System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (LoadPhase.Result r : results) {
             System.out.printf("| raftlib | %s | %d | %d | %d | %.2f | %.0f | %.3f | %.3f | %.3f | %.3f | %.0f | %d |%n",
