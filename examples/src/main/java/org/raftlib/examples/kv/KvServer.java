@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  *   <caption>Endpoints</caption>
  *   <tr><th>request</th><th>answer</th></tr>
  *   <tr><td>{@code PUT /kv/{key}}, body = value</td><td>200 {@code {"key","value","previous"}}</td></tr>
- *   <tr><td>{@code GET /kv/{key}} (linearizable), {@code ?read=lease} (the leader's lease),
- *       {@code ?read=stale} or {@code ?stale=true} (this node's state)</td>
+ *   <tr><td>{@code GET /kv/{key}} (linearizable, on any node), {@code ?read=lease} (the leader's lease),
+ *       {@code ?read=bounded&max-staleness-ms=N} (at most N ms stale, served here), {@code ?read=stale} or
+ *       {@code ?stale=true} (this node's state)</td>
  *       <td>200 {@code {"key","value"}} or 404</td></tr>
  *   <tr><td>{@code DELETE /kv/{key}}</td><td>200 {@code {"key","deleted","previous"}} or 404</td></tr>
  *   <tr><td>{@code POST /kv/{key}/cas}, body {@code {"expected":…,"new":…}} (no expected: key must be absent)</td>
@@ -293,15 +294,16 @@ public final class KvServer implements AutoCloseable {
     }
 
     private Reply get(HttpExchange ex, String key) throws IOException {
-        ReadMode mode = UNSAFE_LOCAL_READS ? ReadMode.STALE : readMode(ex.getRequestURI().getRawQuery());
-        boolean stale = mode == ReadMode.STALE;
+        ReadChoice read = UNSAFE_LOCAL_READS ? new ReadChoice(ReadMode.STALE, null)
+                : readChoice(ex.getRequestURI().getRawQuery());
         readBody(ex, 0);
         byte[] request = KvCommand.get(key).encode();
         Forwarder.Incoming in = incoming(ex, new byte[0], false);
-        if (stale) {
+        if (read.mode() == ReadMode.STALE || read.bound() != null) {     // served here; never sent elsewhere
             in = new Forwarder.Incoming(in.method(), in.pathAndQuery(), in.body(), Forwarder.MAX_HOPS, false);
         }
-        return forwarder.execute(in, () -> node.query(request, mode), r -> switch (r.status()) {
+        return forwarder.execute(in, () -> read.bound() != null ? node.queryBounded(request, read.bound())
+                : node.query(request, read.mode()), r -> switch (r.status()) {
             case OK -> Reply.of(200, fields(key, "value", r.value().orElse(""), null, Optional.empty()));
             case NOT_FOUND -> notFound(key);
             default -> unexpected(r);
@@ -375,22 +377,49 @@ public final class KvServer implements AutoCloseable {
         return new Forwarder.Incoming(ex.getRequestMethod(), pathAndQuery, body, hops, isWrite);
     }
 
-    /** {@code read=linearizable|lease|stale}, or the older {@code stale=true|false}; linearizable by default. */
-    private static ReadMode readMode(String rawQuery) {
+    /** A GET's consistency: a read mode, or a bound on staleness ({@code bound} not null). */
+    private record ReadChoice(ReadMode mode, Duration bound) {
+    }
+
+    /**
+     * {@code read=linearizable|lease|stale}, {@code read=bounded&max-staleness-ms=N} (default 1000), or the older
+     * {@code stale=true|false}; linearizable by default.
+     */
+    private static ReadChoice readChoice(String rawQuery) {
         ReadMode mode = ReadMode.LINEARIZABLE;
+        boolean bounded = false;
+        long boundMillis = 1000;
         if (rawQuery == null || rawQuery.isEmpty()) {
-            return mode;
+            return new ReadChoice(mode, null);
         }
         for (String part : rawQuery.split("&")) {
             switch (part) {
                 case "stale", "stale=true", "read=stale" -> mode = ReadMode.STALE;
                 case "read=lease" -> mode = ReadMode.LEASE;
+                case "read=bounded" -> bounded = true;
                 case "stale=false", "read=linearizable" -> { }
-                default -> throw new IllegalArgumentException("unknown query parameter '" + part
-                        + "'; use read=linearizable|lease|stale (or stale=true|false)");
+                default -> {
+                    if (!part.startsWith("max-staleness-ms=")) {
+                        throw new IllegalArgumentException("unknown query parameter '" + part + "'; use read="
+                                + "linearizable|lease|stale|bounded (with max-staleness-ms=N) or stale=true|false");
+                    }
+                    boundMillis = parseMillis(part.substring("max-staleness-ms=".length()));
+                }
             }
         }
-        return mode;
+        return new ReadChoice(mode, bounded ? Duration.ofMillis(boundMillis) : null);
+    }
+
+    private static long parseMillis(String value) {
+        try {
+            long millis = Long.parseLong(value);
+            if (millis >= 0) {
+                return millis;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("max-staleness-ms must be a number of milliseconds, 0 or more: " + value);
     }
 
     private static void requireMethod(String method, String allowed) {

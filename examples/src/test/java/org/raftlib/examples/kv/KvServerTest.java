@@ -111,9 +111,15 @@ class KvServerTest {
         HttpResponse<String> lease = send(follower(1), "GET", "/kv/colour?read=lease", null);
         assertThat(lease.statusCode()).as(lease.body()).isEqualTo(200);
         assertThat(json(lease)).containsEntry("value", "blue");
+        HttpResponse<String> bounded = send(follower(1), "GET", "/kv/colour?read=bounded&max-staleness-ms=0", null);
+        assertThat(bounded.statusCode()).as(bounded.body()).isEqualTo(200);
+        assertThat(json(bounded)).containsEntry("value", "blue");
         HttpResponse<String> bad = send(follower(1), "GET", "/kv/colour?read=sometimes", null);
         assertThat(bad.statusCode()).isEqualTo(400);
-        assertThat(json(bad).get("error")).contains("read=linearizable|lease|stale");
+        assertThat(json(bad).get("error")).contains("linearizable|lease|stale|bounded");
+        HttpResponse<String> badBound = send(follower(1), "GET", "/kv/colour?read=bounded&max-staleness-ms=-5", null);
+        assertThat(badBound.statusCode()).isEqualTo(400);
+        assertThat(json(badBound).get("error")).contains("max-staleness-ms");
 
         for (KvServer s : SERVERS) {
             Await.until("stale read of colour on " + s.uri(), WAIT, () -> {
