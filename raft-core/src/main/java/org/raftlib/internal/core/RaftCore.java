@@ -190,7 +190,8 @@ public final class RaftCore {
      * ({@link ReadIndexRequest}): its {@link ReadState} carries the read index the leader returns, and it is aborted
      * if the leader refuses or does not answer within an election timeout.
      *
-     * @param requestId the runtime's id for the read, unique on this node
+     * @param requestId the runtime's id for the read: unique on this node, also across restarts (start from a random
+     *     base), so that a late answer to a forwarded read of an earlier run cannot match it
      * @return ACCEPTED with {@code index} the read index (the applied index to wait for; final, the confirmed
      *     {@link ReadState} carries the same) and {@code term} this leader's term; FORWARDED with the leader as hint;
      *     NOT_LEADER with a leader hint (no leader known, or a candidate); or TRANSFERRING with the transfer target
@@ -365,7 +366,7 @@ public final class RaftCore {
         return broadcastPending || !outbox.isEmpty() || currentHardState() != handedOutHardState
                 || snapshots.hasWork()
                 || reads.hasResults()
-                || (role instanceof Leader l && l.reads().needsBroadcast())
+                || reads.roundDue()
                 || log.hasEntriesToPersist() || log.hasCommittedToApply();
     }
 
@@ -375,7 +376,7 @@ public final class RaftCore {
             l.broadcastAppend(true);
         }
         broadcastPending = false;
-        if (role instanceof Leader l && l.reads().needsBroadcast()) {
+        if (role instanceof Leader l && reads.roundDue()) {
             l.broadcastHeartbeat();
         }
         HardState hs = currentHardState();

@@ -31,6 +31,7 @@ final class ReadIndexQueue {
     private final ArrayDeque<PendingRead> pending = new ArrayDeque<>();
     private long seq;
     private boolean roundOpen;
+    private long broadcastSeq;
 
     /** Returns the current confirmation round, which every AppendEntries carries. */
     long seq() {
@@ -68,14 +69,23 @@ final class ReadIndexQueue {
         return !pending.isEmpty();
     }
 
-    /** Returns whether a round was opened that no heartbeat has carried yet. */
-    boolean needsBroadcast() {
-        return roundOpen;
-    }
-
     /** A heartbeat carrying the current round went to every follower; later reads need a new round. */
     void onBroadcast() {
         roundOpen = false;
+        broadcastSeq = seq;
+    }
+
+    /**
+     * Returns whether the open round should go out now: only once no earlier round is in flight (the last one
+     * broadcast is echoed by a quorum), so that under load the reads arriving during one round's round trip share
+     * the next round instead of each opening one (fewer heartbeats per read). A round never waits longer than the
+     * in-flight one, or than the next heartbeat, which carries the current round anyway.
+     *
+     * @param quorumSeq the highest round echoed by a quorum
+     * @return whether to broadcast a heartbeat for the open round
+     */
+    boolean roundDue(long quorumSeq) {
+        return roundOpen && broadcastSeq <= quorumSeq;
     }
 
     /**

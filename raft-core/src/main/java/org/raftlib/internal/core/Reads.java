@@ -1,10 +1,7 @@
 package org.raftlib.internal.core;
 
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.raftlib.NodeId;
 import org.raftlib.RaftRole;
@@ -16,26 +13,22 @@ import org.raftlib.message.ReadIndexResponse;
 
 /**
  * Linearizable reads (Raft thesis §6.4): a leader's own, confirmed by a heartbeat round or its lease; those followers
- * forward to it ({@link ReadIndexRequest}), answered once confirmed; and this node's reads forwarded to its leader,
- * which complete when the answer comes back or fail after an election timeout without one.
+ * forward to it ({@link ReadIndexRequest}), answered once confirmed; and this node's reads forwarded to its leader
+ * ({@link ForwardedReads}).
  *
  * <p>A forwarded read is linearizable for the same reason a leader's is: the leader registers it after the follower
  * sent it, confirms it still leads after that, and the follower serves it only once it has applied the read index.
  */
 final class Reads {
 
-    private record Forwarded(NodeId leader, long deadline) {
-    }
-
     private final RaftCore core;
     private final List<ReadState> confirmed = new ArrayList<>();
     private final List<Long> aborted = new ArrayList<>();
-    /** Reads this node forwarded and still awaits, by request id, oldest first. */
-    private final Map<Long, Forwarded> forwarded = new LinkedHashMap<>();
-    private long ticks;
+    private final ForwardedReads forwarded;
 
     Reads(RaftCore core) {
         this.core = core;
+        this.forwarded = new ForwardedReads(core);
     }
 
     /** See {@link RaftCore#readIndex} and {@link RaftCore#leaseRead}. */
@@ -44,8 +37,7 @@ final class Reads {
         if (l == null) {
             Optional<NodeId> leader = core.currentLeader();
             if (core.currentRole() == RaftRole.FOLLOWER && leader.isPresent()) {
-                forwarded.put(requestId, new Forwarded(leader.get(), ticks + core.config().electionTicks()));
-                core.send(new ReadIndexRequest(core.id(), leader.get(), core.term(), requestId, lease));
+                forwarded.add(requestId, lease, leader.get());
                 return Proposal.forwarded(leader.get());
             }
             return core.refusal();
@@ -71,7 +63,7 @@ final class Reads {
         if (m instanceof ReadIndexRequest r) {
             onRequest(r);
         } else if (m instanceof ReadIndexResponse r) {
-            onResponse(r);
+            forwarded.onResponse(r, confirmed, aborted);
         } else if (m instanceof ForwardProposal || m instanceof ForwardProposalResponse) {
             core.logger().debug("{} dropped a proposal message the runtime handles: {}", core.id(),
                     MessageFormat.describe(m));
@@ -94,31 +86,9 @@ final class Reads {
         }
     }
 
-    /** The leader's answer to a read this node forwarded; ignored if it gave up on it or asked another node. */
-    private void onResponse(ReadIndexResponse m) {
-        Forwarded f = forwarded.get(m.requestId());
-        if (f == null || !f.leader().equals(m.from())) {
-            return;
-        }
-        forwarded.remove(m.requestId());
-        if (m.accepted()) {
-            confirmed.add(new ReadState(m.requestId(), m.readIndex()));
-        } else {
-            aborted.add(m.requestId());
-        }
-    }
-
     /** Forwarded reads unanswered for an election timeout fail (the request or its answer may be lost). */
     void tick() {
-        ticks++;
-        for (Iterator<Map.Entry<Long, Forwarded>> it = forwarded.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Long, Forwarded> e = it.next();
-            if (e.getValue().deadline() > ticks) {
-                break;                                       // deadlines grow in insertion order
-            }
-            it.remove();
-            aborted.add(e.getKey());
-        }
+        forwarded.tick(aborted);
     }
 
     /** Thesis §6.4: confirms the pending reads whose round a quorum has echoed. */
@@ -144,6 +114,11 @@ final class Reads {
                 aborted.add(r.requestId());
             }
         }
+    }
+
+    /** Whether this leader should broadcast a heartbeat for its open read round now; see ReadIndexQueue#roundDue. */
+    boolean roundDue() {
+        return core.role() instanceof Leader l && l.reads().roundDue(core.tracker().quorumReadSeq(l.reads().seq()));
     }
 
     boolean hasResults() {

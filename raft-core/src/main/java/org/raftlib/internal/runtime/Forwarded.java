@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import org.raftlib.Bytes;
 import org.raftlib.EntryType;
 import org.raftlib.IndeterminateResultException;
@@ -44,7 +45,8 @@ final class Forwarded {
     private final Map<Long, Sent> sent = new LinkedHashMap<>();
     /** Appended by the leader, not yet applied here; by index. */
     private final TreeMap<Long, List<Awaited>> awaited = new TreeMap<>();
-    private long lastRequestId;
+    /** Request ids start at a random base: a late answer meant for the last run of this node matches nothing. */
+    private long lastRequestId = ThreadLocalRandom.current().nextLong() >>> 2;
     /** The last index handed to the state machine. */
     private long handedOut;
     private long nextExpiryCheck;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongFunction;
 import org.raftlib.FollowerBehindException;
 import org.raftlib.IndeterminateResultException;
@@ -33,7 +34,8 @@ final class Requests {
     private final long maxReadIndexLag;
     private final boolean forwarding;
     private long writesTerm;
-    private long lastReadId;
+    /** Read ids start at a random base, so they differ from the last run's (see RaftCore#readIndex). */
+    private long lastReadId = ThreadLocalRandom.current().nextLong() >>> 2;
     private long applied;
     /** The newest confirmed read: its read index and when it was asked for (bounded-staleness reads reuse it). */
     private long freshIssuedNanos;

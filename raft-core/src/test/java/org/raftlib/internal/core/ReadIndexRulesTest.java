@@ -70,6 +70,31 @@ class ReadIndexRulesTest {
         assertThat(confirmed).containsExactly(new ReadState(7, 1));
     }
 
+    /**
+     * One request in flight per leader: reads registered meanwhile wait and go in the next request, whose answer
+     * confirms them all; the batch asks for a lease answer only if every read in it does, and is known by its first
+     * read's id.
+     */
+    @Test
+    void aFollowerBatchesTheReadsRegisteredWhileARequestIsInFlight() {
+        Map<NodeId, TestNode> nodes = electedCluster(3, false);
+        TestNode follower = nodes.get(n(2));
+        follower.core().leaseRead(7);
+        List<RaftMessage> first = drain(follower);
+        follower.core().leaseRead(8);
+        follower.core().readIndex(9);
+        assertThat(drain(follower)).isEmpty();
+
+        follower.core().step(new ReadIndexResponse(n(1), n(2), 2, 7, true, 1));
+        List<RaftMessage> second = drain(follower);
+
+        assertThat(first).containsExactly(new ReadIndexRequest(n(2), n(1), 2, 7, true));
+        assertThat(second).containsExactly(new ReadIndexRequest(n(2), n(1), 2, 8, false));
+        follower.core().step(new ReadIndexResponse(n(1), n(2), 2, 8, true, 1));
+        drain(follower);
+        assertThat(confirmed).containsExactly(new ReadState(7, 1), new ReadState(8, 1), new ReadState(9, 1));
+    }
+
     /** A node that does not lead refuses a forwarded read at once; the asking follower aborts it. */
     @Test
     void nonLeaderRefusesAForwardedReadAndTheFollowerAbortsIt() {
@@ -170,6 +195,28 @@ class ReadIndexRulesTest {
 
         assertThat(round).hasSize(2);
         assertThat(confirmed).extracting(ReadState::requestId).containsExactly(3L, 1L, 2L);
+    }
+
+    /**
+     * Under load, a round waits while the previous one is in flight, so the reads arriving meanwhile share one round
+     * instead of opening one each; it goes out as soon as the previous round is echoed by a quorum.
+     */
+    @Test
+    void aRoundWaitsForTheRoundInFlightAndTheReadsArrivingMeanwhileShareIt() {
+        Map<NodeId, TestNode> nodes = electedCluster(3, false);
+        TestNode leader = nodes.get(n(1));
+        leader.core().readIndex(1);
+        List<RaftMessage> round1 = drain(leader);
+
+        leader.core().readIndex(2);
+        leader.core().readIndex(3);
+        assertThat(drain(leader)).isEmpty();
+
+        List<RaftMessage> round2 = deliver(nodes, deliver(nodes, round1, m -> m.to().equals(n(2))), m -> true);
+        assertThat(confirmed).extracting(ReadState::requestId).containsExactly(1L);
+        assertThat(round2).hasSize(2).allSatisfy(m -> assertThat(((AppendEntries) m).readSeq()).isEqualTo(2));
+        deliver(nodes, deliver(nodes, round2, m -> m.to().equals(n(3))), m -> true);
+        assertThat(confirmed).extracting(ReadState::requestId).containsExactly(1L, 2L, 3L);
     }
 
     /**
