@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.raftlib.internal.runtime.NodeRuntime;
+import org.raftlib.internal.session.SessionClient;
 
 /**
  * One member of a Raft group: replicates the commands submitted to it and applies them to a {@link StateMachine}.
@@ -44,10 +45,15 @@ public final class RaftNode implements AutoCloseable {
 
     private final NodeRuntime runtime;
     private final int maxCommandBytes;
+    private final SessionClient.Policy sessions;
 
-    RaftNode(NodeRuntime runtime, int maxCommandBytes) {
+    RaftNode(NodeRuntime runtime, RaftOptions options) {
         this.runtime = runtime;
-        this.maxCommandBytes = maxCommandBytes;
+        this.maxCommandBytes = options.maxCommandBytes();
+        Duration attempt = options.electionTimeout().multipliedBy(10);
+        this.sessions = new SessionClient.Policy(options.sessionTimeout(),
+                attempt.compareTo(options.forwardTimeout()) > 0 ? attempt : options.forwardTimeout(),
+                options.electionTimeout(), maxCommandBytes);
     }
 
     /** Returns a builder. */
@@ -96,6 +102,47 @@ public final class RaftNode implements AutoCloseable {
     public CompletableFuture<byte[]> submit(byte[] command) {
         checkSize(command, "command");
         return runtime.submit(command);
+    }
+
+    /**
+     * Opens a client session for exactly-once commands (Raft thesis §6.3): registers it through the log, with
+     * {@link RaftOptions#sessionTimeout()} as its idle timeout in log time. A command submitted through the session
+     * is applied once however often it is retried, and a retry returns the original result, across leader changes,
+     * snapshots and restarts. Sessions are opt-in: {@link #submit} does not use them and pays nothing for them.
+     *
+     * <p>Registration is retried like {@link ClientSession#submit}; the future fails like it (an attempt that may
+     * have registered a session leaves it to expire unused).
+     *
+     * @return the session, completed on the apply thread or the session timer thread
+     */
+    public CompletableFuture<ClientSession> openSession() {
+        CompletableFuture<ClientSession> out = new CompletableFuture<>();
+        SessionClient.open(runtime::submit, sessions).whenComplete((c, e) -> {
+            if (e != null) {
+                out.completeExceptionally(e);
+            } else {
+                out.complete(new ClientSession(c));
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Continues a session whose id and next sequence number a remote client keeps, for a client that retries
+     * through different nodes (an HTTP client behind a load balancer). The contract: {@code nextSequence} is the
+     * sequence number of the client's next command, or of a command it is retrying; the client has received the
+     * result of every command with a lower number, so the table may forget those; and one client never has two
+     * commands with the same sequence number. Re-sending a command with its original sequence number through any
+     * node then returns its original result without applying it again. Nothing is checked until a command is
+     * applied: an unknown or expired session fails it with {@link SessionExpiredException}.
+     *
+     * @param sessionId the id from {@link ClientSession#id()}
+     * @param nextSequence the sequence number the next {@link ClientSession#submit} uses, from 1
+     * @return the session; no I/O happens here
+     * @throws IllegalArgumentException if a number is not positive
+     */
+    public ClientSession resumeSession(long sessionId, long nextSequence) {
+        return new ClientSession(SessionClient.resume(runtime::submit, sessions, sessionId, nextSequence));
     }
 
     /**

@@ -3,10 +3,8 @@ package org.raftlib;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 import org.raftlib.internal.runtime.NodeRuntime;
@@ -181,7 +179,7 @@ public final class RaftNodeBuilder {
     public RaftNode build() {
         List<String> problems = new ArrayList<>();
         checkParts(problems);
-        checkMembers(problems);
+        OptionChecks.checkMembers(id, members, transport, problems);
         if (options != null) {
             OptionChecks.checkOptions(options, problems);
             if (transport != null) {
@@ -195,7 +193,7 @@ public final class RaftNodeBuilder {
         NodeRuntime runtime = new NodeRuntime(id, new NodeRuntime.Bootstrap(List.copyOf(members), join),
                 stateMachine, new NodeRuntime.Stores(logStorage, snapshotStore), transport, options,
                 new NodeRuntime.Extras(r, metrics));
-        return new RaftNode(runtime, options.maxCommandBytes());
+        return new RaftNode(runtime, options);
     }
 
     private void checkParts(List<String> problems) {
@@ -213,42 +211,6 @@ public final class RaftNodeBuilder {
         }
         if (options == null) {
             problems.add("options is null");
-        }
-    }
-
-    private void checkMembers(List<String> problems) {
-        if (members == null || members.isEmpty()) {
-            problems.add("members are missing");
-            return;
-        }
-        Set<NodeId> ids = new HashSet<>();
-        Set<String> addresses = new HashSet<>();
-        for (Member m : members) {
-            if (m == null) {
-                problems.add("members contain null");
-                continue;
-            }
-            if (!ids.add(m.id())) {
-                problems.add("member id " + m.id() + " appears twice");
-            }
-            if (!m.address().isEmpty() && !addresses.add(m.address())) {
-                problems.add("address " + m.address() + " is used by two members");
-            }
-            checkAddress(m, problems);
-        }
-        if (id != null && !ids.contains(id)) {
-            problems.add("id " + id + " is not among the members " + ids);
-        }
-    }
-
-    private void checkAddress(Member m, List<String> problems) {
-        if (transport == null) {
-            return;
-        }
-        try {
-            transport.checkAddress(m.address());
-        } catch (IllegalArgumentException e) {
-            problems.add("member " + m.id() + " has a bad address '" + m.address() + "': " + e.getMessage());
         }
     }
 }

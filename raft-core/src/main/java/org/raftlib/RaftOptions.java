@@ -402,7 +402,9 @@ public final class RaftOptions {
 
     /**
      * Returns how long a client session (exactly-once commands, Raft thesis §6.3) may stay idle, in log time (the
-     * leaders' clocks as stamped into session entries), before every node forgets it.
+     * leaders' clocks as stamped into session entries), before every node forgets it. {@link RaftNode#openSession()}
+     * writes this node's value into the session's registration, so every node expires the session at the same log
+     * time; {@link ClientSession#submit} retries a command for at most this long.
      */
     public Duration sessionTimeout() {
         return clients.sessionTimeout();

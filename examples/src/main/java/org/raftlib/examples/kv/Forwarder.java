@@ -22,12 +22,13 @@ import org.raftlib.NotLeaderException;
 import org.raftlib.OverloadedException;
 import org.raftlib.RaftClosedException;
 import org.raftlib.RaftFailedException;
+import org.raftlib.SessionExpiredException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a write or linearizable read on this node, and when this node does not lead, forwards the HTTP request to
- * the leader it knows of.
+ * Runs a write or linearizable read on this node (raftlib forwards it to the leader itself), and when raftlib refuses
+ * it with a leader hint (forwarding turned off, or refused by the leader), relays the HTTP request to that leader.
  *
  * <p>A request is forwarded at most {@link #MAX_HOPS} time(s): the hop count travels in {@link #HOPS_HEADER}, and a
  * node that receives a request already forwarded does not forward it again but answers 503 with
@@ -35,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * knew cannot be reached, it retries with a short backoff until the request's deadline, then answers 503. A write
  * whose connection to the leader broke after it was sent is not retried (the leader may have applied it): it is
  * answered 503 "may or may not have been applied", as the fault suite (tests-nemesis) found a forwarded PUT applied
- * twice when the leader died mid-request. Exactly-once retries need client sessions, which the example lacks.
+ * twice when the leader died mid-request. Writes go through client sessions ({@link KvWrites}), so raftlib's own
+ * retries never apply a write twice, and a client that resends in its own session neither.
  *
  * <p>A forwarded request is given a little longer than the leader's own deadline ({@link #FORWARD_GRACE}), so the
  * leader's answer (including its "timed out") is relayed rather than replaced by a timeout of the forwarding node.
@@ -226,8 +228,12 @@ final class Forwarder {
 
     static Reply failure(Throwable cause) {
         if (cause instanceof IndeterminateResultException) {
-            return Reply.error(503, "leadership changed before the outcome was known: the write may or may not have"
-                    + " been applied; retry only if it is idempotent, or read the key to find out");
+            return Reply.error(503, "the write's outcome is not known: it may or may not have been applied; retry it"
+                    + " in a session (X-Raftlib-Session, X-Raftlib-Sequence) to have it applied once, or read the key");
+        }
+        if (cause instanceof SessionExpiredException) {
+            return Reply.error(410, "the session expired or is unknown; open a new one (POST /sessions): "
+                    + cause.getMessage(), NOT_APPLIED);
         }
         if (cause instanceof OverloadedException) {
             return Reply.error(503, "the node is overloaded, retry later: " + cause.getMessage(), NOT_APPLIED);

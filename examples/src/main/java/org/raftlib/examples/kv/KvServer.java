@@ -79,6 +79,8 @@ public final class KvServer implements AutoCloseable {
     private final HttpWorkers workers;
     private final Forwarder forwarder;
     private final MembershipEndpoints members;
+    private final KvWrites writes;
+    private final Duration timeout;
 
     private KvServer(RaftNode node, HttpDirectory httpAddresses, KvStateMachine machine, HttpServer server,
             Duration timeout, Duration adminTimeout, HttpWorkers.Limits limits) {
@@ -89,6 +91,8 @@ public final class KvServer implements AutoCloseable {
         this.forwarder = new Forwarder(node.id(), httpAddresses, timeout);
         this.members = new MembershipEndpoints(node, httpAddresses, forwarder, adminTimeout);
         this.workers = new HttpWorkers("kv-http-" + node.id(), limits);
+        this.writes = new KvWrites(node);
+        this.timeout = timeout;
     }
 
     /**
@@ -244,9 +248,17 @@ public final class KvServer implements AutoCloseable {
             readBody(ex, 0);
             return snapshot();
         }
+        if (path.equals("/sessions")) {
+            requireMethod(method, "POST");
+            readBody(ex, 0);
+            return forwarder.run(incoming(ex, new byte[0], true), new Forwarder.Rules(timeout,
+                    Forwarder::failure, () -> Reply.error(503, "timed out opening a session")), writes::open,
+                    id -> Reply.of(200, Map.of("session", id, "sequenceHeader", KvWrites.SEQUENCE_HEADER,
+                            "sessionHeader", KvWrites.SESSION_HEADER)));
+        }
         if (!path.startsWith("/kv/")) {
             throw new Refusal(Reply.error(404, "no such endpoint: " + path + "; use /kv/{key}, /status, /snapshot"
-                    + " or /members"));
+                    + ", /sessions or /members"));
         }
         String rest = path.substring("/kv/".length());
         if (method.equals("POST") && rest.endsWith("/cas")) {
@@ -285,7 +297,7 @@ public final class KvServer implements AutoCloseable {
     private Reply put(HttpExchange ex, String key) throws IOException {
         byte[] body = readBody(ex, KvCommand.MAX_VALUE_BYTES);
         KvCommand command = KvCommand.put(key, KeyPath.utf8(body));
-        return forwarder.execute(incoming(ex, body, true), () -> node.submit(command.encode()), r -> {
+        return forwarder.execute(incoming(ex, body, true), () -> writes.submit(ex, command.encode()), r -> {
             if (r.status() != KvResult.Status.OK) {
                 return unexpected(r);
             }
@@ -313,7 +325,8 @@ public final class KvServer implements AutoCloseable {
     private Reply delete(HttpExchange ex, String key) throws IOException {
         readBody(ex, 0);
         byte[] command = KvCommand.delete(key).encode();
-        return forwarder.execute(incoming(ex, new byte[0], true), () -> node.submit(command), r -> switch (r.status()) {
+        Forwarder.Incoming in = incoming(ex, new byte[0], true);
+        return forwarder.execute(in, () -> writes.submit(ex, command), r -> switch (r.status()) {
             case OK -> Reply.of(200, fields(key, "deleted", Boolean.TRUE, "previous", r.value()));
             case NOT_FOUND -> notFound(key);
             default -> unexpected(r);
@@ -330,7 +343,7 @@ public final class KvServer implements AutoCloseable {
         }
         KvCommand command = KvCommand.cas(key, Optional.ofNullable(fields.get("expected")), newValue);
         byte[] encoded = command.encode();
-        return forwarder.execute(incoming(ex, body, true), () -> node.submit(encoded), r -> switch (r.status()) {
+        return forwarder.execute(incoming(ex, body, true), () -> writes.submit(ex, encoded), r -> switch (r.status()) {
             case OK -> Reply.of(200, fields(key, "value", newValue, "previous", r.value()));
             case CAS_FAILED -> {
                 Map<String, Object> extra = new LinkedHashMap<>();

@@ -86,13 +86,42 @@ class KvServerTest {
         return followers.get(nth);
     }
 
-    private static HttpResponse<String> send(KvServer server, String method, String path, String body)
-            throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(server.uri() + path)).timeout(WAIT)
+    private static HttpResponse<String> send(KvServer server, String method, String path, String body,
+            String... headers) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.uri() + path)).timeout(WAIT)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body))
-                .build();
-        return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * A write resent in the client's session, through another node, is applied once and answered as the first time:
+     * the resent {@code PUT k=v1} does not overwrite the later {@code v2}.
+     */
+    @Test
+    void aWriteResentInTheClientsSessionIsAppliedOnceAndAnsweredAsTheFirstTime() throws Exception {
+        HttpResponse<String> opened = send(follower(1), "POST", "/sessions", null);
+        assertThat(opened.statusCode()).as(opened.body()).isEqualTo(200);
+        String session = json(opened).get("session");
+        String[] first = {KvWrites.SESSION_HEADER, session, KvWrites.SEQUENCE_HEADER, "1"};
+
+        HttpResponse<String> put = send(follower(1), "PUT", "/kv/once", "v1", first);
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        assertThat(send(follower(0), "PUT", "/kv/once", "v2").statusCode()).isEqualTo(200);
+        HttpResponse<String> resent = send(follower(0), "PUT", "/kv/once", "v1", first);
+
+        assertThat(resent.statusCode()).as(resent.body()).isEqualTo(200);
+        assertThat(json(resent)).as("the first answer, previous value absent").isEqualTo(json(put));
+        assertThat(json(send(follower(1), "GET", "/kv/once", null))).containsEntry("value", "v2");
+        HttpResponse<String> half = send(follower(1), "PUT", "/kv/once", "x", KvWrites.SESSION_HEADER, session);
+        assertThat(half.statusCode()).isEqualTo(400);
+        HttpResponse<String> unknown = send(follower(1), "PUT", "/kv/once", "x", KvWrites.SESSION_HEADER, "999999",
+                KvWrites.SEQUENCE_HEADER, "1");
+        assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(410);
+        assertThat(unknown.body()).contains("\"applied\":false");
     }
 
     private static Map<String, String> json(HttpResponse<String> response) {

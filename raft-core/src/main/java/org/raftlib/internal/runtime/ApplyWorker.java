@@ -18,13 +18,16 @@ import org.raftlib.RaftException;
 import org.raftlib.SnapshotMeta;
 import org.raftlib.SnapshotStore;
 import org.raftlib.StateMachine;
+import org.raftlib.internal.session.SessionMachine;
+import org.raftlib.internal.session.SessionTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs the {@link StateMachine} on its own thread: applies committed entries in log order, completes the proposers'
  * futures with the results, serves reads once the state has caught up with their read index, and runs listener
- * callbacks. Every client future completes on this thread, so no user code ever runs on the node loop.
+ * callbacks. Every client future completes on this thread, so no user code ever runs on the node loop. Session
+ * entries go through the session table ({@link SessionMachine}), which deduplicates them before the state machine.
  *
  * <p>An exception from {@link StateMachine#apply} fails the node: the other replicas applied the command, so this
  * one can no longer follow them.
@@ -36,7 +39,7 @@ final class ApplyWorker implements Runnable {
     private static final byte[] EMPTY = new byte[0];
 
     private final String nodeId;
-    private final StateMachine stateMachine;
+    private final SessionMachine stateMachine;
     private final Inbox inbox;
     private final NodeFailure failure;
     private final WakeableQueue<Object> queue = new WakeableQueue<>();
@@ -55,7 +58,7 @@ final class ApplyWorker implements Runnable {
     private SnapshotTaker snapshots;
     private SnapshotStore store;
 
-    ApplyWorker(String nodeId, StateMachine stateMachine, Inbox inbox, NodeFailure failure) {
+    ApplyWorker(String nodeId, SessionMachine stateMachine, Inbox inbox, NodeFailure failure) {
         this.nodeId = nodeId;
         this.stateMachine = stateMachine;
         this.inbox = inbox;
@@ -186,12 +189,15 @@ final class ApplyWorker implements Runnable {
             if (e.index() != applied + 1) {
                 throw new IllegalStateException(nodeId + ": apply of index " + e.index() + " after " + applied);
             }
+            CompletableFuture<byte[]> f = batch.futures() == null ? null : batch.futures()[i];
             if (e.type() == EntryType.COMMAND) {
-                byte[] result = applyOne(e);
-                CompletableFuture<byte[]> f = batch.futures() == null ? null : batch.futures()[i];
+                byte[] result = applyCommand(e.index(), e.data().toByteArray());
                 if (f != null) {
                     f.complete(result);
                 }
+                snapshots.applied(e.data().length());
+            } else if (e.type() == EntryType.SESSION) {
+                applySession(e, f);
                 snapshots.applied(e.data().length());
             } else if (e.type() == EntryType.CONFIGURATION) {
                 snapshots.configApplied(ClusterConfig.decode(e.data().toByteArray()));
@@ -205,15 +211,30 @@ final class ApplyWorker implements Runnable {
         }
     }
 
-    private byte[] applyOne(LogEntry e) {
+    private byte[] applyCommand(long index, byte[] command) {
         byte[] result;
         try {
-            result = stateMachine.apply(e.index(), e.data().toByteArray());
+            result = stateMachine.apply(index, command);
         } catch (RuntimeException ex) {
-            throw new IllegalStateException(nodeId + ": the state machine threw while applying index " + e.index()
+            throw new IllegalStateException(nodeId + ": the state machine threw while applying index " + index
                     + "; stopping, because the other replicas applied it", ex);
         }
         return result == null ? EMPTY : result;
+    }
+
+    /** A session entry: deduplicated by the table; a malformed one changes nothing and fails its proposer. */
+    private void applySession(LogEntry e, CompletableFuture<byte[]> f) {
+        SessionTable.Outcome o = stateMachine.applySession(e.index(), e.data(), this::applyCommand);
+        if (o.status() == SessionTable.Status.MALFORMED) {
+            LOG.warn("{} ignores a malformed session entry: {}", nodeId, o.message());
+        }
+        if (f != null) {
+            if (o.failed()) {
+                f.completeExceptionally(o.error());
+            } else {
+                f.complete(o.result());
+            }
+        }
     }
 
     /** Replaces the state with a snapshot's; reads the stream to its end, so its checksum is checked. */

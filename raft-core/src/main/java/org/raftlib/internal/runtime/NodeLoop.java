@@ -11,6 +11,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.raftlib.Bytes;
+import org.raftlib.EntryType;
 import org.raftlib.IndeterminateResultException;
 import org.raftlib.LogEntry;
 import org.raftlib.LogTail;
@@ -29,11 +31,14 @@ import org.raftlib.internal.core.Proposal;
 import org.raftlib.internal.core.RaftCore;
 import org.raftlib.internal.core.Ready;
 import org.raftlib.internal.core.SnapshotPoint;
+import org.raftlib.internal.session.SessionEntries;
 import org.raftlib.message.ForwardProposal;
 import org.raftlib.message.ForwardProposalResponse;
 import org.raftlib.message.InstallSnapshot;
 import org.raftlib.message.InstallSnapshotResponse;
 import org.raftlib.message.RaftMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The node's event loop: the only thread that touches its {@link RaftCore}, either a thread of its own or the
@@ -44,6 +49,7 @@ import org.raftlib.message.RaftMessage;
  */
 final class NodeLoop implements Runnable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(NodeLoop.class);
     private static final int MAX_EVENTS_PER_TURN = 4096;
 
     private final NodeId id;
@@ -300,7 +306,14 @@ final class NodeLoop implements Runnable {
         if (!s.claim() || s.future().isDone()) {
             return;                                          // failed by a closing submitter, or cancelled
         }
-        Proposal p = core.propose(s.type(), s.command());
+        Bytes data;
+        try {
+            data = stamped(s.type(), s.command());
+        } catch (IllegalArgumentException e) {
+            apply.submit(new ApplyWorker.Fail(s.future(), e));
+            return;
+        }
+        Proposal p = core.propose(s.type(), data);
         if (p.isAccepted()) {
             requests.addWrite(p.index(), p.term(), s.future());
             metrics.proposed(p.index(), p.term());
@@ -323,8 +336,13 @@ final class NodeLoop implements Runnable {
         if (s.role() == RaftRole.LEADER && s.lastIndex() - s.commitIndex() >= maxUncommitted) {
             outcome = ForwardProposalResponse.Outcome.OVERLOADED;
         } else {
-            p = core.propose(m.entryType(), m.data());
-            if (p.isAccepted()) {
+            try {
+                p = core.propose(m.entryType(), stamped(m.entryType(), m.data()));
+            } catch (IllegalArgumentException e) {
+                LOG.warn("{} refused a malformed session entry forwarded by {}: {}", id, m.from(), e.getMessage());
+                p = null;                                    // answered as not appended
+            }
+            if (p != null && p.isAccepted()) {
                 outcome = ForwardProposalResponse.Outcome.APPENDED;
                 metrics.proposed(p.index(), p.term());
             }
@@ -332,6 +350,11 @@ final class NodeLoop implements Runnable {
         boolean appended = outcome == ForwardProposalResponse.Outcome.APPENDED;
         transport.send(new ForwardProposalResponse(id, m.from(), core.currentTerm(), m.requestId(), outcome,
                 appended ? p.index() : 0, appended ? p.term() : 0));
+    }
+
+    /** Session entries carry the leader's clock (the session table's log time); it is stamped as they are appended. */
+    private static Bytes stamped(EntryType type, Bytes data) {
+        return type == EntryType.SESSION ? SessionEntries.stamp(data, System.currentTimeMillis()) : data;
     }
 
     /** Role, term and leader changes: fail writes of a lost leadership, tell listeners, settle transfers. */

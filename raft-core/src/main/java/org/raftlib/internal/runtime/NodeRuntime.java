@@ -45,6 +45,7 @@ import org.raftlib.Transport;
 import org.raftlib.internal.core.CoreConfig;
 import org.raftlib.internal.core.RaftCore;
 import org.raftlib.internal.core.SnapshotPoint;
+import org.raftlib.internal.session.SessionMachine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +62,7 @@ public final class NodeRuntime {
     private final RaftOptions options;
     private final LogStorage logStorage;
     private final SnapshotStore snapshotStore;
-    private final StateMachine stateMachine;
+    private final SessionMachine stateMachine;
     private final ExecutorService snapshotWriter;
     private final ExecutorService snapshotIo;
     private final SnapshotTaker snapshotTaker;
@@ -122,7 +123,7 @@ public final class NodeRuntime {
         this.options = options;
         this.logStorage = stores.log();
         this.snapshotStore = stores.snapshots();
-        this.stateMachine = stateMachine;
+        this.stateMachine = new SessionMachine(stateMachine);
         Lifecycle lifecycle = new Lifecycle(id);
         Inbox inbox = new Inbox();
         NodeFailure failure = cause -> {
@@ -133,7 +134,7 @@ public final class NodeRuntime {
         RuntimeMetrics metrics = new RuntimeMetrics(extras.metrics(), options.maxPendingRequests());
         transport = MeteredTransport.wrap(transport, metrics);             // counts messages, if measuring
         StorageWorker storage = new StorageWorker(id.value(), logStorage, transport, inbox, failure, metrics);
-        ApplyWorker apply = new ApplyWorker(id.value(), stateMachine, inbox, failure);
+        ApplyWorker apply = new ApplyWorker(id.value(), this.stateMachine, inbox, failure);
         List<RaftListener> listeners = new CopyOnWriteArrayList<>();
         this.events = new Events(id.value(), listeners, apply::submit);
         storage.reportSlowWrites(options.slowDiskThreshold(), events);

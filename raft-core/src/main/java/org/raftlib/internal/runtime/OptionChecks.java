@@ -1,8 +1,13 @@
 package org.raftlib.internal.runtime;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import org.raftlib.Member;
+import org.raftlib.NodeId;
 import org.raftlib.RaftOptions;
+import org.raftlib.Transport;
 
 /** The checks of {@link org.raftlib.RaftNodeBuilder#build()} on options, each adding what is wrong to a list. */
 public final class OptionChecks {
@@ -49,6 +54,43 @@ public final class OptionChecks {
         if (NodeRuntime.ticks(election, tick) <= NodeRuntime.ticks(heartbeat, tick)) {
             problems.add("electionTimeout (" + election + ") must span more ticks of tickInterval ("
                     + o.tickInterval() + ") than heartbeatInterval (" + heartbeat + ")");
+        }
+    }
+
+    /** The members of {@link org.raftlib.RaftNodeBuilder#members}: present, distinct, with valid addresses. */
+    public static void checkMembers(NodeId id, List<Member> members, Transport transport, List<String> problems) {
+        if (members == null || members.isEmpty()) {
+            problems.add("members are missing");
+            return;
+        }
+        Set<NodeId> ids = new HashSet<>();
+        Set<String> addresses = new HashSet<>();
+        for (Member m : members) {
+            if (m == null) {
+                problems.add("members contain null");
+                continue;
+            }
+            if (!ids.add(m.id())) {
+                problems.add("member id " + m.id() + " appears twice");
+            }
+            if (!m.address().isEmpty() && !addresses.add(m.address())) {
+                problems.add("address " + m.address() + " is used by two members");
+            }
+            checkAddress(m, transport, problems);
+        }
+        if (id != null && !ids.contains(id)) {
+            problems.add("id " + id + " is not among the members " + ids);
+        }
+    }
+
+    private static void checkAddress(Member m, Transport transport, List<String> problems) {
+        if (transport == null) {
+            return;
+        }
+        try {
+            transport.checkAddress(m.address());
+        } catch (IllegalArgumentException e) {
+            problems.add("member " + m.id() + " has a bad address '" + m.address() + "': " + e.getMessage());
         }
     }
 }
