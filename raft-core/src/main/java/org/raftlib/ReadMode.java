@@ -5,14 +5,17 @@ public enum ReadMode {
     /**
      * Linearizable (Raft thesis §6.4, ReadIndex): served by the leader after it confirmed with a round of heartbeats
      * that it still leads and its state machine has applied everything committed when the read arrived. Sees every
-     * write acknowledged before the query was issued. Fails with {@link NotLeaderException} on other nodes.
+     * write acknowledged before the query was issued. On a follower, the follower asks the leader for that read index
+     * (over the Raft transport) and serves the read once it has applied that far; with
+     * {@link RaftOptions#forwarding()} off it fails there with {@link NotLeaderException}.
      */
     LINEARIZABLE,
     /**
      * Linearizable under the leader's lease (Raft thesis §6.4.1): served by the leader without a round trip while a
      * quorum acknowledged its heartbeats within the lease, which ends before any other node could be elected; falls
      * back to {@link #LINEARIZABLE}'s heartbeat round when the lease does not hold (just elected, a quorum silent,
-     * CheckQuorum off) and during a leadership transfer. Fails with {@link NotLeaderException} on other nodes.
+     * CheckQuorum off) and during a leadership transfer. On a follower, served like {@link #LINEARIZABLE} with the
+     * leader answering under its lease.
      *
      * <p><b>Timing assumption.</b> Unlike {@link #LINEARIZABLE}, a lease read is only correct if clocks run at
      * nearly the same rate: no two nodes' clocks may drift apart by more than {@link RaftOptions#maxClockDrift()}

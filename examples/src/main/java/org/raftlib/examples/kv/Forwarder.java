@@ -119,8 +119,10 @@ final class Forwarder {
         long deadline = System.nanoTime() + rules.timeout().toNanos();
         Optional<NodeId> lastHint = Optional.empty();
         for (int attempt = 0; ; attempt++) {
+            CompletableFuture<T> pending = null;
             try {
-                T result = local.get().get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+                pending = local.get();
+                T result = pending.get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
                 return render.apply(result);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof NotLeaderException nle)) {
@@ -137,6 +139,7 @@ final class Forwarder {
                     }
                 }
             } catch (TimeoutException e) {
+                pending.cancel(false);                       // a session stops retrying it (see KvWrites)
                 return rules.timedOut().get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -1,9 +1,12 @@
 package org.raftlib.examples.kv;
 
 import com.sun.net.httpserver.HttpExchange;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.raftlib.ClientSession;
+import org.raftlib.NodeId;
+import org.raftlib.NotLeaderException;
 import org.raftlib.RaftNode;
 import org.raftlib.SessionExpiredException;
 
@@ -44,6 +47,10 @@ final class KvWrites {
      * @throws IllegalArgumentException if only one of the two headers is present, or one is not a positive number
      */
     CompletableFuture<byte[]> submit(HttpExchange ex, byte[] command) {
+        Optional<NodeId> leader = node.status().leader();
+        if (leader.isEmpty()) {                              // nothing to retry against yet: say so, nothing appended
+            return CompletableFuture.failedFuture(new NotLeaderException(node.id(), leader));
+        }
         String session = ex.getRequestHeaders().getFirst(SESSION_HEADER);
         String sequence = ex.getRequestHeaders().getFirst(SEQUENCE_HEADER);
         if (session != null || sequence != null) {
@@ -58,7 +65,12 @@ final class KvWrites {
 
     private CompletableFuture<byte[]> submitOwn(byte[] command, boolean mayReopen) {
         CompletableFuture<ClientSession> current = ownSession();
-        return current.thenCompose(s -> s.submit(command)).exceptionallyCompose(e -> {
+        CompletableFuture<CompletableFuture<byte[]>> inner = new CompletableFuture<>();
+        CompletableFuture<byte[]> result = current.thenCompose(s -> {
+            CompletableFuture<byte[]> f = s.submit(command);
+            inner.complete(f);
+            return f;
+        }).exceptionallyCompose(e -> {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             if (cause instanceof SessionExpiredException && mayReopen) {
                 forget(current);                             // expired while idle: nothing was applied, reopen once
@@ -69,6 +81,27 @@ final class KvWrites {
             }
             return CompletableFuture.failedFuture(cause);
         });
+        return cancellingInner(result, inner);
+    }
+
+    /** A future whose cancellation also cancels the session's own (which then stops retrying). */
+    private static CompletableFuture<byte[]> cancellingInner(CompletableFuture<byte[]> result,
+            CompletableFuture<CompletableFuture<byte[]>> inner) {
+        CompletableFuture<byte[]> out = new CompletableFuture<>() {
+            @Override
+            public boolean cancel(boolean mayInterrupt) {
+                inner.thenAccept(f -> f.cancel(false));
+                return super.cancel(mayInterrupt);
+            }
+        };
+        result.whenComplete((r, e) -> {
+            if (e == null) {
+                out.complete(r);
+            } else {
+                out.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+            }
+        });
+        return out;
     }
 
     private synchronized CompletableFuture<ClientSession> ownSession() {

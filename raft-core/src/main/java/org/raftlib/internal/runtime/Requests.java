@@ -142,8 +142,8 @@ final class Requests {
             }
             boolean tooFar = role != RaftRole.LEADER && rs.index() - applied > maxReadIndexLag;
             for (Event.Read r : p.all()) {
-                if (tooFar) {
-                    fail(r.future(), new FollowerBehindException(id, rs.index(), applied));
+                if (tooFar) {                                // not via the apply thread: it is the one behind
+                    r.future().completeExceptionally(new FollowerBehindException(id, rs.index(), applied));
                 } else {
                     apply.submit(new ApplyWorker.ReadAt(rs.index(), r.request(), r.future()));
                 }

@@ -222,6 +222,9 @@ public final class SessionClient {
         }
 
         void start() {
+            if (out.isDone()) {
+                return;                                      // the caller cancelled: no more attempts
+            }
             CompletableFuture<byte[]> attempt;
             try {
                 attempt = submitter.submit(EntryType.SESSION, entry);
