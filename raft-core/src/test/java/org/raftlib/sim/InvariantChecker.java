@@ -25,6 +25,7 @@ import org.raftlib.message.RequestVoteResponse;
 final class InvariantChecker {
 
     private final Map<Long, String> leaderOfTerm = new HashMap<>();
+    private long maxLeaderTerm;
     private final Map<NodeId, Long> maxTermLed = new HashMap<>();
     private final Map<RaftMessage, LogEntry> promised = new IdentityHashMap<>();
     private final Map<String, Long> chainOfEntry = new HashMap<>();
@@ -152,6 +153,11 @@ final class InvariantChecker {
         node.applied(e);
     }
 
+    /** The highest term any node has led so far. */
+    long maxLeaderTerm() {
+        return maxLeaderTerm;
+    }
+
     /** Checks the properties that depend on a node's state after an event. */
     void afterEvent(SimNode node, CoreStatus after) {
         if (after.commitIndex() < node.lastCommit()) {
@@ -181,6 +187,7 @@ final class InvariantChecker {
         }
         maxTermLed.merge(node.id(), after.term(), Math::max);
         String incarnation = node.id() + "#" + node.epoch();
+        maxLeaderTerm = Math.max(maxLeaderTerm, after.term());
         String other = leaderOfTerm.putIfAbsent(after.term(), incarnation);
         if (other != null && !other.equals(incarnation)) {
             fail(other.startsWith(node.id() + "#")

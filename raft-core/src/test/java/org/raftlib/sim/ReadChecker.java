@@ -12,18 +12,26 @@ import org.raftlib.internal.core.Ready;
 /**
  * Checks ReadIndex (Raft thesis §6.4) as a simulation runs. Linearizability of a read: once its node has applied up
  * to the confirmed read index, the state it reads must hold every entry committed anywhere before the read was
- * registered, so the read index must be at least the highest commit index any node knew at registration. Also: each
- * accepted read is confirmed or aborted at most once, and only by the node that accepted it.
+ * registered, so the read index must be at least the highest commit index any node knew at registration. A leader's
+ * lease read served at once must come from the newest leader: no leader of a higher term was elected before (what the
+ * lease promises, checked even before the newer leader commits anything). Also: each accepted read is confirmed or
+ * aborted at most once, and only by the node that accepted it.
  */
 final class ReadChecker {
 
-    private record Registered(NodeId node, long commitBound, long event) {
+    /**
+     * A read {@code node} accepted in simulation event {@code event} while the highest commit index known anywhere was
+     * {@code commitBound}; operation {@code op} of the {@link ClientHistory}, reading {@code key}; {@code leaseTerm} is
+     * the term of the leader that accepted it as a lease read, or -1.
+     */
+    record Registered(NodeId node, long commitBound, long event, int op, int key, long leaseTerm) {
     }
 
-    private record Serving(long requestId, long index, long commitBound) {
+    private record Serving(long requestId, long index, long commitBound, int op, int key) {
     }
 
     private final InvariantChecker checker;
+    private final ClientHistory clients;
     private final Map<Long, Registered> registered = new HashMap<>();
     private final Map<NodeId, List<Serving>> waitingForApply = new HashMap<>();
     private long confirmed;
@@ -31,8 +39,9 @@ final class ReadChecker {
     private long aborted;
     private long confirmedAtOnce;
 
-    ReadChecker(InvariantChecker checker) {
+    ReadChecker(InvariantChecker checker, ClientHistory clients) {
         this.checker = checker;
+        this.clients = clients;
     }
 
     long confirmed() {
@@ -52,12 +61,9 @@ final class ReadChecker {
         return confirmedAtOnce;
     }
 
-    /**
-     * A read was accepted by {@code node} in simulation event {@code event} while the highest commit index known
-     * anywhere was {@code commitBound}.
-     */
-    void onRegistered(NodeId node, long requestId, long commitBound, long event) {
-        if (registered.put(requestId, new Registered(node, commitBound, event)) != null) {
+    /** Read {@code requestId} was accepted as {@code r} says. */
+    void onRegistered(long requestId, Registered r) {
+        if (registered.put(requestId, r) != null) {
             checker.fail("read " + requestId + " registered twice");
         }
     }
@@ -72,20 +78,31 @@ final class ReadChecker {
             }
             confirmed++;
             confirmedAtOnce += r.event() == event ? 1 : 0;
+            if (r.event() == event && r.leaseTerm() >= 0 && checker.maxLeaderTerm() > r.leaseTerm()) {
+                checker.fail("Lease: " + node + " served read " + rs.requestId() + " from its lease in term "
+                        + r.leaseTerm() + " but a leader of term " + checker.maxLeaderTerm() + " was elected before");
+            }
             waitingForApply.computeIfAbsent(node, k -> new ArrayList<>())
-                    .add(new Serving(rs.requestId(), rs.index(), r.commitBound()));
+                    .add(new Serving(rs.requestId(), rs.index(), r.commitBound(), r.op(), r.key()));
         }
         for (long id : rd.abortedReads()) {
             Registered r = registered.remove(id);
             if (r == null || !r.node().equals(node)) {
                 checker.fail("read " + id + " aborted by " + node + " but pending there: " + r);
+            } else {
+                clients.readFailed(r.op());
             }
             aborted++;
         }
     }
 
-    /** Serves every confirmed read of {@code node} whose index it has applied, checking each. */
-    void afterApply(NodeId node, long lastApplied) {
+    /**
+     * Serves every confirmed read of {@code node} whose index it has applied, checking each; the read returns the
+     * node's state machine for its key.
+     */
+    void afterApply(SimNode simNode) {
+        NodeId node = simNode.id();
+        long lastApplied = simNode.lastApplied();
         List<Serving> waiting = waitingForApply.get(node);
         if (waiting == null) {
             return;
@@ -95,6 +112,7 @@ final class ReadChecker {
             if (s.index() <= lastApplied) {
                 it.remove();
                 served++;
+                clients.readServed(s.op(), simNode.read(s.key()));
                 if (s.index() < s.commitBound()) {
                     checker.fail("Linearizability: read " + s.requestId() + " on " + node + " served at read index "
                             + s.index() + " but index " + s.commitBound() + " was committed before it was registered");
@@ -105,7 +123,16 @@ final class ReadChecker {
 
     /** A crash loses the node's pending and confirmed reads (their clients get an error). */
     void onCrash(NodeId node) {
-        registered.values().removeIf(r -> r.node().equals(node));
-        waitingForApply.remove(node);
+        registered.values().removeIf(r -> {
+            if (r.node().equals(node)) {
+                clients.readFailed(r.op());
+                return true;
+            }
+            return false;
+        });
+        List<Serving> lost = waitingForApply.remove(node);
+        if (lost != null) {
+            lost.forEach(s -> clients.readFailed(s.op()));
+        }
     }
 }

@@ -3,6 +3,7 @@ package org.raftlib.sim;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,7 @@ import org.raftlib.internal.core.RaftCore;
 import org.raftlib.internal.core.Ready;
 import org.raftlib.internal.core.SnapshotPoint;
 import org.raftlib.internal.runtime.ReadyWriter;
+import org.raftlib.sim.lin.AppendLog.Digest;
 
 /**
  * One simulated node: a {@link RaftCore}, its {@link SimStorage} written by the runtime's own {@link ReadyWriter},
@@ -31,7 +33,7 @@ final class SimNode {
     private final SimStorage storage;
     private final ShadowLog shadow = new ShadowLog();
     private final ArrayDeque<PendingWrite> pendingWrites = new ArrayDeque<>();
-    private final Map<Long, Long> proposals = new HashMap<>();
+    private final Map<Long, long[]> proposals = new HashMap<>();     // index -> {term, command}
     private RaftCore core;
     private int epoch;
     private long lastApplied;
@@ -42,13 +44,18 @@ final class SimNode {
     private final ClusterConfig bootstrap;
     /** The configuration as of the applied index: what a snapshot taken now carries. */
     private ClusterConfig appliedConfig;
+    /** The state machine: per key of the {@link ClientHistory}, the digest of the commands applied, in order. */
+    private Digest[] machine;
     /** The newest snapshot this node holds (the store keeps older ones too: see {@link #snapshotAt}). */
     private Snapshot snapshot;
     /** Every snapshot taken or received, by index: durable, as in the store. */
     private final Map<Long, Snapshot> held = new HashMap<>();
 
-    /** A snapshot this node holds: durable, kept across crashes; {@code chain} is the shadow log's chain there. */
-    record Snapshot(SnapshotPoint point, long chain, ClusterConfig config) {
+    /**
+     * A snapshot this node holds: durable, kept across crashes; {@code chain} is the shadow log's chain there and
+     * {@code machine} the state machine's state (never modified).
+     */
+    record Snapshot(SnapshotPoint point, long chain, ClusterConfig config, Digest[] machine) {
     }
 
     /** A batch written to storage, durable once the syncs before {@code barrier} complete. */
@@ -70,6 +77,8 @@ final class SimNode {
         core = RaftCore.restore(config, storage, storage.hardState());
         shadow.reset(storage.all());
         appliedConfig = bootstrap;
+        machine = new Digest[ClientHistory.KEYS];
+        Arrays.fill(machine, Digest.EMPTY);
         lastApplied = 0;
         lastCommit = 0;
         proposals.clear();
@@ -89,6 +98,7 @@ final class SimNode {
         core = RaftCore.restore(config, storage, storage.hardState(), Optional.of(snapshot.point()),
                 Optional.of(snapshot.config()));
         appliedConfig = snapshot.config();
+        machine = snapshot.machine().clone();
         shadow.resetToSnapshot(index, committedTerms, committedChains,
                 storage.entries(index + 1, storage.lastIndex() + 1, Long.MAX_VALUE));
         lastApplied = index;
@@ -107,7 +117,7 @@ final class SimNode {
     Snapshot captureSnapshot() {
         snapshotting = true;
         return new Snapshot(new SnapshotPoint(lastApplied, shadow.term(lastApplied)), shadow.chain(lastApplied),
-                appliedConfig);
+                appliedConfig, machine.clone());
     }
 
     /** Returns whether a snapshot is being written (the runtime takes one at a time). */
@@ -165,6 +175,7 @@ final class SimNode {
     void restoredTo(long index) {
         lastApplied = index;
         appliedConfig = held.get(index).config();
+        machine = held.get(index).machine().clone();
     }
 
     /** Crashes: keeps of the unsynced writes what the file system may; the node is down until {@link #restart()}. */
@@ -229,6 +240,16 @@ final class SimNode {
         if (e.type() == EntryType.CONFIGURATION) {
             appliedConfig = ClusterConfig.decode(e.data().toByteArray());
         }
+        long command = ClientHistory.command(e);
+        if (command >= 0) {
+            int key = ClientHistory.key(command);
+            machine[key] = ClientHistory.MODEL.add(machine[key], command);
+        }
+    }
+
+    /** What a read of {@code key} returns here now. */
+    Digest read(int key) {
+        return machine[key];
     }
 
     /**
@@ -253,13 +274,15 @@ final class SimNode {
         return w.ready();
     }
 
-    void rememberProposal(long index, long term) {
-        proposals.put(index, term);
+    void rememberProposal(long index, long term, long command) {
+        proposals.put(index, new long[] {term, command});
     }
 
-    /** Returns whether the entry applied at {@code e.index()} is the one this node proposed there. */
-    boolean isOwnProposal(LogEntry e) {
-        Long term = proposals.remove(e.index());
-        return term != null && term == e.term();
+    /**
+     * Returns {term, command} of this node's proposal at the index of {@code e}, which it applies now, and forgets it;
+     * null if it proposed nothing there (since it started).
+     */
+    long[] takeProposal(LogEntry e) {
+        return proposals.remove(e.index());
     }
 }

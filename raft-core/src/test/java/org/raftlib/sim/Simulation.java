@@ -23,6 +23,8 @@ import org.raftlib.internal.core.SnapshotPoint;
 import org.raftlib.message.InstallSnapshot;
 import org.raftlib.message.InstallSnapshotResponse;
 import org.raftlib.message.RaftMessage;
+import org.raftlib.sim.lin.AppendLog.Digest;
+import org.raftlib.sim.lin.Linearizability;
 import org.slf4j.helpers.NOPLogger;
 
 /**
@@ -59,6 +61,9 @@ final class Simulation {
         }
     }
 
+    /** The epoch of a DELIVER event whose message no partition can stop any more (see {@link #grayUntil}). */
+    private static final int PAST_THE_CUT = 1;
+
     /** More pending events than this is a storm (messages that beget messages), not a cluster at work. */
     private static final int MAX_QUEUED = 100_000;
 
@@ -67,7 +72,8 @@ final class Simulation {
     private final List<SimNode> nodes = new ArrayList<>();
     private final PriorityQueue<Event> queue = new PriorityQueue<>();
     private final InvariantChecker checker = new InvariantChecker();
-    private final ReadChecker reads = new ReadChecker(checker);
+    private final ClientHistory clients = new ClientHistory();
+    private final ReadChecker reads = new ReadChecker(checker, clients);
     private final List<long[]> acknowledged = new ArrayList<>();
     private final int[] group;
     private boolean faultsOn = true;
@@ -87,8 +93,18 @@ final class Simulation {
     /** A paused process (a GC pause, SIGSTOP) handles nothing until then, and counts the ticks it missed. */
     private final long[] pausedUntil;
     private final int[] missedTicks;
+    /**
+     * A gray failure of a node (a leader, when it starts) until then: everything it sends is lost, and everything sent
+     * to it is slow, 3 to 15 ticks, and already past any partition that starts later (in a queue on the far side). Its
+     * followers elect a new leader while acknowledgements of its last heartbeats still arrive, keeping its CheckQuorum
+     * satisfied by their arrival time well after the new leader commits: only a lease measured from when the
+     * acknowledged round started, and no longer than allowed, has ended by then.
+     */
+    private final long[] grayUntil;
+    private long grayEpisodes;
     private final List<List<Event>> deferred = new ArrayList<>();
     private long leaseReads;
+    private long forwardedReads;
     private long pauses;
 
     Simulation(long seed, SimOptions options) {
@@ -101,6 +117,7 @@ final class Simulation {
         this.nextTickAt = new double[total];
         this.pausedUntil = new long[total];
         this.missedTicks = new int[total];
+        this.grayUntil = new long[total];
         for (int i = 0; i < total; i++) {
             deferred.add(new ArrayList<>());
         }
@@ -153,8 +170,37 @@ final class Simulation {
         return reads;
     }
 
+    ClientHistory clients() {
+        return clients;
+    }
+
+    /**
+     * Checks the client history for linearizability; if the cluster converged, with a last read of every key from
+     * the leader (every member has applied everything committed).
+     */
+    Linearizability.Result checkLinearizability() {
+        Digest[] last = null;
+        if (isConverged()) {
+            SimNode leader = nodes.get(leaderIndex());
+            last = new Digest[ClientHistory.KEYS];
+            for (int k = 0; k < last.length; k++) {
+                last[k] = leader.read(k);
+            }
+        }
+        return clients.check(last);
+    }
+
     long leaseReads() {
         return leaseReads;
+    }
+
+    /** Reads a follower accepted and forwarded to its leader. */
+    long forwardedReads() {
+        return forwardedReads;
+    }
+
+    long grayEpisodes() {
+        return grayEpisodes;
     }
 
     long pauses() {
@@ -186,6 +232,7 @@ final class Simulation {
     long stabilize(int maxTicks) {
         faultsOn = false;
         Arrays.fill(group, 0);
+        Arrays.fill(grayUntil, 0);
         for (int i = 0; i < nodes.size(); i++) {
             if (!nodes.get(i).isUp()) {
                 restart(i);
@@ -279,7 +326,7 @@ final class Simulation {
         checker.setEvent(events);
         switch (e.kind()) {
             case TICK -> onTick(e.node());
-            case DELIVER -> onDeliver((RaftMessage) e.message());
+            case DELIVER -> onDeliver((RaftMessage) e.message(), e.epoch() == PAST_THE_CUT);
             case DISK -> onDiskDone(e.node(), e.epoch());
             case RESTART -> onQuickRestart(e.node(), e.epoch());
             case SNAPSHOT_TAKEN -> onSnapshotWritten(e.node(), e.epoch(), (SimNode.Snapshot) e.message());
@@ -328,23 +375,36 @@ final class Simulation {
     }
 
     private void propose(SimNode node) {
-        byte[] payload = new byte[8];
-        random.nextBytes(payload);
-        Proposal p = node.core().propose(Bytes.wrap(payload));
+        long command = clients.invokeWrite();
+        Proposal p = node.core().propose(ClientHistory.payload(command));
         if (p.isAccepted()) {
             proposalsAccepted++;
-            node.rememberProposal(p.index(), p.term());
+            node.rememberProposal(p.index(), p.term(), command);
+        } else {
+            clients.refused(command);
         }
     }
 
-    /** Thesis §6.4: asks for a linearizable read, half of them under the leader's lease; only a leader accepts. */
+    /**
+     * Thesis §6.4: asks a random node for a linearizable read of a random key, half of them under the leader's lease;
+     * a leader registers it, a follower that knows a leader forwards it there, others refuse.
+     */
     private void read(SimNode node) {
         long requestId = ++nextReadId;
         long commitBound = maxCommitAnywhere();
         boolean lease = random.nextBoolean();
-        if ((lease ? node.core().leaseRead(requestId) : node.core().readIndex(requestId)).isAccepted()) {
+        int key = random.nextInt(ClientHistory.KEYS);
+        boolean leads = node.core().currentRole() == RaftRole.LEADER;
+        int op = clients.invokeRead(node.id() + (lease ? " lease" : " index") + (leads ? "" : " forwarded"), key);
+        Proposal p = lease ? node.core().leaseRead(requestId) : node.core().readIndex(requestId);
+        if (p.isAccepted()) {
             leaseReads += lease ? 1 : 0;
-            reads.onRegistered(node.id(), requestId, commitBound, events);
+            forwardedReads += p.outcome() == Proposal.Outcome.FORWARDED ? 1 : 0;
+            long leaseTerm = lease && leads ? node.core().currentTerm() : -1;
+            reads.onRegistered(requestId,
+                    new ReadChecker.Registered(node.id(), commitBound, events, op, key, leaseTerm));
+        } else {
+            clients.readFailed(op);
         }
     }
 
@@ -360,6 +420,13 @@ final class Simulation {
     }
 
     private void injectFaults() {
+        if (random.nextDouble() < options.crashRate() / 2) {
+            int i = leaderIndex();
+            if (nodes.get(i).isUp() && nodes.get(i).core().currentRole() == RaftRole.LEADER && now >= grayUntil[i]) {
+                grayUntil[i] = now + (15 + random.nextInt(25)) * (long) SimOptions.TICK;   // 1.5 to 4 timeouts
+                grayEpisodes++;
+            }
+        }
         if (random.nextDouble() < options.crashRate() / 2) {
             int i = random.nextInt(4) > 0 ? leaderIndex() : random.nextInt(nodes.size());
             if (nodes.get(i).isUp() && !paused(i)) {
@@ -459,9 +526,9 @@ final class Simulation {
         drain(node);
     }
 
-    private void onDeliver(RaftMessage m) {
+    private void onDeliver(RaftMessage m, boolean pastTheCut) {
         SimNode node = nodes.get(index(m.to()));
-        if (!node.isUp() || group[index(m.from())] != group[index(m.to())]) {
+        if (!node.isUp() || (!pastTheCut && group[index(m.from())] != group[index(m.to())])) {
             return;
         }
         node.core().step(m);
@@ -619,14 +686,19 @@ final class Simulation {
             rd.snapshotSends().forEach(send -> startTransfer(node, send));
             if (!rd.committed().isEmpty()) {
                 for (LogEntry e : rd.committed()) {
-                    if (node.isOwnProposal(e)) {
-                        acknowledged.add(new long[] {e.index(), e.term()});
+                    clients.onApplied(e);
+                    long[] mine = node.takeProposal(e);          // {term, command}
+                    if (mine != null) {
+                        if (mine[0] == e.term()) {
+                            acknowledged.add(new long[] {e.index(), e.term()});
+                        }
+                        clients.writeApplied(mine[1], mine[0] == e.term());
                     }
                 }
                 core.onApplied(rd.committed().get(rd.committed().size() - 1).index());
                 maybeSnapshot(node);
             }
-            reads.afterApply(node.id(), node.lastApplied());
+            reads.afterApply(node);
         }
         checker.afterEvent(node, core.status());
     }
@@ -636,7 +708,17 @@ final class Simulation {
         if (faultsOn && random.nextDouble() < options.dropRate()) {
             return;
         }
+        int from = index(m.from());
         int to = index(m.to());
+        if (now < grayUntil[from]) {
+            return;
+        }
+        if (now < grayUntil[to]) {
+            if (group[from] == group[to]) {
+                schedule(now + (5 + random.nextInt(16)) * (long) SimOptions.TICK, Kind.DELIVER, to, m, PAST_THE_CUT);
+            }
+            return;
+        }
         schedule(now + 1 + random.nextInt(options.maxDelay()), Kind.DELIVER, to, m, 0);
         if (faultsOn && random.nextDouble() < options.duplicateRate()) {
             schedule(now + 1 + random.nextInt(options.maxDelay()), Kind.DELIVER, to, m, 0);

@@ -2,15 +2,19 @@ package org.raftlib.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.raftlib.sim.lin.Linearizability;
 
 /**
  * Deterministic simulation of 3- and 5-node clusters under seeded faults, with every safety invariant checked
  * after every event, then a liveness phase without faults. {@code -Draftlib.seeds=N} runs N seeds (CI: 500),
- * {@code -Draftlib.seed=S} replays one; a failure prints the replay command.
+ * {@code -Draftlib.seed=S} replays one; a failure prints the replay command. At the end of each seed the clients'
+ * history (writes, and reads of every kind) must be linearizable ({@link ClientHistory}); {@code -Draftlib.stats=true}
+ * prints its size and the search's cost per seed.
  */
 class SimulationTest {
 
@@ -41,6 +45,14 @@ class SimulationTest {
         int liveness = options.spares() > 0 ? 2 * LIVENESS_TICKS : LIVENESS_TICKS;
         long ticks = sim.stabilize(liveness);
         assertThat(sim.violations()).as("safety after faults, %d nodes; %s", nodes, replay).isEmpty();
+        Linearizability.Result lin = sim.checkLinearizability();
+        if (Boolean.getBoolean("raftlib.stats")) {
+            System.out.printf("seed %d: %d gray episodes, %d operations (answered writes, answered reads, writes never"
+                    + " applied: %s), %d search steps%n", seed, sim.grayEpisodes(), sim.clients().operations(),
+                    Arrays.toString(sim.clients().counts()), lin.steps());
+        }
+        assertThat(lin.linearizable()).as("linearizable client history (%d operations, %d search steps): %s; %s",
+                sim.clients().operations(), lin.steps(), lin.explanation(), replay).isTrue();
         assertThat(ticks).as("converged within %d ticks after faults stopped; %s", liveness, replay)
                 .isGreaterThanOrEqualTo(0);
     }
@@ -60,7 +72,7 @@ class SimulationTest {
 
     /**
      * The seeds exercise ReadIndex and leases both ways: reads are confirmed and served, some at once under a lease
-     * (with drifting clocks), and reads are aborted.
+     * (with drifting clocks), some forwarded by followers, and reads are aborted; leaders suffer gray failures.
      */
     @Test
     void readsAreConfirmedServedAndAborted() {
@@ -68,6 +80,8 @@ class SimulationTest {
         long aborted = 0;
         long atOnce = 0;
         long leaseReads = 0;
+        long forwarded = 0;
+        long gray = 0;
         for (long seed = 0; seed < 10; seed++) {
             Simulation sim = new Simulation(seed, SimOptions.forSeed(seed));
             sim.runWithFaults();
@@ -76,7 +90,11 @@ class SimulationTest {
             aborted += sim.reads().aborted();
             atOnce += sim.reads().confirmedAtOnce();
             leaseReads += sim.leaseReads();
+            forwarded += sim.forwardedReads();
+            gray += sim.grayEpisodes();
         }
+        assertThat(forwarded).isPositive();
+        assertThat(gray).isPositive();
         assertThat(served).isPositive();
         assertThat(aborted).isPositive();
         assertThat(atOnce).as("of %d lease reads a leader accepted", leaseReads).isGreaterThan(leaseReads / 20);

@@ -3,8 +3,10 @@ package org.raftlib.examples.kv;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -28,9 +30,9 @@ import picocli.CommandLine.Parameters;
  * {@code COMMAND --help} shows each command's usage).
  *
  * <pre>
- * put KEY VALUE | get KEY [--stale|--lease] | delete KEY | cas KEY EXPECTED NEW | status | snapshot | fill COUNT
- * members | add-learner ID HOST:RAFT_PORT[@HTTP_PORT] | add-voter ID HOST:RAFT_PORT[@HTTP_PORT] | promote ID
- * | remove ID                                                                        [--node URL[,URL...]]
+ * put KEY VALUE | get KEY [--stale|--lease] | delete KEY | cas KEY EXPECTED NEW | append KEY TEXT | status
+ * | snapshot | fill COUNT | members | add-learner ID HOST:RAFT_PORT[@HTTP_PORT]
+ * | add-voter ID HOST:RAFT_PORT[@HTTP_PORT] | promote ID | remove ID                  [--node URL[,URL...]]
  * </pre>
  *
  * <p>The membership commands go to any node, which forwards them to the leader, and wait until the change is
@@ -39,8 +41,9 @@ import picocli.CommandLine.Parameters;
  *
  * <p>Without {@code --node} it tries the launcher's default HTTP addresses ({@code http://127.0.0.1:8001} to
  * {@code :8003}) in turn, moving on when a node cannot be reached or answers 503, so it keeps working while one
- * node is down. Exit status: 0 success, 1 not found or compare-and-set failed, 2 any other error, including a bad
- * argument or an unknown option (the message names it).
+ * node is down; {@code append}, which is not idempotent, moves on only while nothing was applied (the node could not
+ * be reached, or answered {@code "applied": false}). Exit status: 0 success, 1 not found or compare-and-set failed,
+ * 2 any other error, including a bad argument or an unknown option (the message names it).
  */
 @Command(name = "raftlib-kv.jar", subcommandsRepeatable = false,
         subcommands = {KvCluster.Run.class, KvNode.Run.class, CommandLine.HelpCommand.class},
@@ -170,6 +173,20 @@ public final class KvCli implements Callable<Integer> {
         return to(target).show(call("POST", keyPath(key) + "/cas", Json.encode(body)), "OK");
     }
 
+    @Command(name = "append", description = "Appends TEXT to the value of KEY and prints the new value.")
+    int append(@Parameters(paramLabel = "KEY") String key, @Parameters(paramLabel = "TEXT") String text,
+            @Mixin Target target) {
+        String path = keyPath(key) + "?op=append";
+        Answer a = null;
+        for (URI node : to(target).nodes) {
+            a = callOne(node, "POST", path, text, TIMEOUT);
+            if (!"false".equals(a.json().get(Forwarder.APPLIED_FIELD))) {
+                break;                                 // applied, or maybe applied: trying elsewhere could repeat it
+            }
+        }
+        return show(a, null);
+    }
+
     @Command(name = "status", description = "Shows every member's state.")
     int status(@Mixin Target target) {
         return to(target).status();
@@ -280,6 +297,8 @@ public final class KvCli implements Callable<Integer> {
                 json = Map.of("error", r.body().strip());
             }
             return new Answer(node, r.statusCode(), json, json.get("error"));
+        } catch (ConnectException | HttpConnectTimeoutException e) {     // nothing was sent
+            return new Answer(node, 0, Map.of(Forwarder.APPLIED_FIELD, "false"), "cannot reach " + node + ": " + e);
         } catch (IOException e) {
             return new Answer(node, 0, Map.of(), "cannot reach " + node + ": " + e);
         } catch (InterruptedException e) {

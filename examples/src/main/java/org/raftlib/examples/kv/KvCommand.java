@@ -13,12 +13,13 @@ import java.util.Optional;
  *
  * <p>Layout: {@code version:int8 | op:int8 | key | [value] | [expected]}, where each string is
  * {@code length:int32 | UTF-8 bytes} and {@code expected} is preceded by a presence flag ({@code 0} or {@code 1}).
- * {@link Op#PUT} and {@link Op#MEMBER_HTTP} carry a value, {@link Op#CAS} a value and an optional expected value
- * (absent: the key must not exist), {@link Op#GET} and {@link Op#DELETE} only the key. Version 1 is the only version.
+ * {@link Op#PUT}, {@link Op#APPEND} and {@link Op#MEMBER_HTTP} carry a value, {@link Op#CAS} a value and an optional
+ * expected value (absent: the key must not exist), {@link Op#GET} and {@link Op#DELETE} only the key. Version 1 is the
+ * only version.
  *
  * @param op what to do
  * @param key the key; 1 to {@link #MAX_KEY_BYTES} UTF-8 bytes
- * @param value the value to store (PUT, CAS), otherwise empty
+ * @param value the value to store (PUT, CAS) or to append (APPEND), otherwise empty
  * @param expected the value a CAS expects to find, or empty if it expects the key to be absent
  */
 public record KvCommand(Op op, String key, Optional<String> value, Optional<String> expected) {
@@ -45,7 +46,12 @@ public record KvCommand(Op op, String key, Optional<String> value, Optional<Stri
          * {@code http://127.0.0.1:8004}) in the member directory, apart from the key-value data: how every node learns
          * where a member added at run time serves HTTP.
          */
-        MEMBER_HTTP(5);
+        MEMBER_HTTP(5),
+        /**
+         * Appends the value to the key's value (an absent key counts as empty), returning the new value. Not
+         * idempotent: applying it twice shows in the value, which is how the fault suite counts applications.
+         */
+        APPEND(6);
 
         private final byte code;
 
@@ -68,7 +74,7 @@ public record KvCommand(Op op, String key, Optional<String> value, Optional<Stri
      *
      * @param op what to do
      * @param key the key
-     * @param value the value to store (PUT, CAS), otherwise empty
+     * @param value the value to store (PUT, CAS) or to append (APPEND), otherwise empty
      * @param expected the value a CAS expects, or empty
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if the key is empty or too long, a value is too long, or the optional
@@ -80,7 +86,7 @@ public record KvCommand(Op op, String key, Optional<String> value, Optional<Stri
         Objects.requireNonNull(value, "value");
         Objects.requireNonNull(expected, "expected");
         checkKey(key);
-        boolean needsValue = op == Op.PUT || op == Op.CAS || op == Op.MEMBER_HTTP;
+        boolean needsValue = hasValue(op);
         if (needsValue != value.isPresent()) {
             throw new IllegalArgumentException(op + (needsValue ? " needs a value" : " takes no value"));
         }
@@ -135,6 +141,17 @@ public record KvCommand(Op op, String key, Optional<String> value, Optional<Stri
     }
 
     /**
+     * Returns an APPEND.
+     *
+     * @param key the key
+     * @param suffix the text to append to the key's value
+     * @return the command
+     */
+    public static KvCommand append(String key, String suffix) {
+        return new KvCommand(Op.APPEND, key, Optional.of(suffix), Optional.empty());
+    }
+
+    /**
      * Returns a command that records where a member serves HTTP.
      *
      * @param member the member's id
@@ -165,6 +182,10 @@ public record KvCommand(Op op, String key, Optional<String> value, Optional<Stri
             }
         }
         checkUnicode(key, "key");
+    }
+
+    private static boolean hasValue(Op op) {
+        return op == Op.PUT || op == Op.CAS || op == Op.MEMBER_HTTP || op == Op.APPEND;
     }
 
     private static void checkValue(String v, String name) {
@@ -227,7 +248,7 @@ public record KvCommand(Op op, String key, Optional<String> value, Optional<Stri
             String key = readString(buf, "key", MAX_KEY_BYTES);
             Optional<String> value = Optional.empty();
             Optional<String> expected = Optional.empty();
-            if (op == Op.PUT || op == Op.CAS || op == Op.MEMBER_HTTP) {
+            if (hasValue(op)) {
                 value = Optional.of(readString(buf, "value", MAX_VALUE_BYTES));
             }
             if (op == Op.CAS) {

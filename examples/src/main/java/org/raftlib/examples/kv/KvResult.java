@@ -14,6 +14,7 @@ import java.util.Optional;
  * <ul>
  *   <li>GET: {@link Status#OK} with the value, or {@link Status#NOT_FOUND}.</li>
  *   <li>PUT: {@link Status#OK} with the previous value, if there was one.</li>
+ *   <li>APPEND: {@link Status#OK} with the new value, or {@link Status#ERROR} if it would grow too long.</li>
  *   <li>DELETE: {@link Status#OK} with the removed value, or {@link Status#NOT_FOUND}.</li>
  *   <li>CAS: {@link Status#OK} with the previous value when the new value was stored, or
  *       {@link Status#CAS_FAILED} with the current value (empty if the key is absent).</li>

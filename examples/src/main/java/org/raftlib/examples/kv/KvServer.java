@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  *   <caption>Endpoints</caption>
  *   <tr><th>request</th><th>answer</th></tr>
  *   <tr><td>{@code PUT /kv/{key}}, body = value</td><td>200 {@code {"key","value","previous"}}</td></tr>
+ *   <tr><td>{@code POST /kv/{key}?op=append}, body = text appended to the value (an absent key counts as empty);
+ *       not idempotent</td><td>200 {@code {"key","value","appended"}}, {@code value} being the new value</td></tr>
  *   <tr><td>{@code GET /kv/{key}} (linearizable, on any node), {@code ?read=lease} (the leader's lease),
  *       {@code ?read=bounded&max-staleness-ms=N} (at most N ms stale, served here), {@code ?read=stale} or
  *       {@code ?stale=true} (this node's state)</td>
@@ -266,6 +268,12 @@ public final class KvServer implements AutoCloseable {
             return cas(ex, key);
         }
         String key = KeyPath.decodeKey(rest);
+        if (method.equals("POST")) {
+            if (!"op=append".equals(ex.getRequestURI().getRawQuery())) {
+                throw new IllegalArgumentException("POST /kv/{key} takes ?op=append (or use POST /kv/{key}/cas)");
+            }
+            return append(ex, key);
+        }
         switch (method) {
             case "PUT":
                 return put(ex, key);
@@ -275,7 +283,7 @@ public final class KvServer implements AutoCloseable {
                 return delete(ex, key);
             default:
                 throw new Refusal(Reply.error(405, "method " + method + " not allowed on /kv/{key}; use PUT, GET,"
-                        + " DELETE or POST /kv/{key}/cas"));
+                        + " DELETE, POST /kv/{key}?op=append or POST /kv/{key}/cas"));
         }
     }
 
@@ -302,6 +310,19 @@ public final class KvServer implements AutoCloseable {
                 return unexpected(r);
             }
             return Reply.of(200, fields(key, "value", command.value().orElseThrow(), "previous", r.value()));
+        });
+    }
+
+    /** {@code POST /kv/{key}?op=append}: appends the body to the key's value; answers with the new value. */
+    private Reply append(HttpExchange ex, String key) throws IOException {
+        byte[] body = readBody(ex, KvCommand.MAX_VALUE_BYTES);
+        String suffix = KeyPath.utf8(body);
+        byte[] command = KvCommand.append(key, suffix).encode();
+        return forwarder.execute(incoming(ex, body, true), () -> writes.submit(ex, command), r -> {
+            if (r.status() != KvResult.Status.OK) {
+                return unexpected(r);
+            }
+            return Reply.of(200, fields(key, "value", r.value().orElse(""), "appended", Optional.of(suffix)));
         });
     }
 

@@ -129,9 +129,23 @@ public final class KvStateMachine implements StateMachine {
                 }
                 put(key, c.value().orElseThrow());
                 return new KvResult(KvResult.Status.OK, current);
+            case APPEND:
+                return append(key, c.value().orElseThrow());
             default:
                 return KvResult.error("unsupported operation " + c.op());
         }
+    }
+
+    /** Appends {@code suffix} to the key's value; refuses (changing nothing) a value that would grow too long. */
+    private KvResult append(String key, String suffix) {
+        String value = data.getOrDefault(key, "") + suffix;
+        if (value.length() > KvCommand.MAX_VALUE_BYTES / 3              // at most 3 UTF-8 bytes per char
+                && value.getBytes(StandardCharsets.UTF_8).length > KvCommand.MAX_VALUE_BYTES) {
+            return KvResult.error("appending to " + key + " would make its value longer than "
+                    + KvCommand.MAX_VALUE_BYTES + " bytes");
+        }
+        put(key, value);
+        return new KvResult(KvResult.Status.OK, Optional.of(value));
     }
 
     private Optional<String> put(String key, String value) {

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 /** The command line of {@code raftlib-kv.jar} without a cluster: help, and refusals of bad arguments. */
 class KvCliTest {
 
-    private static final List<String> COMMANDS = List.of("cluster", "node", "put", "get", "delete", "cas", "status",
-            "snapshot", "fill", "members", "add-learner", "add-voter", "promote", "remove");
+    private static final List<String> COMMANDS = List.of("cluster", "node", "put", "get", "delete", "cas", "append",
+            "status", "snapshot", "fill", "members", "add-learner", "add-voter", "promote", "remove");
 
     @Test
     void everyCommandHasHelp() {
@@ -57,6 +57,9 @@ class KvCliTest {
         Result r = run("get", "k", "--stale", "--node=http://127.0.0.1:1");
         assertThat(r.status).isEqualTo(2);
         assertThat(r.err).contains("cannot reach http://127.0.0.1:1");
+        Result append = run("append", "k", "x", "--node=http://127.0.0.1:1,http://127.0.0.1:2");
+        assertThat(append.status).isEqualTo(2);
+        assertThat(append.err).contains("cannot reach http://127.0.0.1:2");
     }
 
     private static void assertRefused(Result r, String message) {

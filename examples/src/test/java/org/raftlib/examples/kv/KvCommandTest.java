@@ -21,7 +21,9 @@ class KvCommandTest {
                 KvCommand.cas("k", Optional.of("old"), "new"),
                 KvCommand.cas("k", Optional.empty(), "new"),
                 KvCommand.cas("k", Optional.of(""), ""),
-                KvCommand.memberHttp("n4", "http://127.0.0.1:8004"));
+                KvCommand.memberHttp("n4", "http://127.0.0.1:8004"),
+                KvCommand.append("k", "x"),
+                KvCommand.append("k", ""));
         for (KvCommand c : commands) {
             assertThat(KvCommand.decode(c.encode())).as("%s", c).isEqualTo(c);
         }
@@ -34,6 +36,25 @@ class KvCommandTest {
                 new KvResult(KvResult.Status.CAS_FAILED, Optional.of("")), KvResult.error("bad"))) {
             assertThat(KvResult.decode(r.encode())).isEqualTo(r);
         }
+    }
+
+    @Test
+    void operationCodesAreStable() {
+        assertThat(KvCommand.put("k", "v").encode()[1]).isEqualTo((byte) 2);
+        assertThat(KvCommand.memberHttp("n4", "h").encode()[1]).isEqualTo((byte) 5);
+        byte[] append = KvCommand.append("k", "xy").encode();
+        assertThat(append).containsExactly(1, 6, 0, 0, 0, 1, 'k', 0, 0, 0, 2, 'x', 'y');
+        assertThat(KvCommand.decode(append)).isEqualTo(KvCommand.append("k", "xy"));
+    }
+
+    @Test
+    void appendNeedsAValueAndNoExpectedOne() {
+        assertThatThrownBy(() -> new KvCommand(KvCommand.Op.APPEND, "k", Optional.empty(), Optional.empty()))
+                .hasMessageContaining("APPEND needs a value");
+        assertThatThrownBy(() -> new KvCommand(KvCommand.Op.APPEND, "k", Optional.of("x"), Optional.of("y")))
+                .hasMessageContaining("APPEND takes no expected value");
+        byte[] truncated = Arrays.copyOf(KvCommand.append("k", "x").encode(), 7);
+        assertThatThrownBy(() -> KvCommand.decode(truncated)).isInstanceOf(KvCommand.MalformedCommandException.class);
     }
 
     @Test

@@ -186,6 +186,22 @@ class KvServerTest {
     }
 
     @Test
+    void appendOnAFollowerIsForwardedAndAnswersTheNewValue() throws Exception {
+        HttpResponse<String> first = send(follower(0), "POST", "/kv/journal?op=append", "a");
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        assertThat(json(first)).containsEntry("key", "journal").containsEntry("value", "a")
+                .containsEntry("appended", "a");
+        HttpResponse<String> second = send(follower(1), "POST", "/kv/journal?op=append", "bc");
+        assertThat(json(second)).containsEntry("value", "abc").containsEntry("appended", "bc");
+        assertThat(json(send(follower(0), "GET", "/kv/journal", null))).containsEntry("value", "abc");
+        HttpResponse<String> noOp = send(follower(0), "POST", "/kv/journal", "x");
+        assertThat(noOp.statusCode()).isEqualTo(400);
+        assertThat(json(noOp).get("error")).contains("?op=append");
+        assertThat(send(follower(0), "POST", "/kv/journal?op=prepend", "x").statusCode()).isEqualTo(400);
+        assertThat(json(send(follower(1), "GET", "/kv/journal", null))).containsEntry("value", "abc");
+    }
+
+    @Test
     void keysArePercentDecodedAndMayHoldSlashes() throws Exception {
         String path = "/kv/" + KeyPath.encodeKey("a/b c+ü");
         assertThat(send(follower(0), "PUT", path, "v").statusCode()).isEqualTo(200);

@@ -58,6 +58,46 @@ class KvStateMachineTest {
     }
 
     @Test
+    void appendCreatesTheKeyAndEachApplicationShowsInTheValue() {
+        assertThat(apply(KvCommand.append("log", "x"))).isEqualTo(ok("x"));
+        assertThat(apply(KvCommand.append("log", "y"))).isEqualTo(ok("xy"));
+        assertThat(apply(KvCommand.append("log", ""))).isEqualTo(ok("xy"));
+        assertThat(get("log")).isEqualTo(ok("xy"));
+        apply(KvCommand.put("p", "a"));
+        assertThat(apply(KvCommand.append("p", "b"))).isEqualTo(ok("ab"));
+        KvStateMachine other = new KvStateMachine();
+        other.apply(1, KvCommand.put("log", "xy").encode());
+        other.apply(2, KvCommand.put("p", "ab").encode());
+        assertThat(other.stats().digest()).isEqualTo(sm.stats().digest());
+        assertThat(sm.stats().keys()).isEqualTo(2);
+    }
+
+    @Test
+    void appendThatWouldGrowTheValueTooLongChangesNothing() {
+        String big = "é".repeat(KvCommand.MAX_VALUE_BYTES / 2);
+        apply(KvCommand.put("big", big));
+        KvResult r = apply(KvCommand.append("big", "z"));
+        assertThat(r.status()).isEqualTo(KvResult.Status.ERROR);
+        assertThat(r.value()).hasValueSatisfying(v -> assertThat(v).contains("longer than"));
+        assertThat(get("big")).isEqualTo(ok(big));
+        assertThat(apply(KvCommand.append("small", "é".repeat(1000)))).isEqualTo(ok("é".repeat(1000)));
+    }
+
+    @Test
+    void appendedValuesSurviveASnapshot() throws IOException {
+        apply(KvCommand.append("once-1", "x"));
+        apply(KvCommand.append("once-2", "x"));
+        apply(KvCommand.append("once-2", "x"));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        sm.snapshot().writeTo(bytes);
+        KvStateMachine restored = new KvStateMachine();
+        restored.restore(new ByteArrayInputStream(bytes.toByteArray()));
+        assertThat(restored.stats()).isEqualTo(sm.stats());
+        assertThat(KvResult.decode(restored.query(KvCommand.get("once-2").encode()))).isEqualTo(ok("xx"));
+        assertThat(KvResult.decode(restored.apply(4, KvCommand.append("once-1", "x").encode()))).isEqualTo(ok("xx"));
+    }
+
+    @Test
     void malformedCommandYieldsAnErrorAndChangesNothing() {
         apply(KvCommand.put("a", "1"));
         KvResult r = KvResult.decode(sm.apply(++index, new byte[] {1, 2, 0}));

@@ -100,6 +100,42 @@ class LeaseRulesTest {
         assertThat(leader.core().currentRole()).isEqualTo(RaftRole.FOLLOWER);
     }
 
+    /**
+     * Thesis §6.4.1: the lease counts from when the acknowledged round was opened, not from when its
+     * acknowledgement arrived. An echo that arrives late keeps CheckQuorum satisfied (that counts from arrival), but
+     * the voter that sent it heard this leader when the round was opened and may vote for another candidate an
+     * election timeout after that, however late its answer lands here: {@code LEASE} ticks after the round opened the
+     * leader still leads and hears from a quorum, and must not serve a read from its lease.
+     */
+    @Test
+    void lateAcknowledgementKeepsTheLeaderButNotItsLease() {
+        Map<NodeId, TestNode> nodes = electedCluster();
+        TestNode leader = nodes.get(n(1));
+        heartbeatAcknowledgedBy(nodes, n(2));
+        leader.core().tick();                                  // opens round r, heartbeats to n2 and n3
+        List<RaftMessage> slowEcho = deliver(nodes, drain(leader), m -> m.to().equals(n(2)));
+        assertThat(slowEcho).hasSize(1);
+        for (int i = 1; i < LEASE; i++) {                     // the echo of r is on a slow link; all else is lost
+            leader.core().tick();
+            drain(leader);
+        }
+        deliver(nodes, slowEcho, m -> true);                  // arrives LEASE - 1 ticks after r opened
+        assertThat(leader.core().leaseRead(6).isAccepted()).isTrue();
+        drain(leader);
+        assertThat(confirmed).as("LEASE - 1 ticks after r opened, the lease holds").hasSize(1);
+
+        leader.core().tick();
+        List<RaftMessage> round = drain(leader);
+        Proposal p = leader.core().leaseRead(7);
+        round.addAll(drain(leader));
+
+        assertThat(leader.core().currentRole()).as("n2 was heard a tick ago").isEqualTo(RaftRole.LEADER);
+        assertThat(p.isAccepted()).isTrue();
+        assertThat(confirmed).as("LEASE ticks after r opened, no read from the lease").hasSize(1);
+        assertThat(round).as("the read takes a round")
+                .anySatisfy(m -> assertThat(m).isInstanceOf(AppendEntries.class));
+    }
+
     /** A process stall: the timers advance one tick, the lease clock all of them, so the lease cannot outlive it. */
     @Test
     void stalledLeaderCountsEveryTickItMissed() {
