@@ -48,4 +48,28 @@ public final class CoreInspection {
     public static int electionTimeoutTicks(RaftCore core) {
         return core.role().electionTimeoutTicks();
     }
+
+    /**
+     * Returns how many more ticks this leader's lease holds for, as {@link RaftCore#leaseRead} would find it: 0 unless
+     * this node leads, is not handing leadership over, and its lease holds.
+     *
+     * @param core the core
+     * @return the ticks
+     */
+    public static long leaseRemainingTicks(RaftCore core) {
+        Leader l = core.accepting();
+        return l == null ? 0 : l.leaseRemaining();
+    }
+
+    /**
+     * Returns the read index a leader's read registered now would get (its commit index, at least its term's no-op);
+     * meaningful only while {@link #leaseRemainingTicks} is positive.
+     *
+     * @param core the core
+     * @return the index
+     */
+    public static long leaderReadIndex(RaftCore core) {
+        Leader l = core.accepting();
+        return l == null ? 0 : l.readIndex();
+    }
 }

@@ -94,6 +94,12 @@ final class Leader extends Role {
         lease.advance(ticks);
     }
 
+    /** How many more ticks this leader's lease holds for; 0 if it does not hold (see {@link Lease}). */
+    long leaseRemaining() {
+        lease.onQuorumSeq(core.tracker().quorumReadSeq(reads.seq()));
+        return lease.remaining();
+    }
+
     /** Whether this leader's lease holds now (thesis §6.4.1; see {@link Lease}). */
     boolean leaseHolds() {
         lease.onQuorumSeq(core.tracker().quorumReadSeq(reads.seq()));

@@ -58,6 +58,11 @@ final class Lease {
         return enabled() && !broken && confirmedAt != Long.MIN_VALUE && now - confirmedAt < leaseTicks;
     }
 
+    /** How many more ticks of the lease clock the lease holds for (0 if it does not hold now). */
+    long remaining() {
+        return holds() ? leaseTicks - (now - confirmedAt) : 0;
+    }
+
     /** The lease clock: this leader's ticks, counting those missed in stalls. */
     long now() {
         return now;

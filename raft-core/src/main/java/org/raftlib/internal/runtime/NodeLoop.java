@@ -64,6 +64,9 @@ final class NodeLoop implements Runnable {
     private final Forwarded forwarded;
     private final boolean forwarding;
     private final int maxUncommitted;
+    private final LeaseGate gate;
+    /** The scheduled time of the core's last tick (see {@link LeaseGate#publish}). */
+    private long lastTickNanos;
     private final Observers observers;
     private final MembershipChanges changes;
     private final SnapshotTransfers transfers;
@@ -98,6 +101,7 @@ final class NodeLoop implements Runnable {
         this.requests = new Requests(id, apply, forwarded, options.maxReadIndexLag(), options.forwarding());
         this.forwarding = options.forwarding();
         this.maxUncommitted = options.maxPendingRequests();
+        this.gate = new LeaseGate(tickNanos);
         this.observers = new Observers(core, parts, tickNanos);
         this.changes = new MembershipChanges(core, parts);
         this.transfers = parts.transfers();
@@ -110,6 +114,7 @@ final class NodeLoop implements Runnable {
     public void run() {
         runner = Thread.currentThread();
         nextTick = System.nanoTime() + tickNanos;
+        lastTickNanos = nextTick - tickNanos;
         try {
             while (!stop && lifecycle.isRunning()) {
                 turn(inbox.poll(nextTick - System.nanoTime()));
@@ -131,6 +136,7 @@ final class NodeLoop implements Runnable {
         this.executor = executor;
         this.onExit = onExit;
         nextTick = System.nanoTime() + tickNanos;
+        lastTickNanos = nextTick - tickNanos;
         inbox.driveWith(this::schedule);
         try {
             ticker = executor.scheduleAtFixedRate(this::executorTurn, tickNanos, tickNanos, TimeUnit.NANOSECONDS);
@@ -226,6 +232,7 @@ final class NodeLoop implements Runnable {
         if (core.hasReady()) {
             execute(core.ready());
         }
+        gate.publish(core, lastTickNanos);
         changes.observe();
         return handled >= MAX_EVENTS_PER_TURN;
     }
@@ -238,6 +245,7 @@ final class NodeLoop implements Runnable {
         long now = System.nanoTime();
         if (now - nextTick >= 0) {
             long elapsed = 1 + (now - nextTick) / tickNanos;
+            lastTickNanos = nextTick + (elapsed - 1) * tickNanos;
             core.tick((int) Math.min(elapsed, Integer.MAX_VALUE));
             observeCore();
             observers.onTick();
@@ -373,6 +381,7 @@ final class NodeLoop implements Runnable {
 
     private void execute(Ready ready) {
         metrics.readyTaken();
+        gate.publish(core, lastTickNanos);                   // before new commits reach the apply thread or a peer
         for (RaftMessage m : ready.messages()) {
             transport.send(m);
         }
@@ -441,6 +450,11 @@ final class NodeLoop implements Runnable {
         return observers.status(state);
     }
 
+    /** Returns the leader's lease as published for lease reads off the loop. */
+    LeaseGate leaseGate() {
+        return gate;
+    }
+
     /** Returns what the loop publishes for other threads: known leader, commit index, term. */
     Observers observers() {
         return observers;
@@ -449,6 +463,7 @@ final class NodeLoop implements Runnable {
     /** After the thread stopped: completes every future the loop still holds and every request still queued. */
     void failRemaining(RaftException error, RaftException writesError) {
         finalDrain = true;                                   // before draining: see isDrained()
+        gate.close();
         requests.failWrites(Long.MAX_VALUE, t -> writesError);
         requests.failReads(error);
         forwarded.failAll(writesError);

@@ -373,8 +373,10 @@ public final class NodeRuntime {
             return f;
         }
         byte[] copy = request.clone();
-        if (mode == ReadMode.STALE) {
-            parts.apply().submit(new ApplyWorker.ReadAt(0, copy, f));
+        NodeLoop l = loop;
+        long leased = mode == ReadMode.LEASE && l != null ? l.leaseGate().readIndexAt(System.nanoTime()) : -1;
+        if (mode == ReadMode.STALE || leased >= 0) {             // under the lease: straight to the apply thread
+            parts.apply().submit(new ApplyWorker.ReadAt(Math.max(0, leased), copy, f));
             recheck(f);
         } else {
             post(new Event.Read(copy, mode == ReadMode.LEASE, f), f);

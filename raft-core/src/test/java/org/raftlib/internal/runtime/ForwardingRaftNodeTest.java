@@ -157,6 +157,31 @@ class ForwardingRaftNodeTest {
         hub.heal();
     }
 
+    /**
+     * Lease reads on the leader skip its loop while the lease holds (LeaseGate); once the leader is cut off, its lease
+     * ends before the others elect a leader and commit, so a lease read on it never returns the older state.
+     */
+    @Test
+    void aCutOffLeaderServesNoLeaseReadOnceAnotherLeaderCommitted() throws Exception {
+        start(RaftOptions.defaults());
+        RaftNode old = awaitLeader();
+        old.submit(bytes("a")).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(count(old.query(bytes("q"), ReadMode.LEASE))).isEqualTo(1);
+        hub.isolate(old.id());
+        RaftNode[] next = new RaftNode[1];
+        Await.until("another leader", WAIT, () -> {
+            next[0] = nodes.stream().filter(n -> n != old && n.status().isLeader()).findFirst().orElse(null);
+            return next[0] != null;
+        });
+        next[0].submit(bytes("b")).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+
+        CompletableFuture<byte[]> onOld = old.query(bytes("q"), ReadMode.LEASE);
+
+        assertThatThrownBy(() -> onOld.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .hasCauseInstanceOf(NotLeaderException.class);
+        hub.heal();
+    }
+
     /** A recording state machine whose apply waits while the gate is closed. */
     private static final class GatedStateMachine extends RecordingStateMachine {
 
