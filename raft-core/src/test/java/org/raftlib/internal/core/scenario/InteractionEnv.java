@@ -178,9 +178,10 @@ final class InteractionEnv {
         return d.numbers(d.option(key, "()")).stream().map(i -> new Member(Cores.n(i), "")).toList();
     }
 
-    /** {@code read N id=K}: asks node N for a linearizable read (ReadIndex, thesis §6.4). */
+    /** {@code read N id=K [lease=true]}: asks node N for a linearizable read (ReadIndex, or under the lease). */
     private void read(Directive d) {
-        Proposal p = live(d, 0).core().readIndex(d.intOption("id", 1));
+        int id = d.intOption("id", 1);
+        Proposal p = d.boolOption("lease", false) ? live(d, 0).core().leaseRead(id) : live(d, 0).core().readIndex(id);
         if (p.outcome() == Proposal.Outcome.FORWARDED) {
             print("forwarded to " + p.leaderHint().orElseThrow());
             return;
