@@ -50,8 +50,10 @@ public final class ClientSession {
      * retried, and a retry returns the original result. It is retried with the same sequence number, after a short
      * backoff, on {@link IndeterminateResultException}, {@link NotLeaderException}, {@link OverloadedException} and
      * when an attempt goes unanswered for a long time (the longer of {@link RaftOptions#forwardTimeout()} and 10
-     * election timeouts), for at most {@link RaftOptions#sessionTimeout()} in all. Cancelling the future stops the
-     * retries; an attempt already appended may still take effect, once.
+     * election timeouts), for at most {@link RaftOptions#sessionTimeout()} in all. With
+     * {@link RaftOptions#forwarding()} off, {@link NotLeaderException} is not retried but fails the future (the node
+     * does not lead; submit through the leader). Cancelling the future stops the retries; an attempt already appended
+     * may still take effect, once.
      *
      * <p>The future fails with {@link SessionExpiredException} if the session expired, was closed or is unknown;
      * with {@link IndeterminateResultException} if the retries ran out without a definite answer; with

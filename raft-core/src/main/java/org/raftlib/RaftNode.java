@@ -53,7 +53,7 @@ public final class RaftNode implements AutoCloseable {
         Duration attempt = options.electionTimeout().multipliedBy(10);
         this.sessions = new SessionClient.Policy(options.sessionTimeout(),
                 attempt.compareTo(options.forwardTimeout()) > 0 ? attempt : options.forwardTimeout(),
-                options.electionTimeout(), maxCommandBytes);
+                options.electionTimeout(), maxCommandBytes, options.forwarding());
     }
 
     /** Returns a builder. */

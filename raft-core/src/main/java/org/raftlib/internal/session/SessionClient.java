@@ -49,7 +49,8 @@ public final class SessionClient {
      * @param maxBackoff the longest pause between attempts
      * @param maxCommandBytes the largest entry the node accepts
      */
-    public record Policy(Duration sessionTimeout, Duration attemptTimeout, Duration maxBackoff, int maxCommandBytes) {
+    public record Policy(Duration sessionTimeout, Duration attemptTimeout, Duration maxBackoff, int maxCommandBytes,
+            boolean retryNotLeader) {
     }
 
     private static final class Timer {
@@ -270,9 +271,10 @@ public final class SessionClient {
             out.completeExceptionally(cause);
         }
 
-        private static boolean retriable(Throwable e) {
-            return e instanceof IndeterminateResultException || e instanceof NotLeaderException
-                    || e instanceof OverloadedException || e instanceof TimeoutException;
+        /** Without forwarding, a node that does not lead refuses every attempt: NotLeader is final then. */
+        private boolean retriable(Throwable e) {
+            return e instanceof IndeterminateResultException || e instanceof OverloadedException
+                    || e instanceof TimeoutException || e instanceof NotLeaderException && policy.retryNotLeader();
         }
     }
 }

@@ -23,6 +23,7 @@ import org.raftlib.ClientSession;
 import org.raftlib.IndeterminateResultException;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
+import org.raftlib.NotLeaderException;
 import org.raftlib.RaftNode;
 import org.raftlib.RaftOptions;
 import org.raftlib.SessionExpiredException;
@@ -251,6 +252,22 @@ class SessionRaftNodeTest {
                     .containsExactlyInAnyOrderElementsOf(expected);
         }
         awaitSameState(applied(leader.id()));
+    }
+
+    /** Without forwarding a session on a node that stopped leading fails at once instead of retrying for minutes. */
+    @Test
+    void withForwardingOffASessionOnAFollowerFailsWithNotLeader() throws Exception {
+        options = OPTIONS.withForwarding(false, Duration.ofSeconds(1));
+        startAll();
+        RaftNode leader = awaitLeader();
+        ClientSession session = leader.openSession().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        NodeId other = MEMBERS.stream().map(Member::id).filter(id -> !id.equals(leader.id())).findFirst()
+                .orElseThrow();
+        leader.transferLeadership(other).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+
+        CompletableFuture<byte[]> f = session.submit(bytes("refused"));
+
+        assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(NotLeaderException.class);
     }
 
     /** Forwarding and sessions together: every command goes through a follower while leaders are killed. */
