@@ -72,4 +72,14 @@ public final class CoreInspection {
         Leader l = core.accepting();
         return l == null ? 0 : l.readIndex();
     }
+
+    /**
+     * Returns how many entries of the log are not known committed (cheap: no status object).
+     *
+     * @param core the core
+     * @return last index minus commit index
+     */
+    public static long uncommittedEntries(RaftCore core) {
+        return core.log().lastIndex() - core.log().committed();
+    }
 }

@@ -65,6 +65,7 @@ final class NodeLoop implements Runnable {
     private final boolean forwarding;
     private final int maxUncommitted;
     private final LeaseGate gate;
+    private final ForwardedAnswers answers = new ForwardedAnswers();
     /** The scheduled time of the core's last tick (see {@link LeaseGate#publish}). */
     private long lastTickNanos;
     private final Observers observers;
@@ -230,9 +231,10 @@ final class NodeLoop implements Runnable {
         tickIfDue();
         changes.observe();                                   // new members' addresses before messages go to them
         if (core.hasReady()) {
-            execute(core.ready());
+            execute(core.ready());                           // publishes the lease first
+        } else {
+            gate.publish(core, lastTickNanos);
         }
-        gate.publish(core, lastTickNanos);
         changes.observe();
         return handled >= MAX_EVENTS_PER_TURN;
     }
@@ -338,10 +340,14 @@ final class NodeLoop implements Runnable {
      * {@link RaftOptions#maxPendingRequests()} uncommitted entries; the answer says where.
      */
     private void onForwardedProposal(ForwardProposal m) {
-        CoreStatus s = core.status();
+        ForwardProposalResponse previous = answers.previous(m);
+        if (previous != null) {
+            transport.send(previous);                        // a duplicate delivery: the same answer, no second append
+            return;
+        }
         ForwardProposalResponse.Outcome outcome = ForwardProposalResponse.Outcome.NOT_LEADER;
         Proposal p = null;
-        if (s.role() == RaftRole.LEADER && s.lastIndex() - s.commitIndex() >= maxUncommitted) {
+        if (core.currentRole() == RaftRole.LEADER && CoreInspection.uncommittedEntries(core) >= maxUncommitted) {
             outcome = ForwardProposalResponse.Outcome.OVERLOADED;
         } else {
             try {
@@ -356,8 +362,10 @@ final class NodeLoop implements Runnable {
             }
         }
         boolean appended = outcome == ForwardProposalResponse.Outcome.APPENDED;
-        transport.send(new ForwardProposalResponse(id, m.from(), core.currentTerm(), m.requestId(), outcome,
-                appended ? p.index() : 0, appended ? p.term() : 0));
+        ForwardProposalResponse answer = new ForwardProposalResponse(id, m.from(), core.currentTerm(), m.requestId(),
+                outcome, appended ? p.index() : 0, appended ? p.term() : 0);
+        answers.remember(answer);
+        transport.send(answer);
     }
 
     /** Session entries carry the leader's clock (the session table's log time); it is stamped as they are appended. */
