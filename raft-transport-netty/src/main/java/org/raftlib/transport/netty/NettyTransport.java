@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link Transport} over TCP with Netty: listens on {@code self.address()} and keeps one outbound connection per
- * peer, opened on the first message and reopened with exponential backoff and jitter after a failure.
+ * peer, dialed once at start (so that peers waiting out a backoff towards a restarted node hear of it at once), then
+ * opened on the first message and reopened with exponential backoff and jitter after a failure.
  *
  * <pre>{@code
  * Transport transport = NettyTransport.builder()
@@ -183,6 +184,7 @@ public final class NettyTransport implements Transport {
         LOG.info("{} listening on {} ({}, {})", self.id(), serverChannel.localAddress(), epoll ? "epoll" : "nio",
                 serverSsl == null ? "no TLS" : identity == PeerIdentityVerifier.insecureAcceptAny()
                         ? "TLS, peer certificates not bound to node ids" : "TLS");
+        announce(peers.keySet());
     }
 
     /**
@@ -197,6 +199,7 @@ public final class NettyTransport implements Transport {
         for (Member m : peers) {
             book.put(m.id(), m);
         }
+        Map<NodeId, Member> before = this.peers;
         this.peers = Map.copyOf(book);
         for (PeerConnection c : new ArrayList<>(connections.values())) {
             Member now = book.get(c.peerId());
@@ -204,6 +207,9 @@ public final class NettyTransport implements Transport {
                 connections.remove(c.peerId(), c);
                 c.close();
             }
+        }
+        if (state.get() == STARTED) {
+            announce(book.keySet().stream().filter(id -> !book.get(id).equals(before.get(id))).toList());
         }
         if (state.get() == CLOSED) {
             closeConnections();
@@ -230,6 +236,21 @@ public final class NettyTransport implements Transport {
             // Documented ignore path: send must never throw (Transport contract); Raft retransmits.
             counters.dropped.increment();
             LOG.debug("{} dropped {} to {}", selfId, message.type(), message.to(), e);
+        }
+    }
+
+    /** Dials {@code ids} once each, so that peers waiting out a backoff towards this node hear of it at once. */
+    private void announce(Collection<NodeId> ids) {
+        for (NodeId id : ids) {
+            try {
+                PeerConnection c = connections.computeIfAbsent(id, this::newConnection);
+                if (c != null) {
+                    c.announce();
+                }
+            } catch (RuntimeException e) {
+                // Documented ignore path: announcing is an optimisation; the first message dials again.
+                LOG.debug("{} cannot announce itself to {}", selfId, id, e);
+            }
         }
     }
 

@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one outbound connection to one peer: a bounded queue filled by {@code send} on any thread, drained on the
- * connection's event loop, which opens the TCP connection lazily, writes the handshake first, writes every queued
- * message without flushing and flushes once per batch, and reconnects with exponential backoff and jitter.
+ * connection's event loop, which opens the TCP connection lazily (or once at start, {@link #announce}), writes the
+ * handshake first, writes every queued message without flushing and flushes once per batch, and reconnects with
+ * exponential backoff and jitter.
  *
  * <p><b>Stalls.</b> A TCP connection whose packets stop getting through stays "active": the kernel keeps the data
  * and retransmits it with a backoff that grows to minutes, so after the network heals the peer can stay unreachable
@@ -84,6 +85,8 @@ final class PeerConnection {
     private StallWatch watch = new StallWatch(); // loop: progress of the current channel
     private ScheduledFuture<?> stallCheck;   // loop: the current channel's periodic check, or null
     private boolean peerSendsReceipts;       // loop: a receipt arrived on an earlier channel; arms the next at once
+    private boolean announce;                // loop: one dial wanted with nothing queued (see announce())
+    private boolean announcing;              // loop: the dial in progress started with nothing queued
 
     PeerConnection(NodeId peerId, String address, InetSocketAddress remote, EventLoop loop, Config config) {
         this.peerId = peerId;
@@ -206,9 +209,11 @@ final class PeerConnection {
     }
 
     private void connectIfIdle() {
-        if (pendingConnect != null || reconnectTimer != null || closed || queue.isEmpty()) {
+        if (pendingConnect != null || reconnectTimer != null || closed || (queue.isEmpty() && !announce)) {
             return;
         }
+        announce = false;
+        announcing = queue.isEmpty();
         attemptStartNanos = System.nanoTime();
         ChannelFuture f = bootstrap.connect();
         pendingConnect = f;
@@ -239,6 +244,12 @@ final class PeerConnection {
         pendingConnect = null;
         if (closed) {
             f.channel().close();
+            return;
+        }
+        if (!f.isSuccess() && announcing) {       // nobody listens yet: nothing lost, no backoff
+            LOG.debug("{} cannot announce itself to {} at {}: {}", config.local().nodeId(), peerId, address,
+                    String.valueOf(f.cause()));
+            connectIfIdle();                      // a message queued meanwhile dials as it would have
             return;
         }
         if (!f.isSuccess()) {
@@ -319,11 +330,31 @@ final class PeerConnection {
         }
     }
 
+    /**
+     * Dials the peer once now, with nothing to send: its handshake tells a peer that waits out a reconnection backoff
+     * towards this node (it was down) that the path works again ({@link #peerConnected} on its side), so a restarted
+     * node is heard from at once instead of after up to the backoff ceiling. A failed dial is not repeated until a
+     * message is queued.
+     */
+    void announce() {
+        try {
+            loop.execute(() -> {
+                if (channel == null) {
+                    announce = true;
+                    connectIfIdle();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // Documented ignore path: the event loop is shutting down with the transport.
+            LOG.debug("{} event loop is shut down; not dialing", peerId);
+        }
+    }
+
     private void redialNow() {
         if (closed || channel != null) {
             return;
         }
-        failures = 0;
+        // failures stays: a dial that succeeds now still logs the recovery of a peer that was unreachable
         if (reconnectTimer != null) {
             reconnectTimer.cancel(false);
             reconnectTimer = null;

@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.message.RaftMessage;
@@ -132,28 +134,36 @@ class StallDetectionTest {
         sendUntil(ta, a.id(), b.id(), () -> inbox.size() > before);
     }
 
-    @Test
-    void dialWaitingForItsBackoffGoesAtOnceWhenThePeerConnectsToUs() throws Exception {
+    /** The peer's connection to us, whether it opened to send or only to announce a start, ends our backoff. */
+    @ParameterizedTest(name = "b sends a message: {0}")
+    @ValueSource(booleans = {true, false})
+    void dialWaitingForItsBackoffGoesAtOnceWhenThePeerConnectsToUs(boolean bSends) throws Exception {
         Member a = TestNet.loopbackMember("a");
         Member b = TestNet.loopbackMember("b");
-        NettyTransportOptions slowRetry = options().withReconnectBackoff(Duration.ofSeconds(20),
-                Duration.ofSeconds(20));
-        NettyTransport ta = transport(slowRetry);
+        NettyTransport ta = waitingForItsBackoff(a, b);
         Queue<RaftMessage> inbox = new ConcurrentLinkedQueue<>();
-        ta.updatePeers(List.of(b));
-        ta.start(a, m -> { });
-        ta.send(new TimeoutNow(a.id(), b.id(), 1));
-        await("a's dial to b, not yet listening, to fail", () -> ta.metrics().connectionFailures() >= 1);
 
         NettyTransport tb = transport(options());
         tb.updatePeers(List.of(a));
-        tb.start(b, inbox::add);
         long started = System.nanoTime();
-        tb.send(new TimeoutNow(b.id(), a.id(), 1));                // b's connection to a: a redials b now
+        tb.start(b, inbox::add);                                   // starting, b dials a once: a redials b now
+        if (bSends) {
+            tb.send(new TimeoutNow(b.id(), a.id(), 1));
+        }
 
         sendUntil(ta, a.id(), b.id(), () -> !inbox.isEmpty());
         assertThat(System.nanoTime() - started).as("ns until a reached b; its backoff was at least 10 s")
                 .isLessThan(Duration.ofSeconds(5).toNanos());
+    }
+
+    /** A transport of {@code a} whose dial to {@code b} (not listening) failed: the next waits at least 10 s. */
+    private NettyTransport waitingForItsBackoff(Member a, Member b) throws Exception {
+        NettyTransport ta = transport(options().withReconnectBackoff(Duration.ofSeconds(20), Duration.ofSeconds(20)));
+        ta.updatePeers(List.of(b));
+        ta.start(a, m -> { });
+        ta.send(new TimeoutNow(a.id(), b.id(), 1));
+        await("a's dial to b, not yet listening, to fail", () -> ta.metrics().connectionFailures() >= 1);
+        return ta;
     }
 
     @Test
