@@ -108,6 +108,9 @@ final class ProtoMapper {
             if (message instanceof AppendEntriesResponse r) {
                 return ReplicationCodec.encode(alloc, route, r);
             }
+            if (message instanceof InstallSnapshot s) {
+                return ReplicationCodec.encode(alloc, route, s);
+            }
         }
         return encodeWithGeneratedCode(alloc, route.clusterId(), route.groupId(), message);
     }

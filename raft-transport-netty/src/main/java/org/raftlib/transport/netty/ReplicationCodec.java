@@ -12,13 +12,15 @@ import org.raftlib.LogEntry;
 import org.raftlib.NodeId;
 import org.raftlib.message.AppendEntries;
 import org.raftlib.message.AppendEntriesResponse;
+import org.raftlib.message.InstallSnapshot;
 import org.raftlib.message.RaftMessage;
 
 /**
- * Hand-written encoding and decoding of the two messages of the replication hot path, {@link AppendEntries} and
- * {@link AppendEntriesResponse}, straight between message records and buffers. They carry almost every frame, so
- * they skip the generated protobuf objects (a builder and an object per entry, a copy of every payload into a
- * {@code ByteString}) and, as much, the JIT work of compiling that code.
+ * Hand-written encoding and decoding of the messages that carry almost every frame and byte, {@link AppendEntries},
+ * {@link AppendEntriesResponse} and {@link InstallSnapshot} chunks, straight between message records and buffers.
+ * They skip the generated protobuf objects (a builder and an object per entry, a copy of every payload into a
+ * {@code ByteString}, a copy of a whole direct frame into an array before parsing it) and, as much, the JIT work of
+ * compiling that code: a snapshot chunk's bytes are copied once on each side, into the frame and out of it.
  *
  * <p>Both directions use a connection's {@link Route}: the envelope fields in front of the body (cluster, group,
  * from, to, version) are the same for every frame on a connection, so they are encoded once. The encoder writes
@@ -36,6 +38,8 @@ final class ReplicationCodec {
     private static final int FRAME_ENVELOPE = 2 << 3 | LEN;
     private static final int APPEND_ENTRIES = 12 << 3 | LEN;
     private static final int APPEND_ENTRIES_RESPONSE = 13 << 3 | LEN;
+    private static final int INSTALL_SNAPSHOT = 14 << 3 | LEN;
+    private static final int CHUNK_DATA = 5 << 3 | LEN;
     private static final int ENTRY = 4 << 3 | LEN;
 
     private ReplicationCodec() {
@@ -128,11 +132,46 @@ final class ReplicationCodec {
         return out.toBuffer(alloc);
     }
 
+    /**
+     * Returns a length-prefixed frame carrying {@code m}, whose sender and addressee are {@code route}'s. The chunk's
+     * bytes are copied once, straight into the frame's (direct) buffer.
+     */
+    static ByteBuf encode(ByteBufAllocator alloc, Route route, InstallSnapshot m) {
+        int n = m.data().length();
+        int fields = int64Size(m.term()) + int64Size(m.lastIncludedIndex()) + int64Size(m.lastIncludedTerm())
+                + int64Size(m.offset());
+        int data = n == 0 ? 0 : 1 + lengthDelimited(n);
+        int done = m.done() ? 2 : 0;
+        Out out = start(route, INSTALL_SNAPSHOT, fields + data + done, n + done);
+        out.int64(1, m.term());
+        out.int64(2, m.lastIncludedIndex());
+        out.int64(3, m.lastIncludedTerm());
+        out.int64(4, m.offset());
+        if (n > 0) {
+            out.put(CHUNK_DATA);
+            out.varint(n);
+        }
+        byte[] head = out.array();
+        ByteBuf frame = alloc.ioBuffer(head.length + n + done);
+        frame.writeBytes(head);
+        frame.writeBytes(m.data().asReadOnlyByteBuffer());
+        if (m.done()) {
+            frame.writeByte(6 << 3);
+            frame.writeByte(1);
+        }
+        return frame;
+    }
+
     /** Sizes the frame and writes everything up to the body's first field. */
     private static Out start(Route route, int bodyTag, int body) {
+        return start(route, bodyTag, body, 0);
+    }
+
+    /** {@link #start(Route, int, int)} for a frame whose last {@code tail} bytes the caller writes elsewhere. */
+    private static Out start(Route route, int bodyTag, int body, int tail) {
         int envelope = route.header().length + 1 + lengthDelimited(body);
         int frame = 1 + lengthDelimited(envelope);
-        Out out = new Out(ProtoMapper.LENGTH_PREFIX_BYTES + frame);
+        Out out = new Out(ProtoMapper.LENGTH_PREFIX_BYTES + frame - tail);
         out.put(frame >>> 24);
         out.put(frame >>> 16);
         out.put(frame >>> 8);
@@ -140,7 +179,7 @@ final class ReplicationCodec {
         out.put(FRAME_ENVELOPE);
         out.varint(envelope);
         out.bytes(route.header());
-        out.put(bodyTag);                                    // fields 12 and 13: one-byte tags
+        out.put(bodyTag);                                    // fields 12 to 14: one-byte tags
         out.varint(body);
         return out;
     }
@@ -250,6 +289,9 @@ final class ReplicationCodec {
             if (tag == APPEND_ENTRIES_RESPONSE) {
                 return appendEntriesResponse(r, route);
             }
+            if (tag == INSTALL_SNAPSHOT) {
+                return installSnapshot(r, route);
+            }
         } catch (IllegalArgumentException | NullPointerException e) {
             return null;                                     // the generated path reports it as an invalid message
         }
@@ -341,6 +383,38 @@ final class ReplicationCodec {
             return null;
         }
         return new AppendEntriesResponse(route.from(), route.to(), f[1], f[2] != 0, f[3], f[4], f[5], f[6], f[7]);
+    }
+
+    private static InstallSnapshot installSnapshot(Reader r, Route route) {
+        long[] f = new long[7];
+        Bytes data = Bytes.EMPTY;
+        int last = 0;
+        while (r.remaining() > 0 && r.ok) {
+            int tag = r.readTag();
+            int field = tag >>> 3;
+            if (field <= last || field > 6) {
+                return null;
+            }
+            if (field == 5) {
+                if (tag != CHUNK_DATA) {
+                    return null;
+                }
+                int n = r.readLength();
+                if (!r.ok || n > r.remaining()) {
+                    return null;
+                }
+                data = n == 0 ? Bytes.EMPTY : Bytes.wrap(r.readBytes(n));
+            } else if ((tag & 7) != 0) {
+                return null;
+            } else {
+                f[field] = r.readVarint();
+            }
+            last = field;
+        }
+        if (!r.ok || f[6] >>> 1 != 0) {                      // a bool other than 0 or 1: left to the generated parser
+            return null;
+        }
+        return new InstallSnapshot(route.from(), route.to(), f[1], f[2], f[3], f[4], data, f[6] == 1);
     }
 
     /**

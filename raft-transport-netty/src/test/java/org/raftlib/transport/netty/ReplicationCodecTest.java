@@ -17,6 +17,7 @@ import org.raftlib.LogEntry;
 import org.raftlib.NodeId;
 import org.raftlib.message.AppendEntries;
 import org.raftlib.message.AppendEntriesResponse;
+import org.raftlib.message.InstallSnapshot;
 import org.raftlib.message.RaftMessage;
 import org.raftlib.message.RequestVote;
 
@@ -35,7 +36,7 @@ class ReplicationCodecTest {
     void matchesTheGeneratedEncodingByteForByte() {
         SplittableRandom random = new SplittableRandom(20261124);
         for (int round = 0; round < 500; round++) {
-            for (RaftMessage m : List.of(randomAppend(random), randomResponse(random))) {
+            for (RaftMessage m : List.of(randomAppend(random), randomResponse(random), randomChunk(random, 2000))) {
                 for (String group : new String[] {"", "g-7", "gr\u00fcppe"}) {
                     ByteBuf fast = ProtoMapper.encode(ALLOC, route("c1", group), m);
                     ByteBuf reference = ProtoMapper.encodeWithGeneratedCode(ALLOC, "c1", group, m);
@@ -56,7 +57,7 @@ class ReplicationCodecTest {
         SplittableRandom random = new SplittableRandom(7);
         ReplicationCodec.Route route = route("c1", "g");
         for (int round = 0; round < 300; round++) {
-            for (RaftMessage m : List.of(randomAppend(random), randomResponse(random))) {
+            for (RaftMessage m : List.of(randomAppend(random), randomResponse(random), randomChunk(random, 2000))) {
                 ByteBuf frame = ProtoMapper.encode(ALLOC, route, m);
                 try {
                     frame.skipBytes(ProtoMapper.LENGTH_PREFIX_BYTES);
@@ -92,7 +93,11 @@ class ReplicationCodecTest {
         ProtoMapper.Hello local = new ProtoMapper.Hello("c1", "g", B, ProtoMapper.PROTOCOL_VERSION, 0);
         int fastHits = 0;
         for (int round = 0; round < 60_000; round++) {
-            RaftMessage m = random.nextBoolean() ? randomAppend(random, 4) : randomResponse(random);
+            RaftMessage m = switch (random.nextInt(3)) {
+                case 0 -> randomAppend(random, 4);
+                case 1 -> randomResponse(random);
+                default -> randomChunk(random, 40);
+            };
             ByteBuf encoded = ProtoMapper.encode(ALLOC, route, m);
             byte[] bytes = Arrays.copyOfRange(ByteBufUtil.getBytes(encoded), ProtoMapper.LENGTH_PREFIX_BYTES,
                     encoded.readableBytes());
@@ -170,6 +175,16 @@ class ReplicationCodecTest {
         long conflictTerm = random.nextBoolean() ? 0 : 1 + random.nextLong(term);
         long conflictIndex = 1 + random.nextLong(rejected);
         return new AppendEntriesResponse(A, B, term, false, 0, rejected, conflictTerm, conflictIndex, readSeq);
+    }
+
+    private static InstallSnapshot randomChunk(SplittableRandom random, int maxBytes) {
+        long term = 1 + random.nextLong(1L << random.nextInt(1, 62));
+        long index = 1 + random.nextLong(1L << random.nextInt(1, 60));
+        long offset = random.nextInt(4) == 0 ? 0 : random.nextLong(1L << random.nextInt(1, 40));
+        byte[] data = new byte[random.nextInt(5) == 0 ? 0 : random.nextInt(1, maxBytes)];
+        random.nextBytes(data);
+        return new InstallSnapshot(A, B, term, index, 1 + random.nextLong(term), offset, Bytes.wrap(data),
+                random.nextBoolean());
     }
 
     private static AppendEntries randomAppend(SplittableRandom random) {
