@@ -25,7 +25,12 @@ import org.raftlib.transport.netty.NettyTransport;
  * one of them down while the leader snapshots a state of {@code --mib} MiB ({@link BlobStateMachine}, generated and
  * checked while streaming) and compacts its log; then the follower starts and the time until it has installed and
  * restored the snapshot is measured. Run it with a small heap ({@code -Xmx256m} for 1 GiB) to see that no side holds
- * a snapshot in memory. Prints MB/s for both and their ratio; exit status 0 if the restored state checks out.
+ * a snapshot in memory. Prints MB/s for both and their ratio, and the CPU time the whole process spent during the
+ * catch-up; exit status 0 if the restored state checks out.
+ *
+ * <p>The disk is probed (write + fsync of the same size, in the same directory) once before and once after the
+ * install, and the mean of the two is the reference: on the shared virtual disks we measure on, one probe can read
+ * twice another a minute apart, and a probe right after a large write tends to read low, so neither alone is fair.
  *
  * <p>Usage: {@code SnapshotInstallBenchmark [--mib=1024] [--dir=PATH]}; {@code -Dbench.chunkKib=K
  * -Dbench.window=W} replaces the default transfer options (1 MiB chunks, 4 in flight).
@@ -66,8 +71,8 @@ public final class SnapshotInstallBenchmark {
     /** Runs one measurement in {@code dir}; returns whether the installed state checked out. */
     static boolean run(Path dir, long bytes) throws Exception {
         System.out.printf("java      : maxHeap=%d MiB%n", Runtime.getRuntime().maxMemory() >> 20);
-        double diskMbps = diskWriteMbps(dir.resolve("disk-probe"), bytes);
-        System.out.printf("disk      : sequential write + fsync of %d MiB: %.1f MB/s%n", bytes >> 20, diskMbps);
+        double diskBefore = diskWriteMbps(dir.resolve("disk-probe"), bytes);
+        System.out.printf("disk      : sequential write + fsync of %d MiB: %.1f MB/s%n", bytes >> 20, diskBefore);
         List<Member> members = BenchCluster.members(3, 0);
         Map<NodeId, RaftNode> nodes = new TreeMap<>();
         Map<NodeId, BlobStateMachine> machines = new TreeMap<>();
@@ -91,6 +96,7 @@ public final class SnapshotInstallBenchmark {
                     snapSeconds);
             Member late = members.get(2);
             long start = System.nanoTime();
+            long cpuStart = LoadPhase.processCpuNanos();
             start(late, members, dir, bytes, options, nodes, machines);
             RaftNode follower = nodes.get(late.id());
             long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
@@ -98,11 +104,18 @@ public final class SnapshotInstallBenchmark {
                 Thread.sleep(20);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            double cpuSeconds = (LoadPhase.processCpuNanos() - cpuStart) / 1e9;
             double mbps = bytes / 1e6 / seconds;
+            double diskAfter = diskWriteMbps(dir.resolve("disk-probe"), bytes);
+            double diskMbps = (diskBefore + diskAfter) / 2;
+            System.out.printf("disk      : again after the install: %.1f MB/s; the mean, %.1f MB/s, is the reference%n",
+                    diskAfter, diskMbps);
             boolean ok = machines.get(late.id()).restoredCrc() == machines.get(late.id()).expectedCrc();
             SnapshotMeta meta = follower.status().latestSnapshot().orElse(null);
             System.out.printf("install   : %d MiB caught up in %.2f s: %.1f MB/s = %.2f x the disk's write speed%n",
                     bytes >> 20, seconds, mbps, mbps / diskMbps);
+            System.out.printf("cpu       : %.2f s of CPU (all threads) during the catch-up, %.2f s per GiB%n",
+                    cpuSeconds, cpuSeconds / (bytes / (double) (1L << 30)));
             System.out.printf("check     : follower snapshot %s, restored state %s%n", meta, ok ? "PASS" : "FAIL");
             return ok;
         } finally {
