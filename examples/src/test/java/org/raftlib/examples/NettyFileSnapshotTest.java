@@ -36,7 +36,8 @@ import org.raftlib.transport.netty.NettyTransport;
 /**
  * Snapshots on the real stack (Netty on 127.0.0.1, {@code FileLogStorage}, {@code FileSnapshotStore}, one JVM): a
  * follower down while the leader compacts catches up by snapshot after a restart, a follower whose data directory was
- * wiped rejoins, and a damaged newest snapshot file is skipped for an older one or refused with a clear message.
+ * wiped rejoins, a damaged newest snapshot file is skipped for an older one or refused with a clear message, and a
+ * leader whose snapshot was damaged while it runs takes a new one for the follower that needs it.
  */
 class NettyFileSnapshotTest {
 
@@ -145,6 +146,32 @@ class NettyFileSnapshotTest {
 
         assertThatThrownBy(() -> start(victim)).isInstanceOf(IOException.class)
                 .hasMessageContaining("compacted").hasMessageContaining("snapshot");
+    }
+
+    /**
+     * The leader's only snapshot is damaged on disk while it runs, and a follower that lost its data needs it: the
+     * leader notices when it cannot read it, takes a new one in its place, and the follower catches up (before, the
+     * leader streamed the damaged file again and again and the follower never did).
+     */
+    @Test
+    void leaderWhoseSnapshotWasDamagedReplacesItForAFollowerThatNeedsIt() throws Exception {
+        options = options.withSnapshotPolicy(1_000_000, Long.MAX_VALUE, 20);   // no snapshot but the one taken here
+        startAll();
+        RaftNode leader = awaitLeader();
+        NodeId wiped = follower(leader);
+        write(leader, 0, 400);
+        long index = leader.takeSnapshot().get(30, TimeUnit.SECONDS);
+        Await.until("the leader to compact", WAIT, () -> leader.status().firstLogIndex() > 300);
+        nodes.remove(wiped).close();
+        deleteTree(dir.resolve(wiped.value()));
+        damage(newest(leader.id()));
+
+        start(wiped);
+        Await.until(wiped + " to catch up", WAIT, () -> machines.get(wiped).size() == 400);
+        assertThat(machines.get(wiped).applied()).isEqualTo(machines.get(leader.id()).applied());
+        assertThat(snapshotFiles(leader.id())).extracting(p -> p.getFileName().toString())
+                .anyMatch(name -> name.contains(String.format("%020d", index)));
+        assertThat(machines.get(leader.id()).restores()).as("the leader replaced the file, not its state").isZero();
     }
 
     /** Writes 350 commands, with two snapshots on {@code victim} at about 150 and 350. */

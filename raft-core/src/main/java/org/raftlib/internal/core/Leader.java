@@ -21,6 +21,8 @@ final class Leader extends Role {
     private final long noOpIndex;
     private int electionElapsed;
     private int heartbeatElapsed;
+    /** Ticks since this node became leader: the clock of the snapshot backoff. */
+    private long ticks;
     private NodeId transferee;
 
     Leader(RaftCore core, long noOpIndex) {
@@ -115,6 +117,7 @@ final class Leader extends Role {
 
     @Override
     void tick() {
+        ticks++;
         lease.tick();
         if (core.config().checkQuorum() && lease.enabled() && !core.tracker().hasQuorum(
                 p -> lease.now() - p.heardAt() < core.config().electionTicks())) {
@@ -203,6 +206,9 @@ final class Leader extends Role {
         Progress pr = core.tracker().progress(to);
         RaftLog log = core.log();
         if (pr.mode() != ProgressMode.SNAPSHOT && pr.nextIndex() < log.firstIndex()) {
+            if (pr.isSnapshotDeferred(ticks)) {
+                return;                                      // backing off after failed sends
+            }
             core.logger().info("{} [term {}] {} needs entries from {}, compacted up to {}: sending the snapshot at {}",
                     core.id(), core.term(), to, pr.nextIndex(), log.firstIndex() - 1, log.snapshotIndex());
             pr.becomeSnapshot(log.snapshotIndex());
@@ -234,10 +240,27 @@ final class Leader extends Role {
         if (pr == null || pr.pendingSnapshot() != index) {
             return;
         }
-        core.logger().info("{} [term {}] snapshot at {} to {} {}", core.id(), core.term(), index, peer,
-                success ? "installed" : "failed; probing again");
         pr.onSnapshotDone(success);
+        long wait = success ? 0 : snapshotBackoffTicks(pr.snapshotFailures(), core.config().electionTicks());
+        pr.deferSnapshotUntil(ticks + wait);
+        if (wait == 0) {
+            core.logger().info("{} [term {}] snapshot at {} to {} {}", core.id(), core.term(), index, peer,
+                    success ? "installed" : "failed; probing again");
+        } else {
+            core.logger().warn("{} [term {}] snapshot at {} to {} failed {} times in a row; sending one again in {} "
+                    + "ticks at the earliest", core.id(), core.term(), index, peer, pr.snapshotFailures(), wait);
+        }
         sendAppend(peer, true);
+    }
+
+    /**
+     * How long to hold back the next snapshot send to a follower after {@code failures} failed in a row: a first
+     * failure (a follower that restarted, a leader that gave up on a silent one) is retried at once; then an election
+     * timeout, doubling up to 32 of them, so a follower that cannot take a snapshot (its disk full, say) or a snapshot
+     * this leader cannot read does not have the leader stream it in a loop.
+     */
+    static long snapshotBackoffTicks(int failures, int electionTicks) {
+        return failures <= 1 ? 0 : (long) electionTicks << Math.min(failures - 2, 5);
     }
 
     @Override

@@ -84,8 +84,15 @@ final class ApplyWorker implements Runnable {
         this.events = sink;
     }
 
-    /** {@link org.raftlib.RaftNode#takeSnapshot()}. */
-    record TakeSnapshot(CompletableFuture<Long> future) {
+    /**
+     * {@link org.raftlib.RaftNode#takeSnapshot()}; with {@code replacing} > 0, also when nothing was applied since the
+     * newest snapshot, if that is the one at {@code replacing} (it cannot be read).
+     */
+    record TakeSnapshot(CompletableFuture<Long> future, long replacing) {
+
+        TakeSnapshot(CompletableFuture<Long> future) {
+            this(future, 0);
+        }
     }
 
     /** Replace the state with the snapshot of {@code meta}, which a follower installed (Raft §7). */
@@ -169,7 +176,7 @@ final class ApplyWorker implements Runnable {
         } else if (task instanceof Fail f) {
             f.future().completeExceptionally(f.error());
         } else if (task instanceof TakeSnapshot t) {
-            snapshots.request(t.future(), stateMachine, applied, appliedTerm);
+            snapshots.request(t.future(), stateMachine, applied, appliedTerm, t.replacing());
         } else if (task instanceof SnapshotTaker.Done d) {
             snapshots.onDone(d, stateMachine, applied, appliedTerm);
             if (d.meta() != null && events != null) {

@@ -96,6 +96,10 @@ sealed interface Event {
     record SnapshotSent(NodeId peer, long index, boolean success) implements Event {
     }
 
+    /** This node could not read its own snapshot at {@code index} to stream it (a damaged file, say). */
+    record SnapshotUnreadable(long index, Exception error) implements Event {
+    }
+
     /** Stop the loop. */
     record Stop() implements Event {
     }

@@ -304,6 +304,8 @@ final class NodeLoop implements Runnable {
         } else if (item instanceof Event.SnapshotSent s) {
             transfers.onSent(s.peer(), s.index());
             core.onSnapshotSent(s.peer(), s.index(), s.success());
+        } else if (item instanceof Event.SnapshotUnreadable u) {
+            transfers.replaceUnreadable(u, apply::submit);
         } else if (item instanceof Event.Stop) {
             stop = true;
         } else {

@@ -3,6 +3,7 @@ package org.raftlib.internal.runtime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
 import org.raftlib.Bytes;
 import org.raftlib.NodeId;
@@ -18,8 +19,12 @@ import org.slf4j.LoggerFactory;
  * Streams one snapshot to one follower for a leader (Raft §7): the {@link SnapshotTransfer} stream in chunks, at most
  * a window of them unacknowledged, reading the store as it goes (never the whole snapshot in memory). A rejected
  * chunk or a silence longer than the stall timeout resumes from what the follower last acknowledged; too many stalls
- * in a row give up, and the core then probes again (and sends a snapshot again if it must). The follower acknowledges
- * the whole stream ({@code nextOffset >= total}) only once it has installed the snapshot.
+ * in a row give up, and the core then probes again (and sends a snapshot again if it must). A follower that drops the
+ * transfer and asks for it from the start again (it restarted, or it cannot store the snapshot: a full disk, say) gets
+ * it again at once the first time, then after a pause that doubles from {@value #FIRST_PAUSE_MILLIS} ms, and after
+ * {@value #MAX_RESTARTS} such restarts the sender gives up too, so the core's backoff takes over: a follower that can
+ * never take the snapshot is not streamed it in a loop. The follower acknowledges the whole stream
+ * ({@code nextOffset >= total}) only once it has installed the snapshot.
  *
  * <p>Confined to the snapshot transfer thread.
  */
@@ -27,6 +32,9 @@ final class SnapshotSender {
 
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotSender.class);
     private static final int MAX_STALLS = 10;
+    static final int MAX_RESTARTS = 6;
+    static final long FIRST_PAUSE_MILLIS = 100;
+    private static final long MAX_PAUSE_NANOS = 2_000_000_000L;
 
     private final NodeId self;
     private final NodeId peer;
@@ -40,11 +48,15 @@ final class SnapshotSender {
     private final byte[] header;
     private final long total;
     private final CRC32C crc = new CRC32C();
+    private final LongSupplier clock;
     private InputStream state;
     private long position;
     private long acked;
-    private long lastProgressNanos = System.nanoTime();
+    private long lastProgressNanos;
     private int stalls;
+    private int restarts;
+    /** While {@code clock} reads below this, nothing is sent (a pause before a restart); 0: no pause. */
+    private long pausedUntilNanos;
     private boolean finished;
 
     /** What the sender needs from its node. */
@@ -53,6 +65,13 @@ final class SnapshotSender {
     }
 
     SnapshotSender(Context c, NodeId peer, SnapshotMeta meta) {
+        this(c, peer, meta, System::nanoTime);
+    }
+
+    /** With the monotonic clock, in nanoseconds, that times stalls and pauses. */
+    SnapshotSender(Context c, NodeId peer, SnapshotMeta meta, LongSupplier clock) {
+        this.clock = clock;
+        this.lastProgressNanos = clock.getAsLong();
         this.self = c.self();
         this.peer = peer;
         this.term = c.term();
@@ -85,7 +104,7 @@ final class SnapshotSender {
         if (finished || r.lastIncludedIndex() != meta.index()) {
             return;
         }
-        lastProgressNanos = System.nanoTime();
+        lastProgressNanos = clock.getAsLong();
         stalls = 0;
         if (r.success() && r.nextOffset() >= total) {
             finish(true);
@@ -94,15 +113,51 @@ final class SnapshotSender {
         if (r.success()) {
             acked = Math.max(acked, Math.min(r.nextOffset(), position));
         } else {
+            boolean sentSome = position > 0;
             acked = Math.min(r.nextOffset(), position);
             seek(acked);
+            if (acked == 0 && sentSome && !finished && !restart()) {
+                return;
+            }
         }
         pump();
     }
 
+    /**
+     * The follower asks for the stream from the start again: pauses before sending it (not the first time), or gives
+     * up after {@link #MAX_RESTARTS}. Returns whether the sender goes on.
+     */
+    private boolean restart() {
+        if (++restarts > MAX_RESTARTS) {
+            LOG.warn("{} gave up sending the snapshot at {} to {}: it asked for it from the start {} times", self,
+                    meta.index(), peer, MAX_RESTARTS);
+            finish(false);
+            return false;
+        }
+        if (restarts > 1) {
+            long pause = Math.min(MAX_PAUSE_NANOS, FIRST_PAUSE_MILLIS * 1_000_000L << (restarts - 2));
+            pausedUntilNanos = clock.getAsLong() + pause;
+            LOG.info("{} {} asked for the snapshot at {} from the start again ({} times); resending in {} ms", self,
+                    peer, meta.index(), restarts, pause / 1_000_000);
+        }
+        return true;
+    }
+
     /** Resends from the last acknowledged offset if nothing came back for {@code timeoutNanos}. */
     void checkProgress(long timeoutNanos) {
-        if (finished || System.nanoTime() - lastProgressNanos < timeoutNanos) {
+        if (finished) {
+            return;
+        }
+        long now = clock.getAsLong();
+        if (pausedUntilNanos != 0) {
+            lastProgressNanos = now;                         // a pause is not a stall
+            if (now - pausedUntilNanos >= 0) {
+                pausedUntilNanos = 0;
+                pump();
+            }
+            return;
+        }
+        if (now - lastProgressNanos < timeoutNanos) {
             return;
         }
         if (++stalls > MAX_STALLS) {
@@ -111,7 +166,7 @@ final class SnapshotSender {
             finish(false);
             return;
         }
-        lastProgressNanos = System.nanoTime();
+        lastProgressNanos = now;
         seek(acked);
         pump();
     }
@@ -123,17 +178,28 @@ final class SnapshotSender {
     }
 
     private void pump() {
-        try {
-            while (!finished && position < total && position - acked < (long) window * chunkBytes) {
-                long offset = position;
-                byte[] chunk = read((int) Math.min(chunkBytes, total - position));
-                transport.send(new InstallSnapshot(self, peer, term, meta.index(), meta.term(), offset,
-                        Bytes.wrap(chunk), position == total));
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("{} cannot read the snapshot at {} for {}", self, meta.index(), peer, e);
-            finish(false);
+        if (pausedUntilNanos != 0) {
+            return;                                          // checkProgress resumes when the pause is over
         }
+        while (!finished && position < total && position - acked < (long) window * chunkBytes) {
+            long offset = position;
+            byte[] chunk;
+            try {
+                chunk = read((int) Math.min(chunkBytes, total - position));
+            } catch (IOException | RuntimeException e) {
+                unreadable(e);
+                return;
+            }
+            transport.send(new InstallSnapshot(self, peer, term, meta.index(), meta.term(), offset, Bytes.wrap(chunk),
+                    position == total));
+        }
+    }
+
+    /** The snapshot cannot be read: the loop decides whether to replace it ({@link Event.SnapshotUnreadable}). */
+    private void unreadable(Exception e) {
+        LOG.warn("{} cannot read its snapshot at {} to send it to {}: {}", self, meta.index(), peer, e.toString());
+        inbox.post(new Event.SnapshotUnreadable(meta.index(), e));
+        finish(false);
     }
 
     /** Reads the next {@code n} bytes of the transfer stream: header, then state, then the checksum. */
@@ -185,8 +251,7 @@ final class SnapshotSender {
                 read((int) Math.min(1 << 16, offset - position));
             }
         } catch (IOException | RuntimeException e) {
-            LOG.warn("{} cannot reread the snapshot at {} for {}", self, meta.index(), peer, e);
-            finish(false);
+            unreadable(e);
         }
     }
 

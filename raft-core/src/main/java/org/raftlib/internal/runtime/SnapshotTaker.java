@@ -98,14 +98,18 @@ final class SnapshotTaker {
         }
     }
 
-    /** {@link org.raftlib.RaftNode#takeSnapshot()}: takes one now, or completes with the newest if nothing is new. */
-    void request(CompletableFuture<Long> future, StateMachine machine, long applied, long appliedTerm) {
+    /**
+     * {@link org.raftlib.RaftNode#takeSnapshot()}: takes one now, or completes with the newest if nothing is new and
+     * the newest is not the one at {@code replacing} (which cannot be read: a new one at the same index replaces it).
+     */
+    void request(CompletableFuture<Long> future, StateMachine machine, long applied, long appliedTerm,
+            long replacing) {
         if (store == null || unsupported) {
             future.completeExceptionally(new UnsupportedOperationException(nodeId + (store == null
                     ? " has no snapshot store" : ": the state machine does not support snapshots")));
             return;
         }
-        if (applied == lastIndex && applied > 0 && !busy) {
+        if (applied == lastIndex && applied > 0 && !busy && replacing != lastIndex) {
             future.complete(lastIndex);
             return;
         }

@@ -4,8 +4,11 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.raftlib.NodeId;
 import org.raftlib.RaftRole;
 import org.raftlib.SnapshotMeta;
@@ -38,6 +41,8 @@ final class SnapshotTransfers {
     /** The durable snapshots heard of, newest last (a few: the store keeps few); the core sends one of them. */
     private final TreeMap<Long, SnapshotMeta> durable = new TreeMap<>();
     private SnapshotMeta latest;
+    /** The index of the unreadable snapshot being replaced, 0 if none (cleared on the apply thread). */
+    private final AtomicLong replacing = new AtomicLong();
     private long senderTerm;
 
     /**
@@ -123,6 +128,30 @@ final class SnapshotTransfers {
                 send.to(), meta);
         senders.put(send.to(), s);
         run(s::start);
+    }
+
+    /**
+     * A sender could not read this node's snapshot at {@code u.index()} (a damaged file, say). If it is the newest,
+     * takes a new snapshot to replace it (at the same index if nothing was applied since), so the followers that need
+     * one get it after the senders' backoff instead of never; one replacement at a time.
+     */
+    void replaceUnreadable(Event.SnapshotUnreadable u, Consumer<ApplyWorker.TakeSnapshot> apply) {
+        if (latest == null || latest.index() != u.index() || !replacing.compareAndSet(0, u.index())) {
+            return;                                          // a newer one exists, or a replacement is under way
+        }
+        LOG.error("{} cannot read its newest snapshot at {} ({}); taking a new one to replace it", context.self(),
+                u.index(), u.error().toString());
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        done.whenComplete((index, e) -> {
+            replacing.set(0);
+            if (e != null) {
+                LOG.error("{} could not replace its unreadable snapshot at {}: {}", context.self(), u.index(),
+                        e.toString());
+            } else {
+                LOG.info("{} replaced its unreadable snapshot at {} with one at {}", context.self(), u.index(), index);
+            }
+        });
+        apply.accept(new ApplyWorker.TakeSnapshot(done, u.index()));
     }
 
     /** A sender reported its end. */

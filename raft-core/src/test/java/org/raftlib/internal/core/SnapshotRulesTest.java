@@ -66,6 +66,48 @@ class SnapshotRulesTest {
         assertThat(rd.snapshotSends()).containsExactly(new SnapshotPoint.Send(n(3), new SnapshotPoint(4, 2)));
     }
 
+    /**
+     * Sends that keep failing (a follower that cannot store the snapshot, a snapshot this leader cannot read) back off:
+     * an election timeout after the second failure in a row, doubling; a success ends the backoff.
+     */
+    @Test
+    void repeatedFailedSendsBackOff() {
+        TestNode leader = compactedLeader();
+        int timeout = leader.core().config().electionTicks();
+        leader.core().step(AppendEntriesResponse.rejected(n(3), n(1), 2, 3, 0, 1, 0));
+        leader.handle();
+        leader.core().onSnapshotSent(n(3), 4, false);
+        assertThat(leader.handle().snapshotSends()).as("first failure: at once").hasSize(1);
+
+        leader.core().onSnapshotSent(n(3), 4, false);
+        assertThat(leader.handle().snapshotSends()).as("second failure").isEmpty();
+        assertThat(ticksUntilTheNextSend(leader)).isEqualTo(timeout);
+
+        leader.core().onSnapshotSent(n(3), 4, false);
+        assertThat(ticksUntilTheNextSend(leader)).isEqualTo(2 * timeout);
+
+        leader.core().onSnapshotSent(n(3), 4, true);
+        leader.handle();
+        assertThat(leader.core().status().peers().get(n(3)).matchIndex()).isEqualTo(4);
+        leader.core().step(AppendEntriesResponse.rejected(n(3), n(1), 2, 4, 0, 1, 0));   // its disk wiped again
+        assertThat(leader.handle().snapshotSends()).as("after a success: at once").hasSize(1);
+        leader.core().onSnapshotSent(n(3), 4, false);
+        assertThat(leader.handle().snapshotSends()).as("a first failure again").hasSize(1);
+    }
+
+    /** Ticks the leader, its followers answering every tick as a follower that lacks the compacted entries would. */
+    private static int ticksUntilTheNextSend(TestNode leader) {
+        for (int tick = 1; tick <= 1_000; tick++) {
+            leader.core().tick();
+            leader.core().step(AppendEntriesResponse.accepted(n(2), n(1), 2, 4));
+            leader.core().step(AppendEntriesResponse.rejected(n(3), n(1), 2, 4, 0, 1, 0));
+            if (!leader.handle().snapshotSends().isEmpty()) {
+                return tick;
+            }
+        }
+        return -1;
+    }
+
     /** A follower that rejects at the very index it acknowledged lost its data: the leader starts over for it. */
     @Test
     void followerThatLostItsDataIsReplicatedAgain() {

@@ -3,20 +3,16 @@ package org.raftlib.internal.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.raftlib.Bytes;
 import org.raftlib.HardState;
 import org.raftlib.LogEntry;
-import org.raftlib.Member;
 import org.raftlib.NodeId;
-import org.raftlib.Transport;
 import org.raftlib.internal.core.Ready;
 import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.message.RaftMessage;
@@ -68,26 +64,6 @@ class StorageWorkerTest {
         } finally {
             worker.requestStop();
             thread.join(10_000);
-        }
-    }
-
-    /** Records what is sent. */
-    private record RecordingTransport(List<RaftMessage> sent) implements Transport {
-        @Override
-        public void start(Member self, Consumer<RaftMessage> inbound) {
-        }
-
-        @Override
-        public void updatePeers(Collection<Member> peers) {
-        }
-
-        @Override
-        public void send(RaftMessage message) {
-            sent.add(message);
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

@@ -18,6 +18,8 @@ public final class Progress {
     private long readSeq;
     private long matchAtLastCheck = -1;
     private long pendingSnapshot;
+    private int snapshotFailures;
+    private long snapshotRetryTick;
 
     /**
      * Creates the progress of a follower about which nothing is known yet: probe mode.
@@ -118,9 +120,31 @@ public final class Progress {
         }
         if (success) {
             matchIndex = Math.max(matchIndex, pendingSnapshot);
+            snapshotFailures = 0;
+        } else {
+            snapshotFailures++;
         }
         pendingSnapshot = 0;
         becomeProbe();
+    }
+
+    /** Returns how many snapshot sends to this follower failed in a row (0 after one succeeded). */
+    public int snapshotFailures() {
+        return snapshotFailures;
+    }
+
+    /**
+     * Holds back the next snapshot send until the leader's tick {@code tick} (a backoff after failed sends).
+     *
+     * @param tick the first tick at which a snapshot may be sent again
+     */
+    public void deferSnapshotUntil(long tick) {
+        snapshotRetryTick = tick;
+    }
+
+    /** Returns whether a snapshot send must still wait at the leader's tick {@code now}. */
+    public boolean isSnapshotDeferred(long now) {
+        return now < snapshotRetryTick;
     }
 
     /** Switches to probe mode: resend from {@code matchIndex + 1}, one message at a time. */
@@ -168,6 +192,7 @@ public final class Progress {
         if (advanced) {
             matchIndex = index;
             probeSent = false;
+            snapshotFailures = 0;
         }
         if (mode == ProgressMode.SNAPSHOT && matchIndex >= pendingSnapshot) {
             pendingSnapshot = 0;                             // caught up another way
