@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -85,17 +86,37 @@ class SnapshotRaftNodeTest {
     void followerWhoseDataWasWipedRejoinsBySnapshot() throws Exception {
         startAll();
         RaftNode leader = awaitLeader();
-        writeAll(leader, 0, 200);
-        Await.until("the leader to compact", WAIT, () -> leader.status().firstLogIndex() > 100);
-        NodeId wiped = follower(leader);
-        nodes.remove(wiped).close();
-        logs.remove(wiped);
-        snapshots.remove(wiped);
+        NodeId wiped = compactAndWipeAFollower(leader);
 
         start(wiped);
         Await.until(wiped + " to catch up", WAIT, () -> machines.get(wiped).size() == 200);
         assertThat(machines.get(wiped).applied()).isEqualTo(machines.get(leader.id()).applied());
         assertThat(machines.get(wiped).applies()).as("most of it came in the snapshot").isLessThan(200);
+    }
+
+    /**
+     * A follower that cannot store the snapshot (its disk full) is offered it again after growing pauses, not in a
+     * loop, and catches up once it has room again.
+     */
+    @Test
+    void followerWithAFullDiskIsOfferedTheSnapshotAtABoundedRateAndCatchesUpOnceItHasRoom() throws Exception {
+        startAll();
+        RaftNode leader = awaitLeader();
+        NodeId full = compactAndWipeAFollower(leader);
+        InMemorySnapshotStore store = new InMemorySnapshotStore();
+        snapshots.put(full, store);
+        FullDisk disk = new FullDisk(store);
+
+        start(full, disk);
+        Await.until("six attempts to store the snapshot", WAIT, () -> disk.attempts.size() >= 6);
+        long first = disk.attempts.get(0);
+        long sixth = disk.attempts.get(5);
+        assertThat(Duration.ofNanos(sixth - first)).as("pauses of 100, 200, 400 and 800 ms between them")
+                .isGreaterThan(Duration.ofSeconds(1));
+
+        disk.full = false;
+        Await.until(full + " to catch up", WAIT, () -> machines.get(full).size() == 200);
+        assertThat(machines.get(full).applied()).isEqualTo(machines.get(leader.id()).applied());
     }
 
     @Test
@@ -163,10 +184,13 @@ class SnapshotRaftNodeTest {
 
     /** Starts (or restarts) a node on what its previous incarnation synced, with a fresh state machine. */
     private void start(NodeId id) throws IOException {
+        start(id, new KeepOpen(snapshots.computeIfAbsent(id, k -> new InMemorySnapshotStore())));
+    }
+
+    private void start(NodeId id, SnapshotStore store) throws IOException {
         InMemoryLogStorage previous = logs.get(id);
         InMemoryLogStorage log = previous == null ? new InMemoryLogStorage() : previous.crashCopy();
         logs.put(id, log);
-        InMemorySnapshotStore store = snapshots.computeIfAbsent(id, k -> new InMemorySnapshotStore());
         SnapshotStateMachine machine = new SnapshotStateMachine();
         machines.put(id, machine);
         RaftNode node = RaftNode.builder().id(id).members(MEMBERS).stateMachine(machine)
@@ -176,10 +200,21 @@ class SnapshotRaftNodeTest {
                         // kept for a restart
                     }
                 })
-                .snapshotStore(new KeepOpen(store)).transport(hub.transport()).randomSeed(id.hashCode())
+                .snapshotStore(store).transport(hub.transport()).randomSeed(id.hashCode())
                 .options(OPTIONS).build();
         nodes.put(id, node);
         node.start();
+    }
+
+    /** Writes 200 commands, waits for the leader to compact, and stops a follower, its log and snapshots gone. */
+    private NodeId compactAndWipeAFollower(RaftNode leader) throws Exception {
+        writeAll(leader, 0, 200);
+        Await.until("the leader to compact", WAIT, () -> leader.status().firstLogIndex() > 100);
+        NodeId wiped = follower(leader);
+        nodes.remove(wiped).close();
+        logs.remove(wiped);
+        snapshots.remove(wiped);
+        return wiped;
     }
 
     private RaftNode awaitLeader() {
@@ -205,8 +240,33 @@ class SnapshotRaftNodeTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** A snapshot store on a disk without room: every write fails while {@code full}; records when each was tried. */
+    private static final class FullDisk extends KeepOpen {
+        final List<Long> attempts = new CopyOnWriteArrayList<>();
+        volatile boolean full = true;
+
+        FullDisk(SnapshotStore delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public Writer write(SnapshotMeta meta) throws IOException {
+            attempts.add(System.nanoTime());
+            if (full) {
+                throw new IOException("No space left on device");
+            }
+            return super.write(meta);
+        }
+    }
+
     /** Keeps the store open when the node closes it, so a restart finds it. */
-    private record KeepOpen(SnapshotStore delegate) implements SnapshotStore {
+    private static class KeepOpen implements SnapshotStore {
+        private final SnapshotStore delegate;
+
+        KeepOpen(SnapshotStore delegate) {
+            this.delegate = delegate;
+        }
+
         @Override
         public Optional<SnapshotMeta> latest() throws IOException {
             return delegate.latest();
