@@ -241,6 +241,9 @@ final class Leader extends Role {
             return;
         }
         pr.onSnapshotDone(success);
+        if (!success && !pr.isRecentActive()) {
+            pr.forgetSnapshotFailures();                    // silent (cut off, down): retrying costs nothing
+        }
         long wait = success ? 0 : snapshotBackoffTicks(pr.snapshotFailures(), core.config().electionTicks());
         pr.deferSnapshotUntil(ticks + wait);
         if (wait == 0) {
@@ -254,10 +257,11 @@ final class Leader extends Role {
     }
 
     /**
-     * How long to hold back the next snapshot send to a follower after {@code failures} failed in a row: a first
-     * failure (a follower that restarted, a leader that gave up on a silent one) is retried at once; then an election
-     * timeout, doubling up to 32 of them, so a follower that cannot take a snapshot (its disk full, say) or a snapshot
-     * this leader cannot read does not have the leader stream it in a loop.
+     * How long to hold back the next snapshot send to a follower after {@code failures} failed in a row while it was
+     * heard from: a first failure (a follower that restarted) is retried at once; then an election timeout, doubling
+     * up to 32 of them, so a follower that cannot take a snapshot (its disk full, say) or a snapshot this leader
+     * cannot read does not have the leader stream it in a loop. Failures while the follower is silent (a partition, a
+     * crash: the sender gave up after its stall timeouts) do not count, so it gets the snapshot as soon as it is back.
      */
     static long snapshotBackoffTicks(int failures, int electionTicks) {
         return failures <= 1 ? 0 : (long) electionTicks << Math.min(failures - 2, 5);

@@ -32,7 +32,7 @@ final class SnapshotSender {
 
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotSender.class);
     private static final int MAX_STALLS = 10;
-    static final int MAX_RESTARTS = 6;
+    static final int MAX_RESTARTS = 3;
     static final long FIRST_PAUSE_MILLIS = 100;
     private static final long MAX_PAUSE_NANOS = 2_000_000_000L;
 

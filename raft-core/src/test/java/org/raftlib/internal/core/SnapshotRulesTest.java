@@ -95,6 +95,24 @@ class SnapshotRulesTest {
         assertThat(leader.handle().snapshotSends()).as("a first failure again").hasSize(1);
     }
 
+    /** Sends that fail while the follower is silent (cut off, down) do not back off: it gets one once it is back. */
+    @Test
+    void sendsThatFailWhileTheFollowerIsSilentDoNotBackOff() {
+        TestNode leader = compactedLeader();
+        int timeout = leader.core().config().electionTicks();
+        leader.core().step(AppendEntriesResponse.rejected(n(3), n(1), 2, 3, 0, 1, 0));
+        leader.handle();
+        for (int tick = 0; tick < 2 * timeout; tick++) {     // n3 goes silent; n2 keeps the quorum
+            leader.core().tick();
+            leader.core().step(AppendEntriesResponse.accepted(n(2), n(1), 2, 4));
+            leader.handle();
+        }
+        for (int failure = 1; failure <= 4; failure++) {
+            leader.core().onSnapshotSent(n(3), 4, false);
+            assertThat(leader.handle().snapshotSends()).as("failure %d", failure).hasSize(1);
+        }
+    }
+
     /** Ticks the leader, its followers answering every tick as a follower that lacks the compacted entries would. */
     private static int ticksUntilTheNextSend(TestNode leader) {
         for (int tick = 1; tick <= 1_000; tick++) {

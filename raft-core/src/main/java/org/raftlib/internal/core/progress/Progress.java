@@ -128,6 +128,11 @@ public final class Progress {
         becomeProbe();
     }
 
+    /** Forgets the failed snapshot sends counted so far (they say nothing about the follower's next attempt). */
+    public void forgetSnapshotFailures() {
+        snapshotFailures = 0;
+    }
+
     /** Returns how many snapshot sends to this follower failed in a row (0 after one succeeded). */
     public int snapshotFailures() {
         return snapshotFailures;
