@@ -136,7 +136,7 @@ class WebViewBrowserTest {
                 .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(condition);
     }
 
-    // The page redraws every 250 ms: elements are read by one script call each and clicked with retries, so that a
+    // The page redraws every 250 ms: elements are read and clicked by one script call each, with retries, so that a
     // redraw between finding an element and using it does not fail the test.
 
     /** Returns the attribute {@code name} of every element matching {@code css}, in document order. */
@@ -168,11 +168,13 @@ class WebViewBrowserTest {
         return ids(LEADERS).size();
     }
 
+    /**
+     * Clicks the first enabled element matching {@code css} in one script call: finding it and clicking it through
+     * WebDriver are two calls, and on a loaded machine a redraw between them made every try stale for the whole step.
+     */
     private void click(String css) {
-        await("a click on " + css, STEP, b -> {
-            browser.findElement(By.cssSelector(css)).click();
-            return true;
-        });
+        await("a click on " + css, STEP, b -> Boolean.TRUE.equals(script("var e = document.querySelector(arguments[0]);"
+                + " if (!e || e.disabled) { return false; } e.click(); return true;", css)));
     }
 
     private String events() {
