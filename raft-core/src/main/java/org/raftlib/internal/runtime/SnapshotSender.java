@@ -190,8 +190,13 @@ final class SnapshotSender {
                 unreadable(e);
                 return;
             }
-            transport.send(new InstallSnapshot(self, peer, term, meta.index(), meta.term(), offset, Bytes.wrap(chunk),
-                    position == total));
+            try {
+                transport.send(new InstallSnapshot(self, peer, term, meta.index(), meta.term(), offset,
+                        Bytes.wrap(chunk), position == total));
+            } catch (RuntimeException e) {                   // a transport breaking its contract (it never throws)
+                LOG.warn("{} could not send the snapshot at {} to {}", self, meta.index(), peer, e);
+                finish(false);
+            }
         }
     }
 

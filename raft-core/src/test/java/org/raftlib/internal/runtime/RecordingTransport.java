@@ -7,8 +7,15 @@ import org.raftlib.Member;
 import org.raftlib.Transport;
 import org.raftlib.message.RaftMessage;
 
-/** A transport that only records what is sent, in order; nothing is ever delivered. */
-record RecordingTransport(List<RaftMessage> sent) implements Transport {
+/**
+ * A transport that only records what is sent, in order; nothing is ever delivered. With a {@code failure}, every send
+ * throws it instead (a transport breaking its contract).
+ */
+record RecordingTransport(List<RaftMessage> sent, RuntimeException failure) implements Transport {
+
+    RecordingTransport(List<RaftMessage> sent) {
+        this(sent, null);
+    }
 
     @Override
     public void start(Member self, Consumer<RaftMessage> inbound) {
@@ -20,6 +27,9 @@ record RecordingTransport(List<RaftMessage> sent) implements Transport {
 
     @Override
     public void send(RaftMessage message) {
+        if (failure != null) {
+            throw failure;
+        }
         sent.add(message);
     }
 

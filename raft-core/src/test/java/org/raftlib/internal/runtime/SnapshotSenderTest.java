@@ -35,21 +35,36 @@ class SnapshotSenderTest {
     private final List<RaftMessage> sent = new ArrayList<>();
     private final AtomicLong clock = new AtomicLong(1_000 * MILLI);
     private final Inbox inbox = new Inbox();
+    private SnapshotStore store;
+    private SnapshotMeta meta;
     private SnapshotSender sender;
 
     @BeforeEach
     void setUp() throws Exception {
-        SnapshotStore store = new InMemorySnapshotStore();
+        store = new InMemorySnapshotStore();
         ClusterConfig config = ClusterConfig.ofVoters(List.of(Member.of("n1", "a"), Member.of("n2", "b")));
         SnapshotStore.Writer w = store.write(new SnapshotMeta(7, 2, config, 0, 0));
         try (OutputStream out = w.stream()) {
             out.write(new byte[20 * CHUNK]);
         }
-        SnapshotMeta meta = w.commit();
-        Transport transport = new RecordingTransport(sent);
+        meta = w.commit();
+        sender = sender(new RecordingTransport(sent));
+    }
+
+    private SnapshotSender sender(Transport transport) {
         SnapshotSender.Context context = new SnapshotSender.Context(LEADER, 3, store, transport, inbox, CHUNK, WINDOW,
                 RuntimeMetrics.NONE);
-        sender = new SnapshotSender(context, FOLLOWER, meta, clock::get);
+        return new SnapshotSender(context, FOLLOWER, meta, clock::get);
+    }
+
+    @Test
+    void aTransportThatThrowsEndsTheSendInsteadOfTheTransferThread() {
+        SnapshotSender broken = sender(new RecordingTransport(sent, new IllegalStateException("broken transport")));
+
+        broken.start();
+
+        assertThat(broken.isFinished()).isTrue();
+        assertThat(inbox.pollNow()).isEqualTo(new Event.SnapshotSent(FOLLOWER, 7, false));
     }
 
     @Test
