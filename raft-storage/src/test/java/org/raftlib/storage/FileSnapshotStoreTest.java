@@ -210,6 +210,24 @@ class FileSnapshotStoreTest {
         assertThat(store.latest()).isEmpty();
     }
 
+    /** What a leader that cannot read its snapshot does: commits a new one at the same index and term over it. */
+    @Test
+    void aDamagedSnapshotIsReplacedByOneCommittedAtTheSameIndexAndTerm() throws IOException {
+        FileSnapshotStore store = FileSnapshotStore.open(dir);
+        SnapshotMeta meta = write(store, 12, 2);
+        byte[] bytes = Files.readAllBytes(file(meta));
+        bytes[bytes.length - 5] ^= 1;
+        Files.write(file(meta), bytes);
+        assertThat(store.latest()).isEmpty();
+
+        SnapshotMeta replaced = write(store, 12, 2);
+
+        assertThat(files()).containsExactly(FileSnapshotStore.fileName(12, 2));
+        assertThat(store.latest()).contains(replaced);
+        assertThat(read(store, replaced)).isEqualTo(payload(12));
+        assertThat(FileSnapshotStore.open(dir).latest()).as("after a restart").contains(replaced);
+    }
+
     @Test
     void readingASnapshotThatIsGoneOrTruncatedThrows() throws IOException {
         FileSnapshotStore store = FileSnapshotStore.open(dir, 5);

@@ -34,7 +34,6 @@ final class SnapshotSender {
     private static final int MAX_STALLS = 10;
     static final int MAX_RESTARTS = 3;
     static final long FIRST_PAUSE_MILLIS = 100;
-    private static final long MAX_PAUSE_NANOS = 2_000_000_000L;
 
     private final NodeId self;
     private final NodeId peer;
@@ -135,7 +134,7 @@ final class SnapshotSender {
             return false;
         }
         if (restarts > 1) {
-            long pause = Math.min(MAX_PAUSE_NANOS, FIRST_PAUSE_MILLIS * 1_000_000L << (restarts - 2));
+            long pause = FIRST_PAUSE_MILLIS * 1_000_000L << (restarts - 2);       // 100, 200 ms
             pausedUntilNanos = clock.getAsLong() + pause;
             LOG.info("{} {} asked for the snapshot at {} from the start again ({} times); resending in {} ms", self,
                     peer, meta.index(), restarts, pause / 1_000_000);

@@ -33,6 +33,14 @@ class SnapshotRulesTest {
         return leader;
     }
 
+    /** {@link #compactedLeader()} streaming its snapshot to n3, which lacks the compacted entries. */
+    private static TestNode sendingTheSnapshotToN3() {
+        TestNode leader = compactedLeader();
+        leader.core().step(AppendEntriesResponse.rejected(n(3), n(1), 2, 3, 0, 1, 0));
+        assertThat(leader.handle().snapshotSends()).hasSize(1);
+        return leader;
+    }
+
     /** Raft §7: a follower that needs an entry the leader compacted gets the snapshot, not AppendEntries. */
     @Test
     void leaderSendsTheSnapshotWhenTheFollowerNeedsCompactedEntries() {
@@ -56,9 +64,7 @@ class SnapshotRulesTest {
     /** A failed send goes back to probing, which asks for the snapshot again: no follower is left stuck. */
     @Test
     void aFailedSendIsRetried() {
-        TestNode leader = compactedLeader();
-        leader.core().step(AppendEntriesResponse.rejected(n(3), n(1), 2, 3, 0, 1, 0));
-        leader.handle();
+        TestNode leader = sendingTheSnapshotToN3();
 
         leader.core().onSnapshotSent(n(3), 4, false);
         Ready rd = leader.handle();
@@ -72,10 +78,8 @@ class SnapshotRulesTest {
      */
     @Test
     void repeatedFailedSendsBackOff() {
-        TestNode leader = compactedLeader();
+        TestNode leader = sendingTheSnapshotToN3();
         int timeout = leader.core().config().electionTicks();
-        leader.core().step(AppendEntriesResponse.rejected(n(3), n(1), 2, 3, 0, 1, 0));
-        leader.handle();
         leader.core().onSnapshotSent(n(3), 4, false);
         assertThat(leader.handle().snapshotSends()).as("first failure: at once").hasSize(1);
 
@@ -98,10 +102,8 @@ class SnapshotRulesTest {
     /** Sends that fail while the follower is silent (cut off, down) do not back off: it gets one once it is back. */
     @Test
     void sendsThatFailWhileTheFollowerIsSilentDoNotBackOff() {
-        TestNode leader = compactedLeader();
+        TestNode leader = sendingTheSnapshotToN3();
         int timeout = leader.core().config().electionTicks();
-        leader.core().step(AppendEntriesResponse.rejected(n(3), n(1), 2, 3, 0, 1, 0));
-        leader.handle();
         for (int tick = 0; tick < 2 * timeout; tick++) {     // n3 goes silent; n2 keeps the quorum
             leader.core().tick();
             leader.core().step(AppendEntriesResponse.accepted(n(2), n(1), 2, 4));
