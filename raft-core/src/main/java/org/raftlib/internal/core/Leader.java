@@ -1,6 +1,8 @@
 package org.raftlib.internal.core;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.raftlib.LogEntry;
 import org.raftlib.NodeId;
 import org.raftlib.RaftRole;
@@ -24,6 +26,8 @@ final class Leader extends Role {
     /** Ticks since this node became leader: the clock of the snapshot backoff. */
     private long ticks;
     private NodeId transferee;
+    /** Members warned of, this term, for naming indexes past this leader's log ({@link #beyondLog}). */
+    private final Set<NodeId> warnedBeyondLog = new HashSet<>();
 
     Leader(RaftCore core, long noOpIndex) {
         super(core);
@@ -270,7 +274,7 @@ final class Leader extends Role {
     @Override
     void onAppendEntriesResponse(AppendEntriesResponse m) {
         Progress pr = core.tracker().progress(m.from());
-        if (pr == null) {
+        if (pr == null || beyondLog(m)) {
             ignore(m);
             return;
         }
@@ -326,6 +330,28 @@ final class Leader extends Role {
      * Reads the follower's hint (Raft §5.3): if this log holds the conflicting term, resume after its last entry of
      * that term; otherwise skip the follower's whole term, and every index where this log has a later term.
      */
+    /**
+     * Whether {@code m} names an index past this leader's last: an acknowledgement of entries it never sent, or a
+     * rejection of an append it never made (a leader's log only grows within its term). No follower of this cluster
+     * can send one (Leader Completeness: a leader holds every committed entry, and a follower's match or commit never
+     * passes it), so the member's data is not this cluster's (a snapshot copied in from elsewhere, say) or the peer
+     * is broken. Such a response is ignored: it does not count toward a commit, and it cannot move the member's
+     * next index past the log, where no term would anchor the next append. WARN once per member and term.
+     */
+    private boolean beyondLog(AppendEntriesResponse m) {
+        long named = m.success() ? m.matchIndex() : m.rejectedIndex();
+        long last = core.log().lastIndex();
+        if (named <= last) {
+            return false;
+        }
+        if (warnedBeyondLog.add(m.from())) {
+            core.logger().warn("{} [term {}] {} names index {}, past this leader's last index {}: its data is not "
+                    + "this cluster's log (a snapshot or log copied from elsewhere?); ignoring its responses",
+                    core.id(), core.term(), m.from(), named, last);
+        }
+        return true;
+    }
+
     private long resumeIndexFromHint(AppendEntriesResponse m) {
         if (m.conflictTerm() == 0) {
             return m.conflictIndex();

@@ -18,9 +18,17 @@ import org.raftlib.message.TimeoutNow;
 abstract sealed class Role permits Follower, Candidate, Leader {
 
     protected final RaftCore core;
+    private boolean sawTermPastCap;
 
     Role(RaftCore core) {
         this.core = core;
+    }
+
+    /** Whether this is the first message of a term past {@link TermRules#MAX_TERM} in this role: WARN once. */
+    final boolean firstTermPastCap() {
+        boolean first = !sawTermPastCap;
+        sawTermPastCap = true;
+        return first;
     }
 
     abstract RaftRole kind();

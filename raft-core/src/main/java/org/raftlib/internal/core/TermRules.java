@@ -11,16 +11,39 @@ import org.raftlib.message.TimeoutNow;
 /** Figure 2's "Rules for All Servers" about terms: what a message of a higher or lower term does to a node. */
 final class TermRules {
 
+    /**
+     * Terms up to 2^62 are taken from any message; past it, only a step of at most {@link #MAX_STEP_PAST_CAP} above
+     * this node's own term. No cluster reaches the cap by elections (a million a second would take 146,000 years), so
+     * only a broken or hostile peer does, and without the cap a term near {@code Long.MAX_VALUE} from one message
+     * would overflow at the next election and fail the node, and every node that learnt the term from it, again after
+     * every restart (the term is durable). The steps past the cap keep elections going if a peer sent the cap itself,
+     * and leave 2^42 steps before an overflow.
+     */
+    static final long MAX_TERM = 1L << 62;
+    /** See {@link #MAX_TERM}. */
+    static final long MAX_STEP_PAST_CAP = 1L << 20;
+
     private TermRules() {
     }
 
     /**
      * Figure 2: "If RPC request or response contains term T &gt; currentTerm: set currentTerm = T, convert to
-     * follower". Vote requests are the exception while a leader is known to be live (thesis §4.2.3): heard from
-     * within the election timeout T. Leader leases ({@link Lease}) rest on this; with leases on, a node also refuses
-     * votes for its first T ticks, since it may have acknowledged a leader just before it crashed and forgot it.
+     * follower", within {@link #MAX_TERM}. Vote requests are the exception while a leader is known to be live
+     * (thesis §4.2.3): heard from within the election timeout T. Leader leases ({@link Lease}) rest on this; with
+     * leases on, a node also refuses votes for its first T ticks, since it may have acknowledged a leader just before
+     * it crashed and forgot it.
      */
     static boolean onHigherTerm(RaftCore core, RaftMessage m) {
+        if (m.term() > MAX_TERM && m.term() - core.term() > MAX_STEP_PAST_CAP) {
+            if (core.role().firstTermPastCap()) {
+                core.logger().warn("{} [term {}] ignored {} from {}: its term {} is past the cap of 2^62 (a broken or "
+                        + "hostile peer?)", core.id(), core.term(), m.type(), m.from(), m.term());
+            } else {
+                core.logger().debug("{} [term {}] ignored {}: term past the cap", core.id(), core.term(),
+                        MessageFormat.describe(m));
+            }
+            return false;
+        }
         if (m instanceof RequestVote v) {
             boolean inLease = core.config().checkQuorum() && (core.holdsBackVotes() || core.currentLeader().isPresent()
                     && core.role().electionElapsed() < core.config().electionTicks());

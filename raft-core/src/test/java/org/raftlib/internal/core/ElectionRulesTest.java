@@ -30,6 +30,33 @@ import org.raftlib.message.TimeoutNow;
 /** Figure 2 and Raft §5.1, §5.2, §5.4.1 (and thesis §3.10, §4.2.3, §6.2, §9.6): terms and elections. */
 class ElectionRulesTest {
 
+    /**
+     * A term near Long.MAX_VALUE from a broken or hostile peer is not taken: the next election would overflow it, and
+     * every node that learnt it failed for good (the term is durable). Past the cap of 2^62 small steps are still
+     * taken, so elections go on after a peer sent the cap itself.
+     */
+    @Test
+    void termsPastTheCapAreRefusedExceptSmallStepsSoNoElectionOverflows() {
+        TestNode follower = Cores.follower(1, 3, 2, 1);
+        follower.core().step(new AppendEntries(n(2), n(1), Long.MAX_VALUE, 0, 0, List.of(), 0));
+        follower.core().step(new RequestVote(n(3), n(1), Long.MAX_VALUE, 1, 1, false, true));
+        assertThat(follower.core().status().term()).isEqualTo(2);
+
+        long cap = 1L << 62;
+        follower.core().step(new AppendEntries(n(2), n(1), cap, 0, 0, List.of(), 0));
+        follower.core().step(new RequestVote(n(3), n(1), cap + 1, 1, 1, false, false));
+        assertThat(follower.core().status().term()).isEqualTo(cap + 1);
+        follower.core().step(new AppendEntries(n(2), n(1), cap + (1L << 21), 0, 0, List.of(), 0));
+        assertThat(follower.core().status().term()).isEqualTo(cap + 1);
+        follower.handle();
+        for (int i = 0; i < 2 * ELECTION && follower.core().status().role() == RaftRole.FOLLOWER; i++) {
+            follower.core().tick();
+        }
+        assertThat(follower.core().status().role()).isEqualTo(RaftRole.CANDIDATE);
+        assertThat(follower.core().ready().messages()).contains(new RequestVote(n(1), n(2), cap + 2, 1, 1, false,
+                false));
+    }
+
     /** §5.1: "If a server receives a request with a stale term number, it rejects the request" (with its term). */
     @Test
     void staleAppendEntriesIsAnsweredWithOurTerm() {

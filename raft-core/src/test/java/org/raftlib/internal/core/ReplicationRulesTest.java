@@ -264,6 +264,31 @@ class ReplicationRulesTest {
                 new RequestVote(n(2), n(1), 3, 0, 0, false, true), new RequestVote(n(2), n(3), 3, 0, 0, false, true));
     }
 
+    /**
+     * Leader Completeness: no follower of this cluster holds entries past the leader's last index. One that says so
+     * (a snapshot from another cluster copied into its data directory) is ignored: it neither commits the leader's
+     * entries nor moves its next index past the log. It took the leader down before: its next heartbeat, anchored at
+     * the claimed match, had no term to carry and failed to build.
+     */
+    @Test
+    void responsesNamingIndexesPastTheLeadersLogAreIgnored() {
+        TestNode leader = Cores.leader(1, 3, 3, 1, 1, 1);       // entries 1-3, its no-op at 4
+
+        leader.core().step(AppendEntriesResponse.accepted(n(2), n(1), 3, 101));
+        leader.core().step(AppendEntriesResponse.rejected(n(3), n(1), 3, 50, 0, 40));
+        for (int i = 0; i < Cores.ELECTION / 2; i++) {
+            leader.core().tick();
+        }
+
+        assertThat(leader.core().status().role()).isEqualTo(RaftRole.LEADER);
+        assertThat(leader.core().status().commitIndex()).isZero();
+        List<AppendEntries> heartbeats = leader.handle().messages().stream()
+                .filter(AppendEntries.class::isInstance).map(AppendEntries.class::cast).toList();
+        assertThat(heartbeats).isNotEmpty().allSatisfy(a -> assertThat(a.prevLogIndex()).isLessThanOrEqualTo(4));
+        leader.core().step(AppendEntriesResponse.accepted(n(2), n(1), 3, 4));
+        assertThat(leader.core().status().commitIndex()).isEqualTo(4);
+    }
+
     /** Thesis §3.10: a transfer that does not complete within an election timeout is abandoned. */
     @Test
     void transferIsAbandonedAfterElectionTimeout() {
