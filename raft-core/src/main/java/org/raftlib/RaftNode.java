@@ -70,8 +70,9 @@ public final class RaftNode implements AutoCloseable {
      * Recovers term, vote and log from the log storage, replays the committed log into the state machine, starts
      * the transport and joins the group as a follower.
      *
-     * @throws IOException if the transport cannot listen; the node is then {@link NodeState#FAILED}, its transport and
-     *     storage closed
+     * @throws IOException if the transport cannot listen, or the snapshot store cannot be read or holds no valid
+     *     snapshot for a compacted log (the message names the log and the store), or the state machine's
+     *     {@code restore} throws it; the node is then {@link NodeState#FAILED}, its transport and storage closed
      * @throws IllegalStateException if the node was already started or closed
      * @throws RaftException if the log cannot be read; the node is then failed
      */

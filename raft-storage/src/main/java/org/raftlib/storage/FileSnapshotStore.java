@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Durability.</b> A {@link Writer} writes to {@code <name>.tmp}; {@link Writer#commit()} writes the header,
  * forces the file, renames it into place atomically and fsyncs the directory, so a crash leaves the previous snapshot
  * or the new one. The commit then deletes any other snapshot at the same index and all but the newest
- * {@code retain} by index (a newer snapshot is never deleted for an older one committed later), and fsyncs the
- * directory again. Temporary files left by a crash are deleted at open (WARN), and
+ * {@code retain} by index whose header checks out (a newer snapshot is never deleted for an older one committed
+ * later; a damaged or foreign file named like a snapshot is neither counted nor deleted), and fsyncs the directory
+ * again. Temporary files left by a crash are deleted at open (WARN), and
  * {@link #latest()} never looks at them.
  *
  * <p><b>Damage.</b> {@link #latest()} checks the newest snapshot's header and reads its whole payload to check its
@@ -115,6 +116,12 @@ public final class FileSnapshotStore implements SnapshotStore {
     /** Returns the directory. */
     public Path directory() {
         return dir;
+    }
+
+    /** Names the directory, for messages. */
+    @Override
+    public String toString() {
+        return "FileSnapshotStore[" + dir + "]";
     }
 
     /**
@@ -214,9 +221,12 @@ public final class FileSnapshotStore implements SnapshotStore {
     }
 
     /**
-     * Deletes any other snapshot at {@code kept}'s index, then all but the newest {@code retain} (by index), and
-     * makes the deletions durable. A newer snapshot is never deleted for an older one committed after it (a follower
-     * may receive a leader's snapshot while it takes its own): its log may already be compacted behind the newer.
+     * Deletes any other snapshot at {@code kept}'s index, then all but the newest {@code retain} (by index) of those
+     * whose header checks out, and makes the deletions durable. A newer snapshot is never deleted for an older one
+     * committed after it (a follower may receive a leader's snapshot while it takes its own): its log may already be
+     * compacted behind the newer. A file named like a snapshot whose header does not check (damaged, torn, foreign)
+     * neither counts nor is deleted: counted, it pushed the snapshot just committed out of the retained set, and the
+     * log was then compacted behind a snapshot that no longer existed. {@link #latest()} skips such a file with a WARN.
      */
     private void prune(SnapshotMeta kept) throws IOException {
         String keptName = fileName(kept.index(), kept.term());
@@ -231,13 +241,28 @@ public final class FileSnapshotStore implements SnapshotStore {
                 newer++;
             }
         }
-        List<Path> all = snapshotsNewestFirst();
-        for (Path old : all.subList(Math.min(retain, all.size()), all.size())) {
-            ops.deleteIfExists(old);
-            LOG.debug("deleted old snapshot {}", old);
+        int counted = 0;
+        boolean cut = false;
+        for (Path p : snapshotsNewestFirst()) {
+            if (!hasValidHeader(p)) {
+                continue;
+            }
+            if (++counted > retain) {
+                ops.deleteIfExists(p);
+                cut = true;
+                LOG.debug("deleted old snapshot {}", p);
+            }
         }
-        if (newer > 0 || all.size() > retain) {
+        if (newer > 0 || cut) {
             AtomicFiles.fsyncDirectory(dir, ops);
+        }
+    }
+
+    private boolean hasValidHeader(Path file) {
+        try (SnapshotFile snapshot = SnapshotFile.open(file, ops)) {
+            return snapshot.meta().index() >= 0;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

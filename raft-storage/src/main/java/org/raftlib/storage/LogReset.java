@@ -1,6 +1,7 @@
 package org.raftlib.storage;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +38,9 @@ import org.slf4j.LoggerFactory;
 final class LogReset {
 
     private static final Logger LOG = LoggerFactory.getLogger(LogReset.class);
+
+    /** Bytes after a base file's header that must be zeros (or absent): more than a record's length field. */
+    private static final int RECORD_PROBE_BYTES = 16;
 
     private LogReset() {
     }
@@ -118,11 +122,26 @@ final class LogReset {
     /**
      * Returns whether the base file has a valid header, and if so forces it: what a crashed process left in the page
      * cache must be durable before the old log is deleted.
+     *
+     * @throws StorageException if bytes follow the header: a reset's base never holds records (entries go to it only
+     *     once it is renamed), so the file is not one (a segment copied under a base name, say), and finishing the
+     *     "reset" would delete the whole log for it
      */
     private static boolean forceIfValid(Path base, long first, FileOps ops) throws IOException {
         try (FileChannel channel = ops.open(base, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE))) {
             if (!Segment.hasValidHeader(channel, base, first)) {
                 return false;
+            }
+            ByteBuffer next = ByteBuffer.allocate(RECORD_PROBE_BYTES);
+            while (next.hasRemaining() && channel.read(next, Segment.HEADER_BYTES + next.position()) >= 0) {
+                continue;
+            }
+            for (int i = 0; i < next.position(); i++) {
+                if (next.get(i) != 0) {
+                    throw new StorageException("a log reset's base file holds data after its header, which no reset "
+                            + "writes; not finishing it, as that would delete the log (move the file away if it does "
+                            + "not belong here)", base, Segment.HEADER_BYTES + i);
+                }
             }
             channel.force(true);
             return true;

@@ -448,6 +448,25 @@ class CrashRecoveryTest {
                 new FileOp.FsyncDir());
     }
 
+    /**
+     * A base file that holds records is no reset's (a segment copied under a base name): open refuses instead of
+     * finishing the "reset", which deleted every segment of the log before it.
+     */
+    @Test
+    void aBaseFileHoldingRecordsRefusesToOpenAndKeepsTheLog() throws IOException {
+        write(SMALL, 60);
+        long last = lastSegmentFirstIndex();
+        Files.copy(segment(last), dir.resolve(Segment.baseFileName(last)));
+
+        assertThatThrownBy(() -> FileLogStorage.open(dir, SMALL).close())
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("holds data after its header");
+        Files.delete(dir.resolve(Segment.baseFileName(last)));
+        try (FileLogStorage s = FileLogStorage.open(dir, SMALL)) {
+            assertThat(s.entries(1, s.lastIndex() + 1, Long.MAX_VALUE)).isEqualTo(entries(1, 60, 1));
+        }
+    }
+
     @Test
     void twoResetsInProgressRefuseToOpen() throws IOException {
         write(SMALL, 60);

@@ -38,18 +38,20 @@ final class SnapshotRecovery {
         if (latest.isEmpty()) {
             if (first > 1) {
                 throw new IOException(id + ": the log starts at index " + first + " (compacted), but there is no "
-                        + "valid snapshot" + (store == null ? " store" : "") + " to rebuild the entries before it");
+                        + "valid snapshot" + (store == null ? " store" : "") + " to rebuild the entries before it ("
+                        + log + ", " + store + ")");
             }
             return latest;
         }
         SnapshotMeta meta = latest.get();
         if (first - 1 > meta.index()) {
             throw new IOException(id + ": the log was compacted up to " + (first - 1) + ", past the newest valid "
-                    + "snapshot at " + meta.index() + "; the entries in between are lost");
+                    + "snapshot at " + meta.index() + "; the entries in between are lost (" + log + ", " + store + ")");
         }
         if (log.lastIndex() < meta.index() || log.term(meta.index()) != meta.term()) {
-            LOG.info("{} resets its log [{}, {}] to the snapshot at {}/{} (an install interrupted by a crash)", id,
-                    first, log.lastIndex(), meta.term(), meta.index());
+            LOG.warn("{} resets its log [{}, {}] to the snapshot at {}/{} in {}: an install interrupted by a crash "
+                    + "(or a snapshot copied in from elsewhere)", id, first, log.lastIndex(), meta.term(), meta.index(),
+                    store);
             log.reset(meta.index(), meta.term());
         }
         long start = System.nanoTime();
