@@ -342,8 +342,11 @@ public final class RaftNode implements AutoCloseable {
      * says, and compacts the log it covers. The future completes, on the apply thread, with the index the snapshot
      * covers once it is durable (at once, with the existing snapshot's index, if nothing was applied since). It fails
      * with {@link UnsupportedOperationException} if the node has no {@link SnapshotStore} or its state machine does
-     * not support snapshots, with {@link RaftException} if writing fails, and with {@link RaftClosedException} if the
-     * node is not running.
+     * not support snapshots, with {@link IllegalStateException} if nothing was applied yet, with
+     * {@link RaftException} if writing fails (whatever the store or {@link StateSnapshot#writeTo} threw is its cause;
+     * the next call or policy snapshot tries again), and with {@link RaftClosedException} if the node is not running.
+     * A {@link StateMachine#snapshot()} that throws fails the node, as {@code apply} does: it runs on the apply
+     * thread, and the state it could not capture may be broken.
      *
      * @return the snapshot's index
      */

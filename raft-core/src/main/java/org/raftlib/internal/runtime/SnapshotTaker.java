@@ -36,7 +36,7 @@ final class SnapshotTaker {
     }
 
     /** Tells the apply thread that a write ended: {@code meta} when it is durable, else {@code error}. */
-    record Done(SnapshotMeta meta, Exception error) {
+    record Done(SnapshotMeta meta, Throwable error) {
     }
 
     private final String nodeId;
@@ -49,7 +49,13 @@ final class SnapshotTaker {
     private final Inbox inbox;
     private final Consumer<Object> toApplyThread;
     private final List<CompletableFuture<Long>> waiting = new ArrayList<>();
-    private long lastIndex;
+    /**
+     * The newest snapshot taken or attempted: the policy counts from it, so a write that failed is tried again after
+     * another interval, not at every apply.
+     */
+    private long attemptedIndex;
+    /** The newest snapshot known durable: what a request completes with when nothing was applied since. */
+    private long durableIndex;
     private long bytesSince;
     private boolean busy;
     private boolean unsupported;
@@ -80,7 +86,8 @@ final class SnapshotTaker {
 
     /** The state machine was restored from (or starts after) the snapshot at {@code index}. */
     void restoredTo(long index, ClusterConfig snapshotConfig) {
-        lastIndex = index;
+        attemptedIndex = index;
+        durableIndex = index;
         config = snapshotConfig;
         bytesSince = 0;
     }
@@ -92,8 +99,8 @@ final class SnapshotTaker {
 
     /** Takes a snapshot if the policy says one is due. */
     void maybeTake(StateMachine machine, long applied, long appliedTerm) {
-        if (store != null && !busy && !unsupported && applied > lastIndex
-                && (applied - lastIndex >= everyEntries || bytesSince >= everyBytes)) {
+        if (store != null && !busy && !unsupported && applied > attemptedIndex
+                && (applied - attemptedIndex >= everyEntries || bytesSince >= everyBytes)) {
             take(machine, applied, appliedTerm);
         }
     }
@@ -109,8 +116,8 @@ final class SnapshotTaker {
                     ? " has no snapshot store" : ": the state machine does not support snapshots")));
             return;
         }
-        if (applied == lastIndex && applied > 0 && !busy && replacing != lastIndex) {
-            future.complete(lastIndex);
+        if (applied == durableIndex && applied > 0 && !busy && replacing != durableIndex) {
+            future.complete(durableIndex);
             return;
         }
         if (applied == 0) {
@@ -132,7 +139,7 @@ final class SnapshotTaker {
             return;
         }
         busy = true;
-        lastIndex = applied;
+        attemptedIndex = applied;
         bytesSince = 0;
         SnapshotMeta meta = new SnapshotMeta(applied, appliedTerm, config, 0, 0);
         try {
@@ -157,7 +164,7 @@ final class SnapshotTaker {
                     stored.sizeBytes(), (System.nanoTime() - start) / 1_000_000);
             inbox.post(new Event.SnapshotTaken(stored));
             toApplyThread.accept(new Done(stored, null));
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {   // an Error too: requests must not wait forever
             LOG.warn("{} could not write the snapshot at {}; will try again later", nodeId, meta.index(), e);
             toApplyThread.accept(new Done(null, e));
         } finally {
@@ -172,6 +179,7 @@ final class SnapshotTaker {
             failWaiting(new RaftException(nodeId + ": writing the snapshot failed", done.error()));
             return;
         }
+        durableIndex = done.meta().index();
         if (!waiting.isEmpty() && applied > done.meta().index()) {
             take(machine, applied, appliedTerm);
             return;

@@ -29,8 +29,8 @@ import org.raftlib.StateSnapshot;
  *
  * The table and the state machine are captured together on the apply thread, so both are as of the same index. A
  * snapshot without the marker (written before sessions existed, or by a node that never saw a session entry) restores
- * an empty table. A state machine whose own snapshot begins with those 16 bytes would be misread; none of raftlib's
- * formats do.
+ * an empty table. A state machine's own snapshot that begins with those 16 bytes gets an empty section before it,
+ * so it is never misread as one.
  *
  * <p>Not thread-safe: used by the apply thread, and by the starting thread before it.
  */
@@ -83,19 +83,21 @@ public final class SessionMachine implements StateMachine {
     @Override
     public StateSnapshot snapshot() {
         StateSnapshot machine = delegate.snapshot();
-        if (machine == null || table.isPristine()) {
-            return machine;
+        if (machine == null) {
+            return null;
         }
-        byte[] section = table.encode();
+        byte[] section = table.isPristine() ? null : table.encode();
         return new StateSnapshot() {
             @Override
             public void writeTo(OutputStream out) throws IOException {
-                DataOutputStream data = new DataOutputStream(out);
-                data.write(MARKER);
-                data.writeInt(section.length);
-                data.write(section);
-                data.flush();
-                machine.writeTo(out);
+                if (section != null) {
+                    writeSection(out, section);
+                    machine.writeTo(out);
+                    return;
+                }
+                MarkerGuard guard = new MarkerGuard(out);
+                machine.writeTo(guard);
+                guard.finish();
             }
 
             @Override
@@ -103,6 +105,76 @@ public final class SessionMachine implements StateMachine {
                 machine.release();
             }
         };
+    }
+
+    private static void writeSection(OutputStream out, byte[] section) throws IOException {
+        DataOutputStream data = new DataOutputStream(out);
+        data.write(MARKER);
+        data.writeInt(section.length);
+        data.write(section);
+        data.flush();
+    }
+
+    /**
+     * Passes the state machine's bytes through, but if they begin with the marker, writes an empty session section
+     * before them: {@link #restore} would otherwise take the state machine's own bytes for a section.
+     */
+    private static final class MarkerGuard extends OutputStream {
+        private final OutputStream out;
+        private final byte[] head = new byte[MARKER.length];
+        private int held;
+        private boolean decided;
+
+        MarkerGuard(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            int from = off;
+            int left = len;
+            if (!decided) {
+                int k = Math.min(left, head.length - held);
+                System.arraycopy(b, from, head, held, k);
+                held += k;
+                from += k;
+                left -= k;
+                if (held < head.length) {
+                    return;
+                }
+                decide();
+            }
+            out.write(b, from, left);
+        }
+
+        private void decide() throws IOException {
+            decided = true;
+            if (held == head.length && Arrays.equals(head, MARKER)) {
+                writeSection(out, new SessionTable().encode());
+            }
+            out.write(head, 0, held);
+        }
+
+        /** Writes what is still held back (a state shorter than the marker). */
+        void finish() throws IOException {
+            if (!decided) {
+                decide();
+            }
+            out.flush();
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (decided) {
+                out.flush();
+            }
+        }
     }
 
     /**

@@ -176,6 +176,33 @@ class SnapshotRaftNodeTest {
         }
     }
 
+    /**
+     * A failed write fails the requests waiting for it, whatever it throws (an Error left them waiting forever and
+     * stopped snapshots for good), and the next request writes a snapshot: it completed at once with the index of the
+     * one that failed, which did not exist.
+     */
+    @Test
+    void aFailedSnapshotWriteFailsItsRequestsAndTheNextRequestWritesOne() throws Exception {
+        FailNextWrite store = new FailNextWrite(new InMemorySnapshotStore());
+        RaftNode node = RaftNode.builder().id("n1").members(MEMBERS.get(0)).stateMachine(new SnapshotStateMachine())
+                .logStorage(new InMemoryLogStorage()).snapshotStore(store).transport(hub.transport()).randomSeed(5)
+                .options(OPTIONS).build();
+        nodes.put(node.id(), node);
+        node.start();
+        Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
+        for (Throwable failure : List.of(new IOException("No space left on device"), new AssertionError("bug"))) {
+            node.submit(bytes("x")).get(10, TimeUnit.SECONDS);
+            store.next = failure;
+            assertThatThrownBy(() -> node.takeSnapshot().get(10, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).hasRootCauseMessage(failure.getMessage());
+
+            long index = node.takeSnapshot().get(10, TimeUnit.SECONDS);
+
+            assertThat(node.status().latestSnapshot().map(SnapshotMeta::index)).contains(index);
+            assertThat(store.latest().map(SnapshotMeta::index)).contains(index);
+        }
+    }
+
     private void startAll() throws IOException {
         for (Member m : MEMBERS) {
             start(m.id());
@@ -254,6 +281,27 @@ class SnapshotRaftNodeTest {
             attempts.add(System.nanoTime());
             if (full) {
                 throw new IOException("No space left on device");
+            }
+            return super.write(meta);
+        }
+    }
+
+    /** A snapshot store whose next write throws {@code next}, once. */
+    private static final class FailNextWrite extends KeepOpen {
+        volatile Throwable next;
+
+        FailNextWrite(SnapshotStore delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public Writer write(SnapshotMeta meta) throws IOException {
+            Throwable t = next;
+            next = null;
+            if (t instanceof IOException e) {
+                throw e;
+            } else if (t instanceof Error e) {
+                throw e;
             }
             return super.write(meta);
         }

@@ -51,6 +51,34 @@ class SessionMachineTest {
         assertThat(write(m.snapshot())).isEqualTo(write(user.snapshot()));
     }
 
+    /** A state that begins with the section's marker itself (found by a probe) is not read as a section. */
+    @Test
+    void aStateThatBeginsWithTheMarkerRestoresAsItWas() throws IOException {
+        byte[] state = "raftlib-sessions: a key of the user's".getBytes(StandardCharsets.US_ASCII);
+        byte[][] restored = new byte[1][];
+        StateMachine user = new RecordingStateMachine() {
+            @Override
+            public StateSnapshot snapshot() {
+                return out -> {
+                    for (byte b : state) {
+                        out.write(b);                                       // a byte at a time: the marker split
+                    }
+                };
+            }
+
+            @Override
+            public void restore(InputStream in) throws IOException {
+                restored[0] = in.readAllBytes();
+            }
+        };
+        SessionMachine m = new SessionMachine(user);
+
+        m.restore(new ByteArrayInputStream(write(m.snapshot())));
+
+        assertThat(restored[0]).isEqualTo(state);
+        assertThat(m.table().logTime()).isZero();
+    }
+
     @Test
     void anOldSnapshotWithoutTheSectionRestoresAnEmptyTable() throws IOException {
         SnapshotStateMachine old = new SnapshotStateMachine();
