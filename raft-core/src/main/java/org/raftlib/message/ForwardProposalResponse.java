@@ -23,7 +23,7 @@ public record ForwardProposalResponse(NodeId from, NodeId to, long term, long re
     public enum Outcome {
         /** Appended at ({@code index}, {@code entryTerm}). */
         APPENDED,
-        /** Not appended: the receiver does not lead, or is handing leadership over. */
+        /** Not appended: the receiver does not lead, is handing leadership over, or the sender is not a member. */
         NOT_LEADER,
         /** Not appended: the leader has too many requests pending. */
         OVERLOADED

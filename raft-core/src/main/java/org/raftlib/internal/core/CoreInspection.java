@@ -1,5 +1,7 @@
 package org.raftlib.internal.core;
 
+import org.raftlib.NodeId;
+
 /**
  * Read-only looks into a core for monitoring ({@link org.raftlib.RaftNode#logTail(int)}): the terms of the newest
  * entries and the election timer. Call on the node loop, like {@link RaftCore#status()}.
@@ -81,5 +83,17 @@ public final class CoreInspection {
      */
     public static long uncommittedEntries(RaftCore core) {
         return core.log().lastIndex() - core.log().committed();
+    }
+
+    /**
+     * Returns whether {@code id} is a voter or learner of the configuration this node, leading, replicates to; false
+     * on a node that does not lead.
+     *
+     * @param core the core
+     * @param id the node
+     * @return whether the leader tracks it
+     */
+    public static boolean leaderTracks(RaftCore core, NodeId id) {
+        return core.role() instanceof Leader && core.tracker().progress(id) != null;
     }
 }

@@ -73,10 +73,14 @@ final class Reads {
         return true;
     }
 
-    /** A follower's read: answered at once under the lease, after a round otherwise, refused if not leading. */
+    /**
+     * A follower's read: answered at once under the lease, after a round otherwise, refused if not leading, and
+     * refused to a node outside the configuration (removed, or not yet added): it would wait forever to apply an
+     * index it is no longer sent.
+     */
     private void onRequest(ReadIndexRequest m) {
         Leader l = core.accepting();
-        if (l == null) {
+        if (l == null || core.tracker().progress(m.from()) == null) {
             core.send(new ReadIndexResponse(core.id(), m.from(), core.term(), m.requestId(), false, 0));
         } else if (m.lease() && l.leaseHolds()) {
             core.send(new ReadIndexResponse(core.id(), m.from(), core.term(), m.requestId(), true, l.readIndex()));

@@ -338,7 +338,8 @@ final class NodeLoop implements Runnable {
     }
 
     /**
-     * A follower's command: appended as if submitted here, unless this node does not lead or holds
+     * A follower's command: appended as if submitted here, unless this node does not lead, the sender is not a member
+     * (removed, or not yet added: it would never learn the outcome), or this node holds
      * {@link RaftOptions#maxPendingRequests()} uncommitted entries; the answer says where.
      */
     private void onForwardedProposal(ForwardProposal m) {
@@ -349,7 +350,10 @@ final class NodeLoop implements Runnable {
         }
         ForwardProposalResponse.Outcome outcome = ForwardProposalResponse.Outcome.NOT_LEADER;
         Proposal p = null;
-        if (core.currentRole() == RaftRole.LEADER && CoreInspection.uncommittedEntries(core) >= maxUncommitted) {
+        if (core.currentRole() == RaftRole.LEADER && !CoreInspection.leaderTracks(core, m.from())) {
+            LOG.debug("{} refused a command forwarded by {}, which is not a member", id, m.from());
+        } else if (core.currentRole() == RaftRole.LEADER
+                && CoreInspection.uncommittedEntries(core) >= maxUncommitted) {
             outcome = ForwardProposalResponse.Outcome.OVERLOADED;
         } else {
             try {

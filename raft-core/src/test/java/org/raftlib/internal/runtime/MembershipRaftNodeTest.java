@@ -20,8 +20,10 @@ import org.raftlib.ClusterConfig;
 import org.raftlib.Member;
 import org.raftlib.MembershipChangeException;
 import org.raftlib.NodeId;
+import org.raftlib.NotLeaderException;
 import org.raftlib.RaftNode;
 import org.raftlib.RaftOptions;
+import org.raftlib.ReadMode;
 import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.local.InMemorySnapshotStore;
 import org.raftlib.local.LocalTransport;
@@ -131,6 +133,32 @@ class MembershipRaftNodeTest {
         assertThat(c.voters()).hasSize(3);
         write(30);
         awaitSameState(c.voters());
+    }
+
+    /**
+     * A removed member that still runs fails its requests instead of hanging (found by a probe): the leader answered
+     * its reads, and it then waited forever to apply an index it was no longer sent; it appended its commands, which
+     * the removed node never learnt the outcome of. Now both are refused, and nothing of them is applied.
+     */
+    @Test
+    void requestsOnARemovedMemberFailInsteadOfHanging() throws Exception {
+        RaftNode leader = startCluster();
+        write(10);
+        RaftNode gone = nodes.values().stream().filter(n -> !n.id().equals(leader.id())).findFirst().orElseThrow();
+        ClusterConfig c = leader.removeMember(gone.id()).get(20, TimeUnit.SECONDS);
+        Await.until(gone.id() + " to learn it was removed", WAIT, () -> !gone.status().isVoter());
+        write(5);
+
+        for (ReadMode mode : List.of(ReadMode.LINEARIZABLE, ReadMode.LEASE)) {
+            assertThatThrownBy(() -> gone.query(new byte[0], mode).get(10, TimeUnit.SECONDS)).as(mode.name())
+                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NotLeaderException.class);
+        }
+        assertThatThrownBy(() -> gone.submit("from the removed".getBytes(StandardCharsets.UTF_8))
+                .get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(NotLeaderException.class);
+        write(1);
+        awaitSameState(c.voters());
+        assertThat(machines.get(leader.id()).applied()).doesNotContain("from the removed");
     }
 
     @Test
