@@ -40,20 +40,31 @@ final class Events {
         toApplyThread.accept((Runnable) () -> deliverNow(event));
     }
 
-    /** Tells every listener of {@code event} on the calling thread; what a listener throws is logged and ignored. */
+    /**
+     * Tells every listener of {@code event} on the calling thread; what a listener throws is logged and ignored, an
+     * {@code Error} too (an {@code AssertionError} in a test's listener failed every node), but not a
+     * {@link VirtualMachineError}: the JVM itself is then in trouble.
+     */
     void deliverNow(RaftEvent event) {
         for (RaftListener l : listeners) {
             try {
                 legacy(l, event);
-            } catch (RuntimeException e) {
-                LOG.warn("{} a listener threw on {}; ignored", nodeId, event, e);
+            } catch (RuntimeException | Error e) {
+                ignore(event, e);
             }
             try {
                 l.onEvent(event);
-            } catch (RuntimeException e) {
-                LOG.warn("{} a listener threw on {}; ignored", nodeId, event, e);
+            } catch (RuntimeException | Error e) {
+                ignore(event, e);
             }
         }
+    }
+
+    private void ignore(RaftEvent event, Throwable e) {
+        if (e instanceof VirtualMachineError fatal) {
+            throw fatal;
+        }
+        LOG.warn("{} a listener threw on {}; ignored", nodeId, event, e);
     }
 
     private static void legacy(RaftListener l, RaftEvent event) {

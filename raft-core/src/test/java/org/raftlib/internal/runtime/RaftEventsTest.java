@@ -66,6 +66,39 @@ class RaftEventsTest {
                 .contains(new RaftEvent.RoleChanged(Optional.of(RaftRole.CANDIDATE), RaftRole.LEADER, term));
     }
 
+    /**
+     * RaftListener's contract: what a listener throws is logged and ignored. An AssertionError (a test's listener)
+     * failed every node before; now the nodes go on electing and committing, and the other listeners hear on.
+     */
+    @Test
+    void aListenerThatThrowsAnErrorIsIgnored() throws Exception {
+        List<Member> one = List.of(MEMBERS.get(0));
+        Recorder r = new Recorder();
+        RaftNode node = RaftNode.builder().id("n1").members(one).stateMachine(new SnapshotStateMachine())
+                .logStorage(new InMemoryLogStorage()).transport(hub.transport()).randomSeed(1).options(OPTIONS)
+                .build();
+        nodes.put(node.id(), node);
+        node.addListener(new RaftListener() {
+            @Override
+            public void onEvent(RaftEvent event) {
+                throw new AssertionError("a listener's bug");
+            }
+
+            @Override
+            public void onRoleChange(RaftRole role, long term) {
+                throw new AssertionError("a listener's bug");
+            }
+        });
+        node.addListener(r);
+        node.start();
+
+        Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
+        node.submit(new byte[] {1}).get(10, TimeUnit.SECONDS);
+        assertThat(node.health().live()).isTrue();
+        Await.until("the second listener to hear the leader", WAIT, () -> r.events.stream()
+                .anyMatch(e -> e instanceof RaftEvent.LeaderChanged c && c.leader().isPresent()));
+    }
+
     /** Before the fix, a follower that only saw a new term heard "FOLLOWER" twice in a row. */
     @Test
     void roleEventsFireOnlyWhenTheRoleChanges() throws Exception {
