@@ -1,9 +1,9 @@
 package org.raftlib;
 
 /**
- * The command was appended to the leader's log, but the node lost leadership (or was closed) before it learned the
- * outcome: the command may or may not commit. Retry only if the command is idempotent, or read the state to find
- * out.
+ * The command was appended to the leader's log, but the node lost leadership (or was closed, or failed) before it
+ * learned the outcome: the command may or may not commit. Retry only if the command is idempotent, or read the
+ * state to find out.
  */
 public class IndeterminateResultException extends RaftException {
 
@@ -16,5 +16,15 @@ public class IndeterminateResultException extends RaftException {
      */
     public IndeterminateResultException(String message) {
         super(message);
+    }
+
+    /**
+     * Creates the exception with what ended the wait (the node's failure, say).
+     *
+     * @param message what happened
+     * @param cause why the outcome could not be learnt
+     */
+    public IndeterminateResultException(String message, Throwable cause) {
+        super(message, cause);
     }
 }

@@ -89,10 +89,11 @@ public final class RaftNode implements AutoCloseable {
      * <p>The future fails with {@link NotLeaderException} (carrying the leader, if known) when the command did not and
      * will not take effect: no leader is known, forwarding is off, or the leader refused or lost it; with
      * {@link IndeterminateResultException} when the outcome is unknown: the leader lost leadership, or the node was
-     * closed, after appending the command but before it was known committed, or a forwarded command's outcome was not
-     * learnt within {@link RaftOptions#forwardTimeout()}; with {@link OverloadedException} when
-     * {@link RaftOptions#maxPendingRequests()} requests are pending here (or uncommitted on the leader); with
-     * {@link RaftClosedException} or {@link RaftFailedException} when the node is not running. A retry after
+     * closed or failed (the failure is then the cause), after appending the command but before it was known
+     * committed, or a forwarded command's outcome was not learnt within {@link RaftOptions#forwardTimeout()}; with
+     * {@link OverloadedException} when {@link RaftOptions#maxPendingRequests()} requests are pending here (or
+     * uncommitted on the leader); with {@link RaftClosedException} or {@link RaftFailedException} when the node was
+     * not running when the command reached it (it was not appended). A retry after
      * {@code IndeterminateResultException} may apply a command twice; a client session applies it once.
      *
      * @param command the command; copied

@@ -236,7 +236,8 @@ public final class NodeRuntime {
         }
         parts.transport().close();
         RaftException error = lifecycle.notRunning();
-        RaftException writes = lifecycle.state() == NodeState.FAILED ? error
+        RaftException writes = lifecycle.state() == NodeState.FAILED       // appended: the others may commit it
+                ? new IndeterminateResultException(id + " failed before the command was known committed", error)
                 : new IndeterminateResultException(id + " was closed before the command was known committed");
         loop.failRemaining(error, writes);                   // before the apply worker's final drain
         loop.stopTransfers();

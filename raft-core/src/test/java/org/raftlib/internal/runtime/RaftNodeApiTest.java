@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.raftlib.IndeterminateResultException;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.NodeState;
@@ -245,7 +246,9 @@ class RaftNodeApiTest {
         node.start();
         Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
         CompletableFuture<byte[]> f = node.submit(bytes("boom"));
-        assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(RaftFailedException.class);
+        assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).as("appended: other replicas may commit it")
+                .hasCauseInstanceOf(IndeterminateResultException.class)
+                .cause().hasCauseInstanceOf(RaftFailedException.class);
         assertThat(node.status().state()).isEqualTo(NodeState.FAILED);
         assertThat(failures).hasSize(1);
         assertThat(failures.get(0)).hasMessageContaining("state machine threw while applying index 2");
@@ -263,7 +266,7 @@ class RaftNodeApiTest {
         Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
         storage.failSyncs = true;
         CompletableFuture<byte[]> f = node.submit(bytes("lost"));
-        assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(RaftFailedException.class)
+        assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(IndeterminateResultException.class)
                 .hasRootCauseMessage("disk on fire");
         Await.until("the node to fail", WAIT, () -> node.status().state() == NodeState.FAILED);
     }
