@@ -1,6 +1,7 @@
 package org.raftlib.internal.runtime;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +71,7 @@ final class MembershipChanges {
             if (goal.isJoint() || goal.voters().isEmpty()) {
                 throw new IllegalArgumentException("a configuration needs voters: " + goal);
             }
+            checkDistinctAddresses(goal);
         } catch (RuntimeException e) {
             fail(change, e);
             return;
@@ -80,6 +82,18 @@ final class MembershipChanges {
         ticksLeft = TIMEOUT_ELECTIONS * parts.electionTicks();
         LOG.info("{} starts a membership change from {} to {}", parts.id(), core.configuration(), goal);
         attempt();
+    }
+
+    /** As the builder does for the first members: two members at one address would get each other's messages. */
+    private static void checkDistinctAddresses(ClusterConfig goal) {
+        Map<String, NodeId> byAddress = new HashMap<>();
+        for (Member m : goal.members()) {
+            NodeId other = byAddress.putIfAbsent(m.address(), m.id());
+            if (other != null) {
+                throw new IllegalArgumentException("address " + m.address() + " would be used by two members, "
+                        + other + " and " + m.id());
+            }
+        }
     }
 
     /** Every tick: retries a change that could not start yet, and gives up on one that took too long. */

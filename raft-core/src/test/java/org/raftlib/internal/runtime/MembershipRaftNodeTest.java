@@ -191,6 +191,10 @@ class MembershipRaftNodeTest {
                 List.of(member(2)));
         assertThatThrownBy(() -> twice.get(20, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(IllegalArgumentException.class);
+        String taken = c.members().get(0).address();
+        assertThatThrownBy(() -> leader.addLearner(Member.of("n4", taken)).get(20, TimeUnit.SECONDS))
+                .as("an address in use, as the builder refuses").isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(IllegalArgumentException.class).hasMessageContaining("two members");
     }
 
     @Test
