@@ -152,6 +152,10 @@ public final class SessionClient {
             if (ended != null) {
                 return CompletableFuture.failedFuture(new SessionExpiredException(ended));
             }
+            if (nextSequence == Long.MAX_VALUE) {                // only after resumeSession near the end
+                return CompletableFuture.failedFuture(new SessionExpiredException("session " + id
+                        + " has used every sequence number; open a new one"));
+            }
             ackBelow = waiting.isEmpty() ? nextSequence : waiting.first();
             if (nextSequence - ackBelow >= MAX_IN_FLIGHT) {
                 return CompletableFuture.failedFuture(new OverloadedException("session " + id + " has "
