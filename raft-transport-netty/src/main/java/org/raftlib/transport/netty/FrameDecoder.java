@@ -16,26 +16,73 @@ import org.raftlib.transport.netty.NettyTransportMetrics.RejectReason;
  * known, instead of one that doubles (and is copied) piece after piece: a 1 MiB snapshot chunk read 64 KiB at a time
  * is copied into its buffer once, not about three times over.
  *
+ * <p>On a connection from someone not yet known ({@link #FrameDecoder(int, int)}: a peer's inbound connection, whose
+ * first frame is its handshake) sizing ahead would let anyone who can reach the port make the node reserve
+ * {@code maxFrameBytes} per connection with 5 bytes. There the first frame may announce only a small length, and
+ * its buffer grows only with the bytes that actually arrive; frames after the first are sized ahead, since the
+ * handshake has then been checked (a bad one closes the connection before the next read).
+ *
  * <p>Stateful: one instance per channel.
  */
 final class FrameDecoder extends LengthFieldBasedFrameDecoder {
 
     private final int maxFrameBytes;
+    /** The longest first frame accepted; {@code maxFrameBytes} when the first frame is like any other. */
+    private final int firstFrameMaxBytes;
+    /** Whether a frame's buffer may be sized from its length prefix: from the start, or once the first frame left. */
+    private boolean sizeAhead;
+    /** Whether the first frame was refused: everything after it is discarded until the channel closes. */
+    private boolean refused;
     /** Bytes (prefix included) of the frame being assembled, once its prefix has arrived; 0 between frames. */
     private int assembling;
 
+    /**
+     * A decoder for a peer that is already trusted (a dialled node's receipts, the admin endpoint behind mutual TLS):
+     * every frame, the first included, may announce up to {@code maxFrameBytes} and is sized ahead.
+     */
     FrameDecoder(int maxFrameBytes) {
+        this(maxFrameBytes, maxFrameBytes, true);
+    }
+
+    /**
+     * A decoder for a connection whose first frame is a handshake from someone not yet known: a first frame longer
+     * than {@code firstFrameMaxBytes} (capped at {@code maxFrameBytes}) is refused as
+     * {@link RejectReason#OVERSIZED_FRAME} as soon as its prefix arrives, and no buffer is sized ahead of the bytes
+     * received until the first frame has been handed on.
+     */
+    FrameDecoder(int maxFrameBytes, int firstFrameMaxBytes) {
+        this(maxFrameBytes, Math.min(firstFrameMaxBytes, maxFrameBytes), false);
+    }
+
+    private FrameDecoder(int maxFrameBytes, int firstFrameMaxBytes, boolean sizeAhead) {
         super(maxFrameBytes + ProtoMapper.LENGTH_PREFIX_BYTES, 0, ProtoMapper.LENGTH_PREFIX_BYTES, 0,
                 ProtoMapper.LENGTH_PREFIX_BYTES, true);
         this.maxFrameBytes = maxFrameBytes;
+        this.firstFrameMaxBytes = firstFrameMaxBytes;
+        this.sizeAhead = sizeAhead;
         setCumulator(this::cumulate);
     }
 
     @Override
     protected Object decode(ChannelHandlerContext ctx, ByteBuf in) throws Exception {
-        Object frame = super.decode(ctx, in);
         assembling = 0;
-        if (frame == null && in.readableBytes() >= ProtoMapper.LENGTH_PREFIX_BYTES) {
+        if (refused) {
+            in.skipBytes(in.readableBytes());
+            return null;
+        }
+        if (!sizeAhead && in.readableBytes() >= ProtoMapper.LENGTH_PREFIX_BYTES) {
+            long length = in.getUnsignedInt(in.readerIndex());
+            if (length > firstFrameMaxBytes) {
+                refused = true;
+                in.skipBytes(in.readableBytes());
+                throw new FrameException(RejectReason.OVERSIZED_FRAME, "first frame announces " + length
+                        + " bytes; a handshake may have at most " + firstFrameMaxBytes);
+            }
+        }
+        Object frame = super.decode(ctx, in);
+        if (frame != null) {
+            sizeAhead = true;
+        } else if (sizeAhead && in.readableBytes() >= ProtoMapper.LENGTH_PREFIX_BYTES) {
             long length = in.getUnsignedInt(in.readerIndex());
             if (length <= maxFrameBytes) {
                 assembling = (int) length + ProtoMapper.LENGTH_PREFIX_BYTES;
@@ -46,7 +93,9 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
 
     /**
      * Appends {@code in} to {@code cumulation} (taking ownership of both), in place when it fits and the cumulation
-     * is not shared with a frame handed on, else into a new buffer large enough for the frame being assembled.
+     * is not shared with a frame handed on, else into a new buffer: one large enough for the frame being assembled
+     * when buffers are sized ahead, else one at most twice the bytes held (so a first frame trickling in is not copied
+     * once per read).
      */
     private ByteBuf cumulate(ByteBufAllocator alloc, ByteBuf cumulation, ByteBuf in) {
         if (!cumulation.isReadable() && in.isContiguous()) {
@@ -55,13 +104,14 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
         }
         try {
             int adding = in.readableBytes();
-            int wanted = Math.max(cumulation.readableBytes() + adding, assembling);
+            int held = cumulation.readableBytes() + adding;
+            int wanted = Math.max(held, assembling);
             boolean fits = wanted - cumulation.readableBytes() <= cumulation.maxFastWritableBytes();
             if (fits && cumulation.refCnt() == 1 && !cumulation.isReadOnly()) {
                 cumulation.writeBytes(in);
                 return cumulation;
             }
-            ByteBuf bigger = alloc.buffer(wanted);
+            ByteBuf bigger = alloc.buffer(sizeAhead ? wanted : alloc.calculateNewCapacity(held, Integer.MAX_VALUE));
             bigger.writeBytes(cumulation).writeBytes(in);
             cumulation.release();
             return bigger;

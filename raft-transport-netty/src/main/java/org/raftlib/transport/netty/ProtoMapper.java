@@ -45,6 +45,9 @@ final class ProtoMapper {
     /** Bytes of the length prefix before every frame. */
     static final int LENGTH_PREFIX_BYTES = 4;
 
+    /** The smallest limit on a connection's first frame, its handshake: far above what one needs today. */
+    static final int HANDSHAKE_ROOM_BYTES = 64 << 10;
+
     private ProtoMapper() {
     }
 
@@ -53,6 +56,24 @@ final class ProtoMapper {
      * ({@code receiptIntervalMillis}; 0, what peers of older versions send, for none).
      */
     record Hello(String clusterId, String groupId, NodeId nodeId, int protocolVersion, int receiptIntervalMillis) {
+    }
+
+    /**
+     * Returns the longest first frame (length prefix not counted) an inbound connection of this cluster and group
+     * accepts: room for the longest handshake a member can send (these ids, a node id of {@link NodeId#MAX_LENGTH}
+     * characters of 3 UTF-8 bytes each, the largest numbers), and at least {@link #HANDSHAKE_ROOM_BYTES} so that
+     * fields a later version adds still fit. Anyone who can reach the port may announce this much before any check.
+     */
+    static int maxHandshakeBytes(String clusterId, String groupId) {
+        RaftWire.Handshake longest = RaftWire.Handshake.newBuilder()
+                .setClusterId(clusterId)
+                .setGroupId(groupId)
+                .setNodeId("\u0800".repeat(NodeId.MAX_LENGTH))
+                .setProtocolVersion(-1)
+                .setReceiptIntervalMillis(-1)
+                .build();
+        return Math.max(HANDSHAKE_ROOM_BYTES, RaftWire.Frame.newBuilder().setHandshake(longest).build()
+                .getSerializedSize());
     }
 
     /** Returns a length-prefixed handshake frame. */

@@ -9,8 +9,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Builds the pipeline of one inbound peer connection: optional TLS, the idle check, the byte count and receipts of
- * {@link ReceiptWriter}, framing with a maximum size, then the handshake-checking, decoding {@link InboundHandler}.
- * The listening side writes nothing but receipts, and those only when the peer's handshake asks for them.
+ * {@link ReceiptWriter}, framing with a maximum size (and a small one for the first frame, the handshake, which
+ * anyone who can reach the port may send: {@link FrameDecoder#FrameDecoder(int, int)}), then the handshake-checking,
+ * decoding {@link InboundHandler}. The listening side writes nothing but receipts, and those only when the peer's
+ * handshake asks for them.
  *
  * <p>Shared by every accepted channel of one transport; it holds no per-channel state.
  */
@@ -18,11 +20,13 @@ final class ServerInitializer extends ChannelInitializer<Channel> {
 
     private final InboundRouter router;
     private final SslContext sslContext;
+    private final int maxHandshakeBytes;
 
     /** {@code sslContext} is null for plain TCP. */
     ServerInitializer(InboundRouter router, SslContext sslContext) {
         this.router = router;
         this.sslContext = sslContext;
+        this.maxHandshakeBytes = ProtoMapper.maxHandshakeBytes(router.local().clusterId(), router.local().groupId());
     }
 
     @Override
@@ -38,7 +42,7 @@ final class ServerInitializer extends ChannelInitializer<Channel> {
         }
         p.addLast("idle", new IdleStateHandler(router.options().idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS));
         p.addLast("receipts", new ReceiptWriter());
-        p.addLast("frameDecoder", new FrameDecoder(router.options().maxFrameBytes()));
+        p.addLast("frameDecoder", new FrameDecoder(router.options().maxFrameBytes(), maxHandshakeBytes));
         p.addLast("inbound", new InboundHandler(router));
     }
 }

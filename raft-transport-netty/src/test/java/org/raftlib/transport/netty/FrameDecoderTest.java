@@ -3,13 +3,16 @@ package org.raftlib.transport.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -19,6 +22,7 @@ class FrameDecoderTest {
 
     private static final long SEED = 0x5EEDL;
     private static final int MAX = 4 << 20;
+    private static final int HANDSHAKE_CAP = 64 << 10;
 
     @Test
     void largeFrameArrivingInSmallReadsDecodesByteForByte() {
@@ -91,6 +95,88 @@ class FrameDecoderTest {
         assertThat((Object) channel.readInbound()).isNull();
         assertThatThrownBy(channel::finish).isInstanceOf(DecoderException.class)
                 .rootCause().isInstanceOf(FrameException.class).hasMessageContaining("bytes into a frame");
+    }
+
+    @Test
+    void firstFrameLongerThanAHandshakeIsRefusedBeforeAnyBufferIsSizedForIt() {
+        RecordingAllocator alloc = new RecordingAllocator();
+        EmbeddedChannel channel = inbound(alloc);
+        ByteBuf prefixAndAByte = Unpooled.buffer().writeInt(16 << 20).writeByte(0x0a);
+
+        assertThatThrownBy(() -> channel.writeInbound(prefixAndAByte)).isInstanceOf(DecoderException.class)
+                .rootCause().isInstanceOf(FrameException.class)
+                .hasMessageContaining("OVERSIZED_FRAME").hasMessageContaining("at most " + HANDSHAKE_CAP);
+        for (int i = 0; i < 100; i++) {                       // what the peer sends next is dropped, not buffered
+            channel.writeInbound(Unpooled.buffer().writeByte(1));
+        }
+
+        assertThat(alloc.largest).as("largest buffer allocated").isLessThan(1024);
+        assertThat((Object) channel.readInbound()).isNull();
+        assertThat(channel.finish()).isFalse();
+    }
+
+    @Test
+    void firstFrameGrowsOnlyWithItsBytesAndLaterFramesAreSizedAhead() {
+        RecordingAllocator alloc = new RecordingAllocator();
+        EmbeddedChannel channel = inbound(alloc);
+        byte[] first = stream(random(HANDSHAKE_CAP, SEED));     // the longest first frame accepted
+        byte[] second = stream(random(1 << 20, SEED + 1));
+
+        channel.writeInbound(Unpooled.wrappedBuffer(first, 0, 5));
+        for (int at = 5; at < 500; at++) {
+            channel.writeInbound(Unpooled.wrappedBuffer(first, at, 1));
+        }
+        assertThat(alloc.largest).as("largest buffer after 500 bytes of the first frame").isLessThanOrEqualTo(1024);
+        List<byte[]> received = new ArrayList<>();
+        for (int at = 500; at < first.length; at += 1000) {
+            channel.writeInbound(Unpooled.wrappedBuffer(first, at, Math.min(1000, first.length - at)));
+            assertThat(alloc.largest).as("largest buffer at byte %d of the first frame", at)
+                    .isLessThan(2 * (at + 1000));
+        }
+        drain(channel, received);
+        channel.writeInbound(Unpooled.wrappedBuffer(second, 0, 5));
+        channel.writeInbound(Unpooled.wrappedBuffer(second, 5, 1));
+
+        assertThat(alloc.largest).as("the second frame's buffer, sized ahead").isEqualTo(second.length);
+        for (int at = 6; at < second.length; at += 64 << 10) {
+            channel.writeInbound(Unpooled.wrappedBuffer(second, at, Math.min(64 << 10, second.length - at)));
+        }
+        drain(channel, received);
+        assertThat(received).hasSize(2);
+        assertThat(received.get(0)).isEqualTo(Arrays.copyOfRange(first, 4, first.length));
+        assertThat(received.get(1)).isEqualTo(Arrays.copyOfRange(second, 4, second.length));
+        assertThat(channel.finish()).isFalse();
+    }
+
+    /** The decoder of an inbound peer connection: 16 MiB frames, but a first frame of at most 64 KiB. */
+    private static EmbeddedChannel inbound(ByteBufAllocator alloc) {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.config().setAllocator(alloc);
+        channel.pipeline().addLast(new FrameDecoder(16 << 20, HANDSHAKE_CAP));
+        return channel;
+    }
+
+    /** Hands out unpooled heap buffers and remembers the largest asked for. */
+    private static final class RecordingAllocator extends AbstractByteBufAllocator {
+
+        int largest;
+
+        @Override
+        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+            largest = Math.max(largest, initialCapacity);
+            return Unpooled.buffer(initialCapacity, maxCapacity);
+        }
+
+        @Override
+        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+            largest = Math.max(largest, initialCapacity);
+            return Unpooled.directBuffer(initialCapacity, maxCapacity);
+        }
+
+        @Override
+        public boolean isDirectBufferPooled() {
+            return false;
+        }
     }
 
     private static List<byte[]> feed(byte[] wire, int pieceBytes) {
