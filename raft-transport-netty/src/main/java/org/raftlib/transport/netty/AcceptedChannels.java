@@ -5,17 +5,28 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.group.ChannelGroup;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.raftlib.NodeId;
 
 /**
  * On the listening channel: records every accepted connection in a group, so closing the transport closes them
  * explicitly. Netty 4.2's event loops do not close them when they shut down (the restart tests found it), and a
  * peer whose connection to a closed node stayed open would write into it unnoticed until that node restarted on the
  * same port.
+ *
+ * <p>Also keeps one inbound connection per peer id ({@link #claim}): a peer has only one connection to us, so a
+ * second handshake naming it means the older connection is dead (the peer redialled, and its old socket's end never
+ * reached us) or one of the two is not that peer. Keeping only the newest bounds what the peers that passed the
+ * handshake can hold to one connection, and one frame buffer of at most {@code maxFrameBytes}, per member.
+ *
+ * <p>Thread-safe: {@link #claim} and {@link #release} run on the event loops of the channels they name.
  */
 @ChannelHandler.Sharable
 final class AcceptedChannels extends ChannelInboundHandlerAdapter {
 
     private final ChannelGroup group;
+    private final Map<NodeId, Channel> byPeer = new ConcurrentHashMap<>();
 
     AcceptedChannels(ChannelGroup group) {
         this.group = group;
@@ -27,5 +38,19 @@ final class AcceptedChannels extends ChannelInboundHandlerAdapter {
             group.add(child);
         }
         ctx.fireChannelRead(msg);
+    }
+
+    /**
+     * Records {@code channel} as {@code peer}'s inbound connection, whose handshake was just accepted, and returns
+     * the connection of {@code peer} it replaces (for the caller to close), or null.
+     */
+    Channel claim(NodeId peer, Channel channel) {
+        Channel older = byPeer.put(peer, channel);
+        return older == channel ? null : older;
+    }
+
+    /** Forgets {@code channel}, which closed, as {@code peer}'s connection, unless a newer one replaced it already. */
+    void release(NodeId peer, Channel channel) {
+        byPeer.remove(peer, channel);
     }
 }

@@ -1,6 +1,7 @@
 package org.raftlib.transport.netty;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.CorruptedFrameException;
@@ -24,6 +25,8 @@ import org.slf4j.LoggerFactory;
  * the node the handshake claims), then turns each frame into a message record and hands it to the node. Any bad
  * frame closes this connection only, counted by reason and logged at WARN, with the reason's name, with rate
  * limiting (STYLE.md §9); the node never sees the bad message.
+ *
+ * <p>A peer keeps one inbound connection: the handshake of a newer one closes the older ({@link AcceptedChannels}).
  *
  * <p>Stateful: one instance per channel, confined to the channel's event loop. Invariant: {@code peer} is null
  * until a valid handshake arrived, and no message is delivered while it is null or after {@code rejected} is set.
@@ -57,6 +60,9 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelTimer();
+        if (peer != null) {
+            router.accepted().release(peer, ctx.channel());
+        }
         ctx.fireChannelInactive();
     }
 
@@ -77,17 +83,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
     private void onFrame(ChannelHandlerContext ctx, ByteBuf frame) {
         int frameBytes = frame.readableBytes() + ProtoMapper.LENGTH_PREFIX_BYTES;
         if (peer == null) {
-            ProtoMapper.Hello hello = ProtoMapper.decodeHandshake(frame);
-            peer = checkHandshake(ctx, hello);
-            ProtoMapper.Hello local = router.local();
-            route = ReplicationCodec.Route.of(local.clusterId(), local.groupId(), peer, local.nodeId(),
-                    local.protocolVersion());
-            cancelTimer();
-            ReceiptWriter receipts = ctx.pipeline().get(ReceiptWriter.class);
-            if (receipts != null && hello.receiptIntervalMillis() > 0) {
-                receipts.start(hello.receiptIntervalMillis());
-            }
-            router.peerConnected().accept(peer);
+            accept(ctx, ProtoMapper.decodeHandshake(frame));
             return;
         }
         RaftMessage m = ProtoMapper.decodeEnvelope(frame, router.local(), route);
@@ -108,6 +104,29 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
             router.counters().warn(LOG, "consumer", "{} inbound consumer threw on {} from {}; message dropped",
                     router.local().nodeId(), m.type(), peer, e);
         }
+    }
+
+    /**
+     * Takes the connection as {@code hello}'s node once its handshake checks, closing any older inbound connection of
+     * that node: newest wins, since a real peer dials again only after it lost its previous connection.
+     */
+    private void accept(ChannelHandlerContext ctx, ProtoMapper.Hello hello) {
+        peer = checkHandshake(ctx, hello);
+        ProtoMapper.Hello local = router.local();
+        route = ReplicationCodec.Route.of(local.clusterId(), local.groupId(), peer, local.nodeId(),
+                local.protocolVersion());
+        cancelTimer();
+        Channel older = router.accepted().claim(peer, ctx.channel());
+        if (older != null) {
+            LOG.debug("{} closing the older connection from {} at {}: it connected again from {}", local.nodeId(),
+                    peer, older.remoteAddress(), ctx.channel().remoteAddress());
+            older.close();
+        }
+        ReceiptWriter receipts = ctx.pipeline().get(ReceiptWriter.class);
+        if (receipts != null && hello.receiptIntervalMillis() > 0) {
+            receipts.start(hello.receiptIntervalMillis());
+        }
+        router.peerConnected().accept(peer);
     }
 
     private NodeId checkHandshake(ChannelHandlerContext ctx, ProtoMapper.Hello h) {

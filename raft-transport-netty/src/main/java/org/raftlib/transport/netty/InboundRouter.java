@@ -17,6 +17,7 @@ import org.raftlib.message.RaftMessage;
  * @param identity checks that a TLS peer's certificate names the node of its handshake
  * @param peerConnected told, on the event loop, the id of each peer whose handshake was accepted: the path from that
  *     peer works, so a dial of ours to it that waits can go now
+ * @param accepted the open inbound connections, one per peer id
  */
 record InboundRouter(
         ProtoMapper.Hello local,
@@ -25,5 +26,6 @@ record InboundRouter(
         TransportCounters counters,
         NettyTransportOptions options,
         PeerIdentityVerifier identity,
-        Consumer<NodeId> peerConnected) {
+        Consumer<NodeId> peerConnected,
+        AcceptedChannels accepted) {
 }

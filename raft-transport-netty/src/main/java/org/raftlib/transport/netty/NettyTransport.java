@@ -159,8 +159,9 @@ public final class NettyTransport implements Transport {
         group = g;
         outbound = new PeerConnection.Config(local, options, clientSsl, counters,
                 epoll ? EpollSocketChannel.class : NioSocketChannel.class, identity);
+        AcceptedChannels acceptedChannels = new AcceptedChannels(accepted);
         InboundRouter router = new InboundRouter(local, id -> peers.containsKey(id), inbound, counters, options,
-                identity, this::peerConnected);
+                identity, this::peerConnected, acceptedChannels);
         Class<? extends ServerChannel> serverClass = epoll ? EpollServerSocketChannel.class
                 : NioServerSocketChannel.class;
         ServerBootstrap server = new ServerBootstrap()
@@ -169,7 +170,7 @@ public final class NettyTransport implements Transport {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .handler(new AcceptedChannels(accepted))
+                .handler(acceptedChannels)
                 .childHandler(new ServerInitializer(router, serverSsl));
         if (epoll) {
             // Receipts that the peer's kernel never acknowledges do not keep a dead inbound connection either.

@@ -2,6 +2,8 @@ package org.raftlib.transport.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -21,11 +23,12 @@ import org.raftlib.message.RaftMessage;
 import org.raftlib.message.TimeoutNow;
 import org.raftlib.testkit.Await;
 import org.raftlib.transport.netty.NettyTransportMetrics.RejectReason;
+import org.raftlib.transport.netty.wire.RaftWire;
 
 /**
  * What a peer without TLS can hold on a node over raw sockets: a first frame longer than a handshake is refused at
- * once, though 16 MiB frames are allowed after it. The server's handshake and idle timeouts are far longer than the
- * waits here, so every close seen is the limit's.
+ * once, though 16 MiB frames are allowed after it, and a second connection claiming a peer's id replaces the first.
+ * The server's handshake and idle timeouts are far longer than the waits here, so every close seen is the fix's.
  */
 class InboundLimitsTest {
 
@@ -102,6 +105,30 @@ class InboundLimitsTest {
         }
     }
 
+    @Test
+    void eachNewConnectionClaimingAPeerIdClosesTheOlderOne() throws IOException {
+        List<Socket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                Socket s = connect();
+                sockets.add(s);
+                long term = 1000 + 10 * i;
+                write(s, concat(handshake(), timeoutNow(term)));
+                awaitDelivery(term);                         // the handshake was accepted
+                if (i > 0) {
+                    assertThat(closedByServer(sockets.get(i - 1))).as("connection %d closed by %d", i - 1, i)
+                            .isTrue();
+                }
+                write(s, timeoutNow(term + 1));
+                awaitDelivery(term + 1);                     // the newest connection still carries messages
+            }
+        } finally {
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
+    }
+
     // ---- raw sockets ----
 
     private static Socket connect() throws IOException {
@@ -124,5 +151,44 @@ class InboundLimitsTest {
         } catch (SocketTimeoutException timeout) {
             return false;
         }
+    }
+
+    private static void awaitDelivery(long term) {
+        Await.until("the message of term " + term, DEADLINE, () -> INBOX.stream()
+                .anyMatch(m -> m.from().equals(RAW) && m.term() == term));
+    }
+
+    // ---- frames ----
+
+    private static byte[] framed(byte[] body) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (DataOutputStream data = new DataOutputStream(out)) {
+            data.writeInt(body.length);
+            data.write(body);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** A handshake as {@link #RAW} that asks for no receipts, so the server writes nothing on the connection. */
+    private static byte[] handshake() {
+        return framed(RaftWire.Frame.newBuilder().setHandshake(RaftWire.Handshake.newBuilder().setClusterId(CLUSTER)
+                .setGroupId(GROUP).setNodeId(RAW.value()).setProtocolVersion(ProtoMapper.PROTOCOL_VERSION))
+                .build().toByteArray());
+    }
+
+    private static byte[] timeoutNow(long term) {
+        return framed(RaftWire.Frame.newBuilder().setEnvelope(RaftWire.Envelope.newBuilder().setClusterId(CLUSTER)
+                .setGroupId(GROUP).setFrom(RAW.value()).setTo(SERVER.value())
+                .setProtocolVersion(ProtoMapper.PROTOCOL_VERSION)
+                .setTimeoutNow(RaftWire.TimeoutNow.newBuilder().setTerm(term))).build().toByteArray());
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(a);
+        out.writeBytes(b);
+        return out.toByteArray();
     }
 }
