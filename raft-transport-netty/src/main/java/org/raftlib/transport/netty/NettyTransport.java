@@ -67,8 +67,10 @@ import org.slf4j.LoggerFactory;
  * addressee and one message: {@code RequestVote}, {@code AppendEntries}, {@code InstallSnapshot} (one chunk),
  * {@code TimeoutNow}, a follower's {@code ReadIndexRequest} or {@code ForwardProposal}, or the response to one of
  * them. An inbound connection whose handshake or frames are
- * wrong (another cluster, an id not in the address book, a bad or oversized frame, an invalid message) is closed,
- * counted in {@link #metrics()} and logged at WARN with rate limiting, and the node keeps serving everyone else.
+ * wrong (another cluster, an id not in the address book, a bad or oversized frame, a first frame above 64 KiB, an
+ * invalid message) is closed, counted in {@link #metrics()} and logged at WARN with rate limiting, and the node keeps
+ * serving everyone else. A peer keeps one inbound connection: an accepted handshake closes any older connection from
+ * the same node id. See the module README for what a hostile peer can and cannot hold.
  *
  * <p><b>Delivery.</b> Per-peer order is kept and nothing is lost while both ends are up and the peer's outbound
  * queue ({@link NettyTransportOptions#outboundQueueLimit()}) does not overflow. Messages queued for a peer that

@@ -56,7 +56,10 @@ public record NettyTransportMetrics(
 
     /** Why a connection was refused; the token in the WARN line logged for it. */
     public enum RejectReason {
-        /** The length prefix, read as unsigned, exceeds {@link NettyTransportOptions#maxFrameBytes()}. */
+        /**
+         * The length prefix, read as unsigned, exceeds {@link NettyTransportOptions#maxFrameBytes()}, or, on the first
+         * frame (the handshake), 64 KiB (more only if the cluster and group ids need it).
+         */
         OVERSIZED_FRAME,
         /** The connection ended inside a frame. */
         TRUNCATED_FRAME,
