@@ -11,7 +11,8 @@ import java.util.Optional;
  * happened, interleaved with applies: a slow listener delays applies (and every future the node completes), so hand
  * heavy work to your own executor. Never block on a raftlib future here. Events still queued when the node stops are
  * dropped; {@link RaftEvent.NodeFailed} (with {@link #onFailure}) comes last, once, on the thread that stops the
- * node. An exception thrown by a listener is logged and otherwise ignored.
+ * node. Whatever a listener throws is logged and otherwise ignored, an {@code Error} too (not a
+ * {@link VirtualMachineError}).
  */
 public interface RaftListener {
 
