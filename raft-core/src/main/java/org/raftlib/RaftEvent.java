@@ -95,7 +95,8 @@ public sealed interface RaftEvent {
      * The configuration in force on this node changed (Raft thesis chapter 4): a configuration entry was appended to
      * (or truncated from) its log, came with a snapshot, or became known committed. A change is usually reported
      * twice: appended ({@code committed} false), then committed. The first event after start reports the
-     * configuration the node starts with, unless it has none yet (a node that joins).
+     * configuration the node starts with, unless it has none yet (a node that joins). Compaction, which moves the
+     * index of a committed configuration to the snapshot covering it, is not a change.
      *
      * @param config the configuration, possibly joint
      * @param index the log index of the entry holding it; 0 for the bootstrap configuration

@@ -22,7 +22,7 @@ import java.util.Optional;
  * @param configuration the configuration in force on this node (the last one in its log, committed or not): voters,
  *     learners, and the old voters while a joint change is in progress
  * @param configurationIndex the log index of that configuration's entry; 0 for the configuration the node was
- *     built with
+ *     built with; once that entry is compacted, the index of the snapshot (or compaction point) that covers it
  * @param peers on a leader, each follower's replication progress; otherwise empty
  */
 public record RaftStatus(

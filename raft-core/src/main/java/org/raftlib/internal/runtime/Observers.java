@@ -39,6 +39,8 @@ final class Observers {
     private ClusterConfig config;
     private long configIndex = -1;
     private boolean configCommitted;
+    /** The configuration last reported by an event, addresses filled in. */
+    private ClusterConfig reported;
     private Event.Transfer transfer;
     private int transferTicksLeft;
 
@@ -78,15 +80,28 @@ final class Observers {
         ClusterConfig c = core.configuration();
         long index = core.configurationIndex();
         boolean committed = commitIndex >= index;
-        if (index == configIndex && committed == configCommitted && (c == config || c.equals(config))) {
+        if (c == config && index == configIndex && committed == configCommitted) {
             return;
         }
+        ClusterConfig filled = c.withAddresses(parts.members());
+        boolean same = reported != null && sameConfiguration(filled, reported);
         config = c;
         configIndex = index;
-        configCommitted = committed;
-        if (!c.ids().isEmpty()) {                            // a joining node has no configuration yet
-            events.emit(new RaftEvent.ConfigurationChanged(c.withAddresses(parts.members()), index, committed));
+        if (same && committed && configCommitted) {
+            return;                  // compaction, or an install, moved the index of the same committed configuration
         }
+        configCommitted = committed;
+        reported = filled;
+        if (!c.ids().isEmpty()) {                            // a joining node has no configuration yet
+            events.emit(new RaftEvent.ConfigurationChanged(filled, index, committed));
+        }
+    }
+
+    /** The same members, roles and addresses (a snapshot's configuration may list the members in another order). */
+    private static boolean sameConfiguration(ClusterConfig a, ClusterConfig b) {
+        return a.voters().equals(b.voters()) && a.learners().equals(b.learners())
+                && a.outgoingVoters().equals(b.outgoingVoters())
+                && Set.copyOf(a.members()).equals(Set.copyOf(b.members()));
     }
 
     /** A message came from {@code from}. */

@@ -205,6 +205,10 @@ class RaftEventsTest {
         RaftEvent.SnapshotInstalled installed = r.events.stream().filter(e -> e instanceof RaftEvent.SnapshotInstalled)
                 .map(RaftEvent.SnapshotInstalled.class::cast).findFirst().orElseThrow();
         assertThat(installed.snapshot().index()).isGreaterThan(100);
+        for (RaftNode n : List.of(leader, nodes.get(behind))) {
+            assertThat(recorders.get(n.id()).configs()).as(n.id() + ": compaction or an install of the same "
+                    + "configuration is no change").hasSize(1);
+        }
     }
 
     @Test
