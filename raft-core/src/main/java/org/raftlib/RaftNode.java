@@ -200,11 +200,12 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * Hands leadership to {@code target} once it has caught up (thesis §3.10); new commands are refused meanwhile.
-     * The future completes when this node sees {@code target} lead, and fails with {@link NotLeaderException} if
-     * this node does not lead, with {@link IllegalArgumentException} if {@code target} is not a voter of the
-     * configuration in force, or with {@link RaftException} if the transfer does not finish within two election
-     * timeouts.
+     * Hands leadership to {@code target} once it has caught up (thesis §3.10); new commands and lease reads are
+     * refused meanwhile ({@link NotLeaderException}). The future completes when this node sees {@code target} lead
+     * (at once if {@code target} is this node and it leads), and fails with {@link NotLeaderException} if this node
+     * does not lead, with {@link IllegalArgumentException} if {@code target} is not a voter of the configuration in
+     * force, with {@link RaftException} if the transfer does not finish within two election timeouts, and with
+     * {@link RaftClosedException} or {@link RaftFailedException} if the node is not running.
      *
      * @param target the voter to lead next
      * @return completes on the apply thread
@@ -345,7 +346,8 @@ public final class RaftNode implements AutoCloseable {
      * with {@link UnsupportedOperationException} if the node has no {@link SnapshotStore} or its state machine does
      * not support snapshots, with {@link IllegalStateException} if nothing was applied yet, with
      * {@link RaftException} if writing fails (whatever the store or {@link StateSnapshot#writeTo} threw is its cause;
-     * the next call or policy snapshot tries again), and with {@link RaftClosedException} if the node is not running.
+     * the next call or policy snapshot tries again), and with {@link RaftClosedException} or
+     * {@link RaftFailedException} if the node is not running.
      * A {@link StateMachine#snapshot()} that throws fails the node, as {@code apply} does: it runs on the apply
      * thread, and the state it could not capture may be broken.
      *
@@ -356,7 +358,8 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * Returns this node's role, term, leader, log indexes and, on a leader, each follower's progress.
+     * Returns this node's role, term, leader, log indexes and, on a leader, each follower's progress. After the node
+     * stopped, the state (CLOSED or FAILED) with the last role, term and indexes it had: look at the state first.
      *
      * @return a snapshot
      * @throws RaftException if the running node does not answer within 5 seconds

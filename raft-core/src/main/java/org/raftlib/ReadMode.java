@@ -14,8 +14,8 @@ public enum ReadMode {
      * Linearizable under the leader's lease (Raft thesis §6.4.1): served by the leader without a round trip while a
      * quorum acknowledged its heartbeats within the lease, which ends before any other node could be elected; falls
      * back to {@link #LINEARIZABLE}'s heartbeat round when the lease does not hold (just elected, a quorum silent,
-     * CheckQuorum off) and during a leadership transfer. On a follower, served like {@link #LINEARIZABLE} with the
-     * leader answering under its lease.
+     * CheckQuorum off); refused with {@link NotLeaderException} during a leadership transfer, as new commands are.
+     * On a follower, served like {@link #LINEARIZABLE} with the leader answering under its lease.
      *
      * <p><b>Timing assumption.</b> Unlike {@link #LINEARIZABLE}, a lease read is only correct if clocks run at
      * nearly the same rate: no two nodes' clocks may drift apart by more than {@link RaftOptions#maxClockDrift()}

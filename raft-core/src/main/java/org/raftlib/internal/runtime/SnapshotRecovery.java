@@ -39,7 +39,8 @@ final class SnapshotRecovery {
             if (first > 1) {
                 throw new IOException(id + ": the log starts at index " + first + " (compacted), but there is no "
                         + "valid snapshot" + (store == null ? " store" : "") + " to rebuild the entries before it ("
-                        + log + ", " + store + ")");
+                        + log + (store == null ? "" : ", " + store) + "): give the node the snapshot store it used "
+                        + "before, or replace the member (see the README)");
             }
             return latest;
         }

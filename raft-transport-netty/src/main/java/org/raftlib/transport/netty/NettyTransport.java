@@ -308,7 +308,8 @@ public final class NettyTransport implements Transport {
     }
 
     /**
-     * Returns the address the server is bound to, useful when {@code self.address()} asked for port 0.
+     * Returns the address the server is bound to. (Member addresses need a port from 1 to 65535: for tests, pick
+     * free ports first, as the examples' launchers do.)
      *
      * @return the bound address
      * @throws IllegalStateException if the transport is not started
