@@ -1,5 +1,6 @@
 package org.raftlib;
 
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -171,10 +172,12 @@ public final class RaftNodeBuilder {
     }
 
     /**
-     * Checks every option and relation and builds the node (not started).
+     * Checks every option and relation and builds the node (not started). The node owns the log storage, snapshot
+     * store and transport it was given, so a build that fails closes them (a {@code FileLogStorage} opened inline
+     * would otherwise keep its directory locked with nothing left to close it).
      *
      * @return the node
-     * @throws IllegalArgumentException listing every problem found
+     * @throws IllegalArgumentException listing every problem found; the parts given are closed
      */
     public RaftNode build() {
         List<String> problems = new ArrayList<>();
@@ -187,13 +190,28 @@ public final class RaftNodeBuilder {
             }
         }
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("invalid RaftNode configuration: " + String.join("; ", problems));
+            IllegalArgumentException e = new IllegalArgumentException("invalid RaftNode configuration: "
+                    + String.join("; ", problems));
+            closeParts(e);
+            throw e;
         }
         RandomGenerator r = random != null ? random : new SplittableRandom();
         NodeRuntime runtime = new NodeRuntime(id, new NodeRuntime.Bootstrap(List.copyOf(members), join),
                 stateMachine, new NodeRuntime.Stores(logStorage, snapshotStore), transport, options,
                 new NodeRuntime.Extras(r, metrics));
         return new RaftNode(runtime, options);
+    }
+
+    private void closeParts(Exception failure) {
+        for (AutoCloseable part : new AutoCloseable[] {logStorage, snapshotStore, transport}) {
+            try {
+                if (part != null) {
+                    part.close();
+                }
+            } catch (Exception e) {
+                failure.addSuppressed(e);
+            }
+        }
     }
 
     private void checkParts(List<String> problems) {

@@ -90,6 +90,16 @@ class RaftNodeApiTest {
                 .hasMessageContaining("members are missing");
     }
 
+    /** The node owns its parts: a build that fails closes them (an inline FileLogStorage stayed locked). */
+    @Test
+    void aFailedBuildClosesTheStorageItWasGiven() {
+        InMemoryLogStorage storage = new InMemoryLogStorage();
+        RaftNodeBuilder b = RaftNode.builder().id("n1").members(N1).logStorage(storage).transport(hub.transport());
+        assertThatThrownBy(b::build).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("stateMachine is missing");
+        assertThatThrownBy(storage::lastIndex).isInstanceOf(IllegalStateException.class);
+    }
+
     @Test
     void builderChecksEveryMemberAddressWithTheTransport() {
         Transport picky = new ForwardingTransport(hub.transport()) {
