@@ -28,6 +28,8 @@ final class Leader extends Role {
     private NodeId transferee;
     /** Members warned of, this term, for naming indexes past this leader's log ({@link #beyondLog}). */
     private final Set<NodeId> warnedBeyondLog = new HashSet<>();
+    /** Members warned of, this term, for losing entries they acknowledged (WARN once, DEBUG after). */
+    private final Set<NodeId> warnedDataLoss = new HashSet<>();
 
     Leader(RaftCore core, long noOpIndex) {
         super(core);
@@ -284,8 +286,14 @@ final class Leader extends Role {
         if (!m.success()) {
             if (m.rejectedIndex() > 0 && m.rejectedIndex() == pr.matchIndex()) {
                 long resume = resumeIndexFromHint(m);
-                core.logger().warn("{} [term {}] {} no longer holds index {} it acknowledged (its data was lost?); "
-                        + "replicating again from {}", core.id(), core.term(), m.from(), m.rejectedIndex(), resume);
+                if (warnedDataLoss.add(m.from())) {
+                    core.logger().warn("{} [term {}] {} no longer holds index {} it acknowledged (its data was "
+                            + "lost?); replicating again from {}", core.id(), core.term(), m.from(), m.rejectedIndex(),
+                            resume);
+                } else {
+                    core.logger().debug("{} [term {}] {} again lacks index {}; from {}", core.id(), core.term(),
+                            m.from(), m.rejectedIndex(), resume);
+                }
                 pr.onDataLoss(resume);
                 sendAppend(m.from(), true);
                 return;
