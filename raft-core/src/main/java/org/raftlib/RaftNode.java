@@ -92,8 +92,10 @@ public final class RaftNode implements AutoCloseable {
      * closed or failed (the failure is then the cause), after appending the command but before it was known
      * committed, or a forwarded command's outcome was not learnt within {@link RaftOptions#forwardTimeout()}; with
      * {@link OverloadedException} when {@link RaftOptions#maxPendingRequests()} requests are pending here (or
-     * uncommitted on the leader); with {@link RaftClosedException} or {@link RaftFailedException} when the node was
-     * not running when the command reached it (it was not appended). A retry after
+     * uncommitted on the leader); with {@link IllegalArgumentException} when the leader refused a forwarded command
+     * larger than its own {@link RaftOptions#maxCommandBytes()} (the nodes' options differ); with
+     * {@link RaftClosedException} or {@link RaftFailedException} when the node was not running when the command
+     * reached it (it was not appended). A retry after
      * {@code IndeterminateResultException} may apply a command twice; a client session applies it once.
      *
      * @param command the command; copied

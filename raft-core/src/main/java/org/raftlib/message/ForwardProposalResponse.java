@@ -26,7 +26,12 @@ public record ForwardProposalResponse(NodeId from, NodeId to, long term, long re
         /** Not appended: the receiver does not lead, is handing leadership over, or the sender is not a member. */
         NOT_LEADER,
         /** Not appended: the leader has too many requests pending. */
-        OVERLOADED
+        OVERLOADED,
+        /**
+         * Not appended: the entry is larger than the leader's {@code maxCommandBytes} (the nodes' options differ, or
+         * the sender is broken); appended, it could have been too large for any AppendEntries to carry.
+         */
+        TOO_LARGE
     }
 
     /**

@@ -77,6 +77,8 @@ final class Forwarded {
                     + " was not appended", Optional.empty()));
             case OVERLOADED -> fail(s.future(), new OverloadedException(m.from() + " (the leader) has too many "
                     + "uncommitted entries; retry later"));
+            case TOO_LARGE -> fail(s.future(), new IllegalArgumentException(m.from() + " (the leader) refused the "
+                    + "command: larger than its maxCommandBytes (do the nodes' options differ?); it was not appended"));
             case APPENDED -> {
                 if (m.index() <= handedOut) {
                     fail(s.future(), new IndeterminateResultException(id + " applied index " + m.index()
@@ -165,7 +167,7 @@ final class Forwarded {
                 + what + " within the forward timeout; it may or may not take effect");
     }
 
-    private void fail(CompletableFuture<byte[]> future, RaftException e) {
+    private void fail(CompletableFuture<byte[]> future, Exception e) {
         apply.submit(new ApplyWorker.Fail(future, e));
     }
 }

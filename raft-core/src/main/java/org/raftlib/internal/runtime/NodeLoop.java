@@ -64,6 +64,7 @@ final class NodeLoop implements Runnable {
     private final Forwarded forwarded;
     private final boolean forwarding;
     private final int maxUncommitted;
+    private final int maxCommandBytes;
     private final LeaseGate gate;
     private final ForwardedAnswers answers = new ForwardedAnswers();
     /** The scheduled time of the core's last tick (see {@link LeaseGate#publish}). */
@@ -102,6 +103,7 @@ final class NodeLoop implements Runnable {
         this.requests = new Requests(id, apply, forwarded, options.maxReadIndexLag(), options.forwarding());
         this.forwarding = options.forwarding();
         this.maxUncommitted = options.maxPendingRequests();
+        this.maxCommandBytes = options.maxCommandBytes();
         this.gate = new LeaseGate(tickNanos);
         this.observers = new Observers(core, parts, tickNanos);
         this.changes = new MembershipChanges(core, parts);
@@ -339,8 +341,9 @@ final class NodeLoop implements Runnable {
 
     /**
      * A follower's command: appended as if submitted here, unless this node does not lead, the sender is not a member
-     * (removed, or not yet added: it would never learn the outcome), or this node holds
-     * {@link RaftOptions#maxPendingRequests()} uncommitted entries; the answer says where.
+     * (removed, or not yet added: it would never learn the outcome), the command is larger than
+     * {@link RaftOptions#maxCommandBytes()} (once appended, no AppendEntries might carry it: the log would stall for
+     * good), or this node holds {@link RaftOptions#maxPendingRequests()} uncommitted entries; the answer says where.
      */
     private void onForwardedProposal(ForwardProposal m) {
         ForwardProposalResponse previous = answers.previous(m);
@@ -352,6 +355,10 @@ final class NodeLoop implements Runnable {
         Proposal p = null;
         if (core.currentRole() == RaftRole.LEADER && !CoreInspection.leaderTracks(core, m.from())) {
             LOG.debug("{} refused a command forwarded by {}, which is not a member", id, m.from());
+        } else if (m.data().length() > maxCommandBytes) {
+            outcome = ForwardProposalResponse.Outcome.TOO_LARGE;
+            LOG.warn("{} refused a command of {} bytes forwarded by {}: above maxCommandBytes ({})", id,
+                    m.data().length(), m.from(), maxCommandBytes);
         } else if (core.currentRole() == RaftRole.LEADER
                 && CoreInspection.uncommittedEntries(core) >= maxUncommitted) {
             outcome = ForwardProposalResponse.Outcome.OVERLOADED;

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -84,6 +85,42 @@ class ForwardingRaftNodeTest {
 
     private static int count(CompletableFuture<byte[]> f) throws Exception {
         return Integer.parseInt(new String(f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A forwarded command larger than the leader's maxCommandBytes is refused (found by a hostile-peer probe): the
+     * leader appended whatever came, and one entry too large for any AppendEntries stalled its log for good, across
+     * restarts. Here one node's options allow more than the others'.
+     */
+    @Test
+    void aForwardedCommandAboveTheLeadersLimitIsRefusedAndTheLogGoesOn() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            GatedStateMachine sm = new GatedStateMachine();
+            RaftNode node = RaftNode.builder().id(MEMBERS.get(i).id()).members(MEMBERS).stateMachine(sm)
+                    .logStorage(new InMemoryLogStorage()).transport(hub.transport()).randomSeed(310 + i)
+                    .options(RaftOptions.defaults().withElectionTimeout(Duration.ofMillis(300))
+                            .withHeartbeatInterval(Duration.ofMillis(30))
+                            .withMaxCommandBytes(i == 2 ? 256 << 10 : 64 << 10))
+                    .build();
+            nodes.add(node);
+            machines.add(sm);
+            node.start();
+        }
+        RaftNode big = nodes.get(2);
+        RaftNode leader = awaitLeader();
+        if (leader == big) {
+            leader.transferLeadership(nodes.get(0).id()).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            leader = awaitLeader();
+        }
+        RaftNode l = leader;
+        Await.until("n3 to know the leader", WAIT, () -> big.status().leader().equals(Optional.of(l.id())));
+
+        CompletableFuture<byte[]> tooLarge = big.submit(new byte[100 << 10]);
+
+        assertThatThrownBy(() -> tooLarge.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxCommandBytes");
+        assertThat(big.submit(bytes("small")).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isNotEmpty();
+        assertThat(leader.submit(bytes("after")).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isNotEmpty();
     }
 
     @Test
