@@ -4,6 +4,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedOutputStream;
 import org.raftlib.Bytes;
@@ -23,9 +24,11 @@ import org.slf4j.LoggerFactory;
  * chunk. A chunk out of order gets the offset this node expects; a chunk of another snapshot, or from another leader
  * (whose bytes may differ even for the same index), starts over; a damaged
  * transfer is dropped and restarted from 0. Never more than a chunk in memory, and a chunk's bytes go to the store
- * without being copied first.
+ * without being copied first. A transfer that nothing resumes (its leader crashed or gave up, and no other sends
+ * one) is dropped after an idle timeout, its temporary file with it, instead of holding the disk until the next
+ * transfer or restart.
  *
- * <p>Confined to the snapshot transfer thread.
+ * <p>Confined to the snapshot transfer thread, but {@link #lastChunkNanos()}, which the loop reads.
  */
 final class SnapshotReceiver {
 
@@ -36,9 +39,12 @@ final class SnapshotReceiver {
     private final Transport transport;
     private final Inbox inbox;
     private final RuntimeMetrics metrics;
+    private final LongSupplier clock;
     private Transfer current;
     /** The transfer received last, as leader/index/term: its late duplicate chunks are ignored. */
     private String completed;
+    /** When the transfer in progress last received a chunk ({@link #clock}); 0 when none is in progress. */
+    private volatile long lastChunkNanos;
 
     /** One snapshot being received. */
     private static final class Transfer {
@@ -64,6 +70,13 @@ final class SnapshotReceiver {
     }
 
     SnapshotReceiver(NodeId self, SnapshotStore store, Transport transport, Inbox inbox, RuntimeMetrics metrics) {
+        this(self, store, transport, inbox, metrics, System::nanoTime);
+    }
+
+    /** With the monotonic clock, in nanoseconds, that times the idle timeout. */
+    SnapshotReceiver(NodeId self, SnapshotStore store, Transport transport, Inbox inbox, RuntimeMetrics metrics,
+            LongSupplier clock) {
+        this.clock = clock;
         this.self = self;
         this.store = store;
         this.transport = transport;
@@ -94,6 +107,7 @@ final class SnapshotReceiver {
             return;
         }
         try {
+            lastChunkNanos = clock.getAsLong() | 1;          // never 0 while a transfer is in progress
             accept(m);
         } catch (IOException | RuntimeException e) {
             LOG.warn("{} dropped the snapshot at {} from {}; the leader starts over: {}", self, m.lastIncludedIndex(),
@@ -136,6 +150,7 @@ final class SnapshotReceiver {
         t.out.flush();
         SnapshotMeta stored = t.writer.commit();
         current = null;
+        lastChunkNanos = 0;
         metrics.snapshotReceived(stored.sizeBytes());
         completed = m.from() + "/" + m.lastIncludedIndex() + "/" + m.lastIncludedTerm();
         LOG.info("{} received the snapshot at {}/{} ({} bytes) from {}", self, stored.term(), stored.index(),
@@ -183,6 +198,24 @@ final class SnapshotReceiver {
             current.writer.close();
         }
         current = null;
+        lastChunkNanos = 0;
+    }
+
+    /** When the transfer in progress last received a chunk; 0 if none is in progress. Any thread. */
+    long lastChunkNanos() {
+        return lastChunkNanos;
+    }
+
+    /** Drops the transfer in progress if it received nothing for {@code idleNanos}. */
+    void abandonIfIdle(long idleNanos) {
+        long last = lastChunkNanos;
+        if (current == null || last == 0 || clock.getAsLong() - last < idleNanos) {
+            return;
+        }
+        LOG.info("{} abandons the snapshot at {} from {}: nothing received for {} ms", self, current.index,
+                current.from, idleNanos / 1_000_000);
+        abandon();
+        metrics.snapshotReceived(-1);
     }
 
     private void reply(InstallSnapshot m, long nextOffset, boolean success) {

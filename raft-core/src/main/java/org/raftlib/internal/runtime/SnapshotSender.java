@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 final class SnapshotSender {
 
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotSender.class);
-    private static final int MAX_STALLS = 10;
+    static final int MAX_STALLS = 10;
     static final int MAX_RESTARTS = 3;
     static final long FIRST_PAUSE_MILLIS = 100;
 

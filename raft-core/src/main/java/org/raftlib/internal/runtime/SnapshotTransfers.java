@@ -162,13 +162,25 @@ final class SnapshotTransfers {
         }
     }
 
-    /** Every tick: resend where a follower went silent; stop every send when this node no longer leads. */
+    /**
+     * Every tick: resend where a follower went silent; stop every send when this node no longer leads; drop a
+     * transfer to this node that nothing resumed for longer than any sender keeps trying ({@link #receiveIdleNanos}).
+     */
     void tick(RaftCore core) {
         if (!senders.isEmpty() && (core.currentRole() != RaftRole.LEADER || core.currentTerm() != senderTerm)) {
             senders.values().forEach(s -> run(s::abort));
             senders.clear();
         }
         senders.values().forEach(s -> run(() -> s.checkProgress(stallNanos)));
+        long last = receiver == null ? 0 : receiver.lastChunkNanos();
+        if (last != 0 && System.nanoTime() - last >= receiveIdleNanos()) {
+            run(() -> receiver.abandonIfIdle(receiveIdleNanos()));
+        }
+    }
+
+    /** A sender gives up after {@link SnapshotSender#MAX_STALLS} stall timeouts without progress; two more here. */
+    private long receiveIdleNanos() {
+        return (SnapshotSender.MAX_STALLS + 2) * stallNanos;
     }
 
     /** Stops everything (the node stops). */
