@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -78,19 +77,8 @@ class HostileInputTest {
 
     // ---- frames ----
 
-    private static byte[] framed(byte[] body) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (DataOutputStream data = new DataOutputStream(out)) {
-            data.writeInt(body.length);
-            data.write(body);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return out.toByteArray();
-    }
-
     private static byte[] handshake(String cluster, String group, String node, int version) {
-        return framed(RaftWire.Frame.newBuilder().setHandshake(RaftWire.Handshake.newBuilder().setClusterId(cluster)
+        return TestNet.framed(RaftWire.Frame.newBuilder().setHandshake(RaftWire.Handshake.newBuilder().setClusterId(cluster)
                 .setGroupId(group).setNodeId(node).setProtocolVersion(version)).build().toByteArray());
     }
 
@@ -105,7 +93,7 @@ class HostileInputTest {
     }
 
     private static byte[] frame(RaftWire.Envelope.Builder e) {
-        return framed(RaftWire.Frame.newBuilder().setEnvelope(e).build().toByteArray());
+        return TestNet.framed(RaftWire.Frame.newBuilder().setEnvelope(e).build().toByteArray());
     }
 
     private static byte[] concat(byte[]... parts) {
@@ -200,7 +188,7 @@ class HostileInputTest {
 
     @Test
     void frameJustOverTheLimitIsRejected() throws IOException {
-        assertRejected(framed(new byte[(64 << 10) + 1]), false, RejectReason.OVERSIZED_FRAME);
+        assertRejected(TestNet.framed(new byte[(64 << 10) + 1]), false, RejectReason.OVERSIZED_FRAME);
     }
 
     @Test
@@ -322,7 +310,7 @@ class HostileInputTest {
 
     @Test
     void garbageAfterAGoodHandshakeIsRejected() throws IOException {
-        assertRejected(concat(goodHandshake(), framed("not protobuf at all".getBytes(StandardCharsets.UTF_8))),
+        assertRejected(concat(goodHandshake(), TestNet.framed("not protobuf at all".getBytes(StandardCharsets.UTF_8))),
                 false, RejectReason.MALFORMED_FRAME);
     }
 
@@ -362,7 +350,7 @@ class HostileInputTest {
     private static byte[] randomFrame(SplittableRandom random) {
         byte[] body = new byte[random.nextInt(64)];
         random.nextBytes(body);
-        return random.nextBoolean() ? framed(body) : body;
+        return random.nextBoolean() ? TestNet.framed(body) : body;
     }
 
     private static byte[] mutate(byte[] valid, SplittableRandom random) {

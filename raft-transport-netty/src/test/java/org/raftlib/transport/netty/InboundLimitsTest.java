@@ -3,7 +3,6 @@ package org.raftlib.transport.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -160,26 +159,15 @@ class InboundLimitsTest {
 
     // ---- frames ----
 
-    private static byte[] framed(byte[] body) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (DataOutputStream data = new DataOutputStream(out)) {
-            data.writeInt(body.length);
-            data.write(body);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return out.toByteArray();
-    }
-
     /** A handshake as {@link #RAW} that asks for no receipts, so the server writes nothing on the connection. */
     private static byte[] handshake() {
-        return framed(RaftWire.Frame.newBuilder().setHandshake(RaftWire.Handshake.newBuilder().setClusterId(CLUSTER)
+        return TestNet.framed(RaftWire.Frame.newBuilder().setHandshake(RaftWire.Handshake.newBuilder().setClusterId(CLUSTER)
                 .setGroupId(GROUP).setNodeId(RAW.value()).setProtocolVersion(ProtoMapper.PROTOCOL_VERSION))
                 .build().toByteArray());
     }
 
     private static byte[] timeoutNow(long term) {
-        return framed(RaftWire.Frame.newBuilder().setEnvelope(RaftWire.Envelope.newBuilder().setClusterId(CLUSTER)
+        return TestNet.framed(RaftWire.Frame.newBuilder().setEnvelope(RaftWire.Envelope.newBuilder().setClusterId(CLUSTER)
                 .setGroupId(GROUP).setFrom(RAW.value()).setTo(SERVER.value())
                 .setProtocolVersion(ProtoMapper.PROTOCOL_VERSION)
                 .setTimeoutNow(RaftWire.TimeoutNow.newBuilder().setTerm(term))).build().toByteArray());
