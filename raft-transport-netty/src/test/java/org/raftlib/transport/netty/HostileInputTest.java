@@ -1,6 +1,7 @@
 package org.raftlib.transport.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.raftlib.transport.netty.TestNet.framed;
 
 import com.google.protobuf.ByteString;
 import java.io.ByteArrayOutputStream;
@@ -78,7 +79,7 @@ class HostileInputTest {
     // ---- frames ----
 
     private static byte[] handshake(String cluster, String group, String node, int version) {
-        return TestNet.framed(RaftWire.Frame.newBuilder().setHandshake(RaftWire.Handshake.newBuilder().setClusterId(cluster)
+        return framed(RaftWire.Frame.newBuilder().setHandshake(RaftWire.Handshake.newBuilder().setClusterId(cluster)
                 .setGroupId(group).setNodeId(node).setProtocolVersion(version)).build().toByteArray());
     }
 
@@ -93,7 +94,7 @@ class HostileInputTest {
     }
 
     private static byte[] frame(RaftWire.Envelope.Builder e) {
-        return TestNet.framed(RaftWire.Frame.newBuilder().setEnvelope(e).build().toByteArray());
+        return framed(RaftWire.Frame.newBuilder().setEnvelope(e).build().toByteArray());
     }
 
     private static byte[] concat(byte[]... parts) {
@@ -188,7 +189,7 @@ class HostileInputTest {
 
     @Test
     void frameJustOverTheLimitIsRejected() throws IOException {
-        assertRejected(TestNet.framed(new byte[(64 << 10) + 1]), false, RejectReason.OVERSIZED_FRAME);
+        assertRejected(framed(new byte[(64 << 10) + 1]), false, RejectReason.OVERSIZED_FRAME);
     }
 
     @Test
@@ -310,7 +311,7 @@ class HostileInputTest {
 
     @Test
     void garbageAfterAGoodHandshakeIsRejected() throws IOException {
-        assertRejected(concat(goodHandshake(), TestNet.framed("not protobuf at all".getBytes(StandardCharsets.UTF_8))),
+        assertRejected(concat(goodHandshake(), framed("not protobuf at all".getBytes(StandardCharsets.UTF_8))),
                 false, RejectReason.MALFORMED_FRAME);
     }
 
@@ -350,7 +351,7 @@ class HostileInputTest {
     private static byte[] randomFrame(SplittableRandom random) {
         byte[] body = new byte[random.nextInt(64)];
         random.nextBytes(body);
-        return random.nextBoolean() ? TestNet.framed(body) : body;
+        return random.nextBoolean() ? framed(body) : body;
     }
 
     private static byte[] mutate(byte[] valid, SplittableRandom random) {

@@ -1,6 +1,7 @@
 package org.raftlib.transport.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.raftlib.transport.netty.TestNet.framed;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -161,13 +162,13 @@ class InboundLimitsTest {
 
     /** A handshake as {@link #RAW} that asks for no receipts, so the server writes nothing on the connection. */
     private static byte[] handshake() {
-        return TestNet.framed(RaftWire.Frame.newBuilder().setHandshake(RaftWire.Handshake.newBuilder().setClusterId(CLUSTER)
+        return framed(RaftWire.Frame.newBuilder().setHandshake(RaftWire.Handshake.newBuilder().setClusterId(CLUSTER)
                 .setGroupId(GROUP).setNodeId(RAW.value()).setProtocolVersion(ProtoMapper.PROTOCOL_VERSION))
                 .build().toByteArray());
     }
 
     private static byte[] timeoutNow(long term) {
-        return TestNet.framed(RaftWire.Frame.newBuilder().setEnvelope(RaftWire.Envelope.newBuilder().setClusterId(CLUSTER)
+        return framed(RaftWire.Frame.newBuilder().setEnvelope(RaftWire.Envelope.newBuilder().setClusterId(CLUSTER)
                 .setGroupId(GROUP).setFrom(RAW.value()).setTo(SERVER.value())
                 .setProtocolVersion(ProtoMapper.PROTOCOL_VERSION)
                 .setTimeoutNow(RaftWire.TimeoutNow.newBuilder().setTerm(term))).build().toByteArray());
