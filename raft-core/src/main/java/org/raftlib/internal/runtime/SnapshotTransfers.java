@@ -26,12 +26,16 @@ import org.slf4j.LoggerFactory;
  * The loop's side of snapshot transfers (Raft §7): starts a {@link SnapshotSender} for each follower the core asks
  * for, routes InstallSnapshot chunks to the {@link SnapshotReceiver} and responses to the senders, checks the senders'
  * progress every tick, and stops them when this node stops leading. Sender and receiver run on the transfer thread;
- * this class is confined to the loop.
+ * this class is confined to the loop. Chunks wait for the transfer thread in a queue of bounded bytes
+ * ({@link #MIN_QUEUED_CHUNK_BYTES}, or twice what this node's own options put in flight if more): a chunk beyond it is
+ * dropped, and its leader resends from the offset this node answers with.
  */
 final class SnapshotTransfers {
 
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotTransfers.class);
     private static final int KNOWN_SNAPSHOTS = 8;
+    /** The least {@link #maxQueuedChunkBytes}: what a leader of the default options has in flight, many times over. */
+    static final long MIN_QUEUED_CHUNK_BYTES = 64L << 20;
 
     private final SnapshotSender.Context context;
     private final ExecutorService io;
@@ -44,6 +48,14 @@ final class SnapshotTransfers {
     /** The index of the unreadable snapshot being replaced, 0 if none (cleared on the apply thread). */
     private final AtomicLong replacing = new AtomicLong();
     private long senderTerm;
+    /** Bytes of chunks handed to the transfer thread and not yet taken by the receiver. */
+    private final AtomicLong queuedChunkBytes = new AtomicLong();
+    /**
+     * The most {@link #queuedChunkBytes} may reach: a chunk beyond it is dropped (its leader resends from the offset
+     * this node asks for), so neither a disk slower than the leader nor a peer that floods chunks grows the queue
+     * without bound.
+     */
+    private final long maxQueuedChunkBytes;
 
     /**
      * @param context what senders need (its term is replaced by the leader's term at each start)
@@ -56,6 +68,7 @@ final class SnapshotTransfers {
         this.context = context;
         this.io = io;
         this.stallNanos = stallNanos;
+        this.maxQueuedChunkBytes = Math.max(MIN_QUEUED_CHUNK_BYTES, 2L * context.chunkBytes() * context.window());
         latest.ifPresent(this::onDurable);
         this.receiver = context.store() == null ? null
                 : new SnapshotReceiver(context.self(), context.store(), context.transport(), context.inbox(),
@@ -107,7 +120,24 @@ final class SnapshotTransfers {
                     m.lastIncludedIndex(), Long.MAX_VALUE, true));
             return;
         }
-        run(() -> receiver.onChunk(m));
+        int n = m.data().length();
+        if (queuedChunkBytes.get() + n > maxQueuedChunkBytes) {
+            LOG.debug("{} dropped a snapshot chunk from {} at offset {}: {} bytes of chunks wait to be written",
+                    context.self(), m.from(), m.offset(), queuedChunkBytes.get());
+            return;
+        }
+        queuedChunkBytes.addAndGet(n);
+        if (!run(() -> {
+            queuedChunkBytes.addAndGet(-n);
+            receiver.onChunk(m);
+        })) {
+            queuedChunkBytes.addAndGet(-n);
+        }
+    }
+
+    /** Bytes of chunks waiting for the transfer thread. */
+    long queuedChunkBytes() {
+        return queuedChunkBytes.get();
     }
 
     /** Starts the sends the core asked for. */
@@ -192,11 +222,14 @@ final class SnapshotTransfers {
         }
     }
 
-    private void run(Runnable task) {
+    /** Hands {@code task} to the transfer thread; false if it has stopped. */
+    private boolean run(Runnable task) {
         try {
             io.execute(task);
+            return true;
         } catch (RejectedExecutionException e) {
             LOG.debug("{} snapshot transfer thread stopped; dropped a task", context.self());
+            return false;
         }
     }
 }
