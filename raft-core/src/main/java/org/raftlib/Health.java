@@ -11,9 +11,9 @@ import java.util.Optional;
  *       live does not recover by itself; restart it.
  *   <li><b>ready</b>: live, a leader is known, and this node's applied index is within
  *       {@link RaftOptions#readyMaxApplyLag()} entries of its commit index. Not ready during an election, while cut
- *       off from the leader (once its election timeout passes), and while it replays or catches up on commits it
- *       knows of. A follower's commit index may itself trail the leader's by a round trip; this check does not ask
- *       the leader.
+ *       off from the leader (once its election timeout passes), while it replays or catches up on commits it
+ *       knows of, and once the latest configuration it holds leaves it out (it was removed). A follower's commit
+ *       index may itself trail the leader's by a round trip; this check does not ask the leader.
  * </ul>
  *
  * @param live whether the node runs

@@ -10,8 +10,12 @@ final class NodeHealth {
     private NodeHealth() {
     }
 
-    /** What the node's threads last published. */
-    record Published(NodeId leader, long term, long commit, long applied) {
+    /**
+     * What the node's threads last published.
+     *
+     * @param removedAt the index of the latest configuration the node holds if it leaves the node out, else -1
+     */
+    record Published(NodeId leader, long term, long commit, long applied, long removedAt) {
     }
 
     /**
@@ -37,6 +41,10 @@ final class NodeHealth {
         }
         if (seen == null) {
             return Health.notReady(id + " is starting");
+        }
+        if (seen.removedAt() >= 0) {
+            return Health.notReady(id + " is not a member of the configuration at index " + seen.removedAt()
+                    + " (removed: close it)");
         }
         if (seen.leader() == null) {
             return Health.notReady(id + " knows no leader in term " + seen.term());

@@ -546,7 +546,8 @@ public final class NodeRuntime {
     public Health health() {
         NodeLoop l = loop;
         NodeHealth.Published seen = l == null ? null : new NodeHealth.Published(l.observers().knownLeader(),
-                l.observers().knownTerm(), l.observers().knownCommit(), parts.apply().appliedIndex());
+                l.observers().knownTerm(), l.observers().knownCommit(), parts.apply().appliedIndex(),
+                l.observers().removedAt());
         return NodeHealth.of(id, parts.lifecycle().state(), parts.lifecycle().failure(), seen,
                 options.readyMaxApplyLag());
     }

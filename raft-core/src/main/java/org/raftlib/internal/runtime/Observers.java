@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * The loop's view outward: notices role, leader and configuration changes and tells listeners (on the apply thread),
  * watches a leader's peers ({@link PeerWatch}), publishes what {@link org.raftlib.RaftNode#health()} needs, follows a
  * leadership transfer to its end, and builds status snapshots. Confined to the node loop, except the volatile
- * {@link #knownLeader()} and {@link #knownCommit()}.
+ * {@link #knownLeader()}, {@link #knownCommit()} and {@link #removedAt()}.
  */
 final class Observers {
 
@@ -36,6 +36,8 @@ final class Observers {
     private volatile long term = -1;
     private volatile NodeId leader;
     private volatile long commit;
+    /** The index of the latest configuration this node holds if that one leaves it out (removed); else -1. */
+    private volatile long removedAt = -1;
     private ClusterConfig config;
     private long configIndex = -1;
     private boolean configCommitted;
@@ -87,6 +89,7 @@ final class Observers {
         boolean same = reported != null && sameConfiguration(filled, reported);
         config = c;
         configIndex = index;
+        removedAt = c.ids().isEmpty() || c.contains(parts.id()) ? -1 : index;   // empty: joining, not yet added
         if (same && committed && configCommitted) {
             return;                  // compaction, or an install, moved the index of the same committed configuration
         }
@@ -117,6 +120,14 @@ final class Observers {
     /** Returns the highest index this node knows committed; from any thread. */
     long knownCommit() {
         return commit;
+    }
+
+    /**
+     * Returns the index of the latest configuration this node holds if that configuration leaves it out, else -1;
+     * from any thread.
+     */
+    long removedAt() {
+        return removedAt;
     }
 
     /** Returns the term last observed; from any thread, possibly stale. */

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.raftlib.ClusterConfig;
+import org.raftlib.Health;
 import org.raftlib.Member;
 import org.raftlib.MembershipChangeException;
 import org.raftlib.NodeId;
@@ -159,6 +160,11 @@ class MembershipRaftNodeTest {
         write(1);
         awaitSameState(c.voters());
         assertThat(machines.get(leader.id()).applied()).doesNotContain("from the removed");
+        Health health = gone.health();
+        assertThat(health.live()).isTrue();
+        assertThat(health.ready()).as("a removed node is not ready (it read ready before)").isFalse();
+        assertThat(health.readyReason()).hasValueSatisfying(r -> assertThat(r).contains("not a member"));
+        assertThat(leader.health().ready()).isTrue();
     }
 
     @Test
