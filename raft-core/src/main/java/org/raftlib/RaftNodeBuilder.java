@@ -57,17 +57,17 @@ public final class RaftNodeBuilder {
      * Sets the group's members, this node included (required). Every node of a group must be given the same set.
      * {@link #build()} checks each address with the transport's {@link Transport#checkAddress}.
      *
-     * @param all the members
+     * @param all the members; null (or null elements) is reported by {@link #build()}
      * @return this builder
      */
     public RaftNodeBuilder members(Member... all) {
-        return members(Arrays.asList(all));
+        return members(all == null ? null : Arrays.asList(all));
     }
 
     /**
      * Sets the group's members, this node included (required).
      *
-     * @param all the members
+     * @param all the members; null (or null elements) is reported by {@link #build()}
      * @return this builder
      */
     public RaftNodeBuilder members(Collection<Member> all) {

@@ -88,6 +88,9 @@ class RaftNodeApiTest {
                 .hasMessageContaining("electionTimeout (PT0.05S) must be at least 2 × heartbeatInterval (PT0.04S)");
         assertThatThrownBy(() -> RaftNode.builder().build()).hasMessageContaining("id is missing")
                 .hasMessageContaining("members are missing");
+        assertThatThrownBy(() -> RaftNode.builder().id("n1").members((Member[]) null).build())
+                .as("a null array is reported by build(), like a null collection (a bare NPE before)")
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("members are missing");
     }
 
     /** The node owns its parts: a build that fails closes them (an inline FileLogStorage stayed locked). */
