@@ -53,16 +53,24 @@ public final class SessionClient {
             boolean retryNotLeader) {
     }
 
-    private static final class Timer {
+    /**
+     * Times the attempts of every session in the JVM: one daemon thread, started when a retry or an attempt timeout is
+     * first scheduled and ended after {@link #IDLE_SECONDS} with nothing scheduled, so no thread outlives the sessions
+     * (an application server that undeploys the application keeps none).
+     */
+    static final class Timer {
+        static final long IDLE_SECONDS = 5;
         static final ScheduledThreadPoolExecutor INSTANCE = create();
 
-        private static ScheduledThreadPoolExecutor create() {
+        static ScheduledThreadPoolExecutor create() {
             ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
                 Thread t = new Thread(r, "raft-session-timer");
                 t.setDaemon(true);
                 return t;
             });
             e.setRemoveOnCancelPolicy(true);
+            e.setKeepAliveTime(IDLE_SECONDS, TimeUnit.SECONDS);
+            e.allowCoreThreadTimeOut(true);
             return e;
         }
     }

@@ -8,9 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.raftlib.Bytes;
 import org.raftlib.SessionExpiredException;
+import org.raftlib.testkit.Await;
 
 /** What a client session does before anything reaches the log. */
 class SessionClientTest {
@@ -27,7 +31,7 @@ class SessionClientTest {
         List<Bytes> sent = new ArrayList<>();
         SessionClient c = SessionClient.resume((type, data) -> {
             sent.add(data);
-            return new CompletableFuture<>();
+            return CompletableFuture.completedFuture(new byte[0]);
         }, POLICY, 7, Long.MAX_VALUE - 1);
 
         c.submit(new byte[] {1});
@@ -36,5 +40,28 @@ class SessionClientTest {
         assertThat(sent).hasSize(1);
         assertThatThrownBy(last::get).isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(SessionExpiredException.class);
+    }
+
+    /**
+     * The JVM-wide timer's thread ends once nothing is scheduled, so no thread outlives the sessions (it stayed for
+     * the life of the JVM, holding the class loader of an undeployed application). A timer of its own here: other
+     * tests' sessions share the JVM-wide one.
+     */
+    @Test
+    void theTimerThreadEndsWhenNothingIsScheduled() throws Exception {
+        ScheduledThreadPoolExecutor timer = SessionClient.Timer.create();
+        try {
+            ScheduledFuture<?> attemptTimeout = timer.schedule(() -> { }, 10, TimeUnit.SECONDS);
+            timer.schedule(() -> { }, 0, TimeUnit.MILLISECONDS).get(10, TimeUnit.SECONDS);
+            assertThat(timer.getPoolSize()).as("a thread while something is scheduled").isEqualTo(1);
+            Await.holdsFor("the thread waiting for what is scheduled",
+                    Duration.ofSeconds(SessionClient.Timer.IDLE_SECONDS + 1), () -> timer.getPoolSize() == 1);
+
+            attemptTimeout.cancel(false);
+            Await.until("the timer thread to end", Duration.ofSeconds(SessionClient.Timer.IDLE_SECONDS + 20),
+                    () -> timer.getPoolSize() == 0);
+        } finally {
+            timer.shutdownNow();
+        }
     }
 }
