@@ -344,7 +344,9 @@ public final class RaftNode implements AutoCloseable {
     /**
      * Takes a snapshot of the state machine now (Raft thesis chapter 5), whatever the policy in {@link RaftOptions}
      * says, and compacts the log it covers. The future completes, on the apply thread, with the index the snapshot
-     * covers once it is durable (at once, with the existing snapshot's index, if nothing was applied since). It fails
+     * covers once it is durable: the first snapshot that covers everything applied when this was called (at once,
+     * with the existing snapshot's index, if nothing was applied since; after the one being written and one more,
+     * at most, if a snapshot was being written meanwhile). It fails
      * with {@link UnsupportedOperationException} if the node has no {@link SnapshotStore} or its state machine does
      * not support snapshots, with {@link IllegalStateException} if nothing was applied yet, with
      * {@link RaftException} if writing fails (whatever the store or {@link StateSnapshot#writeTo} threw is its cause;

@@ -39,6 +39,10 @@ final class SnapshotTaker {
     record Done(SnapshotMeta meta, Throwable error) {
     }
 
+    /** A {@link org.raftlib.RaftNode#takeSnapshot()} made when {@code atLeast} was applied. */
+    private record Request(CompletableFuture<Long> future, long atLeast) {
+    }
+
     private final String nodeId;
     private final SnapshotStore store;
     /** The cluster configuration as of the applied index: it goes into the snapshot's metadata. */
@@ -48,7 +52,8 @@ final class SnapshotTaker {
     private final ExecutorService writer;
     private final Inbox inbox;
     private final Consumer<Object> toApplyThread;
-    private final List<CompletableFuture<Long>> waiting = new ArrayList<>();
+    /** Requests waiting for a durable snapshot: each for one covering what was applied when it was made. */
+    private final List<Request> waiting = new ArrayList<>();
     /**
      * The newest snapshot taken or attempted: the policy counts from it, so a write that failed is tried again after
      * another interval, not at every apply.
@@ -124,7 +129,7 @@ final class SnapshotTaker {
             future.completeExceptionally(new IllegalStateException(nodeId + " has applied nothing to snapshot"));
             return;
         }
-        waiting.add(future);
+        waiting.add(new Request(future, applied));
         if (!busy) {
             take(machine, applied, appliedTerm);
         }
@@ -172,28 +177,34 @@ final class SnapshotTaker {
         }
     }
 
-    /** On the apply thread: a write ended. Takes the next one at once if a request came meanwhile. */
+    /**
+     * On the apply thread: a write ended. Completes the requests it covers (made when at most its index was applied);
+     * takes the next one at once for those made later, while it was being written. Requests made while writes keep
+     * ending are each served by the next snapshot, so a request completes after at most two writes however busy
+     * the node is.
+     */
     void onDone(Done done, StateMachine machine, long applied, long appliedTerm) {
         busy = false;
         if (done.error() != null) {
             failWaiting(new RaftException(nodeId + ": writing the snapshot failed", done.error()));
             return;
         }
-        durableIndex = done.meta().index();
-        if (!waiting.isEmpty() && applied > done.meta().index()) {
-            take(machine, applied, appliedTerm);
+        long index = done.meta().index();
+        durableIndex = index;
+        List<Request> covered = new ArrayList<>();
+        waiting.removeIf(r -> r.atLeast() <= index && covered.add(r));
+        covered.forEach(r -> r.future().complete(index));
+        if (!waiting.isEmpty()) {
+            take(machine, applied, appliedTerm);               // they were made after this one's capture
             return;
         }
-        List<CompletableFuture<Long>> ready = new ArrayList<>(waiting);
-        waiting.clear();
-        ready.forEach(f -> f.complete(done.meta().index()));
         maybeTake(machine, applied, appliedTerm);               // what was applied while this one was written
     }
 
     /** Fails the requests still waiting (the node stops). */
     void failWaiting(Exception error) {
-        List<CompletableFuture<Long>> failed = new ArrayList<>(waiting);
+        List<Request> failed = new ArrayList<>(waiting);
         waiting.clear();
-        failed.forEach(f -> f.completeExceptionally(error));
+        failed.forEach(r -> r.future().completeExceptionally(error));
     }
 }
