@@ -47,7 +47,8 @@ final class NodeHealth {
                     + " (removed: close it)");
         }
         if (seen.leader() == null) {
-            return Health.notReady(id + " knows no leader in term " + seen.term());
+            return Health.notReady(id + (seen.term() < 0 ? " is starting: it knows no leader yet"
+                    : " knows no leader in term " + seen.term()));          // term -1: the loop has not turned
         }
         long lag = seen.commit() - seen.applied();
         if (lag > maxApplyLag) {

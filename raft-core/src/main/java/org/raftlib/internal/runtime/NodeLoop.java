@@ -81,7 +81,7 @@ final class NodeLoop implements Runnable {
     private final AtomicBoolean refused = new AtomicBoolean();
     private volatile Thread runner;
     private volatile boolean finalDrain;
-    private ScheduledExecutorService executor;
+    private volatile ScheduledExecutorService executor;      // read by health() on any thread
     private ScheduledFuture<?> ticker;
     private Runnable onExit;
     private int storageInFlight;
@@ -178,6 +178,18 @@ final class NodeLoop implements Runnable {
             lifecycle.fail(e);
         }
         exit();
+    }
+
+    /**
+     * Fails the node if its loop runs on an executor that has shut down (its transport was closed under it): posts
+     * find that out when they are refused, but a node nothing posts to (no peer reaches it) would otherwise read as
+     * running. Any thread; never waits.
+     */
+    void checkExecutor() {
+        ScheduledExecutorService e = executor;
+        if (e != null && e.isShutdown()) {
+            refused(new RejectedExecutionException("the loop's executor has shut down"));
+        }
     }
 
     /** The executor refused a task: only a closed transport does, so the node cannot go on. */

@@ -545,6 +545,9 @@ public final class NodeRuntime {
      */
     public Health health() {
         NodeLoop l = loop;
+        if (l != null && parts.lifecycle().isRunning()) {
+            l.checkExecutor();
+        }
         NodeHealth.Published seen = l == null ? null : new NodeHealth.Published(l.observers().knownLeader(),
                 l.observers().knownTerm(), l.observers().knownCommit(), parts.apply().appliedIndex(),
                 l.observers().removedAt());

@@ -57,6 +57,25 @@ class ExecutorLoopRaftNodeTest extends LocalRaftNodeTest {
         next.submit("after".getBytes(StandardCharsets.UTF_8)).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * A node whose loop executor stopped, and to which nothing is posted (no peer reaches it: here a single node),
+     * reads not live in {@code health()} without anything else calling it. Found by an outside probe: a node whose
+     * Netty transport was closed under it read live and ready for as long as only health() was asked.
+     */
+    @Test
+    void healthNoticesThatTheTransportStoppedRunningTheLoop() throws Exception {
+        startCluster(1);
+        write("w", 3);
+        RaftNode node = awaitLeader();
+        assertThat(node.health().ready()).isTrue();
+
+        transports.get(node.id()).executor().shutdownNow();
+
+        Await.until("health() to read not live", WAIT, () -> !node.health().live());
+        assertThat(node.health().liveReason()).hasValueSatisfying(r -> assertThat(r)
+                .contains("the transport stopped running the node loop"));
+    }
+
     @Test
     void closeFromTheLoopThreadDoesNotWaitForItself() throws Exception {
         startCluster(3);

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.raftlib.Health;
 import org.raftlib.Member;
+import org.raftlib.NodeId;
 import org.raftlib.NodeState;
 import org.raftlib.RaftNode;
 import org.raftlib.RaftOptions;
@@ -74,6 +75,14 @@ class NodeHealthTest {
         Health h = node.health();
         assertThat(h.live()).isTrue();
         assertThat(h.readyReason()).hasValueSatisfying(r -> assertThat(r).startsWith("n1 knows no leader"));
+    }
+
+    /** Before the loop's first turn the reason named term -1 (found by an outside probe). */
+    @Test
+    void aNodeWhoseLoopHasNotTurnedYetNamesNoTerm() {
+        Health h = NodeHealth.of(NodeId.of("n1"), NodeState.RUNNING, null, new NodeHealth.Published(null, -1, 0, 0,
+                -1), 10);
+        assertThat(h.readyReason()).hasValue("n1 is starting: it knows no leader yet");
     }
 
     @Test
