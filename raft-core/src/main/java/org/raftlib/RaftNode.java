@@ -232,9 +232,11 @@ public final class RaftNode implements AutoCloseable {
      * (it may or may not complete: read {@link #status()} on the leader); with {@link MembershipChangeException} if
      * another change is in progress ({@code IN_PROGRESS}) or this one could not start within 30 election timeouts
      * ({@code TIMED_OUT}: a new voter did not catch up; learners added for it stay learners); with
-     * {@link IllegalArgumentException} if the target has no voters or names a member twice; like {@link #submit} when
-     * the node is not running. A target that differs only in a member's address is a change too (a member moved). If
-     * this node is removed, it steps down once the change commits, and another voter campaigns at once.
+     * {@link IllegalArgumentException} if the target has no voters, names a member twice, puts two members at one
+     * address or gives one an address the transport cannot use ({@link Transport#checkAddress}); like
+     * {@link #submit} when the node is not running. A target that differs only in a member's address is a change
+     * too (a member moved). If this node is removed, it steps down once the change commits, and another voter
+     * campaigns at once.
      *
      * @param voters the voters wanted, with their addresses
      * @param learners the learners wanted (members that receive the log but do not vote), with their addresses
@@ -242,8 +244,8 @@ public final class RaftNode implements AutoCloseable {
      * @throws NullPointerException if an argument is null
      */
     public CompletableFuture<ClusterConfig> changeMembership(Collection<Member> voters, Collection<Member> learners) {
-        List<Member> v = List.copyOf(voters);
-        List<Member> l = List.copyOf(learners);
+        List<Member> v = List.copyOf(Objects.requireNonNull(voters, "voters"));
+        List<Member> l = List.copyOf(Objects.requireNonNull(learners, "learners"));
         return runtime.changeMembership(current -> ClusterConfig.of(v, l));
     }
 

@@ -72,6 +72,7 @@ final class MembershipChanges {
                 throw new IllegalArgumentException("a configuration needs voters: " + goal);
             }
             checkDistinctAddresses(goal);
+            checkAddresses(goal);
         } catch (RuntimeException e) {
             fail(change, e);
             return;
@@ -92,6 +93,21 @@ final class MembershipChanges {
             if (other != null) {
                 throw new IllegalArgumentException("address " + m.address() + " would be used by two members, "
                         + other + " and " + m.id());
+            }
+        }
+    }
+
+    /**
+     * As the builder does for the first members: each address must be one the transport can use, or the change would
+     * commit a member nobody can reach (and, moving this node, an address nobody can reach it at).
+     */
+    private void checkAddresses(ClusterConfig goal) {
+        for (Member m : goal.members()) {
+            try {
+                parts.transport().checkAddress(m.address());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("member " + m.id() + " has a bad address '" + m.address() + "': "
+                        + e.getMessage(), e);
             }
         }
     }

@@ -29,6 +29,7 @@ import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.local.InMemorySnapshotStore;
 import org.raftlib.local.LocalTransport;
 import org.raftlib.testkit.Await;
+import org.raftlib.testkit.ForwardingTransport;
 import org.raftlib.testkit.SnapshotStateMachine;
 
 /**
@@ -62,7 +63,14 @@ class MembershipRaftNodeTest {
         SnapshotStateMachine machine = new SnapshotStateMachine();
         RaftNode node = RaftNode.builder().id(member(i).id()).members(members).join(join).stateMachine(machine)
                 .logStorage(new InMemoryLogStorage()).snapshotStore(new InMemorySnapshotStore())
-                .transport(hub.transport()).randomSeed(i).options(OPTIONS).build();
+                .transport(new ForwardingTransport(hub.transport()) {
+                    @Override
+                    public void checkAddress(String address) {
+                        if (address.startsWith("bad:")) {
+                            throw new IllegalArgumentException("not a local address");
+                        }
+                    }
+                }).randomSeed(i).options(OPTIONS).build();
         nodes.put(node.id(), node);
         machines.put(node.id(), machine);
         node.start();
@@ -201,6 +209,16 @@ class MembershipRaftNodeTest {
         assertThatThrownBy(() -> leader.addLearner(Member.of("n4", taken)).get(20, TimeUnit.SECONDS))
                 .as("an address in use, as the builder refuses").isInstanceOf(ExecutionException.class)
                 .cause().isInstanceOf(IllegalArgumentException.class).hasMessageContaining("two members");
+        assertThatThrownBy(() -> leader.addLearner(Member.of("n5", "bad:nonsense")).get(20, TimeUnit.SECONDS))
+                .as("an address the transport refuses, as the builder does (it was committed before)")
+                .isInstanceOf(ExecutionException.class).cause().isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("member n5 has a bad address 'bad:nonsense': not a local address");
+        List<Member> leaderMoved = c.members().stream().map(m -> m.id().equals(leader.id())
+                ? Member.of(m.id().value(), "bad:nowhere") : m).toList();
+        assertThatThrownBy(() -> leader.changeMembership(leaderMoved, List.of()).get(20, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).cause().isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bad address");
+        assertThat(leader.status().configuration().members()).containsExactlyInAnyOrderElementsOf(c.members());
     }
 
     @Test
