@@ -5,6 +5,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import javax.net.ssl.SSLException;
 import org.raftlib.transport.netty.NettyTransportMetrics.RejectReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,8 +72,15 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         connection.counters().connectionFailures.increment();
-        connection.counters().warn(LOG, "peer:" + connection.peerId(), "connection to {} at {} failed: {}",
-                connection.peerId(), ctx.channel().remoteAddress(), cause.toString());
+        if (cause instanceof IOException && !(cause instanceof SSLException)) {
+            // A reset: the peer closed or restarted (a rolling restart resets every connection to it). INFO, not
+            // WARN: a peer that stays away is reported by the redials' WARN.
+            LOG.info("connection to {} at {} ended: {}", connection.peerId(), ctx.channel().remoteAddress(),
+                    cause.toString());
+        } else {
+            connection.counters().warn(LOG, "peer:" + connection.peerId(), "connection to {} at {} failed: {}",
+                    connection.peerId(), ctx.channel().remoteAddress(), cause.toString());
+        }
         ctx.close();
     }
 }
