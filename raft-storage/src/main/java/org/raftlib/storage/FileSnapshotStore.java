@@ -50,7 +50,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threading.</b> Thread-safe. One {@link Writer} at a time (raftlib's snapshot thread); {@link #latest()} and
  * {@link #read} from any thread. A snapshot deleted while a stream of it is open stays readable until the stream
- * closes (POSIX semantics). Used by one store instance per directory.
+ * closes (POSIX semantics). Used by one store instance per directory, of one node: unlike {@link FileLogStorage}
+ * the store does not lock its directory (a tool may open it to read a node's snapshots), so two nodes given the same
+ * directory would delete each other's snapshots. Give each node its own, apart from its log's (for example
+ * {@code <data>/snapshots} beside the log in {@code <data>}).
  */
 public final class FileSnapshotStore implements SnapshotStore {
 
