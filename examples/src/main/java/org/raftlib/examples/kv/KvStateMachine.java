@@ -2,6 +2,7 @@ package org.raftlib.examples.kv;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +34,11 @@ public final class KvStateMachine implements StateMachine {
 
     /** Marks the snapshot section after the pairs (absent in snapshots of earlier versions). */
     private static final int SNAPSHOT_EXTRA_VERSION = 1;
+    /**
+     * The first int of a snapshot whose strings are length-prefixed UTF-8 (since 2026-12-02): a count is never
+     * negative, so snapshots of the earlier format, which began with the count, still restore.
+     */
+    private static final int LENGTH_PREFIXED = -2;
 
     private final Map<String, String> data = new HashMap<>();
     /** Member id to HTTP address; replaced, never changed in place. */
@@ -176,9 +182,11 @@ public final class KvStateMachine implements StateMachine {
 
     /**
      * Captures the map for a snapshot: a copy taken here, on the apply thread (cheap next to writing it out), written
-     * on raftlib's snapshot thread as {@code count:int32}, then {@code key, value} pairs in modified UTF-8
-     * ({@link DataOutputStream#writeUTF}, so keys and values up to 64 KiB encoded); then {@code 1:int8}, the member
+     * on raftlib's snapshot thread as {@code -2:int32} (the format), {@code count:int32}, then {@code key, value}
+     * pairs, each string as {@code length:int32} and that many bytes of UTF-8; then {@code 1:int8}, the member
      * directory as {@code count:int32} and {@code id, address} pairs, and the applied-entry count as an int64.
+     * Snapshots of the earlier format (no format int, strings by {@link DataOutputStream#writeUTF}, which cannot hold
+     * one over 64 KiB: every snapshot failed once a value was that large) still restore.
      */
     @Override
     public StateSnapshot snapshot() {
@@ -187,6 +195,7 @@ public final class KvStateMachine implements StateMachine {
         long commands = applied;
         return out -> {
             DataOutputStream d = new DataOutputStream(out);
+            d.writeInt(LENGTH_PREFIXED);
             writePairs(d, copy);
             d.writeByte(SNAPSHOT_EXTRA_VERSION);
             writePairs(d, members);
@@ -198,21 +207,45 @@ public final class KvStateMachine implements StateMachine {
     private static void writePairs(DataOutputStream d, Map<String, String> pairs) throws IOException {
         d.writeInt(pairs.size());
         for (Map.Entry<String, String> e : pairs.entrySet()) {
-            d.writeUTF(e.getKey());
-            d.writeUTF(e.getValue());
+            writeString(d, e.getKey());
+            writeString(d, e.getValue());
         }
+    }
+
+    private static void writeString(DataOutputStream d, String s) throws IOException {
+        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        d.writeInt(utf8.length);
+        d.write(utf8);
+    }
+
+    private static String readString(DataInputStream d, boolean prefixed) throws IOException {
+        if (!prefixed) {
+            return d.readUTF();
+        }
+        int n = d.readInt();
+        if (n < 0 || n > KvCommand.MAX_VALUE_BYTES) {
+            throw new IOException("a string of " + n + " bytes in the snapshot (at most " + KvCommand.MAX_VALUE_BYTES
+                    + ")");
+        }
+        byte[] utf8 = d.readNBytes(n);
+        if (utf8.length != n) {
+            throw new EOFException("the snapshot ends inside a string");
+        }
+        return new String(utf8, StandardCharsets.UTF_8);
     }
 
     /** Replaces the map, the member directory and the applied-entry count with a snapshot's. */
     @Override
     public void restore(InputStream state) throws IOException {
         DataInputStream d = new DataInputStream(state);
-        Map<String, String> restored = readPairs(d, "key");
+        int first = d.readInt();
+        boolean prefixed = first == LENGTH_PREFIXED;
+        Map<String, String> restored = readPairs(d, prefixed ? d.readInt() : first, prefixed, "key");
         Map<String, String> members = Map.of();
         long commands = 0;
         int extra = d.read();
         if (extra == SNAPSHOT_EXTRA_VERSION) {
-            members = readPairs(d, "member");
+            members = readPairs(d, d.readInt(), prefixed, "member");
             commands = d.readLong();
         } else if (extra != -1) {
             throw new IOException("unknown snapshot section " + extra + " after the key-value pairs");
@@ -226,14 +259,14 @@ public final class KvStateMachine implements StateMachine {
         stats = new Stats(data.size(), digest, applied);
     }
 
-    private static Map<String, String> readPairs(DataInputStream d, String what) throws IOException {
-        int n = d.readInt();
+    private static Map<String, String> readPairs(DataInputStream d, int n, boolean prefixed, String what)
+            throws IOException {
         if (n < 0) {
             throw new IOException("negative " + what + " count " + n + " in the snapshot");
         }
         Map<String, String> pairs = new HashMap<>();
         for (int i = 0; i < n; i++) {
-            pairs.put(d.readUTF(), d.readUTF());
+            pairs.put(readString(d, prefixed), readString(d, prefixed));
         }
         return pairs;
     }
