@@ -52,8 +52,8 @@ public final class ClientSession {
      * when an attempt goes unanswered for a long time (the longer of {@link RaftOptions#forwardTimeout()} and 10
      * election timeouts), for at most {@link RaftOptions#sessionTimeout()} in all. With
      * {@link RaftOptions#forwarding()} off, {@link NotLeaderException} is not retried but fails the future (the node
-     * does not lead; submit through the leader). Cancelling the future stops the retries; an attempt already appended
-     * may still take effect, once.
+     * does not lead; submit through the leader). {@link NotMemberException} (the node knows it was removed) is never
+     * retried. Cancelling the future stops the retries; an attempt already appended may still take effect, once.
      *
      * <p>The future fails with {@link SessionExpiredException} if the session expired, was closed or is unknown;
      * with {@link IndeterminateResultException} if the retries ran out without a definite answer; with

@@ -19,6 +19,7 @@ import org.raftlib.LogTail;
 import org.raftlib.NodeId;
 import org.raftlib.NodeState;
 import org.raftlib.NotLeaderException;
+import org.raftlib.NotMemberException;
 import org.raftlib.RaftException;
 import org.raftlib.RaftOptions;
 import org.raftlib.RaftRole;
@@ -343,6 +344,8 @@ final class NodeLoop implements Runnable {
         if (p.isAccepted()) {
             requests.addWrite(p.index(), p.term(), s.future());
             metrics.proposed(p.index(), p.term());
+        } else if (observers.removedAt() >= 0) {              // forwarded, it would be refused: not a member
+            apply.submit(new ApplyWorker.Fail(s.future(), new NotMemberException(id, observers.removedAt())));
         } else if (forwarding && p.outcome() == Proposal.Outcome.NOT_LEADER && p.leaderHint().isPresent()) {
             forwarded.forward(p.leaderHint().get(), core.currentTerm(), s.type(), s.command(), s.future(),
                     System.nanoTime());

@@ -13,6 +13,7 @@ import org.raftlib.Bytes;
 import org.raftlib.EntryType;
 import org.raftlib.IndeterminateResultException;
 import org.raftlib.NotLeaderException;
+import org.raftlib.NotMemberException;
 import org.raftlib.OverloadedException;
 import org.raftlib.RaftException;
 import org.raftlib.SessionExpiredException;
@@ -286,7 +287,8 @@ public final class SessionClient {
         /** Without forwarding, a node that does not lead refuses every attempt: NotLeader is final then. */
         private boolean retriable(Throwable e) {
             return e instanceof IndeterminateResultException || e instanceof OverloadedException
-                    || e instanceof TimeoutException || e instanceof NotLeaderException && policy.retryNotLeader();
+                    || e instanceof TimeoutException
+                    || e instanceof NotLeaderException && !(e instanceof NotMemberException) && policy.retryNotLeader();
         }
     }
 }

@@ -22,6 +22,7 @@ import org.raftlib.Member;
 import org.raftlib.MembershipChangeException;
 import org.raftlib.NodeId;
 import org.raftlib.NotLeaderException;
+import org.raftlib.NotMemberException;
 import org.raftlib.RaftNode;
 import org.raftlib.RaftOptions;
 import org.raftlib.ReadMode;
@@ -168,6 +169,11 @@ class MembershipRaftNodeTest {
         write(1);
         awaitSameState(c.voters());
         assertThat(machines.get(leader.id()).applied()).doesNotContain("from the removed");
+        assertThatThrownBy(() -> gone.submit(new byte[] {1}).get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NotMemberException.class);
+        assertThatThrownBy(() -> gone.openSession().get(5, TimeUnit.SECONDS))
+                .as("a session fails at once too: it retried the refusals until its timeout (5 minutes)")
+                .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NotMemberException.class);
         Health health = gone.health();
         assertThat(health.live()).isTrue();
         assertThat(health.ready()).as("a removed node is not ready (it read ready before)").isFalse();
