@@ -19,6 +19,7 @@ import java.util.function.Supplier;
 import org.raftlib.IndeterminateResultException;
 import org.raftlib.NodeId;
 import org.raftlib.NotLeaderException;
+import org.raftlib.NotMemberException;
 import org.raftlib.OverloadedException;
 import org.raftlib.RaftClosedException;
 import org.raftlib.RaftFailedException;
@@ -125,7 +126,7 @@ final class Forwarder {
                 T result = pending.get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
                 return render.apply(result);
             } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof NotLeaderException nle)) {
+                if (!(e.getCause() instanceof NotLeaderException nle) || nle instanceof NotMemberException) {
                     return rules.failure().apply(e.getCause());
                 }
                 lastHint = nle.leaderHint().filter(h -> !h.equals(self) && httpAddresses.lookup(h).isPresent());
@@ -230,6 +231,9 @@ final class Forwarder {
     }
 
     static Reply failure(Throwable cause) {
+        if (cause instanceof NotMemberException) {
+            return Reply.error(503, cause.getMessage() + "; send requests to a member", NOT_APPLIED);
+        }
         if (cause instanceof IndeterminateResultException) {
             return Reply.error(503, "the write's outcome is not known: it may or may not have been applied; retry it"
                     + " in a session (X-Raftlib-Session, X-Raftlib-Sequence) to have it applied once, or read the key");

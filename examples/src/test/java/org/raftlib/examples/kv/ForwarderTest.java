@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.raftlib.NodeId;
 import org.raftlib.IndeterminateResultException;
 import org.raftlib.NotLeaderException;
+import org.raftlib.NotMemberException;
 import org.raftlib.OverloadedException;
 
 /** What a follower answers when the leader it forwarded to drops the connection. */
@@ -68,6 +69,23 @@ class ForwarderTest {
                 .contains("\"applied\":false");
         assertThat(Forwarder.failure(new IndeterminateResultException("lost leadership")).json())
                 .doesNotContain("\"applied\"");
+    }
+
+    /** A node that knows it was removed answers at once that nothing was applied (it retried until the deadline). */
+    @Test
+    void aWriteOnARemovedNodeIsRefusedAtOnce() {
+        Forwarder f = new Forwarder(SELF, HttpDirectory.of(Map.of()), Duration.ofSeconds(30));
+        Forwarder.Incoming put = new Forwarder.Incoming("PUT", "/keys/a", "v".getBytes(StandardCharsets.UTF_8), 0,
+                true);
+        long start = System.nanoTime();
+
+        Reply r = f.execute(put, () -> CompletableFuture.failedFuture(new NotMemberException(SELF, 42)),
+                result -> Reply.error(500, "applied here?"));
+
+        assertThat(r.status()).isEqualTo(503);
+        assertThat(Json.decode(r.json())).containsEntry(Forwarder.APPLIED_FIELD, "false");
+        assertThat(r.json()).contains("not a member of the configuration at index 42");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
     }
 
     private static CompletableFuture<byte[]> notLeader() {
