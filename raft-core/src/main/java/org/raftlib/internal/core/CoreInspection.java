@@ -96,4 +96,19 @@ public final class CoreInspection {
     public static boolean leaderTracks(RaftCore core, NodeId id) {
         return core.role() instanceof Leader && core.tracker().progress(id) != null;
     }
+
+    /**
+     * Returns the match index of {@code id} on this node, leading; -1 if it does not lead or does not track {@code id}.
+     *
+     * @param core the core
+     * @param id the node
+     * @return the highest index known replicated on {@code id}
+     */
+    public static long leaderMatchIndex(RaftCore core, NodeId id) {
+        if (!(core.role() instanceof Leader)) {
+            return -1;
+        }
+        var p = core.tracker().progress(id);
+        return p == null ? -1 : p.matchIndex();
+    }
 }

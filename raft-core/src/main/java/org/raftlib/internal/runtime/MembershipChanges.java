@@ -2,9 +2,12 @@ package org.raftlib.internal.runtime;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.raftlib.ClusterConfig;
 import org.raftlib.IndeterminateResultException;
 import org.raftlib.Member;
@@ -13,6 +16,7 @@ import org.raftlib.NodeId;
 import org.raftlib.NotLeaderException;
 import org.raftlib.RaftException;
 import org.raftlib.RaftRole;
+import org.raftlib.internal.core.CoreInspection;
 import org.raftlib.internal.core.Proposal;
 import org.raftlib.internal.core.RaftCore;
 import org.slf4j.Logger;
@@ -24,7 +28,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A change whose target makes a node vote that is not a member yet first adds it as a learner; the change proper
  * is then retried every tick until the new voters have caught up (within {@link #MAX_LAG} entries of the leader's
- * log, thesis §4.2.1) and no other change is in flight. The request completes once the target configuration is
+ * log, thesis §4.2.1) and no other change is in flight. A voter the target moves to another address is treated as a
+ * new server (thesis §4.2: an address is a server's identity on the network): it first becomes a learner at its new
+ * address, and votes again only once it has acknowledged that configuration's entry, which reached it there. So a
+ * wrong address (a mistyped port) ends in a timed-out change with that member a learner, never in a configuration
+ * whose quorum needs a voter nobody can reach. The request completes once the target configuration is
  * committed, and fails when this node stops leading or the change does not finish within {@link #TIMEOUT_ELECTIONS}
  * election timeouts.
  */
@@ -47,6 +55,8 @@ final class MembershipChanges {
     private int ticksLeft;
     /** Whether the change proper (not only its learner step) was appended: it may commit even after a timeout. */
     private boolean appended;
+    /** The voters the target moves to another address (learners there first), by the running change. */
+    private Set<NodeId> moved = Set.of();
 
     MembershipChanges(RaftCore core, NodeParts parts) {
         this.core = core;
@@ -80,6 +90,7 @@ final class MembershipChanges {
         pending = change;
         target = goal;
         appended = false;
+        moved = movedVoters(core.configuration().withAddresses(addresses.values()), goal);
         ticksLeft = TIMEOUT_ELECTIONS * parts.electionTicks();
         LOG.info("{} starts a membership change from {} to {}", parts.id(), core.configuration(), goal);
         attempt();
@@ -142,6 +153,9 @@ final class MembershipChanges {
             return;                                          // a change in flight: wait for it to commit
         }
         ClusterConfig step = withNewVotersAsLearners(now);
+        if (step.equals(target) && !movedVotersReachable()) {
+            return;                                          // retried at the next tick, until the timeout
+        }
         Proposal p = core.proposeConfigChange(step, MAX_LAG);
         appended |= p.isAccepted() && step.equals(target);
         if (p.outcome() == Proposal.Outcome.NOT_LEADER) {
@@ -149,22 +163,56 @@ final class MembershipChanges {
         }                                                    // otherwise retried at the next tick
     }
 
-    /** The target's new voters that are not members yet join as learners first; then the target itself. */
+    /**
+     * The target's new voters that are not members yet join as learners first, and its moved voters become learners
+     * at their new addresses; then the target itself.
+     */
     private ClusterConfig withNewVotersAsLearners(ClusterConfig now) {
         List<Member> joining = new ArrayList<>();
         for (Member m : target.members()) {
-            if (target.voters().contains(m.id()) && !now.contains(m.id())) {
+            if (target.voters().contains(m.id()) && (!now.contains(m.id())
+                    || moved.contains(m.id()) && now.isVoter(m.id()))) {
                 joining.add(m);
             }
         }
         if (joining.isEmpty()) {
             return target;
         }
-        List<Member> voters = now.members().stream().filter(m -> now.voters().contains(m.id())).toList();
+        Set<NodeId> staged = joining.stream().map(Member::id).collect(Collectors.toSet());
+        List<Member> voters = now.members().stream().filter(m -> now.voters().contains(m.id())
+                && !staged.contains(m.id())).toList();
         List<Member> learners = new ArrayList<>(now.members().stream()
                 .filter(m -> now.learners().contains(m.id())).toList());
         learners.addAll(joining);
         return ClusterConfig.of(voters, learners);
+    }
+
+    /**
+     * The voters of {@code now} (addresses filled in) that {@code goal} keeps as voters at another address; never this
+     * node itself.
+     */
+    private Set<NodeId> movedVoters(ClusterConfig now, ClusterConfig goal) {
+        Set<NodeId> out = new HashSet<>();
+        for (Member m : goal.members()) {
+            if (goal.voters().contains(m.id()) && now.isVoter(m.id()) && !m.id().equals(parts.id())
+                    && now.member(m.id()).filter(old -> !old.address().equals(m.address())).isPresent()) {
+                out.add(m.id());
+            }
+        }
+        return Set.copyOf(out);
+    }
+
+    /**
+     * Whether every moved voter, now a learner at its new address, has acknowledged the configuration that put it
+     * there: that entry was sent to the new address, so the leader reaches it there.
+     */
+    private boolean movedVotersReachable() {
+        for (NodeId id : moved) {
+            if (CoreInspection.leaderMatchIndex(core, id) < core.configurationIndex()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean isDone(ClusterConfig now) {

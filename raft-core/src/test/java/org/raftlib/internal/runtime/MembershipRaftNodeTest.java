@@ -227,6 +227,38 @@ class MembershipRaftNodeTest {
         assertThat(leader.status().configuration().members()).containsExactlyInAnyOrderElementsOf(c.members());
     }
 
+    /**
+     * A voter moved to an address where nothing reaches it (a mistyped port: here the leader's link to it is cut)
+     * becomes a learner there and never votes again, so the change times out and the cluster keeps committing. Found
+     * by an outside probe: moving a voter while removing another made a configuration whose quorum needed the moved
+     * voter, and commits stopped for good (the address was in every log, so restarts did not help).
+     */
+    @Test
+    void aVoterMovedToAnAddressNothingReachesNeverVotesThere() throws Exception {
+        RaftNode leader = startCluster();
+        write(5);
+        List<RaftNode> followers = nodes.values().stream().filter(n -> !n.id().equals(leader.id())).toList();
+        RaftNode moving = followers.get(0);
+        RaftNode removed = followers.get(1);
+        hub.dropLink(leader.id(), moving.id());
+        Member self = leader.status().configuration().member(leader.id()).orElseThrow();
+        List<Member> target = List.of(self, Member.of(moving.id().value(), "local-typo"));
+
+        assertThatThrownBy(() -> leader.changeMembership(target, List.of()).get(20, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).cause().isInstanceOf(MembershipChangeException.class)
+                .satisfies(e -> assertThat(((MembershipChangeException) e).reason())
+                        .isEqualTo(MembershipChangeException.Reason.TIMED_OUT));
+        ClusterConfig now = leader.status().configuration();
+        assertThat(now.voters()).containsExactlyInAnyOrder(leader.id(), removed.id());
+        assertThat(now.learners()).containsExactly(moving.id());
+        write(5);                                            // still committing: the quorum does not need it
+
+        hub.heal();                                          // something listens there now: the move completes
+        ClusterConfig c = leader.changeMembership(target, List.of()).get(20, TimeUnit.SECONDS);
+        assertThat(c.voters()).containsExactlyInAnyOrder(leader.id(), moving.id());
+        write(5);
+    }
+
     @Test
     void aMemberThatIsNeverReachedNeverBecomesAVoter() throws Exception {
         RaftNode leader = startCluster();
