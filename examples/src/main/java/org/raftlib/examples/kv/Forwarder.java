@@ -175,8 +175,8 @@ final class Forwarder {
         } catch (IOException e) {
             if (in.isWrite()) {                           // the leader may have received and applied it
                 return Optional.of(Reply.error(503, "lost the connection to the leader " + leader + " while forwarding "
-                        + in.method() + " " + in.pathAndQuery() + ": the write may or may not have been applied; retry"
-                        + " only if it is idempotent, or read the key to find out"));
+                        + in.method() + " " + in.pathAndQuery() + ": the write may or may not have been applied; "
+                        + howToFindOut(in)));
             }
             LOG.debug("{} could not forward {} {} to {}: {}", self, in.method(), in.pathAndQuery(), leader,
                     e.toString());
@@ -220,9 +220,15 @@ final class Forwarder {
     private Reply timedOut(Incoming in) {
         if (in.isWrite()) {
             return Reply.error(503, "timed out after " + timeout.toMillis() + " ms: the write may or may not have"
-                    + " been applied; retry only if it is idempotent, or read the key to find out");
+                    + " been applied; " + howToFindOut(in));
         }
         return Reply.error(503, "timed out after " + timeout.toMillis() + " ms waiting for a linearizable read");
+    }
+
+    /** What to do about a write whose outcome is unknown: a membership change is read back elsewhere than a key. */
+    private static String howToFindOut(Incoming in) {
+        return in.pathAndQuery().startsWith("/members") ? "read GET /members to find out before retrying"
+                : "retry only if it is idempotent, or read the key to find out";
     }
 
     /** A request refused before anything was appended: {@code "applied": false}, safe to retry as it is. */

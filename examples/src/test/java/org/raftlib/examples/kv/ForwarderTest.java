@@ -41,8 +41,15 @@ class ForwarderTest {
             Reply r = f.execute(put, ForwarderTest::notLeader, result -> Reply.error(500, "applied here?"));
 
             assertThat(r.status()).isEqualTo(503);
-            assertThat(r.json()).contains("may or may not have been applied").doesNotContain("\"applied\"");
+            assertThat(r.json()).contains("may or may not have been applied").doesNotContain("\"applied\"")
+                    .contains("read the key");
             assertThat(received.get()).as("requests the leader received").isEqualTo(1);
+
+            Forwarder.Incoming add = new Forwarder.Incoming("POST", "/members/voters",
+                    "{}".getBytes(StandardCharsets.UTF_8), 0, true);
+            Reply change = f.execute(add, ForwarderTest::notLeader, result -> Reply.error(500, "applied here?"));
+            assertThat(change.json()).as("a membership change is not read back as a key").contains("GET /members")
+                    .doesNotContain("the key");
         }
     }
 
