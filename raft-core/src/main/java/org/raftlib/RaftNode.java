@@ -233,10 +233,11 @@ public final class RaftNode implements AutoCloseable {
      * another change is in progress ({@code IN_PROGRESS}) or this one could not start within 30 election timeouts
      * ({@code TIMED_OUT}: a new voter did not catch up; learners added for it stay learners); with
      * {@link IllegalArgumentException} if the target has no voters, names a member twice, puts two members at one
-     * address or gives one an address the transport cannot use ({@link Transport#checkAddress}); like
-     * {@link #submit} when the node is not running. A target that differs only in a member's address is a change
-     * too (a member moved). If this node is removed, it steps down once the change commits, and another voter
-     * campaigns at once.
+     * address, gives one an address the transport cannot use ({@link Transport#checkAddress}) or moves this node
+     * (the leader: transfer leadership first); like {@link #submit} when the node is not running. A target that
+     * differs only in a member's address is a change too (a member moved: as a voter it first becomes a learner at
+     * its new address, and votes once an entry sent there was acknowledged). If this node is removed, it steps down
+     * once the change commits, and another voter campaigns at once.
      *
      * @param voters the voters wanted, with their addresses
      * @param learners the learners wanted (members that receive the log but do not vote), with their addresses

@@ -83,6 +83,7 @@ final class MembershipChanges {
             }
             checkDistinctAddresses(goal);
             checkAddresses(goal);
+            checkLeaderStays(core.configuration().withAddresses(addresses.values()), goal);
         } catch (RuntimeException e) {
             fail(change, e);
             return;
@@ -90,7 +91,7 @@ final class MembershipChanges {
         pending = change;
         target = goal;
         appended = false;
-        moved = movedVoters(core.configuration().withAddresses(addresses.values()), goal);
+        moved = movedToVote(core.configuration().withAddresses(addresses.values()), goal);
         ticksLeft = TIMEOUT_ELECTIONS * parts.electionTicks();
         LOG.info("{} starts a membership change from {} to {}", parts.id(), core.configuration(), goal);
         attempt();
@@ -120,6 +121,20 @@ final class MembershipChanges {
                 throw new IllegalArgumentException("member " + m.id() + " has a bad address '" + m.address() + "': "
                         + e.getMessage(), e);
             }
+        }
+    }
+
+    /**
+     * This node, leading, cannot move itself: followers that cannot reach it at a wrong address could neither answer
+     * it nor elect another with a configuration that needs its vote. Another leader stages the move like any other.
+     */
+    private void checkLeaderStays(ClusterConfig now, ClusterConfig goal) {
+        NodeId self = parts.id();
+        Member here = now.member(self).orElse(null);
+        Member there = goal.member(self).orElse(null);
+        if (here != null && there != null && !here.address().equals(there.address())) {
+            throw new IllegalArgumentException(self + " leads and cannot move itself (from " + here.address() + " to "
+                    + there.address() + "): transfer leadership to another voter and make the change there");
         }
     }
 
@@ -171,7 +186,7 @@ final class MembershipChanges {
         List<Member> joining = new ArrayList<>();
         for (Member m : target.members()) {
             if (target.voters().contains(m.id()) && (!now.contains(m.id())
-                    || moved.contains(m.id()) && now.isVoter(m.id()))) {
+                    || moved.contains(m.id()) && now.member(m.id()).filter(m::equals).isEmpty())) {
                 joining.add(m);
             }
         }
@@ -182,19 +197,19 @@ final class MembershipChanges {
         List<Member> voters = now.members().stream().filter(m -> now.voters().contains(m.id())
                 && !staged.contains(m.id())).toList();
         List<Member> learners = new ArrayList<>(now.members().stream()
-                .filter(m -> now.learners().contains(m.id())).toList());
+                .filter(m -> now.learners().contains(m.id()) && !staged.contains(m.id())).toList());
         learners.addAll(joining);
         return ClusterConfig.of(voters, learners);
     }
 
     /**
-     * The voters of {@code now} (addresses filled in) that {@code goal} keeps as voters at another address; never this
-     * node itself.
+     * The members of {@code now} (addresses filled in), voters or learners, that {@code goal} makes voters at another
+     * address.
      */
-    private Set<NodeId> movedVoters(ClusterConfig now, ClusterConfig goal) {
+    private static Set<NodeId> movedToVote(ClusterConfig now, ClusterConfig goal) {
         Set<NodeId> out = new HashSet<>();
         for (Member m : goal.members()) {
-            if (goal.voters().contains(m.id()) && now.isVoter(m.id()) && !m.id().equals(parts.id())
+            if (goal.voters().contains(m.id()) && now.contains(m.id())
                     && now.member(m.id()).filter(old -> !old.address().equals(m.address())).isPresent()) {
                 out.add(m.id());
             }

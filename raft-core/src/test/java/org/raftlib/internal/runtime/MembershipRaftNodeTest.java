@@ -257,6 +257,34 @@ class MembershipRaftNodeTest {
         ClusterConfig c = leader.changeMembership(target, List.of()).get(20, TimeUnit.SECONDS);
         assertThat(c.voters()).containsExactlyInAnyOrder(leader.id(), moving.id());
         write(5);
+
+        List<Member> leaderMoved = List.of(Member.of(leader.id().value(), "local-elsewhere"), c.member(moving.id())
+                .orElseThrow());
+        assertThatThrownBy(() -> leader.changeMembership(leaderMoved, List.of()).get(20, TimeUnit.SECONDS))
+                .as("the leader cannot move itself: nothing would stage it").isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot move itself");
+    }
+
+    /** The same for a learner that a change moves and promotes at once (it was promoted on its old progress). */
+    @Test
+    void aLearnerPromotedAtAnAddressNothingReachesNeverVotesThere() throws Exception {
+        RaftNode leader = startCluster();
+        write(5);
+        List<Member> four = List.of(member(1), member(2), member(3), member(4));
+        start(4, four, true);
+        ClusterConfig c = leader.addLearner(member(4)).get(20, TimeUnit.SECONDS);
+        write(5);
+        NodeId n4 = NodeId.of("n4");
+        hub.dropLink(leader.id(), n4);
+        List<Member> voters = new ArrayList<>(c.members().stream().filter(m -> c.voters().contains(m.id())).toList());
+        voters.add(Member.of("n4", "local-typo"));
+
+        assertThatThrownBy(() -> leader.changeMembership(voters, List.of()).get(20, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).cause().isInstanceOf(MembershipChangeException.class);
+        ClusterConfig now = leader.status().configuration();
+        assertThat(now.voters()).hasSize(3).doesNotContain(n4);
+        assertThat(now.member(n4)).contains(Member.of("n4", "local-typo"));
+        write(5);
     }
 
     @Test
