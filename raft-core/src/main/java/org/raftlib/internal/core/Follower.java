@@ -38,10 +38,22 @@ final class Follower extends Role {
         return randomizedElectionTicks;
     }
 
+    /**
+     * After an election timeout without hearing from the leader a voter campaigns; a node that may not (a learner, a
+     * joining or removed node) stops naming the leader it no longer hears from, so that its requests fail at once
+     * and its health reads not ready, until a leader's message names one again.
+     */
     @Override
     void tick() {
-        if (++electionElapsed >= randomizedElectionTicks && core.isPromotable()) {
-            core.startElection(false);
+        if (++electionElapsed >= randomizedElectionTicks) {
+            if (core.isPromotable()) {
+                core.startElection(false);
+            } else if (core.currentLeader().isPresent()) {
+                core.logger().info("{} [term {}] heard nothing from the leader {} for an election timeout; as a"
+                        + " non-voter it does not campaign, and knows no leader until one reaches it", core.id(),
+                        core.term(), core.currentLeader().get());
+                core.followLeader(null);
+            }
         }
     }
 

@@ -566,7 +566,7 @@ public final class RaftCore {
         votedFor = candidate;
     }
 
-    /** A message from {@code id} as leader of the current term arrived. */
+    /** A message from {@code id} as leader of the current term arrived; null: the leader is no longer heard from. */
     void followLeader(NodeId id) {
         leader = id;
     }

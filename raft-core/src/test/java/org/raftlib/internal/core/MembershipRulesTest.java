@@ -134,6 +134,30 @@ class MembershipRulesTest {
         assertThat(learner.core().currentRole()).as("a learner never campaigns").isEqualTo(RaftRole.FOLLOWER);
     }
 
+    /**
+     * A learner cut off from every voter stops naming the leader after an election timeout (it named it forever, so
+     * its health read ready and its requests were forwarded into the void), and follows one again once reached.
+     */
+    @Test
+    void aLearnerThatNoLongerHearsFromTheLeaderNamesNone() {
+        TestNode leader = cluster(3, false);
+        TestNode learner = add(4, Set.of(), false);
+        leader.core().proposeConfigChange(ClusterConfig.of(members(1, 2, 3), members(4)), NO_LAG);
+        settle();
+        tickAll(1);
+        assertThat(learner.core().currentLeader()).contains(n(1));
+
+        cut.addAll(ids(1, 2, 3));
+        tickAll(2 * ELECTION);
+        assertThat(learner.core().currentLeader()).as("after its election timeout (randomized: at most two)")
+                .isEmpty();
+        assertThat(learner.core().currentRole()).isEqualTo(RaftRole.FOLLOWER);
+
+        cut.clear();
+        tickAll(3 * ELECTION);
+        assertThat(learner.core().currentLeader()).isPresent();
+    }
+
     @Test
     void aLearnerBecomesAVoterOnlyOnceCaughtUp() {
         TestNode leader = cluster(3, false);
