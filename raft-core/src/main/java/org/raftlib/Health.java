@@ -10,7 +10,8 @@ import java.util.Optional;
  *   <li><b>live</b>: the node runs: started, and neither closed nor {@link NodeState#FAILED}. A node that is not
  *       live does not recover by itself; restart it.
  *   <li><b>ready</b>: live, a leader is known, and this node's applied index is within
- *       {@link RaftOptions#readyMaxApplyLag()} entries of its commit index. Not ready during an election, while cut
+ *       {@link RaftOptions#readyMaxApplyLag()} entries of the highest commit index it knows of (its own, or on a
+ *       follower the one its leader announces, even beyond its log). Not ready during an election, while cut
  *       off from the leader (once its election timeout passes), while it replays or catches up on commits it
  *       knows of, and once the latest configuration it holds leaves it out (it was removed). A follower's commit
  *       index may itself trail the leader's by a round trip; this check does not ask the leader.

@@ -111,4 +111,16 @@ public final class CoreInspection {
         var p = core.tracker().progress(id);
         return p == null ? -1 : p.matchIndex();
     }
+
+    /**
+     * Returns the highest commit index this node knows of: its own, or on a follower the highest its leader announced
+     * in this term, which may lie beyond the follower's log (one that needs a snapshot it cannot store holds nothing).
+     *
+     * @param core the core
+     * @return the commit index known
+     */
+    public static long knownCommit(RaftCore core) {
+        long own = core.commitIndex();
+        return core.role() instanceof Follower f ? Math.max(own, f.leaderCommit()) : own;
+    }
 }

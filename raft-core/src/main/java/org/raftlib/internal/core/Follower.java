@@ -17,6 +17,8 @@ final class Follower extends Role {
     private int electionElapsed;
     /** The highest index this node has checked to match the current leader's log (Figure 2 consistency check). */
     private long leaderMatch;
+    /** The highest commit index a leader of this term announced, whether or not this node holds the entries. */
+    private long leaderCommit;
 
     Follower(RaftCore core) {
         super(core);
@@ -68,7 +70,13 @@ final class Follower extends Role {
     @Override
     void onAppendEntries(AppendEntries m) {
         electionElapsed = 0;
+        leaderCommit = Math.max(leaderCommit, m.leaderCommit());
         acceptAppendEntries(m);
+    }
+
+    /** The highest commit index a leader of this term announced (it may lie beyond this node's log). */
+    long leaderCommit() {
+        return leaderCommit;
     }
 
     /** Raft §7 receiver, once the runtime stored the leader's snapshot; see {@link RaftCore#installSnapshot}. */

@@ -53,7 +53,8 @@ final class NodeHealth {
         long lag = seen.commit() - seen.applied();
         if (lag > maxApplyLag) {
             return Health.notReady(id + " has applied up to index " + seen.applied() + ", " + lag
-                    + " entries behind its commit index " + seen.commit() + " (ready within " + maxApplyLag + ")");
+                    + " entries behind the commit index " + seen.commit() + " it knows of (ready within "
+                    + maxApplyLag + ")");
         }
         return Health.healthy();
     }

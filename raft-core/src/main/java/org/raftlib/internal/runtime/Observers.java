@@ -13,6 +13,7 @@ import org.raftlib.RaftEvent;
 import org.raftlib.RaftException;
 import org.raftlib.RaftRole;
 import org.raftlib.RaftStatus;
+import org.raftlib.internal.core.CoreInspection;
 import org.raftlib.internal.core.CoreStatus;
 import org.raftlib.internal.core.RaftCore;
 import org.slf4j.Logger;
@@ -72,8 +73,9 @@ final class Observers {
             settleTransfer();
         }
         long c = core.commitIndex();
-        if (c != commit) {
-            commit = c;
+        long known = CoreInspection.knownCommit(core);      // a follower's leader's too: health's lag counts from it
+        if (known != commit) {
+            commit = known;
         }
         observeConfiguration(c);
     }
@@ -117,7 +119,10 @@ final class Observers {
         return leader;
     }
 
-    /** Returns the highest index this node knows committed; from any thread. */
+    /**
+     * Returns the highest index this node knows committed, by itself or (a follower) by its leader's word, whether or
+     * not it holds the entry; from any thread.
+     */
     long knownCommit() {
         return commit;
     }

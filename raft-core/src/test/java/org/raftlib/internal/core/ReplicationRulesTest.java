@@ -57,6 +57,24 @@ class ReplicationRulesTest {
         assertThat(rd.entries()).isEmpty();
     }
 
+    /**
+     * A follower knows the commit index its leader announces even when it holds none of the entries (it needs a
+     * snapshot it cannot store): health measures its lag from that, not from its own commit index of 0, which read
+     * ready while the node held nothing (found by a full-disk probe). Its own commit index stays within its log.
+     */
+    @Test
+    void aFollowerKnowsTheCommitIndexItsLeaderAnnouncesBeyondItsLog() {
+        TestNode follower = Cores.follower(1, 3, 3);
+
+        follower.core().step(new AppendEntries(n(2), n(1), 3, 7_552, 3, List.of(), 102_389));
+        follower.handle();
+
+        assertThat(follower.core().commitIndex()).isZero();
+        assertThat(CoreInspection.knownCommit(follower.core())).isEqualTo(102_389);
+        follower.core().campaign();
+        assertThat(CoreInspection.knownCommit(follower.core())).as("a candidate knows its own").isZero();
+    }
+
     /** Figure 2, AppendEntries receiver 2: a log too short for prevLogIndex hints its last index + 1. */
     @Test
     void rejectsShortLogWithLastIndexHint() {

@@ -109,7 +109,7 @@ class NodeHealthTest {
         Await.until("n1 to fall behind", WAIT, () -> !node.health().ready());
         assertThat(node.health().live()).isTrue();
         assertThat(node.health().readyReason()).hasValueSatisfying(r -> assertThat(r)
-                .contains("entries behind its commit index").contains("(ready within 5)"));
+                .contains("entries behind the commit index").contains("(ready within 5)"));
         release.countDown();
         for (CompletableFuture<byte[]> w : writes) {
             w.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
