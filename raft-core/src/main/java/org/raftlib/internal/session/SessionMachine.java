@@ -86,7 +86,7 @@ public final class SessionMachine implements StateMachine {
         if (machine == null) {
             return null;
         }
-        byte[] section = table.isPristine() ? null : table.encode();
+        SessionTable.Capture section = table.isPristine() ? null : table.capture();   // written on the writer thread
         return new StateSnapshot() {
             @Override
             public void writeTo(OutputStream out) throws IOException {
@@ -107,11 +107,16 @@ public final class SessionMachine implements StateMachine {
         };
     }
 
-    private static void writeSection(OutputStream out, byte[] section) throws IOException {
+    private static void writeSection(OutputStream out, SessionTable.Capture section) throws IOException {
+        if (section.length() > MAX_SECTION_BYTES) {
+            throw new IOException("the session table takes " + section.length() + " bytes, more than a snapshot's"
+                    + " session section holds (" + MAX_SECTION_BYTES + "); results are kept until clients acknowledge"
+                    + " them");
+        }
         DataOutputStream data = new DataOutputStream(out);
         data.write(MARKER);
-        data.writeInt(section.length);
-        data.write(section);
+        data.writeInt((int) section.length());
+        section.writeTo(data);
         data.flush();
     }
 
@@ -156,7 +161,7 @@ public final class SessionMachine implements StateMachine {
         private void decide() throws IOException {
             decided = true;
             if (held == head.length && Arrays.equals(head, MARKER)) {
-                writeSection(out, new SessionTable().encode());
+                writeSection(out, new SessionTable().capture());
             }
             out.write(head, 0, held);
         }

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Comparator;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -216,12 +218,68 @@ public final class SessionTable {
      * @return the table's bytes
      */
     public byte[] encode() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Capture c = capture();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(c.length(), Integer.MAX_VALUE - 8));
         try (DataOutputStream out = new DataOutputStream(bytes)) {
+            c.writeTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);                // a byte array does not fail
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Captures the table as it is now, to be written later on another thread ({@link Capture#writeTo}, the bytes of
+     * {@link #encode()}): a copy of the sessions and of their results' references, the results themselves being
+     * immutable, so neither thread holds the encoded table in memory. Call on the apply thread.
+     *
+     * @return the capture
+     */
+    public Capture capture() {
+        List<Session> copy = new ArrayList<>(sessions.size());
+        for (Session s : sessions.values()) {
+            Session c = new Session(s.id, s.timeoutMillis, s.lastActive, s.floor);
+            c.results.putAll(s.results);
+            copy.add(c);
+        }
+        return new Capture(logTime, List.copyOf(copy));
+    }
+
+    /** The table at one point, from {@link #capture()}; immutable. */
+    public static final class Capture {
+        private final long logTime;
+        private final List<Session> sessions;
+        private final long length;
+
+        private Capture(long logTime, List<Session> sessions) {
+            this.logTime = logTime;
+            this.sessions = sessions;
+            long n = Integer.BYTES + Long.BYTES + Integer.BYTES;
+            for (Session s : sessions) {
+                n += 4L * Long.BYTES + Integer.BYTES;
+                for (byte[] r : s.results.values()) {
+                    n += Long.BYTES + Integer.BYTES + r.length;
+                }
+            }
+            this.length = n;
+        }
+
+        /** Returns how many bytes {@link #writeTo} writes. */
+        public long length() {
+            return length;
+        }
+
+        /**
+         * Writes the bytes {@link SessionTable#encode()} returns for the captured table.
+         *
+         * @param out the destination
+         * @throws IOException if {@code out} throws it
+         */
+        public void writeTo(DataOutputStream out) throws IOException {
             out.writeInt(FORMAT);
             out.writeLong(logTime);
             out.writeInt(sessions.size());
-            for (Session s : sessions.values()) {
+            for (Session s : sessions) {
                 out.writeLong(s.id);
                 out.writeLong(s.timeoutMillis);
                 out.writeLong(s.lastActive);
@@ -233,10 +291,7 @@ public final class SessionTable {
                     out.write(r.getValue());
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);                // a byte array does not fail
         }
-        return bytes.toByteArray();
     }
 
     /**

@@ -3,6 +3,8 @@ package org.raftlib.internal.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -141,6 +143,32 @@ class SessionTableTest {
         assertThat(o.failed()).isTrue();
         assertThat(t.encode()).isEqualTo(before);
         assertThat(applied).containsExactly("a");
+    }
+
+    /**
+     * A capture (taken on the apply thread, written on the snapshot thread) is the table at that point, whatever is
+     * applied meanwhile, and writes exactly {@link SessionTable#encode()}'s bytes: the table is no longer encoded
+     * into one array on the apply thread (a full-disk probe saw every replica run out of heap there at once).
+     */
+    @Test
+    void aCaptureIsThePointInTimeTableAndWritesItsEncoding() throws IOException {
+        SessionTable t = new SessionTable();
+        long s = register(t, T0);
+        t.apply(++index, command(s, 1, 1, T0, "a"), machine);
+        t.apply(++index, command(s, 2, 1, T0 + 5, "b"), machine);
+        byte[] then = t.encode();
+        SessionTable.Capture capture = t.capture();
+
+        t.apply(++index, command(s, 3, 3, T0 + 6, "c"), machine);      // acknowledges 1 and 2: their results go
+        register(t, T0 + 7);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            capture.writeTo(out);
+        }
+
+        assertThat(bytes.toByteArray()).isEqualTo(then);
+        assertThat(capture.length()).isEqualTo(then.length);
+        assertThat(t.encode()).isNotEqualTo(then);
     }
 
     @Test
