@@ -153,9 +153,7 @@ class SessionTableTest {
     @Test
     void aCaptureIsThePointInTimeTableAndWritesItsEncoding() throws IOException {
         SessionTable t = new SessionTable();
-        long s = register(t, T0);
-        t.apply(++index, command(s, 1, 1, T0, "a"), machine);
-        t.apply(++index, command(s, 2, 1, T0 + 5, "b"), machine);
+        long s = sessionWithTwoResults(t);
         byte[] then = t.encode();
         SessionTable.Capture capture = t.capture();
 
@@ -174,9 +172,7 @@ class SessionTableTest {
     @Test
     void aDecodedTableBehavesLikeTheOriginal() throws IOException {
         SessionTable t = new SessionTable();
-        long s = register(t, T0);
-        t.apply(++index, command(s, 1, 1, T0, "a"), machine);
-        t.apply(++index, command(s, 2, 1, T0 + 5, "b"), machine);
+        long s = sessionWithTwoResults(t);
         SessionTable copy = SessionTable.decode(t.encode());
         assertThat(copy.encode()).isEqualTo(t.encode());
         assertThat(copy.logTime()).isEqualTo(T0 + 5);
@@ -274,6 +270,14 @@ class SessionTableTest {
         assertThat(o.status()).isEqualTo(Status.REGISTERED);
         assertThat(ByteBuffer.wrap(o.result()).getLong()).isEqualTo(index);
         return index;
+    }
+
+    /** Registers a session in {@code t} and applies its commands 1 ("a") and 2 ("b"); returns its id. */
+    private long sessionWithTwoResults(SessionTable t) {
+        long s = register(t, T0);
+        t.apply(++index, command(s, 1, 1, T0, "a"), machine);
+        t.apply(++index, command(s, 2, 1, T0 + 5, "b"), machine);
+        return s;
     }
 
     private static Bytes command(long session, long seq, long ack, long stamp, String command) {
