@@ -104,7 +104,7 @@ class HealthEndpointsTest {
         HttpResponse<String> ready = get(server, "/health/ready");
         assertThat(ready.statusCode()).as(ready.body()).isEqualTo(503);
         assertThat(Json.decode(ready.body())).containsEntry("ready", "false")
-                .hasEntrySatisfying("reason", r -> assertThat(r).startsWith("n1 knows no leader"));
+                .hasEntrySatisfying("reason", r -> assertThat(r).startsWith("n1 ").contains("knows no leader"));
     }
 
     @Test
