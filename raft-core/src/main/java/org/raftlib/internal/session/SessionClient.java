@@ -222,6 +222,8 @@ public final class SessionClient {
         private final CompletableFuture<byte[]> out;
         private final long deadline;
         private long backoffMillis = FIRST_BACKOFF_MILLIS;
+        /** Whether an attempt ended without a definite answer: a later refusal then proves nothing. */
+        private boolean mayHaveApplied;
 
         Attempts(Submitter submitter, Policy policy, Bytes entry, CompletableFuture<byte[]> out) {
             this.submitter = submitter;
@@ -271,6 +273,9 @@ public final class SessionClient {
             }
             Throwable cause = error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error;
             long pause = backoffMillis;
+            if (cause instanceof IndeterminateResultException || cause instanceof TimeoutException) {
+                mayHaveApplied = true;                       // an attempt may have been appended, and may commit
+            }
             if (retriable(cause)) {
                 if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) - deadline < 0) {
                     backoffMillis = Math.min(backoffMillis * 2, Math.max(1, policy.maxBackoff().toMillis()));
@@ -279,6 +284,10 @@ public final class SessionClient {
                 }
                 cause = new IndeterminateResultException("gave up retrying after the session timeout ("
                         + policy.sessionTimeout() + "): the entry may or may not have been applied").initCause(cause);
+            } else if (mayHaveApplied && !(cause instanceof IndeterminateResultException)) {
+                // A refusal of this attempt says nothing of an earlier one that may have been appended.
+                cause = new IndeterminateResultException("an earlier attempt's outcome is unknown and this one was"
+                        + " refused (" + cause.getMessage() + "): the entry may or may not have been applied", cause);
             }
             beforeCompleting(cause);
             out.completeExceptionally(cause);

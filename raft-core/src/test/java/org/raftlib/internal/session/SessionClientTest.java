@@ -13,6 +13,9 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.raftlib.Bytes;
+import org.raftlib.IndeterminateResultException;
+import org.raftlib.NodeId;
+import org.raftlib.NotMemberException;
 import org.raftlib.SessionExpiredException;
 import org.raftlib.testkit.Await;
 
@@ -40,6 +43,36 @@ class SessionClientTest {
         assertThat(sent).hasSize(1);
         assertThatThrownBy(last::get).isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(SessionExpiredException.class);
+    }
+
+    /**
+     * A refusal after an attempt whose outcome is unknown proves nothing about that attempt: the command fails as
+     * indeterminate, not with the refusal. Found by the fault suite: a removed leader's session retried a write whose
+     * first attempt it had appended, got NotMemberException for the second, and the KV example answered "not applied"
+     * for a delete that was applied.
+     */
+    @Test
+    void aRefusalAfterAnUnknownOutcomeIsIndeterminate() {
+        List<CompletableFuture<byte[]>> answers = List.of(
+                CompletableFuture.failedFuture(new IndeterminateResultException("lost leadership")),
+                CompletableFuture.failedFuture(new NotMemberException(NodeId.of("n2"), 9)));
+        List<Bytes> sent = new ArrayList<>();
+        SessionClient c = SessionClient.resume((type, data) -> {
+            sent.add(data);
+            return answers.get(sent.size() - 1);
+        }, POLICY, 7, 1);
+
+        CompletableFuture<byte[]> result = c.submit(new byte[] {1});
+
+        assertThatThrownBy(() -> result.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(IndeterminateResultException.class)
+                .hasCauseInstanceOf(NotMemberException.class);
+        assertThat(sent).hasSize(2);
+
+        SessionClient fresh = SessionClient.resume((type, data) -> CompletableFuture.failedFuture(
+                new NotMemberException(NodeId.of("n2"), 9)), POLICY, 8, 1);
+        assertThatThrownBy(() -> fresh.submit(new byte[] {1}).get(10, TimeUnit.SECONDS))
+                .as("a refusal of the only attempt is definite").cause().isInstanceOf(NotMemberException.class);
     }
 
     /**
