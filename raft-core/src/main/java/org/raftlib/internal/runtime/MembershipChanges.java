@@ -55,7 +55,7 @@ final class MembershipChanges {
     private int ticksLeft;
     /** Whether the change proper (not only its learner step) was appended: it may commit even after a timeout. */
     private boolean appended;
-    /** The voters the target moves to another address (learners there first), by the running change. */
+    /** The members the running change makes (or keeps) voters at another address: learners there first. */
     private Set<NodeId> moved = Set.of();
 
     MembershipChanges(RaftCore core, NodeParts parts) {
@@ -114,13 +114,10 @@ final class MembershipChanges {
      * commit a member nobody can reach (and, moving this node, an address nobody can reach it at).
      */
     private void checkAddresses(ClusterConfig goal) {
-        for (Member m : goal.members()) {
-            try {
-                parts.transport().checkAddress(m.address());
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("member " + m.id() + " has a bad address '" + m.address() + "': "
-                        + e.getMessage(), e);
-            }
+        List<String> problems = new ArrayList<>();
+        goal.members().forEach(m -> OptionChecks.checkAddress(m, parts.transport(), problems));
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
         }
     }
 
@@ -168,7 +165,7 @@ final class MembershipChanges {
             return;                                          // a change in flight: wait for it to commit
         }
         ClusterConfig step = withNewVotersAsLearners(now);
-        if (step.equals(target) && !movedVotersReachable()) {
+        if (step.equals(target) && !movedReachable()) {
             return;                                          // retried at the next tick, until the timeout
         }
         Proposal p = core.proposeConfigChange(step, MAX_LAG);
@@ -218,10 +215,10 @@ final class MembershipChanges {
     }
 
     /**
-     * Whether every moved voter, now a learner at its new address, has acknowledged the configuration that put it
-     * there: that entry was sent to the new address, so the leader reaches it there.
+     * Whether every member the target moves and makes vote, a learner at its new address by now, has acknowledged
+     * the configuration that put it there: that entry was sent to the new address, so the leader reaches it there.
      */
-    private boolean movedVotersReachable() {
+    private boolean movedReachable() {
         for (NodeId id : moved) {
             if (CoreInspection.leaderMatchIndex(core, id) < core.configurationIndex()) {
                 return false;

@@ -83,7 +83,11 @@ public final class OptionChecks {
         }
     }
 
-    private static void checkAddress(Member m, Transport transport, List<String> problems) {
+    /**
+     * Adds a problem if {@code transport} cannot use {@code m}'s address; for the builder's members and for every
+     * membership change's target.
+     */
+    static void checkAddress(Member m, Transport transport, List<String> problems) {
         if (transport == null) {
             return;
         }
