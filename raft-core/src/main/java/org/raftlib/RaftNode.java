@@ -73,7 +73,9 @@ public final class RaftNode implements AutoCloseable {
      * @throws IOException if the transport cannot listen, or the snapshot store cannot be read or holds no valid
      *     snapshot for a compacted log (the message names the log and the store), or the state machine's
      *     {@code restore} throws it; the node is then {@link NodeState#FAILED}, its transport and storage closed
-     * @throws IllegalStateException if the node was already started or closed
+     * @throws IllegalStateException if the node was already started or closed, or if another running node of this JVM
+     *     holds its transport, log storage or snapshot store (each node needs its own); in that case the node is
+     *     then failed and leaves the other node's parts untouched
      * @throws RaftException if the log cannot be read; the node is then failed
      */
     public void start() throws IOException {

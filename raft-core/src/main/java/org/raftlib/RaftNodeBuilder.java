@@ -4,10 +4,13 @@ package org.raftlib;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
+import org.raftlib.internal.runtime.NodeResources;
 import org.raftlib.internal.runtime.NodeRuntime;
 import org.raftlib.internal.runtime.OptionChecks;
 
@@ -174,14 +177,20 @@ public final class RaftNodeBuilder {
     /**
      * Checks every option and relation and builds the node (not started). The node owns the log storage, snapshot
      * store and transport it was given, so a build that fails closes them (a {@code FileLogStorage} opened inline
-     * would otherwise keep its directory locked with nothing left to close it).
+     * would otherwise keep its directory locked with nothing left to close it), except those a running node holds.
      *
      * @return the node
-     * @throws IllegalArgumentException listing every problem found; the parts given are closed
+     * @throws IllegalArgumentException listing every problem found, among them a transport or store that a running
+     *     node of this JVM holds (each node needs its own); the parts given are closed, but for those
      */
     public RaftNode build() {
         List<String> problems = new ArrayList<>();
         checkParts(problems);
+        Map<String, Object> parts = new LinkedHashMap<>();
+        parts.put("transport", transport);
+        parts.put("logStorage", logStorage);
+        parts.put("snapshotStore", snapshotStore);
+        NodeResources.checkFree(parts, problems);
         OptionChecks.checkMembers(id, members, transport, problems);
         if (options != null) {
             OptionChecks.checkOptions(options, problems);
@@ -205,7 +214,7 @@ public final class RaftNodeBuilder {
     private void closeParts(Exception failure) {
         for (AutoCloseable part : new AutoCloseable[] {logStorage, snapshotStore, transport}) {
             try {
-                if (part != null) {
+                if (part != null && !NodeResources.isHeld(part)) {
                     part.close();
                 }
             } catch (Exception e) {

@@ -67,6 +67,7 @@ public final class NodeRuntime {
     private final ExecutorService snapshotIo;
     private final SnapshotTaker snapshotTaker;
     private final NodeParts parts;
+    private final NodeResources resources;
     private final PendingLimit pending;
     private final Events events;
     private final CoreConfig coreConfig;
@@ -132,7 +133,9 @@ public final class NodeRuntime {
             }
         };
         RuntimeMetrics metrics = new RuntimeMetrics(extras.metrics(), options.maxPendingRequests());
+        Transport userTransport = transport;
         transport = MeteredTransport.wrap(transport, metrics);             // counts messages, if measuring
+        this.resources = new NodeResources(id, userTransport, transport, logStorage, snapshotStore);
         StorageWorker storage = new StorageWorker(id.value(), logStorage, transport, inbox, failure, metrics);
         ApplyWorker apply = new ApplyWorker(id.value(), this.stateMachine, inbox, failure);
         List<RaftListener> listeners = new CopyOnWriteArrayList<>();
@@ -185,6 +188,7 @@ public final class NodeRuntime {
         }
         Optional<ScheduledExecutorService> executor;
         try {
+            resources.claim();
             Optional<SnapshotMeta> snapshot = SnapshotRecovery.recover(id, logStorage, snapshotStore, stateMachine);
             snapshot.ifPresent(parts.transfers()::onDurable);
             parts.apply().useSnapshots(snapshotStore, snapshotTaker, snapshot, initialConfig);
@@ -298,20 +302,9 @@ public final class NodeRuntime {
     }
 
     private void closeResources() {
-        parts.transport().close();
+        resources.closeTransport();
         stopSnapshotThreads();
-        try {
-            logStorage.close();
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("{} closing the log storage failed", id, e);
-        }
-        if (snapshotStore != null) {
-            try {
-                snapshotStore.close();
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("{} closing the snapshot store failed", id, e);
-            }
-        }
+        resources.closeStores();
     }
 
     /**

@@ -103,6 +103,43 @@ class RaftNodeApiTest {
         assertThatThrownBy(storage::lastIndex).isInstanceOf(IllegalStateException.class);
     }
 
+    /**
+     * A transport or store serves one node: a second node given a running node's part fails to build or start and
+     * leaves the part alone (its failed start closed the shared transport, and two nodes could write one log).
+     */
+    @Test
+    void aSecondNodeCannotTakeTheTransportOrStorageOfARunningNode() throws Exception {
+        InMemoryLogStorage storage = new InMemoryLogStorage();
+        Transport transport = hub.transport();
+        RaftNode later = RaftNode.builder().id("n2").members(Member.of("n2", "local-2"))
+                .stateMachine(new RecordingStateMachine()).logStorage(storage).transport(hub.transport()).build();
+        node = RaftNode.builder().id("n1").members(N1).stateMachine(new RecordingStateMachine())
+                .logStorage(storage).transport(transport).randomSeed(1).build();
+        node.start();
+        Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
+
+        assertThatThrownBy(later::start).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("n2 cannot start: its log storage is in use by node n1");
+        assertThat(later.status().state()).isEqualTo(NodeState.FAILED);
+        later.close();
+        assertThatThrownBy(() -> RaftNode.builder().id("n3").members(Member.of("n3", "local-3"))
+                .stateMachine(new RecordingStateMachine()).logStorage(new InMemoryLogStorage()).transport(transport)
+                .build()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("transport is in use by running node n1");
+        assertThatThrownBy(() -> RaftNode.builder().id("n3").members(Member.of("n3", "local-3"))
+                .logStorage(storage).transport(hub.transport()).build()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("logStorage is in use by running node n1");
+
+        assertThat(node.submit(bytes("still")).get(5, TimeUnit.SECONDS)).as("n1 keeps its transport and log")
+                .isNotEmpty();
+        assertThat(node.status().isLeader()).isTrue();
+        node.close();
+        node = RaftNode.builder().id("n1").members(N1).stateMachine(new RecordingStateMachine())
+                .logStorage(new InMemoryLogStorage()).transport(hub.transport()).randomSeed(1).build();
+        node.start();
+        Await.until("a new n1 to lead once the first has closed", WAIT, () -> node.status().isLeader());
+    }
+
     @Test
     void builderChecksEveryMemberAddressWithTheTransport() {
         Transport picky = new ForwardingTransport(hub.transport()) {
