@@ -1,6 +1,8 @@
 package org.raftlib.message;
 
 import java.util.List;
+import org.raftlib.ClusterConfig;
+import org.raftlib.EntryType;
 import org.raftlib.LogEntries;
 import org.raftlib.LogEntry;
 import org.raftlib.NodeId;
@@ -34,8 +36,9 @@ public record AppendEntries(
      * Checks the fields and copies {@code entries}.
      *
      * @throws NullPointerException if an endpoint, the list or an entry is null
-     * @throws IllegalArgumentException if a field is out of range or the entries do not follow {@code prevLogIndex}
-     *     with non-decreasing terms in {@code [prevLogTerm, term]}
+     * @throws IllegalArgumentException if a field is out of range, the entries do not follow {@code prevLogIndex}
+     *     with non-decreasing terms in {@code [prevLogTerm, term]}, or a configuration entry does not decode (a
+     *     broken or hostile peer, or a newer encoding: refused here, it would fail the follower that appends it)
      */
     public AppendEntries {
         Checks.endpoints(from, to);
@@ -83,6 +86,14 @@ public record AppendEntries(
             if (e.term() < lastTerm || e.term() > term) {
                 throw new IllegalArgumentException("entry " + e.index() + " has term " + e.term()
                         + ", outside [" + lastTerm + ", " + term + "]");
+            }
+            if (e.type() == EntryType.CONFIGURATION) {
+                try {
+                    ClusterConfig.decode(e.data().toByteArray());
+                } catch (IllegalArgumentException bad) {
+                    throw new IllegalArgumentException("entry " + e.index() + " is a malformed configuration: "
+                            + bad.getMessage(), bad);
+                }
             }
             expectedIndex++;
             lastTerm = e.term();

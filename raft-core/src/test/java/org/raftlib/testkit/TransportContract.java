@@ -15,6 +15,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.raftlib.Bytes;
+import org.raftlib.ClusterConfig;
 import org.raftlib.EntryType;
 import org.raftlib.LogEntry;
 import org.raftlib.Member;
@@ -187,7 +188,8 @@ public abstract class TransportContract {
         List<LogEntry> entries = List.of(
                 new LogEntry(4, 11, EntryType.NO_OP, Bytes.EMPTY),
                 new LogEntry(5, 12, EntryType.COMMAND, Bytes.copyOf(new byte[] {1, 2, 3, -1})),
-                new LogEntry(5, 13, EntryType.CONFIGURATION, Bytes.wrap("n1,n2,n3".getBytes())),
+                new LogEntry(5, 13, EntryType.CONFIGURATION, Bytes.wrap(ClusterConfig.ofVoters(List.of(
+                        Member.of("n1", "h1:1"), Member.of("n2", "h2:1"), Member.of("n3", "h3:1"))).encode())),
                 new LogEntry(6, 14, EntryType.COMMAND, Bytes.wrap(big)),
                 new LogEntry(6, 15, EntryType.SESSION, Bytes.copyOf(new byte[] {1, 0, 9})));
         return List.of(

@@ -1,11 +1,13 @@
 package org.raftlib.internal.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.raftlib.internal.core.Cores.ELECTION;
 import static org.raftlib.internal.core.Cores.n;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -16,11 +18,14 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.raftlib.Bytes;
 import org.raftlib.ClusterConfig;
+import org.raftlib.EntryType;
 import org.raftlib.HardState;
+import org.raftlib.LogEntry;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.RaftRole;
 import org.raftlib.internal.core.Proposal.Outcome;
+import org.raftlib.message.AppendEntries;
 import org.raftlib.message.RaftMessage;
 import org.raftlib.message.TimeoutNow;
 import org.slf4j.helpers.NOPLogger;
@@ -108,6 +113,24 @@ class MembershipRulesTest {
             assertThat(leader.core().propose(Bytes.wrap(new byte[] {(byte) i})).isAccepted()).isTrue();
         }
         settle();
+    }
+
+    /**
+     * A configuration entry that does not decode is refused with the message that carries it: appended, it failed
+     * the follower (a hostile peer stopped a whole cluster with three messages; a newer encoding would do the same).
+     */
+    @Test
+    void anAppendEntriesCarryingAMalformedConfigurationIsRefusedAtTheBoundary() {
+        byte[] good = ClusterConfig.ofVoters(List.of(Member.of("n1", "a:1"))).encode();
+        LogEntry valid = new LogEntry(2, 2, EntryType.CONFIGURATION, Bytes.wrap(good));
+        assertThat(new AppendEntries(n(1), n(2), 2, 1, 1, List.of(valid), 1).entries()).containsExactly(valid);
+        for (byte[] bad : List.of(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, new byte[] {99}, new byte[0],
+                Arrays.copyOf(good, good.length - 1))) {
+            LogEntry malformed = new LogEntry(2, 2, EntryType.CONFIGURATION, Bytes.wrap(bad));
+            assertThatThrownBy(() -> new AppendEntries(n(1), n(2), 2, 1, 1, List.of(malformed), 1))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("entry 2 is a malformed configuration");
+        }
     }
 
     @Test

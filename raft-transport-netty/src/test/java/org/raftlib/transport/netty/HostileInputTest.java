@@ -309,6 +309,20 @@ class HostileInputTest {
                 RejectReason.INVALID_MESSAGE);
     }
 
+    /**
+     * A configuration entry that does not decode failed the node that appended it (three such messages stopped a
+     * whole cluster); it is an invalid message like any other.
+     */
+    @Test
+    void malformedConfigurationEntryIsRejected() throws IOException {
+        RaftWire.AppendEntries bad = RaftWire.AppendEntries.newBuilder().setTerm(2).setPrevLogIndex(5)
+                .setPrevLogTerm(1).addEntries(RaftWire.Entry.newBuilder().setTerm(2).setIndex(6).setType(3)
+                        .setData(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9})))
+                .build();
+        assertRejected(concat(goodHandshake(), frame(envelope().setAppendEntries(bad))), false,
+                RejectReason.INVALID_MESSAGE);
+    }
+
     @Test
     void garbageAfterAGoodHandshakeIsRejected() throws IOException {
         assertRejected(concat(goodHandshake(), framed("not protobuf at all".getBytes(StandardCharsets.UTF_8))),
