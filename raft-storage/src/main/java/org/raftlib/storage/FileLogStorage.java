@@ -7,9 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.stream.Stream;
 import org.raftlib.HardState;
 import org.raftlib.LogEntry;
 import org.raftlib.LogStorage;
@@ -41,8 +39,11 @@ import org.raftlib.LogStorage;
  * truncates the last segment at its first damage, with a WARN naming file, offset and byte count, unless a valid
  * record after it says the segment was durable beyond that offset when it was written: then the damage hit synced
  * data and open refuses with a {@link StorageException} naming file, offset and checksums, as it does for any damage
- * in another segment or the hard state. Limits: damage inside the last synced batch with no record written after
- * that sync on disk cannot be told from a lost unsynced write, and those records are dropped (with the WARN); a
+ * in another segment or the hard state. The file {@code synced} ({@link SyncedMark}) records the last index known
+ * durable (raised after each sync, lowered durably before a truncation or reset): open refuses a log that ends before
+ * it or holds another term there (a segment cut short, deleted or replaced, damage in the last synced batch). The
+ * raise is not forced, so a crash may leave the mark behind, never ahead of, the log; such damage inside the last
+ * synced batch cannot be told from a lost unsynced write, and those records are dropped (with the WARN). A
  * version-1 last segment keeps the previous release's rule (any valid record after the damage refuses, so a hole
  * left by out-of-order unsynced writes refuses rather than guesses).
  *
@@ -88,9 +89,10 @@ public final class FileLogStorage implements LogStorage {
     private IOException failure;
     /** Segment files were created or deleted since the last directory fsync. */
     private boolean directoryDirty;
+    private final SyncedMark mark;
 
     private FileLogStorage(Path dir, FileLogOptions options, FileOps ops, DirectoryLock directoryLock,
-            List<Segment> segments, HardState hardState) {
+            List<Segment> segments, HardState hardState, SyncedMark mark) {
         this.dir = dir;
         this.options = options;
         this.ops = ops;
@@ -101,6 +103,7 @@ public final class FileLogStorage implements LogStorage {
         this.writer = new SegmentWriter(options);
         this.spare = options.preallocate() ? new SpareSegment(dir, options, ops) : null;
         this.deleter = new SegmentDeleter(dir, ops);
+        this.mark = mark;
     }
 
     /**
@@ -158,12 +161,14 @@ public final class FileLogStorage implements LogStorage {
      * segment is of the current version.
      */
     static FileLogStorage create(Path dir, FileLogOptions options, FileOps ops, DirectoryLock lock,
-            List<Segment> segments, HardState hardState) throws IOException {
-        FileLogStorage storage = new FileLogStorage(dir, options, ops, lock, new ArrayList<>(segments), hardState);
+            List<Segment> segments, HardState hardState, SyncedMark mark) throws IOException {
+        FileLogStorage storage = new FileLogStorage(dir, options, ops, lock, new ArrayList<>(segments), hardState,
+                mark);
         try {
             storage.startCurrentVersion();
         } catch (IOException | RuntimeException e) {
             Recovery.closeAll(storage.segments, e);
+            mark.close();
             throw e;
         }
         if (storage.spare != null) {
@@ -367,6 +372,7 @@ public final class FileLogStorage implements LogStorage {
             if (fromIndex == last + 1) {
                 return;
             }
+            mark.lower(fromIndex - 1, term(fromIndex - 1));   // durable before the entries it covers go
             // Newest first, each deletion durable before the next, so a crash never leaves a gap.
             while (segments.size() > 1 && active().firstIndex() > fromIndex) {
                 deleteSegment(segments.remove(segments.size() - 1));
@@ -436,6 +442,10 @@ public final class FileLogStorage implements LogStorage {
         checkWritable();
         lock.writeLock().lock();
         try {
+            long kept = index - 1;                   // in the old log and the new one, whichever a crash leaves
+            if (mark.index() > kept) {
+                mark.lower(kept, kept >= segments.get(0).firstIndex() - 1 ? term(kept) : 0);
+            }
             Segment base = LogReset.createBase(dir, index + 1, term, options, ops, spare);
             List<Segment> old = List.copyOf(segments);
             segments.clear();
@@ -474,6 +484,7 @@ public final class FileLogStorage implements LogStorage {
             long end = segment.end();
             segment.channel().force(false);
             segment.synced(end);
+            mark.raise(segment);
             if (directoryDirty) {
                 AtomicFiles.fsyncDirectory(dir, ops);
                 directoryDirty = false;
@@ -534,6 +545,11 @@ public final class FileLogStorage implements LogStorage {
             }
             deleter.close();
             IOException first = null;
+            try {
+                mark.close();
+            } catch (IOException e) {
+                first = e;
+            }
             for (Segment s : segments) {
                 try {
                     s.close();
@@ -571,14 +587,6 @@ public final class FileLogStorage implements LogStorage {
     private void fail(Exception e) {
         if (failure == null) {
             failure = e instanceof IOException io ? io : new IOException(e);
-        }
-    }
-
-    /** Lists the first indexes of the segment files in {@code dir}, in order. */
-    static List<Long> segmentFirstIndexes(Path dir) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.map(p -> Segment.parseFirstIndex(p.getFileName().toString()))
-                    .filter(OptionalLong::isPresent).map(OptionalLong::getAsLong).sorted().toList();
         }
     }
 

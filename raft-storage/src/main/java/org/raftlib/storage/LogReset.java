@@ -107,7 +107,7 @@ final class LogReset {
             AtomicFiles.fsyncDirectory(dir, ops);
             return;
         }
-        List<Long> old = FileLogStorage.segmentFirstIndexes(dir);
+        List<Long> old = Segments.firstIndexes(dir);
         LOG.info("finishing a log reset that a crash interrupted: the log restarts after index {}; deleting the {}"
                 + " segment(s) of the log before it, from {}", first - 1, old.size(), old);
         AtomicFiles.fsyncDirectory(dir, ops);                // the base file's entry, before the old log goes

@@ -11,9 +11,10 @@ import org.raftlib.HardState;
  * Opens a storage directory: finishes or undoes a {@link LogReset reset} that a crash interrupted, loads the hard
  * state, opens every segment in index order with the recovery policy of {@link Segment#open}, and checks that the
  * segments continue each other (no missing segment, no index gap, the term before each segment matching the end of
- * the previous one). A new directory gets an initial hard state and a first segment starting at index 1. Ends with
- * a directory fsync, so that the state it recovered (renames, deletions and creations a crashed process left
- * undurable) is durable before anything is built on it.
+ * the previous one), and that the log still reaches the index its {@link SyncedMark} says was durable. A new
+ * directory gets an initial hard state and a first segment starting at index 1. Ends with a directory fsync, so that
+ * the state it recovered (renames, deletions and creations a crashed process left undurable) is durable before
+ * anything is built on it.
  */
 final class Recovery {
 
@@ -23,19 +24,33 @@ final class Recovery {
     static FileLogStorage recover(Path dir, FileLogOptions options, FileOps ops, DirectoryLock lock)
             throws IOException {
         LogReset.finishInterrupted(dir, ops);
-        List<Long> firstIndexes = FileLogStorage.segmentFirstIndexes(dir);
+        SyncedMark mark = SyncedMark.open(dir, ops);
+        try {
+            return recover(dir, options, ops, lock, mark);
+        } catch (IOException | RuntimeException e) {
+            mark.close();
+            throw e;
+        }
+    }
+
+    private static FileLogStorage recover(Path dir, FileLogOptions options, FileOps ops, DirectoryLock lock,
+            SyncedMark mark) throws IOException {
+        List<Long> firstIndexes = Segments.firstIndexes(dir);
         Optional<HardState> loaded = HardStateFile.load(dir, ops);
         if (firstIndexes.isEmpty()) {
             if (loaded.isPresent() && !loaded.get().equals(HardState.INITIAL)) {
                 throw new StorageException("a hard state exists (" + loaded.get() + ") but no log segment", dir, -1);
             }
-            return createEmpty(dir, options, ops, lock);
+            mark.checkNoLogWasHere();
+            HardStateFile.save(dir, HardState.INITIAL, ops);
+            Segment first = Segment.create(dir.resolve(Segment.fileName(1)), 1, 0, options, ops);
+            return finish(dir, options, ops, lock, new ArrayList<>(List.of(first)), HardState.INITIAL, mark);
         }
         if (loaded.isEmpty()) {
             throw new StorageException("log segments exist but the hard state file is missing",
                     dir.resolve(HardStateFile.NAME), -1);
         }
-        List<Segment> segments = openSegments(dir, firstIndexes, options, ops);
+        List<Segment> segments = openSegments(dir, firstIndexes, options, ops, mark.index());
         if (segments.isEmpty()) {
             // The only segment was a torn new one; it can only have been the first segment of a new log.
             if (firstIndexes.get(0) != 1) {
@@ -44,37 +59,31 @@ final class Recovery {
             }
             segments.add(Segment.create(dir.resolve(Segment.fileName(1)), 1, 0, options, ops));
         }
+        return finish(dir, options, ops, lock, segments, loaded.get(), mark);
+    }
+
+    /** Checks the segments against the synced mark, makes the directory durable and builds the storage. */
+    private static FileLogStorage finish(Path dir, FileLogOptions options, FileOps ops, DirectoryLock lock,
+            List<Segment> segments, HardState hardState, SyncedMark mark) throws IOException {
         try {
+            mark.check(segments);
             AtomicFiles.fsyncDirectory(dir, ops);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             closeAll(segments, e);
             throw e;
         }
-        return FileLogStorage.create(dir, options, ops, lock, segments, loaded.get());
-    }
-
-    private static FileLogStorage createEmpty(Path dir, FileLogOptions options, FileOps ops,
-            DirectoryLock lock) throws IOException {
-        HardStateFile.save(dir, HardState.INITIAL, ops);
-        Segment first = Segment.create(dir.resolve(Segment.fileName(1)), 1, 0, options, ops);
-        try {
-            AtomicFiles.fsyncDirectory(dir, ops);
-        } catch (IOException e) {
-            first.close();
-            throw e;
-        }
-        return FileLogStorage.create(dir, options, ops, lock, List.of(first), HardState.INITIAL);
+        return FileLogStorage.create(dir, options, ops, lock, segments, hardState, mark);
     }
 
     private static List<Segment> openSegments(Path dir, List<Long> firstIndexes, FileLogOptions options,
-            FileOps ops) throws IOException {
+            FileOps ops, long syncedIndex) throws IOException {
         List<Segment> segments = new ArrayList<>();
         try {
             for (int i = 0; i < firstIndexes.size(); i++) {
                 long firstIndex = firstIndexes.get(i);
                 boolean last = i == firstIndexes.size() - 1;
                 Optional<Segment> opened = Segment.open(dir.resolve(Segment.fileName(firstIndex)), firstIndex, last,
-                        options, ops);
+                        syncedIndex, options, ops);
                 if (opened.isPresent()) {
                     checkContinues(segments, opened.get());
                     segments.add(opened.get());

@@ -209,15 +209,16 @@ final class Segment {
      * must be intact. In the last segment, damage (a torn record, a bad checksum, a hole of zeros, an unexpected
      * index) is where the unsynced writes of the last batches may start: the segment is truncated there (WARN with
      * file, offset and byte count) unless a valid record after it vouches that it was synced (version 2: a record
-     * whose synced end lies beyond it; version 1: any valid record), which refuses with a {@link StorageException}.
+     * whose synced end lies beyond it; version 1: any valid record) or the entry due there is at or below
+     * {@code syncedIndex} (the {@link SyncedMark}), which refuses with a {@link StorageException}.
      * A header-less last segment with no valid record, left by a crash while it was being created, is deleted (and
      * the directory forced). The last segment is forced once opened, so that what a crashed process left in the page
      * cache is durable before anything is written after it.
      *
      * @return the segment, or empty if it was a torn new last segment and has been deleted
      */
-    static Optional<Segment> open(Path path, long expectedFirstIndex, boolean last, FileLogOptions options,
-            FileOps ops) throws IOException {
+    static Optional<Segment> open(Path path, long expectedFirstIndex, boolean last, long syncedIndex,
+            FileLogOptions options, FileOps ops) throws IOException {
         FileChannel channel = ops.open(path, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
         try {
             int maxBody = RecordCodec.FIXED_BODY_BYTES + options.maxEntryBytes();
@@ -235,7 +236,7 @@ final class Segment {
                 throw new StorageException("bad segment header", path, 0);
             }
             Segment segment = new Segment(path, expectedFirstIndex, header.get(), channel, size);
-            segment.recover(new SegmentReader(channel, size, maxBody, header.get().version()), last);
+            segment.recover(new SegmentReader(channel, size, maxBody, header.get().version()), last, syncedIndex);
             return Optional.of(segment);
         } catch (IOException | RuntimeException e) {
             channel.close();
@@ -285,21 +286,21 @@ final class Segment {
         return Optional.of(new Header(version, header.getLong(16)));
     }
 
-    private void recover(SegmentReader reader, boolean last) throws IOException {
-        scan(reader, last);
+    private void recover(SegmentReader reader, boolean last, long syncedIndex) throws IOException {
+        scan(reader, last, syncedIndex);
         if (last) {
             channel.force(true);
         }
         syncedEnd = positions[count];
     }
 
-    private void scan(SegmentReader reader, boolean last) throws IOException {
+    private void scan(SegmentReader reader, boolean last, long syncedIndex) throws IOException {
         long position = HEADER_BYTES;
         while (true) {
             ReadResult result = reader.readAt(position);
             if (result instanceof ReadResult.Entry e) {
                 if (e.entry().index() != nextIndex()) {
-                    damaged(reader, last, position, "record has index " + e.entry().index() + " where "
+                    damaged(reader, last, syncedIndex, position, "record has index " + e.entry().index() + " where "
                             + nextIndex() + " was expected");
                     return;
                 }
@@ -307,24 +308,26 @@ final class Segment {
                 position = e.nextPosition();
             } else if (result instanceof ReadResult.End) {
                 if (!reader.isZeroFrom(position)) {
-                    damaged(reader, last, position, "non-zero bytes after the end of the records");
+                    damaged(reader, last, syncedIndex, position, "non-zero bytes after the end of the records");
                 }
                 return;
             } else if (result instanceof ReadResult.TornTail) {
-                damaged(reader, last, position, "file ends inside a record");
+                damaged(reader, last, syncedIndex, position, "file ends inside a record");
                 return;
             } else {
-                damaged(reader, last, position, ((ReadResult.Corrupt) result).reason());
+                damaged(reader, last, syncedIndex, position, ((ReadResult.Corrupt) result).reason());
                 return;
             }
         }
     }
 
     /**
-     * Applies the policy for damage at {@code position}: refuse in a sealed segment or where a later record vouches
-     * that it was synced; else truncate the unsynced tail of the last segment there, durably.
+     * Applies the policy for damage at {@code position}: refuse in a sealed segment, where the synced mark covers the
+     * entry due there, or where a later record vouches that it was synced; else truncate the unsynced tail of the
+     * last segment there, durably.
      */
-    private void damaged(SegmentReader reader, boolean last, long position, String reason) throws IOException {
+    private void damaged(SegmentReader reader, boolean last, long syncedIndex, long position, String reason)
+            throws IOException {
         if (!last) {
             throw new StorageException("corrupt record in sealed segment: " + reason, path, position);
         }
@@ -335,6 +338,11 @@ final class Segment {
                     + (version == 1 ? "a valid record follows at offset " + w.position() + " (version-1 segment)"
                     : "record " + w.index() + " at offset " + w.position() + " was written when the segment was"
                     + " durable up to offset " + w.syncedEnd()), path, position);
+        }
+        if (nextIndex() <= syncedIndex) {
+            throw new StorageException("corrupt record in synced data of the last segment: " + reason + "; the log"
+                    + " was durable up to index " + syncedIndex + " (" + SyncedMark.NAME + ") and this is entry "
+                    + nextIndex(), path, position);
         }
         LOG.warn("truncating the unsynced tail of {} at offset {}: discarding {} bytes ({})", path, position,
                 reader.fileSize() - position, reason);

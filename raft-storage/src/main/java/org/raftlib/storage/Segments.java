@@ -1,13 +1,17 @@
 package org.raftlib.storage;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
+import java.util.stream.Stream;
 import org.raftlib.LogEntry;
 
 /**
  * Lookups over a log's segments: consecutive index ranges in order, the last one active. The caller holds the
- * storage's lock and has checked that the indexes are in the log.
+ * storage's lock and has checked that the indexes are in the log. Also lists a directory's segment files.
  */
 final class Segments {
 
@@ -15,6 +19,14 @@ final class Segments {
     }
 
     /** Returns the segment of {@code segments} holding {@code index}. */
+    /** Lists the first indexes of the segment files in {@code dir}, in order. */
+    static List<Long> firstIndexes(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> Segment.parseFirstIndex(p.getFileName().toString()))
+                    .filter(OptionalLong::isPresent).map(OptionalLong::getAsLong).sorted().toList();
+        }
+    }
+
     static Segment holding(List<Segment> segments, long index) {
         int lo = 0;
         int hi = segments.size() - 1;

@@ -105,7 +105,7 @@ class CrashPointTest {
             s.append(old);
             s.sync();
         }
-        List<Long> oldSegments = FileLogStorage.segmentFirstIndexes(work);
+        List<Long> oldSegments = Segments.firstIndexes(work);
         boolean torn = scenario.startsWith("torn");
         Path base = work.resolve(Segment.baseFileName(81));
         Segment.create(base, 81, 4, VERIFY, FileOps.DEFAULT).close();
@@ -132,7 +132,7 @@ class CrashPointTest {
                     assertThat(s.entries(s.firstIndex(), s.lastIndex() + 1, Long.MAX_VALUE)).as(as)
                             .isEqualTo(torn ? old : List.of());
                     assertThat(s.term(s.firstIndex() - 1)).as(as).isEqualTo(torn ? 0 : 4);
-                    assertThat(FileLogStorage.segmentFirstIndexes(scratch)).as(as)
+                    assertThat(Segments.firstIndexes(scratch)).as(as)
                             .isEqualTo(torn ? oldSegments : List.of(81L));
                 }
             }

@@ -264,6 +264,6 @@ final class CrashWorkload {
     }
 
     private List<Long> segmentStarts() throws IOException {
-        return FileLogStorage.segmentFirstIndexes(dir);
+        return Segments.firstIndexes(dir);
     }
 }

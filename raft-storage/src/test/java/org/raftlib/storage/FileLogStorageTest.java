@@ -35,7 +35,7 @@ class FileLogStorageTest extends LogStorageContract {
     }
 
     private List<Long> segmentFiles() throws IOException {
-        return FileLogStorage.segmentFirstIndexes(dir);
+        return Segments.firstIndexes(dir);
     }
 
     @Test

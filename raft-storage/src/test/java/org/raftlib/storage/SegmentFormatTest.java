@@ -88,7 +88,7 @@ class SegmentFormatTest {
             s.append(CrashRecoveryTest.entries(6, 8, 2));
             s.sync();
         }
-        assertThat(FileLogStorage.segmentFirstIndexes(dir)).containsExactly(1L, 6L);
+        assertThat(Segments.firstIndexes(dir)).containsExactly(1L, 6L);
         assertThat(versionOf(segment(1))).isEqualTo(1);
         assertThat(versionOf(segment(6))).isEqualTo(2);
         try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS)) {
@@ -106,7 +106,7 @@ class SegmentFormatTest {
             s.append(CrashRecoveryTest.entries(1, 2, 1));
             s.sync();
         }
-        assertThat(FileLogStorage.segmentFirstIndexes(dir)).containsExactly(1L);
+        assertThat(Segments.firstIndexes(dir)).containsExactly(1L);
         assertThat(versionOf(segment(1))).isEqualTo(2);
         try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS)) {
             assertThat(s.entries(1, 3, Long.MAX_VALUE)).isEqualTo(CrashRecoveryTest.entries(1, 2, 1));
@@ -152,7 +152,7 @@ class SegmentFormatTest {
             s.append(CrashRecoveryTest.entries(4, 5, 2));
             s.sync();
         }
-        assertThat(FileLogStorage.segmentFirstIndexes(dir)).containsExactly(1L, 4L);
+        assertThat(Segments.firstIndexes(dir)).containsExactly(1L, 4L);
         assertThat(versionOf(segment(4))).isEqualTo(2);
         try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS)) {
             assertThat(s.entries(1, s.lastIndex() + 1, Long.MAX_VALUE)).containsExactlyElementsOf(concat(

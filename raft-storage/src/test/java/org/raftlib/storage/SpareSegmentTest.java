@@ -40,7 +40,7 @@ class SpareSegmentTest {
             awaitFullSpare(spare);                          // written in the background from open on
             s.append(entries(1, 300));                      // about 66 KiB: rolls once, onto the spare
             s.sync();
-            List<Long> segments = FileLogStorage.segmentFirstIndexes(dir);
+            List<Long> segments = Segments.firstIndexes(dir);
             assertThat(segments).hasSize(2);
             assertThat(size(dir.resolve(Segment.fileName(segments.get(1))))).isEqualTo(SEGMENT);
             assertThat(s.entries(1, 301, Long.MAX_VALUE)).isEqualTo(entries(1, 300));
@@ -69,7 +69,7 @@ class SpareSegmentTest {
             s.append(entries(1, 300));
             s.sync();
             assertThat(dir.resolve(SpareSegment.NAME)).doesNotExist();
-            assertThat(FileLogStorage.segmentFirstIndexes(dir)).hasSize(2);
+            assertThat(Segments.firstIndexes(dir)).hasSize(2);
         }
     }
 
@@ -84,7 +84,7 @@ class SpareSegmentTest {
         try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS, noSpares)) {
             s.append(entries(1, 300));                      // rolls once, without a spare
             s.sync();
-            assertThat(FileLogStorage.segmentFirstIndexes(dir)).hasSize(2);
+            assertThat(Segments.firstIndexes(dir)).hasSize(2);
             assertThat(dir.resolve(SpareSegment.NAME)).doesNotExist();
             assertThat(s.entries(1, 301, Long.MAX_VALUE)).isEqualTo(entries(1, 300));
         }
@@ -99,7 +99,7 @@ class SpareSegmentTest {
         writeTenSynced();
         Files.write(dir.resolve(Segment.fileName(11)), new byte[SEGMENT]);   // renamed, then the crash
         try (FileLogStorage s = FileLogStorage.open(dir, OPTIONS)) {
-            assertThat(FileLogStorage.segmentFirstIndexes(dir)).containsExactly(1L);
+            assertThat(Segments.firstIndexes(dir)).containsExactly(1L);
             assertThat(s.lastIndex()).isEqualTo(10);
             s.append(entries(11, 1));
             s.sync();
