@@ -47,7 +47,9 @@ final class SnapshotRecovery {
         SnapshotMeta meta = latest.get();
         if (first - 1 > meta.index()) {
             throw new IOException(id + ": the log was compacted up to " + (first - 1) + ", past the newest valid "
-                    + "snapshot at " + meta.index() + "; the entries in between are lost (" + log + ", " + store + ")");
+                    + "snapshot at " + meta.index() + "; the entries in between are lost (" + log + ", " + store
+                    + "; a newer snapshot is damaged or missing, see the WARN before this): replace the member (see "
+                    + "the README)");
         }
         if (log.lastIndex() < meta.index() || log.term(meta.index()) != meta.term()) {
             LOG.warn("{} resets its log [{}, {}] to the snapshot at {}/{} in {}: an install interrupted by a crash "
