@@ -1,6 +1,7 @@
 package org.raftlib;
 
 import java.util.Objects;
+import org.raftlib.message.LogText;
 
 /**
  * The identity of one member of a Raft group: a short, non-blank string such as {@code "n1"}.
@@ -22,13 +23,14 @@ public record NodeId(String value) implements Comparable<NodeId> {
     public NodeId {
         Objects.requireNonNull(value, "value");
         if (value.isEmpty() || value.length() > MAX_LENGTH) {
-            throw new IllegalArgumentException("node id must have 1 to " + MAX_LENGTH + " characters: '" + value + "'");
+            throw new IllegalArgumentException("node id must have 1 to " + MAX_LENGTH + " characters: "
+                    + LogText.quote(value));
         }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (Character.isWhitespace(c) || Character.isISOControl(c)) {
-                throw new IllegalArgumentException("node id must not contain whitespace or control characters: '"
-                        + value + "'");
+                throw new IllegalArgumentException("node id must not contain whitespace or control characters: "
+                        + LogText.quote(value));
             }
         }
     }

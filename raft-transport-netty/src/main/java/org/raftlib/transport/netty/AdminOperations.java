@@ -108,7 +108,7 @@ final class AdminOperations {
         try {
             return NodeId.of(id);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid node id '" + id + "': " + e.getMessage(), e);
+            throw new IllegalArgumentException("invalid node id: " + e.getMessage(), e);
         }
     }
 

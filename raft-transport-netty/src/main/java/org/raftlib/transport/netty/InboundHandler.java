@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.raftlib.NodeId;
+import org.raftlib.message.LogText;
 import org.raftlib.message.RaftMessage;
 import org.raftlib.transport.netty.NettyTransportMetrics.RejectReason;
 import org.slf4j.Logger;
@@ -88,10 +89,11 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         }
         RaftMessage m = ProtoMapper.decodeEnvelope(frame, router.local(), route);
         if (!m.from().equals(peer)) {
-            throw new FrameException(RejectReason.WRONG_SENDER, "from " + m.from() + " on the connection of " + peer);
+            throw new FrameException(RejectReason.WRONG_SENDER, "from " + LogText.quote(m.from().value())
+                    + " on the connection of " + peer);
         }
         if (!m.to().equals(router.local().nodeId())) {
-            throw new FrameException(RejectReason.WRONG_ADDRESSEE, "to " + m.to());
+            throw new FrameException(RejectReason.WRONG_ADDRESSEE, "to " + LogText.quote(m.to().value()));
         }
         if (!router.isKnownPeer().test(peer)) {
             throw new FrameException(RejectReason.UNKNOWN_PEER, "node " + peer + " left the address book");
@@ -135,16 +137,18 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
             throw new FrameException(RejectReason.UNSUPPORTED_VERSION, "version " + h.protocolVersion());
         }
         if (!h.clusterId().equals(local.clusterId())) {
-            throw new FrameException(RejectReason.WRONG_CLUSTER, "cluster '" + h.clusterId() + "'");
+            throw new FrameException(RejectReason.WRONG_CLUSTER, "cluster " + LogText.quote(h.clusterId()));
         }
         if (!h.groupId().equals(local.groupId())) {
-            throw new FrameException(RejectReason.WRONG_GROUP, "group '" + h.groupId() + "'");
+            throw new FrameException(RejectReason.WRONG_GROUP, "group " + LogText.quote(h.groupId()));
         }
         if (h.nodeId().equals(local.nodeId())) {
-            throw new FrameException(RejectReason.BAD_HANDSHAKE, "peer claims this node's id " + h.nodeId());
+            throw new FrameException(RejectReason.BAD_HANDSHAKE, "peer claims this node's id "
+                    + LogText.quote(h.nodeId().value()));
         }
         if (!router.isKnownPeer().test(h.nodeId())) {
-            throw new FrameException(RejectReason.UNKNOWN_PEER, "node " + h.nodeId() + " is not in the address book");
+            throw new FrameException(RejectReason.UNKNOWN_PEER, "node " + LogText.quote(h.nodeId().value())
+                    + " is not in the address book");
         }
         String mismatch = NodeCertificates.mismatch(router.identity(), h.nodeId(), ctx.channel());
         if (mismatch != null) {

@@ -38,6 +38,7 @@ import java.util.function.Consumer;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.Transport;
+import org.raftlib.message.LogText;
 import org.raftlib.message.RaftMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -394,7 +395,7 @@ public final class NettyTransport implements Transport {
                 ? Integer.parseInt(port) : -1;
         if (!goodHost || p < minPort || p > 65_535) {
             throw new IllegalArgumentException("address must be host:port, an IPv6 host in brackets ([::1]:7001), "
-                    + "with a port from " + minPort + " to 65535: '" + address + "'");
+                    + "with a port from " + minPort + " to 65535: " + LogText.quote(address));
         }
         return resolve ? new InetSocketAddress(host, p) : InetSocketAddress.createUnresolved(host, p);
     }

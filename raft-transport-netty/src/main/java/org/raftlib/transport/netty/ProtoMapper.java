@@ -19,6 +19,7 @@ import org.raftlib.message.ForwardProposal;
 import org.raftlib.message.ForwardProposalResponse;
 import org.raftlib.message.InstallSnapshot;
 import org.raftlib.message.InstallSnapshotResponse;
+import org.raftlib.message.LogText;
 import org.raftlib.message.RaftMessage;
 import org.raftlib.message.ReadIndexRequest;
 import org.raftlib.message.ReadIndexResponse;
@@ -214,10 +215,10 @@ final class ProtoMapper {
             throw new FrameException(RejectReason.UNSUPPORTED_VERSION, "version " + e.getProtocolVersion());
         }
         if (!e.getClusterId().equals(expected.clusterId())) {
-            throw new FrameException(RejectReason.WRONG_CLUSTER, "cluster '" + e.getClusterId() + "'");
+            throw new FrameException(RejectReason.WRONG_CLUSTER, "cluster " + LogText.quote(e.getClusterId()));
         }
         if (!e.getGroupId().equals(expected.groupId())) {
-            throw new FrameException(RejectReason.WRONG_GROUP, "group '" + e.getGroupId() + "'");
+            throw new FrameException(RejectReason.WRONG_GROUP, "group " + LogText.quote(e.getGroupId()));
         }
         try {
             return toMessage(e, NodeId.of(e.getFrom()), NodeId.of(e.getTo()));

@@ -46,6 +46,9 @@ class NettyTransportTest extends TransportContract {
             assertThatThrownBy(() -> t.checkAddress(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("'" + bad + "'");
         }
+        // Addresses also arrive in configuration entries from the leader: quoted, escaped and cut short.
+        assertThatThrownBy(() -> t.checkAddress("h\n11:11:11.111 ERROR x:1" + "0".repeat(60_000)))
+                .hasMessageEndingWith("'h\\n11:11:11.111 ERROR x:1" + "0".repeat(40) + "'... (60024 characters)");
     }
 
     @Test
