@@ -63,7 +63,7 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent done) {
             if (!done.isSuccess()) {
-                reject(ctx, "TLS handshake failed: " + done.cause(), false);
+                reject(ctx, "TLS handshake failed: " + TlsConfig.failure(done.cause()), false);
             } else {
                 AdminCertificates.Verdict v = AdminCertificates.check(ctx.channel(), server.options().allowedAdmins());
                 admin = v.admin();
@@ -115,7 +115,7 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
         } else if (root instanceof FrameException f) {
             reject(ctx, f.detail(), false);
         } else if (root instanceof SSLException) {
-            reject(ctx, "TLS failure: " + root, false);
+            reject(ctx, "TLS failure: " + TlsConfig.failure(root), false);
         } else if (root instanceof IOException) {
             // Documented ignore path: the client reset or closed the socket; nothing was malformed.
             LOG.debug("{} admin connection from {} ended: {}", server.nodeId(), ctx.channel().remoteAddress(),

@@ -79,7 +79,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
                     cause.toString());
         } else {
             connection.counters().warn(LOG, "peer:" + connection.peerId(), "connection to {} at {} failed: {}",
-                    connection.peerId(), ctx.channel().remoteAddress(), cause.toString());
+                    connection.peerId(), ctx.channel().remoteAddress(), TlsConfig.failure(cause));
         }
         ctx.close();
     }

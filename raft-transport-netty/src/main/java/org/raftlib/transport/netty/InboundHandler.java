@@ -164,7 +164,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
-            reject(ctx, RejectReason.TLS_FAILURE, String.valueOf(done.cause()));
+            reject(ctx, RejectReason.TLS_FAILURE, TlsConfig.failure(done.cause()));
         } else if (evt instanceof IdleStateEvent e && e.state() == IdleState.READER_IDLE) {
             LOG.debug("{} closing connection from {}: silent for {}", router.local().nodeId(),
                     peer != null ? peer : ctx.channel().remoteAddress(), router.options().idleTimeout());
@@ -187,7 +187,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         } else if (root instanceof CorruptedFrameException) {
             reject(ctx, RejectReason.MALFORMED_FRAME, root.getMessage());
         } else if (root instanceof SSLException) {
-            reject(ctx, RejectReason.TLS_FAILURE, root.toString());
+            reject(ctx, RejectReason.TLS_FAILURE, TlsConfig.failure(root));
         } else if (root instanceof IOException) {
             // Documented ignore path: the peer reset or closed the socket; nothing was malformed.
             LOG.debug("{} inbound connection from {} ended: {}", router.local().nodeId(), ctx.channel().remoteAddress(),

@@ -1,6 +1,7 @@
 package org.raftlib.transport.netty;
 
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.nio.file.Files;
@@ -105,6 +106,20 @@ public final class TlsConfig {
     /** Returns the allowed protocol versions. */
     public List<String> protocols() {
         return protocols;
+    }
+
+    /**
+     * Returns why a TLS connection failed, for a log line: {@code cause} as it is, except that bytes which are not TLS
+     * (a plain TCP peer, an HTTP request, a port scanner) are named in a few words, without the hex dump of up to
+     * 2 KB of the peer's bytes that Netty's exception carries.
+     */
+    static String failure(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof NotSslRecordException) {
+                return "not a TLS record: the peer does not speak TLS (plain TCP or another protocol)";
+            }
+        }
+        return String.valueOf(cause);
     }
 
     /** The listening side's context. */

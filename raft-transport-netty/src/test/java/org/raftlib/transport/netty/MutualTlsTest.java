@@ -7,6 +7,9 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -138,6 +141,27 @@ class MutualTlsTest {
 
         await("a to refuse plain TCP", () -> ta.metrics().rejected(RejectReason.TLS_FAILURE) >= 1);
         assertThat(inboxA).isEmpty();
+    }
+
+    /** Netty's exception for bytes that are not TLS holds a hex dump of them, about 2 KB: the WARN line does not. */
+    @Test
+    void bytesThatAreNotTlsAreLoggedInAFewWordsWithoutTheirHexDump() throws Exception {
+        Member a = TestNet.loopbackMember("a");
+        NettyTransport ta = started(tlsTransport(certA, certA.cert(), certB.cert()), a, TestNet.loopbackMember("b"),
+                m -> { });
+        byte[] http = ("GET / HTTP/1.1\r\nHost: a\r\nX-Probe: " + "p".repeat(2_000) + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+
+        try (LogCapture log = new LogCapture(); Socket socket = new Socket(InetAddress.getLoopbackAddress(),
+                ta.localAddress().getPort())) {
+            socket.getOutputStream().write(http);
+
+            await("a to refuse the plain bytes", () -> ta.metrics().rejected(RejectReason.TLS_FAILURE) >= 1);
+            await("a to log the refusal", () -> log.text().contains("TLS_FAILURE"));
+            assertThat(log.text().lines().filter(l -> l.contains("TLS_FAILURE"))).singleElement().asString()
+                    .contains("a closing connection from", "not a TLS record").doesNotContain("474554") // "GET"
+                    .hasSizeLessThan(300);
+        }
     }
 
     @Test
