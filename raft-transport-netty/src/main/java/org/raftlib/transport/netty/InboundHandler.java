@@ -193,12 +193,21 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
             LOG.debug("{} inbound connection from {} ended: {}", router.local().nodeId(), ctx.channel().remoteAddress(),
                     root.toString());
             ctx.close();
+        } else if (root instanceof OutOfMemoryError) {
+            // Not the peer's bytes: for example many connections, each holding part of a frame, used up the direct
+            // memory. The stack trace would only show where the allocation that failed happened to be.
+            reject(ctx, RejectReason.LOCAL_FAILURE, "this node ran out of memory, not the peer's fault: " + root, null);
         } else {
-            reject(ctx, RejectReason.MALFORMED_FRAME, root.toString());
+            reject(ctx, RejectReason.LOCAL_FAILURE, "this node failed to serve the connection: " + root, root);
         }
     }
 
     private void reject(ChannelHandlerContext ctx, RejectReason reason, String detail) {
+        reject(ctx, reason, detail, null);
+    }
+
+    /** Closes the connection, counting and logging why; {@code failure}, if not null, is logged with its trace. */
+    private void reject(ChannelHandlerContext ctx, RejectReason reason, String detail, Throwable failure) {
         if (rejected) {
             return;
         }
@@ -207,7 +216,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         router.counters().reject(reason);
         router.counters().warn(LOG, reason.name(), "{} closing connection from {} ({}): {}: {}",
                 router.local().nodeId(), ctx.channel().remoteAddress(), peer == null ? "before handshake" : peer,
-                reason, detail);
+                reason, detail, failure);
         ctx.close();
     }
 

@@ -18,7 +18,8 @@ import java.util.Objects;
  *     {@link NettyTransportOptions#stallTimeout()}
  * @param rejectedFrames connections refused, by reason; every reason is present. All are inbound connections closed
  *     for a bad frame or handshake, except that {@link RejectReason#IDENTITY_MISMATCH} also counts outbound
- *     connections whose server certificate does not name the peer dialled
+ *     connections whose server certificate does not name the peer dialled, and {@link RejectReason#LOCAL_FAILURE}
+ *     inbound connections this node could not serve (out of memory, an unexpected error)
  */
 public record NettyTransportMetrics(
         long messagesIn,
@@ -90,6 +91,12 @@ public record NettyTransportMetrics(
          * the client's certificate and the node id of its handshake; outbound, the server's certificate and the peer
          * dialled.
          */
-        IDENTITY_MISMATCH
+        IDENTITY_MISMATCH,
+        /**
+         * Not the peer's doing: this node could not serve the connection, because it ran out of memory (for example
+         * direct buffer memory, with many connections each holding part of a frame) or a handler failed unexpectedly.
+         * The WARN line says which.
+         */
+        LOCAL_FAILURE
     }
 }

@@ -2,6 +2,8 @@ package org.raftlib.transport.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.AbstractByteBufAllocator;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -101,6 +103,48 @@ class InboundHandlerTest {
         assertShortWarning(warnings(RejectReason.WRONG_CLUSTER, hello, envelope(HUGE, GROUP, SERVER.value())));
         assertShortWarning(warnings(RejectReason.WRONG_GROUP, hello, envelope(CLUSTER, HUGE, SERVER.value())));
         assertShortWarning(warnings(RejectReason.INVALID_MESSAGE, hello, envelope(CLUSTER, GROUP, HUGE)));
+    }
+
+    /**
+     * 2,500 connections each holding part of a 64 KiB first frame used up the direct memory; the error was counted
+     * and logged as the peer's malformed frame.
+     */
+    @Test
+    void runningOutOfDirectMemoryIsReportedAsThisNodesFailureNotAMalformedFrame() {
+        byte[] hello = handshake(CLUSTER, GROUP, PEER.value());
+        try (LogCapture log = new LogCapture()) {
+            EmbeddedChannel channel = inbound();
+            channel.config().setAllocator(new OutOfDirectMemory());
+            channel.writeInbound(Unpooled.wrappedBuffer(hello, 0, 8));
+            channel.writeInbound(Unpooled.wrappedBuffer(hello, 8, 4));         // the first frame's buffer must grow
+
+            assertThat(channel.isOpen()).as("connection closed").isFalse();
+            assertThat(counters.snapshot().rejected(RejectReason.MALFORMED_FRAME)).isZero();
+            assertThat(counters.snapshot().rejected(RejectReason.LOCAL_FAILURE)).isEqualTo(1);
+            assertThat(log.text().lines().filter(l -> l.contains("WARN"))).singleElement().asString()
+                    .contains("LOCAL_FAILURE: this node ran out of memory, not the peer's fault")
+                    .contains("Cannot reserve 131072 bytes of direct buffer memory");
+        }
+    }
+
+    /** An allocator whose every buffer fails as when the direct memory limit is reached. */
+    private static final class OutOfDirectMemory extends AbstractByteBufAllocator {
+
+        @Override
+        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+            throw new OutOfMemoryError("Cannot reserve 131072 bytes of direct buffer memory (allocated: 268435456, "
+                    + "limit: 268435456)");
+        }
+
+        @Override
+        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+            return newHeapBuffer(initialCapacity, maxCapacity);
+        }
+
+        @Override
+        public boolean isDirectBufferPooled() {
+            return false;
+        }
     }
 
     private static void assertShortWarning(List<String> lines) {
