@@ -456,7 +456,8 @@ public final class NettyTransport implements Transport {
          *
          * @param config the keys, trusted certificates and protocol versions
          * @return this builder
-         * @throws IllegalArgumentException if the keys or certificates cannot be loaded
+         * @throws IllegalArgumentException if the keys or certificates cannot be loaded, or this node's private key is
+         *     not the one of its certificate
          * @throws NullPointerException if {@code config} is null
          */
         public Builder tls(TlsConfig config) {

@@ -21,6 +21,12 @@ import javax.net.ssl.TrustManagerFactory;
  * addresses, and with mutual TLS the transport checks instead that each certificate names the node id its holder
  * claims ({@link PeerIdentityVerifier}), which is what tells members apart.
  *
+ * <p>The files or factories are read when a transport or admin endpoint is built with the configuration: then
+ * {@link NettyTransport.Builder#tls} throws {@link IllegalArgumentException} if a key or certificate cannot be loaded,
+ * or if this node's private key is not the one of its certificate (checked by signing a few bytes with the key and
+ * verifying them with the certificate's public key, for RSA, EC, EdDSA and DSA keys), instead of the node failing every
+ * handshake later.
+ *
  * <p>Immutable and thread-safe.
  */
 public final class TlsConfig {
@@ -122,9 +128,19 @@ public final class TlsConfig {
         return String.valueOf(cause);
     }
 
+    /** Checks that this node's private key is its certificate's ({@link TlsKeys}). */
+    private void checkKeys() {
+        if (source.keys() != null) {
+            TlsKeys.checkKeyManagers(source.keys());
+        } else {
+            TlsKeys.checkPem(source.certificateChain(), source.privateKey());
+        }
+    }
+
     /** The listening side's context. */
     SslContext serverContext() {
         try {
+            checkKeys();
             SslContextBuilder b = source.keys() != null ? SslContextBuilder.forServer(source.keys())
                     : SslContextBuilder.forServer(source.certificateChain().toFile(), source.privateKey().toFile());
             b = source.trust() != null ? b.trustManager(source.trust()) : b.trustManager(source.trusted().toFile());
@@ -139,6 +155,7 @@ public final class TlsConfig {
     /** The context of connections to peers. */
     SslContext clientContext() {
         try {
+            checkKeys();
             SslContextBuilder b = SslContextBuilder.forClient();
             b = source.keys() != null ? b.keyManager(source.keys())
                     : b.keyManager(source.certificateChain().toFile(), source.privateKey().toFile());
