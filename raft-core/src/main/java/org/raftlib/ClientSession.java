@@ -56,9 +56,10 @@ public final class ClientSession {
      * retried. Cancelling the future stops the retries; an attempt already appended may still take effect, once.
      *
      * <p>The future fails with {@link SessionExpiredException} if the session expired, was closed or is unknown;
-     * with {@link IndeterminateResultException} if the retries ran out without a definite answer, or an attempt was
-     * refused (say {@link NotMemberException}) after an earlier one's outcome was unknown (the cause is the refusal);
-     * with
+     * with {@link IndeterminateResultException} if an attempt's outcome was unknown (it may have been appended) and
+     * then the retries ran out, or a later attempt was refused (say {@link NotMemberException}; the cause is the
+     * refusal); with the last refusal ({@link NotLeaderException}, {@link OverloadedException}) if the retries ran
+     * out and every attempt was refused: the command was not applied and will not be; with
      * {@link OverloadedException} at once if {@link #MAX_IN_FLIGHT} commands of this session are in flight; with
      * {@link RaftClosedException} or {@link RaftFailedException} if the node is not running; with
      * {@link RaftException} if the command's result is no longer kept (only when a client reuses an acknowledged

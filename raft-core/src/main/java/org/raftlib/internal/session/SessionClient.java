@@ -276,12 +276,15 @@ public final class SessionClient {
             if (cause instanceof IndeterminateResultException || cause instanceof TimeoutException) {
                 mayHaveApplied = true;                       // an attempt may have been appended, and may commit
             }
-            if (retriable(cause)) {
-                if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) - deadline < 0) {
-                    backoffMillis = Math.min(backoffMillis * 2, Math.max(1, policy.maxBackoff().toMillis()));
-                    Timer.INSTANCE.schedule(this::start, pause, TimeUnit.MILLISECONDS);
-                    return;
-                }
+            boolean retriable = retriable(cause);
+            if (retriable && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) - deadline < 0) {
+                backoffMillis = Math.min(backoffMillis * 2, Math.max(1, policy.maxBackoff().toMillis()));
+                Timer.INSTANCE.schedule(this::start, pause, TimeUnit.MILLISECONDS);
+                return;
+            }
+            // Out of time, or a final answer. Only an attempt whose outcome is unknown makes the entry indeterminate:
+            // when every attempt was refused, the last refusal (NotLeader, Overloaded: not applied) is the answer.
+            if (retriable && mayHaveApplied) {
                 cause = new IndeterminateResultException("gave up retrying after the session timeout ("
                         + policy.sessionTimeout() + "): the entry may or may not have been applied").initCause(cause);
             } else if (mayHaveApplied && !(cause instanceof IndeterminateResultException)) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.raftlib.Bytes;
 import org.raftlib.IndeterminateResultException;
 import org.raftlib.NodeId;
+import org.raftlib.NotLeaderException;
 import org.raftlib.NotMemberException;
 import org.raftlib.SessionExpiredException;
 import org.raftlib.testkit.Await;
@@ -73,6 +75,38 @@ class SessionClientTest {
                 new NotMemberException(NodeId.of("n2"), 9)), POLICY, 8, 1);
         assertThatThrownBy(() -> fresh.submit(new byte[] {1}).get(10, TimeUnit.SECONDS))
                 .as("a refusal of the only attempt is definite").cause().isInstanceOf(NotMemberException.class);
+    }
+
+    /**
+     * Retries that run out after every attempt was refused fail with the refusal: the entry was not applied. Found
+     * by a probe: a session on a node that knew no leader failed after sessionTimeout as indeterminate ("may or may
+     * not have been applied"), though NotLeaderException says the command never took effect. Only an attempt whose
+     * outcome is unknown makes running out indeterminate.
+     */
+    @Test
+    void retriesThatRunOutAfterRefusalsOnlyFailWithTheRefusal() {
+        SessionClient.Policy brief = new SessionClient.Policy(Duration.ofMillis(150), Duration.ofSeconds(10),
+                Duration.ofMillis(20), 1 << 20, true);
+        List<Bytes> sent = new ArrayList<>();
+        SessionClient.Submitter noLeader = (type, data) -> {
+            sent.add(data);
+            return CompletableFuture.failedFuture(new NotLeaderException(NodeId.of("n2"), Optional.empty()));
+        };
+
+        assertThatThrownBy(() -> SessionClient.resume(noLeader, brief, 7, 1).submit(new byte[] {1})
+                .get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class).cause()
+                .isExactlyInstanceOf(NotLeaderException.class).hasMessageContaining("no leader known");
+        assertThat(sent).as("retried until the session timeout").hasSizeGreaterThan(1);
+        assertThatThrownBy(() -> SessionClient.open(noLeader, brief).get(10, TimeUnit.SECONDS))
+                .as("a registration too").cause().isExactlyInstanceOf(NotLeaderException.class);
+
+        List<CompletableFuture<byte[]>> unknownFirst = new ArrayList<>(List.of(
+                CompletableFuture.failedFuture(new IndeterminateResultException("lost leadership"))));
+        SessionClient c = SessionClient.resume((type, data) -> unknownFirst.isEmpty() ? noLeader.submit(type, data)
+                : unknownFirst.remove(0), brief, 8, 1);
+        assertThatThrownBy(() -> c.submit(new byte[] {1}).get(10, TimeUnit.SECONDS))
+                .as("refusals after an unknown outcome prove nothing").cause()
+                .isInstanceOf(IndeterminateResultException.class).hasCauseInstanceOf(NotLeaderException.class);
     }
 
     /**
