@@ -68,6 +68,8 @@ final class NodeLoop implements Runnable {
     private final int maxCommandBytes;
     private final LeaseGate gate;
     private final ForwardedAnswers answers = new ForwardedAnswers();
+    /** Refusals of forwarded commands: a peer sends them at will, so one WARN per reason a second. */
+    private final WarnLimiter warnings = new WarnLimiter();
     /** The scheduled time of the core's last tick (see {@link LeaseGate#publish}). */
     private long lastTickNanos;
     private final Observers observers;
@@ -372,8 +374,8 @@ final class NodeLoop implements Runnable {
             LOG.debug("{} refused a command forwarded by {}, which is not a member", id, m.from());
         } else if (m.data().length() > maxCommandBytes) {
             outcome = ForwardProposalResponse.Outcome.TOO_LARGE;
-            LOG.warn("{} refused a command of {} bytes forwarded by {}: above maxCommandBytes ({})", id,
-                    m.data().length(), m.from(), maxCommandBytes);
+            warnings.warn(LOG, "too-large", "{} refused a command of {} bytes forwarded by {}: above maxCommandBytes"
+                    + " ({})", id, m.data().length(), m.from(), maxCommandBytes);
         } else if (core.currentRole() == RaftRole.LEADER
                 && CoreInspection.uncommittedEntries(core) >= maxUncommitted) {
             outcome = ForwardProposalResponse.Outcome.OVERLOADED;
@@ -381,7 +383,8 @@ final class NodeLoop implements Runnable {
             try {
                 p = core.propose(m.entryType(), stamped(m.entryType(), m.data()));
             } catch (IllegalArgumentException e) {
-                LOG.warn("{} refused a malformed session entry forwarded by {}: {}", id, m.from(), e.getMessage());
+                warnings.warn(LOG, "malformed-session", "{} refused a malformed session entry forwarded by {}: {}",
+                        id, m.from(), e.getMessage());
                 p = null;                                    // answered as not appended
             }
             if (p != null && p.isAccepted()) {

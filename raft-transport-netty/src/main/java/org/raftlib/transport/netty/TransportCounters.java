@@ -2,10 +2,8 @@ package org.raftlib.transport.netty;
 
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.raftlib.internal.runtime.WarnLimiter;
 import org.raftlib.transport.netty.NettyTransportMetrics.RejectReason;
 import org.slf4j.Logger;
 
@@ -17,8 +15,6 @@ import org.slf4j.Logger;
  */
 final class TransportCounters {
 
-    private static final long WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
-
     final LongAdder messagesIn = new LongAdder();
     final LongAdder bytesIn = new LongAdder();
     final LongAdder messagesOut = new LongAdder();
@@ -27,9 +23,8 @@ final class TransportCounters {
     final LongAdder connectionFailures = new LongAdder();
     final LongAdder stalls = new LongAdder();
     private final Map<RejectReason, LongAdder> rejected = new EnumMap<>(RejectReason.class);
-    // key -> System.nanoTime() of the last WARN logged for it; keys are reasons and peer ids, so the map stays small
-    private final Map<String, AtomicLong> lastWarn = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> suppressed = new ConcurrentHashMap<>();
+    // keys are reasons and peer ids, so its maps stay small
+    private final WarnLimiter warnings = new WarnLimiter();
 
     TransportCounters() {
         for (RejectReason r : RejectReason.values()) {
@@ -43,22 +38,10 @@ final class TransportCounters {
 
     /**
      * Logs {@code format} at WARN unless a WARN for {@code key} was logged in the last second; then the message is
-     * only counted, and the next WARN for the key says how many were suppressed.
+     * only counted, and the next WARN for the key says how many were suppressed (see {@link WarnLimiter}).
      */
     void warn(Logger log, String key, String format, Object... args) {
-        long now = System.nanoTime();
-        AtomicLong last = lastWarn.computeIfAbsent(key, k -> new AtomicLong(now - WARN_INTERVAL_NANOS));
-        long previous = last.get();
-        if (now - previous < WARN_INTERVAL_NANOS || !last.compareAndSet(previous, now)) {
-            suppressed.computeIfAbsent(key, k -> new LongAdder()).increment();
-            return;
-        }
-        LongAdder skipped = suppressed.get(key);
-        long count = skipped == null ? 0 : skipped.sumThenReset();
-        if (count > 0) {
-            log.warn("({} similar warnings suppressed in the last second)", count);
-        }
-        log.warn(format, args);
+        warnings.warn(log, key, format, args);
     }
 
     NettyTransportMetrics snapshot() {
