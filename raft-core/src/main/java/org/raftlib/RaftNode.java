@@ -89,7 +89,8 @@ public final class RaftNode implements AutoCloseable {
      * computed here.
      *
      * <p>The future fails with {@link NotLeaderException} (carrying the leader, if known) when the command did not and
-     * will not take effect: no leader is known, forwarding is off, or the leader refused or lost it; with
+     * will not take effect: no leader is known, forwarding is off, the leader refused or lost it, or this node leads
+     * but is handing leadership over (the hint is then this node: see {@link NotLeaderException}); with
      * {@link IndeterminateResultException} when the outcome is unknown: the leader lost leadership, or the node was
      * closed or failed (the failure is then the cause), after appending the command but before it was known
      * committed, or a forwarded command's outcome was not learnt within {@link RaftOptions#forwardTimeout()}; with

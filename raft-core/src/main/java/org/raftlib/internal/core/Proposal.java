@@ -10,7 +10,7 @@ import org.raftlib.NodeId;
  * @param outcome what happened
  * @param index when accepted, the entry's index (a proposal) or the read index (a read); otherwise 0
  * @param term when accepted, the entry's term (a proposal) or the leader's term (a read); otherwise 0
- * @param leaderHint the node believed to lead, when not accepted
+ * @param leaderHint the node believed to lead, when not accepted; for TRANSFERRING, the transfer's target
  */
 public record Proposal(Outcome outcome, long index, long term, Optional<NodeId> leaderHint) {
 

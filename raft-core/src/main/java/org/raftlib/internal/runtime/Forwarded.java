@@ -73,8 +73,8 @@ final class Forwarded {
         }
         switch (m.outcome()) {
             case NOT_LEADER -> fail(s.future(), new NotLeaderException(id + " forwarded the command to " + m.from()
-                    + ", which refused it: it does not lead, or " + id + " is not a member of its configuration; it"
-                    + " was not appended", Optional.empty()));
+                    + ", which refused it: it does not lead, is handing leadership over, or " + id + " is not a member"
+                    + " of its configuration; it was not appended", Optional.empty()));
             case OVERLOADED -> fail(s.future(), new OverloadedException(m.from() + " (the leader) has too many "
                     + "uncommitted entries; retry later"));
             case TOO_LARGE -> fail(s.future(), new IllegalArgumentException(m.from() + " (the leader) refused the "

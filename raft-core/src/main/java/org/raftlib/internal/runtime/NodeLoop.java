@@ -18,7 +18,6 @@ import org.raftlib.LogEntry;
 import org.raftlib.LogTail;
 import org.raftlib.NodeId;
 import org.raftlib.NodeState;
-import org.raftlib.NotLeaderException;
 import org.raftlib.NotMemberException;
 import org.raftlib.RaftException;
 import org.raftlib.RaftOptions;
@@ -352,7 +351,7 @@ final class NodeLoop implements Runnable {
             forwarded.forward(p.leaderHint().get(), core.currentTerm(), s.type(), s.command(), s.future(),
                     System.nanoTime());
         } else {
-            apply.submit(new ApplyWorker.Fail(s.future(), new NotLeaderException(id, p.leaderHint())));
+            apply.submit(new ApplyWorker.Fail(s.future(), Requests.refused(id, p)));
         }
     }
 

@@ -122,8 +122,22 @@ final class Requests {
         if (p.isAccepted()) {
             reads.put(readId, new PendingRead(r, nowNanos, new ArrayList<>(0)));
         } else {
-            fail(r.future(), new NotLeaderException(id, p.leaderHint()));
+            fail(r.future(), refused(id, p));
         }
+    }
+
+    /**
+     * The exception for a request the core refused. While this node hands leadership over it still leads: the hint
+     * is this node, and the message names the target (which may never lead, if it is down: the hint would send
+     * clients there until the transfer times out). Otherwise the hint is the leader the core knows of.
+     */
+    static NotLeaderException refused(NodeId self, Proposal p) {
+        if (p.outcome() == Proposal.Outcome.TRANSFERRING) {
+            return new NotLeaderException(self + " is transferring leadership to " + p.leaderHint().orElseThrow()
+                    + " and takes no new requests until the transfer ends; " + self + " leads until then",
+                    Optional.of(self));
+        }
+        return new NotLeaderException(self, p.leaderHint());
     }
 
     /**

@@ -15,8 +15,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.raftlib.IndeterminateResultException;
 import org.raftlib.Member;
+import org.raftlib.NodeId;
+import org.raftlib.NotLeaderException;
 import org.raftlib.RaftNode;
 import org.raftlib.RaftOptions;
+import org.raftlib.ReadMode;
 import org.raftlib.StateMachine;
 import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.local.LocalTransport;
@@ -77,6 +80,34 @@ class FailoverSemanticsTest {
         hub.heal();
         Await.until("the old leader to follow the new one", WAIT,
                 () -> leader.status().leader().isPresent() && !leader.status().isLeader());
+    }
+
+    /**
+     * A leader handing leadership over refuses requests saying so, with itself as the hint: it leads until the
+     * transfer ends. Found by a probe: the refusal read "n2 is not the leader; leader is n1" while n2 led, and its
+     * hint sent clients to the target, which may be down, until the transfer timed out.
+     */
+    @Test
+    void aLeaderHandingOverRefusesRequestsNamingTheTargetWithItselfAsTheHint() throws Exception {
+        start(new RecordingStateMachine(), new RecordingStateMachine(), new RecordingStateMachine());
+        RaftNode leader = awaitLeader();
+        leader.submit(bytes("warm")).get(10, TimeUnit.SECONDS);
+        NodeId target = nodes.stream().map(RaftNode::id).filter(id -> !id.equals(leader.id())).findFirst()
+                .orElseThrow();
+        hub.isolate(target);                                 // down: the transfer cannot finish
+        CompletableFuture<Void> transfer = leader.transferLeadership(target);
+
+        for (CompletableFuture<byte[]> refused : List.of(leader.submit(bytes("x")),
+                leader.query(bytes("n"), ReadMode.LINEARIZABLE))) {
+            assertThatThrownBy(() -> refused.get(10, TimeUnit.SECONDS)).cause()
+                    .isInstanceOf(NotLeaderException.class)
+                    .hasMessageContaining(leader.id() + " is transferring leadership to " + target)
+                    .satisfies(e -> assertThat(((NotLeaderException) e).leaderHint()).contains(leader.id()));
+        }
+        assertThatThrownBy(() -> transfer.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .hasMessageContaining("did not finish");
+        assertThat(leader.submit(bytes("after")).get(10, TimeUnit.SECONDS)).as("leads on once it timed out")
+                .isNotEmpty();
     }
 
     @Test
