@@ -205,12 +205,19 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * Hands leadership to {@code target} once it has caught up (thesis §3.10); new commands and lease reads are
-     * refused meanwhile ({@link NotLeaderException}). The future completes when this node sees {@code target} lead
-     * (at once if {@code target} is this node and it leads), and fails with {@link NotLeaderException} if this node
-     * does not lead, with {@link IllegalArgumentException} if {@code target} is not a voter of the configuration in
-     * force, with {@link RaftException} if the transfer does not finish within two election timeouts, and with
-     * {@link RaftClosedException} or {@link RaftFailedException} if the node is not running.
+     * Hands leadership to {@code target} once it has caught up (thesis §3.10). From when this node's loop starts the
+     * transfer until it ends (the target leads, or it times out and this node leads on), this node accepts nothing
+     * new: commands, and reads that need it to confirm its leadership ({@link ReadMode#LINEARIZABLE},
+     * {@link ReadMode#LEASE}, and {@link #queryBounded} reads that no read index confirmed within their bound
+     * serves), its own or forwarded by followers, fail with {@link NotLeaderException}; a membership change waits
+     * for the transfer to end; {@link ReadMode#STALE} reads are served. A {@link ReadMode#LEASE} read
+     * called after this method returns may still be served under the lease until the loop has started the transfer
+     * and stopped serving lease reads; that is safe, since it stops before it tells {@code target} to campaign. The
+     * future completes when this node sees {@code target} lead (at once if {@code target} is this node and it leads),
+     * and fails with {@link NotLeaderException} if this node does not lead, with {@link IllegalArgumentException} if
+     * {@code target} is not a voter of the configuration in force, with {@link RaftException} if the transfer does
+     * not finish within two election timeouts, and with {@link RaftClosedException} or {@link RaftFailedException}
+     * if the node is not running.
      *
      * @param target the voter to lead next
      * @return completes on the apply thread
