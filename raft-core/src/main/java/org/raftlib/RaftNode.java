@@ -35,7 +35,8 @@ import org.raftlib.internal.session.SessionClient;
  * non-async stage, a listener or the state machine): only that thread completes it, so the wait never ends.
  *
  * <p><b>Lifecycle.</b> {@code build()} → {@link #start()} → {@link #close()}. A node whose storage or state machine
- * fails stops by itself ({@link NodeState#FAILED}); every pending future then fails with
+ * fails stops by itself ({@link NodeState#FAILED}); its pending futures then fail: a command it had appended with
+ * {@link IndeterminateResultException} (the failure is the cause; see {@link #submit}), anything else with
  * {@link RaftFailedException}.
  */
 public final class RaftNode implements AutoCloseable {
@@ -93,7 +94,9 @@ public final class RaftNode implements AutoCloseable {
      * but is handing leadership over (the hint is then this node: see {@link NotLeaderException}); with
      * {@link IndeterminateResultException} when the outcome is unknown: the leader lost leadership, or the node was
      * closed or failed (the failure is then the cause), after appending the command but before it was known
-     * committed, or a forwarded command's outcome was not learnt within {@link RaftOptions#forwardTimeout()}; with
+     * committed, or a forwarded command's outcome was not learnt within {@link RaftOptions#forwardTimeout()}; also
+     * when the node was closed or failed after the command committed but before it was applied here (its
+     * {@code apply} threw, say): it takes effect, but its result is unknown, and the message says so; with
      * {@link OverloadedException} when {@link RaftOptions#maxPendingRequests()} requests are pending here (or
      * uncommitted on the leader); with {@link IllegalArgumentException} when the leader refused a forwarded command
      * larger than its own {@link RaftOptions#maxCommandBytes()} (the nodes' options differ); with

@@ -12,6 +12,7 @@ import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import org.raftlib.ClusterConfig;
 import org.raftlib.EntryType;
+import org.raftlib.IndeterminateResultException;
 import org.raftlib.LogEntry;
 import org.raftlib.RaftEvent;
 import org.raftlib.RaftException;
@@ -117,12 +118,22 @@ final class ApplyWorker implements Runnable {
 
     /**
      * Stops the worker; on its own thread it then completes every future it still holds: reads with {@code error},
-     * commands that committed but were not applied with {@code unapplied}. A worker stuck in the state machine does
-     * so when the state machine returns; no other thread touches its queues.
+     * commands that committed but have no result here (not applied yet, or their apply threw) with an
+     * {@link IndeterminateResultException} saying they committed. A worker stuck in the state machine does so when
+     * the state machine returns; no other thread touches its queues.
+     *
+     * @param error why the node stops
+     * @param failed whether it failed (then {@code error} is the cause of the commands' exception) or was closed
      */
-    void requestStop(RaftException error, RaftException unapplied) {
+    void requestStop(RaftException error, boolean failed) {
         stopError = error;
-        unappliedError = unapplied;
+        unappliedError = failed
+                ? new IndeterminateResultException(nodeId + " failed after the command committed, before its result"
+                        + " was known here (the cause says why: the state machine threw applying it or an earlier"
+                        + " entry, or the node failed otherwise): it takes effect, the other replicas apply it, but"
+                        + " its result is unknown", error)
+                : new IndeterminateResultException(nodeId + " was closed after the command committed, before it was"
+                        + " applied here: it takes effect, the other replicas apply it, but its result is unknown");
         stopRequested = true;
         queue.offer(STOP);
     }

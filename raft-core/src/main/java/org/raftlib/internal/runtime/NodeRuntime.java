@@ -246,7 +246,7 @@ public final class NodeRuntime {
         loop.failRemaining(error, writes);                   // before the apply worker's final drain
         loop.stopTransfers();
         parts.storage().requestStop();
-        parts.apply().requestStop(error, writes);
+        parts.apply().requestStop(error, lifecycle.state() == NodeState.FAILED);
         join(storageThread);
         join(applyThread);
         stopSnapshotThreads();

@@ -296,13 +296,52 @@ class RaftNodeApiTest {
         node.start();
         Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
         CompletableFuture<byte[]> f = node.submit(bytes("boom"));
-        assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).as("appended: other replicas may commit it")
+        assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).as("committed: the other replicas apply it")
                 .hasCauseInstanceOf(IndeterminateResultException.class)
-                .cause().hasCauseInstanceOf(RaftFailedException.class);
+                .cause().hasCauseInstanceOf(RaftFailedException.class)
+                .as("it was committed (a probe found 'failed before the command was known committed')")
+                .hasMessageContaining("n1 failed after the command committed").hasMessageContaining("result is unknown")
+                .message().doesNotContain("before the command was known committed");
         assertThat(node.status().state()).isEqualTo(NodeState.FAILED);
         assertThat(failures).hasSize(1);
         assertThat(failures.get(0)).hasMessageContaining("state machine threw while applying index 2");
         assertThatThrownBy(() -> node.submit(bytes("x")).join()).hasCauseInstanceOf(RaftFailedException.class);
+    }
+
+    /** A command committed but not applied when the node is closed fails saying it committed, not that it may not. */
+    @Test
+    void aCommandCommittedButNotAppliedAtCloseFailsSayingItCommitted() throws Exception {
+        CountDownLatch applying = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        StateMachine slow = new RecordingStateMachine() {
+            @Override
+            public synchronized byte[] apply(long index, byte[] command) {
+                if (new String(command, StandardCharsets.UTF_8).equals("slow")) {
+                    applying.countDown();
+                    try {
+                        release.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.apply(index, command);
+            }
+        };
+        startLeader(slow, new InMemoryLogStorage());
+        node.submit(bytes("slow"));
+        assertThat(applying.await(5, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<byte[]> queued = node.submit(bytes("queued"));
+        Await.until("the queued command to commit", WAIT, () -> node.status().commitIndex() >= 3);
+        Thread releaser = new Thread(() -> {
+            Await.until("close to start", WAIT, () -> !node.health().live());
+            release.countDown();
+        });
+        releaser.start();
+        node.close();
+        releaser.join();
+        assertThatThrownBy(() -> queued.get(5, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(IndeterminateResultException.class)
+                .hasMessageContaining("n1 was closed after the command committed, before it was applied here");
     }
 
     @Test
