@@ -15,8 +15,10 @@ import org.raftlib.internal.runtime.NodeRuntime;
 import org.raftlib.internal.runtime.OptionChecks;
 
 /**
- * Collects a {@link RaftNode}'s parts ({@link RaftNode#builder()}); {@link #build()} checks them all at once. Not
- * thread-safe.
+ * Collects a {@link RaftNode}'s parts ({@link RaftNode#builder()}); {@link #build()} checks them all at once. A
+ * builder builds one node: the node owns the parts it was given (a failed build closes them), so a second
+ * {@code build()}, after a first that succeeded or failed, throws {@link IllegalStateException}; take a new
+ * builder for each node. Not thread-safe.
  */
 public final class RaftNodeBuilder {
 
@@ -30,6 +32,7 @@ public final class RaftNodeBuilder {
     private RaftOptions options = RaftOptions.defaults();
     private RandomGenerator random;
     private RaftMetrics metrics = RaftMetrics.NOOP;
+    private boolean built;
 
     RaftNodeBuilder() {
     }
@@ -182,8 +185,16 @@ public final class RaftNodeBuilder {
      * @return the node
      * @throws IllegalArgumentException listing every problem found, among them a transport or store that a running
      *     node of this JVM holds (each node needs its own); the parts given are closed, but for those
+     * @throws IllegalStateException if this builder's {@code build()} was called before (whether it succeeded or
+     *     failed); nothing is checked or closed then
      */
     public RaftNode build() {
+        if (built) {
+            throw new IllegalStateException("this RaftNodeBuilder has built a node already (or failed to, closing its"
+                    + " parts): a builder builds one node, whose parts it gave away; use RaftNode.builder() for each"
+                    + " node");
+        }
+        built = true;
         List<String> problems = new ArrayList<>();
         checkParts(problems);
         Map<String, Object> parts = new LinkedHashMap<>();

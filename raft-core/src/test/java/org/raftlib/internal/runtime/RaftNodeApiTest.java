@@ -104,6 +104,31 @@ class RaftNodeApiTest {
     }
 
     /**
+     * A builder builds one node: a second build() throws and closes nothing (found by a probe: a second build() made
+     * a node sharing the first one's storage, transport and state machine, and a failing one closed them, after which
+     * the first node's start() threw an undocumented "... is closed").
+     */
+    @Test
+    void aBuilderBuildsOneNodeAndASecondBuildClosesNothing() throws Exception {
+        InMemoryLogStorage storage = new InMemoryLogStorage();
+        RaftNodeBuilder b = builder(new RecordingStateMachine(), storage);
+        node = b.build();
+
+        assertThatThrownBy(b::build).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("a builder builds one node");
+        assertThatThrownBy(() -> b.id("zz").build()).as("even one that would fail: it closed the first node's parts")
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("a builder builds one node");
+        node.start();
+        Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
+        assertThat(node.submit(bytes("a")).get(5, TimeUnit.SECONDS)).isNotEmpty();
+
+        RaftNodeBuilder failed = RaftNode.builder().id("n2");
+        assertThatThrownBy(failed::build).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(failed::build).as("a failed build closed its parts: no retry with them")
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    /**
      * A transport or store serves one node: a second node given a running node's part fails to build or start and
      * leaves the part alone (its failed start closed the shared transport, and two nodes could write one log).
      */
