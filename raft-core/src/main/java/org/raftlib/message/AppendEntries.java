@@ -1,6 +1,7 @@
 package org.raftlib.message;
 
 import java.util.List;
+import java.util.Objects;
 import org.raftlib.ClusterConfig;
 import org.raftlib.EntryType;
 import org.raftlib.LogEntries;
@@ -42,7 +43,7 @@ public record AppendEntries(
      */
     public AppendEntries {
         Checks.endpoints(from, to);
-        entries = LogEntries.copyOf(entries);
+        entries = LogEntries.copyOf(Objects.requireNonNull(entries, "entries"));
         Checks.nonNegative(prevLogIndex, "prevLogIndex");
         Checks.nonNegative(prevLogTerm, "prevLogTerm");
         Checks.nonNegative(leaderCommit, "leaderCommit");

@@ -30,12 +30,17 @@ public record InstallSnapshot(
      * Checks the fields.
      *
      * @throws NullPointerException if an endpoint or {@code data} is null
-     * @throws IllegalArgumentException if a field is out of range
+     * @throws IllegalArgumentException if a field is out of range, or {@code offset} plus the chunk's length
+     *     overflows
      */
     public InstallSnapshot {
         Checks.endpoints(from, to);
         Objects.requireNonNull(data, "data");
         Checks.nonNegative(offset, "offset");
+        if (offset > Long.MAX_VALUE - data.length()) {
+            throw new IllegalArgumentException("offset " + offset + " plus the chunk's " + data.length()
+                    + " bytes is past the largest snapshot offset");
+        }
         if (term < 1 || lastIncludedIndex < 1 || lastIncludedTerm < 1 || lastIncludedTerm > term) {
             throw new IllegalArgumentException("term " + term + ", lastIncludedIndex " + lastIncludedIndex
                     + " and lastIncludedTerm " + lastIncludedTerm + " must be at least 1, lastIncludedTerm <= term");
