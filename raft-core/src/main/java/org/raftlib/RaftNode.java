@@ -255,12 +255,20 @@ public final class RaftNode implements AutoCloseable {
      * @param voters the voters wanted, with their addresses
      * @param learners the learners wanted (members that receive the log but do not vote), with their addresses
      * @return the committed configuration, completed on the apply thread
-     * @throws NullPointerException if an argument is null
+     * @throws NullPointerException if an argument is null or holds null (the message names it)
      */
     public CompletableFuture<ClusterConfig> changeMembership(Collection<Member> voters, Collection<Member> learners) {
-        List<Member> v = List.copyOf(Objects.requireNonNull(voters, "voters"));
-        List<Member> l = List.copyOf(Objects.requireNonNull(learners, "learners"));
+        List<Member> v = copy(voters, "voters");
+        List<Member> l = copy(learners, "learners");
         return runtime.changeMembership(current -> ClusterConfig.of(v, l));
+    }
+
+    private static List<Member> copy(Collection<Member> members, String name) {
+        List<Member> out = new ArrayList<>(Objects.requireNonNull(members, name));
+        if (out.contains(null)) {
+            throw new NullPointerException(name + " holds a null member: " + out);
+        }
+        return List.copyOf(out);
     }
 
     /**

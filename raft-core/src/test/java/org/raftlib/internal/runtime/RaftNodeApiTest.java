@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -126,6 +127,17 @@ class RaftNodeApiTest {
         assertThatThrownBy(failed::build).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(failed::build).as("a failed build closed its parts: no retry with them")
                 .isInstanceOf(IllegalStateException.class);
+    }
+
+    /** A null member is named (it was a NullPointerException with the message "null"). */
+    @Test
+    void changeMembershipNamesTheArgumentHoldingANullMember() {
+        node = builder(new RecordingStateMachine(), new InMemoryLogStorage()).build();
+        assertThatThrownBy(() -> node.changeMembership(Arrays.asList(N1, null), List.of()))
+                .isInstanceOf(NullPointerException.class).hasMessageStartingWith("voters holds a null member");
+        assertThatThrownBy(() -> node.changeMembership(List.of(N1), Arrays.asList((Member) null)))
+                .isInstanceOf(NullPointerException.class).hasMessageStartingWith("learners holds a null member");
+        assertThatThrownBy(() -> node.changeMembership(null, List.of())).hasMessage("voters");
     }
 
     /**
