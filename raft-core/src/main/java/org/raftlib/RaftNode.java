@@ -78,6 +78,8 @@ public final class RaftNode implements AutoCloseable {
      *     holds its transport, log storage or snapshot store (each node needs its own); in that case the node is
      *     then failed and leaves the other node's parts untouched
      * @throws RaftException if the log cannot be read; the node is then failed
+     * @throws RuntimeException whatever unchecked exception the state machine's {@code restore} throws, as it is;
+     *     the node is then {@link NodeState#FAILED}, its transport and storage closed
      */
     public void start() throws IOException {
         runtime.start();
