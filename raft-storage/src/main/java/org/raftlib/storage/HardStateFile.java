@@ -90,7 +90,8 @@ final class HardStateFile {
             return fromTemp;
         }
         if (Files.exists(main)) {
-            throw new StorageException("damaged hard state file and no valid temporary file to recover from", main,
+            throw new StorageException("damaged hard state file and no valid temporary file to recover from"
+                    + StorageException.REPLACE, main,
                     0);
         }
         if (Files.exists(temp)) {

@@ -39,7 +39,8 @@ final class Recovery {
         Optional<HardState> loaded = HardStateFile.load(dir, ops);
         if (firstIndexes.isEmpty()) {
             if (loaded.isPresent() && !loaded.get().equals(HardState.INITIAL)) {
-                throw new StorageException("a hard state exists (" + loaded.get() + ") but no log segment", dir, -1);
+                throw new StorageException("a hard state exists (" + loaded.get() + ") but no log segment"
+                        + StorageException.REPLACE, dir, -1);
             }
             mark.checkNoLogWasHere();
             HardStateFile.save(dir, HardState.INITIAL, ops);
@@ -47,14 +48,16 @@ final class Recovery {
             return finish(dir, options, ops, lock, new ArrayList<>(List.of(first)), HardState.INITIAL, mark);
         }
         if (loaded.isEmpty()) {
-            throw new StorageException("log segments exist but the hard state file is missing",
+            throw new StorageException("log segments exist but the hard state file is missing"
+                    + StorageException.REPLACE,
                     dir.resolve(HardStateFile.NAME), -1);
         }
         List<Segment> segments = openSegments(dir, firstIndexes, options, ops, mark.index());
         if (segments.isEmpty()) {
             // The only segment was a torn new one; it can only have been the first segment of a new log.
             if (firstIndexes.get(0) != 1) {
-                throw new StorageException("the only segment was torn and the term before it is lost",
+                throw new StorageException("the only segment was torn and the term before it is lost"
+                        + StorageException.REPLACE,
                         dir.resolve(Segment.fileName(firstIndexes.get(0))), 0);
             }
             segments.add(Segment.create(dir.resolve(Segment.fileName(1)), 1, 0, options, ops));
@@ -115,11 +118,13 @@ final class Recovery {
         try {
             if (previous.nextIndex() != next.firstIndex()) {
                 throw new StorageException("missing entries " + previous.nextIndex() + ".." + (next.firstIndex() - 1)
-                        + ": a segment is missing or truncated before this one", next.path(), 0);
+                        + ": a segment is missing or truncated before this one" + StorageException.REPLACE, next.path(),
+                        0);
             }
             if (previous.count() > 0 && previous.term(previous.lastIndex()) != next.prevTerm()) {
                 throw new StorageException("segment header says the term before it is " + next.prevTerm()
-                        + " but the previous segment ends with term " + previous.term(previous.lastIndex()),
+                        + " but the previous segment ends with term " + previous.term(previous.lastIndex())
+                        + StorageException.REPLACE,
                         next.path(), 0);
             }
         } catch (StorageException e) {

@@ -233,7 +233,7 @@ final class Segment {
                     AtomicFiles.fsyncDirectory(path.getParent(), ops);    // or it could reappear after the next roll
                     return Optional.empty();
                 }
-                throw new StorageException("bad segment header", path, 0);
+                throw new StorageException("bad segment header" + StorageException.REPLACE, path, 0);
             }
             Segment segment = new Segment(path, expectedFirstIndex, header.get(), channel, size);
             segment.recover(new SegmentReader(channel, size, maxBody, header.get().version()), last, syncedIndex);
@@ -329,7 +329,8 @@ final class Segment {
     private void damaged(SegmentReader reader, boolean last, long syncedIndex, long position, String reason)
             throws IOException {
         if (!last) {
-            throw new StorageException("corrupt record in sealed segment: " + reason, path, position);
+            throw new StorageException("corrupt record in sealed segment: " + reason + StorageException.REPLACE, path,
+                    position);
         }
         Optional<SegmentReader.Witness> witness = reader.findRecordSyncedBeyond(position, nextIndex(), position);
         if (witness.isPresent()) {
@@ -337,12 +338,12 @@ final class Segment {
             throw new StorageException("corrupt record in synced data of the last segment: " + reason + "; "
                     + (version == 1 ? "a valid record follows at offset " + w.position() + " (version-1 segment)"
                     : "record " + w.index() + " at offset " + w.position() + " was written when the segment was"
-                    + " durable up to offset " + w.syncedEnd()), path, position);
+                    + " durable up to offset " + w.syncedEnd()) + StorageException.REPLACE, path, position);
         }
         if (nextIndex() <= syncedIndex) {
             throw new StorageException("corrupt record in synced data of the last segment: " + reason + "; the log"
                     + " was durable up to index " + syncedIndex + " (" + SyncedMark.NAME + ") and this is entry "
-                    + nextIndex(), path, position);
+                    + nextIndex() + StorageException.REPLACE, path, position);
         }
         LOG.warn("truncating the unsynced tail of {} at offset {}: discarding {} bytes ({})", path, position,
                 reader.fileSize() - position, reason);

@@ -15,6 +15,9 @@ public final class StorageException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The end of a message that refuses a directory for damage: what the operator does next. */
+    static final String REPLACE = "; do not start this node on this directory: replace the member (see the README)";
+
     /** The file concerned; transient because {@link Path} is not serializable. */
     private final transient Path file;
     /** The byte offset in {@code file}, or -1 if none applies. */

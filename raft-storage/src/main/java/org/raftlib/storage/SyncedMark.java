@@ -21,8 +21,10 @@ import org.slf4j.LoggerFactory;
  * <p>Rules: raised after each {@link FileLogStorage#sync()} once the log's force has returned, without a force of its
  * own, so it never claims more than the log holds durably (a crash may lose the raise: the mark then claims less).
  * Lowered, and forced, before a truncation or a reset removes or replaces an entry it covers. A missing file (a
- * directory of an earlier release, or the file deleted) is written afresh at open from the recovered log; a damaged
- * one is replaced with a WARN. The mark guards the log; it never decides what the log holds.
+ * directory of an earlier release, or the file deleted by an operator) or one holding only zeros (a crash while it
+ * was first written) is written afresh at open from the recovered log. A damaged one refuses to open: written in
+ * place within one sector, it is not torn by a crash, and ignoring it would let a second fault (a cut segment) pass
+ * unseen. The mark guards the log; it never decides what the log holds.
  */
 final class SyncedMark implements AutoCloseable {
 
@@ -47,7 +49,11 @@ final class SyncedMark implements AutoCloseable {
         this.term = term;
     }
 
-    /** Opens (or creates) the mark of {@code dir} and reads it; a missing or damaged mark reads as none. */
+    /**
+     * Opens (or creates) the mark of {@code dir} and reads it; a missing, empty or all-zero mark reads as none.
+     *
+     * @throws StorageException if the file holds anything else than a valid mark
+     */
     static SyncedMark open(Path dir, FileOps ops) throws IOException {
         Path path = dir.resolve(NAME);
         FileChannel channel = ops.open(path, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
@@ -62,10 +68,15 @@ final class SyncedMark implements AutoCloseable {
                     && in.getLong(16) >= 0 && in.getInt(24) == RecordCodec.checksum(in, 0, BYTES - Integer.BYTES)) {
                 return new SyncedMark(path, channel, in.getLong(8), in.getLong(16));
             }
-            if (size > 0) {
-                LOG.warn("{} is damaged ({} bytes); it is written afresh from the recovered log", path, size);
+            for (int i = 0; i < size; i++) {
+                if (in.get(i) != 0) {
+                    throw new StorageException("the synced mark is damaged (" + size + " bytes), so whether the log"
+                            + " lost synced entries cannot be checked: if the log is known intact, delete this file"
+                            + " and the node opens without the check" + StorageException.REPLACE.replace("; ",
+                            "; otherwise, "), path, 0);
+                }
             }
-            return new SyncedMark(path, channel, -1, 0);
+            return new SyncedMark(path, channel, -1, 0);             // none yet, or zeros: a crash while creating it
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -89,14 +100,14 @@ final class SyncedMark implements AutoCloseable {
         if (index > lastIndex) {
             throw new StorageException("the log ends at index " + lastIndex + " but was durable up to index " + index
                     + " (" + path.getFileName() + "): " + (index - lastIndex) + " synced entries are missing from its"
-                    + " end (a segment cut short or deleted); do not start this node on this directory: replace the"
-                    + " member (see the README)", last.path(), last.end());
+                    + " end (a segment cut short or deleted; the log's last segment is this file)"
+                    + StorageException.REPLACE, last.path(), last.end());
         }
         long first = segments.get(0).firstIndex();
         if (index >= first - 1 && termAt(segments, index) != term) {
             throw new StorageException("entry " + index + " has term " + termAt(segments, index) + " but was synced"
-                    + " with term " + term + " (" + path.getFileName() + "): a segment was replaced; do not start"
-                    + " this node on this directory: replace the member (see the README)",
+                    + " with term " + term + " (" + path.getFileName() + "): a segment was replaced"
+                    + StorageException.REPLACE,
                     (index >= first ? Segments.holding(segments, index) : segments.get(0)).path(), -1);
         }
     }
