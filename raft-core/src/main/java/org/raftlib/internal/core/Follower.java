@@ -144,7 +144,12 @@ final class Follower extends Role {
             rejectAppend(m, prev);
             return;
         }
-        log.appendFromLeader(entries);
+        long lastBefore = log.lastIndex();
+        long removedFrom = log.appendFromLeader(entries);
+        if (removedFrom > 0) {
+            core.logger().info("{} [term {}] removed its uncommitted entries {}..{}: they conflict with the log of"
+                    + " leader {}", core.id(), core.term(), removedFrom, lastBefore, m.from());
+        }
         long lastNew = prev + entries.size();
         matchedLeaderTo(lastNew);
         commitMatching(m);

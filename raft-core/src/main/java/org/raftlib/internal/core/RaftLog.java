@@ -218,9 +218,11 @@ final class RaftLog {
      * conflicting one, and appends the rest. Entries that match are never truncated, so a stale or reordered
      * AppendEntries cannot remove newer entries.
      *
+     * @return the index from which entries were removed, or -1 if none were
      * @throws IllegalStateException if the conflict lies at or below the commit index (a safety violation)
      */
-    void appendFromLeader(List<LogEntry> entries) {
+    long appendFromLeader(List<LogEntry> entries) {
+        long lastIndexBefore = lastIndex();
         for (int i = 0; i < entries.size(); i++) {
             LogEntry e = entries.get(i);
             if (!matchTerm(e.index(), e.term())) {
@@ -231,9 +233,10 @@ final class RaftLog {
                 cache.truncateFrom(e.index());
                 unstable.truncateAndAppend(entries.subList(i, entries.size()));
                 configs.onAppend(entries.subList(i, entries.size()));
-                return;
+                return e.index() <= lastIndexBefore ? e.index() : -1;
             }
         }
+        return -1;
     }
 
     /** Returns the first index of the term held at {@code index}, not looking below the first index held. */

@@ -3,6 +3,7 @@ package org.raftlib.internal.runtime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.file.NoSuchFileException;
 import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
 import org.raftlib.Bytes;
@@ -201,7 +202,12 @@ final class SnapshotSender {
 
     /** The snapshot cannot be read: the loop decides whether to replace it ({@link Event.SnapshotUnreadable}). */
     private void unreadable(Exception e) {
-        LOG.warn("{} cannot read its snapshot at {} to send it to {}: {}", self, meta.index(), peer, e.toString());
+        if (e instanceof NoSuchFileException || e.getCause() instanceof NoSuchFileException) {   // retention deleted it
+            LOG.info("{} no longer holds its snapshot at {} to send it to {} (a newer one replaced it): {}", self,
+                    meta.index(), peer, e.toString());
+        } else {
+            LOG.warn("{} cannot read its snapshot at {} to send it to {}: {}", self, meta.index(), peer, e.toString());
+        }
         inbox.post(new Event.SnapshotUnreadable(meta.index(), e));
         finish(false);
     }
