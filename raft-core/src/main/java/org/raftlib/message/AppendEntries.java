@@ -38,8 +38,9 @@ public record AppendEntries(
      *
      * @throws NullPointerException if an endpoint, the list or an entry is null
      * @throws IllegalArgumentException if a field is out of range, the entries do not follow {@code prevLogIndex}
-     *     with non-decreasing terms in {@code [prevLogTerm, term]}, or a configuration entry does not decode (a
-     *     broken or hostile peer, or a newer encoding: refused here, it would fail the follower that appends it)
+     *     with non-decreasing terms in {@code [prevLogTerm, term]}, or a configuration entry does not decode or has no
+     *     voters (a broken or hostile peer, or a newer encoding: refused here, it
+     *     would fail or disable the follower that appends it)
      */
     public AppendEntries {
         Checks.endpoints(from, to);
@@ -89,15 +90,27 @@ public record AppendEntries(
                         + ", outside [" + lastTerm + ", " + term + "]");
             }
             if (e.type() == EntryType.CONFIGURATION) {
-                try {
-                    ClusterConfig.decode(e.data().toByteArray());
-                } catch (IllegalArgumentException bad) {
-                    throw new IllegalArgumentException("entry " + e.index() + " is a malformed configuration: "
-                            + bad.getMessage(), bad);
-                }
+                checkConfiguration(e);
             }
             expectedIndex++;
             lastTerm = e.term();
+        }
+    }
+
+    /**
+     * A configuration entry must decode and have voters: no leader appends one without (its API refuses it), and a
+     * follower that took one would never vote or campaign again.
+     */
+    private static void checkConfiguration(LogEntry e) {
+        ClusterConfig c;
+        try {
+            c = ClusterConfig.decode(e.data().toByteArray());
+        } catch (IllegalArgumentException bad) {
+            throw new IllegalArgumentException("entry " + e.index() + " is a malformed configuration: "
+                    + bad.getMessage(), bad);
+        }
+        if (c.voters().isEmpty()) {
+            throw new IllegalArgumentException("entry " + e.index() + " is a configuration without voters");
         }
     }
 

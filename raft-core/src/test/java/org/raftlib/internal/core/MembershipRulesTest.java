@@ -131,6 +131,11 @@ class MembershipRulesTest {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("entry 2 is a malformed configuration");
         }
+        byte[] noVoters = ClusterConfig.of(List.of(), List.of(Member.of("n1", "a:1"))).encode();
+        LogEntry decodable = new LogEntry(2, 2, EntryType.CONFIGURATION, Bytes.wrap(noVoters));
+        assertThatThrownBy(() -> new AppendEntries(n(1), n(2), 2, 1, 1, List.of(decodable), 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("entry 2 is a configuration without voters");
     }
 
     @Test
