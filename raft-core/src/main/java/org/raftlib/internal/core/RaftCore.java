@@ -469,12 +469,15 @@ public final class RaftCore {
     }
 
     void becomePreCandidate() {
+        boolean again = role.kind() == RaftRole.PRE_CANDIDATE;  // logged once, not every timeout without a quorum
         stopLeading();
         leader = null;
         Candidate c = new Candidate(this, true);
         role = c;
         tracker.resetVotes();
-        config.logger().info("{} [term {}] became pre-candidate", config.id(), term);
+        if (!again) {
+            config.logger().info("{} [term {}] became pre-candidate", config.id(), term);
+        }
         c.requestVotes(term + 1, false);
         c.voteForSelf();
     }
