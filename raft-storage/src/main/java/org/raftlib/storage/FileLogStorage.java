@@ -230,7 +230,7 @@ public final class FileLogStorage implements LogStorage {
                 throw new IndexOutOfBoundsException("index " + index + " outside [" + (first.firstIndex() - 1) + ", "
                         + active().lastIndex() + "]");
             }
-            return index == first.firstIndex() - 1 ? first.prevTerm() : Segments.holding(segments, index).term(index);
+            return Segments.term(segments, index);
         } finally {
             lock.readLock().unlock();
         }

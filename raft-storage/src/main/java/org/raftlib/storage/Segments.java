@@ -27,6 +27,12 @@ final class Segments {
         }
     }
 
+    /** Returns the term of {@code index}, which lies in the log or is the index just before its first one. */
+    static long term(List<Segment> segments, long index) {
+        Segment first = segments.get(0);
+        return index == first.firstIndex() - 1 ? first.prevTerm() : holding(segments, index).term(index);
+    }
+
     static Segment holding(List<Segment> segments, long index) {
         int lo = 0;
         int hi = segments.size() - 1;

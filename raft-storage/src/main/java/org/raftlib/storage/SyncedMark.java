@@ -94,7 +94,7 @@ final class SyncedMark implements AutoCloseable {
         long lastIndex = last.lastIndex();
         if (index < 0) {
             channel.truncate(0);
-            write(lastIndex, termAt(segments, lastIndex), true);
+            write(lastIndex, Segments.term(segments, lastIndex), true);
             return;
         }
         if (index > lastIndex) {
@@ -104,10 +104,10 @@ final class SyncedMark implements AutoCloseable {
                     + StorageException.REPLACE, last.path(), last.end());
         }
         long first = segments.get(0).firstIndex();
-        if (index >= first - 1 && termAt(segments, index) != term) {
-            throw new StorageException("entry " + index + " has term " + termAt(segments, index) + " but was synced"
-                    + " with term " + term + " (" + path.getFileName() + "): a segment was replaced"
-                    + StorageException.REPLACE,
+        long held = index >= first - 1 ? Segments.term(segments, index) : term;   // compacted: nothing to compare
+        if (held != term) {
+            throw new StorageException("entry " + index + " has term " + held + " but was synced with term " + term
+                    + " (" + path.getFileName() + "): a segment was replaced" + StorageException.REPLACE,
                     (index >= first ? Segments.holding(segments, index) : segments.get(0)).path(), -1);
         }
     }
@@ -147,11 +147,6 @@ final class SyncedMark implements AutoCloseable {
         if (index > newIndex || index == newIndex && term != newTerm) {
             write(newIndex, newTerm, true);
         }
-    }
-
-    private static long termAt(List<Segment> segments, long index) {
-        Segment first = segments.get(0);
-        return index == first.firstIndex() - 1 ? first.prevTerm() : Segments.holding(segments, index).term(index);
     }
 
     private void write(long newIndex, long newTerm, boolean force) throws IOException {
