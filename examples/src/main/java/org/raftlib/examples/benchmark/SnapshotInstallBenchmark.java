@@ -33,7 +33,9 @@ import org.raftlib.transport.netty.NettyTransport;
  * twice another a minute apart, and a probe right after a large write tends to read low, so neither alone is fair.
  *
  * <p>Usage: {@code SnapshotInstallBenchmark [--mib=1024] [--dir=PATH]}; {@code -Dbench.chunkKib=K
- * -Dbench.window=W} replaces the default transfer options (1 MiB chunks, 4 in flight).
+ * -Dbench.window=W} replaces the default transfer options (1 MiB chunks, 4 in flight); {@code -Dbench.threads=true}
+ * prints the CPU time of the busiest threads during the catch-up (Linux), and {@link SnapshotCopyBaseline} the same
+ * bytes copied with no Raft, for comparison.
  */
 public final class SnapshotInstallBenchmark {
 
@@ -47,17 +49,9 @@ public final class SnapshotInstallBenchmark {
      * @throws Exception if the cluster fails
      */
     public static void main(String[] args) throws Exception {
-        int mib = 1024;
-        Path parent = Path.of(System.getProperty("java.io.tmpdir"));
-        for (String a : args) {
-            if (a.startsWith("--mib=")) {
-                mib = Integer.parseInt(a.substring(6));
-            } else if (a.startsWith("--dir=")) {
-                parent = Path.of(a.substring(6));
-            } else {
-                throw new IllegalArgumentException("unknown argument " + a);
-            }
-        }
+        BenchArgs parsed = BenchArgs.parse(args, List.of("mib", "dir"), List.of());
+        int mib = parsed.integer("mib", 1024);
+        Path parent = parsed.directory("dir");
         Path dir = Files.createTempDirectory(parent, "raftlib-install-");
         boolean ok;
         try {
@@ -97,6 +91,7 @@ public final class SnapshotInstallBenchmark {
             Member late = members.get(2);
             long start = System.nanoTime();
             long cpuStart = LoadPhase.processCpuNanos();
+            Map<String, Long> threadsBefore = ThreadCpu.read();
             start(late, members, dir, bytes, options, nodes, machines);
             RaftNode follower = nodes.get(late.id());
             long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
@@ -105,6 +100,7 @@ public final class SnapshotInstallBenchmark {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             double cpuSeconds = (LoadPhase.processCpuNanos() - cpuStart) / 1e9;
+            Map<String, Long> threadsAfter = ThreadCpu.read();
             double mbps = bytes / 1e6 / seconds;
             double diskAfter = diskWriteMbps(dir.resolve("disk-probe"), bytes);
             double diskMbps = (diskBefore + diskAfter) / 2;
@@ -116,6 +112,9 @@ public final class SnapshotInstallBenchmark {
                     bytes >> 20, seconds, mbps, mbps / diskMbps);
             System.out.printf("cpu       : %.2f s of CPU (all threads) during the catch-up, %.2f s per GiB%n",
                     cpuSeconds, cpuSeconds / (bytes / (double) (1L << 30)));
+            if (Boolean.getBoolean("bench.threads")) {
+                ThreadCpu.print(threadsBefore, threadsAfter, 12);
+            }
             System.out.printf("check     : follower snapshot %s, restored state %s%n", meta, ok ? "PASS" : "FAIL");
             return ok;
         } finally {

@@ -8,7 +8,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link SnapshotInstallBenchmark} with a 16 MiB state: a follower installs it over Netty from files and restores
- * exactly the state the leader snapshotted. The 1 GiB run with {@code -Xmx256m} is a manual one (benchmark README).
+ * exactly the state the leader snapshotted; {@link SnapshotCopyBaseline} copies the same size and checks its copy.
+ * The 1 GiB runs with {@code -Xmx256m} are manual ones (benchmark README).
  */
 class SnapshotInstallBenchmarkSmokeTest {
 
@@ -18,5 +19,10 @@ class SnapshotInstallBenchmarkSmokeTest {
     @Test
     void aFollowerInstallsA16MibSnapshotAndRestoresItExactly() throws Exception {
         assertThat(SnapshotInstallBenchmark.run(dir, 16L << 20)).isTrue();
+    }
+
+    @Test
+    void theCopyBaselineCopies16MibAndChecksTheCopy() throws Exception {
+        assertThat(SnapshotCopyBaseline.run(dir, 16L << 20)).isPositive();
     }
 }
