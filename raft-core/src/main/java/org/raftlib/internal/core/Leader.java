@@ -129,8 +129,9 @@ final class Leader extends Role {
                 p -> lease.now() - p.heardAt() < core.config().electionTicks())) {
             // With leases, CheckQuorum looks at the last election timeout at every tick, not once per timeout, so a
             // deposed leader steps down when voters stop refusing votes for it, not up to a timeout later.
-            core.logger().warn("{} [term {}] stepping down: no quorum heard from within an election timeout",
-                    core.id(), core.term());
+            core.logger().warn("{} [term {}] stepping down: no quorum heard from within an election timeout (not "
+                    + "heard from: {})", core.id(), core.term(), core.tracker().silentVoters(
+                    p -> lease.now() - p.heardAt() < core.config().electionTicks()));
             core.becomeFollower(core.term(), null);
             return;
         }
@@ -138,7 +139,9 @@ final class Leader extends Role {
         if (++electionElapsed >= core.config().electionTicks()) {
             electionElapsed = 0;
             if (core.config().checkQuorum() && !core.tracker().hasActiveQuorum()) {
-                core.logger().warn("{} [term {}] stepping down: lost quorum", core.id(), core.term());
+                core.logger().warn("{} [term {}] stepping down: lost quorum (not heard from within an election "
+                        + "timeout: {})", core.id(), core.term(),
+                        core.tracker().silentVoters(Progress::isRecentActive));
                 core.becomeFollower(core.term(), null);
                 return;
             }

@@ -3,10 +3,12 @@ package org.raftlib.internal.core.progress;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import org.raftlib.NodeId;
 import org.raftlib.internal.core.quorum.JointConfig;
 import org.raftlib.internal.core.quorum.MajorityConfig;
@@ -163,11 +165,25 @@ public final class ProgressTracker {
      * @param heard whether a peer was heard from recently enough
      * @return whether they are a quorum of the configuration (of both halves, when joint)
      */
-    public boolean hasQuorum(java.util.function.Predicate<Progress> heard) {
+    public boolean hasQuorum(Predicate<Progress> heard) {
         return config.hasActiveQuorum(id -> {
             Progress p = peers.get(id);
             return id.equals(self) || (p != null && heard.test(p));
         });
+    }
+
+    /**
+     * Returns the other voters whose progress does not satisfy {@code heard}, sorted: whom a leader that steps down
+     * for want of a quorum did not hear from.
+     *
+     * @param heard whether a peer was heard from recently enough
+     * @return those voters, in id order
+     */
+    public List<NodeId> silentVoters(Predicate<Progress> heard) {
+        return otherVoters().stream().filter(id -> {
+            Progress p = peers.get(id);
+            return p == null || !heard.test(p);
+        }).toList();
     }
 
     /** Clears every peer's recent-activity flag, starting the next CheckQuorum interval. */
