@@ -1,7 +1,6 @@
 package org.raftlib.storage;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,23 +136,7 @@ public final class FileLogStorage implements LogStorage {
     static FileLogStorage open(Path dir, FileLogOptions options, FileOps ops) throws IOException {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(options, "options");
-        Path directory = dir.toAbsolutePath();
-        try {
-            Files.createDirectories(directory);
-        } catch (IOException e) {
-            throw new StorageException("cannot create the storage directory", directory, e);
-        }
-        if (!Files.isWritable(directory)) {
-            throw new StorageException("storage directory is not writable", directory, -1);
-        }
-        DirectoryLock directoryLock = DirectoryLock.acquire(directory);
-        try {
-            SpareSegment.deleteLeftover(directory, ops);
-            return Recovery.recover(directory, options, ops, directoryLock);
-        } catch (IOException | RuntimeException e) {
-            directoryLock.close();
-            throw e;
-        }
+        return Recovery.open(dir.toAbsolutePath(), options, ops);
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.raftlib.storage;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,20 +9,40 @@ import java.util.Optional;
 import org.raftlib.HardState;
 
 /**
- * Opens a storage directory: finishes or undoes a {@link LogReset reset} that a crash interrupted, loads the hard
- * state, opens every segment in index order with the recovery policy of {@link Segment#open}, and checks that the
- * segments continue each other (no missing segment, no index gap, the term before each segment matching the end of
- * the previous one), and that the log still reaches the index its {@link SyncedMark} says was durable. A new
- * directory gets an initial hard state and a first segment starting at index 1. Ends with a directory fsync, so that
- * the state it recovered (renames, deletions and creations a crashed process left undurable) is durable before
- * anything is built on it.
+ * Opens a storage directory: creates and locks it, finishes or undoes a {@link LogReset reset} that a crash
+ * interrupted, loads the hard state, opens every segment in index order with the recovery policy of
+ * {@link Segment#open}, and checks that the segments continue each other (no missing segment, no index gap, the term
+ * before each segment matching the end of the previous one), and that the log still reaches the index its
+ * {@link SyncedMark} says was durable. A new directory gets an initial hard state and a first segment starting at
+ * index 1. Ends with a directory fsync, so that the state it recovered (renames, deletions and creations a crashed
+ * process left undurable) is durable before anything is built on it.
  */
 final class Recovery {
 
     private Recovery() {
     }
 
-    static FileLogStorage recover(Path dir, FileLogOptions options, FileOps ops, DirectoryLock lock)
+    /** Creates {@code dir} if needed, locks it and recovers the log in it (see the class comment). */
+    static FileLogStorage open(Path dir, FileLogOptions options, FileOps ops) throws IOException {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new StorageException("cannot create the storage directory", dir, e);
+        }
+        if (!Files.isWritable(dir)) {
+            throw new StorageException("storage directory is not writable", dir, -1);
+        }
+        DirectoryLock lock = DirectoryLock.acquire(dir);
+        try {
+            SpareSegment.deleteLeftover(dir, ops);
+            return recover(dir, options, ops, lock);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static FileLogStorage recover(Path dir, FileLogOptions options, FileOps ops, DirectoryLock lock)
             throws IOException {
         LogReset.finishInterrupted(dir, ops);
         SyncedMark mark = SyncedMark.open(dir, ops);
