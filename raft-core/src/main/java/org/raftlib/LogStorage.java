@@ -11,6 +11,9 @@ import java.util.List;
  * compacted away; its term stays readable through {@link #term(long)} so that a leader can still send the entries
  * that follow it.
  *
+ * <p><b>Owner.</b> A node {@link #bind binds} the storage to its id before anything else, so that a storage of
+ * another member is refused rather than used.
+ *
  * <p><b>Threading.</b> Writes ({@link #append}, {@link #truncateSuffix}, {@link #compactPrefix}, {@link #sync},
  * {@link #saveHardState}) come from one thread at a time, the node's storage worker. Reads ({@link #term},
  * {@link #entries}) of entries that a completed {@link #sync()} made durable may come from another thread (the node
@@ -31,6 +34,26 @@ import java.util.List;
  * @see org.raftlib.local.InMemoryLogStorage
  */
 public interface LogStorage extends AutoCloseable {
+
+    /**
+     * Binds this storage to the node that uses it. A node calls it once at {@link RaftNode#start()}, before it reads
+     * or writes anything else: the first call records {@code node} durably, and from then on, after restarts too, a
+     * call with another id refuses and changes nothing. That keeps a node started on another member's storage (a
+     * data directory copied, restored or configured for the wrong host) from running with that member's vote and log:
+     * it could vote twice in a term (two leaders) and drop entries it acknowledged (committed entries lost).
+     *
+     * <p>The default does nothing and accepts every node: a storage that does not override it keeps working but
+     * gives up this check, and a node started on another member's storage then runs silently with that member's
+     * hard state and log.
+     *
+     * @param node the node that uses this storage
+     * @throws IOException if the storage belongs to another node (the message names both nodes and the storage,
+     *     and says what to do), or the id cannot be read or recorded; the node then fails to start and leaves the
+     *     storage as it was
+     * @throws NullPointerException if {@code node} is null (implementations that record it)
+     */
+    default void bind(NodeId node) throws IOException {
+    }
 
     /** Returns the index of the first entry held, or {@code lastIndex() + 1} if the log is empty. */
     long firstIndex();

@@ -68,10 +68,11 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * Recovers term, vote and log from the log storage, replays the committed log into the state machine, starts
-     * the transport and joins the group as a follower.
+     * Binds the log storage to this node ({@link LogStorage#bind}), recovers term, vote and log from it, replays the
+     * committed log into the state machine, starts the transport and joins the group as a follower.
      *
-     * @throws IOException if the transport cannot listen, or the snapshot store cannot be read or holds no valid
+     * @throws IOException if the log storage belongs to another node (the message names both; the storage is left as
+     *     it was), or the transport cannot listen, or the snapshot store cannot be read or holds no valid
      *     snapshot for a compacted log (the message names the log and the store), or the state machine's
      *     {@code restore} throws it; the node is then {@link NodeState#FAILED}, its transport and storage closed
      * @throws IllegalStateException if the node was already started or closed, or if another running node of this JVM

@@ -5,6 +5,7 @@ import java.util.List;
 import org.raftlib.HardState;
 import org.raftlib.LogEntry;
 import org.raftlib.LogStorage;
+import org.raftlib.NodeId;
 
 /**
  * A {@link LogStorage} that forwards every call to another one. Extend it to decorate a storage: count or time calls,
@@ -21,6 +22,11 @@ public class ForwardingLogStorage implements LogStorage {
      */
     public ForwardingLogStorage(LogStorage delegate) {
         this.delegate = delegate;
+    }
+
+    @Override
+    public void bind(NodeId node) throws IOException {
+        delegate.bind(node);
     }
 
     @Override

@@ -1,11 +1,13 @@
 package org.raftlib.local;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.raftlib.HardState;
 import org.raftlib.LogEntry;
 import org.raftlib.LogStorage;
+import org.raftlib.NodeId;
 
 /**
  * A {@link LogStorage} that keeps everything in memory, for tests, the deterministic simulation and single-JVM demos.
@@ -15,7 +17,8 @@ import org.raftlib.LogStorage;
  *
  * <p><b>Durability.</b> Nothing survives the process. To emulate a crash, {@link #crashCopy()} returns a new storage
  * holding exactly what the last {@link #sync()} covered (entries, truncations, compaction and hard state); every
- * later unsynced write is lost, which is the worst case the {@link LogStorage} contract allows.
+ * later unsynced write is lost, which is the worst case the {@link LogStorage} contract allows. The node
+ * {@link #bind bound} to the storage is durable at once.
  *
  * <p><b>Closing.</b> {@link #close()} is idempotent; every other method throws {@link IllegalStateException} after it.
  */
@@ -33,6 +36,9 @@ public final class InMemoryLogStorage implements LogStorage {
     private long changedFrom = Long.MAX_VALUE;
 
     private boolean closed;
+
+    /** The node {@link #bind bound} to this storage, or null; durable at once. Guarded by {@code lock}. */
+    private NodeId owner;
 
     /** Creates an empty log: {@code firstIndex() == 1}, {@code lastIndex() == 0}, {@link HardState#INITIAL}. */
     public InMemoryLogStorage() {
@@ -54,7 +60,29 @@ public final class InMemoryLogStorage implements LogStorage {
     public InMemoryLogStorage crashCopy() {
         synchronized (lock) {
             checkOpen();
-            return new InMemoryLogStorage(durable);
+            InMemoryLogStorage copy = new InMemoryLogStorage(durable);
+            copy.owner = owner;
+            return copy;
+        }
+    }
+
+    /**
+     * {@inheritDoc} The id is kept with the storage, durable at once ({@link #crashCopy()} keeps it).
+     *
+     * @throws IOException if another node is bound to this storage
+     * @throws NullPointerException if {@code node} is null
+     * @throws IllegalStateException if the storage is closed
+     */
+    @Override
+    public void bind(NodeId node) throws IOException {
+        Objects.requireNonNull(node, "node");
+        synchronized (lock) {
+            checkOpen();
+            if (owner != null && !owner.equals(node)) {
+                throw new IOException("this InMemoryLogStorage belongs to node " + owner + ", not to " + node
+                        + ": give each node its own storage (a new member an empty one)");
+            }
+            owner = node;
         }
     }
 

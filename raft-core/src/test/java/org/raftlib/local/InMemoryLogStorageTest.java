@@ -14,6 +14,11 @@ import org.raftlib.testkit.LogStorageContract;
 class InMemoryLogStorageTest extends LogStorageContract {
 
     @Override
+    protected boolean bindsNodes() {
+        return true;
+    }
+
+    @Override
     protected LogStorage open(Path dir) {
         return new InMemoryLogStorage();
     }

@@ -3,6 +3,7 @@ package org.raftlib.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -59,6 +60,16 @@ public abstract class LogStorageContract {
      * @throws IOException if reopening fails
      */
     protected abstract LogStorage reopen(LogStorage storage, Path dir) throws IOException;
+
+    /**
+     * Returns whether the storage records the node it is {@link LogStorage#bind bound} to (the SPI's default does
+     * not); the binding tests run only if it does.
+     *
+     * @return false unless overridden
+     */
+    protected boolean bindsNodes() {
+        return false;
+    }
 
     @BeforeEach
     void openStorage() throws IOException {
@@ -352,6 +363,27 @@ public abstract class LogStorageContract {
         } catch (Throwable t) {
             failure.set(t);
         }
+    }
+
+    @Test
+    void bindRecordsTheFirstNodeAndRefusesAnotherAfterARestartWithoutChangingTheLog() throws IOException {
+        assumeTrue(bindsNodes(), "this storage does not record its node");
+        storage.bind(NodeId.of("n1"));
+        storage.bind(NodeId.of("n1"));
+        storage.append(entries(1, 1, 3));
+        storage.saveHardState(new HardState(1, Optional.of(NodeId.of("n1")), 2));
+        storage.sync();
+
+        restart().bind(NodeId.of("n1"));
+        assertThatThrownBy(() -> storage.bind(NodeId.of("n2"))).isInstanceOf(IOException.class)
+                .hasMessageContaining("n1").hasMessageContaining("n2");
+
+        LogStorage reopened = restart();
+        assertThatThrownBy(() -> reopened.bind(NodeId.of("n2"))).as("refused after a restart too")
+                .isInstanceOf(IOException.class);
+        reopened.bind(NodeId.of("n1"));
+        assertThat(readAll(reopened)).isEqualTo(entries(1, 1, 3));
+        assertThat(reopened.hardState()).isEqualTo(new HardState(1, Optional.of(NodeId.of("n1")), 2));
     }
 
     @Test

@@ -177,9 +177,9 @@ public final class NodeRuntime {
     }
 
     /**
-     * Recovers the core from storage, starts the transport and the threads.
+     * Binds the log storage to this node, recovers the core from storage, starts the transport and the threads.
      *
-     * @throws IOException if the transport cannot listen
+     * @throws IOException if the log storage belongs to another node, or the transport cannot listen
      * @throws IllegalStateException if already started or closed
      */
     public void start() throws IOException {
@@ -189,6 +189,7 @@ public final class NodeRuntime {
         Optional<ScheduledExecutorService> executor;
         try {
             resources.claim();
+            logStorage.bind(id);                      // before anything reads it: refuses another member's storage
             Optional<SnapshotMeta> snapshot = SnapshotRecovery.recover(id, logStorage, snapshotStore, stateMachine);
             snapshot.ifPresent(parts.transfers()::onDurable);
             parts.apply().useSnapshots(snapshotStore, snapshotTaker, snapshot, initialConfig);

@@ -74,6 +74,29 @@ class RaftNodeApiTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * A node started on the storage another node used (a data directory of the wrong host) refuses to start, naming
+     * both, and leaves the storage to its node; before, n2 ran with n1's vote and log.
+     */
+    @Test
+    void aNodeRefusesToStartOnTheStorageOfAnotherNode() throws Exception {
+        InMemoryLogStorage storage = new InMemoryLogStorage();
+        startLeader(new RecordingStateMachine(), storage).submit(bytes("x")).get(10, TimeUnit.SECONDS);
+        InMemoryLogStorage n1Disk = storage.crashCopy();
+        InMemoryLogStorage copied = storage.crashCopy();
+        node.close();
+
+        RaftNode n2 = RaftNode.builder().id("n2").members(Member.of("n2", "local-2"))
+                .stateMachine(new RecordingStateMachine()).logStorage(copied).transport(hub.transport()).build();
+        assertThatThrownBy(n2::start).isInstanceOf(IOException.class)
+                .hasMessageContaining("belongs to node n1, not to n2");
+        assertThat(n2.status().state()).isEqualTo(NodeState.FAILED);
+
+        RecordingStateMachine again = new RecordingStateMachine();
+        startLeader(again, n1Disk);
+        Await.until("n1 to apply its log again", WAIT, () -> again.applied().equals(List.of("x")));
+    }
+
     @Test
     void builderReportsEveryProblemAtOnce() {
         RaftNodeBuilder b = RaftNode.builder().id("n9").members(N1, Member.of("n1", "local-1"))
