@@ -10,20 +10,22 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.raftlib.HardState;
 import org.raftlib.LogEntry;
 import org.raftlib.LogStorage;
+import org.raftlib.NodeId;
 
 /**
  * A durable {@link LogStorage} in a directory of segment files, with the hard state in its own file.
  *
  * <p><b>Layout.</b> Segments {@code log-<firstIndex, 20 digits>.seg}, each a checksummed header followed by records
- * {@code length:int32 | crc32c:int32 | syncedEnd:int32 | term:int64 | index:int64 | type:int8 | payload}, the
- * CRC32C covering {@code syncedEnd} to payload; {@code syncedEnd} is the offset up to which the segment was durable
- * when the record was written. New segments are created once the next record would pass
+ * {@code length:int32 | crc32c:int32 | syncedEnd:int32 | term:int64 | index:int64 | type:int8 | payload}, the CRC32C
+ * covering {@code syncedEnd} to payload; {@code syncedEnd} is the offset up to which the segment was durable when the
+ * record was written. New segments are created once the next record would pass
  * {@link FileLogOptions#segmentSizeBytes()} and are preallocated (written full of zeros, not sparse) if
  * {@link FileLogOptions#preallocate()} is set; a zero length marks the clean end. The hard state lives in
- * {@code hardstate}, replaced atomically (write temp, fsync, rename, fsync directory). A {@code lock} file keeps a
- * second instance out of the directory. Segments of format version 1 (the previous release: records without
- * {@code syncedEnd}) are read, never written: on open, a version-1 last segment is sealed and a version-2 one
- * started after it.
+ * {@code hardstate}, replaced atomically (write temp, fsync, rename, fsync directory), the id of the node using the
+ * directory in {@code node-id}, written once the same way ({@link #bind}). A {@code lock} file keeps a second
+ * instance out of the directory. Segments of format version 1 (the previous release: records without
+ * {@code syncedEnd}) are read, never written: on open, a version-1 last segment is sealed and a version-2 one started
+ * after it.
  *
  * <p><b>Durability.</b> Nothing appended or compacted is durable until {@link #sync()} returns; one {@code sync()}
  * covers any number of earlier writes with a single {@code FileChannel.force} of the active segment (group commit),
@@ -163,6 +165,21 @@ public final class FileLogStorage implements LogStorage {
     /** Returns the storage directory. */
     public Path directory() {
         return dir;
+    }
+
+    /**
+     * {@inheritDoc} Records the id in the file {@code node-id} at the first call (see {@link NodeIdentityFile}: a
+     * directory holding a log but no such file, from an earlier release, is taken as {@code node}'s).
+     *
+     * @throws StorageException if the directory belongs to another node, or its {@code node-id} file is damaged
+     * @throws NullPointerException if {@code node} is null
+     * @throws IllegalStateException if the storage is closed
+     * @throws IOException if the file cannot be read or written, or the storage failed earlier
+     */
+    @Override
+    public void bind(NodeId node) throws IOException {
+        checkWritable();
+        NodeIdentityFile.bind(dir, node, lastIndex() > 0 || !hardState.equals(HardState.INITIAL), ops);
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.raftlib.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.io.IOException;
@@ -23,6 +24,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.raftlib.LogEntry;
+import org.raftlib.NodeId;
 
 /**
  * Crash-point enumeration, in the manner of ALICE and CrashMonkey: records every file-system call of a scripted
@@ -41,6 +43,8 @@ class CrashPointTest {
     private static final FileLogOptions SMALL = FileLogOptions.defaults().withSegmentSizeBytes(2048);
     private static final FileLogOptions VERIFY = SMALL.withPreallocate(false).withWriteBufferBytes(4096);
     private static final FaultyChannels NO_FORCES = new FaultyChannels(null, false);
+    private static final NodeId N1 = NodeId.of("n1");
+    private static final NodeId N2 = NodeId.of("n2");
 
     @TempDir
     Path dir;
@@ -117,28 +121,103 @@ class CrashPointTest {
         FileOpLog log = new FileOpLog(work);
         FileLogStorage.open(work, VERIFY, new FaultyChannels(log, false)).close();
         List<FileOp> ops = log.ops();
+        long states = forEachCrashState(log, fs, (point, image, lost) -> {
+            String as = String.format("seed %d, %s, %s, crash after call %d of %d of the open (last: %s), %s", SEED,
+                    fs, scenario, point, ops.size(), point == 0 ? "none" : ops.get(point - 1), lost);
+            CrashModel.write(image, scratch);
+            try (FileLogStorage s = openOrFail(scratch, as)) {
+                assertThat(s.firstIndex()).as(as).isEqualTo(torn ? 1 : 81);
+                assertThat(s.entries(s.firstIndex(), s.lastIndex() + 1, Long.MAX_VALUE)).as(as)
+                        .isEqualTo(torn ? old : List.of());
+                assertThat(s.term(s.firstIndex() - 1)).as(as).isEqualTo(torn ? 0 : 4);
+                assertThat(Segments.firstIndexes(scratch)).as(as).isEqualTo(torn ? oldSegments : List.of(81L));
+            }
+        });
+        System.out.printf("CrashPointTest seed=%d %s, %s: %d calls of the open, %d crash states%n", SEED, fs, scenario,
+                ops.size(), states);
+    }
+
+    /** Checks one crash state: the directory it leaves, after the first {@code point} calls, losing {@code lost}. */
+    @FunctionalInterface
+    private interface CrashCheck {
+        void check(int point, Map<String, byte[]> image, String lost) throws IOException;
+    }
+
+    /**
+     * Runs {@code check} on the crash states after each call {@code log} recorded (all of them, or a seeded sample
+     * where there are many) and returns how many it checked.
+     */
+    private static long forEachCrashState(FileOpLog log, CrashModel.Fs fs, CrashCheck check) throws IOException {
+        List<FileOp> ops = log.ops();
         SplittableRandom random = new SplittableRandom(SEED);
         long states = 0;
         for (int point = 0; point <= ops.size(); point++) {
             CrashModel model = new CrashModel(log.initial(), ops.subList(0, point), fs, PAGE_BYTES);
             for (CrashModel.Choice state : model.sample(STATES_PER_POINT, random)) {
                 states++;
-                String as = String.format("seed %d, %s, %s, crash after call %d of %d of the open (last: %s), %s",
-                        SEED, fs, scenario, point, ops.size(), point == 0 ? "none" : ops.get(point - 1),
-                        model.lost(state));
-                CrashModel.write(model.image(state), scratch);
-                try (FileLogStorage s = openOrFail(scratch, as)) {
-                    assertThat(s.firstIndex()).as(as).isEqualTo(torn ? 1 : 81);
-                    assertThat(s.entries(s.firstIndex(), s.lastIndex() + 1, Long.MAX_VALUE)).as(as)
-                            .isEqualTo(torn ? old : List.of());
-                    assertThat(s.term(s.firstIndex() - 1)).as(as).isEqualTo(torn ? 0 : 4);
-                    assertThat(Segments.firstIndexes(scratch)).as(as)
-                            .isEqualTo(torn ? oldSegments : List.of(81L));
-                }
+                check.check(point, model.image(state), model.lost(state));
             }
         }
-        System.out.printf("CrashPointTest seed=%d %s, %s: %d calls of the open, %d crash states%n", SEED, fs, scenario,
-                ops.size(), states);
+        return states;
+    }
+
+    static Stream<Arguments> firstBinds() {
+        return Stream.of(CrashModel.Fs.values()).flatMap(fs -> Stream.of(false, true).map(l -> Arguments.of(fs, l)));
+    }
+
+    /**
+     * A crash at any call of the first open and bind of a directory (a new one, or one an earlier release left with a
+     * log and no {@code node-id} file), with every allowed loss, leaves a directory that opens with its log and binds
+     * that node, and then refuses another; once the bind has returned, it refuses another node at once.
+     */
+    @ParameterizedTest(name = "{0}, earlier release's log={1}")
+    @MethodSource("firstBinds")
+    void everyCrashDuringTheFirstBindLeavesADirectoryThatBindsItsNodeOnly(CrashModel.Fs fs, boolean earlier)
+            throws IOException {
+        Path work = Files.createDirectory(dir.resolve("work"));
+        Path scratch = Files.createDirectory(dir.resolve("scratch"));
+        List<LogEntry> old = earlier ? CrashRecoveryTest.entries(1, 30, 2) : List.of();
+        if (earlier) {
+            try (FileLogStorage s = FileLogStorage.open(work, VERIFY)) {
+                s.append(old);
+                s.sync();
+            }
+        }
+        FileOpLog log = new FileOpLog(work);
+        FileLogStorage binding = FileLogStorage.open(work, VERIFY, new FaultyChannels(log, false));
+        binding.bind(N1);
+        int bound = log.size();
+        binding.close();
+        List<FileOp> ops = log.ops();
+        long states = forEachCrashState(log, fs, (point, image, lost) -> {
+            String as = String.format("seed %d, %s, earlier=%s, crash after call %d of %d (bound after %d, last: %s),"
+                    + " %s", SEED, fs, earlier, point, ops.size(), bound, point == 0 ? "none" : ops.get(point - 1),
+                    lost);
+            if (point >= bound) {
+                CrashModel.write(image, scratch);
+                try (FileLogStorage s = openOrFail(scratch, as)) {
+                    assertThat(catchThrowable(() -> s.bind(N2))).as(as).isInstanceOf(StorageException.class);
+                }
+            }
+            CrashModel.write(image, scratch);
+            try (FileLogStorage s = openOrFail(scratch, as)) {
+                bindOrFail(s, as);
+                assertThat(s.entries(1, s.lastIndex() + 1, Long.MAX_VALUE)).as(as).isEqualTo(old);
+            }
+            try (FileLogStorage s = openOrFail(scratch, as)) {
+                assertThat(catchThrowable(() -> s.bind(N2))).as(as + ", n1 bound").isInstanceOf(StorageException.class);
+            }
+        });
+        System.out.printf("CrashPointTest seed=%d %s, earlier release's log=%s: %d calls of the open and first bind,"
+                + " %d crash states%n", SEED, fs, earlier, ops.size(), states);
+    }
+
+    private static void bindOrFail(FileLogStorage s, String as) {
+        try {
+            s.bind(N1);
+        } catch (IOException e) {
+            throw new AssertionError(as + ": bind refused: " + e, e);
+        }
     }
 
     private static FileLogStorage openOrFail(Path scratch, String as) {

@@ -24,6 +24,11 @@ class FileLogStorageTest extends LogStorageContract {
     static final FileLogOptions SMALL = FileLogOptions.defaults().withSegmentSizeBytes(1024);
 
     @Override
+    protected boolean bindsNodes() {
+        return true;
+    }
+
+    @Override
     protected LogStorage open(Path dir) throws IOException {
         return FileLogStorage.open(dir, SMALL);
     }
