@@ -27,7 +27,9 @@ import java.io.InputStream;
 public interface StateMachine {
 
     /**
-     * Applies a committed command. Called once per index per node lifetime, in index order.
+     * Applies a committed command. Called once per index per node lifetime, in index order. Whatever it throws (an
+     * unchecked exception, an error, or a checked exception thrown undeclared, as Kotlin or Lombok code can) stops
+     * this node: the other replicas applied the command, so this one cannot go on without it.
      *
      * @param index the command's log index
      * @param command the command as submitted; the array belongs to the state machine
@@ -36,7 +38,8 @@ public interface StateMachine {
     byte[] apply(long index, byte[] command);
 
     /**
-     * Answers a read-only request against the current state. Must not change the state.
+     * Answers a read-only request against the current state. Must not change the state. An exception it throws
+     * (checked ones thrown undeclared too) fails that read only; an error stops the node.
      *
      * @param request the request as passed to {@link RaftNode#query}
      * @return the answer; never null, may be empty
@@ -61,7 +64,8 @@ public interface StateMachine {
      * snapshot (on the thread that calls {@link RaftNode#start()}, before any apply) and when a follower installs a
      * leader's snapshot (on the apply thread, between applies); never concurrently with another method.
      *
-     * @param state the snapshot's bytes; read them all, do not close the stream
+     * @param state the snapshot's bytes; read them all (bytes left unread are logged at WARN), do not close the
+     *     stream
      * @throws IOException if the state cannot be read; the node then stops
      * @throws UnsupportedOperationException by default, for a state machine without snapshots
      */

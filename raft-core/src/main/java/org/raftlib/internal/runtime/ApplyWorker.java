@@ -1,8 +1,6 @@
 package org.raftlib.internal.runtime;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -142,7 +140,7 @@ final class ApplyWorker implements Runnable {
     public void run() {
         try {
             applyUntilStopped();
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) {                              // a checked exception a state machine threw undeclared too
             failure.fail(e);
         }
         try {
@@ -233,7 +231,7 @@ final class ApplyWorker implements Runnable {
         byte[] result;
         try {
             result = stateMachine.apply(index, command);
-        } catch (RuntimeException ex) {
+        } catch (Exception ex) {                              // a checked one thrown undeclared (Kotlin, Lombok) too
             throw new IllegalStateException(nodeId + ": the state machine threw while applying index " + index
                     + "; stopping, because the other replicas applied it", ex);
         }
@@ -258,12 +256,14 @@ final class ApplyWorker implements Runnable {
     /** Replaces the state with a snapshot's; reads the stream to its end, so its checksum is checked. */
     private void restore(SnapshotMeta meta) {
         long start = System.nanoTime();
-        try (InputStream in = store.read(meta)) {
-            stateMachine.restore(in);
-            in.transferTo(OutputStream.nullOutputStream());
+        try {
+            SnapshotRecovery.restore(nodeId, stateMachine, store, meta);
         } catch (IOException e) {
             throw new UncheckedIOException(nodeId + ": cannot restore the state machine from the snapshot at "
                     + meta.index(), e);
+        } catch (Exception e) {                               // the state machine's own failure, checked ones too
+            throw new IllegalStateException(nodeId + ": the state machine threw restoring the snapshot at "
+                    + meta.term() + "/" + meta.index() + " installed from the leader; stopping", e);
         }
         applied = meta.index();
         appliedTerm = meta.term();
@@ -285,7 +285,7 @@ final class ApplyWorker implements Runnable {
         byte[] result;
         try {
             result = stateMachine.query(r.request());
-        } catch (RuntimeException ex) {
+        } catch (Exception ex) {
             r.future().completeExceptionally(ex);      // a read changes nothing: the caller gets the error
             return;
         }
@@ -295,7 +295,7 @@ final class ApplyWorker implements Runnable {
     private void runCallback(Runnable callback) {
         try {
             callback.run();
-        } catch (RuntimeException ex) {
+        } catch (Exception ex) {
             LOG.warn("{} a listener threw; ignored", nodeId, ex);
         }
     }

@@ -49,12 +49,12 @@ final class Events {
         for (RaftListener l : listeners) {
             try {
                 legacy(l, event);
-            } catch (RuntimeException | Error e) {
+            } catch (Throwable e) {                            // an undeclared checked exception too
                 ignore(event, e);
             }
             try {
                 l.onEvent(event);
-            } catch (RuntimeException | Error e) {
+            } catch (Throwable e) {                            // an undeclared checked exception too
                 ignore(event, e);
             }
         }

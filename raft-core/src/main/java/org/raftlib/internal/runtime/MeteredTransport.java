@@ -53,7 +53,7 @@ final class MeteredTransport implements Transport {
         delegate.start(self, m -> {
             try {
                 sink.messageReceived(m.type(), payloadBytes(m));
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 metrics.warn(e);
             }
             inbound.accept(m);
@@ -74,7 +74,7 @@ final class MeteredTransport implements Transport {
     public void send(RaftMessage message) {
         try {
             sink.messageSent(message.type(), payloadBytes(message));
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             metrics.warn(e);
         }
         delegate.send(message);

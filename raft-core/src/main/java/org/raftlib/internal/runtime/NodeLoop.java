@@ -126,7 +126,7 @@ final class NodeLoop implements Runnable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) {                              // an undeclared checked exception from an SPI too
             lifecycle.fail(e);
         }
     }
@@ -176,7 +176,7 @@ final class NodeLoop implements Runnable {
             if (!stop && lifecycle.isRunning()) {
                 return;
             }
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) {                              // an undeclared checked exception from an SPI too
             lifecycle.fail(e);
         }
         exit();

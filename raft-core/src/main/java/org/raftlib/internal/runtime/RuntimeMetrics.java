@@ -99,7 +99,7 @@ final class RuntimeMetrics {
             if (since != Long.MIN_VALUE) {
                 try {
                     sink.appendLatency(System.nanoTime() - since);
-                } catch (RuntimeException e) {
+                } catch (Exception e) {
                     warn(e);
                 }
             }
@@ -115,7 +115,7 @@ final class RuntimeMetrics {
         if (since != Long.MIN_VALUE) {
             try {
                 sink.commitLatency(System.nanoTime() - since);
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 warn(e);
             }
         }
@@ -148,7 +148,7 @@ final class RuntimeMetrics {
                 leaderTerm = newTerm;
                 sink.leaderChanged(l, newTerm);
             }
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             warn(e);
         }
     }
@@ -167,7 +167,7 @@ final class RuntimeMetrics {
         }
         try {
             sink.storageWrite(nanos, entries, bytes);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             warn(e);
         }
     }
@@ -177,7 +177,7 @@ final class RuntimeMetrics {
         if (enabled) {
             try {
                 sink.snapshotTaken(nanos, bytes);
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 warn(e);
             }
         }
@@ -188,7 +188,7 @@ final class RuntimeMetrics {
         if (enabled) {
             try {
                 sink.snapshotBytesReceived(bytes);
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 warn(e);
             }
         }
@@ -203,7 +203,7 @@ final class RuntimeMetrics {
                 } else {
                     sink.snapshotInstallFailed();
                 }
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 warn(e);
             }
         }
@@ -214,7 +214,7 @@ final class RuntimeMetrics {
         return sink;
     }
 
-    void warn(RuntimeException e) {
+    void warn(Exception e) {
         if (!warned) {
             warned = true;
             LOG.warn("the RaftMetrics implementation {} threw; ignored (logged once)", sink, e);

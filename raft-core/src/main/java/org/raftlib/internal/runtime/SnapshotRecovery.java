@@ -58,12 +58,25 @@ final class SnapshotRecovery {
             log.reset(meta.index(), meta.term());
         }
         long start = System.nanoTime();
-        try (InputStream in = store.read(meta)) {
-            machine.restore(in);
-            in.transferTo(OutputStream.nullOutputStream());
-        }
+        restore(id.toString(), machine, store, meta);
         LOG.info("{} restored the state machine from the snapshot at {}/{} ({} bytes) in {} ms", id, meta.term(),
                 meta.index(), meta.sizeBytes(), (System.nanoTime() - start) / 1_000_000);
         return latest;
+    }
+
+    /**
+     * Replaces {@code machine}'s state with the snapshot {@code meta}, then reads the stream to its end, so that its
+     * checksum is checked; a {@code restore} that left bytes unread gets a WARN (its format and the snapshot's
+     * disagree, or it stops early).
+     */
+    static void restore(String id, StateMachine machine, SnapshotStore store, SnapshotMeta meta) throws IOException {
+        try (InputStream in = store.read(meta)) {
+            machine.restore(in);
+            long unread = in.transferTo(OutputStream.nullOutputStream());
+            if (unread > 0) {
+                LOG.warn("{} the state machine's restore left {} of the {} bytes of the snapshot at {}/{} unread: does "
+                        + "it read what its snapshot writes?", id, unread, meta.sizeBytes(), meta.term(), meta.index());
+            }
+        }
     }
 }

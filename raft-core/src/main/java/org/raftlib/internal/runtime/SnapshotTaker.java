@@ -169,7 +169,7 @@ final class SnapshotTaker {
                     stored.sizeBytes(), (System.nanoTime() - start) / 1_000_000);
             inbox.post(new Event.SnapshotTaken(stored));
             toApplyThread.accept(new Done(stored, null));
-        } catch (IOException | RuntimeException | Error e) {   // an Error too: requests must not wait forever
+        } catch (Throwable e) {      // an Error or an undeclared checked exception too: requests must not wait forever
             LOG.warn("{} could not write the snapshot at {}; will try again later", nodeId, meta.index(), e);
             toApplyThread.accept(new Done(null, e));
         } finally {

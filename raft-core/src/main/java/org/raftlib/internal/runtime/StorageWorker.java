@@ -119,7 +119,7 @@ final class StorageWorker implements Runnable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (IOException | RuntimeException e) {
+        } catch (Exception | Error e) {                       // an undeclared checked exception from a storage too
             failure.fail(new IOException(nodeId + ": storage failed", e));
         }
     }
