@@ -18,7 +18,14 @@ public class MembershipChangeException extends RaftException {
          * The change could not start in time: a new voter did not catch up, or no quorum could be reached. Nothing of
          * the change proper was appended (learners added for it stay learners).
          */
-        TIMED_OUT
+        TIMED_OUT,
+        /**
+         * The change would make a configuration (or a step of it) whose voters have no majority the leader hears from:
+         * removing a live voter while another is down, say. Appended, it would stop commits at once (a configuration
+         * takes effect when appended), for good if the silent voters never return. Nothing was appended: bring the
+         * silent voters back, or remove them first.
+         */
+        NO_LIVE_QUORUM
     }
 
     private final Reason reason;

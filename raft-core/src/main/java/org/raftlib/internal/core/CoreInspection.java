@@ -1,5 +1,7 @@
 package org.raftlib.internal.core;
 
+import java.util.List;
+import org.raftlib.ClusterConfig;
 import org.raftlib.NodeId;
 
 /**
@@ -110,6 +112,18 @@ public final class CoreInspection {
         }
         var p = core.tracker().progress(id);
         return p == null ? -1 : p.matchIndex();
+    }
+
+    /**
+     * Returns the voters of {@code config} (both halves when joint) this node, leading, has not heard from in the
+     * current CheckQuorum interval, in id order; every other voter if it does not lead.
+     *
+     * @param core the core
+     * @param config a configuration
+     * @return those voters
+     */
+    public static List<NodeId> silentVoters(RaftCore core, ClusterConfig config) {
+        return core.membership.silentVoters(config);
     }
 
     /**

@@ -147,11 +147,38 @@ final class Membership {
             }
         }
         ClusterConfig entry = votersChanged(now, target) <= 1 ? target : joint(now, target);
+        if (!hasLiveMajority(entry.voters()) || !hasLiveMajority(entry.outgoingVoters())) {
+            return Proposal.refused(Proposal.Outcome.NO_LIVE_QUORUM, Optional.of(core.id()));
+        }
         long index = log.lastIndex() + 1;
         log.append(List.of(new LogEntry(core.term(), index, EntryType.CONFIGURATION, Bytes.wrap(entry.encode()))));
         core.logger().info("{} [term {}] proposes configuration {} at index {}", core.id(), core.term(), entry, index);
         refresh();
         return Proposal.accepted(index, core.term());
+    }
+
+    /**
+     * The voters of {@code config} (of both halves, when joint) this leader has not heard from in the current
+     * CheckQuorum interval (itself excepted), in id order.
+     */
+    List<NodeId> silentVoters(ClusterConfig config) {
+        Set<NodeId> all = new TreeSet<>(config.voters());
+        all.addAll(config.outgoingVoters());
+        return all.stream().filter(v -> !isHeard(v)).toList();
+    }
+
+    private boolean isHeard(NodeId voter) {
+        Progress pr = core.tracker().progress(voter);
+        return voter.equals(core.id()) || pr != null && pr.isRecentActive();
+    }
+
+    /**
+     * Whether a majority of {@code voters} (none: true) was heard from in the current CheckQuorum interval, this
+     * leader counting. A configuration without one would stop commits the moment it is appended (it takes effect
+     * then, thesis §4.1): removing a live voter while another is down, say.
+     */
+    private boolean hasLiveMajority(Set<NodeId> voters) {
+        return voters.isEmpty() || voters.stream().filter(this::isHeard).count() * 2 > voters.size();
     }
 
     private static int votersChanged(ClusterConfig a, ClusterConfig b) {

@@ -33,7 +33,12 @@ public record Proposal(Outcome outcome, long index, long term, Optional<NodeId> 
          */
         CHANGE_IN_PROGRESS,
         /** A membership change would make a member vote that has not caught up with the leader's log. */
-        NOT_CAUGHT_UP
+        NOT_CAUGHT_UP,
+        /**
+         * A membership change would make a configuration without a majority of voters this leader heard from in the
+         * last election timeout: commits would stop the moment it is appended.
+         */
+        NO_LIVE_QUORUM
     }
 
     static Proposal accepted(long index, long term) {

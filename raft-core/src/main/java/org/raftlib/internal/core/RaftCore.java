@@ -44,7 +44,7 @@ public final class RaftCore {
     private boolean broadcastPending;
     private int votesHeldBack;
     private final SnapshotWork snapshots;
-    private final Membership membership;
+    final Membership membership;                 // CoreInspection reads it
 
     private RaftCore(CoreConfig config, LogView storage, HardState hardState, SnapshotPoint snapshot,
             ClusterConfig baseConfig) {

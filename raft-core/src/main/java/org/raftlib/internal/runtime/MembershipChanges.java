@@ -42,6 +42,11 @@ final class MembershipChanges {
     static final long MAX_LAG = 10_000;
     /** How many election timeouts a change may take, catch-up included. */
     static final int TIMEOUT_ELECTIONS = 30;
+    /**
+     * For how many election timeouts in a row a change may be refused for want of a live quorum before it fails: more
+     * than one, since a CheckQuorum interval starts with no voter heard yet.
+     */
+    static final int QUORUM_REFUSAL_ELECTIONS = 2;
 
     private static final Logger LOG = LoggerFactory.getLogger(MembershipChanges.class);
 
@@ -57,6 +62,8 @@ final class MembershipChanges {
     private boolean appended;
     /** The members the running change makes (or keeps) voters at another address: learners there first. */
     private Set<NodeId> moved = Set.of();
+    /** For how many ticks in a row the change was refused for want of a live quorum. */
+    private int quorumRefusals;
 
     MembershipChanges(RaftCore core, NodeParts parts) {
         this.core = core;
@@ -91,6 +98,7 @@ final class MembershipChanges {
         pending = change;
         target = goal;
         appended = false;
+        quorumRefusals = 0;
         moved = movedToVote(core.configuration().withAddresses(addresses.values()), goal);
         ticksLeft = TIMEOUT_ELECTIONS * parts.electionTicks();
         LOG.info("{} starts a membership change from {} to {}", parts.id(), core.configuration(), goal);
@@ -170,8 +178,15 @@ final class MembershipChanges {
         }
         Proposal p = core.proposeConfigChange(step, MAX_LAG);
         appended |= p.isAccepted() && step.equals(target);
+        quorumRefusals = p.outcome() == Proposal.Outcome.NO_LIVE_QUORUM ? quorumRefusals + 1 : 0;
         if (p.outcome() == Proposal.Outcome.NOT_LEADER) {
             finish(new NotLeaderException(parts.id(), p.leaderHint()));
+        } else if (quorumRefusals > QUORUM_REFUSAL_ELECTIONS * parts.electionTicks()) {
+            finish(new MembershipChangeException("the membership change to " + target + " would make " + step
+                    + ", whose voters have no majority this leader hears from (not heard from within an election "
+                    + "timeout: " + CoreInspection.silentVoters(core, step) + "); appended, it would stop commits "
+                    + "at once: bring those voters back, or remove them first. Nothing was appended",
+                    MembershipChangeException.Reason.NO_LIVE_QUORUM));
         }                                                    // otherwise retried at the next tick
     }
 

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -23,6 +24,8 @@ import org.raftlib.MembershipChangeException;
 import org.raftlib.NodeId;
 import org.raftlib.NotLeaderException;
 import org.raftlib.NotMemberException;
+import org.raftlib.RaftEvent;
+import org.raftlib.RaftListener;
 import org.raftlib.RaftNode;
 import org.raftlib.RaftOptions;
 import org.raftlib.ReadMode;
@@ -263,6 +266,47 @@ class MembershipRaftNodeTest {
         assertThatThrownBy(() -> leader.changeMembership(leaderMoved, List.of()).get(20, TimeUnit.SECONDS))
                 .as("the leader cannot move itself: nothing would stage it").isInstanceOf(ExecutionException.class)
                 .cause().isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot move itself");
+    }
+
+    /**
+     * Removing a live voter while another is down would leave a configuration whose quorum needs the dead one: it
+     * takes effect when appended, so commits would stop at once (for good if that voter never returns). Found by an
+     * outside probe with real processes; such a change is now refused with nothing appended, and removing the dead
+     * voter instead works.
+     */
+    @Test
+    void removingALiveVoterWhileAnotherIsDownIsRefusedNotAnOutage() throws Exception {
+        RaftNode leader = startCluster();
+        write(5);
+        List<RaftNode> followers = nodes.values().stream().filter(n -> !n.id().equals(leader.id())).toList();
+        RaftNode down = followers.get(0);
+        RaftNode live = followers.get(1);
+        Set<NodeId> unreachable = ConcurrentHashMap.newKeySet();
+        leader.addListener(new RaftListener() {
+            @Override
+            public void onEvent(RaftEvent event) {
+                if (event instanceof RaftEvent.PeerUnreachable u) {
+                    unreachable.add(u.peer());
+                }
+            }
+        });
+        down.close();
+        Await.until("the leader to notice " + down.id() + " is down", WAIT, () -> unreachable.contains(down.id()));
+        long started = System.nanoTime();
+
+        assertThatThrownBy(() -> leader.removeMember(live.id()).get(20, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).cause().isInstanceOf(MembershipChangeException.class)
+                .hasMessageContaining("not heard from within an election timeout: [" + down.id() + "]")
+                .satisfies(e -> assertThat(((MembershipChangeException) e).reason())
+                        .isEqualTo(MembershipChangeException.Reason.NO_LIVE_QUORUM));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("refused within a few election timeouts")
+                .isLessThan(Duration.ofSeconds(5));
+        assertThat(leader.status().configuration().voters()).hasSize(3);
+        write(5);                                            // still committing
+
+        ClusterConfig c = leader.removeMember(down.id()).get(20, TimeUnit.SECONDS);
+        assertThat(c.voters()).containsExactlyInAnyOrder(leader.id(), live.id());
+        write(5);
     }
 
     /** The same for a learner that a change moves and promotes at once (it was promoted on its old progress). */
