@@ -270,9 +270,12 @@ final class MembershipEndpoints {
                     + " did");
         }
         if (cause instanceof MembershipChangeException e) {
-            return e.reason() == MembershipChangeException.Reason.IN_PROGRESS
-                    ? Reply.error(409, e.getMessage() + "; retry once it has finished (members shows the config)")
-                    : Reply.error(504, e.getMessage());
+            return switch (e.reason()) {
+                case IN_PROGRESS -> Reply.error(409, e.getMessage() + "; retry once it has finished (members shows "
+                        + "the config)");
+                case NO_LIVE_QUORUM -> Reply.error(409, e.getMessage());
+                case TIMED_OUT -> Reply.error(504, e.getMessage());
+            };
         }
         return Forwarder.failure(cause);
     }

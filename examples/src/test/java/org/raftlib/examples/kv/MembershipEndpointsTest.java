@@ -59,6 +59,9 @@ class MembershipEndpointsTest {
         assertThat(MembershipEndpoints.failure(new MembershipChangeException("the membership change to x did not "
                 + "finish within 30 election timeouts", MembershipChangeException.Reason.TIMED_OUT)).status())
                 .isEqualTo(504);
+        assertThat(MembershipEndpoints.failure(new MembershipChangeException("would stop commits: bring n3 back",
+                MembershipChangeException.Reason.NO_LIVE_QUORUM)).status()).as("nothing appended: a conflict")
+                .isEqualTo(409);
         assertThat(MembershipEndpoints.failure(new IndeterminateResultException("n1 stopped leading")).status())
                 .isEqualTo(504);
         assertThat(MembershipEndpoints.failure(new CatchUp.NotCaughtUpException("n9 has not caught up")).status())

@@ -146,7 +146,11 @@ final class AdminOperations {
         }
         Code code;
         if (e instanceof MembershipChangeException m) {
-            code = m.reason() == MembershipChangeException.Reason.IN_PROGRESS ? Code.IN_PROGRESS : Code.TIMEOUT;
+            code = switch (m.reason()) {
+                case IN_PROGRESS -> Code.IN_PROGRESS;
+                case TIMED_OUT -> Code.TIMEOUT;
+                case NO_LIVE_QUORUM -> Code.FAILED;                  // nothing appended: the message says why
+            };
         } else if (e instanceof IndeterminateResultException) {
             code = Code.INDETERMINATE;
         } else if (e instanceof TimeoutException) {
