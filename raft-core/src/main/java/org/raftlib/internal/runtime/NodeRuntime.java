@@ -261,17 +261,29 @@ public final class NodeRuntime {
         LOG.info("{} stopped ({})", id, lifecycle.state());
     }
 
-    /** Waits until the loop has exited and shut the node down, unless called from the loop itself. */
+    /**
+     * Waits for the loop to shut the node down (not on the loop, apply or storage thread: it waits for them); an
+     * interrupt does not cut the wait short, so a caller can reopen the directory at once (the flag is kept).
+     */
     private void awaitExit() {
-        if (loop == null || loop.onLoopThread()) {
+        Thread current = Thread.currentThread();
+        if (loop == null || loop.onLoopThread() || current == applyThread || current == storageThread) {
             return;
         }
-        try {
-            if (!exited.await(JOIN_MILLIS, TimeUnit.MILLISECONDS)) {
-                LOG.warn("{} node loop did not stop within {} ms", id, JOIN_MILLIS);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_MILLIS);
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (!exited.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+                    LOG.warn("{} node loop did not stop within {} ms", id, JOIN_MILLIS);
+                }
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        }
+        if (interrupted) {
+            current.interrupt();
         }
     }
 
@@ -567,9 +579,7 @@ public final class NodeRuntime {
         parts.listeners().remove(listener);
     }
 
-    /**
-     * Stops the node and releases its threads, transport and storage; see {@link org.raftlib.RaftNode#close()}.
-     */
+    /** Stops the node and releases its threads, transport and storage; see {@link org.raftlib.RaftNode#close()}. */
     public void close() {
         Lifecycle lifecycle = parts.lifecycle();
         boolean started = loop != null;
@@ -580,10 +590,7 @@ public final class NodeRuntime {
             return;
         }
         parts.inbox().post(new Event.Stop());
-        Thread current = Thread.currentThread();
-        if (current != applyThread && current != storageThread) {
-            awaitExit();
-        }
+        awaitExit();
     }
 
     /** Returns this node's id. */

@@ -2,6 +2,7 @@ package org.raftlib.internal.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -332,6 +334,62 @@ class RaftNodeApiTest {
             f.get(5, TimeUnit.SECONDS);
         }
         assertThat(node.submit(bytes("5")).get(5, TimeUnit.SECONDS)).isNotEmpty();
+    }
+
+    /**
+     * {@code close()} on an interrupted thread (an executor shutting down, a test timing out) still waits for the
+     * node to stop and keeps the flag; before, it returned at once with the storage still open (an outside probe
+     * reopened the directory and was refused as in use).
+     */
+    @Test
+    void closeOnAnInterruptedThreadStillWaitsForTheNodeToStop() throws Exception {
+        InMemoryLogStorage storage = new InMemoryLogStorage();
+        node = builder(new RecordingStateMachine(), storage).logStorage(new ForwardingLogStorage(storage) {
+            @Override
+            public void close() throws IOException {
+                LockSupport.parkNanos(200_000_000L);         // a slow disk: the storage takes a while to close
+                super.close();
+            }
+        }).build();
+        node.start();
+        Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
+        node.submit(bytes("x")).get(5, TimeUnit.SECONDS);
+
+        Thread.currentThread().interrupt();
+        node.close();
+        Throwable stillOpen = catchThrowable(storage::lastIndex);
+
+        assertThat(Thread.interrupted()).as("the interrupt is kept").isTrue();
+        assertThat(stillOpen).as("the storage is closed when close() returns")
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(node.status().state()).isEqualTo(NodeState.CLOSED);
+    }
+
+    /**
+     * A state machine that closes its node and then asks for its status, on the apply thread, gets it at once; before,
+     * {@code status()} waited there 10 seconds for the loop, which was waiting for the apply thread.
+     */
+    @Test
+    void statusAfterCloseOnTheApplyThreadDoesNotWaitForItself() throws Exception {
+        CompletableFuture<NodeState> seen = new CompletableFuture<>();
+        long[] tookNanos = new long[1];
+        startLeader(new RecordingStateMachine() {
+            @Override
+            public synchronized byte[] apply(long index, byte[] command) {
+                if (new String(command, StandardCharsets.UTF_8).equals("close")) {
+                    long start = System.nanoTime();
+                    node.close();
+                    NodeState state = node.status().state();
+                    tookNanos[0] = System.nanoTime() - start;
+                    seen.complete(state);
+                }
+                return super.apply(index, command);
+            }
+        }, new InMemoryLogStorage());
+        node.submit(bytes("close"));
+
+        assertThat(seen.get(20, TimeUnit.SECONDS)).isNotEqualTo(NodeState.RUNNING);
+        assertThat(Duration.ofNanos(tookNanos[0])).isLessThan(Duration.ofSeconds(5));
     }
 
     @Test
