@@ -448,7 +448,8 @@ public final class RaftNode implements AutoCloseable {
     /**
      * Stops the node: pending requests fail ({@link IndeterminateResultException} for commands already appended,
      * {@link RaftClosedException} for the rest), the threads stop, and the transport and log storage are closed.
-     * Idempotent; also releases a node that failed or was never started. Waits for that even on an interrupted thread
+     * Idempotent; also releases a node that failed or was never started (while {@link #start()} runs on another
+     * thread, it waits for it, then closes the node). Waits for the node to stop even on an interrupted thread
      * (the interrupt stays set), so the directory and port can be reused when it returns. When called from a callback
      * on the node's own apply thread it returns without waiting for the threads, and so does {@link #status()} there.
      */

@@ -182,7 +182,7 @@ public final class NodeRuntime {
      * @throws IOException if the log storage belongs to another node, or the transport cannot listen
      * @throws IllegalStateException if already started or closed
      */
-    public void start() throws IOException {
+    public synchronized void start() throws IOException {            // a close() meanwhile waits for it
         if (!parts.lifecycle().start()) {
             throw new IllegalStateException(id + " cannot start: it is " + parts.lifecycle().state());
         }
@@ -544,11 +544,7 @@ public final class NodeRuntime {
                 0, first, parts.transfers().latest(), initialConfig.members(), initialConfig, 0, Map.of());
     }
 
-    /**
-     * Returns the node's health without waiting on its threads; see {@link org.raftlib.RaftNode#health()}.
-     *
-     * @return the health
-     */
+    /** Returns the node's health without waiting on its threads; see {@link org.raftlib.RaftNode#health()}. */
     public Health health() {
         NodeLoop l = loop;
         if (l != null && parts.lifecycle().isRunning()) {
@@ -561,20 +557,12 @@ public final class NodeRuntime {
                 options.readyMaxApplyLag());
     }
 
-    /**
-     * Registers a listener; see {@link org.raftlib.RaftNode#addListener}.
-     *
-     * @param listener the listener
-     */
+    /** Registers {@code listener}; see {@link org.raftlib.RaftNode#addListener}. */
     public void addListener(RaftListener listener) {
         parts.listeners().add(listener);
     }
 
-    /**
-     * Removes a listener.
-     *
-     * @param listener the listener
-     */
+    /** Removes {@code listener}; see {@link org.raftlib.RaftNode#removeListener}. */
     public void removeListener(RaftListener listener) {
         parts.listeners().remove(listener);
     }
@@ -582,8 +570,13 @@ public final class NodeRuntime {
     /** Stops the node and releases its threads, transport and storage; see {@link org.raftlib.RaftNode#close()}. */
     public void close() {
         Lifecycle lifecycle = parts.lifecycle();
-        boolean started = loop != null;
-        if (lifecycle.close() && !started) {
+        boolean started;
+        boolean closedNow;
+        synchronized (this) {                                        // not while start() runs: it would close
+            started = loop != null;                                  // the storage and transport under it
+            closedNow = lifecycle.close();
+        }
+        if (closedNow && !started) {
             finalStatus = offlineStatus();
             closeResources();
             LOG.info("{} closed before it started", id);
