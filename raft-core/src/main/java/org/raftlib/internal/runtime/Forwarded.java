@@ -97,6 +97,14 @@ final class Forwarded {
         return !awaited.isEmpty() && awaited.firstKey() <= last;
     }
 
+    /**
+     * The entries up to {@code last} went to the state machine with no forwarded command waiting for them: an answer
+     * naming one of them that arrives later has an outcome this node no longer knows (it was applied without it).
+     */
+    void handedOut(long last) {
+        handedOut = Math.max(handedOut, last);
+    }
+
     /** Puts the future of each forwarded command {@code committed} carries into {@code futures}; fails the losers. */
     void takeCommitted(List<LogEntry> committed, CompletableFuture<byte[]>[] futures) {
         long first = committed.get(0).index();
@@ -105,7 +113,10 @@ final class Forwarded {
             Map.Entry<Long, List<Awaited>> e = awaited.pollFirstEntry();
             int i = (int) (e.getKey() - first);
             for (Awaited a : e.getValue()) {
-                if (i >= 0 && futures[i] == null && committed.get(i).term() == a.term()) {
+                if (i < 0) {                                 // applied before: its result was not kept
+                    fail(a.future(), new IndeterminateResultException(id + " applied index " + e.getKey()
+                            + " before it knew a forwarded command was appended there; its outcome was not kept"));
+                } else if (futures[i] == null && committed.get(i).term() == a.term()) {
                     futures[i] = a.future();
                 } else {
                     fail(a.future(), new NotLeaderException("the forwarded command appended at " + a.term() + "/"

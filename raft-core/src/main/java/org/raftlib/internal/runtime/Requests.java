@@ -186,6 +186,7 @@ final class Requests {
         long last = committed.get(committed.size() - 1).index();
         boolean ownWrites = !writes.isEmpty() && writes.peekFirst().index() <= last;
         if (!ownWrites && !forwarded.awaits(last)) {
+            forwarded.handedOut(last);                       // a late answer for these indexes is then told apart
             return null;
         }
         CompletableFuture<byte[]>[] futures = new CompletableFuture[committed.size()];

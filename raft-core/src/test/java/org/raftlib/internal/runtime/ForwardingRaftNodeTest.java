@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.raftlib.FollowerBehindException;
@@ -22,9 +23,13 @@ import org.raftlib.NotLeaderException;
 import org.raftlib.RaftNode;
 import org.raftlib.RaftOptions;
 import org.raftlib.ReadMode;
+import org.raftlib.Transport;
 import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.local.LocalTransport;
+import org.raftlib.message.ForwardProposalResponse;
+import org.raftlib.message.RaftMessage;
 import org.raftlib.testkit.Await;
+import org.raftlib.testkit.ForwardingTransport;
 import org.raftlib.testkit.RecordingStateMachine;
 
 /**
@@ -40,6 +45,7 @@ class ForwardingRaftNodeTest {
     private final LocalTransport.Hub hub = LocalTransport.hub(17);
     private final List<RaftNode> nodes = new ArrayList<>();
     private final List<GatedStateMachine> machines = new ArrayList<>();
+    private final List<AnswerHold> holds = new ArrayList<>();
 
     @AfterEach
     void closeAll() {
@@ -51,13 +57,15 @@ class ForwardingRaftNodeTest {
     private void start(RaftOptions options) throws IOException {
         for (int i = 0; i < 3; i++) {
             GatedStateMachine sm = new GatedStateMachine();
+            AnswerHold hold = new AnswerHold(hub.transport());
             RaftNode node = RaftNode.builder().id(MEMBERS.get(i).id()).members(MEMBERS).stateMachine(sm)
-                    .logStorage(new InMemoryLogStorage()).transport(hub.transport()).randomSeed(300 + i)
+                    .logStorage(new InMemoryLogStorage()).transport(hold).randomSeed(300 + i)
                     .options(options.withElectionTimeout(Duration.ofMillis(300))
                             .withHeartbeatInterval(Duration.ofMillis(30)))
                     .build();
             nodes.add(node);
             machines.add(sm);
+            holds.add(hold);
             node.start();
         }
     }
@@ -152,6 +160,31 @@ class ForwardingRaftNodeTest {
         hub.heal();
     }
 
+    /**
+     * The leader's answer to a forwarded command arrives after the follower has applied the command's entry (the
+     * answer was slow, the commit fast): the follower no longer has the result, so the outcome is indeterminate.
+     * Before, it took the entry for another leader's and failed the command with NotLeaderException, "did not take
+     * effect", though it had (RuntimeChaosTest caught it once in CI): a client retrying it applied it twice.
+     */
+    @Test
+    void anAnswerArrivingAfterTheFollowerAppliedTheCommandIsIndeterminateNotRefused() throws Exception {
+        start(RaftOptions.defaults());
+        RaftNode leader = awaitLeader();
+        RaftNode follower = follower(leader);
+        AnswerHold hold = holds.get(nodes.indexOf(follower));
+        GatedStateMachine machine = machines.get(nodes.indexOf(follower));
+        hold.holding = true;
+
+        CompletableFuture<byte[]> f = follower.submit(bytes("applied first"));
+        Await.until("the follower to apply the command", WAIT, () -> machine.applied().contains("applied first"));
+        hold.release();
+        leader.submit(bytes("next")).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        Await.until("the follower to apply the next one", WAIT, () -> machine.applied().contains("next"));
+
+        assertThatThrownBy(() -> f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .hasCauseInstanceOf(IndeterminateResultException.class);
+    }
+
     @Test
     void aFollowerTooFarBehindTheReadIndexFailsFastAndServesOnceCaughtUp() throws Exception {
         start(RaftOptions.defaults().withMaxReadIndexLag(0));
@@ -220,6 +253,42 @@ class ForwardingRaftNodeTest {
     }
 
     /** A recording state machine whose apply waits while the gate is closed. */
+    /** Holds the forwarded-command answers a node receives while {@link #holding}, until {@link #release()}. */
+    private static final class AnswerHold extends ForwardingTransport {
+
+        volatile boolean holding;
+        private final List<RaftMessage> held = new ArrayList<>();
+        private Consumer<RaftMessage> inbound;
+
+        AnswerHold(Transport delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public void start(Member self, Consumer<RaftMessage> in) throws IOException {
+            inbound = in;
+            super.start(self, m -> {
+                synchronized (held) {
+                    if (holding && m instanceof ForwardProposalResponse) {
+                        held.add(m);
+                        return;
+                    }
+                }
+                in.accept(m);
+            });
+        }
+
+        void release() {
+            List<RaftMessage> out;
+            synchronized (held) {
+                holding = false;
+                out = new ArrayList<>(held);
+                held.clear();
+            }
+            out.forEach(inbound);
+        }
+    }
+
     private static final class GatedStateMachine extends RecordingStateMachine {
 
         private volatile CountDownLatch gate = new CountDownLatch(0);
