@@ -239,15 +239,19 @@ public final class RaftNode implements AutoCloseable {
      * leader. A change of at most one voter is made directly, a larger one through joint consensus (both the old and
      * the new voters decide until the new configuration commits). A new voter that is not a member yet first joins as
      * a learner and votes only once it has acknowledged entries, was heard from within the last election timeout and
-     * is within 10,000 entries of the leader's log, so adding a member never stalls commits (and a member that was
-     * never reached never becomes a voter). Start new members with {@link RaftNodeBuilder#join(boolean)}.
+     * is within 10,000 entries of the leader's log, so a member that was never reached never becomes a voter (the
+     * bound counts entries, not bytes: a learner far behind in large entries, promoted where the quorum needs it,
+     * stalls commits while it catches up; catch it up first). Start new members with
+     * {@link RaftNodeBuilder#join(boolean)}.
      *
      * <p>The future completes with the new configuration once it is committed. It fails with
      * {@link NotLeaderException} if this node does not lead; with {@link IndeterminateResultException} if it stops
      * leading during the change, or the change's entry was appended but did not commit within 30 election timeouts
      * (it may or may not complete: read {@link #status()} on the leader); with {@link MembershipChangeException} if
-     * another change is in progress ({@code IN_PROGRESS}) or this one could not start within 30 election timeouts
-     * ({@code TIMED_OUT}: a new voter did not catch up; learners added for it stay learners); with
+     * another change is in progress ({@code IN_PROGRESS}), this one could not start within 30 election timeouts
+     * ({@code TIMED_OUT}: a new voter did not catch up; learners added for it stay learners), or it would make a
+     * configuration whose voters have no majority this leader hears from ({@code NO_LIVE_QUORUM}: removing a live
+     * voter while another is down, say; nothing appended); with
      * {@link IllegalArgumentException} if the target has no voters, names a member twice, puts two members at one
      * address, gives one an address the transport cannot use ({@link Transport#checkAddress}) or moves this node
      * (the leader: transfer leadership first); like {@link #submit} when the node is not running. A target that

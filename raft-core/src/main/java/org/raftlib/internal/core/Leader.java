@@ -290,9 +290,9 @@ final class Leader extends Role {
             if (m.rejectedIndex() > 0 && m.rejectedIndex() == pr.matchIndex()) {
                 long resume = resumeIndexFromHint(m);
                 if (warnedDataLoss.add(m.from())) {
-                    core.logger().warn("{} [term {}] {} no longer holds index {} it acknowledged (its data was "
-                            + "lost?); replicating again from {}", core.id(), core.term(), m.from(), m.rejectedIndex(),
-                            resume);
+                    core.logger().warn("{} [term {}] {} lacks index {} it acknowledged (its data was lost, or an "
+                            + "older answer arrived late); replicating again from {}", core.id(), core.term(),
+                            m.from(), m.rejectedIndex(), resume);
                 } else {
                     core.logger().debug("{} [term {}] {} again lacks index {}; from {}", core.id(), core.term(),
                             m.from(), m.rejectedIndex(), resume);
