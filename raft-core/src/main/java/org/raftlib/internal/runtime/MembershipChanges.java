@@ -182,11 +182,11 @@ final class MembershipChanges {
         if (p.outcome() == Proposal.Outcome.NOT_LEADER) {
             finish(new NotLeaderException(parts.id(), p.leaderHint()));
         } else if (quorumRefusals > QUORUM_REFUSAL_ELECTIONS * parts.electionTicks()) {
-            finish(new MembershipChangeException("the membership change to " + target + " would make " + step
-                    + ", whose voters have no majority this leader hears from (not heard from within an election "
-                    + "timeout: " + CoreInspection.silentVoters(core, step) + "); appended, it would stop commits "
-                    + "at once: bring those voters back, or remove them first. Nothing was appended",
-                    MembershipChangeException.Reason.NO_LIVE_QUORUM));
+            finish(new MembershipChangeException("the membership change to " + target + (step.equals(target) ? ""
+                    : " (through " + step + ")") + " would leave voters without a majority this leader hears from "
+                    + "(not heard from within an election timeout: " + CoreInspection.silentVoters(core, step)
+                    + "); appended, it would stop commits at once: bring those voters back, or remove them first. "
+                    + "Nothing was appended", MembershipChangeException.Reason.NO_LIVE_QUORUM));
         }                                                    // otherwise retried at the next tick
     }
 
