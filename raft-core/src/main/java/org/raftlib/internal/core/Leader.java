@@ -130,7 +130,7 @@ final class Leader extends Role {
             // With leases, CheckQuorum looks at the last election timeout at every tick, not once per timeout, so a
             // deposed leader steps down when voters stop refusing votes for it, not up to a timeout later.
             core.logger().warn("{} [term {}] stepping down: no quorum heard from within an election timeout (not "
-                    + "heard from: {})", core.id(), core.term(), core.tracker().silentVoters(
+                    + "heard from: {})", core.id(), core.term(), core.tracker().silentVoters(core.tracker().voters(),
                     p -> lease.now() - p.heardAt() < core.config().electionTicks()));
             core.becomeFollower(core.term(), null);
             return;
@@ -141,7 +141,7 @@ final class Leader extends Role {
             if (core.config().checkQuorum() && !core.tracker().hasActiveQuorum()) {
                 core.logger().warn("{} [term {}] stepping down: lost quorum (not heard from within an election "
                         + "timeout: {})", core.id(), core.term(),
-                        core.tracker().silentVoters(Progress::isRecentActive));
+                        core.tracker().silentVoters(core.tracker().voters(), Progress::isRecentActive));
                 core.becomeFollower(core.term(), null);
                 return;
             }

@@ -162,14 +162,9 @@ final class Membership {
      * CheckQuorum interval (itself excepted), in id order.
      */
     List<NodeId> silentVoters(ClusterConfig config) {
-        Set<NodeId> all = new TreeSet<>(config.voters());
+        Set<NodeId> all = new HashSet<>(config.voters());
         all.addAll(config.outgoingVoters());
-        return all.stream().filter(v -> !isHeard(v)).toList();
-    }
-
-    private boolean isHeard(NodeId voter) {
-        Progress pr = core.tracker().progress(voter);
-        return voter.equals(core.id()) || pr != null && pr.isRecentActive();
+        return core.tracker().silentVoters(all, Progress::isRecentActive);
     }
 
     /**
@@ -178,7 +173,8 @@ final class Membership {
      * then, thesis §4.1): removing a live voter while another is down, say.
      */
     private boolean hasLiveMajority(Set<NodeId> voters) {
-        return voters.isEmpty() || voters.stream().filter(this::isHeard).count() * 2 > voters.size();
+        int silent = core.tracker().silentVoters(voters, Progress::isRecentActive).size();
+        return voters.isEmpty() || (voters.size() - silent) * 2 > voters.size();
     }
 
     private static int votersChanged(ClusterConfig a, ClusterConfig b) {

@@ -1,5 +1,6 @@
 package org.raftlib.internal.core.progress;
 
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -173,16 +174,17 @@ public final class ProgressTracker {
     }
 
     /**
-     * Returns the other voters whose progress does not satisfy {@code heard}, sorted: whom a leader that steps down
-     * for want of a quorum did not hear from.
+     * Returns the voters of {@code among} other than the local node whose progress does not satisfy {@code heard}
+     * (or that have none), in id order: whom a leader did not hear from.
      *
+     * @param among the voters to look at
      * @param heard whether a peer was heard from recently enough
-     * @return those voters, in id order
+     * @return those voters
      */
-    public List<NodeId> silentVoters(Predicate<Progress> heard) {
-        return otherVoters().stream().filter(id -> {
+    public List<NodeId> silentVoters(Collection<NodeId> among, Predicate<Progress> heard) {
+        return new TreeSet<>(among).stream().filter(id -> {
             Progress p = peers.get(id);
-            return p == null || !heard.test(p);
+            return !id.equals(self) && (p == null || !heard.test(p));
         }).toList();
     }
 
