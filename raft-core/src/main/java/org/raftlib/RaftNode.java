@@ -239,9 +239,9 @@ public final class RaftNode implements AutoCloseable {
      * leader. A change of at most one voter is made directly, a larger one through joint consensus (both the old and
      * the new voters decide until the new configuration commits). A new voter that is not a member yet first joins as
      * a learner and votes only once it has acknowledged entries, was heard from within the last election timeout and
-     * is within 10,000 entries of the leader's log, so a member that was never reached never becomes a voter (the
-     * bound counts entries, not bytes: a learner far behind in large entries, promoted where the quorum needs it,
-     * stalls commits while it catches up; catch it up first). Start new members with
+     * is within 10,000 entries of the leader's log and holds what that log held one election timeout earlier, so a
+     * member that was never reached never becomes a voter and one that becomes a voter is less than an election
+     * timeout of appends behind, however large they are (thesis §4.2.1). Start new members with
      * {@link RaftNodeBuilder#join(boolean)}.
      *
      * <p>The future completes with the new configuration once it is committed. It fails with

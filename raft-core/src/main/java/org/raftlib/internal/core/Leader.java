@@ -1,5 +1,6 @@
 package org.raftlib.internal.core;
 
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -25,6 +26,11 @@ final class Leader extends Role {
     private int heartbeatElapsed;
     /** Ticks since this node became leader: the clock of the snapshot backoff. */
     private long ticks;
+    /**
+     * This leader's last index at each of its last {@code electionTicks + 1} ticks, by tick modulo the length: how far
+     * behind a new voter may be (thesis §4.2.1, {@link #lastIndexOneElectionTimeoutAgo}).
+     */
+    private final long[] lastIndexByTick;
     private NodeId transferee;
     /** Members warned of, this term, for naming indexes past this leader's log ({@link #beyondLog}). */
     private final Set<NodeId> warnedBeyondLog = new HashSet<>();
@@ -35,6 +41,8 @@ final class Leader extends Role {
         super(core);
         this.noOpIndex = noOpIndex;
         this.lease = new Lease(core.config().leaseTicks());
+        this.lastIndexByTick = new long[core.config().electionTicks() + 1];
+        Arrays.fill(lastIndexByTick, noOpIndex);
     }
 
     @Override
@@ -64,6 +72,16 @@ final class Leader extends Role {
 
     long noOpIndex() {
         return noOpIndex;
+    }
+
+    /**
+     * This leader's last index one election timeout ago (its no-op's index if it has led for less). A learner that has
+     * acknowledged it is less than an election timeout of appends behind, the thesis's test for a new voter (§4.2.1:
+     * the last round of catch-up took less than an election timeout), whatever the entries weigh: promoted, it holds up
+     * commits for about that long at most, instead of while it fetches a backlog a count of entries does not bound.
+     */
+    long lastIndexOneElectionTimeoutAgo() {
+        return lastIndexByTick[(int) ((ticks + 1) % lastIndexByTick.length)];
     }
 
     NodeId transferee() {
@@ -124,6 +142,7 @@ final class Leader extends Role {
     @Override
     void tick() {
         ticks++;
+        lastIndexByTick[(int) (ticks % lastIndexByTick.length)] = core.log().lastIndex();
         lease.tick();
         if (core.config().checkQuorum() && lease.enabled() && !core.tracker().hasQuorum(
                 p -> lease.now() - p.heardAt() < core.config().electionTicks())) {

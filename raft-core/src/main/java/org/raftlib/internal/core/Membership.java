@@ -125,7 +125,8 @@ final class Membership {
      *
      * @param leader this node's leader role
      * @param target the configuration wanted; not joint
-     * @param maxLag how many entries behind the leader's last index a member that becomes a voter may be
+     * @param maxLag how many entries behind the leader's last index a member that becomes a voter may be; it must
+     *     also hold the leader's last index of one election timeout ago ({@link Leader#lastIndexOneElectionTimeoutAgo})
      * @return where the change was appended, or why not
      */
     Proposal propose(Leader leader, ClusterConfig target, long maxLag) {
@@ -141,7 +142,8 @@ final class Membership {
             if (!now.voters().contains(v) && !v.equals(core.id())) {
                 Progress pr = core.tracker().progress(v);
                 if (pr == null || pr.matchIndex() == 0 || !pr.isRecentActive()
-                        || pr.matchIndex() + maxLag < log.lastIndex()) {
+                        || pr.matchIndex() + maxLag < log.lastIndex()
+                        || pr.matchIndex() < leader.lastIndexOneElectionTimeoutAgo()) {
                     return Proposal.refused(Proposal.Outcome.NOT_CAUGHT_UP, Optional.of(core.id()));
                 }
             }

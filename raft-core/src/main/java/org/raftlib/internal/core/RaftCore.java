@@ -229,10 +229,10 @@ public final class RaftCore {
      * the joint configuration (left by itself once committed); in force on each node once its entry is appended.
      *
      * @param target the configuration wanted: voters, learners and their addresses; not joint
-     * @param maxLag how far behind the leader's last index a member that becomes a voter may be
-     * @return ACCEPTED with the entry's index; NOT_LEADER; TRANSFERRING; CHANGE_IN_PROGRESS while another change is
-     *     in flight or this leader has not committed an entry of its term yet; NOT_CAUGHT_UP if a new voter has not
-     *     acknowledged entries, was not heard from within the last election timeout, or lags more than {@code maxLag}
+     * @param maxLag how many entries behind the leader's last index a member that becomes a voter may be
+     * @return ACCEPTED with its index; NOT_LEADER; TRANSFERRING; CHANGE_IN_PROGRESS (another in flight, or no entry of
+     *     this term committed); NOT_CAUGHT_UP (a new voter unheard for an election timeout, more than {@code maxLag}
+     *     behind, or without this leader's last index of one election timeout ago); NO_LIVE_QUORUM (see Membership)
      * @throws IllegalArgumentException if {@code target} is joint or has no voters
      */
     public Proposal proposeConfigChange(ClusterConfig target, long maxLag) {

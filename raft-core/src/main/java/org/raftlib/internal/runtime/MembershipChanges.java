@@ -26,15 +26,15 @@ import org.slf4j.LoggerFactory;
  * The loop's side of membership changes (Raft thesis chapter 4): runs one requested change at a time to its end and
  * keeps the transport's address book in line with the configurations the log holds. Confined to the node loop.
  *
- * <p>A change whose target makes a node vote that is not a member yet first adds it as a learner; the change proper
- * is then retried every tick until the new voters have caught up (within {@link #MAX_LAG} entries of the leader's
- * log, thesis §4.2.1) and no other change is in flight. A voter the target moves to another address is treated as a
- * new server (thesis §4.2: an address is a server's identity on the network): it first becomes a learner at its new
- * address, and votes again only once it has acknowledged that configuration's entry, which reached it there. So a
- * wrong address (a mistyped port) ends in a timed-out change with that member a learner, never in a configuration
- * whose quorum needs a voter nobody can reach. The request completes once the target configuration is
- * committed, and fails when this node stops leading or the change does not finish within {@link #TIMEOUT_ELECTIONS}
- * election timeouts.
+ * <p>A change whose target makes a node vote that is not a member yet first adds it as a learner; the change proper is
+ * then retried every tick until the new voters have caught up (within {@link #MAX_LAG} entries of the leader's log and
+ * holding its last index of one election timeout ago, thesis §4.2.1) and no other change is in flight. A voter the
+ * target moves to another address is treated as a new server (thesis §4.2: an address is a server's identity on the
+ * network): it first becomes a learner at its new address, and votes again only once it has acknowledged that
+ * configuration's entry, which reached it there. So a wrong address (a mistyped port) ends in a timed-out change with
+ * that member a learner, never in a configuration whose quorum needs a voter nobody can reach. The request completes
+ * once the target configuration is committed, and fails when this node stops leading or the change does not finish
+ * within {@link #TIMEOUT_ELECTIONS} election timeouts.
  */
 final class MembershipChanges {
 

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.raftlib.Bytes;
 import org.raftlib.ClusterConfig;
@@ -41,6 +42,8 @@ class MembershipRulesTest {
 
     private final Map<NodeId, TestNode> nodes = new TreeMap<>();
     private final Set<NodeId> cut = new HashSet<>();
+    /** Messages lost on the way besides those over cut links. */
+    private Predicate<RaftMessage> lost = m -> false;
 
     private TestNode add(int id, Set<NodeId> bootstrap, boolean safeguards) {
         CoreConfig c = new CoreConfig(n(id), bootstrap, ELECTION, 1, safeguards, safeguards, 0,
@@ -77,7 +80,7 @@ class MembershipRulesTest {
                 return;
             }
             for (RaftMessage m : out) {
-                if (!cut.contains(m.from()) && !cut.contains(m.to()) && nodes.containsKey(m.to())) {
+                if (!cut.contains(m.from()) && !cut.contains(m.to()) && nodes.containsKey(m.to()) && !lost.test(m)) {
                     nodes.get(m.to()).core().step(m);
                 }
             }
@@ -200,6 +203,35 @@ class MembershipRulesTest {
         tickAll(3);                                          // heartbeats find the lost appends, n4 catches up
         assertThat(leader.core().proposeConfigChange(promoted, 2).outcome()).isEqualTo(Outcome.ACCEPTED);
         settle();
+        assertThat(nodes.get(n(4)).core().configuration().voters()).isEqualTo(ids(1, 2, 3, 4));
+    }
+
+    /**
+     * Thesis §4.2.1: a new voter must be less than an election timeout behind, whatever the entry count. n4 answers
+     * every heartbeat but none of the appends reaches it, so it stays 3 entries behind (well within the bound of 100
+     * entries) for an election timeout: refused; once it has what the leader held an election timeout ago, accepted,
+     * although the leader appended more since.
+     */
+    @Test
+    void aLearnerBecomesAVoterOnlyWhenLessThanAnElectionTimeoutBehind() {
+        TestNode leader = cluster(3, false);
+        add(4, Set.of(), false);
+        leader.core().proposeConfigChange(ClusterConfig.of(members(1, 2, 3), members(4)), NO_LAG);
+        settle();
+        lost = m -> m.to().equals(n(4)) && m instanceof AppendEntries a && !a.entries().isEmpty();
+        propose(leader, 3);
+        tickAll(ELECTION + 1);
+        ClusterConfig promoted = ClusterConfig.ofVoters(members(1, 2, 3, 4));
+        assertThat(leader.core().proposeConfigChange(promoted, 100).outcome()).isEqualTo(Outcome.NOT_CAUGHT_UP);
+
+        lost = m -> false;
+        tickAll(1);                                          // a heartbeat finds the lost appends, n4 catches up
+        assertThat(leader.core().tracker().progress(n(4)).matchIndex()).isEqualTo(leader.core().log().lastIndex());
+        lost = m -> m.to().equals(n(4)) && m instanceof AppendEntries a && !a.entries().isEmpty();
+        propose(leader, 3);
+        assertThat(leader.core().proposeConfigChange(promoted, 100).outcome()).isEqualTo(Outcome.ACCEPTED);
+        lost = m -> false;
+        tickAll(1);
         assertThat(nodes.get(n(4)).core().configuration().voters()).isEqualTo(ids(1, 2, 3, 4));
     }
 
