@@ -1,0 +1,91 @@
+package org.raftlib.internal.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.raftlib.ClusterConfig;
+import org.raftlib.Member;
+import org.raftlib.SnapshotMeta;
+import org.raftlib.SnapshotStore;
+import org.raftlib.StateMachine;
+import org.raftlib.local.InMemorySnapshotStore;
+
+/** How a restore that does not read the whole snapshot is reported ({@link SnapshotRecovery#restore}). */
+class SnapshotRecoveryRestoreTest {
+
+    /** Reads the first {@code limit} bytes of a snapshot and stops. */
+    private static final class PartialReader implements StateMachine {
+        private final int limit;
+        private int read;
+
+        PartialReader(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public byte[] apply(long index, byte[] command) {
+            return command;
+        }
+
+        @Override
+        public byte[] query(byte[] request) {
+            return request;
+        }
+
+        @Override
+        public void restore(InputStream state) throws IOException {
+            read = state.readNBytes(limit).length;
+        }
+    }
+
+    private static SnapshotMeta store(SnapshotStore store, int bytes) throws IOException {
+        ClusterConfig config = ClusterConfig.ofVoters(List.of(Member.of("n1", "a")));
+        try (SnapshotStore.Writer w = store.write(new SnapshotMeta(7, 2, config, 0, 0))) {
+            w.stream().write(new byte[bytes]);
+            return w.commit();
+        }
+    }
+
+    private static String stderrOf(ThrowingRunnable r) throws IOException {
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            r.run();
+        } finally {
+            System.setErr(err);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws IOException;
+    }
+
+    @Test
+    void aRestoreThatStopsEarlyIsWarnedOfWithWhatItLeft() throws IOException {
+        SnapshotStore store = new InMemorySnapshotStore();
+        SnapshotMeta meta = store(store, 100);
+        PartialReader machine = new PartialReader(30);
+        String log = stderrOf(() -> SnapshotRecovery.restore("n1", machine, store, meta));
+        assertThat(machine.read).isEqualTo(30);
+        assertThat(log).contains("WARN").contains("n1 the state machine's restore left 70 of the 100 bytes of the "
+                + "snapshot at 2/7 unread");
+    }
+
+    @Test
+    void aRestoreThatReadsEverythingIsNotWarnedOf() throws IOException {
+        SnapshotStore store = new InMemorySnapshotStore();
+        SnapshotMeta meta = store(store, 100);
+        PartialReader machine = new PartialReader(1_000);
+        String log = stderrOf(() -> SnapshotRecovery.restore("n1", machine, store, meta));
+        assertThat(machine.read).isEqualTo(100);
+        assertThat(log).doesNotContain("unread");
+    }
+}
