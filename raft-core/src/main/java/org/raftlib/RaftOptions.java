@@ -385,7 +385,8 @@ public final class RaftOptions {
 
     /**
      * Returns how long a follower waits for the outcome of a command it forwarded (the leader's answer, then its own
-     * apply of the entry) before failing it with {@link IndeterminateResultException}.
+     * apply of the entry) before failing it with {@link IndeterminateResultException}; one still without the leader's
+     * answer fails so as soon as the follower learns of a newer term.
      */
     public Duration forwardTimeout() {
         return clients.forwardTimeout();

@@ -26,12 +26,13 @@ import org.raftlib.message.ForwardProposalResponse;
  * first for the leader's answer, then, once appended at (index, term), for this node to apply that index: the
  * command took effect if the entry applied there has that term (the future gets the state machine's result, computed
  * here), and did not if another term's entry won the index ({@link NotLeaderException}, safe to retry). An outcome
- * not learnt within the forward timeout (a lost message, a partition, a snapshot that skipped the index) fails with
- * {@link IndeterminateResultException}. Confined to the loop thread.
+ * not learnt within the forward timeout (a lost message, a partition, a snapshot that skipped the index), or an answer
+ * not come before a new term began ({@link #onTerm}), fails with {@link IndeterminateResultException}. Confined to
+ * the loop thread.
  */
 final class Forwarded {
 
-    private record Sent(CompletableFuture<byte[]> future, long deadlineNanos) {
+    private record Sent(CompletableFuture<byte[]> future, long deadlineNanos, NodeId leader, long term) {
     }
 
     private record Awaited(long term, CompletableFuture<byte[]> future, long deadlineNanos) {
@@ -50,6 +51,8 @@ final class Forwarded {
     /** The last index handed to the state machine. */
     private long handedOut;
     private long nextExpiryCheck;
+    /** No command waiting for its answer was forwarded in a term below this. */
+    private long lowestSentTerm;
 
     Forwarded(NodeId id, ApplyWorker apply, Transport transport, long timeoutNanos) {
         this.id = id;
@@ -61,7 +64,7 @@ final class Forwarded {
     /** Sends {@code data} to {@code leader}; {@code future} completes as the class comment says. */
     void forward(NodeId leader, long term, EntryType type, Bytes data, CompletableFuture<byte[]> future, long now) {
         long requestId = ++lastRequestId;
-        sent.put(requestId, new Sent(future, now + timeoutNanos));
+        sent.put(requestId, new Sent(future, now + timeoutNanos, leader, term));
         transport.send(new ForwardProposal(id, leader, term, requestId, type, data));
     }
 
@@ -90,6 +93,31 @@ final class Forwarded {
             }
             default -> throw new IllegalStateException("unknown outcome " + m.outcome());
         }
+    }
+
+    /**
+     * This node is now in {@code term}: a command forwarded in an earlier term whose answer has not come will get none
+     * that matters (its leader lost that term, crashed or was cut off), so it fails now, not at the forward timeout,
+     * and a client session resends it to the next leader at once. Its outcome is unknown: that leader may have
+     * appended it, and a later one may commit it. Commands whose index is known keep waiting for it to be applied.
+     */
+    void onTerm(long term) {
+        if (sent.isEmpty() || term <= lowestSentTerm) {
+            return;
+        }
+        long lowest = Long.MAX_VALUE;
+        for (Iterator<Sent> it = sent.values().iterator(); it.hasNext(); ) {
+            Sent s = it.next();
+            if (s.term() < term) {
+                it.remove();
+                fail(s.future(), new IndeterminateResultException(id + " forwarded the command to " + s.leader()
+                        + " in term " + s.term() + ", and term " + term + " began before its answer came; it may or may"
+                        + " not take effect"));
+            } else {
+                lowest = Math.min(lowest, s.term());
+            }
+        }
+        lowestSentTerm = lowest == Long.MAX_VALUE ? term : lowest;
     }
 
     /** Whether a forwarded command waits for an index up to {@code last}. */

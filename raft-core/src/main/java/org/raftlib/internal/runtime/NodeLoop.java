@@ -411,6 +411,7 @@ final class NodeLoop implements Runnable {
             requests.failWrites(term, t -> new IndeterminateResultException(id + " lost leadership in term " + t
                     + " before the command was known committed; it may or may not commit"));
         }
+        forwarded.onTerm(term);
         observers.observe(role, term);
         if (metrics.enabled()) {
             metrics.observe(role, term, core.currentLeader());

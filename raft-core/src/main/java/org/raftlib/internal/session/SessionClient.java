@@ -167,8 +167,9 @@ public final class SessionClient {
             }
             ackBelow = waiting.isEmpty() ? nextSequence : waiting.first();
             if (nextSequence - ackBelow >= MAX_IN_FLIGHT) {
-                return CompletableFuture.failedFuture(new OverloadedException("session " + id + " has "
-                        + MAX_IN_FLIGHT + " commands in flight; wait for their results"));
+                return CompletableFuture.failedFuture(new OverloadedException("session " + id + "'s oldest command"
+                        + " still waiting (sequence " + ackBelow + ") is " + MAX_IN_FLIGHT + " behind the next; wait"
+                        + " for its result"));
             }
             sequence = nextSequence++;
             waiting.add(sequence);
@@ -248,9 +249,12 @@ public final class SessionClient {
                 attempt = CompletableFuture.failedFuture(e);
             }
             CompletableFuture<byte[]> timed = new CompletableFuture<>();
+            // no attempt waits past the retry budget: the command is retried for at most sessionTimeout in all
+            long wait = Math.max(1, Math.min(policy.attemptTimeout().toMillis(),
+                    TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             ScheduledFuture<?> timeout = attempt.isDone() ? null : Timer.INSTANCE.schedule(() -> timed
-                    .completeExceptionally(new TimeoutException("no answer within " + policy.attemptTimeout())),
-                    policy.attemptTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                    .completeExceptionally(new TimeoutException("no answer within " + wait + " ms")), wait,
+                    TimeUnit.MILLISECONDS);
             attempt.whenComplete((r, e) -> {
                 if (timeout != null) {
                     timeout.cancel(false);

@@ -254,6 +254,30 @@ class SessionRaftNodeTest {
         awaitSameState(applied(leader.id()));
     }
 
+    /**
+     * A command is retried for at most sessionTimeout in all, as documented: its one attempt, forwarded by a follower
+     * cut off from everyone, waited out the whole attempt timeout (10 s here) past a 2 s session timeout (a probe).
+     */
+    @Test
+    void noAttemptOutlastsTheSessionTimeout() throws Exception {
+        options = OPTIONS.withSessionTimeout(Duration.ofSeconds(2));
+        startAll();
+        RaftNode leader = awaitLeader();
+        RaftNode follower = nodes.values().stream().filter(n -> n != leader).findFirst().orElseThrow();
+        Await.until("the follower to know the leader", WAIT, () -> follower.status().leader().isPresent());
+        ClientSession session = follower.openSession().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        hub.isolate(follower.id());
+        long start = System.nanoTime();
+
+        CompletableFuture<byte[]> f = session.submit(bytes("cut off"));
+
+        assertThatThrownBy(() -> f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .hasCauseInstanceOf(IndeterminateResultException.class).hasMessageContaining("session timeout");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("about the 2 s session timeout, not the 10 s "
+                + "attempt timeout").isLessThan(Duration.ofSeconds(6));
+        hub.heal();
+    }
+
     /** Without forwarding a session on a node that stopped leading fails at once instead of retrying for minutes. */
     @Test
     void withForwardingOffASessionOnAFollowerFailsWithNotLeader() throws Exception {
