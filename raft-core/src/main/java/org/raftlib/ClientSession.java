@@ -21,8 +21,9 @@ import org.raftlib.internal.session.SessionClient;
 public final class ClientSession {
 
     /**
-     * The most commands in flight in one session; the session table keeps as many results per session. A submit
-     * beyond it fails with {@link OverloadedException}.
+     * How far a session's next sequence number may run ahead of its oldest command still waiting for its result (the
+     * session table keeps as many results per session): a submit beyond it fails with {@link OverloadedException}.
+     * It bounds a window, not a count: one slow command holds the session back once this many newer ones were sent.
      */
     public static final int MAX_IN_FLIGHT = SessionClient.MAX_IN_FLIGHT;
 
@@ -55,12 +56,15 @@ public final class ClientSession {
      * does not lead; submit through the leader). {@link NotMemberException} (the node knows it was removed) is never
      * retried. Cancelling the future stops the retries; an attempt already appended may still take effect, once.
      *
-     * <p>The future fails with {@link SessionExpiredException} if the session expired, was closed or is unknown;
+     * <p>The future fails with {@link SessionExpiredException} if the session expired, was closed or is unknown (this
+     * attempt was not applied; for the resend of a command whose earlier attempt this object did not make, that
+     * attempt's outcome is unknown);
      * with {@link IndeterminateResultException} if an attempt's outcome was unknown (it may have been appended) and
      * then the retries ran out, or a later attempt was refused (say {@link NotMemberException}; the cause is the
      * refusal); with the last refusal ({@link NotLeaderException}, {@link OverloadedException}) if the retries ran
      * out and every attempt was refused: the command was not applied and will not be; with
-     * {@link OverloadedException} at once if {@link #MAX_IN_FLIGHT} commands of this session are in flight; with
+     * {@link OverloadedException} at once if the next sequence number is {@link #MAX_IN_FLIGHT} past the oldest
+     * command of this session still waiting for its result; with
      * {@link RaftClosedException} or {@link RaftFailedException} if the node is not running; with
      * {@link RaftException} if the command's result is no longer kept (only when a client reuses an acknowledged
      * sequence number).

@@ -245,8 +245,9 @@ final class Forwarder {
                     + " in a session (X-Raftlib-Session, X-Raftlib-Sequence) to have it applied once, or read the key");
         }
         if (cause instanceof SessionExpiredException) {
-            return Reply.error(410, "the session expired or is unknown; open a new one (POST /sessions): "
-                    + cause.getMessage(), NOT_APPLIED);
+            return Reply.error(410, "the session expired or is unknown; open a new one (POST /sessions). This request"
+                    + " was not applied, but if it resends a write whose answer was lost, that write may have been"
+                    + " applied before the session ended: read the key to find out. " + cause.getMessage());
         }
         if (cause instanceof OverloadedException) {
             return Reply.error(503, "the node is overloaded, retry later: " + cause.getMessage(), NOT_APPLIED);

@@ -194,7 +194,7 @@ public final class SessionTable {
 
     private static Outcome expired(long id) {
         return new Outcome(Status.EXPIRED, null, "session " + id + " is unknown: it expired, was closed or never "
-                + "registered");
+                + "registered; this attempt was not applied (an earlier attempt of a resent command may have been)");
     }
 
     /** Returns the log time: the largest leader timestamp applied, epoch millis (0 before any session entry). */
