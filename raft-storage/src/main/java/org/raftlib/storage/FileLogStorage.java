@@ -474,7 +474,8 @@ public final class FileLogStorage implements LogStorage {
      * durable up to here (see {@link Segment}).
      *
      * @throws IllegalStateException if the storage is closed
-     * @throws IOException if the force fails, or the storage failed earlier; the storage then refuses writes
+     * @throws IOException if the force fails, the segment file is no longer at its path (its directory was deleted,
+     *     say), or the storage failed earlier; the storage then refuses writes
      */
     @Override
     public void sync() throws IOException {
@@ -483,6 +484,7 @@ public final class FileLogStorage implements LogStorage {
             Segment segment = active();
             long end = segment.end();
             segment.channel().force(false);
+            segment.checkLinked();
             segment.synced(end);
             mark.raise(segment);
             if (directoryDirty) {

@@ -3,9 +3,13 @@ package org.raftlib.storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
@@ -58,6 +62,8 @@ final class Segment {
     private final long firstIndex;
     private final long prevTerm;
     private final FileChannel channel;
+    /** The file's identity (device and inode on Linux) when this object was made, null if unknown: see checkLinked. */
+    private final Object fileKey;
     /** The record format; becomes {@link #VERSION} when an empty version-1 segment is upgraded. */
     private int version;
     /** Invariant: the file is durable up to here. Confined to the writing thread. */
@@ -79,6 +85,41 @@ final class Segment {
         this.channel = channel;
         this.fileSize = fileSize;
         this.positions[0] = HEADER_BYTES;
+        this.fileKey = fileKey(path);
+    }
+
+    private static Object fileKey(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;                                      // not checked then
+        }
+    }
+
+    /**
+     * Fails if the file is no longer at its path: its directory or the file itself was deleted, moved or replaced
+     * while the log used it. Writes and forces of the open file still succeed then, so a node that went on would
+     * acknowledge entries that a restart cannot find (an outside probe deleted a follower's data directory while it
+     * ran, and 50 acknowledged writes were lost once the other copies were gone).
+     *
+     * @throws IOException if the path no longer leads to this file
+     */
+    void checkLinked() throws IOException {
+        if (fileKey == null) {
+            return;
+        }
+        Object now;
+        try {
+            now = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (NoSuchFileException e) {
+            throw new IOException("the log segment " + path + " no longer exists: its directory or the file was "
+                    + "deleted or moved while in use; stopping, since entries written to it would not be found after "
+                    + "a restart", e);
+        }
+        if (!fileKey.equals(now)) {
+            throw new IOException("the log segment " + path + " was replaced by another file while in use; "
+                    + "stopping, since entries written to it would not be found after a restart");
+        }
     }
 
     static String fileName(long firstIndex) {

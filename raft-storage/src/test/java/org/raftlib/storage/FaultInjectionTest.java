@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.raftlib.HardState;
@@ -44,6 +48,46 @@ class FaultInjectionTest {
             int before = channels.segmentForces;
             s.sync();
             assertThat(channels.segmentForces - before).isEqualTo(1);
+        }
+    }
+
+    /**
+     * The data directory deleted under a running log (an outside probe: rm -rf of a follower's directory). Appends and
+     * forces of the open, unlinked file still succeed, so without a check the node acknowledged entries a restart
+     * could not find; the sync now fails and the storage refuses writes.
+     */
+    @Test
+    void aSyncFailsOnceTheDirectoryWasDeletedUnderTheLog() throws IOException {
+        Path data = dir.resolve("data");
+        try (FileLogStorage s = FileLogStorage.open(data, SMALL, channels)) {
+            s.append(CrashRecoveryTest.entries(1, 3, 1));
+            s.sync();
+            try (Stream<Path> files = Files.walk(data)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+            s.append(CrashRecoveryTest.entries(4, 5, 1));
+
+            assertThatThrownBy(s::sync).isInstanceOf(IOException.class).hasMessageContaining("no longer exists");
+            assertRefusesWrites(s);
+        }
+    }
+
+    /** A segment file replaced by another one at its name (a restore from a backup under a running node, say). */
+    @Test
+    void aSyncFailsOnceTheSegmentFileWasReplaced() throws IOException {
+        try (FileLogStorage s = open()) {
+            s.append(CrashRecoveryTest.entries(1, 3, 1));
+            s.sync();
+            Path segment = dir.resolve(Segment.fileName(1));
+            Path copy = dir.resolve("copy");
+            Files.copy(segment, copy);
+            Files.move(copy, segment, StandardCopyOption.REPLACE_EXISTING);
+            s.append(CrashRecoveryTest.entries(4, 5, 1));
+
+            assertThatThrownBy(s::sync).isInstanceOf(IOException.class).hasMessageContaining("was replaced");
+            assertRefusesWrites(s);
         }
     }
 
