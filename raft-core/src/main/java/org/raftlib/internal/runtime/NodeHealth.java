@@ -14,8 +14,10 @@ final class NodeHealth {
      * What the node's threads last published.
      *
      * @param removedAt the index of the latest configuration the node holds if it leaves the node out, else -1
+     * @param snapshotFailure the last snapshot the node failed to receive since it last received one, or null
      */
-    record Published(NodeId leader, long term, long commit, long applied, long removedAt) {
+    record Published(NodeId leader, long term, long commit, long applied, long removedAt,
+            SnapshotReceiver.Failure snapshotFailure) {
     }
 
     /**
@@ -49,6 +51,11 @@ final class NodeHealth {
         if (seen.leader() == null) {
             return Health.notReady(id + (seen.term() < 0 ? " is starting: it knows no leader yet"
                     : " knows no leader in term " + seen.term()));          // term -1: the loop has not turned
+        }
+        SnapshotReceiver.Failure f = seen.snapshotFailure();
+        if (f != null && seen.applied() < f.index()) {           // the leader sends a snapshot only when it must
+            return Health.notReady(id + " could not take the snapshot at index " + f.index() + " it needs to catch up ("
+                    + f.reason() + "); it has applied up to index " + seen.applied());
         }
         long lag = seen.commit() - seen.applied();
         if (lag > maxApplyLag) {

@@ -552,7 +552,7 @@ public final class NodeRuntime {
         }
         NodeHealth.Published seen = l == null ? null : new NodeHealth.Published(l.observers().knownLeader(),
                 l.observers().knownTerm(), l.observers().knownCommit(), parts.apply().appliedIndex(),
-                l.observers().removedAt());
+                l.observers().removedAt(), parts.transfers().receiveFailure());
         return NodeHealth.of(id, parts.lifecycle().state(), parts.lifecycle().failure(), seen,
                 options.readyMaxApplyLag());
     }

@@ -45,6 +45,12 @@ final class SnapshotReceiver {
     private String completed;
     /** When the transfer in progress last received a chunk ({@link #clock}); 0 when none is in progress. */
     private volatile long lastChunkNanos;
+    /** The last snapshot this node failed to take, until one is taken; null if none. */
+    private volatile Failure failure;
+
+    /** A snapshot this node could not take: its index, and why (a full disk, a damaged transfer). */
+    record Failure(long index, String reason) {
+    }
 
     /** One snapshot being received. */
     private static final class Transfer {
@@ -112,6 +118,7 @@ final class SnapshotReceiver {
         } catch (IOException | RuntimeException e) {
             LOG.warn("{} dropped the snapshot at {} from {}; the leader starts over: {}", self, m.lastIncludedIndex(),
                     m.from(), e.toString());
+            failure = new Failure(m.lastIncludedIndex(), e.toString());
             abandon();
             metrics.snapshotReceived(-1);
             reply(m, 0, false);
@@ -149,6 +156,7 @@ final class SnapshotReceiver {
         }
         t.out.flush();
         SnapshotMeta stored = t.writer.commit();
+        failure = null;
         current = null;
         lastChunkNanos = 0;
         metrics.snapshotReceived(stored.sizeBytes());
@@ -199,6 +207,11 @@ final class SnapshotReceiver {
         }
         current = null;
         lastChunkNanos = 0;
+    }
+
+    /** The last snapshot this node failed to take since it last took one, or null. Any thread. */
+    Failure failure() {
+        return failure;
     }
 
     /** When the transfer in progress last received a chunk; 0 if none is in progress. Any thread. */

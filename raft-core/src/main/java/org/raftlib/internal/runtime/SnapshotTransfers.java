@@ -80,6 +80,11 @@ final class SnapshotTransfers {
         return Optional.ofNullable(latest);
     }
 
+    /** The last snapshot this node failed to receive since it last received one, or null. Any thread. */
+    SnapshotReceiver.Failure receiveFailure() {
+        return receiver == null ? null : receiver.failure();
+    }
+
     /** A snapshot became durable here (taken or received). */
     void onDurable(SnapshotMeta meta) {
         if (latest == null || meta.index() > latest.index()) {

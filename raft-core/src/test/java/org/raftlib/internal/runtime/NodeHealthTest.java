@@ -82,7 +82,7 @@ class NodeHealthTest {
     @Test
     void aNodeWhoseLoopHasNotTurnedYetNamesNoTerm() {
         Health h = NodeHealth.of(NodeId.of("n1"), NodeState.RUNNING, null, new NodeHealth.Published(null, -1, 0, 0,
-                -1), 10);
+                -1, null), 10);
         assertThat(h.readyReason()).hasValue("n1 is starting: it knows no leader yet");
     }
 

@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.raftlib.Health;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.RaftNode;
@@ -113,10 +114,16 @@ class SnapshotRaftNodeTest {
         long ninth = disk.attempts.get(8);
         assertThat(Duration.ofNanos(ninth - first)).as("two senders' pauses (100 and 200 ms each) and the "
                 + "leader's backoff (an election timeout, 150 ms) between them").isGreaterThan(Duration.ofMillis(300));
+        Health h = nodes.get(full).health();
+        assertThat(h.live()).isTrue();
+        assertThat(h.readyReason()).as("it holds nothing (found by a probe: it read ready, the lag under the bound)")
+                .hasValueSatisfying(r -> assertThat(r).contains("could not take the snapshot at index")
+                        .contains("No space left on device"));
 
         disk.full = false;
         Await.until(full + " to catch up", WAIT, () -> machines.get(full).size() == 200);
         assertThat(machines.get(full).applied()).isEqualTo(machines.get(leader.id()).applied());
+        Await.until(full + " to read ready again", WAIT, () -> nodes.get(full).health().ready());
     }
 
     @Test
