@@ -3,6 +3,7 @@ package org.raftlib.storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -36,9 +37,23 @@ final class AtomicFiles {
                 position += channel.write(content, position);
             }
             channel.force(true);
+        } catch (IOException e) {
+            throw naming(e, "cannot write " + temp);
         }
         ops.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         fsyncDirectory(target.toAbsolutePath().getParent(), ops);
+    }
+
+    /**
+     * Returns {@code e} with {@code what} (naming the file) in its message, unless it names a file already (a
+     * {@link FileSystemException} or a {@link StorageException} does): a full disk's "No space left on device" alone
+     * does not say where (an outside probe's node reported only that when it could not start).
+     */
+    static IOException naming(IOException e, String what) {
+        if (e instanceof FileSystemException || e instanceof StorageException) {
+            return e;
+        }
+        return new IOException(what + ": " + e.getMessage(), e);
     }
 
     /** Forces the directory itself, so that creates, renames and deletes in it are durable. */

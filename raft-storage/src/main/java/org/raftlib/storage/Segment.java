@@ -170,7 +170,10 @@ final class Segment {
             }
             channel.force(true);
             return new Segment(path, firstIndex, new Header(VERSION, prevTerm), channel, size);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            channel.close();
+            throw AtomicFiles.naming(e, "cannot create the log segment " + path);
+        } catch (RuntimeException e) {
             channel.close();
             throw e;
         }

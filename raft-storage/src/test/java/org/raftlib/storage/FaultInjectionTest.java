@@ -91,6 +91,37 @@ class FaultInjectionTest {
         }
     }
 
+    /**
+     * The hard state failing to be written at first open (a full disk) names the file: the node reported only "No
+     * space left on device" (outside probe).
+     */
+    @Test
+    void aHardStateThatCannotBeWrittenIsNamed() {
+        FileOps failingTemp = (path, options) -> {
+            if (path.getFileName().toString().equals(HardStateFile.NAME + AtomicFiles.TEMP_SUFFIX)) {
+                channels.failWrites = true;
+            }
+            return channels.open(path, options);
+        };
+        assertThatThrownBy(() -> FileLogStorage.open(dir, SMALL, failingTemp)).isInstanceOf(IOException.class)
+                .hasMessageContaining("cannot write " + dir.resolve(HardStateFile.NAME + AtomicFiles.TEMP_SUFFIX))
+                .hasMessageContaining("injected write failure");
+    }
+
+    /** A segment that cannot be created (a full disk while it is zero-filled) names the segment. */
+    @Test
+    void aSegmentThatCannotBeCreatedIsNamed() {
+        FileOps onlySegments = (path, options) -> {
+            if (path.getFileName().toString().endsWith(".seg")) {
+                channels.failWrites = true;
+            }
+            return channels.open(path, options);
+        };
+        assertThatThrownBy(() -> FileLogStorage.open(dir, SMALL, onlySegments)).isInstanceOf(IOException.class)
+                .hasMessageContaining("cannot create the log segment " + dir.resolve(Segment.fileName(1)))
+                .hasMessageContaining("injected write failure");
+    }
+
     @Test
     void anFsyncFailureSurfacesAndLaterWritesAreRefused() throws IOException {
         try (FileLogStorage s = open()) {
