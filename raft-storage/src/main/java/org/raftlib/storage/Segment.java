@@ -90,10 +90,14 @@ final class Segment {
 
     private static Object fileKey(Path path) {
         try {
-            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            return readFileKey(path);
         } catch (IOException e) {
             return null;                                      // not checked then
         }
+    }
+
+    private static Object readFileKey(Path path) throws IOException {
+        return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
     }
 
     /**
@@ -110,7 +114,7 @@ final class Segment {
         }
         Object now;
         try {
-            now = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            now = readFileKey(path);
         } catch (NoSuchFileException e) {
             throw new IOException("the log segment " + path + " no longer exists: its directory or the file was "
                     + "deleted or moved while in use; stopping, since entries written to it would not be found after "

@@ -51,8 +51,8 @@ final class Forwarded {
     /** The last index handed to the state machine. */
     private long handedOut;
     private long nextExpiryCheck;
-    /** No command waiting for its answer was forwarded in a term below this. */
-    private long lowestSentTerm;
+    /** The highest term {@link #onTerm} was told of. */
+    private long knownTerm;
 
     Forwarded(NodeId id, ApplyWorker apply, Transport transport, long timeoutNanos) {
         this.id = id;
@@ -102,22 +102,19 @@ final class Forwarded {
      * appended it, and a later one may commit it. Commands whose index is known keep waiting for it to be applied.
      */
     void onTerm(long term) {
-        if (sent.isEmpty() || term <= lowestSentTerm) {
-            return;
+        if (term <= knownTerm) {
+            return;                                          // every turn calls this: nothing to do in the same term
         }
-        long lowest = Long.MAX_VALUE;
-        for (Iterator<Sent> it = sent.values().iterator(); it.hasNext(); ) {
-            Sent s = it.next();
-            if (s.term() < term) {
-                it.remove();
+        knownTerm = term;
+        sent.values().removeIf(s -> {
+            boolean lost = s.term() < term;
+            if (lost) {
                 fail(s.future(), new IndeterminateResultException(id + " forwarded the command to " + s.leader()
                         + " in term " + s.term() + ", and term " + term + " began before its answer came; it may or may"
                         + " not take effect"));
-            } else {
-                lowest = Math.min(lowest, s.term());
             }
-        }
-        lowestSentTerm = lowest == Long.MAX_VALUE ? term : lowest;
+            return lost;
+        });
     }
 
     /** Whether a forwarded command waits for an index up to {@code last}. */

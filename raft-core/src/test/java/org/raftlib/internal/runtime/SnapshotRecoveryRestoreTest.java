@@ -13,29 +13,19 @@ import org.raftlib.ClusterConfig;
 import org.raftlib.Member;
 import org.raftlib.SnapshotMeta;
 import org.raftlib.SnapshotStore;
-import org.raftlib.StateMachine;
 import org.raftlib.local.InMemorySnapshotStore;
+import org.raftlib.testkit.RecordingStateMachine;
 
 /** How a restore that does not read the whole snapshot is reported ({@link SnapshotRecovery#restore}). */
 class SnapshotRecoveryRestoreTest {
 
     /** Reads the first {@code limit} bytes of a snapshot and stops. */
-    private static final class PartialReader implements StateMachine {
+    private static final class PartialReader extends RecordingStateMachine {
         private final int limit;
         private int read;
 
         PartialReader(int limit) {
             this.limit = limit;
-        }
-
-        @Override
-        public byte[] apply(long index, byte[] command) {
-            return command;
-        }
-
-        @Override
-        public byte[] query(byte[] request) {
-            return request;
         }
 
         @Override
@@ -68,12 +58,17 @@ class SnapshotRecoveryRestoreTest {
         void run() throws IOException;
     }
 
-    @Test
-    void aRestoreThatStopsEarlyIsWarnedOfWithWhatItLeft() throws IOException {
+    /** Restores a 100-byte snapshot with {@code machine}; returns what was logged to stderr meanwhile. */
+    private static String restore(PartialReader machine) throws IOException {
         SnapshotStore store = new InMemorySnapshotStore();
         SnapshotMeta meta = store(store, 100);
+        return stderrOf(() -> SnapshotRecovery.restore("n1", machine, store, meta));
+    }
+
+    @Test
+    void aRestoreThatStopsEarlyIsWarnedOfWithWhatItLeft() throws IOException {
         PartialReader machine = new PartialReader(30);
-        String log = stderrOf(() -> SnapshotRecovery.restore("n1", machine, store, meta));
+        String log = restore(machine);
         assertThat(machine.read).isEqualTo(30);
         assertThat(log).contains("WARN").contains("n1 the state machine's restore left 70 of the 100 bytes of the "
                 + "snapshot at 2/7 unread");
@@ -81,10 +76,8 @@ class SnapshotRecoveryRestoreTest {
 
     @Test
     void aRestoreThatReadsEverythingIsNotWarnedOf() throws IOException {
-        SnapshotStore store = new InMemorySnapshotStore();
-        SnapshotMeta meta = store(store, 100);
         PartialReader machine = new PartialReader(1_000);
-        String log = stderrOf(() -> SnapshotRecovery.restore("n1", machine, store, meta));
+        String log = restore(machine);
         assertThat(machine.read).isEqualTo(100);
         assertThat(log).doesNotContain("unread");
     }
