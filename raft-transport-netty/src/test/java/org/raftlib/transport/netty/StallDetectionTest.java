@@ -119,6 +119,10 @@ class StallDetectionTest {
         await("every heartbeat", () -> inbox.size() == expected);
         assertThat(ta.metrics().stalledConnections()).as("stalls of a healthy connection").isZero();
         assertThat(ta.metrics().connectionFailures()).isZero();
+        // b acknowledges at most every quarter stall timeout: let the receipts for those heartbeats arrive, so that a's
+        // wait for progress starts with the first byte after the freeze (a CI run closed the connection 5 ms short of
+        // the timeout, counted from the freeze, because the wait had begun with heartbeats b never got to acknowledge)
+        await("the receipts of those heartbeats", idleFor(HEALTHY_STALL.toNanos() / 2));
 
         CountDownLatch thaw = new CountDownLatch(1);
         tb.loopExecutor().orElseThrow().execute(() -> awaitQuietly(thaw));   // b's only I/O thread stops reading
