@@ -495,7 +495,9 @@ class RaftNodeApiTest {
         CompletableFuture<byte[]> queued = node.submit(bytes("queued"));
         Await.until("the queued command to commit", WAIT, () -> node.status().commitIndex() >= 3);
         Thread releaser = new Thread(() -> {
-            Await.until("close to start", WAIT, () -> !node.health().live());
+            // not merely once close began: only once the node waits for its workers has it asked the apply worker to
+            // stop (a CI run released earlier, and the worker applied the queued command before the stop request)
+            Await.until("the node to wait for its workers to stop", WAIT, RaftNodeApiTest::joiningWorkers);
             release.countDown();
         });
         releaser.start();
@@ -504,6 +506,19 @@ class RaftNodeApiTest {
         assertThatThrownBy(() -> queued.get(5, TimeUnit.SECONDS)).cause()
                 .isInstanceOf(IndeterminateResultException.class)
                 .hasMessageContaining("n1 was closed after the command committed, before it was applied here");
+    }
+
+    /** Whether a thread is in NodeRuntime's join of a worker: the workers have been asked to stop by then. */
+    private static boolean joiningWorkers() {
+        return Thread.getAllStackTraces().values().stream().anyMatch(stack -> {
+            for (int i = 0; i + 1 < stack.length; i++) {
+                if (stack[i].getClassName().equals(Thread.class.getName()) && stack[i].getMethodName().equals("join")
+                        && stack[i + 1].getClassName().equals(NodeRuntime.class.getName())) {
+                    return true;
+                }
+            }
+            return false;
+        });
     }
 
     @Test
