@@ -169,7 +169,13 @@ public final class KvServer implements AutoCloseable {
         if (UNSAFE_LOCAL_READS) {
             LOG.warn("raftlib.kv.test.unsafeLocalReads is set: GETs skip ReadIndex and may be stale (test only)");
         }
-        HttpServer http = HttpServer.create(bind, 128);
+        HttpServer http;
+        try {
+            http = HttpServer.create(bind, 128);
+        } catch (IOException e) {
+            throw new IOException("cannot serve HTTP on " + bind.getHostString() + ":" + bind.getPort() + ": "
+                    + e.getMessage(), e);
+        }
         KvServer kv = new KvServer(node, directory, machine, http, requestTimeout, adminTimeout, limits);
         http.setExecutor(kv.workers);
         http.createContext("/", kv::handle);

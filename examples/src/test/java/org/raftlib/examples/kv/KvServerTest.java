@@ -1,6 +1,7 @@
 package org.raftlib.examples.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -328,5 +329,16 @@ class KvServerTest {
         assertThat(json(send(follower, "GET", "/status", null))).containsEntry("snapshotIndex", Long.toString(index))
                 .containsKeys("firstLogIndex", "logEntries", "snapshotBytes");
         assertThat(send(follower, "GET", "/snapshot", null).statusCode()).isEqualTo(405);
+    }
+
+    /** A node whose HTTP port is taken says which address it could not serve on (it said only "Address in use"). */
+    @Test
+    void anHttpPortInUseIsNamedInTheError() {
+        KvServer taken = SERVERS.get(0);
+        InetSocketAddress bind = new InetSocketAddress("127.0.0.1", taken.uri().getPort());
+
+        assertThatThrownBy(() -> KvServer.start(NODES.get(0), bind, Map.of()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("cannot serve HTTP on 127.0.0.1:" + taken.uri().getPort());
     }
 }
