@@ -11,8 +11,9 @@ import org.raftlib.sim.lin.Linearizability;
 
 /**
  * Deterministic simulation of 3- and 5-node clusters under seeded faults, with every safety invariant checked
- * after every event, then a liveness phase without faults. {@code -Draftlib.seeds=N} runs N seeds (CI: 500),
- * {@code -Draftlib.seed=S} replays one; a failure prints the replay command. At the end of each seed the clients'
+ * after every event, then a liveness phase without faults. {@code -Draftlib.seeds=N} runs N seeds (CI: 500) from
+ * {@code -Draftlib.firstSeed=F} (default 0, so that a soak can try seeds CI never ran), {@code -Draftlib.seed=S}
+ * replays one; a failure prints the replay command. At the end of each seed the clients'
  * history (writes, and reads of every kind) must be linearizable ({@link ClientHistory}); {@code -Draftlib.stats=true}
  * prints its size and the search's cost per seed.
  */
@@ -22,7 +23,8 @@ class SimulationTest {
 
     static LongStream seeds() {
         Long one = Long.getLong("raftlib.seed");
-        return one != null ? LongStream.of(one) : LongStream.range(0, Long.getLong("raftlib.seeds", 500));
+        long first = Long.getLong("raftlib.firstSeed", 0);
+        return one != null ? LongStream.of(one) : LongStream.range(first, first + Long.getLong("raftlib.seeds", 500));
     }
 
     @ParameterizedTest(name = "seed={0}")
