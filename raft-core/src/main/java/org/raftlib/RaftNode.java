@@ -455,7 +455,8 @@ public final class RaftNode implements AutoCloseable {
      * Idempotent; also releases a node that failed or was never started (while {@link #start()} runs on another
      * thread, it waits for it, then closes the node). Waits for the node to stop even on an interrupted thread
      * (the interrupt stays set), so the directory and port can be reused when it returns. When called from a callback
-     * on the node's own apply thread it returns without waiting for the threads, and so does {@link #status()} there.
+     * on the node's own apply thread, or from a {@link StateSnapshot#writeTo} on its snapshot thread, it returns
+     * without waiting for the threads (they are what it would wait for), and so does {@link #status()} there.
      */
     @Override
     public void close() {

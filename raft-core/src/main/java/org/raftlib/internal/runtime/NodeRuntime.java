@@ -8,8 +8,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -63,8 +61,7 @@ public final class NodeRuntime {
     private final LogStorage logStorage;
     private final SnapshotStore snapshotStore;
     private final SessionMachine stateMachine;
-    private final ExecutorService snapshotWriter;
-    private final ExecutorService snapshotIo;
+    private final SnapshotThreads snapshotThreads;
     private final SnapshotTaker snapshotTaker;
     private final NodeParts parts;
     private final NodeResources resources;
@@ -146,15 +143,14 @@ public final class NodeRuntime {
         Set<NodeId> voters = bootstrap.join() ? Set.of()
                 : members.stream().map(Member::id).collect(Collectors.toSet());
         this.initialConfig = bootstrap.join() ? ClusterConfig.EMPTY : ClusterConfig.ofVoters(members);
-        this.snapshotWriter = Executors.newSingleThreadExecutor(r -> new Thread(r, "raft-snapshot-" + id));
-        this.snapshotIo = Executors.newSingleThreadExecutor(r -> new Thread(r, "raft-snapshot-io-" + id));
+        this.snapshotThreads = new SnapshotThreads(id.value());
         this.snapshotTaker = new SnapshotTaker(id.value(), snapshotStore, initialConfig,
-                new SnapshotTaker.Policy(options.snapshotEveryEntries(), options.snapshotEveryBytes()), snapshotWriter,
-                inbox, apply::submit);
+                new SnapshotTaker.Policy(options.snapshotEveryEntries(), options.snapshotEveryBytes()),
+                snapshotThreads.writer(), inbox, apply::submit);
         snapshotTaker.useMetrics(metrics);
         SnapshotTransfers transfers = new SnapshotTransfers(new SnapshotSender.Context(id, 0, snapshotStore,
                 transport, inbox, options.snapshotChunkBytes(), options.snapshotChunksInFlight(), metrics),
-                snapshotIo, options.electionTimeout().multipliedBy(2).toNanos(), Optional.empty());
+                snapshotThreads.io(), options.electionTimeout().multipliedBy(2).toNanos(), Optional.empty());
         long tick = options.tickInterval().toNanos();
         this.coreConfig = CoreConfig.of(id, voters, extras.random())
                 .withTicks(ticks(options.electionTimeout(), tick), ticks(options.heartbeatInterval(), tick))
@@ -250,7 +246,7 @@ public final class NodeRuntime {
         parts.apply().requestStop(error, lifecycle.state() == NodeState.FAILED);
         join(storageThread);
         join(applyThread);
-        stopSnapshotThreads();
+        snapshotThreads.stop(JOIN_MILLIS);
         finalStatus = loop.status(lifecycle.state());
         closeResources();
         if (lifecycle.state() == NodeState.FAILED) {
@@ -262,12 +258,14 @@ public final class NodeRuntime {
     }
 
     /**
-     * Waits for the loop to shut the node down (not on the loop, apply or storage thread: it waits for them); an
-     * interrupt does not cut the wait short, so a caller can reopen the directory at once (the flag is kept).
+     * Waits for the loop to shut the node down (not on the loop, apply, storage or snapshot threads: it waits for
+     * them); an interrupt does not cut the wait short, so a caller can reopen the directory at once (the flag is
+     * kept).
      */
     private void awaitExit() {
         Thread current = Thread.currentThread();
-        if (loop == null || loop.onLoopThread() || current == applyThread || current == storageThread) {
+        if (loop == null || loop.onLoopThread() || current == applyThread || current == storageThread
+                || snapshotThreads.owns(current)) {
             return;
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_MILLIS);
@@ -301,22 +299,9 @@ public final class NodeRuntime {
         }
     }
 
-    private void stopSnapshotThreads() {
-        for (ExecutorService e : List.of(snapshotWriter, snapshotIo)) {
-            e.shutdownNow();
-            try {
-                if (!e.awaitTermination(JOIN_MILLIS, TimeUnit.MILLISECONDS)) {
-                    LOG.warn("{} a snapshot thread did not stop within {} ms", id, JOIN_MILLIS);
-                }
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     private void closeResources() {
         resources.closeTransport();
-        stopSnapshotThreads();
+        snapshotThreads.stop(JOIN_MILLIS);
         resources.closeStores();
     }
 

@@ -32,14 +32,17 @@ import org.raftlib.RaftOptions;
 import org.raftlib.RaftRole;
 import org.raftlib.ReadMode;
 import org.raftlib.StateMachine;
+import org.raftlib.StateSnapshot;
 import org.raftlib.Transport;
 import org.raftlib.local.InMemoryLogStorage;
+import org.raftlib.local.InMemorySnapshotStore;
 import org.raftlib.local.LocalTransport;
 import org.raftlib.message.RaftMessage;
 import org.raftlib.local.ForwardingLogStorage;
 import org.raftlib.testkit.Await;
 import org.raftlib.testkit.ForwardingTransport;
 import org.raftlib.testkit.RecordingStateMachine;
+import org.raftlib.testkit.SnapshotStateMachine;
 
 /** Bad input and failures at the public API, on a single-member group (it elects itself). */
 class RaftNodeApiTest {
@@ -431,6 +434,36 @@ class RaftNodeApiTest {
             }
         }, new InMemoryLogStorage());
         node.submit(bytes("close"));
+
+        assertThat(seen.get(20, TimeUnit.SECONDS)).isNotEqualTo(NodeState.RUNNING);
+        assertThat(Duration.ofNanos(tookNanos[0])).isLessThan(Duration.ofSeconds(5));
+    }
+
+    /**
+     * A snapshot writer that closes its node and asks for its status, on the snapshot thread, gets it at once: the
+     * node stops its snapshot threads as part of closing, so waiting there for the close waited 10 seconds for itself.
+     */
+    @Test
+    void closeAndStatusOnTheSnapshotThreadDoNotWaitForThemselves() throws Exception {
+        CompletableFuture<NodeState> seen = new CompletableFuture<>();
+        long[] tookNanos = new long[1];
+        node = builder(new SnapshotStateMachine() {
+            @Override
+            public synchronized StateSnapshot snapshot() {
+                return out -> {
+                    long start = System.nanoTime();
+                    node.close();
+                    NodeState state = node.status().state();
+                    tookNanos[0] = System.nanoTime() - start;
+                    seen.complete(state);
+                    throw new IOException("closed while writing");
+                };
+            }
+        }, new InMemoryLogStorage()).snapshotStore(new InMemorySnapshotStore()).build();
+        node.start();
+        Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
+        node.submit(bytes("x")).get(10, TimeUnit.SECONDS);
+        node.takeSnapshot();
 
         assertThat(seen.get(20, TimeUnit.SECONDS)).isNotEqualTo(NodeState.RUNNING);
         assertThat(Duration.ofNanos(tookNanos[0])).isLessThan(Duration.ofSeconds(5));
