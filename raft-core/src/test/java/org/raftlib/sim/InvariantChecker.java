@@ -170,6 +170,10 @@ final class InvariantChecker {
             long previous = commitTerms.isEmpty() ? 0 : commitTerms.get(commitTerms.size() - 1);
             commitTerms.add(Math.max(after.term(), previous));
         }
+        long logTerm = node.storage().term(node.storage().lastIndex());
+        if (after.term() < logTerm) {
+            fail("term: " + node.id() + " is in term " + after.term() + " behind the last term of its log, " + logTerm);
+        }
         ClusterConfig justified = node.configFromLog();
         if (justified != null && !justified.equals(after.config())) {
             fail("configuration: " + node.id() + " uses " + after.config() + " (index " + after.configIndex()
@@ -280,8 +284,12 @@ final class InvariantChecker {
             }
         }
         if (m instanceof RequestVoteResponse v && v.voteGranted() && !v.preVote()) {
+            // A later durable term keeps the promise too: the node never votes in an earlier term again. (The sync
+            // that released this vote can also cover a vote in a later term made while it was running.)
             HardState durable = node.storage().durableHardState();
-            if (durable.term() != v.term() || !durable.votedFor().filter(v.to()::equals).isPresent()) {
+            boolean kept = durable.term() > v.term()
+                    || durable.term() == v.term() && durable.votedFor().filter(v.to()::equals).isPresent();
+            if (!kept) {
                 fail("durability rule 1: " + node.id() + " grants its vote in term " + v.term() + " to " + v.to()
                         + " with durable hard state " + durable);
             }

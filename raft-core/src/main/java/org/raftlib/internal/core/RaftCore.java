@@ -54,8 +54,8 @@ public final class RaftCore {
         this.tracker = new ProgressTracker(config.id(), config.voters());
         this.snapshots = new SnapshotWork(log);
         this.membership = new Membership(this);
-        this.term = hardState.term();
-        this.votedFor = hardState.votedFor().orElse(null);
+        this.term = Math.max(hardState.term(), log.lastTerm());   // a storage may keep entries without their term
+        this.votedFor = term == hardState.term() ? hardState.votedFor().orElse(null) : null;
         this.handedOutHardState = hardState;
         this.role = new Follower(this);
         this.votesHeldBack = config.leaseTicks() > 0 ? config.electionTicks() : 0;   // see TermRules

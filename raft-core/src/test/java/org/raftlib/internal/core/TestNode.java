@@ -71,6 +71,11 @@ public final class TestNode {
         rd.hardState().ifPresent(hs -> hardState = hs);
     }
 
+    /** Writes only the log part of {@code rd}: a crash kept the entries but not the hard state written with them. */
+    public void persistLog(Ready rd) {
+        log.persist(rd);
+    }
+
     /** Applies the committed entries of {@code rd} and reports it. */
     public void apply(Ready rd) {
         if (!rd.committed().isEmpty()) {
