@@ -55,6 +55,18 @@ public interface LogStorage extends AutoCloseable {
     default void bind(NodeId node) throws IOException {
     }
 
+    /**
+     * Returns the largest entry payload ({@link LogEntry#data()}), in bytes, that {@link #append} accepts; a larger
+     * entry fails the append and so stops the node. A node's builder refuses a {@link RaftOptions#maxCommandBytes()}
+     * above it, so that no command the node accepts can stop it (or a follower with the same options). raftlib's own
+     * entries (no-ops, sessions, configurations) are small. The default is {@link Integer#MAX_VALUE}: no limit.
+     *
+     * @return the limit, at least 1
+     */
+    default int maxEntryBytes() {
+        return Integer.MAX_VALUE;
+    }
+
     /** Returns the index of the first entry held, or {@code lastIndex() + 1} if the log is empty. */
     long firstIndex();
 

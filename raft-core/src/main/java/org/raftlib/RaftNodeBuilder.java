@@ -184,7 +184,8 @@ public final class RaftNodeBuilder {
      *
      * @return the node
      * @throws IllegalArgumentException listing every problem found, among them a transport or store that a running
-     *     node of this JVM holds (each node needs its own); the parts given are closed, but for those
+     *     node of this JVM holds (each node needs its own), and a {@link RaftOptions#maxCommandBytes()} above the
+     *     transport's message limit or the log storage's largest entry; the parts given are closed, but for those
      * @throws IllegalStateException if this builder's {@code build()} was called before (whether it succeeded or
      *     failed); nothing is checked or closed then
      */
@@ -207,6 +208,9 @@ public final class RaftNodeBuilder {
             OptionChecks.checkOptions(options, problems);
             if (transport != null) {
                 OptionChecks.checkMessageSize(options, transport.maxMessageBytes(), problems);
+            }
+            if (logStorage != null) {
+                OptionChecks.checkEntrySize(options, logStorage.maxEntryBytes(), problems);
             }
         }
         if (!problems.isEmpty()) {

@@ -30,6 +30,11 @@ public class ForwardingLogStorage implements LogStorage {
     }
 
     @Override
+    public int maxEntryBytes() {
+        return delegate.maxEntryBytes();
+    }
+
+    @Override
     public long firstIndex() {
         return delegate.firstIndex();
     }

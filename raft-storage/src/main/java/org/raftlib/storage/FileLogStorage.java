@@ -162,6 +162,12 @@ public final class FileLogStorage implements LogStorage {
         return storage;
     }
 
+    /** {@inheritDoc} Here {@link FileLogOptions#maxEntryBytes()}. */
+    @Override
+    public int maxEntryBytes() {
+        return options.maxEntryBytes();
+    }
+
     /** Returns the storage directory. */
     public Path directory() {
         return dir;
@@ -284,19 +290,7 @@ public final class FileLogStorage implements LogStorage {
     public void append(List<LogEntry> entries) throws IOException {
         Objects.requireNonNull(entries, "entries");
         checkWritable();
-        long expected = lastIndex() + 1;
-        for (LogEntry e : entries) {
-            Objects.requireNonNull(e, "entry");
-            if (e.index() != expected) {
-                throw new IllegalArgumentException("entry index " + e.index() + " where " + expected
-                        + " was expected");
-            }
-            if (e.data().length() > options.maxEntryBytes()) {
-                throw new IllegalArgumentException("entry " + e.index() + " has " + e.data().length()
-                        + " bytes, more than maxEntryBytes " + options.maxEntryBytes());
-            }
-            expected++;
-        }
+        SegmentWriter.check(entries, lastIndex() + 1, options.maxEntryBytes());
         if (entries.isEmpty()) {
             return;
         }

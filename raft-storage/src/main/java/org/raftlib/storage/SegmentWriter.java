@@ -3,6 +3,7 @@ package org.raftlib.storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Objects;
 import java.util.zip.CRC32C;
 import org.raftlib.LogEntry;
 
@@ -27,6 +28,28 @@ final class SegmentWriter {
     SegmentWriter(FileLogOptions options) {
         this.buffer = ByteBuffer.allocateDirect(options.writeBufferBytes());
         this.segmentSizeBytes = options.segmentSizeBytes();
+    }
+
+    /**
+     * Checks that {@code entries} are consecutive from {@code expected} and within {@code maxEntryBytes} each, before
+     * anything is written.
+     *
+     * @throws NullPointerException if an entry is null
+     * @throws IllegalArgumentException if an index is not the expected one or a payload is too large
+     */
+    static void check(List<LogEntry> entries, long expected, int maxEntryBytes) {
+        long next = expected;
+        for (LogEntry e : entries) {
+            Objects.requireNonNull(e, "entry");
+            if (e.index() != next) {
+                throw new IllegalArgumentException("entry index " + e.index() + " where " + next + " was expected");
+            }
+            if (e.data().length() > maxEntryBytes) {
+                throw new IllegalArgumentException("entry " + e.index() + " has " + e.data().length()
+                        + " bytes, more than maxEntryBytes " + maxEntryBytes);
+            }
+            next++;
+        }
     }
 
     /**

@@ -275,6 +275,7 @@ class FileLogStorageTest extends LogStorageContract {
         assertThatThrownBy(() -> storage.append(List.of(LogEntry.command(1, 1, Bytes.wrap(new byte[11])))))
                 .isInstanceOf(IllegalArgumentException.class);
         storage.append(List.of(LogEntry.command(1, 1, Bytes.wrap(new byte[10]))));
+        assertThat(storage.maxEntryBytes()).as("what a node's builder checks its command limit against").isEqualTo(10);
     }
 
     @Test

@@ -39,6 +39,15 @@ public final class OptionChecks {
         }
     }
 
+    /** A command the node accepts must fit the log storage's largest entry, or appending it stops the node. */
+    public static void checkEntrySize(RaftOptions o, int storageMax, List<String> problems) {
+        if (o.maxCommandBytes() > storageMax) {
+            problems.add("maxCommandBytes (" + o.maxCommandBytes() + ") exceeds the log storage's largest entry ("
+                    + storageMax + "): a command that size would stop every node that appends it; raise the"
+                    + " storage's limit (FileLogOptions.withMaxEntryBytes) or lower maxCommandBytes");
+        }
+    }
+
     public static void checkOptions(RaftOptions o, List<String> problems) {
         Duration election = o.electionTimeout();
         Duration heartbeat = o.heartbeatInterval();

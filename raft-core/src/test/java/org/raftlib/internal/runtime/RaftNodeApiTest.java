@@ -245,6 +245,31 @@ class RaftNodeApiTest {
         }
     }
 
+    /**
+     * A command the node accepts but its log storage refuses would stop every node that appends it (an outside probe
+     * stopped a whole cluster with one 5 KB command and {@code FileLogOptions.withMaxEntryBytes(1000)}).
+     */
+    @Test
+    void builderRefusesCommandsTheLogStorageCannotHold() {
+        InMemoryLogStorage storage = new InMemoryLogStorage();
+        RaftNodeBuilder b = builder(new RecordingStateMachine(), storage).logStorage(new ForwardingLogStorage(storage) {
+            @Override
+            public int maxEntryBytes() {
+                return 1000;
+            }
+        }).options(RaftOptions.defaults().withMaxCommandBytes(1001));
+
+        assertThatThrownBy(b::build).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxCommandBytes (1001) exceeds the log storage's largest entry (1000)");
+        InMemoryLogStorage fits = new InMemoryLogStorage();
+        node = builder(new RecordingStateMachine(), fits).logStorage(new ForwardingLogStorage(fits) {
+            @Override
+            public int maxEntryBytes() {
+                return 1000;
+            }
+        }).options(RaftOptions.defaults().withMaxCommandBytes(1000)).build();
+    }
+
     @Test
     void optionsRejectOutOfRangeValuesAtOnce() {
         RaftOptions o = RaftOptions.defaults();
