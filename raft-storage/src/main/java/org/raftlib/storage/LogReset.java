@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p>At open, {@link #finishInterrupted} runs before the segments are listed. A base file with a valid header means
  * the crash came after the commit point (or during the force that would have made it): the file is forced and the
  * reset finished (steps of {@link #install}, with an INFO). A base file whose header is torn or missing comes from a
- * crash before the commit point: it is deleted (WARN, directory fsync) and the old log stays as it was.
+ * crash before the commit point: it is deleted (WARN, directory fsync) and the old log stays as it was. A base file
+ * that holds records, or restarts the log at an index the synced mark passes, is no reset's: open refuses it.
  */
 final class LogReset {
 
@@ -85,9 +86,13 @@ final class LogReset {
      * Finishes or undoes a reset that a crash interrupted, if the directory holds a base file (see the class
      * comment). Called at open, before the segments are listed.
      *
-     * @throws StorageException if there is more than one base file, or a base header of an unknown version
+     * @param syncedMark the index the log was durable up to ({@link SyncedMark}), or -1 if unknown; a reset lowers it
+     *     below its snapshot's index before it writes the base file, so a base file for an index at or below it is
+     *     no reset's
+     * @throws StorageException if there is more than one base file, a base header of an unknown version, or a base
+     *     file that is no reset's (holding records, or for an index the synced mark passes); nothing is deleted then
      */
-    static void finishInterrupted(Path dir, FileOps ops) throws IOException {
+    static void finishInterrupted(Path dir, FileOps ops, long syncedMark) throws IOException {
         List<Path> bases;
         try (Stream<Path> files = Files.list(dir)) {
             bases = files.filter(p -> Segment.parseBaseFirstIndex(p.getFileName().toString()).isPresent()).toList();
@@ -100,6 +105,12 @@ final class LogReset {
         }
         Path base = bases.get(0);
         long first = Segment.parseBaseFirstIndex(base.getFileName().toString()).getAsLong();
+        if (syncedMark > first - 2) {                        // a reset lowers the mark below its index first
+            throw new StorageException("a log reset's base file would restart the log after index " + (first - 1)
+                    + ", but the log was durable up to index " + syncedMark + " (" + SyncedMark.NAME + "), which a"
+                    + " reset lowers before it writes its base file: not finishing it, as that would delete the log"
+                    + " (move the file away if it does not belong here)", base, -1);
+        }
         if (!forceIfValid(base, first, ops)) {
             LOG.warn("deleting {}: a log reset to index {} that a crash interrupted before its header was durable;"
                     + " the log before it stays", base, first - 1);

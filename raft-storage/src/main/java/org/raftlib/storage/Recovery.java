@@ -44,9 +44,9 @@ final class Recovery {
 
     private static FileLogStorage recover(Path dir, FileLogOptions options, FileOps ops, DirectoryLock lock)
             throws IOException {
-        LogReset.finishInterrupted(dir, ops);
         SyncedMark mark = SyncedMark.open(dir, ops);
         try {
+            LogReset.finishInterrupted(dir, ops, mark.index());
             return recover(dir, options, ops, lock, mark);
         } catch (IOException | RuntimeException e) {
             mark.close();

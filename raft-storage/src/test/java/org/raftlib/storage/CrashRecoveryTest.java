@@ -478,11 +478,32 @@ class CrashRecoveryTest {
         write(SMALL, 60);
         long last = lastSegmentFirstIndex();
         Files.copy(segment(last), dir.resolve(Segment.baseFileName(last)));
+        Files.delete(dir.resolve(SyncedMark.NAME));          // without the mark's check (the next test has it)
 
         assertThatThrownBy(() -> FileLogStorage.open(dir, SMALL).close())
                 .isInstanceOf(StorageException.class)
                 .hasMessageContaining("holds data after its header");
         Files.delete(dir.resolve(Segment.baseFileName(last)));
+        try (FileLogStorage s = FileLogStorage.open(dir, SMALL)) {
+            assertThat(s.entries(1, s.lastIndex() + 1, Long.MAX_VALUE)).isEqualTo(entries(1, 60, 1));
+        }
+    }
+
+    /**
+     * A base file with a valid header only, for an index the synced mark passes, is no reset's either (a reset lowers
+     * the mark below its index before it writes the base file): open refuses and keeps the log. An outside probe put
+     * a segment's header under a base name, and open deleted the whole log before refusing for the missing entries.
+     */
+    @Test
+    void aBaseFileForAnIndexTheSyncedMarkPassesRefusesToOpenAndKeepsTheLog() throws IOException {
+        write(SMALL, 60);
+        writeBase(40, 1);
+
+        assertThatThrownBy(() -> FileLogStorage.open(dir, SMALL).close())
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("restart the log after index 40, but the log was durable up to index 60")
+                .hasMessageContaining(Segment.baseFileName(41));
+        Files.delete(dir.resolve(Segment.baseFileName(41)));
         try (FileLogStorage s = FileLogStorage.open(dir, SMALL)) {
             assertThat(s.entries(1, s.lastIndex() + 1, Long.MAX_VALUE)).isEqualTo(entries(1, 60, 1));
         }
