@@ -76,14 +76,14 @@ final class HardStateFile {
     static Optional<HardState> load(Path dir, FileOps ops) throws IOException {
         Path main = dir.resolve(NAME);
         Path temp = AtomicFiles.tempFor(main);
-        Optional<HardState> fromMain = Files.exists(main) ? decode(Files.readAllBytes(main)) : Optional.empty();
+        Optional<HardState> fromMain = Files.exists(main) ? decode(AtomicFiles.read(main)) : Optional.empty();
         if (fromMain.isPresent()) {
             if (ops.deleteIfExists(temp)) {
                 LOG.warn("deleted {} left by an interrupted hard state replace", temp);
             }
             return fromMain;
         }
-        Optional<HardState> fromTemp = Files.exists(temp) ? decode(Files.readAllBytes(temp)) : Optional.empty();
+        Optional<HardState> fromTemp = Files.exists(temp) ? decode(AtomicFiles.read(temp)) : Optional.empty();
         if (fromTemp.isPresent()) {
             LOG.warn("finishing an interrupted hard state replace: {} becomes {}", temp, main);
             save(dir, fromTemp.get(), ops);

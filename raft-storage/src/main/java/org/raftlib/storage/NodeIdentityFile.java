@@ -98,7 +98,7 @@ final class NodeIdentityFile {
         Path main = dir.resolve(NAME);
         Path temp = AtomicFiles.tempFor(main);
         if (Files.exists(main)) {
-            byte[] bytes = Files.readAllBytes(main);
+            byte[] bytes = AtomicFiles.read(main);
             Optional<NodeId> recorded = decode(bytes);
             if (recorded.isEmpty()) {
                 throw new StorageException("the file naming the node this log directory belongs to is damaged ("
@@ -114,7 +114,7 @@ final class NodeIdentityFile {
         if (!Files.exists(temp)) {
             return Optional.empty();
         }
-        Optional<NodeId> fromTemp = decode(Files.readAllBytes(temp));
+        Optional<NodeId> fromTemp = decode(AtomicFiles.read(temp));
         if (fromTemp.isPresent()) {
             LOG.warn("finishing an interrupted first write of {}: {} becomes {}", NAME, temp, main);
             AtomicFiles.replace(main, encode(fromTemp.get()), ops);

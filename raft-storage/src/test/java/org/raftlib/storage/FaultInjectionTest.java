@@ -13,6 +13,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.raftlib.HardState;
 import org.raftlib.NodeId;
 
@@ -106,6 +108,23 @@ class FaultInjectionTest {
         assertThatThrownBy(() -> FileLogStorage.open(dir, SMALL, failingTemp)).isInstanceOf(IOException.class)
                 .hasMessageContaining("cannot write " + dir.resolve(HardStateFile.NAME + AtomicFiles.TEMP_SUFFIX))
                 .hasMessageContaining("injected write failure");
+    }
+
+    /** A directory where the hard state or the node's id should be names the file (it read "Is a directory"). */
+    @ParameterizedTest
+    @ValueSource(strings = {HardStateFile.NAME, NodeIdentityFile.NAME})
+    void aFileThatCannotBeReadIsNamed(String name) throws IOException {
+        try (FileLogStorage s = open()) {
+            s.bind(NodeId.of("n1"));
+        }
+        Files.delete(dir.resolve(name));
+        Files.createDirectory(dir.resolve(name));
+
+        assertThatThrownBy(() -> {
+            try (FileLogStorage s = open()) {
+                s.bind(NodeId.of("n1"));
+            }
+        }).isInstanceOf(IOException.class).hasMessageContaining("cannot read " + dir.resolve(name));
     }
 
     /** A segment that cannot be created (a full disk while it is zero-filled) names the segment. */
