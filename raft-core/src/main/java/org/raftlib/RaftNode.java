@@ -456,7 +456,9 @@ public final class RaftNode implements AutoCloseable {
      * thread, it waits for it, then closes the node). Waits for the node to stop even on an interrupted thread
      * (the interrupt stays set), so the directory and port can be reused when it returns. When called from a callback
      * on the node's own apply thread, or from a {@link StateSnapshot#writeTo} on its snapshot thread, it returns
-     * without waiting for the threads (they are what it would wait for), and so does {@link #status()} there.
+     * without waiting for the threads (they are what it would wait for), and so does {@link #status()} there. A
+     * state machine call that does not return is waited for 10 seconds (a WARN names the thread): {@code close()}
+     * then returns, and requests waiting for that apply fail only once the call returns.
      */
     @Override
     public void close() {

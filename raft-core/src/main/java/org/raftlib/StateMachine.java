@@ -50,6 +50,9 @@ public interface StateMachine {
      * Captures the current state for a snapshot, on the apply thread, between two applies: everything applied so far
      * and nothing after. Keep it cheap; the returned object writes the state out on another thread while applies go
      * on ({@link StateSnapshot#writeTo}). The default returns null: this state machine does not support snapshots.
+     * raftlib takes a null as final: it does not ask again while the node runs (automatic snapshots stop, the log is
+     * never compacted, {@link RaftNode#takeSnapshot()} fails with {@link UnsupportedOperationException}), so do not
+     * return null to mean "not now".
      * An exception thrown here stops the node, as one from {@code apply} does; one thrown by
      * {@link StateSnapshot#writeTo} only fails that snapshot, which is tried again later.
      *
