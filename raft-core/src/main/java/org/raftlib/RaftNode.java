@@ -395,6 +395,8 @@ public final class RaftNode implements AutoCloseable {
     /**
      * Returns this node's role, term, leader, log indexes and, on a leader, each follower's progress. After the node
      * stopped, the state (CLOSED or FAILED) with the last role, term and indexes it had: look at the state first.
+     * While {@link #start()} still recovers (restoring a large snapshot, say), the state is RUNNING with what the
+     * storage holds: a follower with no leader and nothing applied.
      *
      * @return a snapshot
      * @throws RaftException if the running node does not answer within 5 seconds

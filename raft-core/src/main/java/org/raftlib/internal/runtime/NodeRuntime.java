@@ -70,6 +70,8 @@ public final class NodeRuntime {
     private final CoreConfig coreConfig;
     private final ClusterConfig initialConfig;
     private final Thread loopThread;
+    /** Set once start() has started the loop: until then status() answers from storage. */
+    private volatile boolean loopStarted;
     private final Thread storageThread;
     private final Thread applyThread;
     private final CountDownLatch exited = new CountDownLatch(1);
@@ -210,6 +212,7 @@ public final class NodeRuntime {
         } else {
             loopThread.start();
         }
+        loopStarted = true;
         LOG.info("{} started with {} members", id, parts.members().size());
     }
 
@@ -461,6 +464,9 @@ public final class NodeRuntime {
      * @throws RaftException if the running loop does not answer within 5 seconds, or the caller is interrupted
      */
     public RaftStatus status() {
+        if (parts.lifecycle().isRunning() && !loopStarted) {
+            return offlineStatus();                          // start() is recovering: no loop to ask yet
+        }
         if (parts.lifecycle().isRunning()) {
             CompletableFuture<RaftStatus> f = new CompletableFuture<>();
             parts.inbox().post(new Event.StatusQuery(f));

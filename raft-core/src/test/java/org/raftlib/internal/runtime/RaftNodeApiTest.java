@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -30,6 +31,7 @@ import org.raftlib.RaftNode;
 import org.raftlib.RaftNodeBuilder;
 import org.raftlib.RaftOptions;
 import org.raftlib.RaftRole;
+import org.raftlib.RaftStatus;
 import org.raftlib.ReadMode;
 import org.raftlib.StateMachine;
 import org.raftlib.StateSnapshot;
@@ -435,6 +437,51 @@ class RaftNodeApiTest {
         closing.join(10_000);
         assertThat(closing.isAlive()).isFalse();
         assertThat(node.status().state()).isEqualTo(NodeState.CLOSED);
+    }
+
+    /**
+     * {@code status()} while {@code start()} still recovers (here a slow bind; for a user, a large snapshot's restore)
+     * answers from storage at once; before, it waited 5 seconds for a loop that was not running yet and threw.
+     */
+    @Test
+    void statusWhileStartingAnswersFromStorageAtOnce() throws Exception {
+        CountDownLatch binding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        InMemoryLogStorage storage = new InMemoryLogStorage();
+        node = builder(new RecordingStateMachine(), storage).logStorage(new ForwardingLogStorage(storage) {
+            @Override
+            public void bind(NodeId self) throws IOException {
+                binding.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                super.bind(self);
+            }
+        }).build();
+        CompletableFuture<Void> started = CompletableFuture.runAsync(() -> {
+            try {
+                node.start();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        assertThat(binding.await(5, TimeUnit.SECONDS)).isTrue();
+
+        long begin = System.nanoTime();
+        RaftStatus status;
+        try {
+            status = node.status();
+        } finally {
+            release.countDown();                             // else close() waits for the start forever
+        }
+
+        assertThat(Duration.ofNanos(System.nanoTime() - begin)).isLessThan(Duration.ofSeconds(2));
+        assertThat(status.state()).isEqualTo(NodeState.RUNNING);
+        assertThat(status.role()).isEqualTo(RaftRole.FOLLOWER);
+        started.get(10, TimeUnit.SECONDS);
+        Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
     }
 
     /**
