@@ -20,6 +20,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.raftlib.IndeterminateResultException;
+import org.raftlib.LogStorage;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.NodeState;
@@ -75,6 +76,22 @@ class RaftNodeApiTest {
         node.start();
         Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
         return node;
+    }
+
+    /** {@code storage} whose {@code bind} (the first step of {@code start()}) counts down {@code binding} and waits. */
+    private static LogStorage bindingSlowly(LogStorage storage, CountDownLatch binding, CountDownLatch release) {
+        return new ForwardingLogStorage(storage) {
+            @Override
+            public void bind(NodeId self) throws IOException {
+                binding.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                super.bind(self);
+            }
+        };
     }
 
     private static byte[] bytes(String s) {
@@ -405,18 +422,8 @@ class RaftNodeApiTest {
         CountDownLatch binding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         InMemoryLogStorage storage = new InMemoryLogStorage();
-        node = builder(new RecordingStateMachine(), storage).logStorage(new ForwardingLogStorage(storage) {
-            @Override
-            public void bind(NodeId self) throws IOException {
-                binding.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                super.bind(self);
-            }
-        }).build();
+        node = builder(new RecordingStateMachine(), storage).logStorage(bindingSlowly(storage, binding, release))
+                .build();
         CompletableFuture<Void> started = new CompletableFuture<>();
         new Thread(() -> {
             try {
@@ -448,18 +455,8 @@ class RaftNodeApiTest {
         CountDownLatch binding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         InMemoryLogStorage storage = new InMemoryLogStorage();
-        node = builder(new RecordingStateMachine(), storage).logStorage(new ForwardingLogStorage(storage) {
-            @Override
-            public void bind(NodeId self) throws IOException {
-                binding.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                super.bind(self);
-            }
-        }).build();
+        node = builder(new RecordingStateMachine(), storage).logStorage(bindingSlowly(storage, binding, release))
+                .build();
         CompletableFuture<Void> started = CompletableFuture.runAsync(() -> {
             try {
                 node.start();
