@@ -4,7 +4,8 @@ import java.util.Optional;
 
 /**
  * A {@link NotLeaderException} from a node that knows it is no longer a member: the latest configuration it holds
- * leaves it out (it was removed). The request was not appended, and retrying on this node cannot help: send it to
+ * leaves it out (it was removed). The request was refused (a command not appended, a read not served), and retrying
+ * on this node cannot help: send it to
  * another member, or close this node. A client session ({@link RaftNode#openSession()}) retries a
  * {@code NotLeaderException} until its timeout, but not this one.
  */
@@ -20,6 +21,6 @@ public class NotMemberException extends NotLeaderException {
      */
     public NotMemberException(NodeId self, long configurationIndex) {
         super(self + " is not a member of the configuration at index " + configurationIndex
-                + " (it was removed); the request was not appended", Optional.empty());
+                + " (it was removed); the request was refused here, send it to a member", Optional.empty());
     }
 }

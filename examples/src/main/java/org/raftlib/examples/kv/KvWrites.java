@@ -1,13 +1,12 @@
 package org.raftlib.examples.kv;
 
 import com.sun.net.httpserver.HttpExchange;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.raftlib.ClientSession;
-import org.raftlib.NodeId;
 import org.raftlib.NotLeaderException;
 import org.raftlib.RaftNode;
+import org.raftlib.RaftStatus;
 import org.raftlib.SessionExpiredException;
 
 /**
@@ -47,10 +46,11 @@ final class KvWrites {
      * @throws IllegalArgumentException if only one of the two headers is present, or one is not a positive number
      */
     CompletableFuture<byte[]> submit(HttpExchange ex, byte[] command) {
-        Optional<NodeId> leader = node.status().leader();
-        if (leader.isEmpty()) {                              // nothing to retry against yet: say so, nothing appended
-            return CompletableFuture.failedFuture(new NotLeaderException(node.id(), leader));
-        }
+        RaftStatus status = node.status();
+        boolean removed = !status.configuration().ids().isEmpty() && !status.configuration().contains(node.id());
+        if (status.leader().isEmpty() && !removed) {         // nothing to retry against yet: say so, nothing appended
+            return CompletableFuture.failedFuture(new NotLeaderException(node.id(), status.leader()));
+        }                                                    // a removed node refuses it itself (NotMemberException)
         String session = ex.getRequestHeaders().getFirst(SESSION_HEADER);
         String sequence = ex.getRequestHeaders().getFirst(SEQUENCE_HEADER);
         if (session != null || sequence != null) {

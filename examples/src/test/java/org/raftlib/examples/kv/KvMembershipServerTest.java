@@ -211,6 +211,26 @@ class KvMembershipServerTest {
         assertThat(json(next, "PUT", "/kv/after", "x", 200)).containsEntry("value", "x");
     }
 
+    /**
+     * A removed follower refuses writes and reads at once ("not a member"), also after it stopped knowing a leader;
+     * an outside probe's removed node then waited the whole request timeout and answered "no leader is known".
+     */
+    @Test
+    void aRemovedNodeRefusesWritesAndReadsAtOnceOnceItKnowsNoLeader() throws Exception {
+        NodeId gone = follower(0);
+        json(leader(), "DELETE", "/members/" + gone, null, 200);
+        Await.until(gone + " to know it was removed and to know no leader", WAIT,
+                () -> "removed".equals(status(gone).get("membership")) && nodes.get(gone).status().leader().isEmpty());
+
+        for (String method : List.of("PUT", "GET")) {
+            long begin = System.nanoTime();
+            HttpResponse<String> r = send(gone, method, "/kv/k", method.equals("PUT") ? "v" : null);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+            assertThat(r.body()).contains("not a member");
+            assertThat(Duration.ofNanos(System.nanoTime() - begin)).as(method).isLessThan(Duration.ofSeconds(2));
+        }
+    }
+
     @Test
     void aSecondChangeWhileOneIsInProgressIsRefusedWith409() throws Exception {
         NodeId leader = leader();

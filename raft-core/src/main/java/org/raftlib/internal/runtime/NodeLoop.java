@@ -293,7 +293,7 @@ final class NodeLoop implements Runnable {
             if (r.lease()) {
                 tickIfDue();                                 // the lease clock must be current when it is used
             }
-            requests.read(core, r, System.nanoTime());
+            requests.read(core, r, System.nanoTime(), observers.removedAt());
         } else if (item instanceof Event.Persisted p) {
             onPersisted(p.batches());
         } else if (item instanceof Event.Applied a) {

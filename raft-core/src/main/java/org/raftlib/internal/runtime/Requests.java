@@ -14,6 +14,7 @@ import org.raftlib.IndeterminateResultException;
 import org.raftlib.LogEntry;
 import org.raftlib.NodeId;
 import org.raftlib.NotLeaderException;
+import org.raftlib.NotMemberException;
 import org.raftlib.RaftException;
 import org.raftlib.RaftRole;
 import org.raftlib.internal.core.Proposal;
@@ -95,9 +96,11 @@ final class Requests {
     /**
      * A read. A bounded-staleness one is served at once at the newest confirmed read index if that was asked for
      * recently enough, or joins a confirmation in flight that was; any other is registered with the core
-     * (ReadIndex or the lease on the leader; forwarded to the leader on a follower), or refused.
+     * (ReadIndex or the lease on the leader; forwarded to the leader on a follower), or refused: at once, with
+     * {@link NotMemberException}, on a follower whose latest configuration leaves it out ({@code removedAt}, the
+     * index of that configuration, else -1).
      */
-    void read(RaftCore core, Event.Read r, long nowNanos) {
+    void read(RaftCore core, Event.Read r, long nowNanos, long removedAt) {
         if (r.future().isDone()) {
             return;
         }
@@ -112,6 +115,10 @@ final class Requests {
                     return;
                 }
             }
+        }
+        if (removedAt >= 0 && core.currentRole() != RaftRole.LEADER) {
+            fail(r.future(), new NotMemberException(id, removedAt));     // no leader will answer it: refuse at once
+            return;
         }
         if (!forwarding && core.currentRole() != RaftRole.LEADER) {
             fail(r.future(), new NotLeaderException(id, core.currentLeader()));

@@ -174,6 +174,12 @@ class MembershipRaftNodeTest {
         assertThat(machines.get(leader.id()).applied()).doesNotContain("from the removed");
         assertThatThrownBy(() -> gone.submit(new byte[] {1}).get(5, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NotMemberException.class);
+        Await.until(gone.id() + " to know no leader", WAIT, () -> gone.status().leader().isEmpty());
+        for (ReadMode mode : List.of(ReadMode.LINEARIZABLE, ReadMode.LEASE)) {
+            assertThatThrownBy(() -> gone.query(new byte[0], mode).get(5, TimeUnit.SECONDS))
+                    .as("%s: refused at once, not after the caller's retries ran out", mode)
+                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NotMemberException.class);
+        }
         assertThatThrownBy(() -> gone.openSession().get(5, TimeUnit.SECONDS))
                 .as("a session fails at once too: it retried the refusals until its timeout (5 minutes)")
                 .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NotMemberException.class);
