@@ -90,6 +90,11 @@ final class Forwarder {
      * @param failure the answer when the local call fails with anything but {@link NotLeaderException}
      * @param timedOut the answer when the deadline passes while waiting for the local call
      */
+    /** The request timeout: how long a request waits for a leader and its answer. */
+    Duration timeout() {
+        return timeout;
+    }
+
     record Rules(Duration timeout, Function<Throwable, Reply> failure, Supplier<Reply> timedOut) {
     }
 

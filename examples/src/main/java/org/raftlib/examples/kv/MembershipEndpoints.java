@@ -130,7 +130,9 @@ final class MembershipEndpoints {
         };
         Forwarder.Incoming request = local ? new Forwarder.Incoming(in.method(), in.pathAndQuery(), in.body(),
                 Forwarder.MAX_HOPS, false) : in;
-        return forwarder.run(request, rules, () -> {
+        Forwarder.Rules listing = new Forwarder.Rules(forwarder.timeout(), MembershipEndpoints::failure,
+                () -> Reply.error(503, "no answer from the leader within " + forwarder.timeout().toMillis() + " ms"));
+        return forwarder.run(request, listing, () -> {             // a read: the request timeout, not a change's
             RaftStatus s = node.status();
             if (!local && !s.isLeader()) {
                 return CompletableFuture.failedFuture(new NotLeaderException(node.id(), s.leader()));

@@ -66,6 +66,20 @@ class KvServerWithoutQuorumTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
     }
 
+    /**
+     * Listing the members is a read: without a leader it gets its 503 after the request timeout, not after a
+     * membership change's 20 s (the CLI gave up first, at 15 s, and reported the node unreachable: outside probe).
+     */
+    @Test
+    void listingTheMembersWithoutALeaderGets503AfterTheRequestTimeout() throws Exception {
+        long start = System.nanoTime();
+        HttpResponse<String> r = send("GET", "/members", null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+        assertThat(Json.decode(r.body()).get("error")).contains("no leader is known within 400 ms");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        assertThat(send("GET", "/members?local=true", null).statusCode()).isEqualTo(200);
+    }
+
     @Test
     void linearizableReadWithoutALeaderGets503ButAStaleReadIsServed() throws Exception {
         assertThat(send("GET", "/kv/a", null).statusCode()).isEqualTo(503);
