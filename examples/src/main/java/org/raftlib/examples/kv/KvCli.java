@@ -55,7 +55,7 @@ public final class KvCli implements Callable<Integer> {
     static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(45);
 
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
-    private static final String ROW = "%-6s %-24s %-10s %-14s %6s %8s %8s %9s %8s%n";
+    private static final String ROW = "%-6s %-24s %-13s %-14s %6s %8s %8s %9s %8s%n";
 
     @Mixin
     private Help help;
@@ -344,7 +344,7 @@ public final class KvCli implements Callable<Integer> {
             shown.add(http);
             Answer s = http == null ? null : callOne(URI.create(http), "GET", "/status", null, TIMEOUT);
             if (s == null || s.status() != 200) {
-                out.printf("%-6s %-24s %-10s %-14s%n", id, http, "unreachable", view.get("member." + id));
+                out.printf("%-6s %-24s %-13s %-14s%n", id, http, "unreachable", view.get("member." + id));
                 continue;
             }
             row(s.json());
@@ -356,13 +356,26 @@ public final class KvCli implements Callable<Integer> {
             if (!shown.contains(node.toString())) {
                 Answer s = callOne(node, "GET", "/status", null, TIMEOUT);
                 if (s.status() == 200 && !("," + view.get("members") + ",").contains("," + s.json().get("id") + ",")) {
-                    row(s.json());
+                    row(asTheLeaderSeesIt(s.json(), view));
                 }
             }
         }
         out.println("configuration: " + configuration(view, "configurationCommitted"));
         out.println(leader == null ? "no leader known right now" : "leader: " + leader);
         return 0;
+    }
+
+    /**
+     * A node outside the configuration of {@code view}: when that is the leader's, the node is removed (or still
+     * joining), whatever its own view says (one removed while it was down or cut off still thinks it a voter).
+     */
+    private static Map<String, String> asTheLeaderSeesIt(Map<String, String> node, Map<String, String> view) {
+        if (!"LEADER".equals(view.get("role")) || "joining".equals(node.get("membership"))) {
+            return node;
+        }
+        Map<String, String> shown = new LinkedHashMap<>(node);
+        shown.put("membership", "removed");
+        return shown;
     }
 
     private void row(Map<String, String> j) {

@@ -279,6 +279,25 @@ class KvMembershipServerTest {
         assertThat(cli("promote", "bad id", nodeOption)).startsWith("2 ");
     }
 
+    /**
+     * A node removed while it was cut off still thinks itself a voter; {@code status} shows it as the leader's
+     * configuration has it, {@code removed} (it showed {@code voter} under a configuration line without it).
+     */
+    @Test
+    void statusShowsANodeRemovedWhileCutOffAsRemoved() throws Exception {
+        NodeId leader = leader();
+        NodeId cut = follower(0);
+        hub.isolate(cut);
+        json(leader, "DELETE", "/members/" + cut, null, 200);
+        assertThat(status(cut)).containsEntry("membership", "voter");
+
+        String printed = cli("status", "--node=" + http.get(leader) + "," + http.get(cut));
+
+        String row = printed.lines().filter(l -> l.startsWith(cut.value() + " ")).findFirst().orElseThrow();
+        assertThat(row).as(printed).contains(" removed ").doesNotContain("voter");
+        hub.heal();
+    }
+
     /** Runs the CLI; returns its exit status, a space, and what it printed (standard output, then error). */
     private static String cli(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
