@@ -152,7 +152,10 @@ final class NodeLoop implements Runnable {
         schedule();
     }
 
-    /** Schedules a turn on the executor unless one is pending; called by every post. */
+    /**
+     * Schedules a turn on the executor unless one is pending; called by every post. A pending turn that a shutdown
+     * dropped ({@code shutdownNow}) would leave every later post waiting for it: the shutdown fails the node then.
+     */
     private void schedule() {
         if (scheduled.compareAndSet(false, true)) {
             try {
@@ -160,6 +163,8 @@ final class NodeLoop implements Runnable {
             } catch (RejectedExecutionException e) {
                 refused(e);
             }
+        } else {
+            checkExecutor();
         }
     }
 

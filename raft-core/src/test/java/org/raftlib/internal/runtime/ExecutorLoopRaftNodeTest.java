@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.raftlib.NodeId;
@@ -74,6 +78,35 @@ class ExecutorLoopRaftNodeTest extends LocalRaftNodeTest {
         Await.until("health() to read not live", WAIT, () -> !node.health().live());
         assertThat(node.health().liveReason()).hasValueSatisfying(r -> assertThat(r)
                 .contains("the transport stopped running the node loop"));
+    }
+
+    /**
+     * A shutdown that drops the loop's pending turn ({@code shutdownNow} while the turn waits behind another task)
+     * fails the node at the next post; before, every post took the turn for still pending, nothing noticed, and
+     * {@code status()} waited 5 seconds and threw (a CI run of the test above).
+     */
+    @Test
+    void aShutdownThatDropsThePendingTurnFailsTheNodeAtTheNextPost() throws Exception {
+        startCluster(1);
+        RaftNode node = awaitLeader();
+        ScheduledExecutorService executor = transports.get(node.id()).executor();
+        CountDownLatch blocking = new CountDownLatch(1);
+        executor.execute(() -> {
+            blocking.countDown();
+            try {
+                new CountDownLatch(1).await();                // until shutdownNow interrupts it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertThat(blocking.await(5, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<byte[]> queued = node.submit("queued".getBytes(StandardCharsets.UTF_8));   // a turn waits
+        executor.shutdownNow();
+
+        long begin = System.nanoTime();
+        assertThat(node.status().state()).isEqualTo(NodeState.FAILED);
+        assertThat(Duration.ofNanos(System.nanoTime() - begin)).isLessThan(Duration.ofSeconds(3));
+        assertThatThrownBy(() -> queued.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
     }
 
     @Test
