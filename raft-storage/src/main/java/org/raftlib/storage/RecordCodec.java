@@ -84,7 +84,8 @@ final class RecordCodec {
         }
         if (length < fixedBodyBytes(version) || length > maxBodyBytes) {
             return new ReadResult.Corrupt(filePosition, "record length " + length + " outside ["
-                    + fixedBodyBytes(version) + ", " + maxBodyBytes + "]");
+                    + fixedBodyBytes(version) + ", " + maxBodyBytes + "]" + (length > maxBodyBytes
+                    ? " (if FileLogOptions.maxEntryBytes was lowered since the log was written, raise it again)" : ""));
         }
         if (available < HEADER_BYTES + length) {
             return new ReadResult.TornTail(filePosition);

@@ -278,6 +278,20 @@ class FileLogStorageTest extends LogStorageContract {
         assertThat(storage.maxEntryBytes()).as("what a node's builder checks its command limit against").isEqualTo(10);
     }
 
+    /** A log reopened with a lower maxEntryBytes than it was written with says so, not only that it is corrupt. */
+    @Test
+    void reopeningWithALowerEntryLimitSaysWhatToRaise() throws IOException {
+        storage.append(List.of(LogEntry.command(1, 1, Bytes.wrap(new byte[100]))));
+        storage.sync();
+        storage.close();
+
+        assertThatThrownBy(() -> FileLogStorage.open(dir, SMALL.withMaxEntryBytes(10)).close())
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("if FileLogOptions.maxEntryBytes was lowered since the log was written");
+        storage = FileLogStorage.open(dir, SMALL);
+        assertThat(storage.lastIndex()).isEqualTo(1);
+    }
+
     @Test
     void aSecondInstanceCannotOpenTheSameDirectory() {
         assertThatThrownBy(() -> FileLogStorage.open(dir, SMALL))
