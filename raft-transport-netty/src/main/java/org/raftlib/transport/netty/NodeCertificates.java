@@ -82,12 +82,18 @@ final class NodeCertificates {
         return List.copyOf(chain);
     }
 
+    /** The start of every URI of raftlib's certificate conventions: node ({@code node:}), admin ({@code admin:}). */
+    private static final String RAFTLIB_URI_PREFIX = "urn:raftlib:";
+
     /** The standard convention; see {@link PeerIdentityVerifier#standard()}. */
     static boolean namesNode(NodeId nodeId, List<X509Certificate> chain) {
         X509Certificate own = chain.get(0);
         List<String> ids = nodeUriIds(own);
         if (!ids.isEmpty()) {
             return ids.contains(nodeId.value());
+        }
+        if (!uriSuffixes(own, RAFTLIB_URI_PREFIX).isEmpty()) {
+            return false;                      // an admin's certificate (urn:raftlib:admin:) never stands for a node
         }
         List<String> commonNames = commonNames(own);
         return commonNames.size() == 1 && commonNames.get(0).equals(nodeId.value());
@@ -99,6 +105,19 @@ final class NodeCertificates {
      * that it cannot make the common name count instead.
      */
     private static List<String> nodeUriIds(X509Certificate cert) {
+        List<String> ids = new ArrayList<>();
+        for (String suffix : uriSuffixes(cert, PeerIdentityVerifier.NODE_URI_PREFIX)) {
+            String id = percentDecode(suffix);
+            ids.add(id == null ? "" : id);
+        }
+        return ids;
+    }
+
+    /**
+     * Returns what follows {@code prefix} (case-insensitive) in each subject-alternative-name URI of {@code cert}
+     * that starts with it; an extension the JDK cannot read counts as one such URI, "".
+     */
+    private static List<String> uriSuffixes(X509Certificate cert, String prefix) {
         Collection<List<?>> names;
         try {
             names = cert.getSubjectAlternativeNames();
@@ -108,16 +127,14 @@ final class NodeCertificates {
         if (names == null) {
             return cert.getExtensionValue(SAN_OID) == null ? List.of() : List.of("");
         }
-        List<String> ids = new ArrayList<>();
-        String prefix = PeerIdentityVerifier.NODE_URI_PREFIX;
+        List<String> out = new ArrayList<>();
         for (List<?> name : names) {
             if (name.size() >= 2 && Integer.valueOf(SAN_URI).equals(name.get(0)) && name.get(1) instanceof String uri
                     && uri.regionMatches(true, 0, prefix, 0, prefix.length())) {
-                String id = percentDecode(uri.substring(prefix.length()));
-                ids.add(id == null ? "" : id);
+                out.add(uri.substring(prefix.length()));
             }
         }
-        return ids;
+        return out;
     }
 
     private static List<String> commonNames(X509Certificate cert) {

@@ -37,10 +37,10 @@ public interface PeerIdentityVerifier {
 
     /**
      * Returns the standard check: the peer's own certificate carries {@link #nodeUri nodeUri(nodeId)} among its
-     * subject-alternative-name URIs. A certificate with no {@code urn:raftlib:node:} URI at all is accepted instead if
-     * its subject has exactly one common name (CN) and that equals the node id, so certificates made by earlier
-     * versions of the module README's commands keep working; a certificate that has such a URI is judged by its URIs
-     * only.
+     * subject-alternative-name URIs. A certificate with no {@code urn:raftlib:} URI at all is accepted instead if its
+     * subject has exactly one common name (CN) and that equals the node id, so certificates made by earlier versions
+     * of the module README's commands keep working; a certificate that has a node URI is judged by its URIs only, and
+     * one that names an admin ({@code urn:raftlib:admin:}) never stands for a node, whatever its CN.
      *
      * @return the standard verifier
      */

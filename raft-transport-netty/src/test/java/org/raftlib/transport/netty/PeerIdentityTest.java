@@ -200,6 +200,10 @@ class PeerIdentityTest {
         assertThat(standard.verify(id1, List.of(pki.issue("CN=n1", TestPki.uri("urn:raftlib:node:n2")).cert())))
                 .isFalse();
         assertThat(standard.verify(id1, List.of(pki.issue("CN=n1, CN=n2").cert()))).isFalse();
+        // An admin's certificate whose CN happens to be a node id does not stand for that node (an outside probe
+        // made the admin README's certificate with CN=n2 and joined the cluster as n2).
+        assertThat(standard.verify(id1, List.of(pki.issue("CN=n1", TestPki.uri("urn:raftlib:admin:n1")).cert())))
+                .isFalse();
         // The URN's scheme and namespace are case-insensitive, the id is not; escapes must be well-formed.
         assertThat(standard.verify(id1, List.of(pki.issue("CN=x", TestPki.uri("URN:RaftLib:node:n1")).cert())))
                 .isTrue();
