@@ -59,6 +59,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             if (mismatch != null) {
                 connection.counters().reject(RejectReason.IDENTITY_MISMATCH);
                 connection.counters().connectionFailures.increment();
+                connection.failureCounted(ctx.channel());
                 connection.counters().warn(LOG, "identity:" + connection.peerId(),
                         "closing connection to {} at {}: {}: {}", connection.peerId(), ctx.channel().remoteAddress(),
                         RejectReason.IDENTITY_MISMATCH, mismatch);
@@ -72,6 +73,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         connection.counters().connectionFailures.increment();
+        connection.failureCounted(ctx.channel());
         if (cause instanceof IOException && !(cause instanceof SSLException)) {
             // A reset: the peer closed or restarted (a rolling restart resets every connection to it). INFO, not
             // WARN: a peer that stays away is reported by the redials' WARN.

@@ -85,6 +85,7 @@ final class PeerConnection {
     private StallWatch watch = new StallWatch(); // loop: progress of the current channel
     private ScheduledFuture<?> stallCheck;   // loop: the current channel's periodic check, or null
     private boolean peerSendsReceipts;       // loop: a receipt arrived on an earlier channel; arms the next at once
+    private Channel failureCounted;          // loop: the channel whose failure its handler counted already
     private boolean announce;                // loop: one dial wanted with nothing queued (see announce())
     private boolean announcing;              // loop: the dial in progress started with nothing queued
 
@@ -289,6 +290,11 @@ final class PeerConnection {
         }
     }
 
+    /** The handler of {@code ch} counted its failure (an error, a refused certificate): closing it counts nothing. */
+    void failureCounted(Channel ch) {
+        failureCounted = ch;
+    }
+
     /** A receipt from the peer on {@code ch}: it has read {@code bytesReceived} bytes of that connection. */
     void onReceipt(Channel ch, long bytesReceived) {
         if (ch == channel) {
@@ -376,7 +382,15 @@ final class PeerConnection {
             stallCheck.cancel(false);
             stallCheck = null;
         }
-        failures = System.nanoTime() - connectedAtNanos < STABLE_CONNECTION_NANOS ? failures + 1 : 0;
+        boolean shortLived = System.nanoTime() - connectedAtNanos < STABLE_CONNECTION_NANOS;
+        if (shortLived && !closed && ch != failureCounted && !watch.receiptSeen()) {
+            config.counters().connectionFailures.increment();        // closed on us: most likely a refusal
+            config.counters().warn(LOG, "closedByPeer:" + peerId, "{} connection to {} at {} was closed by the peer"
+                    + " right after it opened: {} may refuse this node (a certificate that does not name {}, another"
+                    + " cluster or group id); its log says why", config.local().nodeId(), peerId, address, peerId,
+                    config.local().nodeId());
+        }
+        failures = shortLived ? failures + 1 : 0;
         // After a short-lived connection (say the peer refuses our handshake) the timer also gates sends that
         // arrive later, so a peer that keeps closing on us is retried with backoff, not at heartbeat rate.
         if (!closed && (failures > 0 || !queue.isEmpty())) {

@@ -87,7 +87,7 @@ class PeerIdentityTest {
     }
 
     /** The node n3 (checking with {@code verifier}) and what it received. */
-    private record Victim(NettyTransport transport, Queue<RaftMessage> inbox) {
+    private record Victim(NettyTransport transport, Queue<RaftMessage> inbox, NettyTransport impostor) {
     }
 
     /** Starts n3 and, claiming to be n1, a node holding n2's certificate, which sends n3 a message. */
@@ -98,7 +98,7 @@ class PeerIdentityTest {
         NettyTransport tv = start(victim, n3, verifier, inbox, claimedN1);
         NettyTransport impostor = start(claimedN1, n2, null, new ConcurrentLinkedQueue<>(), victim);
         impostor.send(message(claimedN1, victim));
-        return new Victim(tv, inbox);
+        return new Victim(tv, inbox, impostor);
     }
 
     @Test
@@ -111,6 +111,12 @@ class PeerIdentityTest {
             assertThat(log.text()).contains("n3 closing connection from").contains("does not name node n1")
                     .contains("urn:raftlib:node:n2");
             assertThat(n3.inbox()).isEmpty();
+            // The refused side sees a plain close: it counts and logs it (an outside probe's refused node showed no
+            // sign of the refusal, and its messagesOut grew as if they were delivered).
+            Await.until("the refused side to count the failure", DEADLINE,
+                    () -> n3.impostor().metrics().connectionFailures() > 0);
+            Await.until("the refused side to log it", DEADLINE,
+                    () -> log.text().contains("n1 connection to n3 at ") && log.text().contains("n3 may refuse"));
         }
     }
 
