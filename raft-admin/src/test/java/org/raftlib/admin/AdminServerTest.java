@@ -1,5 +1,6 @@
 package org.raftlib.admin;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,7 +9,9 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
@@ -76,6 +79,33 @@ class AdminServerTest {
         assertThatThrownBy(() -> admin.status("127.0.0.1:" + unused)).isInstanceOf(AdminException.class)
                 .hasMessageContaining("cannot connect");
         assertThat(c.nodes.get("n1").status().state()).isEqualTo(NodeState.RUNNING);
+    }
+
+    /**
+     * Something other than an admin endpoint is named in plain words: a server that closes at once read "failed:
+     * null", an HTTP server a 1.5 KB hex dump of its page (outside probe).
+     */
+    @Test
+    void aServerThatIsNotAnAdminEndpointIsDescribedInWords() throws Exception {
+        for (byte[] answer : List.of(new byte[0], "<!DOCTYPE HTML>\n<html>hello</html>\n".getBytes(UTF_8))) {
+            try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                Thread t = new Thread(() -> {
+                    try (Socket s = server.accept()) {
+                        s.getOutputStream().write(answer);
+                        s.getOutputStream().flush();
+                    } catch (IOException e) {
+                        // the client went away first
+                    }
+                });
+                t.start();
+                String endpoint = "127.0.0.1:" + server.getLocalPort();
+                assertThatThrownBy(() -> admin.status(endpoint)).isInstanceOf(AdminException.class)
+                        .hasMessageContaining(answer.length == 0 ? "closed the connection during the handshake"
+                                : "does not speak TLS")
+                        .message().doesNotContain("null").doesNotContain("3c21444f4354");
+                t.join(5_000);
+            }
+        }
     }
 
     @Test

@@ -325,9 +325,22 @@ public final class AdminClient implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
-                fail("TLS handshake with " + endpoint + " failed: " + done.cause().getMessage(), done.cause());
+                fail("TLS handshake with " + endpoint + " failed: " + handshakeFailure(done.cause()), done.cause());
             }
             ctx.fireUserEventTriggered(evt);
+        }
+
+        /**
+         * Why a handshake failed, in words: non-TLS bytes named without Netty's hex dump of them, and a connection
+         * closed without a reason (a plain TCP server, an endpoint at its connection limit) said so (it read "null").
+         */
+        private static String handshakeFailure(Throwable cause) {
+            String named = TlsConfig.failure(cause);
+            if (!named.equals(String.valueOf(cause))) {
+                return named + "; is it an admin endpoint?";
+            }
+            return cause.getMessage() != null ? cause.getMessage() : "the endpoint closed the connection during the"
+                    + " handshake (not an admin endpoint, or one with no room for another admin connection)";
         }
 
         @Override
