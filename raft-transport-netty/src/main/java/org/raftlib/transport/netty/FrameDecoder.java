@@ -75,8 +75,10 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
             if (length > firstFrameMaxBytes) {
                 refused = true;
                 in.skipBytes(in.readableBytes());
+                boolean tls = (length >>> 16) == 0x1603;           // a TLS handshake record: type 22, version 3.x
                 throw new FrameException(RejectReason.OVERSIZED_FRAME, "first frame announces " + length
-                        + " bytes; a handshake may have at most " + firstFrameMaxBytes);
+                        + " bytes; a handshake may have at most " + firstFrameMaxBytes + (tls ? " (the peer speaks"
+                        + " TLS and this node does not: configure TLS on both or on neither)" : ""));
             }
         }
         Object frame = super.decode(ctx, in);

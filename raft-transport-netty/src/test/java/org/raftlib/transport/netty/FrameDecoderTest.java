@@ -97,6 +97,19 @@ class FrameDecoderTest {
                 .rootCause().isInstanceOf(FrameException.class).hasMessageContaining("bytes into a frame");
     }
 
+    /** A TLS ClientHello reaching a node without TLS is named as such (it read only as an oversized frame). */
+    @Test
+    void aTlsHelloOnAPlainConnectionSaysThePeerSpeaksTls() {
+        EmbeddedChannel channel = inbound(new RecordingAllocator());
+        ByteBuf clientHello = Unpooled.buffer().writeBytes(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01});
+
+        assertThatThrownBy(() -> channel.writeInbound(clientHello)).isInstanceOf(DecoderException.class)
+                .rootCause().isInstanceOf(FrameException.class)
+                .hasMessageContaining("OVERSIZED_FRAME").hasMessageContaining("the peer speaks TLS");
+        assertThatThrownBy(() -> inbound(new RecordingAllocator()).writeInbound(Unpooled.buffer().writeInt(16 << 20)
+                .writeByte(0))).rootCause().message().doesNotContain("TLS");
+    }
+
     @Test
     void firstFrameLongerThanAHandshakeIsRefusedBeforeAnyBufferIsSizedForIt() {
         RecordingAllocator alloc = new RecordingAllocator();
