@@ -23,6 +23,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -105,6 +106,7 @@ public final class NettyTransport implements Transport {
     private final SslContext serverSsl;
     private final SslContext clientSsl;
     private final PeerIdentityVerifier identity;
+    private final List<X509Certificate> ownCertificates;
     private final TransportCounters counters = new TransportCounters();
     private final AtomicInteger state = new AtomicInteger(NEW);
     private final Map<NodeId, PeerConnection> connections = new ConcurrentHashMap<>();
@@ -123,6 +125,7 @@ public final class NettyTransport implements Transport {
         this.serverSsl = b.serverSsl;
         this.clientSsl = b.clientSsl;
         this.identity = b.identity != null ? b.identity : PeerIdentityVerifier.standard();
+        this.ownCertificates = b.ownCertificates;
     }
 
     /** Returns a builder with cluster id {@code "raftlib"}, group id {@code "default"}, default options, no TLS. */
@@ -188,7 +191,26 @@ public final class NettyTransport implements Transport {
         LOG.info("{} listening on {} ({}, {})", self.id(), serverChannel.localAddress(), epoll ? "epoll" : "nio",
                 serverSsl == null ? "no TLS" : identity == PeerIdentityVerifier.insecureAcceptAny()
                         ? "TLS, peer certificates not bound to node ids" : "TLS");
+        warnIfNotNamed(self.id());
         announce(peers.keySet());
+    }
+
+    /** A node whose own certificate its peers' identity check refuses would only see its connections closed. */
+    private void warnIfNotNamed(NodeId self) {
+        if (ownCertificates.isEmpty() || ownCertificates.stream().anyMatch(c -> verifies(self, c))) {
+            return;
+        }
+        LOG.warn("{} presents certificate {}, which does not name node {} ({} or a single CN={}): peers that check"
+                + " identities (the default) will refuse this node", self, NodeCertificates.describe(
+                ownCertificates.get(0)), self, PeerIdentityVerifier.nodeUri(self), self.value());
+    }
+
+    private boolean verifies(NodeId self, X509Certificate own) {
+        try {
+            return identity.verify(self, List.of(own));
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /**
@@ -409,6 +431,7 @@ public final class NettyTransport implements Transport {
         private SslContext serverSsl;
         private SslContext clientSsl;
         private PeerIdentityVerifier identity;
+        private List<X509Certificate> ownCertificates = List.of();
 
         private Builder() {
         }
@@ -464,6 +487,7 @@ public final class NettyTransport implements Transport {
             Objects.requireNonNull(config, "config");
             this.serverSsl = config.serverContext();
             this.clientSsl = config.clientContext();
+            this.ownCertificates = config.ownCertificates();
             return this;
         }
 

@@ -6,6 +6,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
 import javax.net.ssl.KeyManagerFactory;
@@ -126,6 +127,11 @@ public final class TlsConfig {
             }
         }
         return String.valueOf(cause);
+    }
+
+    /** This side's own certificates (the first of each chain), for the start-up identity check; may be empty. */
+    List<X509Certificate> ownCertificates() {
+        return TlsKeys.own(source.certificateChain(), source.keys());
     }
 
     /** Checks that this node's private key is its certificate's ({@link TlsKeys}). */

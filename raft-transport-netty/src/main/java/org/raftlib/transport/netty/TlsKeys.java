@@ -15,6 +15,7 @@ import java.security.SignatureException;
 import java.security.cert.X509Certificate;
 import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -78,6 +79,36 @@ final class TlsKeys {
                 }
             }
         }
+    }
+
+    /**
+     * Returns this side's own certificates (the first of each chain): of the PEM file, or of every key entry of
+     * {@code keys}; empty if they cannot be read (the TLS context reports that).
+     */
+    static List<X509Certificate> own(Path certificateChain, KeyManagerFactory keys) {
+        List<X509Certificate> out = new ArrayList<>();
+        try {
+            if (keys == null) {
+                X509Certificate[] chain = Pem.certificates(certificateChain.toFile());
+                if (chain.length > 0) {
+                    out.add(chain[0]);
+                }
+                return out;
+            }
+            for (KeyManager manager : keys.getKeyManagers()) {
+                if (manager instanceof X509KeyManager x) {
+                    for (String alias : aliases(x)) {
+                        X509Certificate[] chain = x.getCertificateChain(alias);
+                        if (chain != null && chain.length > 0) {
+                            out.add(chain[0]);
+                        }
+                    }
+                }
+            }
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return List.of();
+        }
+        return out;
     }
 
     private static Set<String> aliases(X509KeyManager manager) {

@@ -117,6 +117,9 @@ class PeerIdentityTest {
                     () -> n3.impostor().metrics().connectionFailures() > 0);
             Await.until("the refused side to log it", DEADLINE,
                     () -> log.text().contains("n1 connection to n3 at ") && log.text().contains("n3 may refuse"));
+            assertThat(log.text()).as("the impostor was told at start that its certificate does not name it")
+                    .contains("n1 presents certificate").contains("which does not name node n1 (urn:raftlib:node:n1");
+            assertThat(log.text()).doesNotContain("n3 presents certificate");
         }
     }
 
