@@ -78,6 +78,26 @@ class RaftNodeApiTest {
         return node;
     }
 
+    /**
+     * Builds {@link #node} and starts it on another thread, returning once {@code start()} waits in the storage's
+     * {@code bind} (its first step) until {@code release}; the future completes when {@code start()} returns.
+     */
+    private CompletableFuture<Void> startWaitingInBind(CountDownLatch release) throws InterruptedException {
+        CountDownLatch binding = new CountDownLatch(1);
+        InMemoryLogStorage storage = new InMemoryLogStorage();
+        node = builder(new RecordingStateMachine(), storage).logStorage(bindingSlowly(storage, binding, release))
+                .build();
+        CompletableFuture<Void> started = CompletableFuture.runAsync(() -> {
+            try {
+                node.start();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        assertThat(binding.await(5, TimeUnit.SECONDS)).isTrue();
+        return started;
+    }
+
     /** {@code storage} whose {@code bind} (the first step of {@code start()}) counts down {@code binding} and waits. */
     private static LogStorage bindingSlowly(LogStorage storage, CountDownLatch binding, CountDownLatch release) {
         return new ForwardingLogStorage(storage) {
@@ -419,21 +439,8 @@ class RaftNodeApiTest {
      */
     @Test
     void closeDuringStartWaitsForItInsteadOfClosingTheStorageUnderIt() throws Exception {
-        CountDownLatch binding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        InMemoryLogStorage storage = new InMemoryLogStorage();
-        node = builder(new RecordingStateMachine(), storage).logStorage(bindingSlowly(storage, binding, release))
-                .build();
-        CompletableFuture<Void> started = new CompletableFuture<>();
-        new Thread(() -> {
-            try {
-                node.start();
-                started.complete(null);
-            } catch (IOException | RuntimeException e) {
-                started.completeExceptionally(e);
-            }
-        }).start();
-        assertThat(binding.await(5, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Void> started = startWaitingInBind(release);
         Thread closing = new Thread(node::close);
         closing.start();
         Await.until("close() to wait or end", WAIT, () -> closing.getState() == Thread.State.BLOCKED
@@ -452,19 +459,8 @@ class RaftNodeApiTest {
      */
     @Test
     void statusWhileStartingAnswersFromStorageAtOnce() throws Exception {
-        CountDownLatch binding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        InMemoryLogStorage storage = new InMemoryLogStorage();
-        node = builder(new RecordingStateMachine(), storage).logStorage(bindingSlowly(storage, binding, release))
-                .build();
-        CompletableFuture<Void> started = CompletableFuture.runAsync(() -> {
-            try {
-                node.start();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
-        assertThat(binding.await(5, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Void> started = startWaitingInBind(release);
 
         long begin = System.nanoTime();
         RaftStatus status;
