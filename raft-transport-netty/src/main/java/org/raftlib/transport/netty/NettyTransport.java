@@ -24,6 +24,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -192,6 +193,9 @@ public final class NettyTransport implements Transport {
                 serverSsl == null ? "no TLS" : identity == PeerIdentityVerifier.insecureAcceptAny()
                         ? "TLS, peer certificates not bound to node ids" : "TLS");
         warnIfNotNamed(self.id());
+        ownCertificates.forEach(c -> NodeCertificates.validityProblem(c, Instant.now()).ifPresent(problem -> LOG.warn(
+                "{} presents certificate {}, which {}: peers will refuse this node's connections", self.id(),
+                NodeCertificates.describe(c), problem)));
         announce(peers.keySet());
     }
 

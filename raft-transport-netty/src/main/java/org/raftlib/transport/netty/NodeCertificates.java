@@ -9,9 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import javax.naming.NamingEnumeration;
 import javax.naming.NamingException;
 import javax.naming.directory.Attribute;
@@ -153,6 +155,22 @@ final class NodeCertificates {
             return List.of();                                   // not an RFC 2253 name: no common name to match
         }
         return out;
+    }
+
+    /**
+     * Returns why {@code cert} is not valid at {@code now} ("expired at ...", "is not valid before ..."), or empty if
+     * it is: a node presenting it starts, but its peers' TLS refuses every connection it makes or accepts.
+     */
+    static Optional<String> validityProblem(X509Certificate cert, Instant now) {
+        Instant notAfter = cert.getNotAfter().toInstant();
+        Instant notBefore = cert.getNotBefore().toInstant();
+        if (now.isAfter(notAfter)) {
+            return Optional.of("expired at " + notAfter);
+        }
+        if (now.isBefore(notBefore)) {
+            return Optional.of("is not valid before " + notBefore + " (is this machine's clock right?)");
+        }
+        return Optional.empty();
     }
 
     /** Returns the subject and the subject-alternative-name URIs of {@code cert}, for log lines. */

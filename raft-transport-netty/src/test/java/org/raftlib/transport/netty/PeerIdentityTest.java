@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -119,6 +120,26 @@ class PeerIdentityTest {
                     () -> log.text().contains("n1 connection to n3 at ") && log.text().contains("n3 may refuse"));
             assertThat(log.text()).as("the impostor was told at start that its certificate does not name it")
                     .contains("n1 presents certificate").contains("which does not name node n1 (urn:raftlib:node:n1");
+            assertThat(log.text()).doesNotContain("n3 presents certificate");
+        }
+    }
+
+    @Test
+    void aNodeWhoseOwnCertificateExpiredOrIsNotYetValidSaysSoAtStart() throws Exception {
+        Instant now = Instant.now();
+        TestPki.Issued expired = pki.issue("CN=n1", now.minus(Duration.ofDays(2)), now.minus(Duration.ofMinutes(1)),
+                TestPki.uri("urn:raftlib:node:n1"));
+        TestPki.Issued early = pki.issue("CN=n2", now.plus(Duration.ofHours(1)), now.plus(Duration.ofDays(2)),
+                TestPki.uri("urn:raftlib:node:n2"));
+        try (LogCapture log = new LogCapture()) {
+            start(TestNet.loopbackMember("n1"), expired, null, new ConcurrentLinkedQueue<>());
+            start(TestNet.loopbackMember("n2"), early, null, new ConcurrentLinkedQueue<>());
+            start(TestNet.loopbackMember("n3"), pki.node("n3"), null, new ConcurrentLinkedQueue<>());
+
+            assertThat(log.text()).contains("n1 presents certificate 'CN=n1'").contains("which expired at "
+                    + expired.cert().getNotAfter().toInstant() + ": peers will refuse this node's connections");
+            assertThat(log.text()).contains("n2 presents certificate 'CN=n2'").contains("which is not valid before "
+                    + early.cert().getNotBefore().toInstant());
             assertThat(log.text()).doesNotContain("n3 presents certificate");
         }
     }

@@ -46,7 +46,9 @@ public final class TestPki {
     public TestPki() throws Exception {
         caKeys = newKeyPair();
         X500Name name = new X500Name("CN=raftlib test CA");
-        X509v3CertificateBuilder b = builder(name, name, caKeys);
+        Instant now = Instant.now();
+        X509v3CertificateBuilder b = builder(name, name, caKeys, now.minus(Duration.ofDays(1)),
+                now.plus(Duration.ofDays(1)));
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
         ca = sign(b);
     }
@@ -61,9 +63,16 @@ public final class TestPki {
      * alternative names; none gives a certificate without the extension.
      */
     public Issued issue(String subject, GeneralName... altNames) throws Exception {
+        Instant now = Instant.now();
+        return issue(subject, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(1)), altNames);
+    }
+
+    /** Issues a certificate, valid from {@code notBefore} to {@code notAfter}. */
+    public Issued issue(String subject, Instant notBefore, Instant notAfter, GeneralName... altNames)
+            throws Exception {
         KeyPair keys = newKeyPair();
         X509v3CertificateBuilder b = builder(new X500Name(ca.getSubjectX500Principal().getName()),
-                new X500Name(subject), keys);
+                new X500Name(subject), keys, notBefore, notAfter);
         if (altNames.length > 0) {
             b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(altNames));
         }
@@ -106,12 +115,10 @@ public final class TestPki {
         return g.generateKeyPair();
     }
 
-    private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys)
-            throws CertIOException {
-        Instant now = Instant.now();
+    private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys,
+            Instant notBefore, Instant notAfter) throws CertIOException {
         return new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(SERIAL.getAndIncrement()),
-                Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(1))), subject,
-                keys.getPublic());
+                Date.from(notBefore), Date.from(notAfter), subject, keys.getPublic());
     }
 
     private X509Certificate sign(X509v3CertificateBuilder b) throws OperatorCreationException,
