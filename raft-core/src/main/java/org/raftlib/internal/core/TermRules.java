@@ -12,14 +12,17 @@ import org.raftlib.message.TimeoutNow;
 final class TermRules {
 
     /**
-     * Terms up to 2^62 are taken from any message; past it, only a step of at most {@link #MAX_STEP_PAST_CAP} above
-     * this node's own term. No cluster reaches the cap by elections (a million a second would take 146,000 years), so
+     * Terms up to {@code Long.MAX_VALUE - 2^40} are taken from any message, as Figure 2 says; past it, only a step of
+     * at most {@link #MAX_STEP_PAST_CAP} above this node's own term. No cluster comes near the cap by elections, so
      * only a broken or hostile peer does, and without the cap a term near {@code Long.MAX_VALUE} from one message
      * would overflow at the next election and fail the node, and every node that learnt the term from it, again after
-     * every restart (the term is durable). The steps past the cap keep elections going if a peer sent the cap itself,
-     * and leave 2^42 steps before an overflow.
+     * every restart (the term is durable). Below the cap the highest term spreads to every node, so an absurd term
+     * costs an election and leaves 2^40 of them. The cap used to be 2^62, with small steps past it: a peer that
+     * walked two nodes to different terms past 2^62, more than a step apart, left them ignoring each other's messages
+     * for good, and no majority could elect a leader again (an outside probe, 15 messages). The steps past the cap
+     * keep elections going if a peer sent the cap itself.
      */
-    static final long MAX_TERM = 1L << 62;
+    static final long MAX_TERM = Long.MAX_VALUE - (1L << 40);
     /** See {@link #MAX_TERM}. */
     static final long MAX_STEP_PAST_CAP = 1L << 20;
 
@@ -36,8 +39,8 @@ final class TermRules {
     static boolean onHigherTerm(RaftCore core, RaftMessage m) {
         if (m.term() > MAX_TERM && m.term() - core.term() > MAX_STEP_PAST_CAP) {
             if (core.role().firstTermPastCap()) {
-                core.logger().warn("{} [term {}] ignored {} from {}: its term {} is past the cap of 2^62 (a broken or "
-                        + "hostile peer?)", core.id(), core.term(), m.type(), m.from(), m.term());
+                core.logger().warn("{} [term {}] ignored {} from {}: its term {} is within 2^40 of the largest term"
+                        + " (a broken or hostile peer?)", core.id(), core.term(), m.type(), m.from(), m.term());
             } else {
                 core.logger().debug("{} [term {}] ignored {}: term past the cap", core.id(), core.term(),
                         MessageFormat.describe(m));

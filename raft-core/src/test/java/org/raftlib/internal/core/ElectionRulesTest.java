@@ -34,8 +34,8 @@ class ElectionRulesTest {
 
     /**
      * A term near Long.MAX_VALUE from a broken or hostile peer is not taken: the next election would overflow it, and
-     * every node that learnt it failed for good (the term is durable). Past the cap of 2^62 small steps are still
-     * taken, so elections go on after a peer sent the cap itself.
+     * every node that learnt it failed for good (the term is durable). Past the cap (2^40 below it) small steps are
+     * still taken, so elections go on after a peer sent the cap itself.
      */
     @Test
     void termsPastTheCapAreRefusedExceptSmallStepsSoNoElectionOverflows() {
@@ -44,7 +44,7 @@ class ElectionRulesTest {
         follower.core().step(new RequestVote(n(3), n(1), Long.MAX_VALUE, 1, 1, false, true));
         assertThat(follower.core().status().term()).isEqualTo(2);
 
-        long cap = 1L << 62;
+        long cap = TermRules.MAX_TERM;
         follower.core().step(new AppendEntries(n(2), n(1), cap, 0, 0, List.of(), 0));
         follower.core().step(new RequestVote(n(3), n(1), cap + 1, 1, 1, false, false));
         assertThat(follower.core().status().term()).isEqualTo(cap + 1);
@@ -57,6 +57,24 @@ class ElectionRulesTest {
         assertThat(follower.core().status().role()).isEqualTo(RaftRole.CANDIDATE);
         assertThat(follower.core().ready().messages()).contains(new RequestVote(n(1), n(2), cap + 2, 1, 1, false,
                 false));
+    }
+
+    /**
+     * Figure 2: "If RPC request or response contains term T &gt; currentTerm: set currentTerm = T", however far T is
+     * from this node's term, up to the cap. A cap of 2^62 with small steps past it let a hostile peer walk two nodes
+     * to terms past 2^62 more than a step apart: each then ignored the other's messages for good, and no majority
+     * elected a leader again, even after restarts (an outside probe). The highest term must spread.
+     */
+    @Test
+    void aTermFarAboveOursIsTakenSoTheHighestTermSpreadsToEveryNode() {
+        TestNode follower = Cores.follower(1, 3, 2, 1);
+        long walkedTo = (1L << 62) + 10 * TermRules.MAX_STEP_PAST_CAP;      // what a walk left another node at
+
+        follower.core().step(new RequestVote(n(3), n(1), walkedTo, 1, 1, false, false));
+
+        assertThat(follower.core().status().term()).isEqualTo(walkedTo);
+        assertThat(follower.core().ready().afterSync()).containsExactly(new RequestVoteResponse(n(1), n(3), walkedTo,
+                true, false));
     }
 
     /** §5.1: "If a server receives a request with a stale term number, it rejects the request" (with its term). */
