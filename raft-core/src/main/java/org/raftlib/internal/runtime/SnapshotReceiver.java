@@ -1,6 +1,7 @@
 package org.raftlib.internal.runtime;
 
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -64,6 +65,10 @@ final class SnapshotReceiver {
         SnapshotMeta meta;
         long received;
         long stateLeft;
+        /** The bytes received while the header is incomplete (usually only the first chunk). */
+        ByteArrayOutputStream header = new ByteArrayOutputStream();
+        /** The header's length once its fixed part arrived; -1 before. */
+        int headerLength = -1;
         /** The last bytes seen, held back until it is clear whether they are the trailer. */
         final byte[] tail = new byte[SnapshotTransfer.TRAILER_BYTES];
         int tailLength;
@@ -128,25 +133,14 @@ final class SnapshotReceiver {
     private void accept(InstallSnapshot m) throws IOException {
         Transfer t = current;
         Bytes data = m.data();
-        int from = 0;
-        if (t.writer == null) {
-            byte[] first = data.toByteArray();                 // once per transfer: the header is in the first chunk
-            SnapshotTransfer.Header h = SnapshotTransfer.parseHeader(first);
-            if (h.index() != m.lastIncludedIndex() || h.term() != m.lastIncludedTerm()) {
-                throw new IOException("header says " + h.term() + "/" + h.index() + ", the message "
-                        + m.lastIncludedTerm() + "/" + m.lastIncludedIndex());
-            }
-            t.meta = new SnapshotMeta(h.index(), h.term(), h.config(), 0, 0);
-            t.stateLeft = h.stateBytes();
-            t.crc.update(first, 0, h.length());
-            t.writer = store.write(t.meta);
-            t.out = new CheckedOutputStream(new BufferedOutputStream(t.writer.stream(), 1 << 16), t.crc);
-            from = h.length();
+        if (t.writer != null) {
+            push(t, data, 0);
+        } else {
+            startWithHeader(t, m);                           // holds the chunk if the header is not complete yet
         }
-        push(t, data, from);
         t.received += data.length();
         metrics.snapshotBytesReceived(data.length());
-        if (!m.done()) {
+        if (!m.done() || t.writer == null) {
             reply(m, t.received, true);
             return;
         }
@@ -165,6 +159,37 @@ final class SnapshotReceiver {
                 stored.sizeBytes(), m.from());
         inbox.post(new Event.SnapshotReceived(m.from(), stored, new InstallSnapshotResponse(self, m.from(),
                 m.term(), m.lastIncludedIndex(), t.received, true)));
+    }
+
+    /**
+     * Adds the chunk to the header bytes held so far. Once they hold the whole header (usually in the first chunk),
+     * decodes it, opens the store's writer and passes on the state bytes held after the header; until then the
+     * writer stays null. A transfer that ends inside its header is damaged.
+     */
+    private void startWithHeader(Transfer t, InstallSnapshot m) throws IOException {
+        m.data().writeTo(t.header, 0, m.data().length());
+        if (t.headerLength < 0) {
+            t.headerLength = SnapshotTransfer.headerLength(t.header.toByteArray(), t.header.size());
+        }
+        if (t.headerLength < 0 || t.header.size() < t.headerLength) {
+            if (m.done()) {
+                throw new IOException("the transfer ended inside its header, after " + t.header.size() + " bytes");
+            }
+            return;
+        }
+        byte[] held = t.header.toByteArray();
+        SnapshotTransfer.Header h = SnapshotTransfer.parseHeader(held);
+        if (h.index() != m.lastIncludedIndex() || h.term() != m.lastIncludedTerm()) {
+            throw new IOException("header says " + h.term() + "/" + h.index() + ", the message "
+                    + m.lastIncludedTerm() + "/" + m.lastIncludedIndex());
+        }
+        t.meta = new SnapshotMeta(h.index(), h.term(), h.config(), 0, 0);
+        t.stateLeft = h.stateBytes();
+        t.crc.update(held, 0, h.length());
+        t.writer = store.write(t.meta);
+        t.out = new CheckedOutputStream(new BufferedOutputStream(t.writer.stream(), 1 << 16), t.crc);
+        t.header = null;
+        push(t, Bytes.wrap(held), h.length());
     }
 
     /**

@@ -18,6 +18,8 @@ final class SnapshotTransfer {
     static final int MAGIC = 0x52535846;   // "RSXF"
     static final int VERSION = 2;
     static final int TRAILER_BYTES = Integer.BYTES;
+    /** The longest configuration a follower accepts in a header (it holds the header in memory until complete). */
+    static final int MAX_CONFIG_BYTES = 16 << 20;
     private static final int FIXED_HEADER_BYTES = 4 + 4 + 8 + 8 + 8 + 4;
 
     private SnapshotTransfer() {
@@ -42,9 +44,33 @@ final class SnapshotTransfer {
     }
 
     /**
+     * Returns the length of the header that {@code data} starts with, or -1 if {@code data} is shorter than its fixed
+     * part: a configuration of many members makes a header longer than a small chunk, so a follower may need several
+     * chunks before it can decode it.
+     *
+     * @throws IOException if the fixed part is not a valid header's, or announces a configuration above
+     *     {@link #MAX_CONFIG_BYTES}
+     */
+    static int headerLength(byte[] data, int length) throws IOException {
+        if (length < FIXED_HEADER_BYTES) {
+            return -1;
+        }
+        ByteBuffer b = ByteBuffer.wrap(data, 0, length);
+        if (b.getInt() != MAGIC || b.getInt() != VERSION) {
+            throw new IOException("not a snapshot transfer of version " + VERSION);
+        }
+        int configLength = b.getInt(FIXED_HEADER_BYTES - Integer.BYTES);
+        if (configLength < 0 || configLength > MAX_CONFIG_BYTES) {
+            throw new IOException("impossible snapshot transfer header: a configuration of " + configLength
+                    + " bytes (at most " + MAX_CONFIG_BYTES + ")");
+        }
+        return FIXED_HEADER_BYTES + configLength;
+    }
+
+    /**
      * Decodes a header from the start of {@code data}.
      *
-     * @throws IOException if it is not a complete, valid header
+     * @throws IOException if it is not a complete, valid header, or its configuration has no voters
      */
     static Header parseHeader(byte[] data) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(data);
@@ -60,9 +86,13 @@ final class SnapshotTransfer {
                 throw new IOException("impossible snapshot transfer header: index " + index + ", term " + term
                         + ", " + stateBytes + " bytes, configuration of " + configLength + " bytes");
             }
-            byte[] config = new byte[configLength];
-            b.get(config);
-            return new Header(index, term, stateBytes, ClusterConfig.decode(config), b.position());
+            byte[] encoded = new byte[configLength];
+            b.get(encoded);
+            ClusterConfig config = ClusterConfig.decode(encoded);
+            if (config.voters().isEmpty()) {                 // as a configuration entry may not be (AppendEntries)
+                throw new IOException("the snapshot's configuration has no voters: " + config);
+            }
+            return new Header(index, term, stateBytes, config, b.position());
         } catch (RuntimeException e) {
             throw new IOException("truncated or malformed snapshot transfer header", e);
         }
