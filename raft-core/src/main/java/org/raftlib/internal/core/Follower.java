@@ -108,9 +108,22 @@ final class Follower extends Role {
         core.followLeader(m.from());
     }
 
-    /** Thesis §3.10: the leader hands leadership over; campaign at once, skipping pre-vote. */
+    /**
+     * Thesis §3.10: the leader tells the target of a transfer to campaign at once. Only the leader this node follows
+     * may: from anyone else it would start an election that skips PreVote and overrides the voters' lease. Campaigns
+     * at once, skipping pre-vote.
+     */
     @Override
     void onTimeoutNow(TimeoutNow m) {
+        if (!core.currentLeader().map(m.from()::equals).orElse(false)) {
+            if (firstWarning("timeout-now")) {
+                core.logger().warn("{} [term {}] ignored TimeoutNow from {}: only the leader ({}) hands over"
+                        + " leadership", core.id(), core.term(), m.from(), core.currentLeader().orElse(null));
+            } else {
+                ignore(m);
+            }
+            return;
+        }
         if (core.isPromotable()) {
             core.logger().info("{} [term {}] received TimeoutNow from {}, campaigning", core.id(), core.term(),
                     m.from());

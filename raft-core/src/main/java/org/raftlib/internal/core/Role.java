@@ -1,5 +1,7 @@
 package org.raftlib.internal.core;
 
+import java.util.HashSet;
+import java.util.Set;
 import org.raftlib.RaftRole;
 import org.raftlib.internal.core.progress.Progress;
 import org.raftlib.message.AppendEntries;
@@ -18,17 +20,19 @@ import org.raftlib.message.TimeoutNow;
 abstract sealed class Role permits Follower, Candidate, Leader {
 
     protected final RaftCore core;
-    private boolean sawTermPastCap;
+    private final Set<String> warned = new HashSet<>();
 
     Role(RaftCore core) {
         this.core = core;
     }
 
-    /** Whether this is the first message of a term past {@link TermRules#MAX_TERM} in this role: WARN once. */
-    final boolean firstTermPastCap() {
-        boolean first = !sawTermPastCap;
-        sawTermPastCap = true;
-        return first;
+    /**
+     * Whether this role has not logged a WARN about {@code oddity} yet (a term past {@link TermRules#MAX_TERM}, a
+     * TimeoutNow from a node that does not lead): what only a broken or hostile peer sends is logged at WARN once per
+     * role, and at DEBUG after that, so that a flood of it cannot flood the log.
+     */
+    final boolean firstWarning(String oddity) {
+        return warned.add(oddity);
     }
 
     abstract RaftRole kind();

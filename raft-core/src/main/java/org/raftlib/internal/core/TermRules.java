@@ -38,7 +38,7 @@ final class TermRules {
      */
     static boolean onHigherTerm(RaftCore core, RaftMessage m) {
         if (m.term() > MAX_TERM && m.term() - core.term() > MAX_STEP_PAST_CAP) {
-            if (core.role().firstTermPastCap()) {
+            if (core.role().firstWarning("term past the cap")) {
                 core.logger().warn("{} [term {}] ignored {} from {}: its term {} is within 2^40 of the largest term"
                         + " (a broken or hostile peer?)", core.id(), core.term(), m.type(), m.from(), m.term());
             } else {

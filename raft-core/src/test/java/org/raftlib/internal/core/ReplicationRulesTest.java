@@ -274,12 +274,34 @@ class ReplicationRulesTest {
     @Test
     void timeoutNowStartsTransferElectionAtOnce() {
         TestNode target = Cores.follower(Cores.config(2, 3).withElectionSafeguards(true, true), 2);
+        target.core().step(new AppendEntries(n(1), n(2), 2, 0, 0, List.of(), 0));
+        target.handle();
 
         target.core().step(new TimeoutNow(n(1), n(2), 2));
 
         assertThat(target.core().status().role()).isEqualTo(RaftRole.CANDIDATE);
         assertThat(target.core().ready().messages()).containsExactly(
                 new RequestVote(n(2), n(1), 3, 0, 0, false, true), new RequestVote(n(2), n(3), 3, 0, 0, false, true));
+    }
+
+    /**
+     * Thesis §3.10: only the leader sends TimeoutNow. From another node it would start an election that skips
+     * PreVote and, flagged as a transfer, overrides the voters' lease (outside probe: a vote was granted during the
+     * live leader's lease). It is ignored, with one WARN.
+     */
+    @Test
+    void timeoutNowFromANodeThatDoesNotLeadIsIgnored() {
+        TestNode target = Cores.follower(Cores.config(2, 3).withElectionSafeguards(true, true), 2);
+        target.core().step(new TimeoutNow(n(3), n(2), 2));
+        assertThat(target.core().status().role()).as("no leader known").isEqualTo(RaftRole.FOLLOWER);
+
+        target.core().step(new AppendEntries(n(1), n(2), 2, 0, 0, List.of(), 0));
+        target.handle();
+        target.core().step(new TimeoutNow(n(3), n(2), 2));
+
+        assertThat(target.core().status().role()).isEqualTo(RaftRole.FOLLOWER);
+        assertThat(target.core().status().term()).isEqualTo(2);
+        assertThat(target.core().ready().messages()).noneMatch(m -> m instanceof RequestVote);
     }
 
     /**
