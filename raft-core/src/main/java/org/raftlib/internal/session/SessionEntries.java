@@ -1,6 +1,7 @@
 package org.raftlib.internal.session;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Objects;
 import org.raftlib.Bytes;
 
@@ -22,6 +23,12 @@ import org.raftlib.Bytes;
  * <p>{@link #decode} checks every field: a malformed entry never reaches the state machine.
  */
 public final class SessionEntries {
+
+    /**
+     * The longest session timeout an entry may carry: {@code RaftOptions.withSessionTimeout}'s maximum, 30 days. A
+     * REGISTER beyond it comes only from a broken or hostile peer; its session would never expire.
+     */
+    public static final long MAX_TIMEOUT_MILLIS = Duration.ofDays(30).toMillis();
 
     /** The format version written. */
     public static final byte VERSION = 1;
@@ -60,13 +67,15 @@ public final class SessionEntries {
     /**
      * Encodes the registration of a session.
      *
-     * @param timeoutMillis how long the session may stay idle in log time, positive
+     * @param timeoutMillis how long the session may stay idle in log time, positive, at most
+     *     {@link #MAX_TIMEOUT_MILLIS}
      * @return the entry's data, not stamped
-     * @throws IllegalArgumentException if {@code timeoutMillis} is not positive
+     * @throws IllegalArgumentException if {@code timeoutMillis} is out of range
      */
     public static Bytes register(long timeoutMillis) {
-        if (timeoutMillis <= 0) {
-            throw new IllegalArgumentException("session timeout must be positive: " + timeoutMillis);
+        if (timeoutMillis <= 0 || timeoutMillis > MAX_TIMEOUT_MILLIS) {
+            throw new IllegalArgumentException("session timeout must be positive and at most " + MAX_TIMEOUT_MILLIS
+                    + " ms: " + timeoutMillis);
         }
         return Bytes.wrap(header(Kind.REGISTER, 0, 0, 0, 8).putLong(timeoutMillis).array());
     }
@@ -165,7 +174,8 @@ public final class SessionEntries {
         return switch (kind) {
             case REGISTER -> {
                 long timeout = payload == 8 ? b.getLong() : 0;
-                check(session == 0 && sequence == 0 && ack == 0 && timeout > 0, kind, session, sequence, ack);
+                check(session == 0 && sequence == 0 && ack == 0 && timeout > 0 && timeout <= MAX_TIMEOUT_MILLIS,
+                        kind, session, sequence, ack);
                 yield new Entry(kind, stamp, 0, 0, 0, timeout, Bytes.EMPTY);
             }
             case COMMAND -> {
@@ -182,7 +192,7 @@ public final class SessionEntries {
     private static void check(boolean ok, Kind kind, long session, long sequence, long ack) {
         if (!ok) {
             throw malformed(kind + " with session " + session + ", sequence " + sequence + ", acknowledged below "
-                    + ack + " or a payload of the wrong size");
+                    + ack + ", a timeout out of range or a payload of the wrong size");
         }
     }
 

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.raftlib.Bytes;
+import org.raftlib.RaftOptions;
 
 /** The session entry codec: round trips, stamping, and every kind of malformed input refused with one exception. */
 class SessionEntriesTest {
@@ -43,6 +45,12 @@ class SessionEntriesTest {
     @Test
     void encodersRefuseBadNumbers() {
         assertThatThrownBy(() -> SessionEntries.register(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SessionEntries.register(SessionEntries.MAX_TIMEOUT_MILLIS + 1))
+                .isInstanceOf(IllegalArgumentException.class);
+        long max = SessionEntries.MAX_TIMEOUT_MILLIS;                     // the options' maximum, no more, no less
+        RaftOptions.defaults().withSessionTimeout(Duration.ofMillis(max));
+        assertThatThrownBy(() -> RaftOptions.defaults().withSessionTimeout(Duration.ofMillis(max + 1)))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SessionEntries.command(0, 1, 1, new byte[0]))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SessionEntries.command(1, 0, 0, new byte[0]))
@@ -68,6 +76,14 @@ class SessionEntriesTest {
         byte[] register = SessionEntries.register(1000).toByteArray();
         assertMalformed(withLong(register, 10, 3));                      // a session id in a REGISTER
         assertMalformed(withLong(register, SessionEntries.HEADER_BYTES, 0));   // no timeout
+        // A timeout past the options' maximum (a forwarded REGISTER of Long.MAX_VALUE made a session that never
+        // expired on every node: outside probe); the leader's stamp refuses it as the applying nodes do.
+        byte[] forever = withLong(register, SessionEntries.HEADER_BYTES, SessionEntries.MAX_TIMEOUT_MILLIS + 1);
+        assertMalformed(forever);
+        assertThatThrownBy(() -> SessionEntries.stamp(Bytes.wrap(forever), 1)).isInstanceOf(
+                IllegalArgumentException.class);
+        SessionEntries.decode(Bytes.wrap(withLong(register, SessionEntries.HEADER_BYTES,
+                SessionEntries.MAX_TIMEOUT_MILLIS)));
         assertMalformed(java.util.Arrays.copyOf(register, register.length + 1));
         assertMalformed(java.util.Arrays.copyOf(register, register.length - 1));
         byte[] close = SessionEntries.close(7).toByteArray();
