@@ -460,7 +460,8 @@ public final class RaftNode implements AutoCloseable {
      * on the node's own apply thread, or from a {@link StateSnapshot#writeTo} on its snapshot thread, it returns
      * without waiting for the threads (they are what it would wait for), and so does {@link #status()} there. A
      * state machine call that does not return is waited for 10 seconds (a WARN names the thread): {@code close()}
-     * then returns, and requests waiting for that apply fail only once the call returns.
+     * then returns, and requests waiting for that apply fail only once the call returns; no state machine method is
+     * called after it (the commands committed behind it fail with {@link IndeterminateResultException}).
      */
     @Override
     public void close() {

@@ -201,6 +201,10 @@ final class ApplyWorker implements Runnable {
     private void apply(ApplyBatch batch) {
         List<LogEntry> entries = batch.entries();
         for (int i = 0; i < entries.size(); i++) {
+            if (stopRequested) {                             // a call that close() gave up on returned: apply no more
+                failUnapplied(batch, i);
+                return;
+            }
             LogEntry e = entries.get(i);
             if (e.index() != applied + 1) {
                 throw new IllegalStateException(nodeId + ": apply of index " + e.index() + " after " + applied);
@@ -309,18 +313,23 @@ final class ApplyWorker implements Runnable {
         return appliedPublished;
     }
 
+    /** Fails the futures of the batch's commands from {@code from} on: committed, not applied here. */
+    private void failUnapplied(ApplyBatch b, int from) {
+        for (int i = from; b.futures() != null && i < b.futures().length; i++) {
+            if (b.futures()[i] != null) {
+                b.futures()[i].completeExceptionally(unappliedError);
+            }
+        }
+    }
+
     private void failRemaining() {
         RaftException error = stopError;
         List<Object> left = new ArrayList<>(taken);
         taken.clear();
         queue.drainTo(left);
         for (Object task : left) {
-            if (task instanceof ApplyBatch b && b.futures() != null) {
-                for (int i = 0; i < b.futures().length; i++) {
-                    if (b.futures()[i] != null) {
-                        b.futures()[i].completeExceptionally(unappliedError);
-                    }
-                }
+            if (task instanceof ApplyBatch b) {
+                failUnapplied(b, 0);
             } else if (task instanceof ReadAt r) {
                 r.future().completeExceptionally(error);
             } else if (task instanceof Fail f) {

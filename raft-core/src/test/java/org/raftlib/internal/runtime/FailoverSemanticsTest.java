@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -124,7 +125,46 @@ class FailoverSemanticsTest {
         assertThat(leader.status().term()).isEqualTo(term);
     }
 
-    private static StateMachine blockingOnSlow(CountDownLatch release) {
+    /**
+     * A close that gave up waiting for a stuck {@code apply} leaves the call running, but applies nothing after it:
+     * the commands committed behind it fail with {@link IndeterminateResultException} (the other replicas apply them).
+     * An outside probe saw them applied after {@code close()} had returned, to state a service may have freed.
+     */
+    @Test
+    void nothingIsAppliedAfterAStuckApplyOnceCloseStoppedTheNode() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<RecordingStateMachine> machines = List.of(blockingOnSlow(release), blockingOnSlow(release),
+                blockingOnSlow(release));
+        start(machines.toArray(StateMachine[]::new));
+        RaftNode leader = awaitLeader();
+        CompletableFuture<byte[]> slow = leader.submit(bytes("slow"));
+        List<CompletableFuture<byte[]>> behind = List.of(leader.submit(bytes("m0")), leader.submit(bytes("m1")),
+                leader.submit(bytes("m2")));
+        long last = leader.status().lastLogIndex();
+        Await.until("all committed", WAIT, () -> leader.status().commitIndex() >= last);
+
+        Thread closer = new Thread(leader::close, "closer");
+        closer.start();
+        Await.until("the node to stop its apply worker and wait for it", WAIT, () -> Thread.getAllStackTraces()
+                .values().stream().anyMatch(FailoverSemanticsTest::joinsTheApplyThread));
+        release.countDown();
+        closer.join(WAIT.toMillis());
+
+        assertThat(slow.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("the stuck call's own result").isNotNull();
+        for (CompletableFuture<byte[]> f : behind) {
+            assertThatThrownBy(() -> f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).cause()
+                    .isInstanceOf(IndeterminateResultException.class).hasMessageContaining("was closed");
+        }
+        assertThat(machines.get(nodes.indexOf(leader)).applied()).doesNotContain("m0", "m1", "m2");
+    }
+
+    /** Whether {@code stack} is the node's shutdown waiting for a thread (the apply worker: storage stops at once). */
+    private static boolean joinsTheApplyThread(StackTraceElement[] stack) {
+        return Arrays.stream(stack).anyMatch(e -> e.getMethodName().equals("join")
+                && e.getClassName().endsWith("NodeRuntime"));
+    }
+
+    private static RecordingStateMachine blockingOnSlow(CountDownLatch release) {
         return new RecordingStateMachine() {
             @Override
             public synchronized byte[] apply(long index, byte[] command) {
