@@ -76,7 +76,7 @@ public final class RaftNode implements AutoCloseable {
      *     snapshot for a compacted log (the message names the log and the store), or the state machine's
      *     {@code restore} throws it; the node is then {@link NodeState#FAILED}, its transport and storage closed
      * @throws IllegalStateException if the node was already started or closed, or if another running node of this JVM
-     *     holds its transport, log storage or snapshot store (each node needs its own); in that case the node is
+     *     holds its transport, log storage, snapshot store or state machine (each node needs its own); the node is
      *     then failed and leaves the other node's parts untouched
      * @throws RaftException if the log cannot be read; the node is then failed
      * @throws RuntimeException whatever unchecked exception the state machine's {@code restore} throws, as it is;

@@ -183,9 +183,10 @@ public final class RaftNodeBuilder {
      * would otherwise keep its directory locked with nothing left to close it), except those a running node holds.
      *
      * @return the node
-     * @throws IllegalArgumentException listing every problem found, among them a transport or store that a running
-     *     node of this JVM holds (each node needs its own), and a {@link RaftOptions#maxCommandBytes()} above the
-     *     transport's message limit or the log storage's largest entry; the parts given are closed, but for those
+     * @throws IllegalArgumentException listing every problem found, among them a transport, store or state machine
+     *     that a running node of this JVM holds (each node needs its own), and a
+     *     {@link RaftOptions#maxCommandBytes()} above the transport's message limit or the log storage's largest
+     *     entry; the parts given are closed, but for those
      * @throws IllegalStateException if this builder's {@code build()} was called before (whether it succeeded or
      *     failed); nothing is checked or closed then
      */
@@ -202,6 +203,7 @@ public final class RaftNodeBuilder {
         parts.put("transport", transport);
         parts.put("logStorage", logStorage);
         parts.put("snapshotStore", snapshotStore);
+        parts.put("stateMachine", stateMachine);
         NodeResources.checkFree(parts, problems);
         OptionChecks.checkMembers(id, members, transport, problems);
         if (options != null) {

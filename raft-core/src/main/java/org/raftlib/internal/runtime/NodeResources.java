@@ -14,9 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The transport and stores of one node, held from {@link #claim()} until they are closed. Each serves one running node
- * of the JVM: a second node given the same object would reconfigure and close the first one's transport or write
- * into its log, so its {@link #claim()} fails before it touches anything, and its close leaves the objects alone.
+ * The transport, stores and state machine of one node, held from {@link #claim()} until they are closed. Each serves
+ * one running node of the JVM: a second node given the same object would reconfigure and close the first one's
+ * transport, write into its log or apply every command a second time, from a second thread, to its state machine,
+ * so its {@link #claim()} fails before it touches anything, and its close leaves the objects alone.
  * Internal; public for the builder's checks.
  */
 public final class NodeResources {
@@ -40,8 +41,10 @@ public final class NodeResources {
      * @param transport the transport as the node uses it (possibly a wrapper of {@code userTransport})
      * @param log the log storage
      * @param snapshots the snapshot store, or null
+     * @param stateMachine the state machine the user gave
      */
-    NodeResources(NodeId id, Transport userTransport, Transport transport, LogStorage log, SnapshotStore snapshots) {
+    NodeResources(NodeId id, Transport userTransport, Transport transport, LogStorage log, SnapshotStore snapshots,
+            Object stateMachine) {
         this.id = id;
         this.transport = transport;
         this.userTransport = userTransport;
@@ -52,6 +55,7 @@ public final class NodeResources {
         if (snapshots != null) {
             owned.putIfAbsent(snapshots, "snapshot store");
         }
+        owned.putIfAbsent(stateMachine, "state machine");
     }
 
     /**
@@ -94,7 +98,8 @@ public final class NodeResources {
                 NodeResources holder = HELD.get(e.getKey());
                 if (holder != null && holder != this) {
                     throw new IllegalStateException(id + " cannot start: its " + e.getValue() + " is in use by node "
-                            + holder.id + " (each node needs its own transport, log storage and snapshot store)");
+                            + holder.id + " (each node needs its own transport, log storage, snapshot store and state"
+                            + " machine)");
                 }
             }
             owned.keySet().forEach(o -> HELD.put(o, this));

@@ -134,7 +134,7 @@ public final class NodeRuntime {
         RuntimeMetrics metrics = new RuntimeMetrics(extras.metrics(), options.maxPendingRequests());
         Transport userTransport = transport;
         transport = MeteredTransport.wrap(transport, metrics);             // counts messages, if measuring
-        this.resources = new NodeResources(id, userTransport, transport, logStorage, snapshotStore);
+        this.resources = new NodeResources(id, userTransport, transport, logStorage, snapshotStore, stateMachine);
         StorageWorker storage = new StorageWorker(id.value(), logStorage, transport, inbox, failure, metrics);
         ApplyWorker apply = new ApplyWorker(id.value(), this.stateMachine, inbox, failure);
         List<RaftListener> listeners = new CopyOnWriteArrayList<>();

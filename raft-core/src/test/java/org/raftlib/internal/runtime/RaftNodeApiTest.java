@@ -244,6 +244,31 @@ class RaftNodeApiTest {
         Await.until("a new n1 to lead once the first has closed", WAIT, () -> node.status().isLeader());
     }
 
+    /**
+     * A state machine serves one node too: two nodes given one instance applied every command twice, from two threads
+     * at once, against its single-thread contract (outside probe). The second fails to build or start.
+     */
+    @Test
+    void aSecondNodeCannotTakeTheStateMachineOfARunningNode() throws Exception {
+        RecordingStateMachine shared = new RecordingStateMachine();
+        RaftNode later = RaftNode.builder().id("n2").members(Member.of("n2", "local-2")).stateMachine(shared)
+                .logStorage(new InMemoryLogStorage()).transport(hub.transport()).build();
+        node = RaftNode.builder().id("n1").members(N1).stateMachine(shared).logStorage(new InMemoryLogStorage())
+                .transport(hub.transport()).randomSeed(1).build();
+        node.start();
+        Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
+
+        assertThatThrownBy(later::start).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("n2 cannot start: its state machine is in use by node n1");
+        later.close();
+        assertThatThrownBy(() -> RaftNode.builder().id("n3").members(Member.of("n3", "local-3")).stateMachine(shared)
+                .logStorage(new InMemoryLogStorage()).transport(hub.transport()).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("stateMachine is in use by running node n1");
+        node.submit(bytes("once")).get(5, TimeUnit.SECONDS);
+        assertThat(shared.applied()).containsOnlyOnce("once");
+    }
+
     @Test
     void builderChecksEveryMemberAddressWithTheTransport() {
         Transport picky = new ForwardingTransport(hub.transport()) {
