@@ -33,7 +33,8 @@ public interface StateMachine {
      *
      * @param index the command's log index
      * @param command the command as submitted; the array belongs to the state machine
-     * @return the result handed to the submitter's future (on the node that proposed it); never null, may be empty
+     * @return the result handed to the submitter's future (on the node that proposed it); never null (a null is taken
+     *     as an empty result, with a WARN the first time), may be empty
      */
     byte[] apply(long index, byte[] command);
 
@@ -42,7 +43,7 @@ public interface StateMachine {
      * (checked ones thrown undeclared too) fails that read only; an error stops the node.
      *
      * @param request the request as passed to {@link RaftNode#query}
-     * @return the answer; never null, may be empty
+     * @return the answer; never null (a null is taken as an empty answer, with a WARN the first time), may be empty
      */
     byte[] query(byte[] request);
 

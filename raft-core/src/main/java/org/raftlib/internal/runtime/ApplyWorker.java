@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.raftlib.ClusterConfig;
 import org.raftlib.EntryType;
@@ -56,6 +58,8 @@ final class ApplyWorker implements Runnable {
     private Events events;
     private SnapshotTaker snapshots;
     private SnapshotStore store;
+    /** The state machine methods that returned null; apply thread only. */
+    private final Set<String> nullWarned = new HashSet<>();
 
     ApplyWorker(String nodeId, SessionMachine stateMachine, Inbox inbox, NodeFailure failure) {
         this.nodeId = nodeId;
@@ -239,7 +243,19 @@ final class ApplyWorker implements Runnable {
             throw new IllegalStateException(nodeId + ": the state machine threw while applying index " + index
                     + "; stopping, because the other replicas applied it", ex);
         }
-        return result == null ? EMPTY : result;
+        return result != null ? result : nullResult("apply");
+    }
+
+    /**
+     * A null result, which the contract forbids, is taken as an empty one (the command was applied; failing its future
+     * would say otherwise), with a WARN the first time for each method.
+     */
+    private byte[] nullResult(String method) {
+        if (nullWarned.add(method)) {
+            LOG.warn("{} the state machine's {}() returned null, which it must not; taken as an empty result (logged"
+                    + " once)", nodeId, method);
+        }
+        return EMPTY;
     }
 
     /** A session entry: deduplicated by the table; a malformed one changes nothing and fails its proposer. */
@@ -293,7 +309,7 @@ final class ApplyWorker implements Runnable {
             r.future().completeExceptionally(ex);      // a read changes nothing: the caller gets the error
             return;
         }
-        r.future().complete(result == null ? EMPTY : result);
+        r.future().complete(result != null ? result : nullResult("query"));
     }
 
     private void runCallback(Runnable callback) {

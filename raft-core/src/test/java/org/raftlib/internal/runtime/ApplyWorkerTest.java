@@ -3,6 +3,8 @@ package org.raftlib.internal.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.raftlib.Bytes;
 import org.raftlib.ClusterConfig;
@@ -28,6 +31,23 @@ import org.raftlib.local.InMemorySnapshotStore;
 class ApplyWorkerTest {
 
     private static final long NEVER = Long.MAX_VALUE;
+
+    private final ExecutorService writer = Executors.newSingleThreadExecutor();    // unused: no snapshot is due
+
+    @AfterEach
+    void stopWriter() {
+        writer.shutdown();
+    }
+
+    /** A worker of a one-node cluster applying to {@code machine}, its thread not started. */
+    private ApplyWorker worker(StateMachine machine) {
+        ClusterConfig config = ClusterConfig.ofVoters(List.of(Member.of("n1", "a")));
+        ApplyWorker worker = new ApplyWorker("n1", new SessionMachine(machine), new Inbox(), cause -> { });
+        worker.useSnapshots(null, new SnapshotTaker("n1", new InMemorySnapshotStore(), config,
+                new SnapshotTaker.Policy(NEVER, NEVER), writer, new Inbox(), worker::submit), Optional.empty(),
+                config);
+        return worker;
+    }
 
     /**
      * A close that gives up waiting for a stuck {@code apply} leaves that call running, but nothing is applied after
@@ -61,12 +81,7 @@ class ApplyWorkerTest {
                 return request;
             }
         };
-        ClusterConfig config = ClusterConfig.ofVoters(List.of(Member.of("n1", "a")));
-        ApplyWorker worker = new ApplyWorker("n1", new SessionMachine(machine), new Inbox(), cause -> { });
-        ExecutorService writer = Executors.newSingleThreadExecutor();      // never used: no snapshot is due
-        worker.useSnapshots(null, new SnapshotTaker("n1", new InMemorySnapshotStore(), config,
-                new SnapshotTaker.Policy(NEVER, NEVER), writer, new Inbox(), worker::submit), Optional.empty(),
-                config);
+        ApplyWorker worker = worker(machine);
         Thread thread = new Thread(worker, "apply-test");
         thread.start();
         List<LogEntry> entries = new ArrayList<>();
@@ -83,7 +98,6 @@ class ApplyWorkerTest {
         worker.requestStop(new RaftClosedException("n1 is closed"), false);
         release.countDown();
         thread.join(10_000);
-        writer.shutdown();
 
         assertThat(thread.isAlive()).isFalse();
         assertThat(futures[0].get(1, TimeUnit.SECONDS)).as("the call that ran").isEqualTo("slow".getBytes(
@@ -94,5 +108,50 @@ class ApplyWorkerTest {
                     .isInstanceOf(IndeterminateResultException.class).hasMessageContaining("was closed");
         }
         assertThat(applied).containsExactly("slow");
+    }
+
+    /**
+     * A null from {@code apply} or {@code query}, which the contract forbids, is taken as an empty result (the command
+     * was applied), and said once per method: it passed silently before (outside probe).
+     */
+    @Test
+    void aNullResultIsTakenAsEmptyAndWarnedOnce() throws Exception {
+        StateMachine machine = new StateMachine() {
+            @Override
+            public byte[] apply(long index, byte[] command) {
+                return null;
+            }
+
+            @Override
+            public byte[] query(byte[] request) {
+                return null;
+            }
+        };
+        ApplyWorker worker = worker(machine);
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        Thread thread = new Thread(worker, "apply-test");
+        try {
+            thread.start();
+            @SuppressWarnings("unchecked")
+            CompletableFuture<byte[]>[] futures = new CompletableFuture[] {new CompletableFuture<>(),
+                new CompletableFuture<>()};
+            worker.submit(new ApplyWorker.ApplyBatch(List.of(LogEntry.command(1, 1, Bytes.wrap(new byte[] {1})),
+                    LogEntry.command(1, 2, Bytes.wrap(new byte[] {2}))), futures));
+            CompletableFuture<byte[]> read = new CompletableFuture<>();
+            worker.submit(new ApplyWorker.ReadAt(0, new byte[] {3}, read));
+
+            assertThat(futures[0].get(10, TimeUnit.SECONDS)).isEmpty();
+            assertThat(futures[1].get(10, TimeUnit.SECONDS)).isEmpty();
+            assertThat(read.get(10, TimeUnit.SECONDS)).isEmpty();
+        } finally {
+            worker.requestStop(new RaftClosedException("n1 is closed"), false);
+            thread.join(10_000);
+                System.setErr(err);
+        }
+        String log = captured.toString(StandardCharsets.UTF_8);
+        assertThat(log).containsOnlyOnce("the state machine's apply() returned null")
+                .containsOnlyOnce("the state machine's query() returned null");
     }
 }
