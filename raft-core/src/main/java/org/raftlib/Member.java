@@ -27,6 +27,7 @@ public record Member(NodeId id, String address) {
      * @param id the id, see {@link NodeId}
      * @param address the address
      * @return the member
+     * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code id} is not a valid {@link NodeId}
      */
     public static Member of(String id, String address) {

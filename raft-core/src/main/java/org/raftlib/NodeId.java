@@ -21,7 +21,7 @@ public record NodeId(String value) implements Comparable<NodeId> {
      *     whitespace or control characters
      */
     public NodeId {
-        Objects.requireNonNull(value, "value");
+        Objects.requireNonNull(value, "node id");
         if (value.isEmpty() || value.length() > MAX_LENGTH) {
             throw new IllegalArgumentException("node id must have 1 to " + MAX_LENGTH + " characters: "
                     + LogText.quote(value));
@@ -40,6 +40,7 @@ public record NodeId(String value) implements Comparable<NodeId> {
      *
      * @param value the id string
      * @return the id
+     * @throws NullPointerException if {@code value} is null
      * @throws IllegalArgumentException if {@code value} is not a valid id (see the constructor)
      */
     public static NodeId of(String value) {

@@ -75,7 +75,8 @@ public final class RaftNode implements AutoCloseable {
      *     it was), or the transport cannot listen, or the snapshot store cannot be read or holds no valid
      *     snapshot for a compacted log (the message names the log and the store), or the state machine's
      *     {@code restore} throws it; the node is then {@link NodeState#FAILED}, its transport and storage closed
-     * @throws IllegalStateException if the node was already started or closed, or if another running node of this JVM
+     * @throws IllegalStateException if the node was already started or closed (its state machine's {@code restore}
+     *     closing it counts: the message says so), or if another running node of this JVM
      *     holds its transport, log storage, snapshot store or state machine (each node needs its own); the node is
      *     then failed and leaves the other node's parts untouched
      * @throws RaftException if the log cannot be read; the node is then failed
@@ -361,12 +362,13 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * Same as {@link #transferLeadership(NodeId)} with {@code NodeId.of(target)}.
+     * Same as {@link #transferLeadership(NodeId)} with {@code NodeId.of(target)}: a target that is not a voter fails
+     * the future, as there.
      *
      * @param target the id of the member to lead next
      * @return completes on the apply thread
      * @throws NullPointerException if {@code target} is null
-     * @throws IllegalArgumentException if {@code target} is not a valid id of a member
+     * @throws IllegalArgumentException if {@code target} is not a valid node id ({@link NodeId#of})
      */
     public CompletableFuture<Void> transferLeadership(String target) {
         return transferLeadership(NodeId.of(Objects.requireNonNull(target, "target")));

@@ -42,6 +42,7 @@ public final class RaftNodeBuilder {
      *
      * @param nodeId the id
      * @return this builder
+     * @throws NullPointerException if it is null
      * @throws IllegalArgumentException if it is not a valid {@link NodeId}
      */
     public RaftNodeBuilder id(String nodeId) {

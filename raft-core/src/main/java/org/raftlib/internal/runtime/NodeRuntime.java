@@ -178,7 +178,7 @@ public final class NodeRuntime {
      * Binds the log storage to this node, recovers the core from storage, starts the transport and the threads.
      *
      * @throws IOException if the log storage belongs to another node, or the transport cannot listen
-     * @throws IllegalStateException if already started or closed
+     * @throws IllegalStateException if already started or closed, or closed by its state machine's restore
      */
     public synchronized void start() throws IOException {            // a close() meanwhile waits for it
         if (!parts.lifecycle().start()) {
@@ -189,6 +189,10 @@ public final class NodeRuntime {
             resources.claim();
             logStorage.bind(id);                      // before anything reads it: refuses another member's storage
             Optional<SnapshotMeta> snapshot = SnapshotRecovery.recover(id, logStorage, snapshotStore, stateMachine);
+            if (!parts.lifecycle().isRunning()) {             // close() from the state machine's restore
+                throw new IllegalStateException(id + " was closed during start(), while its state machine restored"
+                        + " its snapshot");
+            }
             snapshot.ifPresent(parts.transfers()::onDurable);
             parts.apply().useSnapshots(snapshotStore, snapshotTaker, snapshot, initialConfig);
             RaftCore core = RaftCore.restore(coreConfig, new StorageLogView(logStorage), logStorage.hardState(),

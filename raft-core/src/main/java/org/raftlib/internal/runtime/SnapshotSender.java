@@ -272,7 +272,8 @@ final class SnapshotSender {
         finished = true;
         closeState();
         if (success) {
-            LOG.info("{} {} installed the snapshot at {}", self, peer, meta.index());
+            LOG.info("{} sent the snapshot at {} to {}, which stored it and reset its log (its state machine"
+                    + " restores it next)", self, meta.index(), peer);
         }
         inbox.post(new Event.SnapshotSent(peer, meta.index(), success));
     }

@@ -2,7 +2,9 @@ package org.raftlib.internal.runtime;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.channels.ClosedByInterruptException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -170,11 +172,30 @@ final class SnapshotTaker {
             inbox.post(new Event.SnapshotTaken(stored));
             toApplyThread.accept(new Done(stored, null));
         } catch (Throwable e) {      // an Error or an undeclared checked exception too: requests must not wait forever
-            LOG.warn("{} could not write the snapshot at {}; will try again later", nodeId, meta.index(), e);
+            if (interruptedByClose(e)) {
+                LOG.info("{} stopped writing the snapshot at {}: the node is closing ({})", nodeId, meta.index(),
+                        e.toString());
+            } else {
+                LOG.warn("{} could not write the snapshot at {}; will try again later", nodeId, meta.index(), e);
+            }
             toApplyThread.accept(new Done(null, e));
         } finally {
             capture.release();
         }
+    }
+
+    /** Whether {@code e} is how a write ends when close() interrupts the writer thread (the only one that does). */
+    private static boolean interruptedByClose(Throwable e) {
+        if (Thread.currentThread().isInterrupted()) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException || t instanceof InterruptedIOException
+                    || t instanceof ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.raftlib.internal.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,9 +12,13 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.raftlib.ClusterConfig;
 import org.raftlib.Member;
+import org.raftlib.NodeState;
+import org.raftlib.RaftNode;
 import org.raftlib.SnapshotMeta;
 import org.raftlib.SnapshotStore;
+import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.local.InMemorySnapshotStore;
+import org.raftlib.local.LocalTransport;
 import org.raftlib.testkit.RecordingStateMachine;
 
 /** How a restore that does not read the whole snapshot is reported ({@link SnapshotRecovery#restore}). */
@@ -80,5 +85,33 @@ class SnapshotRecoveryRestoreTest {
         String log = restore(machine);
         assertThat(machine.read).isEqualTo(100);
         assertThat(log).doesNotContain("unread");
+    }
+
+    /**
+     * A state machine that closes its node from {@code restore} during {@code start()} makes start fail saying so;
+     * it read "transport already closed" (outside probe).
+     */
+    @Test
+    void aNodeClosedByItsRestoreDuringStartSaysSo() throws IOException {
+        SnapshotStore store = new InMemorySnapshotStore();
+        store(store, 100);
+        RaftNode[] node = new RaftNode[1];
+        RecordingStateMachine closing = new RecordingStateMachine() {
+            @Override
+            public void restore(InputStream state) throws IOException {
+                state.readAllBytes();
+                node[0].close();
+            }
+        };
+        LocalTransport.Hub hub = LocalTransport.hub(1);
+        try {
+            node[0] = RaftNode.builder().id("n1").members(Member.of("n1", "a")).stateMachine(closing)
+                    .logStorage(new InMemoryLogStorage()).snapshotStore(store).transport(hub.transport()).build();
+            assertThatThrownBy(node[0]::start).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("n1 was closed during start(), while its state machine restored its snapshot");
+            assertThat(node[0].status().state()).isEqualTo(NodeState.CLOSED);
+        } finally {
+            hub.close();
+        }
     }
 }

@@ -2,6 +2,10 @@ package org.raftlib.internal.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
+import java.io.InterruptedIOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,6 +72,44 @@ class SnapshotTakerTest {
 
         assertThat(second).isCompletedWithValue(20L);
         assertThat(writer.pending()).as("no request left: no more writes (the policy never asks)").isZero();
+    }
+
+    /**
+     * A write that close() interrupts is logged as that, at INFO; it read "could not write the snapshot; will try
+     * again later" at WARN (outside probe). Any other failure stays a WARN.
+     */
+    @Test
+    void aWriteInterruptedByCloseIsNotWarnedOfAsAFailure() throws Exception {
+        StateMachine interrupted = new StateMachine() {
+            @Override
+            public byte[] apply(long index, byte[] command) {
+                return command;
+            }
+
+            @Override
+            public byte[] query(byte[] request) {
+                return request;
+            }
+
+            @Override
+            public StateSnapshot snapshot() {
+                return out -> {
+                    throw new InterruptedIOException("interrupted while writing");
+                };
+            }
+        };
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            taker.request(new CompletableFuture<>(), interrupted, 10, 1, 0);
+            writer.runOne();
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("INFO")
+                .contains("n1 stopped writing the snapshot at 10: the node is closing").doesNotContain("WARN");
+        assertThat(done().error()).isInstanceOf(InterruptedIOException.class);
     }
 
     private SnapshotTaker.Done done() {
