@@ -26,6 +26,7 @@ import org.raftlib.RaftClosedException;
 import org.raftlib.StateMachine;
 import org.raftlib.internal.session.SessionMachine;
 import org.raftlib.local.InMemorySnapshotStore;
+import org.raftlib.testkit.RecordingStateMachine;
 
 /** The apply worker on its own thread, fed by hand. */
 class ApplyWorkerTest {
@@ -116,14 +117,15 @@ class ApplyWorkerTest {
      */
     @Test
     void aNullResultIsTakenAsEmptyAndWarnedOnce() throws Exception {
-        StateMachine machine = new StateMachine() {
+        StateMachine machine = new RecordingStateMachine() {
             @Override
-            public byte[] apply(long index, byte[] command) {
+            public synchronized byte[] apply(long index, byte[] command) {
+                super.apply(index, command);
                 return null;
             }
 
             @Override
-            public byte[] query(byte[] request) {
+            public synchronized byte[] query(byte[] request) {
                 return null;
             }
         };

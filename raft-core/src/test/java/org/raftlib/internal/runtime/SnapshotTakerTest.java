@@ -18,6 +18,7 @@ import org.raftlib.Member;
 import org.raftlib.StateMachine;
 import org.raftlib.StateSnapshot;
 import org.raftlib.local.InMemorySnapshotStore;
+import org.raftlib.testkit.RecordingStateMachine;
 
 /** When snapshots are taken, and when a request for one completes; the writer thread is driven by hand. */
 class SnapshotTakerTest {
@@ -80,17 +81,7 @@ class SnapshotTakerTest {
      */
     @Test
     void aWriteInterruptedByCloseIsNotWarnedOfAsAFailure() throws Exception {
-        StateMachine interrupted = new StateMachine() {
-            @Override
-            public byte[] apply(long index, byte[] command) {
-                return command;
-            }
-
-            @Override
-            public byte[] query(byte[] request) {
-                return request;
-            }
-
+        StateMachine interrupted = new RecordingStateMachine() {
             @Override
             public StateSnapshot snapshot() {
                 return out -> {
