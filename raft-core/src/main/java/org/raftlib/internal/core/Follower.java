@@ -105,6 +105,12 @@ final class Follower extends Role {
     @Override
     void onInstallSnapshot(InstallSnapshot m) {
         electionElapsed = 0;
+        follow(m);
+    }
+
+    /** Follows the sender of {@code m}, an AppendEntries or InstallSnapshot of this term; says so if another led it. */
+    private void follow(RaftMessage m) {
+        core.currentLeader().filter(l -> !l.equals(m.from())).ifPresent(l -> warnSecondLeader(m, l));
         core.followLeader(m.from());
     }
 
@@ -136,7 +142,7 @@ final class Follower extends Role {
      * {@code prevLogTerm}, else reject with a hint; append what is new; advance the commit index.
      */
     private void acceptAppendEntries(AppendEntries m) {
-        core.followLeader(m.from());
+        follow(m);
         RaftLog log = core.log();
         long prev = m.prevLogIndex();
         long prevTerm = m.prevLogTerm();

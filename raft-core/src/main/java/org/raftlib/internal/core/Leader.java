@@ -11,6 +11,7 @@ import org.raftlib.internal.core.progress.Progress;
 import org.raftlib.internal.core.progress.ProgressMode;
 import org.raftlib.message.AppendEntries;
 import org.raftlib.message.AppendEntriesResponse;
+import org.raftlib.message.InstallSnapshot;
 import org.raftlib.message.TimeoutNow;
 
 /**
@@ -293,6 +294,16 @@ final class Leader extends Role {
      */
     static long snapshotBackoffTicks(int failures, int electionTicks) {
         return failures <= 1 ? 0 : (long) electionTicks << Math.min(failures - 2, 5);
+    }
+
+    @Override
+    void onAppendEntries(AppendEntries m) {
+        warnSecondLeader(m, core.id());
+    }
+
+    @Override
+    void onInstallSnapshot(InstallSnapshot m) {
+        warnSecondLeader(m, core.id());
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.raftlib.internal.core;
 
 import java.util.HashSet;
 import java.util.Set;
+import org.raftlib.NodeId;
 import org.raftlib.RaftRole;
 import org.raftlib.internal.core.progress.Progress;
 import org.raftlib.message.AppendEntries;
@@ -102,6 +103,19 @@ abstract sealed class Role permits Follower, Candidate, Leader {
 
     void onAppendEntries(AppendEntries m) {
         ignore(m);
+    }
+
+    /**
+     * {@code m.from()} sends what only a leader sends, in a term that {@code leader} leads: Election Safety (Figure 3)
+     * says two leaders of one term cannot be, so the sender is broken or hostile. WARN once per role.
+     */
+    final void warnSecondLeader(RaftMessage m, NodeId leader) {
+        if (firstWarning("second leader")) {
+            core.logger().warn("{} [term {}] {} sent {} as a leader of term {}, which {} leads: two leaders in one term"
+                    + " (a broken or hostile peer?)", core.id(), core.term(), m.from(), m.type(), m.term(), leader);
+        } else {
+            ignore(m);
+        }
     }
 
     void onAppendEntriesResponse(AppendEntriesResponse m) {

@@ -14,9 +14,11 @@ import org.raftlib.EntryType;
 import org.raftlib.LogEntry;
 import org.raftlib.NodeId;
 import org.raftlib.RaftRole;
+import org.raftlib.internal.core.scenario.CapturingLogger;
 import org.raftlib.message.AppendEntries;
 import org.raftlib.message.AppendEntriesResponse;
 import org.raftlib.message.RaftMessage;
+import org.raftlib.message.InstallSnapshot;
 import org.raftlib.message.RequestVote;
 import org.raftlib.message.RequestVoteResponse;
 import org.raftlib.message.TimeoutNow;
@@ -302,6 +304,30 @@ class ReplicationRulesTest {
         assertThat(target.core().status().role()).isEqualTo(RaftRole.FOLLOWER);
         assertThat(target.core().status().term()).isEqualTo(2);
         assertThat(target.core().ready().messages()).noneMatch(m -> m instanceof RequestVote);
+    }
+
+    /**
+     * Election Safety (Figure 3): at most one leader per term. A second node that sends what only a leader sends in a
+     * term another leads is broken or hostile: a follower says so (it switched leaders silently: outside probe), and
+     * so does a leader that receives it.
+     */
+    @Test
+    void aSecondLeaderInOneTermIsWarnedOf() {
+        List<String> log = new ArrayList<>();
+        TestNode follower = Cores.follower(Cores.config(1, 3).withLogger(new CapturingLogger(log::add)), 2);
+        follower.core().step(new AppendEntries(n(2), n(1), 2, 0, 0, List.of(), 0));
+        assertThat(log).noneMatch(l -> l.contains("two leaders"));
+
+        follower.core().step(new AppendEntries(n(3), n(1), 2, 0, 0, List.of(), 0));
+        assertThat(log).anyMatch(l -> l.contains("n1 [term 2] n3 sent APPEND_ENTRIES as a leader of term 2, which n2"
+                + " leads: two leaders in one term"));
+
+        List<String> leaderLog = new ArrayList<>();
+        TestNode leader = Cores.leader(Cores.config(1, 3).withLogger(new CapturingLogger(leaderLog::add)), 2);
+        leader.core().step(new InstallSnapshot(n(3), n(1), 2, 1, 1, 0, Bytes.EMPTY, true));
+        assertThat(leaderLog).anyMatch(l -> l.contains("n1 [term 2] n3 sent INSTALL_SNAPSHOT as a leader of term 2,"
+                + " which n1 leads"));
+        assertThat(leader.core().status().role()).isEqualTo(RaftRole.LEADER);
     }
 
     /**

@@ -6,14 +6,14 @@ import org.slf4j.event.Level;
 import org.slf4j.helpers.LegacyAbstractLogger;
 import org.slf4j.helpers.MessageFormatter;
 
-/** An slf4j logger that hands INFO and WARN lines to a consumer, for golden output. */
-final class CapturingLogger extends LegacyAbstractLogger {
+/** An slf4j logger that hands INFO and WARN lines to a consumer, for golden output and rule tests. */
+public final class CapturingLogger extends LegacyAbstractLogger {
 
     private static final long serialVersionUID = 1L;
 
     private final transient Consumer<String> sink;
 
-    CapturingLogger(Consumer<String> sink) {
+    public CapturingLogger(Consumer<String> sink) {
         this.sink = sink;
         this.name = "scenario";
     }
