@@ -21,8 +21,9 @@ import org.raftlib.internal.session.SessionClient;
 public final class ClientSession {
 
     /**
-     * How far a session's next sequence number may run ahead of its oldest command still waiting for its result (the
-     * session table keeps as many results per session): a submit beyond it fails with {@link OverloadedException}.
+     * How many sequence numbers a session's commands in flight may span, from its oldest command still waiting for
+     * its result (the session table keeps as many results per session): a submit whose sequence number is this many
+     * or more past that command's (1,025 with the oldest at 1) fails with {@link OverloadedException}.
      * It bounds a window, not a count: one slow command holds the session back once this many newer ones were sent.
      */
     public static final int MAX_IN_FLIGHT = SessionClient.MAX_IN_FLIGHT;

@@ -49,8 +49,9 @@ final class NodeHealth {
                     + " (removed: close it)");
         }
         if (seen.leader() == null) {
-            return Health.notReady(id + (seen.term() < 0 ? " is starting: it knows no leader yet"
-                    : " knows no leader in term " + seen.term()));          // term -1: the loop has not turned
+            return Health.notReady(id + (seen.term() < 0 ? " is starting: it knows no leader yet"   // loop not turned
+                    : " knows no leader in term " + seen.term() + (seen.term() > 0 ? ""
+                    : " (no leader has reached it yet; a node started to join waits until a leader adds it)")));
         }
         SnapshotReceiver.Failure f = seen.snapshotFailure();
         if (f != null && seen.applied() < f.index()) {           // the leader sends a snapshot only when it must

@@ -86,6 +86,18 @@ class NodeHealthTest {
         assertThat(h.readyReason()).hasValue("n1 is starting: it knows no leader yet");
     }
 
+    /** A node no leader has reached in term 0 (a joining one, say) is told what it waits for (outside probe). */
+    @Test
+    void aNodeInTermZeroSaysNoLeaderReachedItYet() {
+        Health h = NodeHealth.of(NodeId.of("n6"), NodeState.RUNNING, null, new NodeHealth.Published(null, 0, 0, 0,
+                -1, null), 10);
+        assertThat(h.readyReason()).hasValue("n6 knows no leader in term 0 (no leader has reached it yet; a node"
+                + " started to join waits until a leader adds it)");
+        Health later = NodeHealth.of(NodeId.of("n6"), NodeState.RUNNING, null, new NodeHealth.Published(null, 7, 0, 0,
+                -1, null), 10);
+        assertThat(later.readyReason()).hasValue("n6 knows no leader in term 7");
+    }
+
     @Test
     void aNodeWhoseAppliesLagItsCommitsIsNotReadyUntilItCatchesUp() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
