@@ -1,10 +1,10 @@
 package org.raftlib.internal.runtime;
 
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedOutputStream;
@@ -65,10 +65,10 @@ final class SnapshotReceiver {
         SnapshotMeta meta;
         long received;
         long stateLeft;
-        /** The bytes received while the header is incomplete (usually only the first chunk). */
-        ByteArrayOutputStream header = new ByteArrayOutputStream();
-        /** The header's length once its fixed part arrived; -1 before. */
-        int headerLength = -1;
+        /** The bytes received while the header is incomplete (usually the first chunk); null once it is complete. */
+        byte[] header = new byte[0];
+        /** How many bytes of {@link #header} hold data. */
+        int headerHeld;
         /** The last bytes seen, held back until it is clear whether they are the trailer. */
         final byte[] tail = new byte[SnapshotTransfer.TRAILER_BYTES];
         int tailLength;
@@ -167,17 +167,25 @@ final class SnapshotReceiver {
      * writer stays null. A transfer that ends inside its header is damaged.
      */
     private void startWithHeader(Transfer t, InstallSnapshot m) throws IOException {
-        m.data().writeTo(t.header, 0, m.data().length());
-        if (t.headerLength < 0) {
-            t.headerLength = SnapshotTransfer.headerLength(t.header.toByteArray(), t.header.size());
+        int n = m.data().length();
+        if (t.headerHeld == 0) {
+            t.header = m.data().toByteArray();               // the usual case: one copy, the whole header in it
+        } else {
+            if (t.header.length - t.headerHeld < n) {        // doubling: a header many chunks long is copied O(n)
+                t.header = Arrays.copyOf(t.header, Math.max(2 * t.header.length, t.headerHeld + n));
+            }
+            m.data().copyTo(0, t.header, t.headerHeld, n);
         }
-        if (t.headerLength < 0 || t.header.size() < t.headerLength) {
+        t.headerHeld += n;
+        int headerLength = SnapshotTransfer.headerLength(t.header, t.headerHeld);
+        if (headerLength < 0 || t.headerHeld < headerLength) {
             if (m.done()) {
-                throw new IOException("the transfer ended inside its header, after " + t.header.size() + " bytes");
+                throw new IOException("the transfer ended inside its header, after " + t.headerHeld + " bytes");
             }
             return;
         }
-        byte[] held = t.header.toByteArray();
+        byte[] held = t.headerHeld == t.header.length ? t.header : Arrays.copyOf(t.header, t.headerHeld);
+        t.header = null;
         SnapshotTransfer.Header h = SnapshotTransfer.parseHeader(held);
         if (h.index() != m.lastIncludedIndex() || h.term() != m.lastIncludedTerm()) {
             throw new IOException("header says " + h.term() + "/" + h.index() + ", the message "
@@ -188,7 +196,6 @@ final class SnapshotReceiver {
         t.crc.update(held, 0, h.length());
         t.writer = store.write(t.meta);
         t.out = new CheckedOutputStream(new BufferedOutputStream(t.writer.stream(), 1 << 16), t.crc);
-        t.header = null;
         push(t, Bytes.wrap(held), h.length());
     }
 
