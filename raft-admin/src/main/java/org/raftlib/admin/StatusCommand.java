@@ -50,7 +50,9 @@ final class StatusCommand implements Callable<Integer> {
                 err.println("error: " + ((Exception) a.getValue()).getMessage());
             }
         }
-        print(out, rows(statuses, endpoints));
+        if (!statuses.isEmpty()) {                           // no endpoint answered: the errors say it all
+            print(out, rows(statuses, endpoints));
+        }
         out.flush();
         err.flush();
         return failed == 0 ? 0 : AdminCli.FAILED;

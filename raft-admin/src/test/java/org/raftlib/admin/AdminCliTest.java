@@ -152,6 +152,7 @@ class AdminCliTest {
         Run refused = withCertificate("n1", "status");
         assertThat(refused.code()).isEqualTo(1);
         assertThat(refused.err()).contains("node certificate");
+        assertThat(refused.out()).as("no table header without a row").isEmpty();
     }
 
     @Test
