@@ -229,6 +229,8 @@ class AdminServerTest {
         assertThat(index).isPositive();
         assertThat(admin.status(c.endpoint("n1")).latestSnapshot()).hasValueSatisfying(
                 m -> assertThat(m.index()).isEqualTo(index));
+        assertThat(admin.status(c.endpoint("n1")).latestSnapshot()).as("every field, the configuration's index too")
+                .isEqualTo(c.nodes.get("n1").status().latestSnapshot());
     }
 
     @Test

@@ -5,12 +5,12 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import org.raftlib.ClusterConfig;
 import org.raftlib.HardState;
 import org.raftlib.LogEntry;
 import org.raftlib.NodeId;
 import org.raftlib.RaftRole;
 import org.raftlib.internal.core.CoreStatus;
+import org.raftlib.internal.core.IndexedConfig;
 import org.raftlib.internal.core.Ready;
 import org.raftlib.message.AppendEntriesResponse;
 import org.raftlib.message.RaftMessage;
@@ -174,11 +174,12 @@ final class InvariantChecker {
         if (after.term() < logTerm) {
             fail("term: " + node.id() + " is in term " + after.term() + " behind the last term of its log, " + logTerm);
         }
-        ClusterConfig justified = node.configFromLog();
-        if (justified != null && !justified.equals(after.config())) {
+        IndexedConfig justified = node.configFromLog();
+        if (justified != null && (!justified.config().equals(after.config())
+                || justified.index() != after.configIndex())) {
             fail("configuration: " + node.id() + " uses " + after.config() + " (index " + after.configIndex()
-                    + ") but its log [" + node.storage().firstIndex() + ", " + node.storage().lastIndex() + "] says "
-                    + justified);
+                    + ") but its log [" + node.storage().firstIndex() + ", " + node.storage().lastIndex()
+                    + "] and snapshot say " + justified.config() + " (index " + justified.index() + ")");
         }
         if (after.role() != RaftRole.LEADER) {
             return;

@@ -15,6 +15,7 @@ import org.raftlib.LogEntry;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.internal.core.CoreConfig;
+import org.raftlib.internal.core.IndexedConfig;
 import org.raftlib.internal.core.RaftCore;
 import org.raftlib.internal.core.Ready;
 import org.raftlib.internal.core.SnapshotPoint;
@@ -43,7 +44,7 @@ final class SimNode {
     /** The configuration a node starts with when neither its log nor a snapshot holds one. */
     private final ClusterConfig bootstrap;
     /** The configuration as of the applied index: what a snapshot taken now carries. */
-    private ClusterConfig appliedConfig;
+    private IndexedConfig appliedConfig;
     /** The state machine: per key of the {@link ClientHistory}, the digest of the commands applied, in order. */
     private Digest[] machine;
     /** The newest snapshot this node holds (the store keeps older ones too: see {@link #snapshotAt}). */
@@ -55,7 +56,7 @@ final class SimNode {
      * A snapshot this node holds: durable, kept across crashes; {@code chain} is the shadow log's chain there and
      * {@code machine} the state machine's state (never modified).
      */
-    record Snapshot(SnapshotPoint point, long chain, ClusterConfig config, Digest[] machine) {
+    record Snapshot(SnapshotPoint point, long chain, IndexedConfig config, Digest[] machine) {
     }
 
     /** A batch written to storage, durable once the syncs before {@code barrier} complete. */
@@ -76,7 +77,7 @@ final class SimNode {
         }
         core = RaftCore.restore(config, storage, storage.hardState());
         shadow.reset(storage.all());
-        appliedConfig = bootstrap;
+        appliedConfig = new IndexedConfig(bootstrap, 0);
         machine = new Digest[ClientHistory.KEYS];
         Arrays.fill(machine, Digest.EMPTY);
         lastApplied = 0;
@@ -151,18 +152,23 @@ final class SimNode {
     }
 
     /**
-     * Returns the configuration the node's log justifies: that of the last configuration entry in it, else the
-     * bootstrap one if the log was never reset or compacted and the node holds no snapshot (whose configuration
-     * would then be in force); null when that is unknown.
+     * Returns the configuration the node's log justifies, with the index of its entry: that of the last
+     * configuration entry in it, else the bootstrap one (index 0) if the log was never reset or compacted and the
+     * node holds no snapshot, else its snapshot's if the log continues that snapshot from no later than its index;
+     * null when that is unknown.
      */
-    ClusterConfig configFromLog() {
+    IndexedConfig configFromLog() {
         List<LogEntry> all = storage.all();
         for (int i = all.size() - 1; i >= 0; i--) {
             if (all.get(i).type() == EntryType.CONFIGURATION) {
-                return ClusterConfig.decode(all.get(i).data().toByteArray());
+                return new IndexedConfig(ClusterConfig.decode(all.get(i).data().toByteArray()), all.get(i).index());
             }
         }
-        return storage.base() == 0 && snapshot == null ? bootstrap : null;
+        if (snapshot == null) {
+            return storage.base() == 0 ? new IndexedConfig(bootstrap, 0) : null;
+        }
+        long index = snapshot.point().index();
+        return storage.base() <= index && index <= storage.lastIndex() ? snapshot.config() : null;
     }
 
     /** Returns how far the durable log was compacted past the newest durable snapshot (0: not at all). */
@@ -238,7 +244,7 @@ final class SimNode {
     void applied(LogEntry e) {
         lastApplied = e.index();
         if (e.type() == EntryType.CONFIGURATION) {
-            appliedConfig = ClusterConfig.decode(e.data().toByteArray());
+            appliedConfig = new IndexedConfig(ClusterConfig.decode(e.data().toByteArray()), e.index());
         }
         long command = ClientHistory.command(e);
         if (command >= 0) {

@@ -28,9 +28,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link SnapshotStore} of files in one directory, each {@code snapshot-<index, 20 digits>-<term, 20 digits>.snap}:
- * a checksummed header holding the {@link SnapshotMeta} (index, term, cluster configuration, payload length, creation
- * time) and the payload's CRC32C, then the payload (format version 3, see {@link SnapshotCodec}; files of version 2,
- * which store only the voters, are read with a configuration of those voters). Snapshots are streamed in both
+ * a checksummed header holding the {@link SnapshotMeta} (index, term, cluster configuration and its entry's index,
+ * payload length, creation time) and the payload's CRC32C, then the payload (format version 4, see
+ * {@link SnapshotCodec}; files of version 3 are read with the configuration at the snapshot's index, files of
+ * version 2, which store only the voters, with a configuration of those voters). Snapshots are streamed in both
  * directions through 64 KiB buffers; none is ever held in memory whole.
  *
  * <p><b>Durability.</b> A {@link Writer} writes to {@code <name>.tmp}; {@link Writer#commit()} writes the header,

@@ -16,14 +16,16 @@ import org.raftlib.NodeId;
 import org.raftlib.SnapshotMeta;
 
 /**
- * The header of a snapshot file, format version 3, big-endian:
- * {@code magic:int32 "RSNP" | version:int32 = 3 | headerLength:int32 | index:int64 | term:int64 | payloadLength:int64
- * | createdMillis:int64 | payloadCrc32c:int32 | configLength:int32 | configLength bytes of the cluster configuration
- * ({@link ClusterConfig#encode()}) | headerCrc32c:int32}, the last checksum covering every header byte before it.
- * The payload, exactly {@code payloadLength} bytes, follows the header and ends the file. Snapshots are always
- * written in version 3.
+ * The header of a snapshot file, format version 4, big-endian:
+ * {@code magic:int32 "RSNP" | version:int32 = 4 | headerLength:int32 | index:int64 | term:int64 | payloadLength:int64
+ * | createdMillis:int64 | payloadCrc32c:int32 | configIndex:int64 | configLength:int32 | configLength bytes of the
+ * cluster configuration ({@link ClusterConfig#encode()}) | headerCrc32c:int32}, the last checksum covering every header
+ * byte before it. {@code configIndex} is the index of the log entry that holds the configuration (0: the bootstrap
+ * one). The payload, exactly {@code payloadLength} bytes, follows the header and ends the file. Snapshots are always
+ * written in version 4.
  *
- * <p>Version 2 is still read. Its header is the same up to the payload checksum, then holds only the voters:
+ * <p>Versions 3 and 2 are still read; their configuration is reported at the snapshot's index. Version 3 is version 4
+ * without {@code configIndex}. Version 2 is the same up to the payload checksum, then holds only the voters:
  * {@code voterCount:int32 | voterCount × (length:int16 | node id, UTF-8, in id order) | headerCrc32c:int32}. It is
  * read as a configuration of those voters alone, with empty addresses ({@link ClusterConfig#ofVoters}).
  *
@@ -33,15 +35,21 @@ import org.raftlib.SnapshotMeta;
 final class SnapshotCodec {
 
     static final int MAGIC = 0x52534E50;   // "RSNP"
-    static final int VERSION = 3;
-    /** The version before {@link #VERSION}, with voters instead of the configuration: read, never written. */
+    static final int VERSION = 4;
+    /** The version before {@link #VERSION}, without the configuration's index: read, never written. */
+    static final int NO_CONFIG_INDEX_VERSION = 3;
+    /** The version before that, with voters instead of the configuration: read, never written. */
     static final int VOTERS_VERSION = 2;
     /** The largest header accepted: room for a configuration of many thousands of members. */
     static final int MAX_HEADER_BYTES = 1 << 20;
 
-    /** Bytes before the configuration: magic, version, length, index, term, size, time, crc, configuration length. */
-    private static final int FIXED_BYTES = 3 * Integer.BYTES + 4 * Long.BYTES + 2 * Integer.BYTES;
-    private static final int MIN_HEADER_BYTES = FIXED_BYTES + Integer.BYTES;
+    /**
+     * Bytes before the configuration: magic, version, length, index, term, size, time, crc, configuration index and
+     * length.
+     */
+    private static final int FIXED_BYTES = 3 * Integer.BYTES + 5 * Long.BYTES + 2 * Integer.BYTES;
+    /** The shortest header of any version read (2 and 3: no configuration index, nothing after it). */
+    private static final int MIN_HEADER_BYTES = FIXED_BYTES - Long.BYTES + Integer.BYTES;
 
     /** A header read from a file: what the snapshot covers, with its size and time, and the payload checksum. */
     record Header(SnapshotMeta meta, int headerBytes, int payloadCrc) {
@@ -52,7 +60,7 @@ final class SnapshotCodec {
 
     /** Returns the length of the header of a snapshot whose encoded configuration has {@code configLength} bytes. */
     static long headerBytes(int configLength) {
-        return (long) MIN_HEADER_BYTES + configLength;
+        return (long) FIXED_BYTES + Integer.BYTES + configLength;
     }
 
     /**
@@ -68,8 +76,8 @@ final class SnapshotCodec {
         }
         ByteBuffer header = ByteBuffer.allocate((int) length);
         header.putInt(MAGIC).putInt(VERSION).putInt((int) length).putLong(meta.index()).putLong(meta.term())
-                .putLong(meta.sizeBytes()).putLong(meta.createdMillis()).putInt(payloadCrc).putInt(config.length)
-                .put(config);
+                .putLong(meta.sizeBytes()).putLong(meta.createdMillis()).putInt(payloadCrc).putLong(meta.configIndex())
+                .putInt(config.length).put(config);
         header.putInt(RecordCodec.checksum(header, 0, header.position()));
         return header.flip();
     }
@@ -78,7 +86,7 @@ final class SnapshotCodec {
      * Reads and checks the header of {@code file}, open as {@code channel}, and that the file holds exactly the
      * payload it announces (its checksum is checked while the payload is read).
      *
-     * @throws StorageException if the file is not a complete snapshot of version 3 or 2: torn, truncated, damaged
+     * @throws StorageException if the file is not a complete snapshot of version 4, 3 or 2: torn, truncated, damaged
      *     header (an undecodable configuration included), another format version (1 included)
      * @throws IOException if reading fails
      */
@@ -96,9 +104,9 @@ final class SnapshotCodec {
             throw new StorageException("snapshot format version 1 (the previous API, without voters) is not read",
                     file, 4);
         }
-        if (version != VERSION && version != VOTERS_VERSION) {
+        if (version != VERSION && version != NO_CONFIG_INDEX_VERSION && version != VOTERS_VERSION) {
             throw new StorageException("snapshot format version " + version + " is not one this release reads ("
-                    + VERSION + " or " + VOTERS_VERSION + ")", file, 4);
+                    + VERSION + ", " + NO_CONFIG_INDEX_VERSION + " or " + VOTERS_VERSION + ")", file, 4);
         }
         int length = start.getInt(8);
         if (length < MIN_HEADER_BYTES || length > MAX_HEADER_BYTES || length > size) {
@@ -130,28 +138,31 @@ final class SnapshotCodec {
         long created = header.getLong();
         int payloadCrc = header.getInt();
         try {
-            ClusterConfig config = version == VERSION ? config(header, file) : voters(header);
-            return new Header(new SnapshotMeta(index, term, config, payloadLength, created), length, payloadCrc);
+            long configIndex = version == VERSION ? header.getLong() : index;
+            ClusterConfig config = version == VOTERS_VERSION ? voters(header) : config(header, file);
+            return new Header(new SnapshotMeta(index, term, config, configIndex, payloadLength, created), length,
+                    payloadCrc);
         } catch (IllegalArgumentException | BufferUnderflowException e) {
             throw new StorageException("snapshot header with a valid checksum but impossible values: " + e.getMessage(),
                     file, 0);
         }
     }
 
-    /** Reads the configuration of a version-3 header; it must end at the header checksum. */
+    /** Reads the configuration of a version-4 or -3 header; it must end at the header checksum. */
     private static ClusterConfig config(ByteBuffer header, Path file) throws StorageException {
         int configLength = header.getInt();
         if (configLength < 0 || configLength != header.remaining() - Integer.BYTES) {
             throw new IllegalArgumentException("a configuration of " + configLength + " bytes does not end at the"
                     + " checksum, " + (header.remaining() - Integer.BYTES) + " bytes on");
         }
+        int offset = header.position();
         byte[] encoded = new byte[configLength];
         header.get(encoded);
         try {
             return ClusterConfig.decode(encoded);
         } catch (IllegalArgumentException e) {
             throw new StorageException("snapshot header with a valid checksum but a cluster configuration of "
-                    + configLength + " bytes that does not decode: " + e.getMessage(), file, FIXED_BYTES);
+                    + configLength + " bytes that does not decode: " + e.getMessage(), file, offset);
         }
     }
 

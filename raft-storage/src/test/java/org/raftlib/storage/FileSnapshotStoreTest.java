@@ -33,7 +33,7 @@ class FileSnapshotStoreTest {
     Path dir;
 
     static SnapshotMeta meta(long index, long term) {
-        return new SnapshotMeta(index, term, CONFIG, 0, 0);
+        return new SnapshotMeta(index, term, CONFIG, 0, 0, 0);
     }
 
     static byte[] payload(long index) {
@@ -114,7 +114,7 @@ class FileSnapshotStoreTest {
         new SplittableRandom(SEED).nextBytes(big);
         ClusterConfig config = ClusterConfig.ofVoters(List.of(Member.of("node-é-1", "hôte:1"), Member.of("n2", "")));
         SnapshotMeta committed;
-        try (SnapshotStore.Writer w = store.write(new SnapshotMeta(7, 1, config, 0, 0))) {
+        try (SnapshotStore.Writer w = store.write(new SnapshotMeta(7, 1, config, 0, 0, 0))) {
             OutputStream out = w.stream();
             for (int off = 0; off < big.length; off += 1000) {
                 out.write(big, off, 1000);

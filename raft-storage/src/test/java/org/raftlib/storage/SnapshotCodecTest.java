@@ -28,11 +28,14 @@ import org.raftlib.NodeId;
 import org.raftlib.SnapshotMeta;
 import org.raftlib.SnapshotStore;
 
-/** Snapshot header formats: version 3 (the cluster configuration), version 2 (voters only), and a damaged config. */
+/**
+ * Snapshot header formats: version 4 (the cluster configuration and its entry's index), version 3 (without the
+ * index), version 2 (voters only), and a damaged configuration.
+ */
 class SnapshotCodecTest {
 
-    /** Where the encoded configuration starts in a version-3 header; its length is the int32 just before it. */
-    private static final int CONFIG_AT = 52;
+    /** Where the encoded configuration starts in a version-4 header; its length is the int32 just before it. */
+    private static final int CONFIG_AT = 60;
 
     /** A joint change from n1, n2, n3 to n2, n3, n4 with learner l1 (the first member in id order). */
     private static final ClusterConfig JOINT = new ClusterConfig(List.of(Member.of("n1", "10.0.0.1:7001"),
@@ -47,7 +50,7 @@ class SnapshotCodecTest {
     }
 
     private static SnapshotMeta commit(SnapshotStore store, long index, ClusterConfig config) throws IOException {
-        try (SnapshotStore.Writer w = store.write(new SnapshotMeta(index, 2, config, 0, 0))) {
+        try (SnapshotStore.Writer w = store.write(new SnapshotMeta(index, 2, config, index / 2, 0, 0))) {
             w.stream().write(FileSnapshotStoreTest.payload(index));
             return w.commit();
         }
@@ -67,9 +70,10 @@ class SnapshotCodecTest {
 
         SnapshotMeta committed = commit(store, 30, JOINT);
 
-        assertThat(formatVersion(committed)).isEqualTo(SnapshotCodec.VERSION).isEqualTo(3);
+        assertThat(formatVersion(committed)).isEqualTo(SnapshotCodec.VERSION).isEqualTo(4);
         SnapshotMeta read = FileSnapshotStore.open(dir).latest().orElseThrow();
         assertThat(read).isEqualTo(committed);
+        assertThat(read.configIndex()).isEqualTo(15);
         assertThat(read.config()).isEqualTo(JOINT);
         assertThat(read.config().isJoint()).isTrue();
         assertThat(read.config().learners()).containsExactly(NodeId.of("l1"));
@@ -117,8 +121,37 @@ class SnapshotCodecTest {
             assertThat(in.readAllBytes()).isEqualTo(payload);
         }
         SnapshotMeta next = commit(store, 40, latest.config());
-        assertThat(formatVersion(next)).as("always written in version 3").isEqualTo(3);
+        assertThat(formatVersion(next)).as("always written in version 4").isEqualTo(4);
         assertThat(store.latest()).contains(next);
+    }
+
+    /** The bytes of a version-3 snapshot file: version 4 without the configuration's index. */
+    private static byte[] version3File(long index, long term, ClusterConfig config, byte[] payload) {
+        byte[] encoded = config.encode();
+        int length = 52 + encoded.length + Integer.BYTES;
+        CRC32C crc = new CRC32C();
+        crc.update(payload);
+        ByteBuffer b = ByteBuffer.allocate(length + payload.length);
+        b.putInt(SnapshotCodec.MAGIC).putInt(3).putInt(length).putLong(index).putLong(term).putLong(payload.length)
+                .putLong(0).putInt((int) crc.getValue()).putInt(encoded.length).put(encoded);
+        b.putInt(RecordCodec.checksum(b, 0, b.position())).put(payload);
+        return b.array();
+    }
+
+    @Test
+    void aVersion3FileIsReadWithItsConfigurationAtTheSnapshotsIndex() throws IOException {
+        FileSnapshotStore store = FileSnapshotStore.open(dir, 5);
+        byte[] payload = FileSnapshotStoreTest.payload(20);
+        Files.write(dir.resolve(FileSnapshotStore.fileName(20, 4)), version3File(20, 4, JOINT, payload));
+
+        SnapshotMeta latest = store.latest().orElseThrow();
+
+        assertThat(latest.index()).isEqualTo(20);
+        assertThat(latest.config()).isEqualTo(JOINT);
+        assertThat(latest.configIndex()).as("not recorded: the snapshot's index, as before").isEqualTo(20);
+        try (InputStream in = store.read(latest)) {
+            assertThat(in.readAllBytes()).isEqualTo(payload);
+        }
     }
 
     static Stream<Arguments> configDamage() {
@@ -179,7 +212,7 @@ class SnapshotCodecTest {
         FileSnapshotStore store = FileSnapshotStore.open(dir);
         List<Member> members = new ArrayList<>();
         IntStream.range(0, 40).forEach(i -> members.add(Member.of("n" + i, "h".repeat(30_000))));
-        SnapshotMeta meta = new SnapshotMeta(5, 1, ClusterConfig.ofVoters(members), 0, 0);
+        SnapshotMeta meta = new SnapshotMeta(5, 1, ClusterConfig.ofVoters(members), 0, 0, 0);
 
         assertThatThrownBy(() -> store.write(meta)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("40 members").hasMessageContaining("more than " + SnapshotCodec.MAX_HEADER_BYTES);

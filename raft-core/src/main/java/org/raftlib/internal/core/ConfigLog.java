@@ -11,17 +11,17 @@ import org.raftlib.NodeId;
 /**
  * The configurations a node's log holds (Raft thesis §4.1): a configuration takes effect as soon as its entry is in
  * the log, committed or not, and the previous one is back in force if that entry is truncated. Entries at or below
- * {@code baseIndex} are folded into {@code base} (the configuration of the snapshot, or of the compacted prefix).
- * Confined to the node loop.
+ * {@code baseIndex} are folded into {@code base} (the configuration of the snapshot, or of the compacted prefix),
+ * which keeps the index of its own entry. Confined to the node loop.
  */
 final class ConfigLog {
 
     private final TreeMap<Long, ClusterConfig> entries = new TreeMap<>();
-    private ClusterConfig base;
+    private IndexedConfig base;
     private long baseIndex;
     private long version;
 
-    ConfigLog(ClusterConfig base, long baseIndex) {
+    ConfigLog(IndexedConfig base, long baseIndex) {
         this.base = base;
         this.baseIndex = baseIndex;
     }
@@ -60,8 +60,8 @@ final class ConfigLog {
     }
 
     /** The log was reset to a snapshot at {@code index} whose configuration is {@code config} (null: unknown). */
-    void reset(long index, ClusterConfig config) {
-        ClusterConfig c = config != null ? config : at(index);
+    void reset(long index, IndexedConfig config) {
+        IndexedConfig c = config != null ? config : indexedAt(index);
         entries.clear();
         base = c;
         baseIndex = index;
@@ -75,7 +75,7 @@ final class ConfigLog {
         }
         Map.Entry<Long, ClusterConfig> last = entries.floorEntry(index);
         if (last != null) {
-            base = last.getValue();
+            base = new IndexedConfig(last.getValue(), last.getKey());
             entries.headMap(index, true).clear();
         }
         baseIndex = index;
@@ -83,18 +83,23 @@ final class ConfigLog {
 
     /** Returns the configuration in force: the last one in the log. */
     ClusterConfig current() {
-        return entries.isEmpty() ? base : entries.lastEntry().getValue();
+        return entries.isEmpty() ? base.config() : entries.lastEntry().getValue();
     }
 
-    /** Returns the index of the entry holding the configuration in force (the base's index if none). */
+    /** Returns the index of the entry holding the configuration in force (0: the bootstrap configuration). */
     long currentIndex() {
-        return entries.isEmpty() ? baseIndex : entries.lastKey();
+        return entries.isEmpty() ? base.index() : entries.lastKey();
     }
 
     /** Returns the configuration in force at {@code index}: the last one at or before it. */
     ClusterConfig at(long index) {
+        return indexedAt(index).config();
+    }
+
+    /** Returns the configuration in force at {@code index} with the index of its entry. */
+    IndexedConfig indexedAt(long index) {
         Map.Entry<Long, ClusterConfig> e = entries.floorEntry(index);
-        return e != null ? e.getValue() : base;
+        return e != null ? new IndexedConfig(e.getValue(), e.getKey()) : base;
     }
 
     /** Returns whether {@code id} votes in the configuration at {@code index} or in any the log holds after it. */

@@ -1,7 +1,6 @@
 package org.raftlib.internal.core;
 
 import java.util.List;
-import org.raftlib.ClusterConfig;
 import org.raftlib.LogEntry;
 import org.raftlib.RaftRole;
 import org.raftlib.message.AppendEntries;
@@ -80,7 +79,7 @@ final class Follower extends Role {
     }
 
     /** Raft §7 receiver, once the runtime stored the leader's snapshot; see {@link RaftCore#installSnapshot}. */
-    boolean installSnapshot(SnapshotPoint point, ClusterConfig config, RaftMessage reply) {
+    boolean installSnapshot(SnapshotPoint point, IndexedConfig config, RaftMessage reply) {
         electionElapsed = 0;
         core.send(reply);
         return core.resetToSnapshot(point, config);

@@ -47,7 +47,7 @@ public final class RaftCore {
     final Membership membership;                 // CoreInspection reads it
 
     private RaftCore(CoreConfig config, LogView storage, HardState hardState, SnapshotPoint snapshot,
-            ClusterConfig baseConfig) {
+            IndexedConfig baseConfig) {
         this.config = config;
         this.log = new RaftLog(storage, hardState.commit(), snapshot, baseConfig,
                 2 * config.flow().maxApplyBytes(), Math.max(ENTRY_CACHE_BYTES, config.flow().maxBytesPerMessage()));
@@ -83,19 +83,19 @@ public final class RaftCore {
      * @param storage the durable log; it must hold the snapshot's index (or have it as the entry before its first)
      * @param hardState the durable hard state
      * @param snapshot the snapshot the state machine was restored from, if any
-     * @param snapshotConfig the cluster configuration stored with that snapshot, if known
+     * @param snapshotConfig the cluster configuration stored with that snapshot and its entry's index, if known
      * @return the core
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if the log does not continue the snapshot
      * @throws IllegalStateException if the log holds a malformed configuration entry
      */
     public static RaftCore restore(CoreConfig config, LogView storage, HardState hardState,
-            Optional<SnapshotPoint> snapshot, Optional<ClusterConfig> snapshotConfig) {
+            Optional<SnapshotPoint> snapshot, Optional<IndexedConfig> snapshotConfig) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(storage, "storage");
         Objects.requireNonNull(hardState, "hardState");
-        ClusterConfig base = snapshotConfig.orElseGet(() -> ClusterConfig.ofVoters(
-                config.voters().stream().map(v -> new Member(v, "")).toList()));
+        IndexedConfig base = snapshotConfig.orElseGet(() -> new IndexedConfig(ClusterConfig.ofVoters(
+                config.voters().stream().map(v -> new Member(v, "")).toList()), 0));
         RaftCore core = new RaftCore(config, storage, hardState, snapshot.orElse(null), base);
         core.membership.refresh();
         config.logger().info("{} [term {}] started as follower{}, last index {}, commit {}", config.id(), core.term,
@@ -320,7 +320,7 @@ public final class RaftCore {
      * @param reply the acknowledgement to send once the install is durable
      * @return whether the log was reset to the snapshot
      */
-    public boolean installSnapshot(NodeId leader, SnapshotPoint point, ClusterConfig snapshotConfig,
+    public boolean installSnapshot(NodeId leader, SnapshotPoint point, IndexedConfig snapshotConfig,
             RaftMessage reply) {
         if (role instanceof Follower f && leader.equals(this.leader)) {
             boolean reset = f.installSnapshot(point, snapshotConfig, reply);
@@ -333,7 +333,7 @@ public final class RaftCore {
     }
 
     /** The follower side of {@link #installSnapshot}: resets the log to the snapshot unless it holds it. */
-    boolean resetToSnapshot(SnapshotPoint point, ClusterConfig snapshotConfig) {
+    boolean resetToSnapshot(SnapshotPoint point, IndexedConfig snapshotConfig) {
         boolean reset = snapshots.install(point, snapshotConfig);
         if (reset) {
             config.logger().info("{} [term {}] installs the snapshot at {}/{} from {}", config.id(), term,

@@ -3,7 +3,6 @@ package org.raftlib.internal.core;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import org.raftlib.ClusterConfig;
 import org.raftlib.LogEntries;
 import org.raftlib.LogEntry;
 
@@ -43,7 +42,7 @@ final class RaftLog {
      * up to {@code snapshotIndex} (0: none, the state machine starts empty). The storage must hold
      * {@code snapshotIndex} (or have it as the entry before its first).
      */
-    RaftLog(LogView stable, long committed, SnapshotPoint snapshot, ClusterConfig baseConfig,
+    RaftLog(LogView stable, long committed, SnapshotPoint snapshot, IndexedConfig baseConfig,
             long maxApplyInFlightBytes, long cacheBytes) {
         long snapshotIndex = snapshot == null ? 0 : snapshot.index();
         this.stable = stable;
@@ -121,7 +120,7 @@ final class RaftLog {
      *
      * @return whether the log was reset (the state machine must be restored from the snapshot)
      */
-    boolean installSnapshot(long index, long term, ClusterConfig config) {
+    boolean installSnapshot(long index, long term, IndexedConfig config) {
         if (index <= committed) {
             return false;
         }
@@ -138,7 +137,7 @@ final class RaftLog {
      * after {@code index}, and everything up to it counts as committed and (once the state machine is restored)
      * applied.
      */
-    void resetTo(long index, long term, ClusterConfig config) {
+    void resetTo(long index, long term, IndexedConfig config) {
         configs.reset(index, config);
         cache.truncateFrom(0);
         truncationsInFlight.clear();

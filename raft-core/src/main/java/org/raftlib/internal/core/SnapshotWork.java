@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import org.raftlib.ClusterConfig;
 import org.raftlib.NodeId;
 
 /**
@@ -41,7 +40,7 @@ final class SnapshotWork {
     }
 
     /** Installs a received snapshot in the log; returns whether the log was reset (the state must be restored). */
-    boolean install(SnapshotPoint point, ClusterConfig config) {
+    boolean install(SnapshotPoint point, IndexedConfig config) {
         if (!log.installSnapshot(point.index(), point.term(), config)) {
             return false;
         }

@@ -19,6 +19,7 @@ import org.raftlib.RaftException;
 import org.raftlib.SnapshotMeta;
 import org.raftlib.SnapshotStore;
 import org.raftlib.StateMachine;
+import org.raftlib.internal.core.IndexedConfig;
 import org.raftlib.internal.session.SessionMachine;
 import org.raftlib.internal.session.SessionTable;
 import org.slf4j.Logger;
@@ -79,7 +80,7 @@ final class ApplyWorker implements Runnable {
         this.applied = restoredFrom.map(SnapshotMeta::index).orElse(0L);
         this.appliedPublished = applied;
         this.appliedTerm = restoredFrom.map(SnapshotMeta::term).orElse(0L);
-        taker.restoredTo(applied, restoredFrom.map(SnapshotMeta::config).orElse(bootstrap));
+        taker.restoredTo(applied, restoredFrom.map(SnapshotTaker::configOf).orElse(new IndexedConfig(bootstrap, 0)));
     }
 
     /** Reports snapshots taken and installed to {@code sink}; called before the thread starts. */
@@ -224,7 +225,7 @@ final class ApplyWorker implements Runnable {
                 applySession(e, f);
                 snapshots.applied(e.data().length());
             } else if (e.type() == EntryType.CONFIGURATION) {
-                snapshots.configApplied(ClusterConfig.decode(e.data().toByteArray()));
+                snapshots.configApplied(new IndexedConfig(ClusterConfig.decode(e.data().toByteArray()), e.index()));
             }
             applied = e.index();
             appliedTerm = e.term();
@@ -287,7 +288,7 @@ final class ApplyWorker implements Runnable {
         }
         applied = meta.index();
         appliedTerm = meta.term();
-        snapshots.restoredTo(meta.index(), meta.config());
+        snapshots.restoredTo(meta.index(), SnapshotTaker.configOf(meta));
         LOG.info("{} restored the state machine from the snapshot at {}/{} in {} ms", nodeId, meta.term(),
                 meta.index(), (System.nanoTime() - start) / 1_000_000);
         if (events != null) {

@@ -318,7 +318,7 @@ final class NodeLoop implements Runnable {
             core.compact(t.meta().index() - compactionKeep);
         } else if (item instanceof Event.SnapshotReceived r) {
             transfers.onDurable(r.meta());
-            if (core.installSnapshot(r.leader(), point(r.meta()), r.meta().config(), r.reply())) {
+            if (core.installSnapshot(r.leader(), point(r.meta()), SnapshotTaker.configOf(r.meta()), r.reply())) {
                 restores.put(r.meta().index(), r.meta());
             }
             core.onSnapshotTaken(point(r.meta()));

@@ -196,7 +196,7 @@ public final class NodeRuntime {
             snapshot.ifPresent(parts.transfers()::onDurable);
             parts.apply().useSnapshots(snapshotStore, snapshotTaker, snapshot, initialConfig);
             RaftCore core = RaftCore.restore(coreConfig, new StorageLogView(logStorage), logStorage.hardState(),
-                    snapshot.map(m -> new SnapshotPoint(m.index(), m.term())), snapshot.map(SnapshotMeta::config));
+                    snapshot.map(m -> new SnapshotPoint(m.index(), m.term())), snapshot.map(SnapshotTaker::configOf));
             loop = new NodeLoop(parts, core, options.tickInterval().toNanos());
             Member self = parts.members().stream().filter(m -> m.id().equals(id)).findFirst().orElseThrow();
             parts.transport().updatePeers(parts.members().stream().filter(m -> !m.id().equals(id)).toList());

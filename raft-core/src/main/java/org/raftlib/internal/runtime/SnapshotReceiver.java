@@ -191,7 +191,7 @@ final class SnapshotReceiver {
             throw new IOException("header says " + h.term() + "/" + h.index() + ", the message "
                     + m.lastIncludedTerm() + "/" + m.lastIncludedIndex());
         }
-        t.meta = new SnapshotMeta(h.index(), h.term(), h.config(), 0, 0);
+        t.meta = new SnapshotMeta(h.index(), h.term(), h.config(), h.configIndex(), 0, 0);
         t.stateLeft = h.stateBytes();
         t.crc.update(held, 0, h.length());
         t.writer = store.write(t.meta);

@@ -18,6 +18,7 @@ import org.raftlib.SnapshotMeta;
 import org.raftlib.SnapshotStore;
 import org.raftlib.StateMachine;
 import org.raftlib.StateSnapshot;
+import org.raftlib.internal.core.IndexedConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,8 +48,8 @@ final class SnapshotTaker {
 
     private final String nodeId;
     private final SnapshotStore store;
-    /** The cluster configuration as of the applied index: it goes into the snapshot's metadata. */
-    private ClusterConfig config;
+    /** The cluster configuration as of the applied index, with its entry's index: the snapshot's metadata. */
+    private IndexedConfig config;
     private final long everyEntries;
     private final long everyBytes;
     private final ExecutorService writer;
@@ -73,12 +74,17 @@ final class SnapshotTaker {
             Inbox inbox, Consumer<Object> toApplyThread) {
         this.nodeId = nodeId;
         this.store = store;
-        this.config = bootstrap;
+        this.config = new IndexedConfig(bootstrap, 0);
         this.everyEntries = policy.everyEntries();
         this.everyBytes = policy.everyBytes();
         this.writer = writer;
         this.inbox = inbox;
         this.toApplyThread = toApplyThread;
+    }
+
+    /** Returns the configuration {@code meta} carries, with its entry's index. */
+    static IndexedConfig configOf(SnapshotMeta meta) {
+        return new IndexedConfig(meta.config(), meta.configIndex());
     }
 
     /** Sets where the snapshots' durations and sizes go; before the node starts. */
@@ -87,12 +93,12 @@ final class SnapshotTaker {
     }
 
     /** A configuration entry was applied: snapshots from now on carry it. */
-    void configApplied(ClusterConfig applied) {
+    void configApplied(IndexedConfig applied) {
         config = applied;
     }
 
     /** The state machine was restored from (or starts after) the snapshot at {@code index}. */
-    void restoredTo(long index, ClusterConfig snapshotConfig) {
+    void restoredTo(long index, IndexedConfig snapshotConfig) {
         attemptedIndex = index;
         durableIndex = index;
         config = snapshotConfig;
@@ -148,7 +154,7 @@ final class SnapshotTaker {
         busy = true;
         attemptedIndex = applied;
         bytesSince = 0;
-        SnapshotMeta meta = new SnapshotMeta(applied, appliedTerm, config, 0, 0);
+        SnapshotMeta meta = new SnapshotMeta(applied, appliedTerm, config.config(), config.index(), 0, 0);
         try {
             writer.execute(() -> write(capture, meta));
         } catch (RejectedExecutionException e) {

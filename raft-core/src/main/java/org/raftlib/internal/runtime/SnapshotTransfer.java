@@ -10,17 +10,21 @@ import org.raftlib.SnapshotMeta;
  * state machine's bytes, and a CRC32C of everything before it. The follower checks the checksum before it makes the
  * snapshot durable, so a damaged transfer is restarted, never installed.
  *
- * <p>Header, version 2: {@code magic:int32 "RSXF" | version:int32 = 2 | index:int64 | term:int64 | stateBytes:int64
- * | configLength:int32 | configuration ({@link ClusterConfig#encode()})}. Trailer: {@code crc32c:int32}.
+ * <p>Header, version 3: {@code magic:int32 "RSXF" | version:int32 = 3 | index:int64 | term:int64 | stateBytes:int64
+ * | configIndex:int64 | configLength:int32 | configuration ({@link ClusterConfig#encode()})}. Trailer:
+ * {@code crc32c:int32}. Version 2 (a leader of the previous release) is still read: it lacks {@code configIndex},
+ * and the configuration is then reported at the snapshot's index.
  */
 final class SnapshotTransfer {
 
     static final int MAGIC = 0x52535846;   // "RSXF"
-    static final int VERSION = 2;
+    static final int VERSION = 3;
+    /** The previous version, without the configuration's index: read, never sent. */
+    static final int VERSION_2 = 2;
     static final int TRAILER_BYTES = Integer.BYTES;
     /** The longest configuration a follower accepts in a header (it holds the header in memory until complete). */
     static final int MAX_CONFIG_BYTES = 16 << 20;
-    private static final int FIXED_HEADER_BYTES = 4 + 4 + 8 + 8 + 8 + 4;
+    private static final int FIXED_HEADER_BYTES = 4 + 4 + 8 + 8 + 8 + 8 + 4;
 
     private SnapshotTransfer() {
     }
@@ -30,7 +34,7 @@ final class SnapshotTransfer {
         byte[] config = meta.config().encode();
         ByteBuffer b = ByteBuffer.allocate(FIXED_HEADER_BYTES + config.length);
         b.putInt(MAGIC).putInt(VERSION).putLong(meta.index()).putLong(meta.term()).putLong(meta.sizeBytes())
-                .putInt(config.length).put(config);
+                .putLong(meta.configIndex()).putInt(config.length).put(config);
         return b.array();
     }
 
@@ -40,7 +44,7 @@ final class SnapshotTransfer {
     }
 
     /** A decoded header and how many bytes it took. */
-    record Header(long index, long term, long stateBytes, ClusterConfig config, int length) {
+    record Header(long index, long term, long stateBytes, ClusterConfig config, long configIndex, int length) {
     }
 
     /**
@@ -52,19 +56,29 @@ final class SnapshotTransfer {
      *     {@link #MAX_CONFIG_BYTES}
      */
     static int headerLength(byte[] data, int length) throws IOException {
-        if (length < FIXED_HEADER_BYTES) {
+        if (length < 2 * Integer.BYTES) {
             return -1;
         }
-        ByteBuffer b = ByteBuffer.wrap(data, 0, length);
-        if (b.getInt() != MAGIC || b.getInt() != VERSION) {
-            throw new IOException("not a snapshot transfer of version " + VERSION);
+        int fixed = fixedBytes(ByteBuffer.wrap(data, 0, length));
+        if (length < fixed) {
+            return -1;
         }
-        int configLength = b.getInt(FIXED_HEADER_BYTES - Integer.BYTES);
+        int configLength = ByteBuffer.wrap(data, 0, length).getInt(fixed - Integer.BYTES);
         if (configLength < 0 || configLength > MAX_CONFIG_BYTES) {
             throw new IOException("impossible snapshot transfer header: a configuration of " + configLength
                     + " bytes (at most " + MAX_CONFIG_BYTES + ")");
         }
-        return FIXED_HEADER_BYTES + configLength;
+        return fixed + configLength;
+    }
+
+    /** Checks the magic and version {@code b} starts with; returns the length of that version's fixed part. */
+    private static int fixedBytes(ByteBuffer b) throws IOException {
+        int magic = b.getInt();
+        int version = b.getInt();
+        if (magic != MAGIC || (version != VERSION && version != VERSION_2)) {
+            throw new IOException("not a snapshot transfer of version " + VERSION + " or " + VERSION_2);
+        }
+        return version == VERSION ? FIXED_HEADER_BYTES : FIXED_HEADER_BYTES - Long.BYTES;
     }
 
     /**
@@ -75,16 +89,17 @@ final class SnapshotTransfer {
     static Header parseHeader(byte[] data) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(data);
         try {
-            if (b.getInt() != MAGIC || b.getInt() != VERSION) {
-                throw new IOException("not a snapshot transfer of version " + VERSION);
-            }
+            boolean withConfigIndex = fixedBytes(b) == FIXED_HEADER_BYTES;
             long index = b.getLong();
             long term = b.getLong();
             long stateBytes = b.getLong();
+            long configIndex = withConfigIndex ? b.getLong() : index;
             int configLength = b.getInt();
-            if (index < 1 || term < 1 || stateBytes < 0 || configLength < 0 || configLength > b.remaining()) {
+            if (index < 1 || term < 1 || stateBytes < 0 || configIndex < 0 || configIndex > index || configLength < 0
+                    || configLength > b.remaining()) {
                 throw new IOException("impossible snapshot transfer header: index " + index + ", term " + term
-                        + ", " + stateBytes + " bytes, configuration of " + configLength + " bytes");
+                        + ", " + stateBytes + " bytes, configuration at " + configIndex + " of " + configLength
+                        + " bytes");
             }
             byte[] encoded = new byte[configLength];
             b.get(encoded);
@@ -92,7 +107,7 @@ final class SnapshotTransfer {
             if (config.voters().isEmpty()) {                 // as a configuration entry may not be (AppendEntries)
                 throw new IOException("the snapshot's configuration has no voters: " + config);
             }
-            return new Header(index, term, stateBytes, config, b.position());
+            return new Header(index, term, stateBytes, config, configIndex, b.position());
         } catch (RuntimeException e) {
             throw new IOException("truncated or malformed snapshot transfer header", e);
         }

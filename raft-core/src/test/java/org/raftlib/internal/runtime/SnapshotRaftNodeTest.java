@@ -147,6 +147,39 @@ class SnapshotRaftNodeTest {
         assertThat(fresh.applied()).isEqualTo(machines.get(leader.id()).applied());
     }
 
+    /**
+     * The configuration is reported at the index of its entry on every node: on the leader once it compacted that
+     * entry, on a follower that installed a snapshot, on one restarted from its own. It used to become the
+     * compaction point or the snapshot's index, so the nodes disagreed (operability probe).
+     */
+    @Test
+    void everyNodeReportsTheConfigurationAtTheIndexOfItsEntryAfterSnapshotsAndCompaction() throws Exception {
+        startAll();
+        RaftNode leader = awaitLeader();
+        leader.addLearner(Member.of("n4", "local-4")).get(10, TimeUnit.SECONDS);
+        long changed = leader.status().configurationIndex();
+        assertThat(changed).isPositive();
+        NodeId wiped = compactAndWipeAFollower(leader);
+        NodeId restarted = MEMBERS.stream().map(Member::id).filter(id -> !id.equals(leader.id()) && !id.equals(wiped))
+                .findFirst().orElseThrow();
+        Await.until(restarted + " to snapshot", WAIT, () -> nodes.get(restarted).status().firstLogIndex() > changed);
+        nodes.remove(restarted).close();
+
+        start(wiped);
+        start(restarted);
+        Await.until("both to catch up", WAIT, () -> machines.get(wiped).size() == 200
+                && machines.get(restarted).size() == 200);
+        assertThat(machines.get(wiped).restores()).as("installed from the leader").isPositive();
+        assertThat(machines.get(restarted).restores()).as("restored its own snapshot").isPositive();
+        assertThat(leader.status().firstLogIndex()).as("the leader compacted the entry").isGreaterThan(changed);
+        for (RaftNode n : nodes.values()) {
+            RaftStatus s = n.status();
+            assertThat(s.configurationIndex()).as(n.id().toString()).isEqualTo(changed);
+            assertThat(s.configuration().learners()).as(n.id().toString()).containsExactly(NodeId.of("n4"));
+            assertThat(s.latestSnapshot().orElseThrow().configIndex()).as(n.id().toString()).isEqualTo(changed);
+        }
+    }
+
     @Test
     void takeSnapshotReturnsTheIndexItCoversAndCompacts() throws Exception {
         startAll();

@@ -39,7 +39,7 @@ class SnapshotReceiverTest {
     @Test
     void aTransferThatGoesSilentIsDroppedAfterTheIdleTimeout() {
         ClusterConfig config = ClusterConfig.ofVoters(List.of(Member.of("n1", "a"), Member.of("n2", "b")));
-        byte[] header = SnapshotTransfer.header(new SnapshotMeta(7, 2, config, 1 << 20, 0));
+        byte[] header = SnapshotTransfer.header(new SnapshotMeta(7, 2, config, 0, 1 << 20, 0));
         byte[] first = Arrays.copyOf(header, header.length + 100);
         receiver.onChunk(chunk(0, first));
         assertThat(last()).isEqualTo(new InstallSnapshotResponse(FOLLOWER, LEADER, 3, 7, first.length, true));
@@ -71,8 +71,8 @@ class SnapshotReceiverTest {
             members.add(Member.of("n" + i + "-" + "x".repeat(60), "host-" + "y".repeat(180) + ":" + (7000 + i)));
         }
         ClusterConfig config = ClusterConfig.ofVoters(members);
-        byte[] stream = stream(new SnapshotMeta(7, 2, config, 3000, 0));
-        assertThat(SnapshotTransfer.header(new SnapshotMeta(7, 2, config, 3000, 0)).length).isGreaterThan(2048);
+        byte[] stream = stream(new SnapshotMeta(7, 2, config, 0, 3000, 0));
+        assertThat(SnapshotTransfer.header(new SnapshotMeta(7, 2, config, 0, 3000, 0)).length).isGreaterThan(2048);
 
         for (int offset = 0; offset < stream.length; offset += 1024) {
             int n = Math.min(1024, stream.length - offset);
@@ -93,7 +93,7 @@ class SnapshotReceiverTest {
     /** A snapshot's configuration is checked as a configuration entry is: one without voters is refused. */
     @Test
     void aSnapshotWhoseConfigurationHasNoVotersIsRefused() throws Exception {
-        byte[] stream = stream(new SnapshotMeta(7, 2, ClusterConfig.EMPTY, 100, 0));
+        byte[] stream = stream(new SnapshotMeta(7, 2, ClusterConfig.EMPTY, 0, 100, 0));
 
         receiver.onChunk(new InstallSnapshot(LEADER, FOLLOWER, 3, 7, 2, 0, Bytes.wrap(stream), true));
 

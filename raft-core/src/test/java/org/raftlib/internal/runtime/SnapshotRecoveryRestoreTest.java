@@ -41,7 +41,7 @@ class SnapshotRecoveryRestoreTest {
 
     private static SnapshotMeta store(SnapshotStore store, int bytes) throws IOException {
         ClusterConfig config = ClusterConfig.ofVoters(List.of(Member.of("n1", "a")));
-        try (SnapshotStore.Writer w = store.write(new SnapshotMeta(7, 2, config, 0, 0))) {
+        try (SnapshotStore.Writer w = store.write(new SnapshotMeta(7, 2, config, 0, 0, 0))) {
             w.stream().write(new byte[bytes]);
             return w.commit();
         }

@@ -43,7 +43,7 @@ class SnapshotSenderTest {
     void setUp() throws Exception {
         store = new InMemorySnapshotStore();
         ClusterConfig config = ClusterConfig.ofVoters(List.of(Member.of("n1", "a"), Member.of("n2", "b")));
-        SnapshotStore.Writer w = store.write(new SnapshotMeta(7, 2, config, 0, 0));
+        SnapshotStore.Writer w = store.write(new SnapshotMeta(7, 2, config, 0, 0, 0));
         try (OutputStream out = w.stream()) {
             out.write(new byte[20 * CHUNK]);
         }

@@ -106,8 +106,8 @@ final class AdminCodec {
                 .setFirstLogIndex(s.firstLogIndex()).setConfiguration(config(s.configuration()))
                 .setConfigurationIndex(s.configurationIndex());
         s.latestSnapshot().ifPresent(m -> b.setLatestSnapshot(AdminWire.Snapshot.newBuilder().setIndex(m.index())
-                .setTerm(m.term()).setConfiguration(config(m.config())).setSizeBytes(m.sizeBytes())
-                .setCreatedMillis(m.createdMillis())));
+                .setTerm(m.term()).setConfiguration(config(m.config())).setConfigurationIndex(m.configIndex())
+                .setSizeBytes(m.sizeBytes()).setCreatedMillis(m.createdMillis())));
         for (Member m : s.members()) {
             b.addMembers(member(m, s.configuration()));
         }
@@ -153,7 +153,8 @@ final class AdminCodec {
         if (s.hasLatestSnapshot()) {
             AdminWire.Snapshot m = s.getLatestSnapshot();
             snapshot = Optional.of(new SnapshotMeta(m.getIndex(), m.getTerm(), config(m.getConfiguration()),
-                    m.getSizeBytes(), m.getCreatedMillis()));
+                    m.hasConfigurationIndex() ? m.getConfigurationIndex() : m.getIndex(), m.getSizeBytes(),
+                    m.getCreatedMillis()));
         }
         List<Member> members = s.getMembersList().stream().map(m -> Member.of(m.getId(), m.getAddress())).toList();
         Map<NodeId, RaftStatus.PeerStatus> peers = new HashMap<>();

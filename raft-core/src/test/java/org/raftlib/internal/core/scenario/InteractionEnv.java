@@ -21,6 +21,7 @@ import org.raftlib.LogEntry;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.internal.core.CoreConfig;
+import org.raftlib.internal.core.IndexedConfig;
 import org.raftlib.internal.core.CoreStatus;
 import org.raftlib.internal.core.Cores;
 import org.raftlib.internal.core.MessageFormat;
@@ -347,8 +348,9 @@ final class InteractionEnv {
                     Bytes.EMPTY, true));
             List<LogEntry> covered = leader.applied().stream().filter(x -> x.index() <= p.index()).toList();
             restores.put(to, covered);
-            ClusterConfig snapshotConfig = covered.stream().filter(x -> x.type() == EntryType.CONFIGURATION)
-                    .reduce((a, b) -> b).map(x -> ClusterConfig.decode(x.data().toByteArray())).orElse(null);
+            IndexedConfig snapshotConfig = covered.stream().filter(x -> x.type() == EntryType.CONFIGURATION)
+                    .reduce((a, b) -> b).map(x -> new IndexedConfig(ClusterConfig.decode(x.data().toByteArray()),
+                            x.index())).orElse(null);
             boolean reset = follower.core().installSnapshot(leader.id(), p, snapshotConfig,
                     new InstallSnapshotResponse(follower.id(), leader.id(), term, p.index(), Long.MAX_VALUE, true));
             print(follower.id() + (reset ? " installs" : " does not need") + " the snapshot at " + p.term() + "/"
