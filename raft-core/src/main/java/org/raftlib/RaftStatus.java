@@ -1,5 +1,6 @@
 package org.raftlib;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -77,11 +78,25 @@ public record RaftStatus(
     }
 
     /**
-     * A follower's replication progress as its leader sees it.
+     * A follower's replication progress and liveness as its leader sees it. A follower that has stopped answering
+     * keeps its last {@code matchIndex}; {@code reachable} and {@code sinceHeard} tell it apart from a healthy one.
      *
      * @param matchIndex the highest index known replicated on the follower
      * @param nextIndex the next index the leader will send it
+     * @param reachable false once the leader has heard nothing from it for an election timeout (as
+     *     {@link RaftEvent.PeerUnreachable} reports), true again when it answers
+     * @param sinceHeard how long ago the leader last heard from it (counted from the start of its leadership if it
+     *     never did), in whole ticks of the node's loop
      */
-    public record PeerStatus(long matchIndex, long nextIndex) {
+    public record PeerStatus(long matchIndex, long nextIndex, boolean reachable, Duration sinceHeard) {
+
+        /**
+         * Checks the fields.
+         *
+         * @throws NullPointerException if {@code sinceHeard} is null
+         */
+        public PeerStatus {
+            Objects.requireNonNull(sinceHeard, "sinceHeard");
+        }
     }
 }

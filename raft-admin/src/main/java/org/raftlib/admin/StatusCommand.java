@@ -2,11 +2,14 @@ package org.raftlib.admin;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import org.raftlib.ClusterConfig;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.RaftStatus;
@@ -16,16 +19,20 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code status}: asks every endpoint for its node's status and prints one row per member: the nodes that answered,
- * and the members of the leader's configuration that did not (marked unreachable). The lag is the leader's last
- * index minus the member's match index, as the leader sees it; without a leader among the answers it is unknown.
- * Exits 1 if an endpoint did not answer.
+ * and the members that did not (role "no answer") of the leader's configuration, or without a leader among the
+ * answers, of the newest configuration an answer holds. A node's role says when it is a learner, removed from the
+ * configuration it holds, or joining (no configuration yet). The lag is the leader's last index minus the member's
+ * match index, and HEARD how long ago the leader last heard from it ("silent" once an election timeout passed), both
+ * as the leader sees them; without a leader among the answers they are unknown. Exits 1 if an endpoint did not
+ * answer.
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Prints one row per member: id, role, term, leader, last/commit/applied index, lag, snapshot.")
+        description = "Prints one row per member: id, role, term, leader, last/commit/applied index, lag, when the "
+                + "leader last heard from it, snapshot.")
 final class StatusCommand implements Callable<Integer> {
 
     private static final String[] HEADER = {"ID", "ENDPOINT", "ROLE", "TERM", "LEADER", "LAST", "COMMIT", "APPLIED",
-        "LAG", "SNAPSHOT"};
+        "LAG", "HEARD", "SNAPSHOT"};
 
     @ParentCommand
     private AdminCli cli;
@@ -64,22 +71,41 @@ final class StatusCommand implements Callable<Integer> {
                 .max((a, b) -> Long.compare(a.term(), b.term()));
         Map<NodeId, String[]> rows = new TreeMap<>();
         for (RaftStatus s : statuses.values()) {
-            String role = s.role().name() + (s.configuration().learners().contains(s.id()) ? " (learner)" : "");
-            rows.put(s.id(), new String[] {s.id().value(), endpoints.get(s.id()), role, Long.toString(s.term()),
+            rows.put(s.id(), new String[] {s.id().value(), endpoints.get(s.id()), role(s), Long.toString(s.term()),
                 s.leader().map(NodeId::value).orElse("-"), Long.toString(s.lastLogIndex()),
                 Long.toString(s.commitIndex()), Long.toString(s.appliedIndex()), lag(leader, s.id()),
-                s.latestSnapshot().map(m -> m.index() + "@" + m.term()).orElse("-")});
+                heard(leader, s.id()), s.latestSnapshot().map(m -> m.index() + "@" + m.term()).orElse("-")});
         }
-        leader.ifPresent(l -> {
-            for (Member m : l.configuration().members()) {
-                rows.computeIfAbsent(m.id(), id -> new String[] {id.value(), "-", "unreachable", "-", "-", "-", "-",
-                    "-", lag(leader, id), "-"});
+        Optional<RaftStatus> reference = leader.or(() -> statuses.values().stream()
+                .max(Comparator.comparingLong(RaftStatus::configurationIndex)));
+        reference.ifPresent(r -> {
+            for (Member m : r.configuration().members()) {
+                rows.computeIfAbsent(m.id(), id -> new String[] {id.value(), "-", "no answer", "-", "-", "-", "-",
+                    "-", lag(leader, id), heard(leader, id), "-"});
             }
         });
         List<String[]> out = new ArrayList<>();
         out.add(HEADER);
         out.addAll(rows.values());
         return out;
+    }
+
+    /** The node's role, and its part in the configuration it holds when it is not a plain member. */
+    private static String role(RaftStatus s) {
+        ClusterConfig c = s.configuration();
+        String part = c.voters().isEmpty() ? " (joining)" : !c.contains(s.id()) ? " (removed)"
+                : c.learners().contains(s.id()) ? " (learner)" : "";
+        return s.role().name() + part;
+    }
+
+    /** When the leader last heard from {@code id}: "-" for itself, or without a leader or progress for it. */
+    private static String heard(Optional<RaftStatus> leader, NodeId id) {
+        RaftStatus.PeerStatus p = leader.map(l -> l.peers().get(id)).orElse(null);
+        if (p == null) {
+            return "-";
+        }
+        String ago = String.format(Locale.ROOT, "%.1fs", p.sinceHeard().toMillis() / 1000.0);
+        return p.reachable() ? ago : ago + " silent";
     }
 
     private static String lag(Optional<RaftStatus> leader, NodeId id) {

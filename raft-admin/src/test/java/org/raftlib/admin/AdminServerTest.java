@@ -16,6 +16,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -203,6 +204,9 @@ class AdminServerTest {
                 () -> (l[0] = admin.status(c.endpoint(c.awaitLeader()))).isLeader());
         assertThat(l[0].commitIndex()).isPositive();
         assertThat(l[0].peers()).hasSize(2);
+        Await.until("the leader to hear from both followers", AdminTestCluster.WAIT,
+                () -> admin.status(c.endpoint(c.awaitLeader())).peers().values().stream()
+                        .allMatch(p -> p.reachable() && p.sinceHeard().compareTo(Duration.ofSeconds(2)) < 0));
     }
 
     @Test

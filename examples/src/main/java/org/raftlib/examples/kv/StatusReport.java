@@ -67,6 +67,8 @@ final class StatusReport {
         s.peers().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
             f.put("peer." + e.getKey() + ".matchIndex", e.getValue().matchIndex());
             f.put("peer." + e.getKey() + ".nextIndex", e.getValue().nextIndex());
+            f.put("peer." + e.getKey() + ".reachable", e.getValue().reachable());
+            f.put("peer." + e.getKey() + ".heardMillisAgo", e.getValue().sinceHeard().toMillis());
         });
         return Reply.of(200, f);
     }

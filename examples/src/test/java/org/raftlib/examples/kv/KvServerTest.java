@@ -304,6 +304,12 @@ class KvServerTest {
         Map<String, String> own = json(send(leader, "GET", "/status", null));
         assertThat(own).containsEntry("role", "LEADER").containsEntry("http", leader.uri().toString());
         assertThat(own.keySet()).anyMatch(k -> k.startsWith("peer.") && k.endsWith(".matchIndex"));
+        for (String peer : List.of("n1", "n2", "n3")) {
+            if (own.containsKey("peer." + peer + ".matchIndex")) {
+                assertThat(own).containsEntry("peer." + peer + ".reachable", "true")
+                        .containsKey("peer." + peer + ".heardMillisAgo");
+            }
+        }
     }
 
     @Test

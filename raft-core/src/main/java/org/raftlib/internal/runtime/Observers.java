@@ -202,10 +202,11 @@ final class Observers {
     RaftStatus status(NodeState state) {
         CoreStatus s = core.status();
         ClusterConfig config = s.config().withAddresses(parts.members());
-        Map<NodeId, RaftStatus.PeerStatus> peers = new LinkedHashMap<>();
-        s.peers().forEach((id, p) -> peers.put(id, new RaftStatus.PeerStatus(p.matchIndex(), p.nextIndex())));
+        Map<NodeId, RaftStatus.PeerStatus> progress = new LinkedHashMap<>();
+        s.peers().forEach((id, p) -> progress.put(id, new RaftStatus.PeerStatus(p.matchIndex(), p.nextIndex(),
+                peers.reachable(id), peers.sinceHeard(id))));
         return new RaftStatus(s.id(), state, s.role(), s.term(), s.leader(), s.lastIndex(), s.commitIndex(),
                 s.appliedIndex(), s.firstIndex(), parts.transfers().latest(), config.members(), config, s.configIndex(),
-                peers);
+                progress);
     }
 }

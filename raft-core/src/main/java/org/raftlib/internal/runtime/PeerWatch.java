@@ -50,6 +50,17 @@ final class PeerWatch {
         }
     }
 
+    /** Returns whether {@code peer} was heard from within an election timeout (true if not watched). */
+    boolean reachable(NodeId peer) {
+        return !unreachable.contains(peer);
+    }
+
+    /** Returns how long ago {@code peer} was last heard from, or the leadership began; zero if not watched. */
+    Duration sinceHeard(NodeId peer) {
+        long[] at = lastHeard.get(peer);
+        return at == null ? Duration.ZERO : Duration.ofNanos((ticks - at[0]) * tickNanos);
+    }
+
     /**
      * One tick passed. While this node leads in {@code leaderTerm} (-1: it does not lead), watches the
      * {@code members} of the configuration in force and reports those silent for an election timeout.

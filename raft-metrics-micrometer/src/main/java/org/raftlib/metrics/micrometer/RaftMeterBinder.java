@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.ToDoubleBiFunction;
 import java.util.function.ToDoubleFunction;
 import org.raftlib.NodeId;
 import org.raftlib.NodeState;
@@ -41,6 +42,10 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code raft.peer.match.index}, tag {@code peer}</td><td>on a leader: the follower's match index</td></tr>
  *   <tr><td>{@code raft.peer.lag}, tag {@code peer}</td><td>on a leader: its last index minus the follower's match
  *       index, in entries</td></tr>
+ *   <tr><td>{@code raft.peer.reachable}, tag {@code peer}</td><td>on a leader: 1 if it heard from the follower within
+ *       an election timeout, else 0 (a dead follower keeps its match index; this tells it apart)</td></tr>
+ *   <tr><td>{@code raft.peer.heard.age}, tag {@code peer}, seconds</td><td>on a leader: how long ago it last heard
+ *       from the follower</td></tr>
  * </table>
  *
  * <p>Peer gauges exist while this node leads and the peer is its follower: they are added and removed when the status
@@ -138,13 +143,10 @@ public final class RaftMeterBinder implements AutoCloseable {
         return s == null ? Double.NaN : value.applyAsDouble(s);
     }
 
-    private double peer(NodeId peer, boolean lag) {
+    private double peer(NodeId peer, ToDoubleBiFunction<RaftStatus, RaftStatus.PeerStatus> value) {
         RaftStatus s = current();
         RaftStatus.PeerStatus p = s == null ? null : s.peers().get(peer);
-        if (p == null) {
-            return Double.NaN;
-        }
-        return lag ? Math.max(0, s.lastLogIndex() - p.matchIndex()) : p.matchIndex();
+        return p == null ? Double.NaN : value.applyAsDouble(s, p);
     }
 
     /** Returns the status, read again if older than the maximum age; null if it was never read. */
@@ -178,8 +180,14 @@ public final class RaftMeterBinder implements AutoCloseable {
     private void updatePeers(RaftStatus s) {
         for (NodeId p : s.peers().keySet()) {
             peerMeters.computeIfAbsent(p, id -> List.of(
-                    peerGauge("raft.peer.match.index", id, false, "the follower's match index, on the leader"),
-                    peerGauge("raft.peer.lag", id, true, "entries the follower lacks: leader's last minus match")));
+                    peerGauge("raft.peer.match.index", id, (l, f) -> f.matchIndex(),
+                            "the follower's match index, on the leader"),
+                    peerGauge("raft.peer.lag", id, (l, f) -> Math.max(0, l.lastLogIndex() - f.matchIndex()),
+                            "entries the follower lacks: leader's last minus match"),
+                    peerGauge("raft.peer.reachable", id, (l, f) -> f.reachable() ? 1 : 0,
+                            "1 if the leader heard from the follower within an election timeout, else 0"),
+                    peerGauge("raft.peer.heard.age", id, (l, f) -> f.sinceHeard().toNanos() / 1e9,
+                            "time since the leader last heard from the follower")));
         }
         peerMeters.entrySet().removeIf(e -> {
             if (s.peers().containsKey(e.getKey())) {
@@ -190,9 +198,11 @@ public final class RaftMeterBinder implements AutoCloseable {
         });
     }
 
-    private Meter peerGauge(String name, NodeId peer, boolean lag, String description) {
-        return Gauge.builder(name, this, b -> b.peer(peer, lag)).tags(tags).tag("peer", peer.value())
-                .description(description).strongReference(true).register(registry);
+    private Meter peerGauge(String name, NodeId peer, ToDoubleBiFunction<RaftStatus, RaftStatus.PeerStatus> value,
+            String description) {
+        return Gauge.builder(name, this, b -> b.peer(peer, value)).tags(tags).tag("peer", peer.value())
+                .description(description).baseUnit(name.endsWith(".age") ? "seconds" : null).strongReference(true)
+                .register(registry);
     }
 
     /** Removes every gauge of this binder from the registry. Idempotent. */

@@ -88,6 +88,8 @@ class RaftMeterBinderTest {
         for (String f : followers) {
             Await.until(f + " matched", WAIT, () -> peerGauge("raft.peer.match.index", l, f) == last);
             assertThat(peerGauge("raft.peer.lag", l, f)).isZero();
+            assertThat(peerGauge("raft.peer.reachable", l, f)).isEqualTo(1);
+            assertThat(peerGauge("raft.peer.heard.age", l, f)).isLessThan(1);
         }
         assertThat(registry.find("raft.peer.lag").tag("node", followers.get(0)).gauges()).as("followers: no peers")
                 .isEmpty();
@@ -95,7 +97,13 @@ class RaftMeterBinderTest {
         hub.isolate(NodeId.of(followers.get(0)));
         writeAll(leader, 10);
         assertThat(peerGauge("raft.peer.lag", l, followers.get(0))).as("cut off, it lags").isGreaterThanOrEqualTo(10);
+        Await.until("the leader to find " + followers.get(0) + " silent (a probe: a dead follower looked healthy)",
+                WAIT, () -> peerGauge("raft.peer.reachable", l, followers.get(0)) == 0);
+        assertThat(peerGauge("raft.peer.heard.age", l, followers.get(0))).isGreaterThan(0.1);
+        assertThat(peerGauge("raft.peer.reachable", l, followers.get(1))).isEqualTo(1);
         hub.heal();
+        Await.until(followers.get(0) + " heard again", WAIT,
+                () -> peerGauge("raft.peer.reachable", l, followers.get(0)) == 1);
         assertSpiMeters(l, followers.get(1));
     }
 

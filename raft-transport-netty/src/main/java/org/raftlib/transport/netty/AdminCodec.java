@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -113,7 +114,9 @@ final class AdminCodec {
         }
         s.peers().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> b.addPeers(
                 AdminWire.PeerProgress.newBuilder().setId(e.getKey().value())
-                        .setMatchIndex(e.getValue().matchIndex()).setNextIndex(e.getValue().nextIndex())));
+                        .setMatchIndex(e.getValue().matchIndex()).setNextIndex(e.getValue().nextIndex())
+                        .setUnreachable(!e.getValue().reachable())
+                        .setMillisSinceHeard(e.getValue().sinceHeard().toMillis())));
         return b.build();
     }
 
@@ -159,7 +162,8 @@ final class AdminCodec {
         List<Member> members = s.getMembersList().stream().map(m -> Member.of(m.getId(), m.getAddress())).toList();
         Map<NodeId, RaftStatus.PeerStatus> peers = new HashMap<>();
         for (AdminWire.PeerProgress p : s.getPeersList()) {
-            peers.put(NodeId.of(p.getId()), new RaftStatus.PeerStatus(p.getMatchIndex(), p.getNextIndex()));
+            peers.put(NodeId.of(p.getId()), new RaftStatus.PeerStatus(p.getMatchIndex(), p.getNextIndex(),
+                    !p.getUnreachable(), Duration.ofMillis(Math.max(0, p.getMillisSinceHeard()))));
         }
         return new RaftStatus(NodeId.of(s.getId()), NodeState.valueOf(s.getState()), RaftRole.valueOf(s.getRole()),
                 s.getTerm(), s.getLeader().isEmpty() ? Optional.empty() : Optional.of(NodeId.of(s.getLeader())),
