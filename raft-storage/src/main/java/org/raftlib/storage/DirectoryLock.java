@@ -44,15 +44,15 @@ final class DirectoryLock implements AutoCloseable {
         Path file = dir.resolve(NAME);
         Path key = dir.toRealPath();
         if (!HELD.add(key)) {
-            throw new StorageException("storage directory is already in use by another open storage in this process",
-                    file, -1);
+            throw StorageException.unusable("storage directory is already in use by another open storage in this"
+                    + " process", file, null);
         }
         FileChannel channel = null;
         try {
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = channel.tryLock();
             if (lock == null) {
-                throw new StorageException("storage directory is already in use by another process", file, -1);
+                throw StorageException.unusable("storage directory is already in use by another process", file, null);
             }
             return new DirectoryLock(key, channel, lock);
         } catch (IOException | RuntimeException e) {

@@ -86,10 +86,10 @@ final class NodeIdentityFile {
                 LOG.debug("recorded node {} in {}", node, main);
             }
         } else if (!recorded.get().equals(node)) {
-            throw new StorageException("log directory " + dir + " belongs to node " + recorded.get() + ", not to "
+            throw StorageException.unusable("log directory " + dir + " belongs to node " + recorded.get() + ", not to "
                     + node + ": start " + node + " on its own directory (and " + recorded.get() + " on this one); a"
                     + " new member starts on an empty directory (see the README); the directory was left unchanged",
-                    main, -1);
+                    main, null);
         }
     }
 

@@ -27,10 +27,11 @@ final class Recovery {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new StorageException("cannot create the storage directory", dir, e);
+            throw StorageException.unusable("cannot create the storage directory", dir, e);
         }
         if (!Files.isWritable(dir)) {
-            throw new StorageException("storage directory is not writable", dir, -1);
+            throw StorageException.unusable("storage directory is not writable (its data was not touched: make it"
+                    + " writable and start again)", dir, null);
         }
         DirectoryLock lock = DirectoryLock.acquire(dir);
         try {

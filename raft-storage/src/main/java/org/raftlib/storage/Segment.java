@@ -328,8 +328,8 @@ final class Segment {
         }
         int version = header.getInt(4);
         if (version < 1 || version > VERSION) {
-            throw new StorageException("segment format version " + version + " is not one this release reads (1 to "
-                    + VERSION + ")", path, 4);
+            throw StorageException.unusable("segment format version " + version + " is not one this release reads (1"
+                    + " to " + VERSION + "; written by a newer release?), at offset 4", path, null);
         }
         return Optional.of(new Header(version, header.getLong(16)));
     }

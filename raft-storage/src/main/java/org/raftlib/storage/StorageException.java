@@ -9,7 +9,9 @@ import java.util.OptionalLong;
  * Stored data is damaged or inconsistent, or a storage directory cannot be used: a corrupt record, a missing segment,
  * a lock held by another instance. The message names the file and, where it applies, the byte offset and the
  * expected and actual checksums. Raised by {@link FileLogStorage#open} and by reads that find a damaged record; the
- * node must not continue on that directory (fail-stop).
+ * node must not continue on that directory (fail-stop). {@link #isDamage()} tells the two apart: only damaged data
+ * calls for replacing the member; a directory that cannot be used (not writable, locked, another node's, written by
+ * a newer release) holds intact data, and is fixed where it stands.
  */
 public final class StorageException extends IOException {
 
@@ -22,6 +24,7 @@ public final class StorageException extends IOException {
     private final transient Path file;
     /** The byte offset in {@code file}, or -1 if none applies. */
     private final long offset;
+    private final boolean damage;
 
     /**
      * Creates an exception about a position in a file.
@@ -35,6 +38,7 @@ public final class StorageException extends IOException {
         super(describe(message, file, offset));
         this.file = file;
         this.offset = offset;
+        this.damage = true;
     }
 
     /**
@@ -46,9 +50,28 @@ public final class StorageException extends IOException {
      * @throws NullPointerException if {@code message} or {@code file} is null
      */
     public StorageException(String message, Path file, Throwable cause) {
+        this(message, file, cause, true);
+    }
+
+    private StorageException(String message, Path file, Throwable cause, boolean damage) {
         super(describe(message, file, -1), cause);
         this.file = file;
         this.offset = -1;
+        this.damage = damage;
+    }
+
+    /**
+     * Creates an exception about a directory or file that cannot be used although nothing in it is known damaged:
+     * not writable, locked by another instance, another node's, in a format of a newer release.
+     *
+     * @param message what is wrong, and what to do
+     * @param file the file or directory concerned
+     * @param cause the underlying failure, or null
+     * @return the exception; {@link #isDamage()} is false
+     * @throws NullPointerException if {@code message} or {@code file} is null
+     */
+    public static StorageException unusable(String message, Path file, Throwable cause) {
+        return new StorageException(message, file, cause, false);
     }
 
     private static String describe(String message, Path file, long offset) {
@@ -60,6 +83,14 @@ public final class StorageException extends IOException {
     /** Returns the file or directory concerned. */
     public Path file() {
         return file;
+    }
+
+    /**
+     * Returns whether stored data is damaged or inconsistent (replace the member: see the README), rather than a
+     * directory that cannot be used as it is (see {@link #unusable}).
+     */
+    public boolean isDamage() {
+        return damage;
     }
 
     /** Returns the byte offset in {@link #file()}, if one applies. */

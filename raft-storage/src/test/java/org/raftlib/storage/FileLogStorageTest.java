@@ -287,6 +287,7 @@ class FileLogStorageTest extends LogStorageContract {
 
         assertThatThrownBy(() -> FileLogStorage.open(dir, SMALL.withMaxEntryBytes(10)).close())
                 .isInstanceOf(StorageException.class)
+                .satisfies(e -> assertThat(((StorageException) e).isDamage()).isTrue())
                 .hasMessageContaining("if FileLogOptions.maxEntryBytes was lowered since the log was written");
         storage = FileLogStorage.open(dir, SMALL);
         assertThat(storage.lastIndex()).isEqualTo(1);
@@ -296,7 +297,8 @@ class FileLogStorageTest extends LogStorageContract {
     void aSecondInstanceCannotOpenTheSameDirectory() {
         assertThatThrownBy(() -> FileLogStorage.open(dir, SMALL))
                 .isInstanceOf(StorageException.class)
-                .hasMessageContaining("already in use");
+                .hasMessageContaining("already in use")
+                .satisfies(e -> assertThat(((StorageException) e).isDamage()).as("nothing is damaged").isFalse());
     }
 
     @Test
@@ -311,7 +313,8 @@ class FileLogStorageTest extends LogStorageContract {
         Path file = Files.writeString(dir.resolve("plain-file"), "x");
         assertThatThrownBy(() -> FileLogStorage.open(file.resolve("log")))
                 .isInstanceOf(StorageException.class)
-                .hasMessageContaining("cannot create");
+                .hasMessageContaining("cannot create")
+                .satisfies(e -> assertThat(((StorageException) e).isDamage()).as("nothing is damaged").isFalse());
     }
 
     @Test
@@ -322,7 +325,8 @@ class FileLogStorageTest extends LogStorageContract {
                 "cannot make a directory read-only here (running as root?)");
         assertThatThrownBy(() -> FileLogStorage.open(readOnly))
                 .isInstanceOf(StorageException.class)
-                .hasMessageContaining("not writable");
+                .hasMessageContaining("not writable")
+                .satisfies(e -> assertThat(((StorageException) e).isDamage()).as("nothing is damaged").isFalse());
     }
 
     @Test

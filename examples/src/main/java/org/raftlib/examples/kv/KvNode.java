@@ -205,12 +205,7 @@ public final class KvNode implements AutoCloseable {
                 kv = start(self, specs, dir, join);
             } catch (IOException e) {
                 System.err.println(self + " cannot start: " + e.getMessage());
-                if (e instanceof StorageException) {
-                    System.err.println("If " + dir + " is lost or corrupt, replace the member (examples/README.md,"
-                            + " \"Replacing a member whose disk is lost or corrupt\"): remove " + self + " from the"
-                            + " cluster, wipe " + dir + " and start it again with --join, then add it as a learner"
-                            + " and promote it.");
-                }
+                System.err.println(startAdvice(e, self, dir));
                 return 1;
             }
             CountDownLatch stopped = new CountDownLatch(1);
@@ -227,6 +222,20 @@ public final class KvNode implements AutoCloseable {
             stopped.await();
             return 0;
         }
+    }
+
+    /**
+     * What to do about a failed start: replacing the member (which wipes its directory) only for damaged data; a
+     * directory that cannot be used (read-only, locked, another node's) holds intact data and is fixed where it is.
+     */
+    static String startAdvice(IOException e, NodeId self, Path dir) {
+        if (e instanceof StorageException s && s.isDamage()) {
+            return "If " + dir + " is lost or corrupt, replace the member (examples/README.md, \"Replacing a member"
+                    + " whose disk is lost or corrupt\"): remove " + self + " from the cluster, wipe " + dir + " and"
+                    + " start it again with --join, then add it as a learner and promote it.";
+        }
+        return "The data in " + dir + " was left as it was: fix the cause above and start " + self + " again (do not"
+                + " wipe the directory: that would lose its log and its vote).";
     }
 
     private static void watchParent(Optional<Long> parentPid) {
