@@ -115,6 +115,15 @@ public interface RaftMetrics {
     }
 
     /**
+     * A snapshot of this node's state machine could not be written (its store or the state machine's
+     * {@code writeTo} failed: a full disk, an I/O error); the node tries again after the next interval, and its log
+     * is not compacted meanwhile. Not called when {@code close()} interrupts a write. Called on the snapshot writer
+     * thread.
+     */
+    default void snapshotFailed() {
+    }
+
+    /**
      * A chunk of a snapshot the leader streams to this node was accepted and written. Called on the snapshot
      * transfer thread.
      *

@@ -299,7 +299,7 @@ public final class KvServer implements AutoCloseable {
             long index = node.takeSnapshot().get(30, TimeUnit.SECONDS);
             return Reply.of(200, Map.of("snapshotIndex", index));
         } catch (ExecutionException e) {
-            return Reply.error(500, "snapshot failed: " + e.getCause());
+            return Reply.error(500, e.getCause().getMessage());
         } catch (TimeoutException e) {
             return Reply.error(503, "snapshot did not finish within 30 s");
         } catch (InterruptedException e) {

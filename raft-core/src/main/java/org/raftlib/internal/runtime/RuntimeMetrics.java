@@ -183,6 +183,17 @@ final class RuntimeMetrics {
         }
     }
 
+    /** Snapshot writer thread: a snapshot could not be written. */
+    void snapshotFailed() {
+        if (enabled) {
+            try {
+                sink.snapshotFailed();
+            } catch (Exception e) {
+                warn(e);
+            }
+        }
+    }
+
     /** Transfer thread: a received chunk was written. */
     void snapshotBytesReceived(long bytes) {
         if (enabled) {

@@ -182,6 +182,7 @@ final class SnapshotTaker {
                 LOG.info("{} stopped writing the snapshot at {}: the node is closing ({})", nodeId, meta.index(),
                         e.toString());
             } else {
+                metrics.snapshotFailed();
                 LOG.warn("{} could not write the snapshot at {}; will try again later", nodeId, meta.index(), e);
             }
             toApplyThread.accept(new Done(null, e));
@@ -213,7 +214,7 @@ final class SnapshotTaker {
     void onDone(Done done, StateMachine machine, long applied, long appliedTerm) {
         busy = false;
         if (done.error() != null) {
-            failWaiting(new RaftException(nodeId + ": writing the snapshot failed", done.error()));
+            failWaiting(new RaftException(nodeId + " could not write the snapshot: " + done.error(), done.error()));
             return;
         }
         long index = done.meta().index();

@@ -16,12 +16,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.raftlib.Health;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.RaftNode;
+import org.raftlib.RaftMetrics;
 import org.raftlib.RaftOptions;
 import org.raftlib.RaftStatus;
 import org.raftlib.SnapshotMeta;
@@ -224,9 +226,15 @@ class SnapshotRaftNodeTest {
     @Test
     void aFailedSnapshotWriteFailsItsRequestsAndTheNextRequestWritesOne() throws Exception {
         FailNextWrite store = new FailNextWrite(new InMemorySnapshotStore());
+        AtomicInteger failures = new AtomicInteger();
         RaftNode node = RaftNode.builder().id("n1").members(MEMBERS.get(0)).stateMachine(new SnapshotStateMachine())
                 .logStorage(new InMemoryLogStorage()).snapshotStore(store).transport(hub.transport()).randomSeed(5)
-                .options(OPTIONS).build();
+                .metrics(new RaftMetrics() {
+                    @Override
+                    public void snapshotFailed() {
+                        failures.incrementAndGet();
+                    }
+                }).options(OPTIONS).build();
         nodes.put(node.id(), node);
         node.start();
         Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
@@ -234,7 +242,11 @@ class SnapshotRaftNodeTest {
             node.submit(bytes("x")).get(10, TimeUnit.SECONDS);
             store.next = failure;
             assertThatThrownBy(() -> node.takeSnapshot().get(10, TimeUnit.SECONDS))
-                    .isInstanceOf(ExecutionException.class).hasRootCauseMessage(failure.getMessage());
+                    .isInstanceOf(ExecutionException.class).hasRootCauseMessage(failure.getMessage())
+                    .satisfies(e -> assertThat(e.getCause().getMessage()).as("the cause, in the message a client sees")
+                            .isEqualTo("n1 could not write the snapshot: " + failure));
+            assertThat(failures.get()).as("counted (a probe found no meter for it)").isPositive();
+            failures.set(0);
 
             long index = node.takeSnapshot().get(10, TimeUnit.SECONDS);
 

@@ -34,6 +34,7 @@ import org.raftlib.message.MessageType;
  *       <td>counter</td><td></td></tr>
  *   <tr><td>{@code raft.snapshot.take}</td><td>timer</td><td></td></tr>
  *   <tr><td>{@code raft.snapshot.size}</td><td>summary (bytes)</td><td></td></tr>
+ *   <tr><td>{@code raft.snapshot.failures}</td><td>counter</td><td></td></tr>
  *   <tr><td>{@code raft.snapshot.install.bytes}</td><td>counter (bytes)</td><td></td></tr>
  *   <tr><td>{@code raft.snapshot.installs}</td><td>counter</td><td>{@code result}: {@code done}, {@code failed}</td>
  *   </tr>
@@ -62,6 +63,7 @@ public final class MicrometerRaftMetrics implements RaftMetrics {
     private final Counter installBytes;
     private final Counter installsDone;
     private final Counter installsFailed;
+    private final Counter snapshotFailures;
 
     private MicrometerRaftMetrics(MeterRegistry registry, Tags tags) {
         appendLatency = timer(registry, "raft.append.latency", tags,
@@ -99,6 +101,8 @@ public final class MicrometerRaftMetrics implements RaftMetrics {
                 "snapshots received from the leader");
         installsFailed = counter(registry, "raft.snapshot.installs", tags.and("result", "failed"), null,
                 "snapshots received from the leader");
+        snapshotFailures = counter(registry, "raft.snapshot.failures", tags, null,
+                "snapshots of this node's state machine that could not be written");
     }
 
     /**
@@ -203,6 +207,11 @@ public final class MicrometerRaftMetrics implements RaftMetrics {
     @Override
     public void snapshotInstallFailed() {
         installsFailed.increment();
+    }
+
+    @Override
+    public void snapshotFailed() {
+        snapshotFailures.increment();
     }
 
     @Override
