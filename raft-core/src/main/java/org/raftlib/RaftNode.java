@@ -222,9 +222,10 @@ public final class RaftNode implements AutoCloseable {
      * and stopped serving lease reads; that is safe, since it stops before it tells {@code target} to campaign. The
      * future completes when this node sees {@code target} lead (at once if {@code target} is this node and it leads),
      * and fails with {@link NotLeaderException} if this node does not lead, with {@link IllegalArgumentException} if
-     * {@code target} is not a voter of the configuration in force, with {@link RaftException} if the transfer does
-     * not finish within two election timeouts, and with {@link RaftClosedException} or {@link RaftFailedException}
-     * if the node is not running.
+     * {@code target} is not a voter of the configuration in force, with {@link RaftException} at once if this node
+     * has heard nothing from {@code target} for an election timeout (it could not take over: nothing is paused), or
+     * if the transfer does not finish within two election timeouts, and with {@link RaftClosedException} or
+     * {@link RaftFailedException} if the node is not running.
      *
      * @param target the voter to lead next
      * @return completes on the apply thread
@@ -300,7 +301,7 @@ public final class RaftNode implements AutoCloseable {
 
     /**
      * Adds {@code voter} as a voting member: as a learner first, promoted once it has caught up. Fails like
-     * {@link #changeMembership}.
+     * {@link #changeMembership}, and with {@link IllegalArgumentException} if it is a voter already.
      *
      * @param voter the new member and its address; start it with {@link RaftNodeBuilder#join(boolean)}
      * @return the committed configuration
@@ -308,8 +309,13 @@ public final class RaftNode implements AutoCloseable {
      */
     public CompletableFuture<ClusterConfig> addVoter(Member voter) {
         Objects.requireNonNull(voter, "voter");
-        return runtime.changeMembership(c -> ClusterConfig.of(plus(members(c, c.voters()), voter),
-                members(c, c.learners()).stream().filter(m -> !m.id().equals(voter.id())).toList()));
+        return runtime.changeMembership(c -> {
+            if (c.voters().contains(voter.id())) {
+                throw new IllegalArgumentException(voter.id() + " is a voter already: " + c);
+            }
+            return ClusterConfig.of(plus(members(c, c.voters()), voter),
+                    members(c, c.learners()).stream().filter(m -> !m.id().equals(voter.id())).toList());
+        });
     }
 
     /**

@@ -86,6 +86,25 @@ class AdminServerTest {
      * Something other than an admin endpoint is named in plain words: a server that closes at once read "failed:
      * null", an HTTP server a 1.5 KB hex dump of its page (outside probe).
      */
+    /**
+     * A node that accepts the connection but never answers (stopped with SIGSTOP, its kernel still accepting) is
+     * reported after the client's own timeout, as no answer: it read "TLS handshake timed out" after Netty's 10 s,
+     * whatever the timeout (operability probe).
+     */
+    @Test
+    void aNodeThatAcceptsButNeverAnswersTimesOutAfterTheClientsTimeout() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                AdminClient quick = AdminClient.create(c.adminTls(), Duration.ofMillis(1500))) {
+            String endpoint = "127.0.0.1:" + silent.getLocalPort();
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> quick.status(endpoint)).isInstanceOf(AdminException.class)
+                    .hasMessage("no answer from " + endpoint + " within 1.5 s (the node may be stopped, paused or"
+                            + " overloaded)")
+                    .satisfies(e -> assertThat(((AdminException) e).code()).isEqualTo(Code.TIMEOUT));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
+        }
+    }
+
     @Test
     void aServerThatIsNotAnAdminEndpointIsDescribedInWords() throws Exception {
         for (byte[] answer : List.of(new byte[0], "<!DOCTYPE HTML>\n<html>hello</html>\n".getBytes(UTF_8))) {

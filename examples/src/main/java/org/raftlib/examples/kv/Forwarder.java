@@ -243,7 +243,7 @@ final class Forwarder {
 
     static Reply failure(Throwable cause) {
         if (cause instanceof NotMemberException) {
-            return Reply.error(503, cause.getMessage() + "; send requests to a member", NOT_APPLIED);
+            return Reply.error(503, cause.getMessage(), NOT_APPLIED);
         }
         if (cause instanceof IndeterminateResultException) {
             return Reply.error(503, "the write's outcome is not known: it may or may not have been applied; retry it"

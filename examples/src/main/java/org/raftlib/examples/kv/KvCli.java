@@ -55,6 +55,8 @@ public final class KvCli implements Callable<Integer> {
     static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(45);
 
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
+    /** A node answers {@code GET /status} from its own memory: one that takes longer is stopped or overloaded. */
+    private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(3);
     private static final String ROW = "%-6s %-24s %-13s %-14s %6s %8s %8s %9s %8s%n";
 
     @Mixin
@@ -327,7 +329,7 @@ public final class KvCli implements Callable<Integer> {
     }
 
     private int status() {
-        Answer first = call("GET", "/status", null);
+        Answer first = call("GET", "/status", null, STATUS_TIMEOUT);
         if (first == null || first.status() != 200) {
             err.println("no node answered: " + (first == null ? "no nodes given" : first.error()));
             return 2;
@@ -342,7 +344,7 @@ public final class KvCli implements Callable<Integer> {
             }
             String http = view.get("http." + id);
             shown.add(http);
-            Answer s = http == null ? null : callOne(URI.create(http), "GET", "/status", null, TIMEOUT);
+            Answer s = http == null ? null : callOne(URI.create(http), "GET", "/status", null, STATUS_TIMEOUT);
             if (s == null || s.status() != 200) {
                 out.printf("%-6s %-24s %-13s %-14s%n", id, http, "unreachable", view.get("member." + id));
                 continue;
@@ -354,7 +356,7 @@ public final class KvCli implements Callable<Integer> {
         }
         for (URI node : nodes) {
             if (!shown.contains(node.toString())) {
-                Answer s = callOne(node, "GET", "/status", null, TIMEOUT);
+                Answer s = callOne(node, "GET", "/status", null, STATUS_TIMEOUT);
                 if (s.status() == 200 && !("," + view.get("members") + ",").contains("," + s.json().get("id") + ",")) {
                     row(asTheLeaderSeesIt(s.json(), view));
                 }
@@ -389,7 +391,7 @@ public final class KvCli implements Callable<Integer> {
         if (leaderHttp == null || leaderHttp.equals(first.get("http"))) {
             return first;
         }
-        Answer a = callOne(URI.create(leaderHttp), "GET", "/status", null, TIMEOUT);
+        Answer a = callOne(URI.create(leaderHttp), "GET", "/status", null, STATUS_TIMEOUT);
         return a.status() == 200 && "LEADER".equals(a.json().get("role")) ? a.json() : first;
     }
 

@@ -17,6 +17,7 @@ import org.raftlib.Member;
 import org.raftlib.MembershipChangeException;
 import org.raftlib.NodeId;
 import org.raftlib.NotLeaderException;
+import org.raftlib.NotMemberException;
 import org.raftlib.RaftException;
 import org.raftlib.RaftNode;
 import org.raftlib.RaftStatus;
@@ -134,6 +135,10 @@ final class MembershipEndpoints {
                 () -> Reply.error(503, "no answer from the leader within " + forwarder.timeout().toMillis() + " ms"));
         return forwarder.run(request, listing, () -> {             // a read: the request timeout, not a change's
             RaftStatus s = node.status();
+            if (!local && !s.isLeader() && !s.configuration().voters().isEmpty()
+                    && !s.configuration().contains(node.id())) {         // removed: no leader will tell it more
+                return CompletableFuture.failedFuture(new NotMemberException(node.id(), s.configurationIndex()));
+            }
             if (!local && !s.isLeader()) {
                 return CompletableFuture.failedFuture(new NotLeaderException(node.id(), s.leader()));
             }

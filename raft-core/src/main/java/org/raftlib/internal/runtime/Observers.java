@@ -1,6 +1,8 @@
 package org.raftlib.internal.runtime;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -158,9 +160,18 @@ final class Observers {
                     + " is not a voter of " + core.configuration())));
             return;
         }
+        if (!peers.reachable(t.target())) {
+            fail(t, new RaftException(parts.id() + " has heard nothing from " + t.target() + " for "
+                    + seconds(peers.sinceHeard(t.target())) + " (down or cut off?): leadership not transferred"));
+            return;
+        }
         core.transferLeadership(t.target());
         transfer = t;
         transferTicksLeft = 2 * parts.electionTicks();
+    }
+
+    private static String seconds(Duration d) {
+        return String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
     }
 
     private void settleTransfer() {
@@ -179,7 +190,8 @@ final class Observers {
         peers.tick(leads ? term : -1, leads ? core.configuration().ids() : Set.of());
         if (transfer != null && --transferTicksLeft <= 0) {
             fail(transfer, new RaftException("leadership transfer to " + transfer.target()
-                    + " did not finish within two election timeouts"));
+                    + " did not finish within two election timeouts (" + parts.id() + " last heard from it "
+                    + seconds(peers.sinceHeard(transfer.target())) + " ago)"));
             transfer = null;
         }
     }

@@ -137,7 +137,7 @@ final class SnapshotSender {
         if (restarts > 1) {
             long pause = FIRST_PAUSE_MILLIS * 1_000_000L << (restarts - 2);       // 100, 200 ms
             pausedUntilNanos = clock.getAsLong() + pause;
-            LOG.info("{} {} asked for the snapshot at {} from the start again ({} times); resending in {} ms", self,
+            LOG.info("{}: {} asked for the snapshot at {} from the start again ({} times); resending in {} ms", self,
                     peer, meta.index(), restarts, pause / 1_000_000);
         }
         return true;

@@ -18,6 +18,7 @@ import org.raftlib.IndeterminateResultException;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.NotLeaderException;
+import org.raftlib.RaftException;
 import org.raftlib.RaftNode;
 import org.raftlib.RaftOptions;
 import org.raftlib.ReadMode;
@@ -106,9 +107,30 @@ class FailoverSemanticsTest {
                     .satisfies(e -> assertThat(((NotLeaderException) e).leaderHint()).contains(leader.id()));
         }
         assertThatThrownBy(() -> transfer.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
-                .hasMessageContaining("did not finish");
+                .hasMessageContaining("did not finish").hasMessageContaining("last heard from it");
         assertThat(leader.submit(bytes("after")).get(10, TimeUnit.SECONDS)).as("leads on once it timed out")
                 .isNotEmpty();
+    }
+
+    /**
+     * A transfer to a voter the leader already knows silent is refused at once, saying so, and pauses nothing. It
+     * was accepted and failed two election timeouts later, with no word about the target (operability probe).
+     */
+    @Test
+    void aTransferToAVoterKnownSilentIsRefusedAtOnceSayingSo() throws Exception {
+        start(new RecordingStateMachine(), new RecordingStateMachine(), new RecordingStateMachine());
+        RaftNode leader = awaitLeader();
+        NodeId target = nodes.stream().map(RaftNode::id).filter(id -> !id.equals(leader.id())).findFirst()
+                .orElseThrow();
+        hub.isolate(target);
+        Await.until("the leader to find " + target + " silent", WAIT,
+                () -> leader.status().peers().containsKey(target) && !leader.status().peers().get(target).reachable());
+
+        assertThatThrownBy(() -> leader.transferLeadership(target).get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .cause().isInstanceOf(RaftException.class)
+                .hasMessageContaining(leader.id() + " has heard nothing from " + target + " for ")
+                .hasMessageContaining("leadership not transferred");
+        assertThat(leader.submit(bytes("now")).get(10, TimeUnit.SECONDS)).as("nothing was paused").isNotEmpty();
     }
 
     @Test

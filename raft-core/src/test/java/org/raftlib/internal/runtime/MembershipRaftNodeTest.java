@@ -234,6 +234,12 @@ class MembershipRaftNodeTest {
                 .isInstanceOf(ExecutionException.class).cause().isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("bad address");
         assertThat(leader.status().configuration().members()).containsExactlyInAnyOrderElementsOf(c.members());
+        Member voter = c.members().get(1);
+        assertThatThrownBy(() -> leader.addVoter(voter).get(20, TimeUnit.SECONDS))
+                .as("re-adding a voter (it read \"listed twice\", a probe found)")
+                .isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(voter.id()
+                        + " is a voter already");
     }
 
     /**

@@ -14,8 +14,10 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -251,6 +253,11 @@ public final class AdminClient implements AutoCloseable {
         return r;
     }
 
+    /** Returns {@code d} in seconds, for people: "2 s", "1.5 s". */
+    static String seconds(Duration d) {
+        return BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString() + " s";
+    }
+
     /** Sends one request on a new connection and returns the one answer. */
     private AdminWire.AdminResponse exchange(String endpoint, AdminWire.AdminRequest request) {
         InetSocketAddress address = NettyTransport.parse(endpoint, 1, true);
@@ -261,8 +268,9 @@ public final class AdminClient implements AutoCloseable {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), address.getHostString(),
-                                address.getPort()))
+                        SslHandler handler = tls.newHandler(ch.alloc(), address.getHostString(), address.getPort());
+                        handler.setHandshakeTimeoutMillis(0);       // the request's timeout covers the handshake
+                        ch.pipeline().addLast("tls", handler)
                                 .addLast("frameDecoder", new FrameDecoder(MAX_RESPONSE_BYTES))
                                 .addLast("answer", new AnswerHandler(endpoint, answer));
                     }
@@ -281,7 +289,8 @@ public final class AdminClient implements AutoCloseable {
             });
             return answer.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new AdminException(Code.TIMEOUT, "no answer from " + endpoint + " within " + timeout, e);
+            throw new AdminException(Code.TIMEOUT, "no answer from " + endpoint + " within " + seconds(timeout)
+                    + " (the node may be stopped, paused or overloaded)", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AdminException(Code.CONNECTION, "interrupted waiting for " + endpoint, e);
