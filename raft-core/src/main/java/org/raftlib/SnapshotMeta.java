@@ -38,6 +38,22 @@ public record SnapshotMeta(long index, long term, ClusterConfig config, long con
         }
     }
 
+    /**
+     * A snapshot whose configuration's index was not recorded (one stored by an earlier release): it is taken to be
+     * the snapshot's own {@code index}.
+     *
+     * @param index the last log index the snapshot covers; at least 1
+     * @param term the term of that entry; at least 1
+     * @param config the cluster configuration at {@code index}
+     * @param sizeBytes the size of the state machine's part, in bytes
+     * @param createdMillis when the snapshot was completed, in milliseconds since the epoch
+     * @throws NullPointerException if {@code config} is null
+     * @throws IllegalArgumentException if {@code index} or {@code term} is below 1, or {@code sizeBytes} negative
+     */
+    public SnapshotMeta(long index, long term, ClusterConfig config, long sizeBytes, long createdMillis) {
+        this(index, term, config, index, sizeBytes, createdMillis);
+    }
+
     /** Returns a copy with the size and completion time filled in. */
     public SnapshotMeta completed(long size, long millis) {
         return new SnapshotMeta(index, term, config, configIndex, size, millis);

@@ -11,7 +11,8 @@ import java.util.Optional;
  *
  * <p><b>Durability.</b> A snapshot becomes visible to {@link #latest()} only when {@link Writer#commit()} returns,
  * and is durable then with its metadata (data, checksum, directory entry): raftlib compacts the log it covers, or
- * resets the log to it, only afterwards. A crash leaves the previous snapshot or the new one, never a mix.
+ * resets the log to it, only afterwards. A crash leaves the previous snapshot or the new one, never a mix. Every
+ * field of the {@link SnapshotMeta} is stored and read back as given, the configuration and its index included.
  *
  * <p><b>Damage.</b> {@link #latest()} returns the newest snapshot that verifies; a damaged or partial one is skipped
  * (with a WARN) in favour of an older one. A stream from {@link #read} throws {@link IOException} at its end if the

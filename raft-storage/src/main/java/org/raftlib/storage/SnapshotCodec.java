@@ -104,10 +104,6 @@ final class SnapshotCodec {
             throw new StorageException("snapshot format version 1 (the previous API, without voters) is not read",
                     file, 4);
         }
-        if (version != VERSION && version != NO_CONFIG_INDEX_VERSION && version != VOTERS_VERSION) {
-            throw new StorageException("snapshot format version " + version + " is not one this release reads ("
-                    + VERSION + ", " + NO_CONFIG_INDEX_VERSION + " or " + VOTERS_VERSION + ")", file, 4);
-        }
         int length = start.getInt(8);
         if (length < MIN_HEADER_BYTES || length > MAX_HEADER_BYTES || length > size) {
             throw new StorageException("impossible header length " + length + " in a file of " + size + " bytes",
@@ -119,6 +115,11 @@ final class SnapshotCodec {
         if (expected != actual) {
             throw new StorageException(String.format("snapshot header checksum mismatch: expected crc32c 0x%08x,"
                     + " actual 0x%08x", expected, actual), file, 0);
+        }
+        if (version != VERSION && version != NO_CONFIG_INDEX_VERSION && version != VOTERS_VERSION) {
+            throw StorageException.unusable("snapshot format version " + version + " is not one this release reads ("
+                    + VERSION + ", " + NO_CONFIG_INDEX_VERSION + " or " + VOTERS_VERSION + "; written by a newer"
+                    + " release?), at offset 4", file, null);
         }
         Header decoded = decode(header.position(3 * Integer.BYTES), version, file);
         long expectedSize = length + decoded.meta().sizeBytes();

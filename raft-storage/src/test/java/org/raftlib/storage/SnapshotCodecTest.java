@@ -125,6 +125,30 @@ class SnapshotCodecTest {
         assertThat(store.latest()).contains(next);
     }
 
+    /**
+     * A file of a format this release does not know whose header checksum holds was written by a newer release: not
+     * damage (an operator rolls forward rather than replacing the member); the same with a broken checksum is damage.
+     */
+    @Test
+    void aNewerFormatIsUnusableWhileABrokenVersionFieldIsDamage() throws IOException {
+        FileSnapshotStore store = FileSnapshotStore.open(dir, 5);
+        SnapshotMeta meta = commit(store, 30, JOINT);
+        byte[] bytes = Files.readAllBytes(file(meta));
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        int length = b.getInt(8);
+        b.putInt(4, 5);
+        Files.write(file(meta), bytes);
+        assertThatThrownBy(() -> store.read(meta)).isInstanceOf(StorageException.class)
+                .hasMessageContaining("checksum mismatch")
+                .satisfies(e -> assertThat(((StorageException) e).isDamage()).isTrue());
+
+        b.putInt(length - Integer.BYTES, RecordCodec.checksum(b, 0, length - Integer.BYTES));
+        Files.write(file(meta), bytes);
+        assertThatThrownBy(() -> store.read(meta)).isInstanceOf(StorageException.class)
+                .hasMessageContaining("format version 5").hasMessageContaining("newer release")
+                .satisfies(e -> assertThat(((StorageException) e).isDamage()).isFalse());
+    }
+
     /** The bytes of a version-3 snapshot file: version 4 without the configuration's index. */
     private static byte[] version3File(long index, long term, ClusterConfig config, byte[] payload) {
         byte[] encoded = config.encode();

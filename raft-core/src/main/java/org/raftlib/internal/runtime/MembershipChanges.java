@@ -54,7 +54,11 @@ final class MembershipChanges {
     private final NodeParts parts;
     /** Every address ever learned, by id: a removed member's stays, so messages to it still find it. */
     private final Map<NodeId, Member> addresses = new LinkedHashMap<>();
-    private long seenConfigIndex = -1;
+    /**
+     * The configuration whose addresses were last learned. Compared by value, not by index: an index does not name a
+     * configuration (a snapshot from a new leader can bring another one at the index of a truncated entry).
+     */
+    private ClusterConfig seenConfig;
     private Event.ChangeMembership pending;
     private ClusterConfig target;
     private int ticksLeft;
@@ -257,10 +261,11 @@ final class MembershipChanges {
 
     /** After each turn: learns the addresses of new members, and completes a change once it committed. */
     void observe() {
-        if (core.configurationIndex() != seenConfigIndex) {
-            seenConfigIndex = core.configurationIndex();
+        ClusterConfig now = core.configuration();
+        if (now != seenConfig && !now.equals(seenConfig)) {
+            seenConfig = now;
             boolean learned = false;
-            for (Member m : core.configuration().members()) {
+            for (Member m : now.members()) {
                 if (!m.address().isEmpty() && !m.equals(addresses.get(m.id()))) {
                     addresses.put(m.id(), m);
                     learned = true;
