@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Objects;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
@@ -124,6 +125,10 @@ public final class TlsConfig {
         for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof NotSslRecordException) {
                 return "not a TLS record: the peer does not speak TLS (plain TCP or another protocol)";
+            }
+            if (t instanceof SSLHandshakeException && "Empty client certificate chain".equals(t.getMessage())) {
+                return "the peer sent no client certificate: it has none, or none issued by a CA this node trusts"
+                        + " (a certificate of another cluster's CA?)";
             }
         }
         return String.valueOf(cause);

@@ -119,6 +119,9 @@ class MutualTlsTest {
             // The WARN line the module README tells operators to look for.
             await("a to log the refusal", () -> log.text().lines().anyMatch(l -> l.contains("WARN")
                     && l.contains("a closing connection from") && l.contains("TLS_FAILURE")));
+            assertThat(log.text()).as("said in words (it read \"Empty client certificate chain\")")
+                    .contains("the peer sent no client certificate: it has none, or none issued by a CA this node"
+                            + " trusts");
             assertThat(inboxA).isEmpty();
         }
     }
