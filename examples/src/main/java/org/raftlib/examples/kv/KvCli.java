@@ -64,6 +64,9 @@ public final class KvCli implements Callable<Integer> {
 
     private final PrintStream out;
     private final PrintStream err;
+    private Duration timeout = TIMEOUT;
+    private Duration adminTimeout = ADMIN_TIMEOUT;
+    private Duration statusTimeout = STATUS_TIMEOUT;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private List<URI> nodes = List.of();
 
@@ -130,6 +133,10 @@ public final class KvCli implements Callable<Integer> {
                 description = "nodes to ask, in turn (default: http://127.0.0.1:8001 to :8003)")
         String node;
 
+        @Option(names = "--timeout", paramLabel = "SECONDS", description = "how long to wait for each node's answer"
+                + " (default: 15; status 3, membership changes 45)")
+        Integer timeoutSeconds;
+
         List<URI> uris() {
             List<URI> list = new ArrayList<>();
             for (String u : (node == null ? KvCluster.defaultHttpAddresses() : node).split(",")) {
@@ -141,6 +148,15 @@ public final class KvCli implements Callable<Integer> {
 
     private KvCli to(Target target) {
         nodes = target.uris();
+        if (target.timeoutSeconds != null) {
+            if (target.timeoutSeconds <= 0) {
+                throw new IllegalArgumentException("--timeout must be a positive number of seconds, not "
+                        + target.timeoutSeconds);
+            }
+            timeout = Duration.ofSeconds(target.timeoutSeconds);
+            adminTimeout = timeout;
+            statusTimeout = timeout;
+        }
         return this;
     }
 
@@ -181,7 +197,7 @@ public final class KvCli implements Callable<Integer> {
         String path = keyPath(key) + "?op=append";
         Answer a = null;
         for (URI node : to(target).nodes) {
-            a = callOne(node, "POST", path, text, TIMEOUT);
+            a = callOne(node, "POST", path, text, timeout);
             if (!"false".equals(a.json().get(Forwarder.APPLIED_FIELD))) {
                 break;                                 // applied, or maybe applied: trying elsewhere could repeat it
             }
@@ -226,12 +242,12 @@ public final class KvCli implements Callable<Integer> {
 
     @Command(name = "promote", description = "Makes a learner a voter.")
     int promote(@Parameters(paramLabel = "ID") String id, @Mixin Target target) {
-        return to(target).change(call("POST", "/members/promote/" + memberPath(id), null, ADMIN_TIMEOUT));
+        return to(target).change(call("POST", "/members/promote/" + memberPath(id), null, adminTimeout));
     }
 
     @Command(name = "remove", description = "Removes a member.")
     int remove(@Parameters(paramLabel = "ID") String id, @Mixin Target target) {
-        return to(target).change(call("DELETE", "/members/" + memberPath(id), null, ADMIN_TIMEOUT));
+        return to(target).change(call("DELETE", "/members/" + memberPath(id), null, adminTimeout));
     }
 
     /** Asks the first reachable node (choose one with {@code --node}) to snapshot now. */
@@ -271,15 +287,27 @@ public final class KvCli implements Callable<Integer> {
     }
 
     private Answer call(String method, String path, String body) {
-        return call(method, path, body, TIMEOUT);
+        return call(method, path, body, timeout);
     }
 
+    /**
+     * Sends the request to the nodes in turn until one answers. A read moves on after any failure; a write only after
+     * one that says nothing was applied (the node could not be reached, or answered {@code "applied": false}). After
+     * a write timed out or its connection broke, another node is not tried: the first may still apply it (a paused
+     * node's kernel holds the request until it resumes), and a second copy could overwrite a newer value.
+     */
     private Answer call(String method, String path, String body, Duration timeout) {
+        boolean write = !method.equals("GET");
         Answer last = null;
         for (URI node : nodes) {
             last = callOne(node, method, path, body, timeout);
             if (last.status() != 0 && last.status() != 503) {
                 return last;
+            }
+            if (write && !"false".equals(last.json().get(Forwarder.APPLIED_FIELD))) {
+                return last.status() != 0 ? last : new Answer(node, 0, last.json(), last.error() + ": the "
+                        + method + " may or may not have been applied (" + node + " may still apply it); read the"
+                        + " key or the members to find out before retrying");
             }
         }
         return last;
@@ -329,7 +357,7 @@ public final class KvCli implements Callable<Integer> {
     }
 
     private int status() {
-        Answer first = call("GET", "/status", null, STATUS_TIMEOUT);
+        Answer first = call("GET", "/status", null, statusTimeout);
         if (first == null || first.status() != 200) {
             err.println("no node answered: " + (first == null ? "no nodes given" : first.error()));
             return 2;
@@ -344,7 +372,7 @@ public final class KvCli implements Callable<Integer> {
             }
             String http = view.get("http." + id);
             shown.add(http);
-            Answer s = http == null ? null : callOne(URI.create(http), "GET", "/status", null, STATUS_TIMEOUT);
+            Answer s = http == null ? null : callOne(URI.create(http), "GET", "/status", null, statusTimeout);
             if (s == null || s.status() != 200) {
                 out.printf("%-6s %-24s %-13s %-14s%n", id, http, "unreachable", view.get("member." + id));
                 continue;
@@ -356,7 +384,7 @@ public final class KvCli implements Callable<Integer> {
         }
         for (URI node : nodes) {
             if (!shown.contains(node.toString())) {
-                Answer s = callOne(node, "GET", "/status", null, STATUS_TIMEOUT);
+                Answer s = callOne(node, "GET", "/status", null, statusTimeout);
                 if (s.status() == 200 && !("," + view.get("members") + ",").contains("," + s.json().get("id") + ",")) {
                     row(asTheLeaderSeesIt(s.json(), view));
                 }
@@ -391,7 +419,7 @@ public final class KvCli implements Callable<Integer> {
         if (leaderHttp == null || leaderHttp.equals(first.get("http"))) {
             return first;
         }
-        Answer a = callOne(URI.create(leaderHttp), "GET", "/status", null, STATUS_TIMEOUT);
+        Answer a = callOne(URI.create(leaderHttp), "GET", "/status", null, statusTimeout);
         return a.status() == 200 && "LEADER".equals(a.json().get("role")) ? a.json() : first;
     }
 
@@ -449,7 +477,7 @@ public final class KvCli implements Callable<Integer> {
             }
             body.put("httpAddress", "http://" + raft.substring(0, colon) + ":" + address.substring(at + 1));
         }
-        return change(call("POST", "/members/" + (voter ? "voters" : "learners"), Json.encode(body), ADMIN_TIMEOUT));
+        return change(call("POST", "/members/" + (voter ? "voters" : "learners"), Json.encode(body), adminTimeout));
     }
 
     private static String memberPath(String id) {
