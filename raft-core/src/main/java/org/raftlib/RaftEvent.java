@@ -45,13 +45,15 @@ public sealed interface RaftEvent {
     }
 
     /**
-     * As leader, this node has heard nothing from {@code peer} (no response, no message) for an election timeout:
-     * the evidence CheckQuorum uses. Only a leader watches its peers, from the start of its leadership; when it stops
-     * leading it stops watching and reports nothing more about them (the next leader reports what it sees).
+     * As leader, this node has had no reply to its messages (appends, heartbeats, snapshot chunks) from {@code peer}
+     * for an election timeout; a peer whose own messages still arrive (vote requests over a one-way partition) counts
+     * as silent, since it gets nothing. Only a leader watches its peers, from the start of its leadership; when it
+     * stops leading it stops watching and reports nothing more about them (the next leader reports what it sees).
      *
      * @param peer the silent member
      * @param term the leader's term
-     * @param silentFor how long nothing came from it (or since this leadership began), at least the election timeout
+     * @param silentFor how long no reply came from it (or since this leadership began), at least the election
+     *     timeout
      */
     record PeerUnreachable(NodeId peer, long term, Duration silentFor) implements RaftEvent {
         /** Checks the arguments; throws {@code NullPointerException} if one is null. */

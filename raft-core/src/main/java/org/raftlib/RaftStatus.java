@@ -83,10 +83,10 @@ public record RaftStatus(
      *
      * @param matchIndex the highest index known replicated on the follower
      * @param nextIndex the next index the leader will send it
-     * @param reachable false once the leader has heard nothing from it for an election timeout (as
-     *     {@link RaftEvent.PeerUnreachable} reports), true again when it answers
-     * @param sinceHeard how long ago the leader last heard from it (counted from the start of its leadership if it
-     *     never did), in whole ticks of the node's loop
+     * @param reachable false once the leader has had no reply to its messages from it for an election timeout (as
+     *     {@link RaftEvent.PeerUnreachable} reports), true again when it replies
+     * @param sinceHeard how long ago the leader last had a reply from it (counted from the start of its leadership
+     *     if it never did), in whole ticks of the node's loop
      */
     public record PeerStatus(long matchIndex, long nextIndex, boolean reachable, Duration sinceHeard) {
 

@@ -281,7 +281,7 @@ final class NodeLoop implements Runnable {
 
     private void handle(Object item) {
         if (item instanceof RaftMessage m) {
-            observers.heard(m.from());
+            observers.heard(m);
             if (m instanceof ForwardProposal f) {
                 onForwardedProposal(f);
             } else if (m instanceof ForwardProposalResponse r) {

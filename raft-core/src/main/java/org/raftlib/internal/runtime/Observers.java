@@ -18,6 +18,9 @@ import org.raftlib.RaftStatus;
 import org.raftlib.internal.core.CoreInspection;
 import org.raftlib.internal.core.CoreStatus;
 import org.raftlib.internal.core.RaftCore;
+import org.raftlib.message.AppendEntriesResponse;
+import org.raftlib.message.InstallSnapshotResponse;
+import org.raftlib.message.RaftMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,9 +114,15 @@ final class Observers {
                 && Set.copyOf(a.members()).equals(Set.copyOf(b.members()));
     }
 
-    /** A message came from {@code from}. */
-    void heard(NodeId from) {
-        peers.heard(from);
+    /**
+     * A message came in. Only a reply to this node's own messages (appends, heartbeats, snapshot chunks) shows that a
+     * follower gets them: a cut-off follower's vote requests still reach the leader over a one-way partition, and made
+     * it read reachable half the time (outside probe).
+     */
+    void heard(RaftMessage m) {
+        if (m instanceof AppendEntriesResponse || m instanceof InstallSnapshotResponse) {
+            peers.heard(m.from());
+        }
     }
 
     /** Returns the leader this node knows of, or null; from any thread. */

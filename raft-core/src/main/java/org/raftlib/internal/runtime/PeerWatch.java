@@ -37,7 +37,7 @@ final class PeerWatch {
         this.events = events;
     }
 
-    /** A message came from {@code peer}. */
+    /** A reply to this leader's messages came from {@code peer}. */
     void heard(NodeId peer) {
         long[] at = lastHeard.get(peer);
         if (at == null) {

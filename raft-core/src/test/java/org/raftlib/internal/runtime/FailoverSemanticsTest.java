@@ -133,6 +133,25 @@ class FailoverSemanticsTest {
         assertThat(leader.submit(bytes("now")).get(10, TimeUnit.SECONDS)).as("nothing was paused").isNotEmpty();
     }
 
+    /**
+     * Over a one-way partition (the leader's messages to a follower lost, the follower's to the leader delivered) the
+     * follower reads unreachable and stays so: its vote requests reach the leader but are no reply to the leader's
+     * messages. They counted, and the follower read reachable half the time (outside probe, iptables).
+     */
+    @Test
+    void aFollowerThatGetsNothingReadsUnreachableEvenIfItsVoteRequestsArrive() throws Exception {
+        start(new RecordingStateMachine(), new RecordingStateMachine(), new RecordingStateMachine());
+        RaftNode leader = awaitLeader();
+        NodeId cut = nodes.stream().map(RaftNode::id).filter(id -> !id.equals(leader.id())).findFirst()
+                .orElseThrow();
+        hub.dropLink(leader.id(), cut);
+        Await.until("the leader to find " + cut + " silent", WAIT,
+                () -> !leader.status().peers().get(cut).reachable());
+        Await.holdsFor(cut + " to stay unreachable while it asks for votes", Duration.ofMillis(1500),
+                () -> !leader.status().isLeader() || !leader.status().peers().get(cut).reachable());
+        assertThat(leader.status().isLeader()).as("the leader kept its majority").isTrue();
+    }
+
     @Test
     void stuckStateMachinesDoNotCostLeadership() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
