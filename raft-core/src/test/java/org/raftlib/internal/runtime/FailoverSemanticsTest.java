@@ -94,8 +94,7 @@ class FailoverSemanticsTest {
         start(new RecordingStateMachine(), new RecordingStateMachine(), new RecordingStateMachine());
         RaftNode leader = awaitLeader();
         leader.submit(bytes("warm")).get(10, TimeUnit.SECONDS);
-        NodeId target = nodes.stream().map(RaftNode::id).filter(id -> !id.equals(leader.id())).findFirst()
-                .orElseThrow();
+        NodeId target = follower(leader);
         hub.isolate(target);                                 // down: the transfer cannot finish
         CompletableFuture<Void> transfer = leader.transferLeadership(target);
 
@@ -120,8 +119,7 @@ class FailoverSemanticsTest {
     void aTransferToAVoterKnownSilentIsRefusedAtOnceSayingSo() throws Exception {
         start(new RecordingStateMachine(), new RecordingStateMachine(), new RecordingStateMachine());
         RaftNode leader = awaitLeader();
-        NodeId target = nodes.stream().map(RaftNode::id).filter(id -> !id.equals(leader.id())).findFirst()
-                .orElseThrow();
+        NodeId target = follower(leader);
         hub.isolate(target);
         Await.until("the leader to find " + target + " silent", WAIT,
                 () -> leader.status().peers().containsKey(target) && !leader.status().peers().get(target).reachable());
@@ -142,8 +140,7 @@ class FailoverSemanticsTest {
     void aFollowerThatGetsNothingReadsUnreachableEvenIfItsVoteRequestsArrive() throws Exception {
         start(new RecordingStateMachine(), new RecordingStateMachine(), new RecordingStateMachine());
         RaftNode leader = awaitLeader();
-        NodeId cut = nodes.stream().map(RaftNode::id).filter(id -> !id.equals(leader.id())).findFirst()
-                .orElseThrow();
+        NodeId cut = follower(leader);
         hub.dropLink(leader.id(), cut);
         Await.until("the leader to find " + cut + " silent", WAIT,
                 () -> !leader.status().peers().get(cut).reachable());
@@ -220,4 +217,9 @@ class FailoverSemanticsTest {
             }
         };
     }
+
+    private NodeId follower(RaftNode leader) {
+        return nodes.stream().map(RaftNode::id).filter(id -> !id.equals(leader.id())).findFirst().orElseThrow();
+    }
+
 }
