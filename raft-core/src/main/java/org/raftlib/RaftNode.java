@@ -224,7 +224,8 @@ public final class RaftNode implements AutoCloseable {
      * and fails with {@link NotLeaderException} if this node does not lead, with {@link IllegalArgumentException} if
      * {@code target} is not a voter of the configuration in force, with {@link RaftException} at once if this node
      * has heard nothing from {@code target} for an election timeout (it could not take over: nothing is paused), or
-     * if the transfer does not finish within two election timeouts, and with {@link RaftClosedException} or
+     * if the transfer does not finish within two election timeouts (the target may still take over afterwards, if it
+     * got the request to campaign and wins), and with {@link RaftClosedException} or
      * {@link RaftFailedException} if the node is not running.
      *
      * @param target the voter to lead next

@@ -71,7 +71,8 @@ final class StatusCommand implements Callable<Integer> {
                 .max((a, b) -> Long.compare(a.term(), b.term()));
         Map<NodeId, String[]> rows = new TreeMap<>();
         for (RaftStatus s : statuses.values()) {
-            rows.put(s.id(), new String[] {s.id().value(), endpoints.get(s.id()), role(s), Long.toString(s.term()),
+            rows.put(s.id(), new String[] {s.id().value(), endpoints.get(s.id()), role(s, leader),
+                Long.toString(s.term()),
                 s.leader().map(NodeId::value).orElse("-"), Long.toString(s.lastLogIndex()),
                 Long.toString(s.commitIndex()), Long.toString(s.appliedIndex()), lag(leader, s.id()),
                 heard(leader, s.id()), s.latestSnapshot().map(m -> m.index() + "@" + m.term()).orElse("-")});
@@ -90,10 +91,14 @@ final class StatusCommand implements Callable<Integer> {
         return out;
     }
 
-    /** The node's role, and its part in the configuration it holds when it is not a plain member. */
-    private static String role(RaftStatus s) {
-        ClusterConfig c = s.configuration();
-        String part = c.voters().isEmpty() ? " (joining)" : !c.contains(s.id()) ? " (removed)"
+    /**
+     * The node's role, and its part in the configuration when it is not a plain member: the leader's configuration if
+     * a leader answered (a node removed while it was cut off or paused does not know it), else its own.
+     */
+    private static String role(RaftStatus s, Optional<RaftStatus> leader) {
+        ClusterConfig own = s.configuration();
+        ClusterConfig c = leader.map(RaftStatus::configuration).orElse(own);
+        String part = !c.contains(s.id()) ? (own.voters().isEmpty() ? " (joining)" : " (removed)")
                 : c.learners().contains(s.id()) ? " (learner)" : "";
         return s.role().name() + part;
     }

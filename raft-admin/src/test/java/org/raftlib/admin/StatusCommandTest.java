@@ -82,4 +82,15 @@ class StatusCommandTest {
         assertThat(rows.get("n6")[2]).isEqualTo("FOLLOWER (joining)");
         assertThat(rows.get("n1")[2]).isEqualTo("LEADER");
     }
+
+    /** A node removed while it was paused does not know it: the leader's configuration decides (outside probe). */
+    @Test
+    void aNodeTheLeadersConfigurationLeavesOutIsRemovedWhateverItThinks() {
+        ClusterConfig two = ClusterConfig.ofVoters(List.of(Member.of("n2", "h2:7001"), Member.of("n3", "h3:7001")));
+        Map<String, String[]> rows = rows(status("n2", RaftRole.LEADER, "n2", two, Map.of()),
+                status("n1", RaftRole.PRE_CANDIDATE, null, THREE, Map.of()));
+
+        assertThat(rows.get("n1")[2]).isEqualTo("PRE_CANDIDATE (removed)");
+        assertThat(rows.get("n2")[2]).isEqualTo("LEADER");
+    }
 }

@@ -200,7 +200,8 @@ final class Observers {
         if (transfer != null && --transferTicksLeft <= 0) {
             fail(transfer, new RaftException("leadership transfer to " + transfer.target()
                     + " did not finish within two election timeouts (" + parts.id() + " last heard from it "
-                    + seconds(peers.sinceHeard(transfer.target())) + " ago)"));
+                    + seconds(peers.sinceHeard(transfer.target())) + " ago); it may still take over if it got the"
+                    + " request to campaign: status shows who leads"));
             transfer = null;
         }
     }
