@@ -8,6 +8,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.raftlib.NodeId;
 import org.raftlib.RaftStatus;
 import org.raftlib.transport.netty.AdminClient;
@@ -64,8 +68,13 @@ public final class AdminCli {
             scope = ScopeType.INHERIT, description = "CA certificates the nodes' certificates chain to (PEM).")
     private Path ca;
 
+    /** The longest wait for a status answer, in seconds. */
+    static final int STATUS_WAIT_SECONDS = 5;
+
     @Option(names = "--timeout", paramLabel = "<seconds>", defaultValue = "40", scope = ScopeType.INHERIT,
-            description = "Longest wait for each answer, in seconds (default: ${DEFAULT-VALUE}).")
+            description = "Longest wait for an operation's answer, in seconds (default: ${DEFAULT-VALUE}); status "
+                    + "requests, and the leader lookup before an operation, wait at most "
+                    + STATUS_WAIT_SECONDS + " s of it.")
     private int timeoutSeconds;
 
     /**
@@ -132,17 +141,42 @@ public final class AdminCli {
         }
     }
 
-    /** Asks every endpoint for its status; an endpoint that fails maps to its exception. */
+    /**
+     * Asks every endpoint for its status, all at once, each for at most {@link #STATUS_WAIT_SECONDS} (or the
+     * timeout if shorter): a node answers from memory, and a paused one held every command for the whole timeout,
+     * endpoint after endpoint (outside probe). An endpoint that fails maps to its exception; the order is the
+     * endpoints'.
+     */
     Map<String, Object> statuses(AdminClient client) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (String e : endpoints) {
-            try {
-                out.put(e, client.status(e));
-            } catch (AdminException failure) {
-                out.put(e, failure);
+        Duration wait = Duration.ofSeconds(Math.min(timeoutSeconds, STATUS_WAIT_SECONDS));
+        ExecutorService askers = Executors.newFixedThreadPool(Math.min(endpoints.size(), 16), r -> {
+            Thread t = new Thread(r, "raftlib-admin-status");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Map<String, CompletableFuture<Object>> asked = new LinkedHashMap<>();
+            for (String e : endpoints) {
+                asked.put(e, CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return client.status(e, wait);
+                    } catch (AdminException failure) {
+                        return failure;
+                    }
+                }, askers));
             }
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<String, CompletableFuture<Object>> a : asked.entrySet()) {
+                try {
+                    out.put(a.getKey(), a.getValue().join());
+                } catch (CompletionException failed) {
+                    throw failed.getCause() instanceof RuntimeException r ? r : failed;
+                }
+            }
+            return out;
+        } finally {
+            askers.shutdownNow();
         }
-        return out;
     }
 
     /** The leader found among the endpoints: its admin endpoint and its id. */

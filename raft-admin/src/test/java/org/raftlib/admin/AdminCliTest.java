@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -145,6 +148,35 @@ class AdminCliTest {
         assertThat(status.code()).isEqualTo(1);
         assertThat(status.err()).contains("127.0.0.1:1");
         assertThat(status.out()).contains("n1 ");
+    }
+
+    /**
+     * Endpoints that accept connections but never answer (paused nodes) are asked at once and for at most a few
+     * seconds each: one after another, each for the whole --timeout, they held every command (outside probe).
+     */
+    @Test
+    void pausedEndpointsAreAskedTogetherForAFewSeconds() throws Exception {
+        List<ServerSocket> paused = new ArrayList<>();
+        try {
+            StringBuilder endpoints = new StringBuilder(c.endpoint("n1"));
+            for (int i = 0; i < 3; i++) {
+                paused.add(new ServerSocket(0, 5, InetAddress.getLoopbackAddress()));
+                endpoints.append(",127.0.0.1:").append(paused.get(i).getLocalPort());
+            }
+            long start = System.nanoTime();
+            Run status = run("--endpoints", endpoints.toString(), "--cert", pem.resolve("alice.crt").toString(),
+                    "--key", pem.resolve("alice.key").toString(), "--ca", pem.resolve("ca.crt").toString(), "status");
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(status.code()).isEqualTo(1);
+            assertThat(status.err().lines()).hasSize(3).allMatch(l -> l.contains("within "
+                    + AdminCli.STATUS_WAIT_SECONDS + " s"));
+            assertThat(status.out()).contains("n1 ");
+            assertThat(took).as("asked together (one after another: 15 s)").isLessThan(Duration.ofSeconds(12));
+        } finally {
+            for (ServerSocket s : paused) {
+                s.close();
+            }
+        }
     }
 
     @Test

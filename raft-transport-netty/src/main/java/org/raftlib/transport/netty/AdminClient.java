@@ -111,8 +111,26 @@ public final class AdminClient implements AutoCloseable {
      * @throws IllegalArgumentException if {@code endpoint} is not {@code host:port}
      */
     public RaftStatus status(String endpoint) {
+        return status(endpoint, timeout);
+    }
+
+    /**
+     * Returns the status of the node at {@code endpoint}, waiting at most {@code wait} (a node answers it from memory,
+     * so a tool may wait less than for an operation).
+     *
+     * @param endpoint the node's admin endpoint, {@code host:port}
+     * @param wait how long the request may take, connecting included; positive
+     * @return its status; {@link RaftStatus#peers()} is filled in on a leader only
+     * @throws AdminException if the request fails
+     * @throws IllegalArgumentException if {@code endpoint} is not {@code host:port}, or {@code wait} not positive
+     * @throws NullPointerException if {@code wait} is null
+     */
+    public RaftStatus status(String endpoint, Duration wait) {
+        if (Objects.requireNonNull(wait, "wait").isNegative() || wait.isZero()) {
+            throw new IllegalArgumentException("wait must be positive: " + wait);
+        }
         AdminWire.AdminResponse r = call(endpoint, AdminWire.AdminRequest.newBuilder()
-                .setStatus(AdminWire.StatusRequest.getDefaultInstance()), ResultCase.STATUS);
+                .setStatus(AdminWire.StatusRequest.getDefaultInstance()), ResultCase.STATUS, wait);
         return decode(endpoint, () -> AdminCodec.status(r.getStatus()));
     }
 
@@ -228,7 +246,12 @@ public final class AdminClient implements AutoCloseable {
     }
 
     private AdminWire.AdminResponse call(String endpoint, AdminWire.AdminRequest.Builder request, ResultCase want) {
-        AdminWire.AdminResponse r = exchange(endpoint, request.setProtocolVersion(AdminCodec.VERSION).build());
+        return call(endpoint, request, want, timeout);
+    }
+
+    private AdminWire.AdminResponse call(String endpoint, AdminWire.AdminRequest.Builder request, ResultCase want,
+            Duration wait) {
+        AdminWire.AdminResponse r = exchange(endpoint, request.setProtocolVersion(AdminCodec.VERSION).build(), wait);
         String who = r.getNodeId().isEmpty() ? endpoint : r.getNodeId() + " (" + endpoint + ")";
         if (r.hasError()) {
             AdminWire.AdminError e = r.getError();
@@ -259,12 +282,12 @@ public final class AdminClient implements AutoCloseable {
     }
 
     /** Sends one request on a new connection and returns the one answer. */
-    private AdminWire.AdminResponse exchange(String endpoint, AdminWire.AdminRequest request) {
+    private AdminWire.AdminResponse exchange(String endpoint, AdminWire.AdminRequest request, Duration wait) {
         InetSocketAddress address = NettyTransport.parse(endpoint, 1, true);
         CompletableFuture<AdminWire.AdminResponse> answer = new CompletableFuture<>();
         Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                        (int) Math.min(timeout.toMillis(), MAX_CONNECT_TIMEOUT.toMillis()))
+                        (int) Math.min(wait.toMillis(), MAX_CONNECT_TIMEOUT.toMillis()))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -287,9 +310,9 @@ public final class AdminClient implements AutoCloseable {
                             + endpoint + ": " + f.cause().getMessage(), f.cause()));
                 }
             });
-            return answer.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return answer.get(wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new AdminException(Code.TIMEOUT, "no answer from " + endpoint + " within " + seconds(timeout)
+            throw new AdminException(Code.TIMEOUT, "no answer from " + endpoint + " within " + seconds(wait)
                     + " (the node may be stopped, paused or overloaded)", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
