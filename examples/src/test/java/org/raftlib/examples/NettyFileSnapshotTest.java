@@ -132,6 +132,28 @@ class NettyFileSnapshotTest {
         assertThat(machines.get(victim).applied()).isEqualTo(machines.get(leader.id()).applied());
     }
 
+    /**
+     * A restarted node reports its log compacted as before: its segments hold entries the snapshot covers, and it read
+     * the first index as 1 (and all of them as log entries) after a restart (outside probe).
+     */
+    @Test
+    void aRestartedNodeReportsItsLogCompactedAsBeforeTheRestart() throws Exception {
+        startAll();
+        RaftNode leader = awaitLeader();
+        NodeId victim = follower(leader);
+        write(leader, 0, 150);
+        Await.until(victim + " to apply", WAIT, () -> machines.get(victim).size() == 150);
+        long snapshot = nodes.get(victim).takeSnapshot().get(30, TimeUnit.SECONDS);
+        long first = snapshot - 20 + 1;                          // the options keep 20 entries
+        Await.until(victim + " to compact", WAIT, () -> nodes.get(victim).status().firstLogIndex() == first);
+        nodes.remove(victim).close();
+
+        start(victim);
+        assertThat(nodes.get(victim).status().latestSnapshot().orElseThrow().index()).isEqualTo(snapshot);
+        Await.until(victim + " to report its log compacted as before", WAIT,
+                () -> nodes.get(victim).status().firstLogIndex() == first);
+    }
+
     @Test
     void damagedNewestSnapshotWithTheLogCompactedPastTheOlderOneRefusesToStart() throws Exception {
         options = options.withSnapshotPolicy(1_000, Long.MAX_VALUE, 0);

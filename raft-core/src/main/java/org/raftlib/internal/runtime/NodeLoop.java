@@ -112,6 +112,7 @@ final class NodeLoop implements Runnable {
         this.transfers = parts.transfers();
         this.compactionKeep = parts.compactionKeep();
         this.metrics = parts.metrics();
+        core.compact(core.status().snapshotIndex() - compactionKeep);   // as after taking it: the log reads the same
     }
 
     /** Runs the loop on the calling thread, a thread of its own, until it stops. */
