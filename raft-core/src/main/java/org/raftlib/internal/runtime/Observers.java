@@ -98,7 +98,7 @@ final class Observers {
         configIndex = index;
         removedAt = c.ids().isEmpty() || c.contains(parts.id()) ? -1 : index;   // empty: joining, not yet added
         if (same && committed && configCommitted) {
-            return;                  // compaction, or an install, moved the index of the same committed configuration
+            return;                  // the same committed configuration at another index (an old snapshot)
         }
         configCommitted = committed;
         reported = filled;

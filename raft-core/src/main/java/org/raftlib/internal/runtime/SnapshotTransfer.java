@@ -59,11 +59,12 @@ final class SnapshotTransfer {
         if (length < 2 * Integer.BYTES) {
             return -1;
         }
-        int fixed = fixedBytes(ByteBuffer.wrap(data, 0, length));
+        ByteBuffer b = ByteBuffer.wrap(data, 0, length);
+        int fixed = fixedBytes(b);
         if (length < fixed) {
             return -1;
         }
-        int configLength = ByteBuffer.wrap(data, 0, length).getInt(fixed - Integer.BYTES);
+        int configLength = b.getInt(fixed - Integer.BYTES);
         if (configLength < 0 || configLength > MAX_CONFIG_BYTES) {
             throw new IOException("impossible snapshot transfer header: a configuration of " + configLength
                     + " bytes (at most " + MAX_CONFIG_BYTES + ")");
