@@ -7,10 +7,14 @@ import org.raftlib.RaftListener;
 import org.raftlib.RaftOptions;
 import org.raftlib.Transport;
 
-/** The pieces of one node that its loop shares with the facade and the workers. */
+/**
+ * The pieces of one node that its loop shares with the facade and the workers; {@code joining}: the node was started
+ * to join a cluster, not as one of its members.
+ */
 record NodeParts(
         NodeId id,
         List<Member> members,
+        boolean joining,
         Transport transport,
         Inbox inbox,
         StorageWorker storage,

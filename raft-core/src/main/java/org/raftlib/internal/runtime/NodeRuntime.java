@@ -161,8 +161,9 @@ public final class NodeRuntime {
                         options.maxClockDrift()) : 0)
                 .withFlow(new CoreConfig.FlowControl(options.maxInflightAppends(), options.maxAppendBytes(),
                         CoreConfig.FlowControl.DEFAULT.maxApplyBytes()));
-        this.parts = new NodeParts(id, List.copyOf(members), transport, inbox, storage, apply, lifecycle,
-                listeners, coreConfig.electionTicks(), transfers, options.snapshotKeepEntries(), metrics, options);
+        this.parts = new NodeParts(id, List.copyOf(members), bootstrap.join(), transport, inbox, storage, apply,
+                lifecycle, listeners, coreConfig.electionTicks(), transfers, options.snapshotKeepEntries(), metrics,
+                options);
         this.pending = new PendingLimit(options.maxPendingRequests());
         this.loopThread = new Thread(this::runLoop, "raft-loop-" + id);
         this.storageThread = new Thread(storage, "raft-storage-" + id);

@@ -44,6 +44,12 @@ final class Observers {
     private volatile long commit;
     /** The index of the latest configuration this node holds if that one leaves it out (removed); else -1. */
     private volatile long removedAt = -1;
+    /**
+     * Whether this node has held a configuration that includes it since it started. A node started to join has not
+     * until the entry adding it reaches it, and a snapshot installed before that entry leaves it out: joining, not
+     * removed. A node started as a member has.
+     */
+    private boolean memberSeen;
     private ClusterConfig config;
     private long configIndex = -1;
     private boolean configCommitted;
@@ -57,6 +63,7 @@ final class Observers {
         this.parts = parts;
         this.events = new Events(parts.id().value(), parts.listeners(), parts.apply()::submit);
         this.peers = new PeerWatch(parts.id(), parts.electionTicks(), tickNanos, events);
+        this.memberSeen = !parts.joining();
     }
 
     void observe(RaftRole newRole, long newTerm) {
@@ -96,7 +103,8 @@ final class Observers {
         boolean same = reported != null && sameConfiguration(filled, reported);
         config = c;
         configIndex = index;
-        removedAt = c.ids().isEmpty() || c.contains(parts.id()) ? -1 : index;   // empty: joining, not yet added
+        memberSeen |= c.contains(parts.id());
+        removedAt = removedAt(c, index, parts.id(), memberSeen);
         if (same && committed && configCommitted) {
             return;                  // the same committed configuration at another index (an old snapshot)
         }
@@ -105,6 +113,15 @@ final class Observers {
         if (!c.ids().isEmpty()) {                            // a joining node has no configuration yet
             events.emit(new RaftEvent.ConfigurationChanged(filled, index, committed));
         }
+    }
+
+    /**
+     * Returns {@code index} if {@code c}, the configuration at it, leaves out {@code self}, a node that has been a
+     * member since it started ({@code memberSeen}); else -1. An empty configuration, or one that leaves out a node
+     * not yet added, is a joining node's.
+     */
+    static long removedAt(ClusterConfig c, long index, NodeId self, boolean memberSeen) {
+        return !memberSeen || c.ids().isEmpty() || c.contains(self) ? -1 : index;
     }
 
     /** The same members, roles and addresses (a snapshot's configuration may list the members in another order). */

@@ -64,8 +64,8 @@ class MembershipAddressLearningTest {
                 new LogEntry(1, 2, EntryType.CONFIGURATION, Bytes.wrap(x.encode()))),
                 new HardState(2, Optional.empty(), 0));
         PeersTransport transport = new PeersTransport();
-        NodeParts parts = new NodeParts(NodeId.of("n2"), BASE, transport, null, null, null, null, List.of(), 10, null,
-                0, null, null);
+        NodeParts parts = new NodeParts(NodeId.of("n2"), BASE, false, transport, null, null, null, null, List.of(), 10,
+                null, 0, null, null);
         MembershipChanges changes = new MembershipChanges(f.core(), parts);
 
         changes.observe();

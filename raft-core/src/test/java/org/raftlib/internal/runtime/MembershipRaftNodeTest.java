@@ -32,6 +32,8 @@ import org.raftlib.ReadMode;
 import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.local.InMemorySnapshotStore;
 import org.raftlib.local.LocalTransport;
+import org.raftlib.message.AppendEntries;
+import org.raftlib.message.RaftMessage;
 import org.raftlib.testkit.Await;
 import org.raftlib.testkit.ForwardingTransport;
 import org.raftlib.testkit.SnapshotStateMachine;
@@ -52,6 +54,8 @@ class MembershipRaftNodeTest {
     private final Map<NodeId, RaftNode> nodes = new TreeMap<>();
     private final Map<NodeId, SnapshotStateMachine> machines = new TreeMap<>();
     private int written;
+    /** A node no entries reach while set (empty AppendEntries and InstallSnapshot still do); null: none. */
+    private volatile NodeId appendsHeldFrom;
 
     @AfterEach
     void closeAll() {
@@ -68,6 +72,15 @@ class MembershipRaftNodeTest {
         RaftNode node = RaftNode.builder().id(member(i).id()).members(members).join(join).stateMachine(machine)
                 .logStorage(new InMemoryLogStorage()).snapshotStore(new InMemorySnapshotStore())
                 .transport(new ForwardingTransport(hub.transport()) {
+                    @Override
+                    public void send(RaftMessage m) {
+                        boolean held = m instanceof AppendEntries a && !a.entries().isEmpty()
+                                && a.to().equals(appendsHeldFrom);
+                        if (!held) {
+                            super.send(m);
+                        }
+                    }
+
                     @Override
                     public void checkAddress(String address) {
                         if (address.startsWith("bad:")) {
@@ -358,5 +371,28 @@ class MembershipRaftNodeTest {
         ClusterConfig removed = leader.removeMember(NodeId.of("n9")).get(20, TimeUnit.SECONDS);
         assertThat(removed.learners()).isEmpty();
         write(10);
+    }
+
+    /**
+     * A joining node whose first snapshot predates the entry that adds it holds a configuration that leaves it out
+     * until that entry arrives: it is joining, not removed (outside probe: its health read "removed: close it").
+     */
+    @Test
+    void aJoiningNodeThatInstallsASnapshotFromBeforeItsAdditionIsJoiningNotRemoved() throws Exception {
+        startCluster();
+        write(100);                                          // snapshots every 40 entries, the log compacted
+        NodeId n4 = NodeId.of("n4");
+        appendsHeldFrom = n4;                                // the snapshot reaches it, the entry adding it not
+        RaftNode joiner = start(4, List.of(member(1), member(2), member(3), member(4)), true);
+        CompletableFuture<ClusterConfig> added = leader().addVoter(member(4));
+        Await.until("n4 to restore a snapshot", WAIT, () -> joiner.status().appliedIndex() >= 80);
+        assertThat(joiner.status().configuration().voters()).as("the snapshot's configuration").doesNotContain(n4);
+        assertThat(joiner.health().readyReason().orElse("")).doesNotContain("removed");
+        assertThat(joiner.status().configuration().voters()).doesNotContain(n4);  // still before its addition
+
+        appendsHeldFrom = null;
+        assertThat(added.get(20, TimeUnit.SECONDS).voters()).contains(n4);
+        write(10);
+        awaitSameState(nodes.keySet());
     }
 }
