@@ -196,6 +196,27 @@ class AdminServerTest {
         }
     }
 
+    /**
+     * A connection its client gave up on before the TLS handshake (an admin status waits 5 s for a paused node, then
+     * closes) is no refusal once the node gets to it: no WARN, not counted (outside probe). Plain bytes still are.
+     */
+    @Test
+    void connectionsClosedBeforeTheirHandshakeAreNotRefusals() throws Exception {
+        try (AdminServer own = AdminServer.start(c.nodes.get("n3"), AdminOptions.of("127.0.0.1:0",
+                c.pki.tls(c.pki.node("n3"))))) {
+            int port = own.localAddress().getPort();
+            new Socket("127.0.0.1", port).close();
+            try (Socket plain = new Socket("127.0.0.1", port)) {
+                plain.setSoTimeout(10_000);
+                plain.getOutputStream().write("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(readAll(plain.getInputStream())).doesNotContain("GET");
+            }
+            Await.until("the plain connection refused", AdminTestCluster.WAIT, () -> own.rejectedConnections() >= 1);
+            assertThat(own.rejectedConnections()).as("only the plain one: the abandoned one was refused nothing")
+                    .isEqualTo(1);
+        }
+    }
+
     private static void assertRefused(TlsConfig tls, String endpoint, Code code, String message) {
         try (AdminClient client = AdminClient.create(tls)) {
             assertThatThrownBy(() -> client.status(endpoint)).isInstanceOf(AdminException.class)

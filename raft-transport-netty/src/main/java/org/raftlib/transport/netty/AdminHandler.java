@@ -62,7 +62,12 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent done) {
-            if (!done.isSuccess()) {
+            if (!done.isSuccess() && TlsConfig.closedBeforeHandshake(done.cause())) {
+                // Documented ignore path: nothing was refused (see closedBeforeHandshake).
+                LOG.debug("{} admin connection from {} ended before its TLS handshake completed", server.nodeId(),
+                        ctx.channel().remoteAddress());
+                ctx.close();
+            } else if (!done.isSuccess()) {
                 reject(ctx, "TLS handshake failed: " + TlsConfig.failure(done.cause()), false);
             } else {
                 AdminCertificates.Verdict v = AdminCertificates.check(ctx.channel(), server.options().allowedAdmins());

@@ -7,7 +7,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -72,7 +71,8 @@ public final class AdminServer implements AutoCloseable {
     private final LongAdder rejected = new LongAdder();
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final AcceptedChannels accepted =
+            new AcceptedChannels(new DefaultChannelGroup(GlobalEventExecutor.INSTANCE));
     private final EventLoopGroup group;
     private final ExecutorService worker;
     private final AdminOperations operations;
@@ -113,10 +113,11 @@ public final class AdminServer implements AutoCloseable {
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .handler(new AcceptedChannels(accepted))
+                .handler(accepted)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        accepted.track(ch);
                         initConnection(ch, tls);
                     }
                 });
@@ -180,7 +181,7 @@ public final class AdminServer implements AutoCloseable {
         if (ch != null) {
             ch.close();
         }
-        accepted.close();
+        accepted.closeAll();
         worker.shutdownNow();
         var terminated = group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         if (!group.next().inEventLoop()

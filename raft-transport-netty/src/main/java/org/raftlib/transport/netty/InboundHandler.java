@@ -164,6 +164,13 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
+            if (TlsConfig.closedBeforeHandshake(done.cause())) {
+                // Documented ignore path: nothing was refused (see closedBeforeHandshake).
+                LOG.debug("{} connection from {} ended before its TLS handshake completed", router.local().nodeId(),
+                        ctx.channel().remoteAddress());
+                ctx.close();
+                return;
+            }
             reject(ctx, RejectReason.TLS_FAILURE, TlsConfig.failure(done.cause()));
         } else if (evt instanceof IdleStateEvent e && e.state() == IdleState.READER_IDLE) {
             LOG.debug("{} closing connection from {}: silent for {}", router.local().nodeId(),

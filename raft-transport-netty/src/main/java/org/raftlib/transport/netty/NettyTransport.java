@@ -118,6 +118,7 @@ public final class NettyTransport implements Transport {
     private volatile Channel serverChannel;
     /** Every accepted connection still open; a closed channel leaves the group by itself. */
     private final ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private volatile AcceptedChannels acceptedChannels;
 
     private NettyTransport(Builder b) {
         this.clusterId = b.clusterId;
@@ -167,6 +168,7 @@ public final class NettyTransport implements Transport {
         outbound = new PeerConnection.Config(local, options, clientSsl, counters,
                 epoll ? EpollSocketChannel.class : NioSocketChannel.class, identity);
         AcceptedChannels acceptedChannels = new AcceptedChannels(accepted);
+        this.acceptedChannels = acceptedChannels;
         InboundRouter router = new InboundRouter(local, id -> peers.containsKey(id), inbound, counters, options,
                 identity, this::peerConnected, acceptedChannels);
         Class<? extends ServerChannel> serverClass = epoll ? EpollServerSocketChannel.class
@@ -334,6 +336,17 @@ public final class NettyTransport implements Transport {
         return options.maxFrameBytes();
     }
 
+    /** Connections accepted since start and still open (for tests); 0 before start. */
+    int openAcceptedConnections() {
+        return accepted.size();
+    }
+
+    /** Connections accepted since start (for tests); 0 before start. */
+    long acceptedConnections() {
+        AcceptedChannels a = acceptedChannels;
+        return a == null ? 0 : a.acceptedSoFar();
+    }
+
     /**
      * Returns the address the server is bound to. (Member addresses need a port from 1 to 65535: for tests, pick
      * free ports first, as the examples' launchers do.)
@@ -369,7 +382,10 @@ public final class NettyTransport implements Transport {
         if (server != null) {
             server.close();
         }
-        accepted.close();           // peers see the connections end now, whatever the event loops do at shutdown
+        AcceptedChannels inbound = acceptedChannels;
+        if (inbound != null) {
+            inbound.closeAll();     // peers see the connections end now, whatever the event loops do at shutdown
+        }
         boolean onOwnThread = false;
         for (EventExecutor e : g) {
             onOwnThread |= e.inEventLoop();

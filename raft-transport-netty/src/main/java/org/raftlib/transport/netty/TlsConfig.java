@@ -4,6 +4,7 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -121,6 +122,14 @@ public final class TlsConfig {
      * (a plain TCP peer, an HTTP request, a port scanner) are named in a few words, without the hex dump of up to
      * 2 KB of the peer's bytes that Netty's exception carries.
      */
+    /**
+     * Whether a failed TLS handshake failed because the connection closed first: the peer gave up (a client that
+     * timed out while this node was paused, say) or closed without a word. Nothing was refused then.
+     */
+    static boolean closedBeforeHandshake(Throwable cause) {
+        return cause instanceof ClosedChannelException;
+    }
+
     static String failure(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof NotSslRecordException) {

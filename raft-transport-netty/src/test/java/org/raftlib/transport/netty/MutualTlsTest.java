@@ -167,6 +167,34 @@ class MutualTlsTest {
         }
     }
 
+    /**
+     * Connections a peer gave up on (it timed out while this node was paused, say) end before their TLS handshake
+     * when this node gets to them: not a TLS failure, and no WARN (outside probe: a resumed node logged one per
+     * abandoned connection). A connection that sends plain bytes afterwards still is one, and tells the two apart.
+     */
+    @Test
+    void connectionsClosedBeforeTheirHandshakeAreNoTlsFailures() throws Exception {
+        Member a = TestNet.loopbackMember("a");
+        NettyTransport ta = started(tlsTransport(certA, certA.cert(), certB.cert()), a, TestNet.loopbackMember("b"),
+                m -> { });
+        byte[] partialHello = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00};   // a ClientHello record, cut short
+        try (LogCapture log = new LogCapture()) {
+            new Socket(InetAddress.getLoopbackAddress(), ta.localAddress().getPort()).close();
+            try (Socket cut = new Socket(InetAddress.getLoopbackAddress(), ta.localAddress().getPort())) {
+                cut.getOutputStream().write(partialHello);
+            }
+            await("both to be served and closed",
+                    () -> ta.acceptedConnections() == 2 && ta.openAcceptedConnections() == 0);
+            try (Socket plain = new Socket(InetAddress.getLoopbackAddress(), ta.localAddress().getPort())) {
+                plain.getOutputStream().write("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                await("a to refuse the plain bytes", () -> ta.metrics().rejected(RejectReason.TLS_FAILURE) >= 1);
+            }
+            assertThat(ta.metrics().rejected(RejectReason.TLS_FAILURE)).isEqualTo(1);
+            assertThat(log.text().lines().filter(l -> l.contains("WARN"))).singleElement().asString()
+                    .contains("not a TLS record");
+        }
+    }
+
     @Test
     void refusedTlsClientNeverLogsThatItReconnected() throws Exception {
         Member a = TestNet.loopbackMember("a");

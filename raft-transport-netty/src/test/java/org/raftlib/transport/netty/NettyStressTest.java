@@ -2,6 +2,9 @@ package org.raftlib.transport.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +12,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -141,5 +145,39 @@ class NettyStressTest {
             }
             LockSupport.parkNanos(1_000_000);
         }
+    }
+
+    /**
+     * Closing while connections keep arriving: a connection accepted but not yet registered with its event loop made
+     * close throw ("channel not registered to an event loop") and leave the event loops running.
+     */
+    @Test
+    void closeWhileConnectionsArriveEndsCleanly() throws Exception {
+        for (int round = 0; round < 20; round++) {
+            NettyTransport t = newTransport();
+            t.start(TestNet.loopbackMember("closing"), m -> { });
+            int port = t.localAddress().getPort();
+            AtomicBoolean dialling = new AtomicBoolean(true);
+            Thread dialler = new Thread(() -> {
+                while (dialling.get()) {
+                    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                        s.setSoLinger(true, 0);
+                    } catch (IOException e) {
+                        // refused once the transport closed its port: dial again until told to stop
+                    }
+                }
+            });
+            dialler.start();
+            try {
+                long enough = 20 + 10L * round % 50;         // close at varied points of the storm
+                await("connections to arrive", () -> t.acceptedConnections() >= enough);
+                t.close();                                   // must not throw
+            } finally {
+                dialling.set(false);
+                dialler.join();
+            }
+        }
+        await("every closed transport's threads to end", () -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(th -> th.getName().startsWith("raft-g1-closing-io")));
     }
 }
