@@ -56,7 +56,7 @@ final class Candidate extends Role {
     @Override
     void tick() {
         if (++electionElapsed >= randomizedElectionTicks) {
-            core.startElection(false);
+            core.startElection(false, "the election for term " + core.term() + " found no winner in time");
         }
     }
 

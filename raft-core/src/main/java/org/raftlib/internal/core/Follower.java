@@ -48,7 +48,8 @@ final class Follower extends Role {
     void tick() {
         if (++electionElapsed >= randomizedElectionTicks) {
             if (core.isPromotable()) {
-                core.startElection(false);
+                core.startElection(false, core.currentLeader().map(l -> "heard nothing from the leader " + l
+                        + " for an election timeout").orElse("knows no leader after an election timeout"));
             } else if (core.currentLeader().isPresent()) {
                 core.logger().info("{} [term {}] heard nothing from the leader {} for an election timeout; as a"
                         + " non-voter it does not campaign, and knows no leader until one reaches it", core.id(),
@@ -132,7 +133,7 @@ final class Follower extends Role {
         if (core.isPromotable()) {
             core.logger().info("{} [term {}] received TimeoutNow from {}, campaigning", core.id(), core.term(),
                     m.from());
-            core.startElection(true);
+            core.startElection(true, "TimeoutNow from " + m.from());
         }
     }
 

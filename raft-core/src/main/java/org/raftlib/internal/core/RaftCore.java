@@ -264,7 +264,7 @@ public final class RaftCore {
     /** Starts an election now, as if the election timer had fired (no-op on a leader or a non-voter). */
     public void campaign() {
         if (!(role instanceof Leader) && isPromotable()) {
-            startElection(false);
+            startElection(false, "asked to campaign");
         }
     }
 
@@ -446,9 +446,9 @@ public final class RaftCore {
     }
 
     // ---- transitions, used by the roles ----
-    void startElection(boolean transfer) {
+    void startElection(boolean transfer, String why) {
         if (config.preVote() && !transfer) {
-            becomePreCandidate();
+            becomePreCandidate(why);
         } else {
             becomeCandidate(transfer);
         }
@@ -468,7 +468,7 @@ public final class RaftCore {
         }
     }
 
-    void becomePreCandidate() {
+    void becomePreCandidate(String why) {
         boolean again = role.kind() == RaftRole.PRE_CANDIDATE;  // logged once, not every timeout without a quorum
         stopLeading();
         leader = null;
@@ -476,7 +476,7 @@ public final class RaftCore {
         role = c;
         tracker.resetVotes();
         if (!again) {
-            config.logger().info("{} [term {}] became pre-candidate", config.id(), term);
+            config.logger().info("{} [term {}] became pre-candidate: {}", config.id(), term, why);
         }
         c.requestVotes(term + 1, false);
         c.voteForSelf();
