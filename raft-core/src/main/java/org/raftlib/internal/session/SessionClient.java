@@ -181,6 +181,9 @@ public final class SessionClient {
                 settled(sequence, error);
             }
         }.start();
+        // A caller that cancels (or completes) the future itself abandons the command: later commands say so to the
+        // table (it refuses a late attempt as below the floor), instead of waiting for it until the session is full.
+        out.whenComplete((r, e) -> settled(sequence, null));
         return out;
     }
 

@@ -131,4 +131,44 @@ class SessionClientTest {
             timer.shutdownNow();
         }
     }
+
+    /**
+     * A command whose future the caller cancels (or completes itself) gives its place back: the session's later
+     * commands tell the table they abandoned it. Found by an outside probe: cancelled while a retry was pending, its
+     * sequence number stayed "waiting", and 1,023 commands later every submit failed with OverloadedException for
+     * good (the KV example cancels a write after its 5 s HTTP timeout, so a node refused all writes until restarted).
+     */
+    @Test
+    void aCancelledCommandGivesItsPlaceBack() throws Exception {
+        SessionClient.Policy quick = new SessionClient.Policy(Duration.ofMinutes(1), Duration.ofMillis(20),
+                Duration.ofMillis(20), 1 << 20, true);
+        List<SessionEntries.Entry> sent = new ArrayList<>();
+        CompletableFuture<byte[]> never = new CompletableFuture<>();
+        SessionClient c = SessionClient.resume((type, data) -> {
+            SessionEntries.Entry e = SessionEntries.decode(data);
+            synchronized (sent) {
+                sent.add(e);
+            }
+            return e.sequence() == 1 ? never : CompletableFuture.completedFuture(new byte[] {1});
+        }, quick, 7, 1);
+
+        CompletableFuture<byte[]> stuck = c.submit(new byte[] {0});
+        Await.until("a retry of the unanswered command", Duration.ofSeconds(10), () -> {
+            synchronized (sent) {
+                return sent.size() >= 2;
+            }
+        });
+        stuck.cancel(false);
+        CompletableFuture<byte[]> answered = null;
+        for (int i = 0; i < SessionClient.MAX_IN_FLIGHT + 10; i++) {
+            answered = c.submit(new byte[] {1});
+            assertThat(answered.get(10, TimeUnit.SECONDS)).as("command %d after the cancelled one", i + 2)
+                    .containsExactly(1);
+        }
+        SessionEntries.Entry last;
+        synchronized (sent) {
+            last = sent.get(sent.size() - 1);
+        }
+        assertThat(last.ackBelow()).as("the cancelled command is abandoned, not waited for").isGreaterThan(1);
+    }
 }
