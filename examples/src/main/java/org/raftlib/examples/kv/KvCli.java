@@ -297,7 +297,7 @@ public final class KvCli implements Callable<Integer> {
      * node's kernel holds the request until it resumes), and a second copy could overwrite a newer value.
      */
     private Answer call(String method, String path, String body, Duration timeout) {
-        boolean write = !method.equals("GET");
+        boolean write = !method.equals("GET") && !path.equals("/snapshot");   // a snapshot changes no state
         Answer last = null;
         for (URI node : nodes) {
             last = callOne(node, method, path, body, timeout);
@@ -324,7 +324,7 @@ public final class KvCli implements Callable<Integer> {
             try {
                 json = Json.decode(r.body());
             } catch (IllegalArgumentException e) {
-                json = Map.of("error", r.body().strip());
+                return notAKvAnswer(node, r);
             }
             return new Answer(node, r.statusCode(), json, json.get("error"));
         } catch (ConnectException | HttpConnectTimeoutException e) {     // nothing was sent
@@ -335,6 +335,20 @@ public final class KvCli implements Callable<Integer> {
             Thread.currentThread().interrupt();
             return new Answer(node, 0, Map.of(), "interrupted");
         }
+    }
+
+    /**
+     * An answer without the JSON body every key-value node sends: another server at that address (or a proxy), so not
+     * a node's answer at all (a 404 is no "key not found"), and the next node is tried. A client error (4xx) means
+     * the request was not processed; another status (a proxy's 502 or 504, say) leaves a write's outcome unknown.
+     */
+    private static Answer notAKvAnswer(URI node, HttpResponse<String> r) {
+        String body = r.body().strip().lines().findFirst().orElse("");
+        String shown = body.length() > 60 ? body.substring(0, 60) + "..." : body;
+        String error = "not a key-value node's answer from " + node + ": HTTP " + r.statusCode()
+                + (body.isEmpty() ? " with no body" : ", " + shown);
+        return new Answer(node, 0, r.statusCode() / 100 == 4 ? Map.of(Forwarder.APPLIED_FIELD, "false") : Map.of(),
+                error);
     }
 
     private int show(Answer a, String word) {

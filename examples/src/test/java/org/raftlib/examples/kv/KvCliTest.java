@@ -3,9 +3,12 @@ package org.raftlib.examples.kv;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -89,6 +92,48 @@ class KvCliTest {
             assertThat(get.err).as("a read moves on").contains("127.0.0.1:" + next.getLocalPort());
         }
         assertRefused(run("get", "k", "--timeout=0"), "--timeout must be a positive number of seconds");
+    }
+
+    /**
+     * Another server at a listed address (its 404 page is no "key not found") is not a node: the next one is asked.
+     * Found by an outside probe: `get` printed the foreign server's HTML page and exited 1 ("not found") for a key
+     * the next node held.
+     */
+    @Test
+    void aServerThatIsNotAKvNodeIsSkipped() throws Exception {
+        HttpServer foreign = server(404, "text/html", "<!DOCTYPE HTML>\n<html><body>Error 404</body></html>");
+        HttpServer node = server(200, "application/json", "{\"key\":\"a\",\"value\":\"v\"}");
+        try {
+            String nodes = "--node=http://127.0.0.1:" + foreign.getAddress().getPort() + ",http://127.0.0.1:"
+                    + node.getAddress().getPort();
+            Result get = run("get", "a", "--stale", nodes);
+            assertThat(get.status).as(get.err).isZero();
+            assertThat(get.out.strip()).isEqualTo("v");
+            Result put = run("put", "a", "w", nodes);
+            assertThat(put.status).as("a 404 applied nothing: the next node takes the write; " + put.err).isZero();
+
+            Result alone = run("get", "a", "--stale", "--node=http://127.0.0.1:" + foreign.getAddress().getPort());
+            assertThat(alone.status).isEqualTo(2);
+            assertThat(alone.err).contains("not a key-value node's answer from").contains("HTTP 404, <!DOCTYPE HTML>")
+                    .doesNotContain("</html>");
+        } finally {
+            foreign.stop(0);
+            node.stop(0);
+        }
+    }
+
+    private static HttpServer server(int status, String type, String body) throws IOException {
+        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        s.createContext("/", exchange -> {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.getRequestBody().readAllBytes();
+            exchange.getResponseHeaders().add("Content-Type", type);
+            exchange.sendResponseHeaders(status, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        s.start();
+        return s;
     }
 
     private static void assertRefused(Result r, String message) {
