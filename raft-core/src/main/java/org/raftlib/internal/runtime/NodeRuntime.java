@@ -198,6 +198,8 @@ public final class NodeRuntime {
             parts.apply().useSnapshots(snapshotStore, snapshotTaker, snapshot, initialConfig);
             RaftCore core = RaftCore.restore(coreConfig, new StorageLogView(logStorage), logStorage.hardState(),
                     snapshot.map(m -> new SnapshotPoint(m.index(), m.term())), snapshot.map(SnapshotTaker::configOf));
+            GivenMembers.mismatch(id, parts.members(), core.configuration(), core.configurationIndex())
+                    .ifPresent(LOG::warn);
             loop = new NodeLoop(parts, core, options.tickInterval().toNanos());
             Member self = parts.members().stream().filter(m -> m.id().equals(id)).findFirst().orElseThrow();
             parts.transport().updatePeers(parts.members().stream().filter(m -> !m.id().equals(id)).toList());
