@@ -3,6 +3,9 @@ package org.raftlib.examples.kv;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -204,7 +207,7 @@ public final class KvNode implements AutoCloseable {
             try {
                 kv = start(self, specs, dir, join);
             } catch (IOException e) {
-                System.err.println(self + " cannot start: " + e.getMessage());
+                System.err.println(self + " cannot start: " + startProblem(e));
                 System.err.println(startAdvice(e, self, dir));
                 return 1;
             }
@@ -228,6 +231,23 @@ public final class KvNode implements AutoCloseable {
      * What to do about a failed start: replacing the member (which wipes its directory) only for damaged data; a
      * directory that cannot be used (read-only, locked, another node's) holds intact data and is fixed where it is.
      */
+    /**
+     * What went wrong, in words: a file system exception's message is often just the path (an outside probe read
+     * "n1 cannot start: /data/n1" for a data directory that was a regular file).
+     */
+    static String startProblem(IOException e) {
+        if (e instanceof FileAlreadyExistsException f) {
+            return f.getFile() + " exists and is not a directory";
+        }
+        if (e instanceof AccessDeniedException f) {
+            return "permission denied: " + f.getFile() + (f.getReason() == null ? "" : " (" + f.getReason() + ")");
+        }
+        if (e instanceof FileSystemException f && f.getReason() == null) {
+            return f.getClass().getSimpleName() + ": " + f.getMessage();
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
     static String startAdvice(IOException e, NodeId self, Path dir) {
         if (e instanceof StorageException s && s.isDamage()) {
             return "If " + dir + " is lost or corrupt, replace the member (examples/README.md, \"Replacing a member"

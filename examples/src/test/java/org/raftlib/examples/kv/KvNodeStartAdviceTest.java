@@ -1,8 +1,10 @@
 package org.raftlib.examples.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -36,6 +38,14 @@ class KvNodeStartAdviceTest {
         Path file = Files.writeString(dir.resolve("plain-file"), "x");
         IOException e = catchOpen(file.resolve("data"));
         assertThat(KvNode.startAdvice(e, N1, file)).contains("do not wipe");
+    }
+
+    @Test
+    void aDataDirectoryThatIsAFileIsSaidInWords() throws IOException {
+        Path file = Files.writeString(dir.resolve("plain-file"), "x");
+        IOException e = assertThrows(IOException.class, () -> Files.createDirectories(file));
+        assertThat(KvNode.startProblem(e)).isEqualTo(file + " exists and is not a directory");
+        assertThat(KvNode.startProblem(new FileSystemException("/x/y"))).isEqualTo("FileSystemException: /x/y");
     }
 
     @Test

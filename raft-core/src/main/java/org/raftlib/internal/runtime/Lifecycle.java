@@ -42,12 +42,29 @@ final class Lifecycle {
 
     /** Moves to FAILED if running; returns whether this call failed it (then the caller stops the node). */
     boolean fail(Throwable cause) {
+        return fail(cause, false);
+    }
+
+    /**
+     * Moves to FAILED during {@code start()}, whose caller gets {@code cause}: one line here, its trace at DEBUG
+     * (an outside probe read a 20-line trace before the application's own clear message, for a port in use).
+     */
+    boolean failStart(Throwable cause) {
+        return fail(cause, true);
+    }
+
+    private boolean fail(Throwable cause, boolean thrown) {
         if (!state.compareAndSet(NodeState.RUNNING, NodeState.FAILED)) {
             LOG.debug("{} ignored a failure after stopping", id, cause);
             return false;
         }
         failure = cause;
-        LOG.error("{} failed and stopped", id, cause);
+        if (thrown) {
+            LOG.info("{} could not start: {}", id, cause.toString());
+            LOG.debug("{} start failure", id, cause);
+        } else {
+            LOG.error("{} failed and stopped", id, cause);
+        }
         return true;
     }
 

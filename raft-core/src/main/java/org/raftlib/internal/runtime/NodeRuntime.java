@@ -206,7 +206,7 @@ public final class NodeRuntime {
             parts.transport().start(self, parts.inbox()::post);
             executor = parts.transport().loopExecutor();
         } catch (IOException | RuntimeException e) {
-            parts.lifecycle().fail(e);
+            parts.lifecycle().failStart(e);
             finalStatus = offlineStatus();
             closeResources();
             exited.countDown();

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -132,9 +134,19 @@ class RaftNodeApiTest {
 
         RaftNode n2 = RaftNode.builder().id("n2").members(Member.of("n2", "local-2"))
                 .stateMachine(new RecordingStateMachine()).logStorage(copied).transport(hub.transport()).build();
-        assertThatThrownBy(n2::start).isInstanceOf(IOException.class)
-                .hasMessageContaining("belongs to node n1, not to n2");
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            assertThatThrownBy(n2::start).isInstanceOf(IOException.class)
+                    .hasMessageContaining("belongs to node n1, not to n2");
+        } finally {
+            System.setErr(err);
+        }
         assertThat(n2.status().state()).isEqualTo(NodeState.FAILED);
+        assertThat(captured.toString(StandardCharsets.UTF_8)).as("start() throws it: one line, no trace (a probe read a"
+                + " 20-line trace before the application's own message)").contains("n2 could not start: ")
+                .doesNotContain("\tat ").doesNotContain("ERROR");
 
         RecordingStateMachine again = new RecordingStateMachine();
         startLeader(again, n1Disk);
