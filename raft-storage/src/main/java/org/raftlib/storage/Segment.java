@@ -260,8 +260,9 @@ final class Segment {
      * whose synced end lies beyond it; version 1: any valid record) or the entry due there is at or below
      * {@code syncedIndex} (the {@link SyncedMark}), which refuses with a {@link StorageException}.
      * A header-less last segment with no valid record, left by a crash while it was being created, is deleted (and
-     * the directory forced). The last segment is forced once opened, so that what a crashed process left in the page
-     * cache is durable before anything is written after it.
+     * the directory forced), unless the synced mark reaches into it: it held durable entries, and open refuses. The
+     * last segment is forced once opened, so that what a crashed process left in the page cache is durable before
+     * anything is written after it.
      *
      * @return the segment, or empty if it was a torn new last segment and has been deleted
      */
@@ -273,6 +274,11 @@ final class Segment {
             long size = channel.size();
             Optional<Header> header = readHeader(channel, path, expectedFirstIndex);
             if (header.isEmpty()) {
+                if (last && syncedIndex >= expectedFirstIndex) {   // it held synced entries: no crash's new file
+                    throw new StorageException("bad segment header, yet the log was durable up to index " + syncedIndex
+                            + " (" + SyncedMark.NAME + "), in this segment: not a file a crash left while creating it"
+                            + " (left as it is)" + StorageException.REPLACE, path, 0);
+                }
                 if (last && !hasValidRecord(channel, size, maxBody, expectedFirstIndex)) {
                     LOG.warn("deleting segment {} with a torn header ({} bytes), left by a crash while creating it",
                             path, size);

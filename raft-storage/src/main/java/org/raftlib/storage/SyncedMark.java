@@ -93,6 +93,11 @@ final class SyncedMark implements AutoCloseable {
         Segment last = segments.get(segments.size() - 1);
         long lastIndex = last.lastIndex();
         if (index < 0) {
+            if (lastIndex >= segments.get(0).firstIndex()) {    // entries, but no mark to check their end against
+                LOG.warn("{} was missing or empty, so this open could not check that the log's end (index {}) is"
+                        + " where it was last synced (a directory of an earlier release, a crash while the file was"
+                        + " first written, or the file deleted); written afresh from the log", path, lastIndex);
+            }
             channel.truncate(0);
             write(lastIndex, Segments.term(segments, lastIndex), true);
             return;

@@ -328,6 +328,36 @@ class CrashRecoveryTest {
         assertThat(Files.exists(segment(first))).isTrue();
     }
 
+    /**
+     * A last segment cut to 0 bytes that held synced entries is damage, not a crash's new file: open refuses and
+     * leaves the log's files as they were (the spare, scratch, goes at every open). An outside probe saw a refused
+     * start first delete it and create a fresh segment in its place, changing the evidence.
+     */
+    @Test
+    void aSyncedLastSegmentWithoutItsHeaderIsRefusedAndLeftAsItIs() throws IOException {
+        try (FileLogStorage s = FileLogStorage.open(dir, SMALL)) {
+            s.append(entries(1, 60, 1));
+            s.sync();
+        }
+        long first = lastSegmentFirstIndex();
+        try (FileChannel channel = FileChannel.open(segment(first), StandardOpenOption.WRITE)) {
+            channel.truncate(0);
+        }
+        List<String> before = logFiles();
+
+        assertThatThrownBy(() -> FileLogStorage.open(dir, SMALL)).isInstanceOf(StorageException.class)
+                .hasMessageContaining("bad segment header, yet the log was durable up to index 60");
+        assertThat(Files.size(segment(first))).isZero();
+        assertThat(logFiles()).isEqualTo(before);
+    }
+
+    private List<String> logFiles() throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> !n.equals(SpareSegment.NAME)).sorted()
+                    .toList();
+        }
+    }
+
     @Test
     void truncateSuffixIsDurableWhenItReturns() throws IOException {
         FileOpLog log = new FileOpLog(dir);

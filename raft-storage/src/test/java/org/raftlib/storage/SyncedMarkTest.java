@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.raftlib.storage.CrashRecoveryTest.entries;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -108,9 +111,16 @@ class SyncedMarkTest {
         write(dir, 60, 1);
         Path mark = dir.resolve(SyncedMark.NAME);
         Files.delete(mark);                                                // a directory of an earlier release
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try (FileLogStorage s = FileLogStorage.open(dir, SMALL)) {
             assertThat(s.lastIndex()).isEqualTo(60);
+        } finally {
+            System.setErr(err);
         }
+        assertThat(captured.toString(StandardCharsets.UTF_8)).as("said (an outside probe found it silent)")
+                .contains("WARN").contains("could not check that the log's end (index 60)");
         Files.write(mark, new byte[28]);                                   // a crash while it was first written
         try (FileLogStorage s = FileLogStorage.open(dir, SMALL)) {
             assertThat(s.lastIndex()).isEqualTo(60);

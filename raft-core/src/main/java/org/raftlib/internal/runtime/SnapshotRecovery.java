@@ -48,8 +48,8 @@ final class SnapshotRecovery {
         if (first - 1 > meta.index()) {
             throw new IOException(id + ": the log was compacted up to " + (first - 1) + ", past the newest valid "
                     + "snapshot at " + meta.index() + "; the entries in between are lost (" + log + ", " + store
-                    + "; a newer snapshot is damaged or missing, see the WARN before this): replace the member (see "
-                    + "the README)");
+                    + "; a newer snapshot is missing, or damaged: the store then logs a WARN naming it): replace the"
+                    + " member (see the README)");
         }
         if (log.lastIndex() < meta.index() || log.term(meta.index()) != meta.term()) {
             LOG.warn("{} resets its log [{}, {}] to the snapshot at {}/{} in {}: an install interrupted by a crash "
