@@ -23,8 +23,8 @@ import java.util.Optional;
  * @param configuration the configuration in force on this node (the last one in its log, committed or not): voters,
  *     learners, and the old voters while a joint change is in progress
  * @param configurationIndex the log index of that configuration's entry, also once the entry is compacted (it is
- *     stored with snapshots); 0 for the bootstrap configuration; for a snapshot of an earlier release that did not
- *     record it, the snapshot's index
+ *     stored with snapshots); 0 for the bootstrap configuration until the first leader writes it down; for a
+ *     snapshot of an earlier release that did not record it, the snapshot's index
  * @param peers on a leader, each follower's replication progress; otherwise empty
  */
 public record RaftStatus(

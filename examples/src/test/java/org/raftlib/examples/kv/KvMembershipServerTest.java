@@ -266,7 +266,7 @@ class KvMembershipServerTest {
     void theCliAddsPromotesListsAndRemovesMembers() throws Exception {
         startN4();
         String nodeOption = "--node=" + http.get(NodeId.of("n1")) + "," + http.get(NodeId.of("n2"));
-        assertThat(cli("members", nodeOption)).startsWith("0 voters n1,n2,n3; learners none; index 0, committed;")
+        assertThat(cli("members", nodeOption)).startsWith("0 voters n1,n2,n3; learners none; index 1, committed;")
                 .contains("n1     voter");
         assertThat(cli("add-learner", "n4", "127.0.0.1:7004@" + http.get(N4).getPort(), nodeOption))
                 .isEqualTo("0 OK: voters n1,n2,n3; learners n4, committed\n");

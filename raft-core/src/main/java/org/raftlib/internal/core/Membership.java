@@ -66,6 +66,20 @@ final class Membership {
         return configs.current().isVoter(self) || (!isCommitted() && configs.votesSince(core.log().committed(), self));
     }
 
+    /**
+     * Returns the entry a new leader appends first (Raft §8): a no-op, or, while the configuration in force is the
+     * bootstrap one that neither the log nor a snapshot holds, that configuration itself. Written down, it is what
+     * every node restarts with, whatever members it is then given: a node restarted with an edited member list used
+     * to take that list as its configuration, unseen, and two lists can have disjoint majorities.
+     */
+    LogEntry firstEntryOfTerm(long term, long index) {
+        ClusterConfig c = current();
+        if (currentIndex() == 0 && !c.voters().isEmpty()) {
+            return new LogEntry(term, index, EntryType.CONFIGURATION, Bytes.wrap(c.encode()));
+        }
+        return new LogEntry(term, index, EntryType.NO_OP, Bytes.EMPTY);
+    }
+
     /** Pushes the configuration in force to the vote counting, and to a leader's peers, if it changed. */
     void refresh() {
         ConfigLog configs = core.log().configs();

@@ -494,7 +494,7 @@ public final class RaftCore {
         c.requestVotes(term, transfer);
     }
 
-    /** Raft §8: a new leader appends a no-op entry of its term and announces itself at once. */
+    /** Raft §8: a new leader appends an entry of its term (a no-op, see Membership) and announces itself at once. */
     void becomeLeader() {
         leader = config.id();
         Leader l = new Leader(this, log.lastIndex() + 1);
@@ -503,7 +503,7 @@ public final class RaftCore {
                 config.flow().maxInflightMessages() * config.flow().maxBytesPerMessage());
         tracker.setSelfMatchIndex(log.durableIndex());
         config.logger().info("{} [term {}] became leader", config.id(), term);
-        log.append(List.of(new LogEntry(term, log.lastIndex() + 1, EntryType.NO_OP, Bytes.EMPTY)));
+        log.append(List.of(membership.firstEntryOfTerm(term, log.lastIndex() + 1)));
         l.broadcastAppend(true);
     }
 

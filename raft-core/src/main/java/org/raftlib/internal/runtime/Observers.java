@@ -105,8 +105,8 @@ final class Observers {
         configIndex = index;
         memberSeen |= c.contains(parts.id());
         removedAt = removedAt(c, index, parts.id(), memberSeen);
-        if (same && committed && configCommitted) {
-            return;                  // the same committed configuration at another index (an old snapshot)
+        if (same && configCommitted) {
+            return;      // the same members at another index: a snapshot, or the bootstrap one written to the log
         }
         configCommitted = committed;
         reported = filled;

@@ -10,8 +10,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.raftlib.Bytes;
+import org.raftlib.ClusterConfig;
 import org.raftlib.EntryType;
 import org.raftlib.LogEntry;
+import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.RaftRole;
 import org.raftlib.internal.core.scenario.CapturingLogger;
@@ -28,7 +30,7 @@ class ReplicationRulesTest {
 
     /** §8: "each leader commit a blank no-op entry into the log at the start of its term"; §5.2 heartbeats at once. */
     @Test
-    void newLeaderAppendsNoOpOfItsTermAndSendsAppendEntriesAtOnce() {
+    void newLeaderAppendsAnEntryOfItsTermAndSendsAppendEntriesAtOnce() {
         TestNode node = Cores.follower(1, 3, 1, 1, 1);
         node.core().campaign();
         node.handle();
@@ -36,11 +38,28 @@ class ReplicationRulesTest {
         node.core().step(new RequestVoteResponse(n(2), n(1), 2, true, false));
 
         Ready rd = node.core().ready();
-        LogEntry noop = new LogEntry(2, 3, EntryType.NO_OP, Bytes.EMPTY);
-        assertThat(rd.entries()).containsExactly(noop);
+        // No log or snapshot holds a configuration yet: the first entry writes the bootstrap one down.
+        LogEntry first = new LogEntry(2, 3, EntryType.CONFIGURATION,
+                Bytes.wrap(ClusterConfig.ofVoters(List.of(Member.of("n1", ""), Member.of("n2", ""),
+                        Member.of("n3", ""))).encode()));
+        assertThat(rd.entries()).containsExactly(first);
         assertThat(rd.messages()).containsExactly(
-                new AppendEntries(n(1), n(2), 2, 2, 1, List.of(noop), 0),
-                new AppendEntries(n(1), n(3), 2, 2, 1, List.of(noop), 0));
+                new AppendEntries(n(1), n(2), 2, 2, 1, List.of(first), 0),
+                new AppendEntries(n(1), n(3), 2, 2, 1, List.of(first), 0));
+        assertThat(node.core().configurationIndex()).isEqualTo(3);
+    }
+
+    /** Once a log holds the configuration, a new leader's first entry is the no-op of Raft §8. */
+    @Test
+    void aLeaderWhoseLogHoldsTheConfigurationAppendsANoOp() {
+        TestNode node = Cores.leader(1, 3, 2, 1, 1);              // wrote the configuration at index 3, term 2
+        node.core().step(new AppendEntries(n(2), n(1), 3, 3, 2, List.of(), 0));   // n2 leads term 3
+        node.handle();
+        node.core().campaign();
+        node.handle();
+        node.core().step(new RequestVoteResponse(n(2), n(1), 4, true, false));
+
+        assertThat(node.core().ready().entries()).containsExactly(new LogEntry(4, 4, EntryType.NO_OP, Bytes.EMPTY));
     }
 
     /**
@@ -96,7 +115,7 @@ class ReplicationRulesTest {
         leader.core().step(AppendEntriesResponse.rejected(n(2), n(1), 3, 3, 2, 2));
 
         assertThat(leader.core().ready().messages()).containsExactly(new AppendEntries(n(1), n(2), 3, 1, 1,
-                List.of(entry(1, 2), entry(1, 3), new LogEntry(3, 4, EntryType.NO_OP, Bytes.EMPTY)), 0));
+                List.of(entry(1, 2), entry(1, 3), leader.log().all().get(3)), 0));
     }
 
     /**
