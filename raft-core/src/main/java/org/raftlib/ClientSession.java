@@ -56,7 +56,8 @@ public final class ClientSession {
      * {@link RaftOptions#forwarding()} off, {@link NotLeaderException} is not retried but fails the future (the node
      * does not lead; submit through the leader). {@link NotMemberException} (the node knows it was removed) is never
      * retried. Cancelling the future stops the retries and abandons the command: an attempt already appended may
-     * still take effect, once, and the session's next commands tell the cluster to refuse any later one.
+     * still take effect, once, and once no older command of the session is waiting, its next commands tell the
+     * cluster to refuse any later attempt.
      *
      * <p>The future fails with {@link SessionExpiredException} if the session expired, was closed or is unknown (this
      * attempt was not applied; for the resend of a command whose earlier attempt this object did not make, that

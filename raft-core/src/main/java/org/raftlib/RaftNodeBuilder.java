@@ -88,7 +88,9 @@ public final class RaftNodeBuilder {
      * campaigns until the leader has replicated one to it (after {@link RaftNode#addLearner} or
      * {@link RaftNode#addVoter} on the leader); {@link #members} then lists the cluster's current members (so it
      * can answer them) and itself. Once the node holds a configuration, restarting it with or without this flag is
-     * the same.
+     * the same for Raft; the flag only decides how a node reads while its configuration leaves it out (a snapshot
+     * from before the entry adding it, or its removal): joining with the flag, until it first holds a configuration
+     * that lists it, and removed ({@link RaftNode#health()}, {@link NotMemberException}) without it.
      *
      * @param joining whether to join an existing cluster
      * @return this builder

@@ -228,10 +228,6 @@ public final class KvNode implements AutoCloseable {
     }
 
     /**
-     * What to do about a failed start: replacing the member (which wipes its directory) only for damaged data; a
-     * directory that cannot be used (read-only, locked, another node's) holds intact data and is fixed where it is.
-     */
-    /**
      * What went wrong, in words: a file system exception's message is often just the path (an outside probe read
      * "n1 cannot start: /data/n1" for a data directory that was a regular file).
      */
@@ -248,6 +244,10 @@ public final class KvNode implements AutoCloseable {
         return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
+    /**
+     * What to do about a failed start: replacing the member (which wipes its directory) only for damaged data; a
+     * directory that cannot be used (read-only, locked, another node's) holds intact data and is fixed where it is.
+     */
     static String startAdvice(IOException e, NodeId self, Path dir) {
         if (e instanceof StorageException s && s.isDamage()) {
             return "If " + dir + " is lost or corrupt, replace the member (examples/README.md, \"Replacing a member"

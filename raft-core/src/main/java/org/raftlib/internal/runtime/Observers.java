@@ -52,7 +52,10 @@ final class Observers {
     private boolean memberSeen;
     private ClusterConfig config;
     private long configIndex = -1;
+    /** Whether the configuration last reported by an event was committed then. */
     private boolean configCommitted;
+    /** Whether the configuration last observed ({@link #config} at {@link #configIndex}) was committed. */
+    private boolean observedCommitted;
     /** The configuration last reported by an event, addresses filled in. */
     private ClusterConfig reported;
     private Event.Transfer transfer;
@@ -96,13 +99,14 @@ final class Observers {
         ClusterConfig c = core.configuration();
         long index = core.configurationIndex();
         boolean committed = commitIndex >= index;
-        if (c == config && index == configIndex && committed == configCommitted) {
+        if (c == config && index == configIndex && committed == observedCommitted) {
             return;
         }
         ClusterConfig filled = c.withAddresses(parts.members());
         boolean same = reported != null && sameConfiguration(filled, reported);
         config = c;
         configIndex = index;
+        observedCommitted = committed;
         memberSeen |= c.contains(parts.id());
         removedAt = removedAt(c, index, parts.id(), memberSeen);
         if (same && configCommitted) {

@@ -118,11 +118,6 @@ public final class TlsConfig {
     }
 
     /**
-     * Returns why a TLS connection failed, for a log line: {@code cause} as it is, except that bytes which are not TLS
-     * (a plain TCP peer, an HTTP request, a port scanner) are named in a few words, without the hex dump of up to
-     * 2 KB of the peer's bytes that Netty's exception carries.
-     */
-    /**
      * Whether a failed TLS handshake failed because the connection closed first: the peer gave up (a client that
      * timed out while this node was paused, say) or closed without a word. Nothing was refused then.
      */
@@ -130,6 +125,11 @@ public final class TlsConfig {
         return cause instanceof ClosedChannelException;
     }
 
+    /**
+     * Returns why a TLS connection failed, for a log line: {@code cause} as it is, except that bytes which are not TLS
+     * (a plain TCP peer, an HTTP request, a port scanner) are named in a few words, without the hex dump of up to
+     * 2 KB of the peer's bytes that Netty's exception carries.
+     */
     static String failure(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof NotSslRecordException) {
