@@ -68,11 +68,17 @@ class NettyFileSnapshotTest {
         NodeId down = follower(leader);
         nodes.remove(down).close();
 
-        write(leader, 0, 600);
+        // Appends the leader sent just after the close wait in its transport's queue while it redials, and reached
+        // the restarted node: with 600 short commands written in 40 ms they held the whole log, and the follower
+        // caught up with no snapshot (seen on CI). More than one append's worth, and a restart only once the leader
+        // has stopped hearing from it, leave the snapshot as the only way.
+        writeLarge(leader, 1500);
         Await.until("the leader to compact", WAIT, () -> leader.status().firstLogIndex() > 300);
+        Await.until("the leader to see " + down + " unreachable", WAIT,
+                () -> !leader.status().peers().get(down).reachable());
         start(down);
 
-        Await.until(down + " to catch up", WAIT, () -> machines.get(down).size() == 600);
+        Await.until(down + " to catch up", WAIT, () -> machines.get(down).size() == 1500);
         assertThat(machines.get(down).applied()).isEqualTo(machines.get(leader.id()).applied());
         assertThat(machines.get(down).restores()).as("restored from its own or the leader's snapshot").isPositive();
     }
