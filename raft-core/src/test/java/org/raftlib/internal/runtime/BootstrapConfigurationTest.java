@@ -17,10 +17,10 @@ import org.raftlib.Member;
 import org.raftlib.NodeId;
 import org.raftlib.RaftNode;
 import org.raftlib.RaftOptions;
-import org.raftlib.local.ForwardingLogStorage;
 import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.local.LocalTransport;
 import org.raftlib.testkit.Await;
+import org.raftlib.testkit.KeptOpen;
 import org.raftlib.testkit.RecordingStateMachine;
 
 /**
@@ -54,12 +54,8 @@ class BootstrapConfigurationTest {
         RecordingStateMachine machine = new RecordingStateMachine();
         machines.put(id, machine);
         RaftNode node = RaftNode.builder().id(id).members(members).stateMachine(machine)
-                .logStorage(new ForwardingLogStorage(log) {
-                    @Override
-                    public void close() {
-                        // kept for a restart
-                    }
-                }).transport(hub.transport()).randomSeed(id.hashCode()).options(OPTIONS).build();
+                .logStorage(KeptOpen.log(log)).transport(hub.transport()).randomSeed(id.hashCode()).options(OPTIONS)
+                .build();
         nodes.put(id, node);
         node.start();
         return node;

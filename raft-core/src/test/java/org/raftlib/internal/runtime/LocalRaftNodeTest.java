@@ -11,7 +11,7 @@ import org.raftlib.NodeId;
 import org.raftlib.Transport;
 import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.local.LocalTransport;
-import org.raftlib.local.ForwardingLogStorage;
+import org.raftlib.testkit.KeptOpen;
 import org.raftlib.testkit.RaftNodeContract;
 
 /** {@link RaftNodeContract} over {@link LocalTransport} and {@link InMemoryLogStorage}. */
@@ -45,18 +45,6 @@ class LocalRaftNodeTest extends RaftNodeContract {
         InMemoryLogStorage previous = disks.get(id);
         InMemoryLogStorage disk = previous == null ? new InMemoryLogStorage() : previous.crashCopy();
         disks.put(id, disk);
-        return new KeepOpen(disk);
-    }
-
-    /** Keeps the "disk" open when the node closes it, so the test can reopen it. */
-    private static final class KeepOpen extends ForwardingLogStorage {
-        KeepOpen(InMemoryLogStorage disk) {
-            super(disk);
-        }
-
-        @Override
-        public void close() {
-            // the test reopens the disk with crashCopy()
-        }
+        return KeptOpen.log(disk);                           // reopened with crashCopy()
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,7 +11,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,14 +25,12 @@ import org.raftlib.NotLeaderException;
 import org.raftlib.RaftNode;
 import org.raftlib.RaftOptions;
 import org.raftlib.SessionExpiredException;
-import org.raftlib.SnapshotMeta;
-import org.raftlib.SnapshotStore;
 import org.raftlib.StateMachine;
-import org.raftlib.local.ForwardingLogStorage;
 import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.local.InMemorySnapshotStore;
 import org.raftlib.local.LocalTransport;
 import org.raftlib.testkit.Await;
+import org.raftlib.testkit.KeptOpen;
 import org.raftlib.testkit.RecordingStateMachine;
 import org.raftlib.testkit.SnapshotStateMachine;
 
@@ -373,13 +369,8 @@ class SessionRaftNodeTest {
         StateMachine machine = machineFactory.get();
         machines.put(id, machine);
         RaftNode node = RaftNode.builder().id(id).members(MEMBERS).stateMachine(machine)
-                .logStorage(new ForwardingLogStorage(log) {
-                    @Override
-                    public void close() {
-                        // kept for a restart
-                    }
-                })
-                .snapshotStore(new KeepOpen(store)).transport(hub.transport()).randomSeed(id.hashCode())
+                .logStorage(KeptOpen.log(log))
+                .snapshotStore(new KeptOpen.Snapshots(store)).transport(hub.transport()).randomSeed(id.hashCode())
                 .options(options).build();
         nodes.put(id, node);
         node.start();
@@ -410,28 +401,5 @@ class SessionRaftNodeTest {
 
     private static String text(byte[] b) {
         return new String(b, StandardCharsets.UTF_8);
-    }
-
-    /** Keeps the store open when the node closes it, so a restart finds it. */
-    private record KeepOpen(SnapshotStore delegate) implements SnapshotStore {
-        @Override
-        public Optional<SnapshotMeta> latest() throws IOException {
-            return delegate.latest();
-        }
-
-        @Override
-        public InputStream read(SnapshotMeta meta) throws IOException {
-            return delegate.read(meta);
-        }
-
-        @Override
-        public Writer write(SnapshotMeta meta) throws IOException {
-            return delegate.write(meta);
-        }
-
-        @Override
-        public void close() {
-            // kept for a restart
-        }
     }
 }

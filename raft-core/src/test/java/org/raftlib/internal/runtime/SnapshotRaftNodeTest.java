@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -28,11 +26,11 @@ import org.raftlib.RaftOptions;
 import org.raftlib.RaftStatus;
 import org.raftlib.SnapshotMeta;
 import org.raftlib.SnapshotStore;
-import org.raftlib.local.ForwardingLogStorage;
 import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.local.InMemorySnapshotStore;
 import org.raftlib.local.LocalTransport;
 import org.raftlib.testkit.Await;
+import org.raftlib.testkit.KeptOpen;
 import org.raftlib.testkit.RecordingStateMachine;
 import org.raftlib.testkit.SnapshotStateMachine;
 
@@ -263,7 +261,7 @@ class SnapshotRaftNodeTest {
 
     /** Starts (or restarts) a node on what its previous incarnation synced, with a fresh state machine. */
     private void start(NodeId id) throws IOException {
-        start(id, new KeepOpen(snapshots.computeIfAbsent(id, k -> new InMemorySnapshotStore())));
+        start(id, new KeptOpen.Snapshots(snapshots.computeIfAbsent(id, k -> new InMemorySnapshotStore())));
     }
 
     private void start(NodeId id, SnapshotStore store) throws IOException {
@@ -273,12 +271,7 @@ class SnapshotRaftNodeTest {
         SnapshotStateMachine machine = new SnapshotStateMachine();
         machines.put(id, machine);
         RaftNode node = RaftNode.builder().id(id).members(MEMBERS).stateMachine(machine)
-                .logStorage(new ForwardingLogStorage(log) {
-                    @Override
-                    public void close() {
-                        // kept for a restart
-                    }
-                })
+                .logStorage(KeptOpen.log(log))
                 .snapshotStore(store).transport(hub.transport()).randomSeed(id.hashCode())
                 .options(OPTIONS).build();
         nodes.put(id, node);
@@ -320,7 +313,7 @@ class SnapshotRaftNodeTest {
     }
 
     /** A snapshot store on a disk without room: every write fails while {@code full}; records when each was tried. */
-    private static final class FullDisk extends KeepOpen {
+    private static final class FullDisk extends KeptOpen.Snapshots {
         final List<Long> attempts = new CopyOnWriteArrayList<>();
         volatile boolean full = true;
 
@@ -339,7 +332,7 @@ class SnapshotRaftNodeTest {
     }
 
     /** A snapshot store whose next write throws {@code next}, once. */
-    private static final class FailNextWrite extends KeepOpen {
+    private static final class FailNextWrite extends KeptOpen.Snapshots {
         volatile Throwable next;
 
         FailNextWrite(SnapshotStore delegate) {
@@ -356,35 +349,6 @@ class SnapshotRaftNodeTest {
                 throw e;
             }
             return super.write(meta);
-        }
-    }
-
-    /** Keeps the store open when the node closes it, so a restart finds it. */
-    private static class KeepOpen implements SnapshotStore {
-        private final SnapshotStore delegate;
-
-        KeepOpen(SnapshotStore delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Optional<SnapshotMeta> latest() throws IOException {
-            return delegate.latest();
-        }
-
-        @Override
-        public InputStream read(SnapshotMeta meta) throws IOException {
-            return delegate.read(meta);
-        }
-
-        @Override
-        public Writer write(SnapshotMeta meta) throws IOException {
-            return delegate.write(meta);
-        }
-
-        @Override
-        public void close() {
-            // kept for a restart
         }
     }
 }
