@@ -108,6 +108,11 @@ public final class RaftNode implements AutoCloseable {
      * reached it (it was not appended). A retry after
      * {@code IndeterminateResultException} may apply a command twice; a client session applies it once.
      *
+     * <p>Cancelling the future, or timing it out ({@code orTimeout}, {@code completeOnTimeout}), does not withdraw the
+     * command: one that was not proposed yet is dropped, one that was goes on and may take effect, so its outcome is
+     * unknown, as after {@code IndeterminateResultException}. The command keeps its place among the
+     * {@link RaftOptions#maxPendingRequests()} until raftlib is done with it, whatever the caller does with the future.
+     *
      * @param command the command; copied
      * @return the result, completed on the apply thread
      * @throws NullPointerException if {@code command} is null
@@ -171,7 +176,8 @@ public final class RaftNode implements AutoCloseable {
      * when this follower is more than {@link RaftOptions#maxReadIndexLag()} entries behind the read index (completed
      * on the node's loop thread, since its apply thread is the one behind); like
      * {@link #submit} when the node is overloaded or not running; with the state machine's exception if
-     * {@code query} throws. A failed read changed nothing and may be retried.
+     * {@code query} throws. A failed read changed nothing and may be retried. A read whose caller cancelled or timed
+     * out its future keeps its place among the {@link RaftOptions#maxPendingRequests()} until raftlib is done with it.
      *
      * @param request the request; copied
      * @param mode the consistency wanted

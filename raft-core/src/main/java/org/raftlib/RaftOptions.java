@@ -42,6 +42,8 @@ public final class RaftOptions {
     public static final Duration DEFAULT_SLOW_DISK_THRESHOLD = Duration.ofMillis(500);
     /** Default {@link #readyMaxApplyLag()}: 10,000 entries, the catch-up bound a learner meets before it votes. */
     public static final long DEFAULT_READY_MAX_APPLY_LAG = 10_000;
+    /** Default {@link #readyMaxApplyStall()}: 5 s. */
+    public static final Duration DEFAULT_READY_MAX_APPLY_STALL = Duration.ofSeconds(5);
 
     /** Default {@link #forwardTimeout()}: 10 s. */
     public static final Duration DEFAULT_FORWARD_TIMEOUT = Duration.ofSeconds(10);
@@ -57,7 +59,7 @@ public final class RaftOptions {
                     DEFAULT_MAX_APPEND_BYTES),
             new Snapshots(DEFAULT_SNAPSHOT_EVERY_ENTRIES, DEFAULT_SNAPSHOT_EVERY_BYTES, DEFAULT_SNAPSHOT_KEEP_ENTRIES,
                     DEFAULT_SNAPSHOT_CHUNK_BYTES, DEFAULT_SNAPSHOT_CHUNKS_IN_FLIGHT),
-            new Probes(DEFAULT_SLOW_DISK_THRESHOLD, DEFAULT_READY_MAX_APPLY_LAG),
+            new Probes(DEFAULT_SLOW_DISK_THRESHOLD, DEFAULT_READY_MAX_APPLY_LAG, DEFAULT_READY_MAX_APPLY_STALL),
             new Clients(true, DEFAULT_FORWARD_TIMEOUT, DEFAULT_MAX_READ_INDEX_LAG, DEFAULT_SESSION_TIMEOUT));
 
     private final Timing timing;
@@ -77,7 +79,7 @@ public final class RaftOptions {
             int chunksInFlight) {
     }
 
-    private record Probes(Duration slowDisk, long readyMaxApplyLag) {
+    private record Probes(Duration slowDisk, long readyMaxApplyLag, Duration readyMaxApplyStall) {
     }
 
     private record Clients(boolean forwarding, Duration forwardTimeout, long maxReadIndexLag,
@@ -130,7 +132,11 @@ public final class RaftOptions {
         return timing.drift();
     }
 
-    /** Returns how many submits and queries may be pending on one node before new ones are refused. */
+    /**
+     * Returns how many submits and queries may be pending on one node before new ones are refused with
+     * {@link OverloadedException}. A request counts until raftlib is done with it (answered, refused or dropped), also
+     * when its caller cancelled or timed out its future while it was still on its way.
+     */
     public int maxPendingRequests() {
         return limits.pending();
     }
@@ -353,7 +359,8 @@ public final class RaftOptions {
      */
     public RaftOptions withSlowDiskThreshold(Duration threshold) {
         return new RaftOptions(timing, limits, snapshots, new Probes(checkDuration(threshold, "slowDiskThreshold",
-                Duration.ofMillis(1), Duration.ofHours(1)), health.readyMaxApplyLag()), clients);
+                Duration.ofMillis(1), Duration.ofHours(1)), health.readyMaxApplyLag(), health.readyMaxApplyStall()),
+                clients);
     }
 
     /**
@@ -368,7 +375,31 @@ public final class RaftOptions {
         if (maxApplyLag < 0) {
             throw new IllegalArgumentException("readyMaxApplyLag must be at least 0: " + maxApplyLag);
         }
-        return new RaftOptions(timing, limits, snapshots, new Probes(health.slowDisk(), maxApplyLag), clients);
+        return new RaftOptions(timing, limits, snapshots, new Probes(health.slowDisk(), maxApplyLag,
+                health.readyMaxApplyStall()), clients);
+    }
+
+    /**
+     * Returns how long this node's apply thread may work on one task without applying an entry (its state machine's
+     * {@code apply}, {@code query}, {@code restore} or snapshot capture, or a callback of a request's future run on
+     * that thread) while {@link RaftNode#health()} still calls it ready.
+     */
+    public Duration readyMaxApplyStall() {
+        return health.readyMaxApplyStall();
+    }
+
+    /**
+     * Returns a copy with another bound on how long the apply thread may make no progress while the node is ready
+     * ({@link RaftNode#health()}): a state machine stuck in a call, or slower than this per call, reads not ready.
+     *
+     * @param stall between 1 ms and 1 day
+     * @return the copy
+     * @throws IllegalArgumentException if out of range
+     * @throws NullPointerException if null
+     */
+    public RaftOptions withReadyMaxApplyStall(Duration stall) {
+        return new RaftOptions(timing, limits, snapshots, new Probes(health.slowDisk(), health.readyMaxApplyLag(),
+                checkDuration(stall, "readyMaxApplyStall", Duration.ofMillis(1), Duration.ofDays(1))), clients);
     }
 
     private RaftOptions(RaftOptions base, Timing timing, Limits limits) {
@@ -479,7 +510,8 @@ public final class RaftOptions {
                 + maxAppendBytes() + ", snapshotEveryEntries=" + snapshotEveryEntries() + ", snapshotEveryBytes="
                 + snapshotEveryBytes() + ", snapshotKeepEntries=" + snapshotKeepEntries() + ", snapshotChunkBytes="
                 + snapshotChunkBytes() + ", snapshotChunksInFlight=" + snapshotChunksInFlight() + ", slowDiskThreshold="
-                + slowDiskThreshold() + ", readyMaxApplyLag=" + readyMaxApplyLag() + ", forwarding=" + forwarding()
+                + slowDiskThreshold() + ", readyMaxApplyLag=" + readyMaxApplyLag() + ", readyMaxApplyStall="
+                + readyMaxApplyStall() + ", forwarding=" + forwarding()
                 + ", forwardTimeout=" + forwardTimeout() + ", maxReadIndexLag=" + maxReadIndexLag()
                 + ", sessionTimeout=" + sessionTimeout() + "]";
     }

@@ -38,6 +38,8 @@ final class ApplyWorker implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApplyWorker.class);
     private static final Object STOP = new Object();
+    private static final Object SERVING_READS = new Object();
+    private static final long IDLE = Long.MIN_VALUE;
     private static final byte[] EMPTY = new byte[0];
 
     private final String nodeId;
@@ -53,8 +55,12 @@ final class ApplyWorker implements Runnable {
     private volatile RaftException stopError;
     private volatile RaftException unappliedError;
     private long applied;
-    /** {@link #applied} as of the last batch, for other threads ({@link org.raftlib.RaftNode#health()}). */
+    /** {@link #applied} for other threads ({@link org.raftlib.RaftNode#health()}, status), set after each entry. */
     private volatile long appliedPublished;
+    /** When the thread last started a task or applied an entry; {@link #IDLE} while it waits for tasks. */
+    private volatile long progressNanos = IDLE;
+    /** The task the thread works on, for {@link #busy()}; null while it waits for tasks. */
+    private volatile Object working;
     private long appliedTerm;
     private Events events;
     private SnapshotTaker snapshots;
@@ -164,18 +170,58 @@ final class ApplyWorker implements Runnable {
                 queue.takeAll(taken, 1024);
                 long before = applied;
                 while (!taken.isEmpty() && !stopRequested) {
-                    run(taken.peekFirst());
+                    Object task = taken.peekFirst();
+                    working(task);
+                    run(task);
                     taken.pollFirst();
                 }
                 if (applied > before) {
                     appliedPublished = applied;
+                    working(SERVING_READS);
                     serveReads();
                     inbox.postQuietly(new Event.Applied(applied));    // only frees apply flow control
                 }
+                working(null);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private void working(Object task) {
+        working = task;
+        progressNanos = task == null ? IDLE : System.nanoTime();
+    }
+
+    /**
+     * What the apply thread works on, and since when it made no progress.
+     *
+     * @param sinceNanos when it started the task or last applied an entry ({@link System#nanoTime()})
+     * @param doing the task, in words
+     */
+    record Busy(long sinceNanos, String doing) {
+    }
+
+    /** Returns what the thread works on, or null while it waits for tasks; from any thread. */
+    Busy busy() {
+        Object task = working;
+        long since = progressNanos;
+        if (task == null || since == IDLE) {
+            return null;
+        }
+        String doing;
+        if (task instanceof ApplyBatch) {
+            doing = "applying index " + (appliedPublished + 1);
+        } else if (task instanceof Restore r) {
+            doing = "restoring the snapshot at index " + r.meta().index();
+        } else if (task instanceof TakeSnapshot || task instanceof SnapshotTaker.Done) {
+            doing = "capturing a snapshot";
+        } else if (task instanceof ReadAt || task == SERVING_READS) {
+            doing = "serving a query";
+        } else {
+            doing = "completing a request";
+        }
+        return new Busy(since, doing);
     }
 
     private void run(Object task) {
@@ -229,6 +275,8 @@ final class ApplyWorker implements Runnable {
             }
             applied = e.index();
             appliedTerm = e.term();
+            appliedPublished = applied;
+            progressNanos = System.nanoTime();
         }
         snapshots.maybeTake(stateMachine, applied, appliedTerm);
         if (LOG.isTraceEnabled()) {
@@ -325,7 +373,7 @@ final class ApplyWorker implements Runnable {
         return applied;
     }
 
-    /** Returns the applied index as of the last batch; from any thread. */
+    /** Returns the applied index as of the last entry applied; from any thread. */
     long appliedIndex() {
         return appliedPublished;
     }

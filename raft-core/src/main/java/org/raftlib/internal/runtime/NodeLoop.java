@@ -337,8 +337,12 @@ final class NodeLoop implements Runnable {
     }
 
     private void propose(Event.Submit s) {
-        if (!s.claim() || s.future().isDone()) {
-            return;                                          // failed by a closing submitter, or cancelled
+        if (!s.claim()) {
+            return;                                          // failed by a closing submitter
+        }
+        if (s.future().isDone()) {
+            PendingFuture.release(s.future());               // cancelled by its caller: never proposed
+            return;
         }
         Bytes data;
         try {

@@ -550,9 +550,9 @@ public final class NodeRuntime {
         }
         NodeHealth.Published seen = l == null ? null : new NodeHealth.Published(l.observers().knownLeader(),
                 l.observers().knownTerm(), l.observers().knownCommit(), parts.apply().appliedIndex(),
-                l.observers().removedAt(), parts.transfers().receiveFailure());
+                l.observers().removedAt(), parts.transfers().receiveFailure(), parts.apply().busy());
         return NodeHealth.of(id, parts.lifecycle().state(), parts.lifecycle().failure(), seen,
-                options.readyMaxApplyLag());
+                options.readyMaxApplyLag(), options.readyMaxApplyStall().toNanos(), System.nanoTime());
     }
 
     /** Registers {@code listener}; see {@link org.raftlib.RaftNode#addListener}. */

@@ -248,8 +248,8 @@ final class Observers {
         Map<NodeId, RaftStatus.PeerStatus> progress = new LinkedHashMap<>();
         s.peers().forEach((id, p) -> progress.put(id, new RaftStatus.PeerStatus(p.matchIndex(), p.nextIndex(),
                 peers.reachable(id), peers.sinceHeard(id))));
-        return new RaftStatus(s.id(), state, s.role(), s.term(), s.leader(), s.lastIndex(), s.commitIndex(),
-                s.appliedIndex(), s.firstIndex(), parts.transfers().latest(), config.members(), config, s.configIndex(),
-                progress);
+        long applied = Math.max(s.appliedIndex(), parts.apply().appliedIndex());   // the apply thread's is newer
+        return new RaftStatus(s.id(), state, s.role(), s.term(), s.leader(), s.lastIndex(), s.commitIndex(), applied,
+                s.firstIndex(), parts.transfers().latest(), config.members(), config, s.configIndex(), progress);
     }
 }

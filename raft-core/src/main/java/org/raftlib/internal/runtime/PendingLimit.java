@@ -5,7 +5,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Bounds the requests in flight on one node. Requests past the bound are refused at once (back-pressure instead of
- * an unbounded queue). A slot is released however its future completes, including a caller's {@code cancel}.
+ * an unbounded queue). A slot is given back when raftlib is done with its request, not when the caller stops waiting
+ * for it: see {@link PendingFuture}.
  */
 final class PendingLimit {
 
@@ -17,7 +18,7 @@ final class PendingLimit {
     }
 
     /**
-     * Takes a slot for a new future, released when the future completes.
+     * Takes a slot for a new future, given back when raftlib completes the future or drops its request.
      *
      * @return the future, or {@code null} when all slots are taken
      */
@@ -28,9 +29,7 @@ final class PendingLimit {
                 return null;
             }
             if (pending.compareAndSet(n, n + 1)) {
-                CompletableFuture<T> future = new CompletableFuture<>();
-                future.whenComplete((r, e) -> pending.decrementAndGet());
-                return future;
+                return new PendingFuture<>(pending::decrementAndGet);
             }
         }
     }

@@ -102,6 +102,7 @@ final class Requests {
      */
     void read(RaftCore core, Event.Read r, long nowNanos, long removedAt) {
         if (r.future().isDone()) {
+            PendingFuture.release(r.future());               // cancelled by its caller: never asked
             return;
         }
         if (r.bounded()) {

@@ -6,7 +6,6 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.raftlib.Bytes;
@@ -52,28 +51,6 @@ public final class SessionClient {
      */
     public record Policy(Duration sessionTimeout, Duration attemptTimeout, Duration maxBackoff, int maxCommandBytes,
             boolean retryNotLeader) {
-    }
-
-    /**
-     * Times the attempts of every session in the JVM: one daemon thread, started when a retry or an attempt timeout is
-     * first scheduled and ended after {@link #IDLE_SECONDS} with nothing scheduled, so no thread outlives the sessions
-     * (an application server that undeploys the application keeps none).
-     */
-    static final class Timer {
-        static final long IDLE_SECONDS = 5;
-        static final ScheduledThreadPoolExecutor INSTANCE = create();
-
-        static ScheduledThreadPoolExecutor create() {
-            ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "raft-session-timer");
-                t.setDaemon(true);
-                return t;
-            });
-            e.setRemoveOnCancelPolicy(true);
-            e.setKeepAliveTime(IDLE_SECONDS, TimeUnit.SECONDS);
-            e.allowCoreThreadTimeOut(true);
-            return e;
-        }
     }
 
     private final Submitter submitter;
@@ -255,7 +232,7 @@ public final class SessionClient {
             // no attempt waits past the retry budget: the command is retried for at most sessionTimeout in all
             long wait = Math.max(1, Math.min(policy.attemptTimeout().toMillis(),
                     TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-            ScheduledFuture<?> timeout = attempt.isDone() ? null : Timer.INSTANCE.schedule(() -> timed
+            ScheduledFuture<?> timeout = attempt.isDone() ? null : DaemonTimer.INSTANCE.schedule(() -> timed
                     .completeExceptionally(new TimeoutException("no answer within " + wait + " ms")), wait,
                     TimeUnit.MILLISECONDS);
             attempt.whenComplete((r, e) -> {
@@ -286,7 +263,7 @@ public final class SessionClient {
             boolean retriable = retriable(cause);
             if (retriable && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) - deadline < 0) {
                 backoffMillis = Math.min(backoffMillis * 2, Math.max(1, policy.maxBackoff().toMillis()));
-                Timer.INSTANCE.schedule(this::start, pause, TimeUnit.MILLISECONDS);
+                DaemonTimer.INSTANCE.schedule(this::start, pause, TimeUnit.MILLISECONDS);
                 return;
             }
             // Out of time, or a final answer. Only an attempt whose outcome is unknown makes the entry indeterminate:

@@ -433,11 +433,44 @@ class RaftNodeApiTest {
                 node.submit(bytes("3")));
         assertThatThrownBy(() -> node.submit(bytes("4")).join()).hasCauseInstanceOf(OverloadedException.class)
                 .hasMessageContaining("3 requests pending");
+        // A caller that stops waiting does not withdraw a command on its way: the limit still holds (an outside probe
+        // timed out each command after a millisecond and ran the node out of memory past a limit of 8). One not
+        // proposed yet would be dropped, its slot given back: wait until the three are in the log.
+        long first = node.status().firstLogIndex();
+        Await.until("the three commands proposed", WAIT, () -> node.status().lastLogIndex() >= first + 3);
+        held.get(0).cancel(false);
+        held.get(1).orTimeout(1, TimeUnit.MILLISECONDS);
+        Await.until("the timeout", WAIT, () -> held.get(1).isDone());
+        assertThatThrownBy(() -> node.submit(bytes("4")).join()).hasCauseInstanceOf(OverloadedException.class);
         release.countDown();
-        for (CompletableFuture<byte[]> f : held) {
-            f.get(5, TimeUnit.SECONDS);
+        held.get(2).get(5, TimeUnit.SECONDS);                // applied in order: the two before it are done too
+        List<CompletableFuture<byte[]>> next = List.of(node.submit(bytes("5")), node.submit(bytes("6")),
+                node.submit(bytes("7")));
+        for (CompletableFuture<byte[]> f : next) {
+            assertThat(f.get(5, TimeUnit.SECONDS)).isNotEmpty();
         }
-        assertThat(node.submit(bytes("5")).get(5, TimeUnit.SECONDS)).isNotEmpty();
+    }
+
+    /**
+     * Requests their callers cancel at once are dropped before the loop proposes or asks for them (or answered, when
+     * the loop got there first): either way their slots come back, and the node serves new requests afterwards.
+     */
+    @Test
+    void cancelledRequestsGiveTheirSlotsBack() throws Exception {
+        node = builder(new RecordingStateMachine(), new InMemoryLogStorage())
+                .options(RaftOptions.defaults().withMaxPendingRequests(4)).build();
+        node.start();
+        Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
+        for (int i = 0; i < 2_000; i++) {
+            node.submit(bytes("c" + i)).cancel(false);
+            node.query(bytes("q" + i), i % 2 == 0 ? ReadMode.LINEARIZABLE : ReadMode.LEASE).cancel(false);
+        }
+        Await.until("the slots to come back", WAIT, () -> {
+            List<CompletableFuture<byte[]>> four = List.of(node.submit(bytes("a")), node.submit(bytes("b")),
+                    node.query(bytes("q"), ReadMode.LINEARIZABLE), node.submit(bytes("c")));
+            CompletableFuture.allOf(four.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
+            return four.stream().noneMatch(CompletableFuture::isCompletedExceptionally);
+        });
     }
 
     /**

@@ -116,16 +116,16 @@ class SessionClientTest {
      */
     @Test
     void theTimerThreadEndsWhenNothingIsScheduled() throws Exception {
-        ScheduledThreadPoolExecutor timer = SessionClient.Timer.create();
+        ScheduledThreadPoolExecutor timer = DaemonTimer.create();
         try {
             ScheduledFuture<?> attemptTimeout = timer.schedule(() -> { }, 10, TimeUnit.SECONDS);
             timer.schedule(() -> { }, 0, TimeUnit.MILLISECONDS).get(10, TimeUnit.SECONDS);
             assertThat(timer.getPoolSize()).as("a thread while something is scheduled").isEqualTo(1);
             Await.holdsFor("the thread waiting for what is scheduled",
-                    Duration.ofSeconds(SessionClient.Timer.IDLE_SECONDS + 1), () -> timer.getPoolSize() == 1);
+                    Duration.ofSeconds(DaemonTimer.IDLE_SECONDS + 1), () -> timer.getPoolSize() == 1);
 
             attemptTimeout.cancel(false);
-            Await.until("the timer thread to end", Duration.ofSeconds(SessionClient.Timer.IDLE_SECONDS + 20),
+            Await.until("the timer thread to end", Duration.ofSeconds(DaemonTimer.IDLE_SECONDS + 20),
                     () -> timer.getPoolSize() == 0);
         } finally {
             timer.shutdownNow();
