@@ -254,8 +254,9 @@ public final class RaftNode implements AutoCloseable {
      * {@link RaftNodeBuilder#join(boolean)}.
      *
      * <p>The future completes with the new configuration once it is committed. It fails with
-     * {@link NotLeaderException} if this node does not lead; with {@link IndeterminateResultException} if it stops
-     * leading during the change, or the change's entry was appended but did not commit within 30 election timeouts
+     * {@link NotLeaderException} if this node does not lead ({@link NotMemberException}, at once, if it knows it was
+     * removed: no leader will tell it of one); with {@link IndeterminateResultException} if it stops leading during
+     * the change, or the change's entry was appended but did not commit within 30 election timeouts
      * (it may or may not complete: read {@link #status()} on the leader); with {@link MembershipChangeException} if
      * another change is in progress ({@code IN_PROGRESS}), this one could not start within 30 election timeouts
      * ({@code TIMED_OUT}: a new voter did not catch up; learners added for it stay learners), or it would make a

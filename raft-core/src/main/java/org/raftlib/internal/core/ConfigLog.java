@@ -68,6 +68,11 @@ final class ConfigLog {
         version++;
     }
 
+    /** Returns whether {@code id} is a member of any configuration held: the base's, or one in the log after it. */
+    boolean anyLists(NodeId id) {
+        return base.config().contains(id) || entries.values().stream().anyMatch(c -> c.contains(id));
+    }
+
     /** The entries up to {@code index} are compacted: their configuration is kept as the base. */
     void compactTo(long index) {
         if (index <= baseIndex) {

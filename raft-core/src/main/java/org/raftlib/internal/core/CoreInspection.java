@@ -33,6 +33,17 @@ public final class CoreInspection {
     }
 
     /**
+     * Returns whether this node is a member of any configuration its log or snapshot holds, in force or not: a node
+     * restarted to join whose log holds the entry that added it has been a member.
+     *
+     * @param core the core
+     * @return whether a held configuration lists this node
+     */
+    public static boolean listedInHeldConfiguration(RaftCore core) {
+        return core.log().configs().anyLists(core.id());
+    }
+
+    /**
      * Returns the ticks the current role's election timer has run: since a follower last heard from a leader, since
      * a candidate's election began, since a leader's last quorum check.
      *

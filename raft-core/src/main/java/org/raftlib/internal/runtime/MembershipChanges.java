@@ -14,6 +14,7 @@ import org.raftlib.Member;
 import org.raftlib.MembershipChangeException;
 import org.raftlib.NodeId;
 import org.raftlib.NotLeaderException;
+import org.raftlib.NotMemberException;
 import org.raftlib.RaftException;
 import org.raftlib.RaftRole;
 import org.raftlib.internal.core.CoreInspection;
@@ -75,15 +76,19 @@ final class MembershipChanges {
         parts.members().forEach(m -> addresses.put(m.id(), m));
     }
 
-    /** Starts {@code change}, unless another one is running or this node does not lead. */
-    void request(Event.ChangeMembership change) {
+    /**
+     * Starts {@code change}, unless another one is running or this node does not lead; {@code removedAt}: the index of
+     * the latest configuration this node holds if it leaves the node out (removed), else -1.
+     */
+    void request(Event.ChangeMembership change, long removedAt) {
         if (pending != null) {
             fail(change, new MembershipChangeException("another membership change is in progress: " + target,
                     MembershipChangeException.Reason.IN_PROGRESS));
             return;
         }
         if (core.currentRole() != RaftRole.LEADER) {
-            fail(change, new NotLeaderException(parts.id(), core.currentLeader()));
+            fail(change, removedAt >= 0 ? new NotMemberException(parts.id(), removedAt)
+                    : new NotLeaderException(parts.id(), core.currentLeader()));
             return;
         }
         ClusterConfig goal;

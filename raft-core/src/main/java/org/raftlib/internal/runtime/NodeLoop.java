@@ -308,7 +308,7 @@ final class NodeLoop implements Runnable {
         } else if (item instanceof Event.Transfer t) {
             observers.transfer(t);
         } else if (item instanceof Event.ChangeMembership c) {
-            changes.request(c);
+            changes.request(c, observers.removedAt());
         } else if (item instanceof Event.StatusQuery q) {
             q.future().complete(observers.status(lifecycle.state()));
         } else if (item instanceof Event.LogTailQuery q) {

@@ -45,9 +45,10 @@ final class Observers {
     /** The index of the latest configuration this node holds if that one leaves it out (removed); else -1. */
     private volatile long removedAt = -1;
     /**
-     * Whether this node has held a configuration that includes it since it started. A node started to join has not
-     * until the entry adding it reaches it, and a snapshot installed before that entry leaves it out: joining, not
-     * removed. A node started as a member has.
+     * Whether this node has been a member. A node started to join has not until the entry adding it reaches it (at
+     * this start, or in the log or snapshot it restarted with), and a snapshot installed before that entry leaves it
+     * out: joining, not removed. A node started as a member has. (A node added, then removed, and restarted with the
+     * join flag read "knows no leader" instead of removed, and its requests waited for a leader that never came.)
      */
     private boolean memberSeen;
     private ClusterConfig config;
@@ -66,7 +67,7 @@ final class Observers {
         this.parts = parts;
         this.events = new Events(parts.id().value(), parts.listeners(), parts.apply()::submit);
         this.peers = new PeerWatch(parts.id(), parts.electionTicks(), tickNanos, events);
-        this.memberSeen = !parts.joining();
+        this.memberSeen = !parts.joining() || CoreInspection.listedInHeldConfiguration(core);
     }
 
     void observe(RaftRole newRole, long newTerm) {

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.raftlib.ClusterConfig;
 import org.raftlib.Health;
 import org.raftlib.IndeterminateResultException;
+import org.raftlib.LogStorage;
 import org.raftlib.Member;
 import org.raftlib.MembershipChangeException;
 import org.raftlib.NodeId;
@@ -31,6 +32,7 @@ import org.raftlib.RaftListener;
 import org.raftlib.RaftNode;
 import org.raftlib.RaftOptions;
 import org.raftlib.ReadMode;
+import org.raftlib.SnapshotStore;
 import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.local.InMemorySnapshotStore;
 import org.raftlib.local.LocalTransport;
@@ -38,6 +40,7 @@ import org.raftlib.message.AppendEntries;
 import org.raftlib.message.RaftMessage;
 import org.raftlib.testkit.Await;
 import org.raftlib.testkit.ForwardingTransport;
+import org.raftlib.testkit.KeptOpen;
 import org.raftlib.testkit.SnapshotStateMachine;
 
 /**
@@ -70,9 +73,14 @@ class MembershipRaftNodeTest {
     }
 
     private RaftNode start(int i, List<Member> members, boolean join) throws IOException {
+        return start(i, members, join, new InMemoryLogStorage(), new InMemorySnapshotStore());
+    }
+
+    private RaftNode start(int i, List<Member> members, boolean join, LogStorage log, SnapshotStore snapshots)
+            throws IOException {
         SnapshotStateMachine machine = new SnapshotStateMachine();
         RaftNode node = RaftNode.builder().id(member(i).id()).members(members).join(join).stateMachine(machine)
-                .logStorage(new InMemoryLogStorage()).snapshotStore(new InMemorySnapshotStore())
+                .logStorage(log).snapshotStore(snapshots)
                 .transport(new ForwardingTransport(hub.transport()) {
                     @Override
                     public void send(RaftMessage m) {
@@ -382,6 +390,39 @@ class MembershipRaftNodeTest {
         ClusterConfig removed = leader.removeMember(NodeId.of("n9")).get(20, TimeUnit.SECONDS);
         assertThat(removed.learners()).isEmpty();
         write(10);
+    }
+
+    /**
+     * A node started to join, added, then removed and restarted with the same join flag (as a deployment's command
+     * line keeps it) knows it was removed: its log holds the entry that added it (outside probe: it read "knows no
+     * leader", and its writes and membership requests waited for a leader that never came). A membership request on
+     * a removed node is refused with NotMemberException at once, like its commands.
+     */
+    @Test
+    void aRemovedNodeRestartedWithTheJoinFlagKnowsItWasRemoved() throws Exception {
+        startCluster();
+        write(10);
+        List<Member> four = List.of(member(1), member(2), member(3), member(4));
+        InMemoryLogStorage log = new InMemoryLogStorage();
+        InMemorySnapshotStore snapshots = new InMemorySnapshotStore();
+        RaftNode joiner = start(4, four, true, KeptOpen.log(log), new KeptOpen.Snapshots(snapshots));
+        leader().addVoter(member(4)).get(20, TimeUnit.SECONDS);
+        write(10);
+        leader().removeMember(NodeId.of("n4")).get(20, TimeUnit.SECONDS);
+        Await.until("n4 to learn it was removed", WAIT, () -> joiner.health().readyReason().orElse("")
+                .contains("removed"));
+        assertThatThrownBy(() -> joiner.removeMember(NodeId.of("n1")).get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NotMemberException.class);
+        joiner.close();
+        nodes.remove(joiner.id());
+
+        RaftNode again = start(4, four, true, KeptOpen.log(log), new KeptOpen.Snapshots(snapshots));
+        Await.until("n4 to read removed after its restart", WAIT, () -> again.health().readyReason().orElse("")
+                .contains("(removed: close it)"));
+        assertThatThrownBy(() -> again.submit(new byte[] {1}).get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NotMemberException.class);
+        assertThatThrownBy(() -> again.removeMember(NodeId.of("n1")).get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NotMemberException.class);
     }
 
     /**
