@@ -309,6 +309,7 @@ public final class KvCluster {
     private List<String> nodeCommand(MemberSpec m) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-XX:+ExitOnOutOfMemoryError");     // a JVM out of memory may have lost any thread: restart it
         cmd.add("-cp");
         cmd.add(Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .map(e -> Path.of(e).toAbsolutePath().toString()).collect(Collectors.joining(File.pathSeparator)));

@@ -137,6 +137,8 @@ public record CoreConfig(
 
         /** 256 messages in flight, 1 MiB per message, 4 MiB per apply batch. */
         public static final FlowControl DEFAULT = new FlowControl(256, 1 << 20, 4 << 20);
+        /** The most entry bytes in flight to one follower, unless one message alone is larger. */
+        public static final long MAX_INFLIGHT_BYTES = 16L << 20;
 
         /**
          * Checks the limits.
@@ -148,6 +150,17 @@ public record CoreConfig(
                 throw new IllegalArgumentException("flow limits must be positive: " + maxInflightMessages + ", "
                         + maxBytesPerMessage + ", " + maxApplyBytes);
             }
+        }
+
+        /**
+         * Returns the most entry bytes in flight to one follower: {@code maxInflightMessages} full messages, at most
+         * {@link #MAX_INFLIGHT_BYTES} (at least one message). A leader holds what is in flight (in its transport's
+         * queue until the follower acknowledges), so this bounds its memory per lagging follower: with 256 messages
+         * of 1 MiB a follower catching up made the leader hold 256 MiB and run out of heap (outside probe).
+         */
+        public long maxInflightBytes() {
+            return Math.max(maxBytesPerMessage, Math.min((long) maxInflightMessages * maxBytesPerMessage,
+                    MAX_INFLIGHT_BYTES));
         }
     }
 }

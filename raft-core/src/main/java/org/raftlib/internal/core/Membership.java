@@ -127,7 +127,7 @@ final class Membership {
         }
         int before = core.tracker().peers().size();
         core.tracker().syncPeers(targets, core.log().lastIndex() + 1, flow.maxInflightMessages(),
-                flow.maxInflightMessages() * flow.maxBytesPerMessage());
+                flow.maxInflightBytes());
         syncedCommitted = core.log().committed();
         if (core.tracker().peers().size() > before) {
             core.broadcastSoon();

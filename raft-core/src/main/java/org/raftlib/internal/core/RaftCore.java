@@ -500,7 +500,7 @@ public final class RaftCore {
         Leader l = new Leader(this, log.lastIndex() + 1);
         role = l;
         tracker.resetProgress(membership.replicationTargets(), log.lastIndex() + 1, config.flow().maxInflightMessages(),
-                config.flow().maxInflightMessages() * config.flow().maxBytesPerMessage());
+                config.flow().maxInflightBytes());
         tracker.setSelfMatchIndex(log.durableIndex());
         config.logger().info("{} [term {}] became leader", config.id(), term);
         log.append(List.of(membership.firstEntryOfTerm(term, log.lastIndex() + 1)));

@@ -19,8 +19,8 @@ import org.raftlib.RaftRole;
 import org.raftlib.internal.core.scenario.CapturingLogger;
 import org.raftlib.message.AppendEntries;
 import org.raftlib.message.AppendEntriesResponse;
-import org.raftlib.message.RaftMessage;
 import org.raftlib.message.InstallSnapshot;
+import org.raftlib.message.RaftMessage;
 import org.raftlib.message.RequestVote;
 import org.raftlib.message.RequestVoteResponse;
 import org.raftlib.message.TimeoutNow;
@@ -386,6 +386,34 @@ class ReplicationRulesTest {
 
         assertThat(leader.core().status().role()).isEqualTo(RaftRole.LEADER);
         assertThat(leader.core().propose(Bytes.EMPTY).isAccepted()).isTrue();
+    }
+
+    /**
+     * A leader holds what is in flight to a follower until it is acknowledged: at most 16 MiB of entries per follower,
+     * not 256 messages of 1 MiB (outside probe: a follower catching up made the leader hold 256 MiB and run out of
+     * heap, then every leader after it).
+     */
+    @Test
+    void aLeaderKeepsAtMostSixteenMiBOfEntriesInFlightToOneFollower() {
+        assertThat(CoreConfig.FlowControl.DEFAULT.maxInflightBytes()).isEqualTo(16L << 20);
+        assertThat(new CoreConfig.FlowControl(4, 1000, 1).maxInflightBytes()).isEqualTo(4000);
+        assertThat(new CoreConfig.FlowControl(4, 64L << 20, 1).maxInflightBytes()).as("one message always fits")
+                .isEqualTo(64L << 20);
+        TestNode leader = Cores.leader(1, 3, 2);
+        leader.core().step(AppendEntriesResponse.accepted(n(2), n(1), 2, 1));   // n2 has the no-op: replicating
+        leader.handle();
+        long inFlight = 0;
+        for (int i = 0; i < 40; i++) {
+            assertThat(leader.core().propose(Bytes.wrap(new byte[1 << 20])).isAccepted()).isTrue();
+            Ready rd = leader.handle();
+            for (RaftMessage m : rd.messages()) {
+                if (m instanceof AppendEntries a && a.to().equals(n(2))) {
+                    inFlight += a.entries().stream().mapToLong(e -> e.data().length()).sum();
+                }
+            }
+        }
+        assertThat(inFlight).as("entry bytes sent to n2, none acknowledged").isGreaterThanOrEqualTo(15L << 20)
+                .isLessThanOrEqualTo(17L << 20);
     }
 
     /** Figure 2: committed entries are applied in order, each exactly once, however small the apply batches. */
