@@ -175,11 +175,24 @@ final class Segment {
             channel.force(true);
             return new Segment(path, firstIndex, new Header(VERSION, prevTerm), channel, size);
         } catch (IOException e) {
-            channel.close();
+            abandon(path, channel, ops, e);
             throw AtomicFiles.naming(e, "cannot create the log segment " + path);
         } catch (RuntimeException e) {
-            channel.close();
+            abandon(path, channel, ops, e);
             throw e;
+        }
+    }
+
+    /**
+     * Closes and deletes a segment file whose creation failed: nothing refers to it yet, and left behind it kept a
+     * full disk full (its zeros) and was adopted on restart as a segment without preallocation (outside probe).
+     */
+    private static void abandon(Path path, FileChannel channel, FileOps ops, Exception failure) {
+        try {
+            channel.close();
+            ops.deleteIfExists(path);
+        } catch (IOException e) {
+            failure.addSuppressed(e);
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -125,6 +126,24 @@ class FaultInjectionTest {
                 s.bind(NodeId.of("n1"));
             }
         }).isInstanceOf(IOException.class).hasMessageContaining("cannot read " + dir.resolve(name));
+    }
+
+    /**
+     * A segment whose creation fails is deleted: left behind, its zeros kept a full disk full and a restart adopted
+     * it as a segment without preallocation (outside probe).
+     */
+    @Test
+    void aSegmentWhoseCreationFailsIsDeleted() {
+        FileOps unwritable = (path, options) -> {
+            FileChannel c = FileChannel.open(path, options);
+            c.close();                                       // every write now fails, as on a full disk
+            return c;
+        };
+        Path seg = dir.resolve(Segment.fileName(7));
+
+        assertThatThrownBy(() -> Segment.create(seg, 7, 1, SMALL, unwritable)).isInstanceOf(IOException.class)
+                .hasMessageContaining("cannot create the log segment " + seg);
+        assertThat(seg).doesNotExist();
     }
 
     /** A segment that cannot be created (a full disk while it is zero-filled) names the segment. */
