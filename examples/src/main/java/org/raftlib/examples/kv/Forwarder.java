@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.raftlib.IndeterminateResultException;
@@ -69,18 +70,44 @@ final class Forwarder {
     private final NodeId self;
     private final HttpDirectory httpAddresses;
     private final Duration timeout;
+    private final BooleanSupplier joining;
     private final HttpClient client;
 
     Forwarder(NodeId self, HttpDirectory httpAddresses, Duration timeout) {
+        this(self, httpAddresses, timeout, () -> false);
+    }
+
+    /**
+     * A forwarder for {@code self}; {@code joining} tells whether this node is outside its own configuration and knows
+     * no leader (started to join and not added yet): its requests are then refused at once instead of waiting for a
+     * leader that only adding it would bring.
+     */
+    Forwarder(NodeId self, HttpDirectory httpAddresses, Duration timeout, BooleanSupplier joining) {
         this.self = self;
         this.httpAddresses = httpAddresses;
         this.timeout = timeout;
+        this.joining = joining;
         this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1))
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
-    /** An HTTP request as received, kept so it can be sent on unchanged. */
-    record Incoming(String method, String pathAndQuery, byte[] body, int hops, boolean isWrite) {
+    /**
+     * An HTTP request as received, kept so it can be sent on unchanged.
+     *
+     * @param session the request's session headers ({@link KvWrites#SESSION_HEADER} and
+     *     {@link KvWrites#SEQUENCE_HEADER}, with their values), sent on with it; empty when it has none
+     */
+    record Incoming(String method, String pathAndQuery, byte[] body, int hops, boolean isWrite,
+            Map<String, String> session) {
+
+        Incoming(String method, String pathAndQuery, byte[] body, int hops, boolean isWrite) {
+            this(method, pathAndQuery, body, hops, isWrite, Map.of());
+        }
+    }
+
+    /** The request timeout: how long a request waits for a leader and its answer. */
+    Duration timeout() {
+        return timeout;
     }
 
     /**
@@ -90,11 +117,6 @@ final class Forwarder {
      * @param failure the answer when the local call fails with anything but {@link NotLeaderException}
      * @param timedOut the answer when the deadline passes while waiting for the local call
      */
-    /** The request timeout: how long a request waits for a leader and its answer. */
-    Duration timeout() {
-        return timeout;
-    }
-
     record Rules(Duration timeout, Function<Throwable, Reply> failure, Supplier<Reply> timedOut) {
     }
 
@@ -135,6 +157,10 @@ final class Forwarder {
                     return rules.failure().apply(e.getCause());
                 }
                 lastHint = nle.leaderHint().filter(h -> !h.equals(self) && httpAddresses.lookup(h).isPresent());
+                if (nle.leaderHint().isEmpty() && joining.getAsBoolean()) {
+                    return notApplied(503, self + " is not a member of the cluster yet (started to join, and no leader"
+                            + " has added it): it knows no leader until one does; send requests to a member");
+                }
                 if (in.hops() >= MAX_HOPS) {
                     return notLeader(lastHint);
                 }
@@ -159,11 +185,12 @@ final class Forwarder {
 
     private Optional<Reply> forward(NodeId leader, Incoming in, long deadline) {
         URI target = httpAddresses.lookup(leader).orElseThrow().resolve(in.pathAndQuery());
-        HttpRequest request = HttpRequest.newBuilder(target)
+        HttpRequest.Builder builder = HttpRequest.newBuilder(target)
                 .timeout(Duration.ofMillis(Math.max(1, remainingMillis(deadline))).plus(FORWARD_GRACE))
                 .header(HOPS_HEADER, Integer.toString(in.hops() + 1))
-                .method(in.method(), HttpRequest.BodyPublishers.ofByteArray(in.body()))
-                .build();
+                .method(in.method(), HttpRequest.BodyPublishers.ofByteArray(in.body()));
+        in.session().forEach(builder::header);               // without them the leader applied it in its own session
+        HttpRequest request = builder.build();
         try {
             HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.headers().firstValue(NOT_LEADER_HEADER).isPresent()) {
@@ -230,10 +257,16 @@ final class Forwarder {
         return Reply.error(503, "timed out after " + timeout.toMillis() + " ms waiting for a linearizable read");
     }
 
-    /** What to do about a write whose outcome is unknown: a membership change is read back elsewhere than a key. */
+    /**
+     * What to do about a write whose outcome is unknown: a membership change is read back elsewhere than a key, and a
+     * write in a session may be resent as it is.
+     */
     private static String howToFindOut(Incoming in) {
-        return in.pathAndQuery().startsWith("/members") ? "read GET /members to find out before retrying"
-                : "retry only if it is idempotent, or read the key to find out";
+        if (in.pathAndQuery().startsWith("/members")) {
+            return "read GET /members to find out before retrying";
+        }
+        return in.session().isEmpty() ? "retry only if it is idempotent, or read the key to find out"
+                : "resend it with the same session and sequence headers: it is applied at most once";
     }
 
     /** A request refused before anything was appended: {@code "applied": false}, safe to retry as it is. */

@@ -11,6 +11,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,7 +20,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.raftlib.NodeId;
+import org.raftlib.RaftException;
 import org.raftlib.RaftNode;
+import org.raftlib.RaftStatus;
 import org.raftlib.ReadMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,11 +93,21 @@ public final class KvServer implements AutoCloseable {
         this.httpAddresses = httpAddresses;
         this.machine = machine;
         this.server = server;
-        this.forwarder = new Forwarder(node.id(), httpAddresses, timeout);
+        this.forwarder = new Forwarder(node.id(), httpAddresses, timeout, () -> joining(node));
         this.members = new MembershipEndpoints(node, httpAddresses, forwarder, adminTimeout);
         this.workers = new HttpWorkers("kv-http-" + node.id(), limits);
         this.writes = new KvWrites(node);
         this.timeout = timeout;
+    }
+
+    /** Whether {@code node} is outside its own configuration and knows no leader: started to join, not added yet. */
+    private static boolean joining(RaftNode node) {
+        try {
+            RaftStatus s = node.status();
+            return s.leader().isEmpty() && !s.configuration().contains(node.id());
+        } catch (RaftException e) {
+            return false;                                    // closed: the request's own failure says so
+        }
     }
 
     /**
@@ -414,7 +427,14 @@ public final class KvServer implements AutoCloseable {
         }
         URI u = ex.getRequestURI();
         String pathAndQuery = u.getRawPath() + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
-        return new Forwarder.Incoming(ex.getRequestMethod(), pathAndQuery, body, hops, isWrite);
+        Map<String, String> session = new LinkedHashMap<>();
+        for (String h : List.of(KvWrites.SESSION_HEADER, KvWrites.SEQUENCE_HEADER)) {
+            String value = ex.getRequestHeaders().getFirst(h);
+            if (value != null) {
+                session.put(h, value);
+            }
+        }
+        return new Forwarder.Incoming(ex.getRequestMethod(), pathAndQuery, body, hops, isWrite, Map.copyOf(session));
     }
 
     /** A GET's consistency: a read mode, or a bound on staleness ({@code bound} not null). */

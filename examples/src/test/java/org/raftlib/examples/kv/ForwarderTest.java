@@ -2,8 +2,11 @@ package org.raftlib.examples.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpServer;
 import java.io.InputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -13,9 +16,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
-import org.raftlib.NodeId;
 import org.raftlib.IndeterminateResultException;
+import org.raftlib.NodeId;
 import org.raftlib.NotLeaderException;
 import org.raftlib.NotMemberException;
 import org.raftlib.OverloadedException;
@@ -93,6 +97,61 @@ class ForwarderTest {
         assertThat(Json.decode(r.json())).containsEntry(Forwarder.APPLIED_FIELD, "false");
         assertThat(r.json()).contains("not a member of the configuration at index 42");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+    }
+
+    /**
+     * A node started to join and not added yet knows no leader until one adds it: its requests are refused at once,
+     * saying so (outside probe: a write waited 5 s and then blamed the cluster's election or quorum).
+     */
+    @Test
+    void aRequestOnAJoiningNodeIsRefusedAtOnce() {
+        Forwarder f = new Forwarder(SELF, HttpDirectory.of(Map.of()), Duration.ofSeconds(30), () -> true);
+        Forwarder.Incoming put = new Forwarder.Incoming("PUT", "/keys/a", "v".getBytes(StandardCharsets.UTF_8), 0,
+                true);
+        long start = System.nanoTime();
+
+        Reply r = f.execute(put, () -> CompletableFuture.failedFuture(new NotLeaderException(SELF, Optional.empty())),
+                result -> Reply.error(500, "applied here?"));
+
+        assertThat(r.status()).isEqualTo(503);
+        assertThat(Json.decode(r.json())).containsEntry(Forwarder.APPLIED_FIELD, "false");
+        assertThat(r.json()).contains("n2 is not a member of the cluster yet (started to join");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+    }
+
+    /**
+     * A write forwarded over HTTP keeps its session headers (without them the leader applied it in its own session,
+     * so the client's resend could apply it twice), and a session write that timed out is told it may be resent.
+     */
+    @Test
+    void aForwardedSessionWriteKeepsItsSessionAndMayBeResent() throws Exception {
+        HttpServer leader = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        AtomicReference<Headers> seen = new AtomicReference<>();
+        leader.createContext("/", ex -> {
+            seen.set(ex.getRequestHeaders());
+            byte[] ok = "{\"key\":\"a\"}".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, ok.length);
+            ex.getResponseBody().write(ok);
+            ex.close();
+        });
+        leader.start();
+        try {
+            Forwarder f = new Forwarder(SELF, HttpDirectory.of(Map.of(LEADER,
+                    URI.create("http://127.0.0.1:" + leader.getAddress().getPort()))), Duration.ofMillis(500));
+            Forwarder.Incoming put = new Forwarder.Incoming("PUT", "/kv/a", "v".getBytes(StandardCharsets.UTF_8), 0,
+                    true, Map.of(KvWrites.SESSION_HEADER, "7", KvWrites.SEQUENCE_HEADER, "3"));
+
+            assertThat(f.execute(put, ForwarderTest::notLeader, result -> Reply.error(500, "applied here?")).status())
+                    .isEqualTo(200);
+            assertThat(seen.get().getFirst(KvWrites.SESSION_HEADER)).isEqualTo("7");
+            assertThat(seen.get().getFirst(KvWrites.SEQUENCE_HEADER)).isEqualTo("3");
+
+            Reply late = f.execute(put, CompletableFuture::new, result -> Reply.error(500, "applied here?"));
+            assertThat(late.json()).contains("resend it with the same session and sequence headers")
+                    .doesNotContain("idempotent");
+        } finally {
+            leader.stop(0);
+        }
     }
 
     private static CompletableFuture<byte[]> notLeader() {
