@@ -32,7 +32,8 @@ import org.raftlib.internal.session.SessionClient;
  * loop) and {@link #close()} (joins the node's threads). Every returned future completes on the node's apply thread
  * (or at once on the caller's thread when the request is refused up front), so follow-up work that takes time belongs
  * in an {@code *Async} stage with your own executor. Never block on a raftlib future from that thread (in a
- * non-async stage, a listener or the state machine): only that thread completes it, so the wait never ends.
+ * non-async stage, a listener or the state machine): only that thread completes it, so the wait never ends. Nor wait
+ * on {@link #takeSnapshot()} from {@link StateSnapshot#writeTo}: that future completes once this very write is done.
  *
  * <p><b>Lifecycle.</b> {@code build()} → {@link #start()} → {@link #close()}. A node whose storage or state machine
  * fails stops by itself ({@link NodeState#FAILED}); its pending futures then fail: a command it had appended with

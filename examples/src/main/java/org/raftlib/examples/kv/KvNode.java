@@ -90,6 +90,15 @@ public final class KvNode implements AutoCloseable {
         return start(id, members, dataDir, false);
     }
 
+    /** {@code t} and its causes, so the one-line exit names the root (a full disk, not only "storage failed"). */
+    static String rootCauses(Throwable t) {
+        StringBuilder b = new StringBuilder(t.toString());
+        for (Throwable c = t.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            b.append(" <- ").append(c);
+        }
+        return b.toString();
+    }
+
     /**
      * Starts a node and its HTTP server, joining a running cluster if {@code join}.
      *
@@ -124,7 +133,7 @@ public final class KvNode implements AutoCloseable {
         node.addListener(new RaftListener() {
             @Override
             public void onFailure(Throwable cause) {
-                LOG.error("{} failed, exiting: {}", id, cause.toString());
+                LOG.error("{} failed, exiting: {}", id, rootCauses(cause));
                 new Thread(() -> System.exit(1), "kv-exit").start();
             }
         });
@@ -220,7 +229,8 @@ public final class KvNode implements AutoCloseable {
             watchParent(Optional.ofNullable(parentPid));
             MemberSpec me = specs.stream().filter(m -> m.id().equals(self)).findFirst().orElseThrow();
             System.out.println(READY + " " + self + " http " + kv.httpUri() + " raft " + me.member().address()
-                    + " data " + dir + " pid " + ProcessHandle.current().pid() + (join ? " joining" : ""));
+                    + " data " + dir + " pid " + ProcessHandle.current().pid()
+                    + (join ? " (started with --join)" : ""));
             System.out.flush();
             stopped.await();
             return 0;

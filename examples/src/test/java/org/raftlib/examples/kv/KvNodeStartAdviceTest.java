@@ -64,4 +64,13 @@ class KvNodeStartAdviceTest {
         }
         throw new AssertionError(at + " opened");
     }
+
+    /** The one-line exit of a failed node named only the wrapper ("storage failed"), not the full disk (probe). */
+    @Test
+    void theExitLineNamesTheRootCause() {
+        Throwable t = new java.io.UncheckedIOException("n1: storage failed",
+                new java.io.IOException("No space left on device"));
+        assertThat(KvNode.rootCauses(t)).isEqualTo("java.io.UncheckedIOException: n1: storage failed <- "
+                + "java.io.IOException: No space left on device");
+    }
 }

@@ -168,6 +168,7 @@ public final class NodeRuntime {
         this.loopThread = new Thread(this::runLoop, "raft-loop-" + id);
         this.storageThread = new Thread(storage, "raft-storage-" + id);
         this.applyThread = new Thread(apply, "raft-apply-" + id);
+        applyThread.setDaemon(true);      // stuck in the state machine past a close, it does not hold the JVM open
     }
 
     /** Converts a duration to whole ticks, at least one. */
@@ -186,6 +187,7 @@ public final class NodeRuntime {
             throw new IllegalStateException(id + " cannot start: it is " + parts.lifecycle().state());
         }
         Optional<ScheduledExecutorService> executor;
+        String inForce;
         try {
             resources.claim();
             logStorage.bind(id);                      // before anything reads it: refuses another member's storage
@@ -200,6 +202,8 @@ public final class NodeRuntime {
                     snapshot.map(m -> new SnapshotPoint(m.index(), m.term())), snapshot.map(SnapshotTaker::configOf));
             GivenMembers.mismatch(id, parts.members(), core.configuration(), core.configurationIndex())
                     .ifPresent(LOG::warn);
+            inForce = core.configuration().ids().isEmpty() ? "to join: no configuration yet"
+                    : "with the configuration " + core.configuration() + " (index " + core.configurationIndex() + ")";
             loop = new NodeLoop(parts, core, options.tickInterval().toNanos());
             Member self = parts.members().stream().filter(m -> m.id().equals(id)).findFirst().orElseThrow();
             parts.transport().updatePeers(parts.members().stream().filter(m -> !m.id().equals(id)).toList());
@@ -220,7 +224,7 @@ public final class NodeRuntime {
             loopThread.start();
         }
         loopStarted = true;
-        LOG.info("{} started with {} members", id, parts.members().size());
+        LOG.info("{} started {}", id, inForce);
     }
 
     private void runLoop() {
@@ -283,7 +287,8 @@ public final class NodeRuntime {
         while (true) {
             try {
                 if (!exited.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
-                    LOG.warn("{} node loop did not stop within {} ms", id, JOIN_MILLIS);
+                    LOG.warn("{} did not stop within {} ms: its loop waits for {}", id, JOIN_MILLIS,
+                            StuckThreads.alive(List.of(applyThread, storageThread, loopThread)));
                 }
                 break;
             } catch (InterruptedException e) {
@@ -302,7 +307,8 @@ public final class NodeRuntime {
         try {
             t.join(JOIN_MILLIS);
             if (t.isAlive()) {
-                LOG.warn("{} thread {} did not stop within {} ms", id, t.getName(), JOIN_MILLIS);
+                LOG.warn("{} thread {} did not stop within {} ms{}{}", id, t.getName(), JOIN_MILLIS,
+                        StuckThreads.where(t), t.isDaemon() ? "; left running (a daemon thread)" : "");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -52,9 +52,9 @@ final class SnapshotRecovery {
                     + " member (see the README)");
         }
         if (log.lastIndex() < meta.index() || log.term(meta.index()) != meta.term()) {
-            LOG.warn("{} resets its log [{}, {}] to the snapshot at {}/{} in {}: an install interrupted by a crash "
-                    + "(or a snapshot copied in from elsewhere)", id, first, log.lastIndex(), meta.term(), meta.index(),
-                    store);
+            String held = log.lastIndex() < first ? "(empty)" : "[" + first + ", " + log.lastIndex() + "]";
+            LOG.warn("{} resets its log {} to the snapshot at {}/{} in {}: an install interrupted by a crash "
+                    + "(or a snapshot copied in from elsewhere)", id, held, meta.term(), meta.index(), store);
             log.reset(meta.index(), meta.term());
         }
         long start = System.nanoTime();

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A node's two snapshot threads: the writer, which runs the state machine's {@code StateSnapshot.writeTo}, and the
  * transfer thread, which streams snapshots to and from peers. Closing a node waits for them, so a caller on one of
- * them ({@link #owns}) must not wait for the close. Thread-safe.
+ * them ({@link #owns}) must not wait for the close. Daemon threads: one stuck in application code that a close gave
+ * up on does not keep the JVM from exiting. Thread-safe.
  */
 final class SnapshotThreads {
 
@@ -22,6 +23,8 @@ final class SnapshotThreads {
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final ExecutorService writer;
     private final ExecutorService io;
+    /** Set once a stop gave up waiting: later stops (a close after the loop's own) do not wait again. */
+    private volatile boolean gaveUp;
 
     SnapshotThreads(String nodeId) {
         this.nodeId = nodeId;
@@ -31,6 +34,7 @@ final class SnapshotThreads {
 
     private Thread thread(Runnable r, String name) {
         Thread t = new Thread(r, name);
+        t.setDaemon(true);
         threads.add(t);
         return t;
     }
@@ -50,13 +54,17 @@ final class SnapshotThreads {
         return threads.contains(t);
     }
 
-    /** Interrupts both threads' work and waits up to {@code joinMillis} for each to stop. */
+    /** Interrupts both threads' work and waits up to {@code joinMillis} for each to stop (once: see gaveUp). */
     void stop(long joinMillis) {
         for (ExecutorService e : List.of(writer, io)) {
             e.shutdownNow();
             try {
-                if (!e.awaitTermination(joinMillis, TimeUnit.MILLISECONDS)) {
-                    LOG.warn("{} a snapshot thread did not stop within {} ms", nodeId, joinMillis);
+                if (!gaveUp && !e.awaitTermination(joinMillis, TimeUnit.MILLISECONDS)) {
+                    gaveUp = true;
+                    String name = e == writer ? "raft-snapshot-" + nodeId : "raft-snapshot-io-" + nodeId;
+                    LOG.warn("{} thread {} did not stop within {} ms; left running (a daemon thread){}", nodeId, name,
+                            joinMillis, threads.stream().filter(t -> t.getName().equals(name)).findFirst()
+                                    .map(StuckThreads::where).orElse(""));
                 }
             } catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();

@@ -452,6 +452,19 @@ class RaftNodeApiTest {
     }
 
     /**
+     * The apply thread runs the application's code: stuck there past a close that gave up on it (after 10 s), it must
+     * not keep the JVM from exiting (outside probe: the process never exited).
+     */
+    @Test
+    void theApplyThreadIsADaemon() throws Exception {
+        node = builder(new RecordingStateMachine(), new InMemoryLogStorage()).build();
+        node.start();
+        Thread apply = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("raft-apply-n1"))
+                .findFirst().orElseThrow();
+        assertThat(apply.isDaemon()).isTrue();
+    }
+
+    /**
      * Requests their callers cancel at once are dropped before the loop proposes or asks for them (or answered, when
      * the loop got there first): either way their slots come back, and the node serves new requests afterwards.
      */
