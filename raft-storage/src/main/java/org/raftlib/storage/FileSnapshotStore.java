@@ -296,7 +296,7 @@ public final class FileSnapshotStore implements SnapshotStore {
             }
             this.writeBehind = new WriteBehind(channel);
             this.stream = new PayloadStream(new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER_BYTES),
-                    writeBehind);
+                    writeBehind, temp);
         }
 
         @Override
@@ -385,14 +385,16 @@ public final class FileSnapshotStore implements SnapshotStore {
 
         private final OutputStream out;
         private final WriteBehind writeBehind;
+        private final Path file;
         private final CRC32C crc = new CRC32C();
         private long length;
         private boolean closed;
         private boolean finished;
 
-        PayloadStream(OutputStream out, WriteBehind writeBehind) {
+        PayloadStream(OutputStream out, WriteBehind writeBehind, Path file) {
             this.out = out;
             this.writeBehind = writeBehind;
+            this.file = file;
         }
 
         @Override
@@ -407,10 +409,14 @@ public final class FileSnapshotStore implements SnapshotStore {
         public void write(byte[] b, int off, int len) throws IOException {
             Objects.checkFromIndexSize(off, len, b.length);
             checkWritable();
-            for (int done = 0; done < len; ) {                  // keeps the JDK's temporary direct buffers small
-                int n = Math.min(BUFFER_BYTES, len - done);
-                out.write(b, off + done, n);
-                done += n;
+            try {
+                for (int done = 0; done < len; ) {              // keeps the JDK's temporary direct buffers small
+                    int n = Math.min(BUFFER_BYTES, len - done);
+                    out.write(b, off + done, n);
+                    done += n;
+                }
+            } catch (IOException e) {
+                throw AtomicFiles.naming(e, "cannot write the snapshot file " + file);
             }
             crc.update(b, off, len);
             length += len;

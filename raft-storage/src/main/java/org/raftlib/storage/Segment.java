@@ -495,9 +495,13 @@ final class Segment {
         fileSize = Math.max(fileSize, positions[count]);
     }
 
-    /** Writes all of {@code buffer} at {@code position}. */
+    /** Writes all of {@code buffer} at {@code position}; a failure names the segment (a full or read-only disk). */
     void write(ByteBuffer buffer, long position) throws IOException {
-        writeFully(channel, buffer, position);
+        try {
+            writeFully(channel, buffer, position);
+        } catch (IOException e) {
+            throw AtomicFiles.naming(e, "cannot write the log segment " + path);
+        }
     }
 
     private static void writeFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {

@@ -188,7 +188,8 @@ class FaultInjectionTest {
             channels.failWrites = true;
 
             assertThatThrownBy(() -> s.append(CrashRecoveryTest.entries(31, 80, 1)))
-                    .isInstanceOf(IOException.class).hasMessageContaining("injected write");
+                    .isInstanceOf(IOException.class).hasMessageContaining("injected write")
+                    .hasMessageContaining("the log segment " + dir);   // names the file (a full disk, say)
             channels.failWrites = false;
             assertRefusesWrites(s);
         }

@@ -400,4 +400,18 @@ class FileSnapshotStoreTest {
         store.close();
         failing.close();
     }
+
+    /** A failed write names the snapshot file (a probe's full disk read only "No space left on device"). */
+    @Test
+    void aFailedWriteNamesTheFile(@TempDir Path tmp) throws Exception {
+        FaultyChannels ops = new FaultyChannels();
+        SnapshotStore store = FileSnapshotStore.open(tmp, 2, ops);
+        try (SnapshotStore.Writer w = store.write(meta(5, 1))) {
+            ops.failWrites = true;
+            assertThatThrownBy(() -> w.stream().write(new byte[1 << 20])).isInstanceOf(IOException.class)
+                    .hasMessageContaining("cannot write the snapshot file " + tmp)
+                    .hasMessageContaining("injected write");
+        }
+        store.close();
+    }
 }
