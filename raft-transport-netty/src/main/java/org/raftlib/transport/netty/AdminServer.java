@@ -117,8 +117,9 @@ public final class AdminServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        accepted.track(ch);
-                        initConnection(ch, tls);
+                        if (accepted.track(ch) == AcceptedChannels.Admission.SERVE) {
+                            initConnection(ch, tls);
+                        }
                     }
                 });
         ChannelFuture bound = b.bind(NettyTransport.parse(options.address(), 0, true)).awaitUninterruptibly();

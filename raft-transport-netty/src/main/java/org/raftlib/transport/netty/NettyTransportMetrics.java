@@ -93,6 +93,12 @@ public record NettyTransportMetrics(
          */
         IDENTITY_MISMATCH,
         /**
+         * 64 connections were waiting for their handshake already (an identified peer holds one connection; these are
+         * anyone who can reach the port): the new one was closed at once, so a flood cannot use up the node's file
+         * descriptors.
+         */
+        TOO_MANY_CONNECTIONS,
+        /**
          * Not the peer's doing: this node could not serve the connection, because it ran out of memory (for example
          * direct buffer memory, with many connections each holding part of a frame) or a handler failed unexpectedly.
          * The WARN line says which.

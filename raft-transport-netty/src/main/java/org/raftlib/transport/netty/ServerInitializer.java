@@ -6,6 +6,9 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
+import org.raftlib.transport.netty.NettyTransportMetrics.RejectReason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds the pipeline of one inbound peer connection: optional TLS, the idle check, the byte count and receipts of
@@ -17,6 +20,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Shared by every accepted channel of one transport; it holds no per-channel state.
  */
 final class ServerInitializer extends ChannelInitializer<Channel> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServerInitializer.class);
 
     private final InboundRouter router;
     private final SslContext sslContext;
@@ -36,7 +41,16 @@ final class ServerInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
-        router.accepted().track(ch);
+        AcceptedChannels.Admission admission = router.accepted().track(ch);
+        if (admission == AcceptedChannels.Admission.FULL) {
+            router.counters().reject(RejectReason.TOO_MANY_CONNECTIONS);
+            router.counters().warn(LOG, RejectReason.TOO_MANY_CONNECTIONS.name(), "{} closing connection from {}: {}"
+                    + " connections wait for their handshake already (a flood from anyone who can reach the port?)",
+                    router.local().nodeId(), ch.remoteAddress(), AcceptedChannels.MAX_UNIDENTIFIED);
+        }
+        if (admission != AcceptedChannels.Admission.SERVE) {
+            return;
+        }
         ChannelPipeline p = ch.pipeline();
         if (sslContext != null) {
             p.addLast("tls", sslContext.newHandler(ch.alloc()));

@@ -129,6 +129,34 @@ class InboundLimitsTest {
         }
     }
 
+    /**
+     * At most 64 connections may wait for their handshake at once; past that a new one is closed as it is accepted
+     * (an outside probe held 300 idle connections to a node limited to 128 file descriptors, which then failed to
+     * create a file of its log and stopped). Once they go, a peer gets in again.
+     */
+    @Test
+    void connectionsWaitingForTheirHandshakeAreBoundedAndAPeerGetsInOnceTheyGo() throws IOException {
+        long before = server.metrics().rejected(RejectReason.TOO_MANY_CONNECTIONS);
+        List<Socket> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < AcceptedChannels.MAX_UNIDENTIFIED + 10; i++) {
+                idle.add(connect());
+            }
+            Await.until("the 10 past the bound refused", DEADLINE,
+                    () -> server.metrics().rejected(RejectReason.TOO_MANY_CONNECTIONS) - before >= 10);
+            assertThat(server.metrics().rejected(RejectReason.TOO_MANY_CONNECTIONS) - before).isEqualTo(10);
+        } finally {
+            for (Socket s : idle) {
+                s.close();
+            }
+        }
+        Await.until("the idle connections gone", DEADLINE, () -> server.openAcceptedConnections() == 0);
+        try (Socket peer = connect()) {
+            write(peer, concat(handshake(), timeoutNow(7000)));
+            awaitDelivery(7000);
+        }
+    }
+
     // ---- raw sockets ----
 
     private static Socket connect() throws IOException {
