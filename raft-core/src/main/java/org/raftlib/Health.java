@@ -14,7 +14,9 @@ import java.util.Optional;
  *       follower the one its leader announces, even beyond its log). Not ready during an election, while cut
  *       off from the leader (once its election timeout passes), while it replays or catches up on commits it
  *       knows of, after it failed to take the snapshot it needs to catch up (until it has applied that far), and
- *       once the latest configuration it holds leaves it out (it was removed). A follower's commit
+ *       once the latest configuration it holds leaves it out (it was removed), and while its apply thread has made no
+ *       progress for {@link RaftOptions#readyMaxApplyStall()} (a state machine, listener or callback stuck or slow on
+ *       that thread). A follower's commit
  *       index may itself trail the leader's by a round trip; this check does not ask the leader.
  * </ul>
  *

@@ -380,9 +380,10 @@ public final class RaftOptions {
     }
 
     /**
-     * Returns how long this node's apply thread may work on one task without applying an entry (its state machine's
-     * {@code apply}, {@code query}, {@code restore} or snapshot capture, or a callback of a request's future run on
-     * that thread) while {@link RaftNode#health()} still calls it ready.
+     * Returns how long this node's apply thread may work on one task without applying an entry or answering a query
+     * (its state machine's {@code apply}, {@code query}, {@code restore} or snapshot capture, a {@link RaftListener},
+     * or a callback of a request's future, all run on that thread) while {@link RaftNode#health()} still calls it
+     * ready.
      */
     public Duration readyMaxApplyStall() {
         return health.readyMaxApplyStall();

@@ -63,7 +63,7 @@ final class AtomicFiles {
         if (e instanceof FileSystemException || e instanceof StorageException) {
             return e;
         }
-        return new IOException(what + ": " + e.getMessage(), e);
+        return new IOException(what + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
     }
 
     /** Forces the directory itself, so that creates, renames and deletes in it are durable. */

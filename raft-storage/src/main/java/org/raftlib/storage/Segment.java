@@ -1,5 +1,6 @@
 package org.raftlib.storage;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -183,16 +184,14 @@ final class Segment {
         }
     }
 
-    /**
-     * Closes and deletes a segment file whose creation failed: nothing refers to it yet, and left behind it kept a
-     * full disk full (its zeros) and was adopted on restart as a segment without preallocation (outside probe).
-     */
+    /** Closes and deletes a segment whose creation failed: nothing refers to it, and its zeros filled the disk. */
     private static void abandon(Path path, FileChannel channel, FileOps ops, Exception failure) {
-        try {
-            channel.close();
-            ops.deleteIfExists(path);
-        } catch (IOException e) {
-            failure.addSuppressed(e);
+        for (Closeable step : new Closeable[] {channel, () -> ops.deleteIfExists(path)}) {
+            try {
+                step.close();
+            } catch (IOException e) {
+                failure.addSuppressed(e);
+            }
         }
     }
 

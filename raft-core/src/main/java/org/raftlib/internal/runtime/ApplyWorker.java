@@ -261,22 +261,26 @@ final class ApplyWorker implements Runnable {
                 throw new IllegalStateException(nodeId + ": apply of index " + e.index() + " after " + applied);
             }
             CompletableFuture<byte[]> f = batch.futures() == null ? null : batch.futures()[i];
+            byte[] result = null;
+            SessionTable.Outcome outcome = null;
             if (e.type() == EntryType.COMMAND) {
-                byte[] result = applyCommand(e.index(), e.data().toByteArray());
-                if (f != null) {
-                    f.complete(result);
-                }
+                result = applyCommand(e.index(), e.data().toByteArray());
                 snapshots.applied(e.data().length());
             } else if (e.type() == EntryType.SESSION) {
-                applySession(e, f);
+                outcome = applySession(e);
                 snapshots.applied(e.data().length());
             } else if (e.type() == EntryType.CONFIGURATION) {
                 snapshots.configApplied(new IndexedConfig(ClusterConfig.decode(e.data().toByteArray()), e.index()));
             }
-            applied = e.index();
-            appliedTerm = e.term();
+            applied = e.index();                             // published before the future completes: a caller
+            appliedTerm = e.term();                          // woken by its result reads it in status()
             appliedPublished = applied;
             progressNanos = System.nanoTime();
+            if (f != null && outcome != null) {
+                complete(f, outcome);
+            } else if (f != null && result != null) {
+                f.complete(result);
+            }
         }
         snapshots.maybeTake(stateMachine, applied, appliedTerm);
         if (LOG.isTraceEnabled()) {
@@ -308,17 +312,19 @@ final class ApplyWorker implements Runnable {
     }
 
     /** A session entry: deduplicated by the table; a malformed one changes nothing and fails its proposer. */
-    private void applySession(LogEntry e, CompletableFuture<byte[]> f) {
+    private SessionTable.Outcome applySession(LogEntry e) {
         SessionTable.Outcome o = stateMachine.applySession(e.index(), e.data(), this::applyCommand);
         if (o.status() == SessionTable.Status.MALFORMED) {
             LOG.warn("{} ignores a malformed session entry: {}", nodeId, o.message());
         }
-        if (f != null) {
-            if (o.failed()) {
-                f.completeExceptionally(o.error());
-            } else {
-                f.complete(o.result());
-            }
+        return o;
+    }
+
+    private static void complete(CompletableFuture<byte[]> f, SessionTable.Outcome o) {
+        if (o.failed()) {
+            f.completeExceptionally(o.error());
+        } else {
+            f.complete(o.result());
         }
     }
 
@@ -351,6 +357,10 @@ final class ApplyWorker implements Runnable {
     }
 
     private void query(ReadAt r) {
+        if (PendingFuture.abandoned(r.future())) {
+            r.future().cancel(false);                        // its caller gave up: no query, slot given back
+            return;
+        }
         byte[] result;
         try {
             result = stateMachine.query(r.request());
@@ -358,6 +368,7 @@ final class ApplyWorker implements Runnable {
             r.future().completeExceptionally(ex);      // a read changes nothing: the caller gets the error
             return;
         }
+        progressNanos = System.nanoTime();                   // a queue of quick queries is progress, not a stall
         r.future().complete(result != null ? result : nullResult("query"));
     }
 

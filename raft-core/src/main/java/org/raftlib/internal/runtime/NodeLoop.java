@@ -340,8 +340,8 @@ final class NodeLoop implements Runnable {
         if (!s.claim()) {
             return;                                          // failed by a closing submitter
         }
-        if (s.future().isDone()) {
-            PendingFuture.release(s.future());               // cancelled by its caller: never proposed
+        if (PendingFuture.abandoned(s.future())) {
+            s.future().cancel(false);                        // its caller gave up: never proposed, slot given back
             return;
         }
         Bytes data;

@@ -365,7 +365,7 @@ public final class NodeRuntime {
                 f.completeExceptionally(parts.lifecycle().notRunning());   // the loop never proposed it
             }
         }
-        return f;
+        return PendingFuture.callerOf(f);
     }
 
     /**
@@ -389,7 +389,7 @@ public final class NodeRuntime {
         } else {
             post(new Event.Read(copy, mode == ReadMode.LEASE, f), f);
         }
-        return f;
+        return PendingFuture.callerOf(f);
     }
 
     /**
@@ -404,7 +404,7 @@ public final class NodeRuntime {
         if (!f.isDone()) {
             post(new Event.Read(request.clone(), false, maxStalenessNanos, f), f);
         }
-        return f;
+        return PendingFuture.callerOf(f);
     }
 
     /**

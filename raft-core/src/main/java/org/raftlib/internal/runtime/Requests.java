@@ -101,8 +101,8 @@ final class Requests {
      * index of that configuration, else -1).
      */
     void read(RaftCore core, Event.Read r, long nowNanos, long removedAt) {
-        if (r.future().isDone()) {
-            PendingFuture.release(r.future());               // cancelled by its caller: never asked
+        if (PendingFuture.abandoned(r.future())) {
+            r.future().cancel(false);                        // its caller gave up: never asked, slot given back
             return;
         }
         if (r.bounded()) {

@@ -23,8 +23,8 @@ final class SnapshotThreads {
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final ExecutorService writer;
     private final ExecutorService io;
-    /** Set once a stop gave up waiting: later stops (a close after the loop's own) do not wait again. */
-    private volatile boolean gaveUp;
+    /** The executors a stop gave up waiting for: later stops (a close after the loop's own) do not wait again. */
+    private final Set<ExecutorService> gaveUp = ConcurrentHashMap.newKeySet();
 
     SnapshotThreads(String nodeId) {
         this.nodeId = nodeId;
@@ -59,8 +59,8 @@ final class SnapshotThreads {
         for (ExecutorService e : List.of(writer, io)) {
             e.shutdownNow();
             try {
-                if (!gaveUp && !e.awaitTermination(joinMillis, TimeUnit.MILLISECONDS)) {
-                    gaveUp = true;
+                if (!gaveUp.contains(e) && !e.awaitTermination(joinMillis, TimeUnit.MILLISECONDS)) {
+                    gaveUp.add(e);
                     String name = e == writer ? "raft-snapshot-" + nodeId : "raft-snapshot-io-" + nodeId;
                     LOG.warn("{} thread {} did not stop within {} ms; left running (a daemon thread){}", nodeId, name,
                             joinMillis, threads.stream().filter(t -> t.getName().equals(name)).findFirst()

@@ -4,18 +4,17 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The JVM-wide timer of the waits raftlib schedules for callers: session attempts and their retries, and the
- * timeouts callers put on request futures. One daemon thread, started when something is first scheduled and ended
- * after {@link #IDLE_SECONDS} with nothing scheduled, so no thread outlives the nodes and sessions (an application
- * server that undeploys the application keeps none). Cancelled tasks are removed at once.
+ * The JVM-wide timer of client sessions: attempt timeouts and retries. One daemon thread, started when something is
+ * first scheduled and ended after {@link #IDLE_SECONDS} with nothing scheduled, so no thread outlives the sessions (an
+ * application server that undeploys the application keeps none). Cancelled tasks are removed at once.
  */
-public final class DaemonTimer {
+final class DaemonTimer {
 
     /** How long the thread waits with nothing scheduled before it ends. */
     static final long IDLE_SECONDS = 5;
 
     /** The timer. */
-    public static final ScheduledThreadPoolExecutor INSTANCE = create();
+    static final ScheduledThreadPoolExecutor INSTANCE = create();
 
     private DaemonTimer() {
     }

@@ -3,7 +3,7 @@ package org.raftlib.internal.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -20,69 +20,61 @@ class PendingLimitTest {
     private final PendingLimit limit = new PendingLimit(2);
 
     @Test
-    void aFullLimitRefusesAndRaftlibsAnswerGivesTheSlotBack() {
+    void aFullLimitRefusesAndRaftlibsAnswerGivesTheSlotBackAndReachesTheCaller() throws Exception {
         CompletableFuture<byte[]> a = limit.tryAcquire();
         CompletableFuture<byte[]> b = limit.tryAcquire();
 
         assertThat(limit.<byte[]>tryAcquire()).isNull();
-        a.complete(new byte[0]);
+        a.complete(new byte[] {1});
         b.completeExceptionally(new IllegalStateException("refused"));
 
         assertThat(limit.inUse()).isZero();
+        assertThat(PendingFuture.callerOf(a).get()).containsExactly(1);
+        assertThatThrownBy(() -> PendingFuture.callerOf(b).get()).hasCauseInstanceOf(IllegalStateException.class);
     }
 
     @Test
-    void aCallersCancelKeepsTheSlotUntilRaftlibIsDone() {
-        CompletableFuture<byte[]> a = limit.tryAcquire();
-        limit.tryAcquire();
+    void whateverTheCallerDoesWithItsFutureTheSlotStaysUntilRaftlibIsDone() throws Exception {
+        CompletableFuture<byte[]> cancelled = limit.tryAcquire();
+        CompletableFuture<byte[]> ownFailure = limit.tryAcquire();
 
-        assertThat(a.cancel(false)).isTrue();
-        assertThat(limit.inUse()).as("cancelled, still on its way").isEqualTo(2);
+        assertThat(PendingFuture.callerOf(cancelled).cancel(false)).isTrue();
+        PendingFuture.callerOf(ownFailure).completeExceptionally(new TimeoutException("the caller's own timer"));
+        assertThat(limit.inUse()).as("given up on, still on their way").isEqualTo(2);
         assertThat(limit.<byte[]>tryAcquire()).isNull();
+        assertThat(PendingFuture.abandoned(cancelled)).isTrue();
 
-        assertThat(a.complete(new byte[] {1})).as("raftlib's late answer").isFalse();
-        assertThat(a.isCancelled()).isTrue();
-        assertThat(limit.inUse()).isEqualTo(1);
+        cancelled.complete(new byte[] {1});                  // raftlib's late answers
+        ownFailure.complete(new byte[] {2});
+        assertThat(limit.inUse()).isZero();
+        assertThat(PendingFuture.callerOf(cancelled).isCancelled()).isTrue();
+        assertThatThrownBy(() -> PendingFuture.callerOf(ownFailure).get())
+                .hasCauseInstanceOf(TimeoutException.class);
     }
 
     @Test
-    void aCallersTimeoutKeepsTheSlotUntilRaftlibIsDone() throws Exception {
-        CompletableFuture<byte[]> timed = limit.<byte[]>tryAcquire().orTimeout(1, TimeUnit.MILLISECONDS);
-        CompletableFuture<byte[]> defaulted = limit.<byte[]>tryAcquire()
-                .completeOnTimeout(new byte[] {7}, 1, TimeUnit.MILLISECONDS);
+    void aCallersTimeoutKeepsTheSlot() {
+        CompletableFuture<byte[]> f = limit.tryAcquire();
+        CompletableFuture<byte[]> timed = PendingFuture.callerOf(f).orTimeout(1, TimeUnit.MILLISECONDS);
 
         assertThatThrownBy(() -> timed.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(TimeoutException.class);
-        assertThat(defaulted.get(5, TimeUnit.SECONDS)).containsExactly(7);
-        assertThat(limit.inUse()).as("timed out, still on their way").isEqualTo(2);
-
-        timed.completeExceptionally(new IllegalStateException("raftlib's late failure"));
-        defaulted.complete(new byte[] {1});
+        assertThat(limit.inUse()).isEqualTo(1);
+        f.completeExceptionally(new IllegalStateException("late"));
         assertThat(limit.inUse()).isZero();
     }
 
     @Test
-    void aTimeoutThatDoesNotFireLeavesTheAnswer() throws Exception {
-        CompletableFuture<byte[]> f = limit.<byte[]>tryAcquire().orTimeout(Duration.ofMinutes(5).toMillis(),
-                TimeUnit.MILLISECONDS);
+    void aDroppedRequestGivesItsSlotBack() {
+        CompletableFuture<byte[]> f = limit.tryAcquire();
+        assertThat(PendingFuture.abandoned(f)).isFalse();
+        PendingFuture.callerOf(f).cancel(false);
 
-        f.complete(new byte[] {3});
-
-        assertThat(f.get(5, TimeUnit.SECONDS)).containsExactly(3);
-        assertThat(limit.inUse()).isZero();
-    }
-
-    @Test
-    void aDroppedRequestGivesItsSlotBackOnce() {
-        CompletableFuture<byte[]> a = limit.tryAcquire();
-        a.cancel(false);
-
-        PendingFuture.release(a);
-        PendingFuture.release(a);
-        a.completeExceptionally(new IllegalStateException("late"));
+        f.cancel(false);                                     // what the loop does with an abandoned request
 
         assertThat(limit.inUse()).isZero();
-        PendingFuture.release(new CompletableFuture<>());   // not a slot's future: nothing to give back
-        assertThat(limit.inUse()).isZero();
+        assertThatThrownBy(() -> PendingFuture.callerOf(f).join()).isInstanceOf(CancellationException.class);
+        CompletableFuture<byte[]> plain = new CompletableFuture<>();
+        assertThat(PendingFuture.callerOf(plain)).as("not a slot's future: its own").isSameAs(plain);
     }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.raftlib.NodeId;
@@ -56,6 +57,8 @@ final class AcceptedChannels extends ChannelInboundHandlerAdapter {
 
     private final ChannelGroup group;
     private final Set<Channel> unidentified = ConcurrentHashMap.newKeySet();
+    /** The size of {@link #unidentified}, reserved before a channel joins it: the bound holds across event loops. */
+    private final AtomicInteger unidentifiedCount = new AtomicInteger();
     private final AtomicLong lastAcceptWarn = new AtomicLong(System.nanoTime() - ACCEPT_WARN_NANOS);
     private final Map<NodeId, Channel> byPeer = new ConcurrentHashMap<>();
     private final LongAdder acceptedSoFar = new LongAdder();
@@ -84,13 +87,21 @@ final class AcceptedChannels extends ChannelInboundHandlerAdapter {
             child.close();
             return Admission.CLOSING;
         }
-        if (unidentified.size() >= MAX_UNIDENTIFIED) {
+        if (unidentifiedCount.incrementAndGet() > MAX_UNIDENTIFIED) {
+            unidentifiedCount.decrementAndGet();
             child.close();
             return Admission.FULL;
         }
         unidentified.add(child);
-        child.closeFuture().addListener(f -> unidentified.remove(child));
+        child.closeFuture().addListener(f -> identified(child));
         return Admission.SERVE;
+    }
+
+    /** {@code channel} no longer waits for its handshake: it passed it, or closed. */
+    private void identified(Channel channel) {
+        if (unidentified.remove(channel)) {
+            unidentifiedCount.decrementAndGet();
+        }
     }
 
     /**
@@ -103,7 +114,7 @@ final class AcceptedChannels extends ChannelInboundHandlerAdapter {
         long last = lastAcceptWarn.get();
         if (now - last >= ACCEPT_WARN_NANOS && lastAcceptWarn.compareAndSet(last, now)) {
             LOG.warn("cannot accept connections on {}: {} ({} connections wait for their handshake); retrying every"
-                    + " second", ctx.channel().localAddress(), cause.toString(), unidentified.size());
+                    + " second", ctx.channel().localAddress(), cause.toString(), unidentifiedCount.get());
         }
         ctx.channel().config().setAutoRead(false);
         ctx.channel().eventLoop().schedule(() -> {
@@ -127,7 +138,7 @@ final class AcceptedChannels extends ChannelInboundHandlerAdapter {
      * the connection of {@code peer} it replaces (for the caller to close), or null.
      */
     Channel claim(NodeId peer, Channel channel) {
-        unidentified.remove(channel);
+        identified(channel);
         Channel older = byPeer.put(peer, channel);
         return older == channel ? null : older;
     }
