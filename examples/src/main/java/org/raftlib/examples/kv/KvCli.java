@@ -299,7 +299,11 @@ public final class KvCli implements Callable<Integer> {
     private Answer call(String method, String path, String body, Duration timeout) {
         boolean write = !method.equals("GET") && !path.equals("/snapshot");   // a snapshot changes no state
         Answer last = null;
+        List<String> earlier = new ArrayList<>();
         for (URI node : nodes) {
+            if (last != null) {
+                earlier.add(last.node() + ": " + (last.error() != null ? last.error() : "status " + last.status()));
+            }
             last = callOne(node, method, path, body, timeout);
             if (last.status() != 0 && last.status() != 503) {
                 return last;
@@ -310,7 +314,9 @@ public final class KvCli implements Callable<Integer> {
                         + " key or the members to find out before retrying");
             }
         }
-        return last;
+        // every node failed: say what each said, not only the last (a removed node's refusal hid a lost quorum)
+        return earlier.isEmpty() || last.error() == null ? last : new Answer(last.node(), last.status(), last.json(),
+                last.error() + " (earlier: " + String.join("; ", earlier) + ")");
     }
 
     private Answer callOne(URI node, String method, String path, String body, Duration timeout) {

@@ -67,6 +67,10 @@ class KvCliTest {
         Result append = run("append", "k", "x", "--node=http://127.0.0.1:1,http://127.0.0.1:2");
         assertThat(append.status).isEqualTo(2);
         assertThat(append.err).contains("cannot reach http://127.0.0.1:2");
+        Result both = run("get", "k", "--node=http://127.0.0.1:1,http://127.0.0.1:2");
+        assertThat(both.err).contains("cannot reach http://127.0.0.1:2")
+                .as("every node's failure is told, not only the last's").contains("earlier: http://127.0.0.1:1: cannot"
+                        + " reach http://127.0.0.1:1");
     }
 
     /**
