@@ -22,6 +22,8 @@ public final class RaftOptions {
     public static final double DEFAULT_MAX_CLOCK_DRIFT = 0.05;
     /** Default {@link #maxPendingRequests()}: 8192. */
     public static final int DEFAULT_MAX_PENDING_REQUESTS = 8192;
+    /** Default {@link #maxPendingBytes()}: 64 MiB. */
+    public static final long DEFAULT_MAX_PENDING_BYTES = 64L << 20;
     /** Default {@link #maxCommandBytes()}: 1 MiB. */
     public static final int DEFAULT_MAX_COMMAND_BYTES = 1 << 20;
     /** Default {@link #maxInflightAppends()}: 256. */
@@ -56,7 +58,7 @@ public final class RaftOptions {
             new Timing(DEFAULT_TICK_INTERVAL, DEFAULT_ELECTION_TIMEOUT, DEFAULT_HEARTBEAT_INTERVAL, true, true,
                     DEFAULT_MAX_CLOCK_DRIFT),
             new Limits(DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_MAX_COMMAND_BYTES, DEFAULT_MAX_INFLIGHT_APPENDS,
-                    DEFAULT_MAX_APPEND_BYTES),
+                    DEFAULT_MAX_APPEND_BYTES, DEFAULT_MAX_PENDING_BYTES),
             new Snapshots(DEFAULT_SNAPSHOT_EVERY_ENTRIES, DEFAULT_SNAPSHOT_EVERY_BYTES, DEFAULT_SNAPSHOT_KEEP_ENTRIES,
                     DEFAULT_SNAPSHOT_CHUNK_BYTES, DEFAULT_SNAPSHOT_CHUNKS_IN_FLIGHT),
             new Probes(DEFAULT_SLOW_DISK_THRESHOLD, DEFAULT_READY_MAX_APPLY_LAG, DEFAULT_READY_MAX_APPLY_STALL),
@@ -72,7 +74,7 @@ public final class RaftOptions {
             boolean checkQuorum, double drift) {
     }
 
-    private record Limits(int pending, int commandBytes, int inflightAppends, int appendBytes) {
+    private record Limits(int pending, int commandBytes, int inflightAppends, int appendBytes, long pendingBytes) {
     }
 
     private record Snapshots(long everyEntries, long everyBytes, long keepEntries, int chunkBytes,
@@ -238,7 +240,33 @@ public final class RaftOptions {
      */
     public RaftOptions withMaxPendingRequests(int max) {
         return new RaftOptions(this, timing, new Limits(checkInt(max, "maxPendingRequests", 1, 1_000_000),
-                limits.commandBytes(), limits.inflightAppends(), limits.appendBytes()));
+                limits.commandBytes(), limits.inflightAppends(), limits.appendBytes(), limits.pendingBytes()));
+    }
+
+    /**
+     * Returns how many bytes of commands may be pending on one node before new ones are refused with
+     * {@link OverloadedException}; a command counts from {@code submit} until raftlib is done with it, like
+     * {@link #maxPendingRequests()}. One command is always admitted when none is pending, whatever its size.
+     */
+    public long maxPendingBytes() {
+        return limits.pendingBytes();
+    }
+
+    /**
+     * Returns a copy with another bound on the bytes of pending commands: what a node holds of commands submitted
+     * to it and not yet answered, so size it well below the heap (large commands at the count bound alone could
+     * hold {@code maxPendingRequests} times {@code maxCommandBytes}).
+     *
+     * @param bytes between 1 KiB and 1 TiB
+     * @return the copy
+     * @throws IllegalArgumentException if out of range
+     */
+    public RaftOptions withMaxPendingBytes(long bytes) {
+        if (bytes < 1024 || bytes > 1L << 40) {
+            throw new IllegalArgumentException("maxPendingBytes must be between 1 KiB and 1 TiB: " + bytes);
+        }
+        return new RaftOptions(this, timing, new Limits(limits.pending(), limits.commandBytes(),
+                limits.inflightAppends(), limits.appendBytes(), bytes));
     }
 
     /**
@@ -250,7 +278,8 @@ public final class RaftOptions {
      */
     public RaftOptions withMaxCommandBytes(int bytes) {
         return new RaftOptions(this, timing, new Limits(limits.pending(),
-                checkInt(bytes, "maxCommandBytes", 1, 64 << 20), limits.inflightAppends(), limits.appendBytes()));
+                checkInt(bytes, "maxCommandBytes", 1, 64 << 20), limits.inflightAppends(), limits.appendBytes(),
+                limits.pendingBytes()));
     }
 
     /**
@@ -264,7 +293,7 @@ public final class RaftOptions {
     public RaftOptions withReplicationFlow(int inflightAppends, int appendBytes) {
         return new RaftOptions(this, timing, new Limits(limits.pending(), limits.commandBytes(),
                 checkInt(inflightAppends, "maxInflightAppends", 1, 1 << 16),
-                checkInt(appendBytes, "maxAppendBytes", 1 << 10, 64 << 20)));
+                checkInt(appendBytes, "maxAppendBytes", 1 << 10, 64 << 20), limits.pendingBytes()));
     }
 
     /**
@@ -506,7 +535,8 @@ public final class RaftOptions {
     public String toString() {
         return "RaftOptions[tickInterval=" + tickInterval() + ", electionTimeout=" + electionTimeout()
                 + ", heartbeatInterval=" + heartbeatInterval() + ", preVote=" + preVote() + ", checkQuorum="
-                + checkQuorum() + ", maxPendingRequests=" + maxPendingRequests() + ", maxCommandBytes="
+                + checkQuorum() + ", maxPendingRequests=" + maxPendingRequests() + ", maxPendingBytes="
+                + maxPendingBytes() + ", maxCommandBytes="
                 + maxCommandBytes() + ", maxInflightAppends=" + maxInflightAppends() + ", maxAppendBytes="
                 + maxAppendBytes() + ", snapshotEveryEntries=" + snapshotEveryEntries() + ", snapshotEveryBytes="
                 + snapshotEveryBytes() + ", snapshotKeepEntries=" + snapshotKeepEntries() + ", snapshotChunkBytes="

@@ -164,7 +164,7 @@ public final class NodeRuntime {
         this.parts = new NodeParts(id, List.copyOf(members), bootstrap.join(), transport, inbox, storage, apply,
                 lifecycle, listeners, coreConfig.electionTicks(), transfers, options.snapshotKeepEntries(), metrics,
                 options);
-        this.pending = new PendingLimit(options.maxPendingRequests());
+        this.pending = new PendingLimit(options.maxPendingRequests(), options.maxPendingBytes());
         this.loopThread = new Thread(this::runLoop, "raft-loop-" + id);
         this.storageThread = new Thread(storage, "raft-storage-" + id);
         this.applyThread = new Thread(apply, "raft-apply-" + id);
@@ -357,7 +357,7 @@ public final class NodeRuntime {
      * @return the future
      */
     public CompletableFuture<byte[]> submit(EntryType type, Bytes data) {
-        CompletableFuture<byte[]> f = acquire();
+        CompletableFuture<byte[]> f = acquire(data.length());
         if (!f.isDone()) {
             Event.Submit e = new Event.Submit(type, data, f);
             parts.inbox().post(e);
@@ -376,7 +376,7 @@ public final class NodeRuntime {
      * @return the future
      */
     public CompletableFuture<byte[]> query(byte[] request, ReadMode mode) {
-        CompletableFuture<byte[]> f = acquire();
+        CompletableFuture<byte[]> f = acquire(request.length);
         if (f.isDone()) {
             return f;
         }
@@ -400,7 +400,7 @@ public final class NodeRuntime {
      * @return the future
      */
     public CompletableFuture<byte[]> queryBounded(byte[] request, long maxStalenessNanos) {
-        CompletableFuture<byte[]> f = acquire();
+        CompletableFuture<byte[]> f = acquire(request.length);
         if (!f.isDone()) {
             post(new Event.Read(request.clone(), false, maxStalenessNanos, f), f);
         }
@@ -439,14 +439,16 @@ public final class NodeRuntime {
         return f;
     }
 
-    private <T> CompletableFuture<T> acquire() {
+    private <T> CompletableFuture<T> acquire(long bytes) {
         if (!parts.lifecycle().isRunning()) {
             return CompletableFuture.failedFuture(parts.lifecycle().notRunning());
         }
-        CompletableFuture<T> f = pending.tryAcquire();
+        CompletableFuture<T> f = pending.tryAcquire(bytes);
         if (f == null) {
-            return CompletableFuture.failedFuture(new OverloadedException(id + " has " + pending.max()
-                    + " requests pending (maxPendingRequests); retry later"));
+            return CompletableFuture.failedFuture(new OverloadedException(id + " has " + (pending.inUse()
+                    >= pending.max() ? pending.max() + " requests pending (maxPendingRequests)" : pending.bytesInUse()
+                    + " bytes of commands pending, at most " + pending.maxBytes() + " (maxPendingBytes)")
+                    + "; retry later"));
         }
         return f;
     }

@@ -17,14 +17,14 @@ import org.junit.jupiter.api.Test;
  */
 class PendingLimitTest {
 
-    private final PendingLimit limit = new PendingLimit(2);
+    private final PendingLimit limit = new PendingLimit(2, 1 << 20);
 
     @Test
     void aFullLimitRefusesAndRaftlibsAnswerGivesTheSlotBackAndReachesTheCaller() throws Exception {
-        CompletableFuture<byte[]> a = limit.tryAcquire();
-        CompletableFuture<byte[]> b = limit.tryAcquire();
+        CompletableFuture<byte[]> a = limit.tryAcquire(0);
+        CompletableFuture<byte[]> b = limit.tryAcquire(0);
 
-        assertThat(limit.<byte[]>tryAcquire()).isNull();
+        assertThat(limit.<byte[]>tryAcquire(0)).isNull();
         a.complete(new byte[] {1});
         b.completeExceptionally(new IllegalStateException("refused"));
 
@@ -35,13 +35,13 @@ class PendingLimitTest {
 
     @Test
     void whateverTheCallerDoesWithItsFutureTheSlotStaysUntilRaftlibIsDone() throws Exception {
-        CompletableFuture<byte[]> cancelled = limit.tryAcquire();
-        CompletableFuture<byte[]> ownFailure = limit.tryAcquire();
+        CompletableFuture<byte[]> cancelled = limit.tryAcquire(0);
+        CompletableFuture<byte[]> ownFailure = limit.tryAcquire(0);
 
         assertThat(PendingFuture.callerOf(cancelled).cancel(false)).isTrue();
         PendingFuture.callerOf(ownFailure).completeExceptionally(new TimeoutException("the caller's own timer"));
         assertThat(limit.inUse()).as("given up on, still on their way").isEqualTo(2);
-        assertThat(limit.<byte[]>tryAcquire()).isNull();
+        assertThat(limit.<byte[]>tryAcquire(0)).isNull();
         assertThat(PendingFuture.abandoned(cancelled)).isTrue();
 
         cancelled.complete(new byte[] {1});                  // raftlib's late answers
@@ -54,7 +54,7 @@ class PendingLimitTest {
 
     @Test
     void aCallersTimeoutKeepsTheSlot() {
-        CompletableFuture<byte[]> f = limit.tryAcquire();
+        CompletableFuture<byte[]> f = limit.tryAcquire(0);
         CompletableFuture<byte[]> timed = PendingFuture.callerOf(f).orTimeout(1, TimeUnit.MILLISECONDS);
 
         assertThatThrownBy(() -> timed.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
@@ -66,7 +66,7 @@ class PendingLimitTest {
 
     @Test
     void aDroppedRequestGivesItsSlotBack() {
-        CompletableFuture<byte[]> f = limit.tryAcquire();
+        CompletableFuture<byte[]> f = limit.tryAcquire(0);
         assertThat(PendingFuture.abandoned(f)).isFalse();
         PendingFuture.callerOf(f).cancel(false);
 
@@ -76,5 +76,30 @@ class PendingLimitTest {
         assertThatThrownBy(() -> PendingFuture.callerOf(f).join()).isInstanceOf(CancellationException.class);
         CompletableFuture<byte[]> plain = new CompletableFuture<>();
         assertThat(PendingFuture.callerOf(plain)).as("not a slot's future: its own").isSameAs(plain);
+    }
+
+    /**
+     * Commands count by bytes too (an outside probe ran 64 MiB nodes out of memory with 500 KB commands well under the
+     * count bound); one command is always admitted when none is pending, whatever its size.
+     */
+    @Test
+    void commandsAreBoundedByTheirBytesToo() {
+        PendingLimit bytes = new PendingLimit(10, 1000);
+        CompletableFuture<byte[]> a = bytes.tryAcquire(600);
+
+        assertThat(bytes.<byte[]>tryAcquire(600)).as("past the bytes").isNull();
+        assertThat(bytes.inUse()).as("the refused one took no slot").isEqualTo(1);
+        CompletableFuture<byte[]> b = bytes.tryAcquire(300);
+        assertThat(bytes.bytesInUse()).isEqualTo(900);
+        a.complete(new byte[0]);
+        b.cancel(false);
+        assertThat(bytes.bytesInUse()).isZero();
+        assertThat(bytes.inUse()).isZero();
+
+        CompletableFuture<byte[]> big = bytes.tryAcquire(5000);
+        assertThat(big).as("alone, a command larger than the bound").isNotNull();
+        assertThat(bytes.<byte[]>tryAcquire(1)).isNull();
+        big.complete(new byte[0]);
+        assertThat(bytes.<byte[]>tryAcquire(1)).isNotNull();
     }
 }

@@ -352,6 +352,9 @@ class RaftNodeApiTest {
         assertThatThrownBy(() -> o.withElectionTimeout(Duration.ZERO)).hasMessageContaining("electionTimeout");
         assertThatThrownBy(() -> o.withTickInterval(Duration.ofSeconds(5))).hasMessageContaining("tickInterval");
         assertThatThrownBy(() -> o.withMaxPendingRequests(0)).hasMessageContaining("maxPendingRequests");
+        assertThatThrownBy(() -> o.withMaxPendingBytes(1023)).hasMessageContaining("maxPendingBytes");
+        assertThat(o.maxPendingBytes()).isEqualTo(64L << 20);
+        assertThat(o.withMaxPendingBytes(4096).withMaxPendingRequests(5).maxPendingBytes()).isEqualTo(4096);
         assertThatThrownBy(() -> o.withReplicationFlow(0, 4096)).hasMessageContaining("maxInflightAppends");
         assertThatThrownBy(() -> o.withHeartbeatInterval(null)).isInstanceOf(NullPointerException.class);
     }
@@ -462,6 +465,34 @@ class RaftNodeApiTest {
         Thread apply = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("raft-apply-n1"))
                 .findFirst().orElseThrow();
         assertThat(apply.isDaemon()).isTrue();
+    }
+
+    /** Pending commands are bounded by their bytes too, and the refusal names the bound it hit. */
+    @Test
+    void pendingCommandBytesAreBounded() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        StateMachine slow = new RecordingStateMachine() {
+            @Override
+            public synchronized byte[] apply(long index, byte[] command) {
+                try {
+                    release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.apply(index, command);
+            }
+        };
+        node = builder(slow, new InMemoryLogStorage()).options(RaftOptions.defaults().withMaxPendingBytes(1024))
+                .build();
+        node.start();
+        Await.until("n1 to lead", WAIT, () -> node.status().isLeader());
+        CompletableFuture<byte[]> held = node.submit(new byte[600]);
+
+        assertThatThrownBy(() -> node.submit(new byte[600]).join()).hasCauseInstanceOf(OverloadedException.class)
+                .hasMessageContaining("at most 1024 (maxPendingBytes)");
+        release.countDown();
+        held.get(5, TimeUnit.SECONDS);
+        assertThat(node.submit(new byte[600]).get(5, TimeUnit.SECONDS)).isNotEmpty();
     }
 
     /**
