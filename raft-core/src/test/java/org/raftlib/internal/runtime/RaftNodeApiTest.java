@@ -414,10 +414,9 @@ class RaftNodeApiTest {
         assertThat(node.status().state()).isEqualTo(NodeState.FAILED);
     }
 
-    @Test
-    void pendingRequestsAreBounded() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        StateMachine slow = new RecordingStateMachine() {
+    /** A state machine whose every apply waits for {@code release} (at most {@link #WAIT}). */
+    private static StateMachine appliesOnceReleased(CountDownLatch release) {
+        return new RecordingStateMachine() {
             @Override
             public synchronized byte[] apply(long index, byte[] command) {
                 try {
@@ -428,6 +427,12 @@ class RaftNodeApiTest {
                 return super.apply(index, command);
             }
         };
+    }
+
+    @Test
+    void pendingRequestsAreBounded() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        StateMachine slow = appliesOnceReleased(release);
         node = builder(slow, new InMemoryLogStorage())
                 .options(RaftOptions.defaults().withMaxPendingRequests(3)).build();
         node.start();
@@ -471,17 +476,7 @@ class RaftNodeApiTest {
     @Test
     void pendingCommandBytesAreBounded() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        StateMachine slow = new RecordingStateMachine() {
-            @Override
-            public synchronized byte[] apply(long index, byte[] command) {
-                try {
-                    release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return super.apply(index, command);
-            }
-        };
+        StateMachine slow = appliesOnceReleased(release);
         node = builder(slow, new InMemoryLogStorage()).options(RaftOptions.defaults().withMaxPendingBytes(1024))
                 .build();
         node.start();
