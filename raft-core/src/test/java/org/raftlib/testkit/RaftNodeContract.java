@@ -210,6 +210,9 @@ public abstract class RaftNodeContract {
         byte[] leased = leader.query(bytes("count"), ReadMode.LEASE).get(5, TimeUnit.SECONDS);
         assertThat(Integer.parseInt(string(leased))).isGreaterThanOrEqualTo(50);
         for (RaftNode follower : nodes.values().stream().filter(n -> n != leader).toList()) {
+            // a follower that has not heard from the leader yet refuses reads with NotLeaderException (documented)
+            Await.until(follower.id() + " to know the leader", WAIT,
+                    () -> follower.status().leader().equals(Optional.of(leader.id())));
             for (ReadMode mode : List.of(ReadMode.LINEARIZABLE, ReadMode.LEASE)) {
                 byte[] onFollower = follower.query(bytes("count"), mode).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
                 assertThat(Integer.parseInt(string(onFollower))).as("%s on %s", mode, follower.id())
