@@ -175,7 +175,8 @@ public final class RaftNode implements AutoCloseable {
      * <p>The future fails with {@link NotLeaderException} when no leader could confirm the read (none known, it
      * refused or stopped leading, or did not answer within an election timeout); with {@link FollowerBehindException}
      * when this follower is more than {@link RaftOptions#maxReadIndexLag()} entries behind the read index (completed
-     * on the node's loop thread, since its apply thread is the one behind); like
+     * on the node's loop thread, since its apply thread is the one behind) or has not applied up to it within
+     * {@link RaftOptions#forwardTimeout()} of the call; like
      * {@link #submit} when the node is overloaded or not running; with the state machine's exception if
      * {@code query} throws. A failed read changed nothing and may be retried. A read whose caller cancelled or timed
      * out its future keeps its place among the {@link RaftOptions#maxPendingRequests()} until raftlib is done with it.

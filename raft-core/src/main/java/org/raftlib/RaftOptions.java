@@ -447,7 +447,9 @@ public final class RaftOptions {
     /**
      * Returns how long a follower waits for the outcome of a command it forwarded (the leader's answer, then its own
      * apply of the entry) before failing it with {@link IndeterminateResultException}; one still without the leader's
-     * answer fails so as soon as the follower learns of a newer term.
+     * answer fails so as soon as the follower learns of a newer term. It also bounds a read on a follower: one the
+     * leader confirmed but this follower has not applied up to within this time of the call fails with
+     * {@link FollowerBehindException}.
      */
     public Duration forwardTimeout() {
         return clients.forwardTimeout();

@@ -12,8 +12,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.raftlib.ClusterConfig;
 import org.raftlib.EntryType;
+import org.raftlib.FollowerBehindException;
 import org.raftlib.IndeterminateResultException;
 import org.raftlib.LogEntry;
+import org.raftlib.NodeId;
 import org.raftlib.RaftEvent;
 import org.raftlib.RaftException;
 import org.raftlib.SnapshotMeta;
@@ -41,6 +43,8 @@ final class ApplyWorker implements Runnable {
     private static final Object SERVING_READS = new Object();
     private static final long IDLE = Long.MIN_VALUE;
     private static final byte[] EMPTY = new byte[0];
+    /** How often waiting reads are checked against their deadlines. */
+    private static final long READ_DEADLINE_CHECK_NANOS = 100_000_000;
 
     private final String nodeId;
     private final SessionMachine stateMachine;
@@ -62,6 +66,7 @@ final class ApplyWorker implements Runnable {
     /** The task the thread works on, for {@link #busy()}; null while it waits for tasks. */
     private volatile Object working;
     private long appliedTerm;
+    private long nextExpiryCheck;
     private Events events;
     private SnapshotTaker snapshots;
     private SnapshotStore store;
@@ -113,8 +118,18 @@ final class ApplyWorker implements Runnable {
     record ApplyBatch(List<LogEntry> entries, CompletableFuture<byte[]>[] futures) {
     }
 
-    /** A read to serve once {@code index} is applied ({@code index} 0: serve now). */
-    record ReadAt(long index, byte[] request, CompletableFuture<byte[]> future) {
+    /**
+     * A read to serve once {@code index} is applied ({@code index} 0: serve now), failed with
+     * {@link FollowerBehindException} if that has not happened by {@code deadlineNanos} ({@link System#nanoTime()}).
+     */
+    record ReadAt(long index, byte[] request, CompletableFuture<byte[]> future, long deadlineNanos) {
+
+        /** No deadline: a read on the leader, or one that waits for nothing. */
+        static final long NO_DEADLINE = Long.MAX_VALUE;
+
+        ReadAt(long index, byte[] request, CompletableFuture<byte[]> future) {
+            this(index, request, future, NO_DEADLINE);
+        }
     }
 
     /** Completes {@code future} exceptionally on this thread. */
@@ -167,7 +182,12 @@ final class ApplyWorker implements Runnable {
     private void applyUntilStopped() {
         try {
             while (!stopRequested) {
-                queue.takeAll(taken, 1024);
+                if (waitingReads.isEmpty()) {
+                    queue.takeAll(taken, 1024);
+                } else {                                     // wake up to fail the reads whose time is up
+                    queue.takeAll(taken, 1024, READ_DEADLINE_CHECK_NANOS);
+                    expireReads(System.nanoTime());
+                }
                 long before = applied;
                 while (!taken.isEmpty() && !stopRequested) {
                     Object task = taken.peekFirst();
@@ -354,6 +374,21 @@ final class ApplyWorker implements Runnable {
         while (!waitingReads.isEmpty() && waitingReads.peek().index() <= applied) {
             query(waitingReads.poll());
         }
+    }
+
+    /** Fails the waiting reads whose deadline passed: their follower did not catch up with the read index. */
+    private void expireReads(long nowNanos) {
+        if (nowNanos - nextExpiryCheck < 0) {
+            return;
+        }
+        nextExpiryCheck = nowNanos + READ_DEADLINE_CHECK_NANOS;
+        waitingReads.removeIf(r -> {
+            if (r.deadlineNanos() == ReadAt.NO_DEADLINE || nowNanos - r.deadlineNanos() < 0) {
+                return false;
+            }
+            r.future().completeExceptionally(FollowerBehindException.timedOut(NodeId.of(nodeId), r.index(), applied));
+            return true;
+        });
     }
 
     private void query(ReadAt r) {

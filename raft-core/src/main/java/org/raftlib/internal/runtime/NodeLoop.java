@@ -102,7 +102,8 @@ final class NodeLoop implements Runnable {
         this.tickNanos = tickNanos;
         RaftOptions options = parts.options();
         this.forwarded = new Forwarded(id, apply, transport, options.forwardTimeout().toNanos());
-        this.requests = new Requests(id, apply, forwarded, options.maxReadIndexLag(), options.forwarding());
+        this.requests = new Requests(id, apply, forwarded, options.maxReadIndexLag(), options.forwarding(),
+                options.forwardTimeout().toNanos());
         this.forwarding = options.forwarding();
         this.maxUncommitted = options.maxPendingRequests();
         this.maxCommandBytes = options.maxCommandBytes();

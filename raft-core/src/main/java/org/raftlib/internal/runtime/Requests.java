@@ -34,6 +34,8 @@ final class Requests {
     private final Forwarded forwarded;
     private final long maxReadIndexLag;
     private final boolean forwarding;
+    /** How long a read on a follower may take from its asking to its serving: the forward timeout. */
+    private final long followerReadNanos;
     private long writesTerm;
     /** Read ids start at a random base, so they differ from the last run's (see RaftCore#readIndex). */
     private long lastReadId = ThreadLocalRandom.current().nextLong() >>> 2;
@@ -42,8 +44,10 @@ final class Requests {
     private long freshIssuedNanos;
     private long freshIndex = -1;
 
-    Requests(NodeId id, ApplyWorker apply, Forwarded forwarded, long maxReadIndexLag, boolean forwarding) {
+    Requests(NodeId id, ApplyWorker apply, Forwarded forwarded, long maxReadIndexLag, boolean forwarding,
+            long followerReadNanos) {
         this.id = id;
+        this.followerReadNanos = followerReadNanos;
         this.apply = apply;
         this.forwarded = forwarded;
         this.maxReadIndexLag = maxReadIndexLag;
@@ -107,7 +111,7 @@ final class Requests {
         }
         if (r.bounded()) {
             if (freshIndex >= 0 && nowNanos - freshIssuedNanos <= r.maxStalenessNanos()) {
-                apply.submit(new ApplyWorker.ReadAt(freshIndex, r.request(), r.future()));
+                apply.submit(readAt(freshIndex, r, nowNanos, core.currentRole()));
                 return;
             }
             for (PendingRead p : reads.values()) {
@@ -167,7 +171,7 @@ final class Requests {
                 if (tooFar) {                                // not via the apply thread: it is the one behind
                     r.future().completeExceptionally(new FollowerBehindException(id, rs.index(), applied));
                 } else {
-                    apply.submit(new ApplyWorker.ReadAt(rs.index(), r.request(), r.future()));
+                    apply.submit(readAt(rs.index(), r, p.issuedNanos(), role));
                 }
             }
         }
@@ -177,6 +181,16 @@ final class Requests {
                 p.all().forEach(r -> fail(r.future(), new NotLeaderException(id, leader)));
             }
         }
+    }
+
+    /**
+     * The read at {@code index} for the apply thread. On a follower it may wait for that index at most until
+     * {@link #followerReadNanos} after it was asked ({@code issuedNanos}): a follower cut off from the leader right
+     * after the confirmation would otherwise hold it (and its pending slot) until it catches up.
+     */
+    private ApplyWorker.ReadAt readAt(long index, Event.Read r, long issuedNanos, RaftRole role) {
+        long deadline = role == RaftRole.LEADER ? ApplyWorker.ReadAt.NO_DEADLINE : issuedNanos + followerReadNanos;
+        return new ApplyWorker.ReadAt(index, r.request(), r.future(), deadline);
     }
 
     void failReads(RaftException error) {

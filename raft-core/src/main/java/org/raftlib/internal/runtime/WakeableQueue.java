@@ -72,7 +72,23 @@ final class WakeableQueue<T> {
             first = poll(Long.MAX_VALUE);
         }
         sink.add(first);
-        for (int i = 1; i < max; i++) {
+        moveUpTo(sink, max - 1);
+    }
+
+    /**
+     * Waits up to about {@code nanos} for at least one element and moves up to {@code max} into {@code sink} (none if
+     * the wait ran out, or a spurious wake-up ended it).
+     */
+    void takeAll(Collection<? super T> sink, int max, long nanos) throws InterruptedException {
+        T first = poll(nanos);
+        if (first != null) {
+            sink.add(first);
+            moveUpTo(sink, max - 1);
+        }
+    }
+
+    private void moveUpTo(Collection<? super T> sink, int max) {
+        for (int i = 0; i < max; i++) {
             T next = queue.poll();
             if (next == null) {
                 return;

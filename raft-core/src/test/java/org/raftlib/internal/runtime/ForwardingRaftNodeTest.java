@@ -27,6 +27,7 @@ import org.raftlib.ReadMode;
 import org.raftlib.Transport;
 import org.raftlib.local.InMemoryLogStorage;
 import org.raftlib.local.LocalTransport;
+import org.raftlib.message.AppendEntries;
 import org.raftlib.message.ForwardProposalResponse;
 import org.raftlib.message.RaftMessage;
 import org.raftlib.testkit.Await;
@@ -238,6 +239,35 @@ class ForwardingRaftNodeTest {
         });
     }
 
+    /**
+     * A read the leader confirmed at an index this follower then cannot reach (the entries stop coming) fails once the
+     * forward timeout has passed since the call, with its slot given back. Before, it waited on the apply thread until
+     * the follower caught up, for good if it never did (a reviewer's finding).
+     */
+    @Test
+    void aConfirmedReadOnAFollowerThatCannotCatchUpFailsAfterTheForwardTimeout() throws Exception {
+        start(RaftOptions.defaults().withForwarding(true, Duration.ofMillis(500)));
+        RaftNode leader = awaitLeader();
+        RaftNode follower = follower(leader);
+        holds.get(nodes.indexOf(follower)).droppingEntries = true;
+        leader.submit(bytes("a")).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        long start = System.nanoTime();
+
+        CompletableFuture<byte[]> read = follower.query(bytes("q"), ReadMode.LINEARIZABLE);
+
+        assertThatThrownBy(() -> read.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .hasCauseInstanceOf(FollowerBehindException.class).hasMessageContaining("within forwardTimeout");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+        holds.get(nodes.indexOf(follower)).droppingEntries = false;
+        Await.until("the follower to catch up and serve", WAIT, () -> {
+            try {
+                return count(follower.query(bytes("q"), ReadMode.LINEARIZABLE)) == 1;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
     @Test
     void boundedReadsReuseARecentConfirmationAndRefuseWhenItIsTooOld() throws Exception {
         start(RaftOptions.defaults());
@@ -282,10 +312,14 @@ class ForwardingRaftNodeTest {
     }
 
     /** A recording state machine whose apply waits while the gate is closed. */
-    /** Holds the forwarded-command answers a node receives while {@link #holding}, until {@link #release()}. */
+    /**
+     * Holds the forwarded-command answers a node receives while {@link #holding}, until {@link #release()}; drops the
+     * appends with entries it receives while {@link #droppingEntries}.
+     */
     private static final class AnswerHold extends ForwardingTransport {
 
         volatile boolean holding;
+        volatile boolean droppingEntries;
         private final List<RaftMessage> held = new ArrayList<>();
         private Consumer<RaftMessage> inbound;
 
@@ -297,6 +331,9 @@ class ForwardingRaftNodeTest {
         public void start(Member self, Consumer<RaftMessage> in) throws IOException {
             inbound = in;
             super.start(self, m -> {
+                if (droppingEntries && m instanceof AppendEntries a && !a.entries().isEmpty()) {
+                    return;
+                }
                 synchronized (held) {
                     if (holding && m instanceof ForwardProposalResponse) {
                         held.add(m);
