@@ -68,8 +68,8 @@ public interface StateMachine {
      * snapshot (on the thread that calls {@link RaftNode#start()}, before any apply) and when a follower installs a
      * leader's snapshot (on the apply thread, between applies); never concurrently with another method.
      *
-     * @param state the snapshot's bytes; read them all (bytes left unread are logged at WARN), do not close the
-     *     stream
+     * @param state the snapshot's bytes; read them all (bytes left unread are logged at WARN); closing it is
+     *     allowed and does nothing (raftlib reads what is left, to check the checksum, and closes it)
      * @throws IOException if the state cannot be read; the node then stops
      * @throws UnsupportedOperationException by default, for a state machine without snapshots
      */

@@ -18,7 +18,7 @@ public interface StateSnapshot {
      * Writes the captured state. Called once, on the snapshot thread, never concurrently with another call on this
      * object; {@link StateMachine#apply} keeps running meanwhile, so this must read only the captured view.
      *
-     * @param out where the state goes; raftlib buffers, checksums and closes it
+     * @param out where the state goes; raftlib buffers, checksums and closes it (closing it here only flushes it)
      * @throws IOException if writing fails; the snapshot is then abandoned and retried later
      */
     void writeTo(OutputStream out) throws IOException;

@@ -52,6 +52,7 @@ class NettyFileSnapshotTest {
     private final Map<NodeId, RaftNode> nodes = new HashMap<>();
     private final Map<NodeId, SnapshotStateMachine> machines = new HashMap<>();
     private FileLogOptions logOptions = FileLogOptions.defaults();
+    private boolean closingMachines;
     private RaftOptions options = RaftOptions.defaults().withElectionTimeout(Duration.ofMillis(300))
             .withHeartbeatInterval(Duration.ofMillis(30)).withSnapshotPolicy(100, Long.MAX_VALUE, 20)
             .withSnapshotTransfer(4096, 4);
@@ -87,16 +88,23 @@ class NettyFileSnapshotTest {
     void followerWhoseDataDirectoryWasWipedRejoins() throws Exception {
         startAll();
         RaftNode leader = awaitLeader();
+
+        NodeId wiped = wipeAFollowerAfterCompactionAndRestartIt(leader);
+
+        assertThat(machines.get(wiped).applied()).isEqualTo(machines.get(leader.id()).applied());
+        assertThat(machines.get(wiped).applies()).as("most of it came in the snapshot").isLessThan(400);
+    }
+
+    /** Writes 400 commands, waits for compaction, wipes a follower's directory, restarts it: it has all 400. */
+    private NodeId wipeAFollowerAfterCompactionAndRestartIt(RaftNode leader) throws Exception {
         write(leader, 0, 400);
         Await.until("the leader to compact", WAIT, () -> leader.status().firstLogIndex() > 200);
         NodeId wiped = follower(leader);
         nodes.remove(wiped).close();
         deleteTree(dir.resolve(wiped.value()));
-
         start(wiped);
         Await.until(wiped + " to catch up", WAIT, () -> machines.get(wiped).size() == 400);
-        assertThat(machines.get(wiped).applied()).isEqualTo(machines.get(leader.id()).applied());
-        assertThat(machines.get(wiped).applies()).as("most of it came in the snapshot").isLessThan(400);
+        return wiped;
     }
 
     @Test
@@ -213,6 +221,28 @@ class NettyFileSnapshotTest {
         assertThat(snapshotFiles(victim)).hasSizeGreaterThanOrEqualTo(2);
     }
 
+    /**
+     * A state machine that closes the streams raftlib hands it (a try-with-resources, as Java code often has) takes
+     * snapshots, restarts from them and installs them on the file store. (Where a store's streams refuse use once
+     * closed, raftlib's close shields keep them working: {@code SnapshotTakerTest},
+     * {@code SnapshotRecoveryRestoreTest}.)
+     */
+    @Test
+    void aStateMachineThatClosesItsSnapshotStreamsSnapshotsRestartsAndInstalls() throws Exception {
+        closingMachines = true;
+        startAll();
+        RaftNode leader = awaitLeader();
+        NodeId wiped = wipeAFollowerAfterCompactionAndRestartIt(leader);
+        assertThat(machines.get(wiped).restores()).as("installed").isEqualTo(1);
+        nodes.remove(leader.id()).close();
+
+        start(leader.id());
+
+        assertThat(machines.get(leader.id()).restores()).as("restarted from its snapshot").isEqualTo(1);
+        Await.until("the restarted node to replay the rest", WAIT, () -> machines.get(leader.id()).size() == 400);
+        assertThat(machines.get(leader.id()).applied()).isEqualTo(machines.get(wiped).applied());
+    }
+
     private void startAll() throws IOException {
         for (Member m : members) {
             start(m.id());
@@ -221,7 +251,7 @@ class NettyFileSnapshotTest {
 
     private void start(NodeId id) throws IOException {
         Path data = dir.resolve(id.value());
-        SnapshotStateMachine machine = new SnapshotStateMachine();
+        SnapshotStateMachine machine = new SnapshotStateMachine(closingMachines);
         RaftNode node = RaftNode.builder().id(id).members(members).stateMachine(machine)
                 .logStorage(FileLogStorage.open(data, logOptions))
                 .snapshotStore(FileSnapshotStore.open(data.resolve("snapshots")))

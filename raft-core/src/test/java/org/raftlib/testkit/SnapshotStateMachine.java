@@ -17,10 +17,24 @@ import org.raftlib.StateSnapshot;
  */
 public class SnapshotStateMachine implements StateMachine {
 
+    private final boolean closesStreams;
     private List<String> applied = new ArrayList<>();
     private long lastIndex;
     private int applies;
     private int restores;
+
+    /** A state machine that leaves its snapshot streams open. */
+    public SnapshotStateMachine() {
+        this(false);
+    }
+
+    /**
+     * A state machine that closes its snapshot streams after writing and restoring ({@code closesStreams}), or leaves
+     * them open.
+     */
+    public SnapshotStateMachine(boolean closesStreams) {
+        this.closesStreams = closesStreams;
+    }
 
     @Override
     public synchronized byte[] apply(long index, byte[] command) {
@@ -50,7 +64,11 @@ public class SnapshotStateMachine implements StateMachine {
             for (String s : copy) {
                 data.writeUTF(s);
             }
-            data.flush();
+            if (closesStreams) {
+                data.close();                                // as a try-with-resources would
+            } else {
+                data.flush();
+            }
         };
     }
 
@@ -66,6 +84,9 @@ public class SnapshotStateMachine implements StateMachine {
         applied = restored;
         lastIndex = index;
         restores++;
+        if (closesStreams) {
+            data.close();
+        }
     }
 
     /** Returns a copy of the commands in the state, in order. */

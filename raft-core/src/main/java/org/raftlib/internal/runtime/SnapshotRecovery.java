@@ -71,7 +71,7 @@ final class SnapshotRecovery {
      */
     static void restore(String id, StateMachine machine, SnapshotStore store, SnapshotMeta meta) throws IOException {
         try (InputStream in = store.read(meta)) {
-            machine.restore(in);
+            machine.restore(CloseShields.of(in));             // it may close it: the rest is read below
             long unread = in.transferTo(OutputStream.nullOutputStream());
             if (unread > 0) {
                 LOG.warn("{} the state machine's restore left {} of the {} bytes of the snapshot at {}/{} unread: does "

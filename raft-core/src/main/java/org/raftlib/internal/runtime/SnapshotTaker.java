@@ -169,7 +169,7 @@ final class SnapshotTaker {
         long start = System.nanoTime();
         try (SnapshotStore.Writer w = store.write(meta)) {
             OutputStream out = new BufferedOutputStream(w.stream(), 1 << 16);
-            capture.writeTo(out);
+            capture.writeTo(CloseShields.of(out));            // it may close it: committed below
             out.flush();
             SnapshotMeta stored = w.commit();
             metrics.snapshotTaken(System.nanoTime() - start, stored.sizeBytes());

@@ -3,12 +3,14 @@ package org.raftlib.internal.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.raftlib.ClusterConfig;
 import org.raftlib.Member;
@@ -24,18 +26,52 @@ import org.raftlib.testkit.RecordingStateMachine;
 /** How a restore that does not read the whole snapshot is reported ({@link SnapshotRecovery#restore}). */
 class SnapshotRecoveryRestoreTest {
 
-    /** Reads the first {@code limit} bytes of a snapshot and stops. */
+    /** Reads the first {@code limit} bytes of a snapshot and stops, closing the stream if {@code closes}. */
     private static final class PartialReader extends RecordingStateMachine {
         private final int limit;
+        private final boolean closes;
         private int read;
 
         PartialReader(int limit) {
+            this(limit, false);
+        }
+
+        PartialReader(int limit, boolean closes) {
             this.limit = limit;
+            this.closes = closes;
         }
 
         @Override
         public void restore(InputStream state) throws IOException {
             read = state.readNBytes(limit).length;
+            if (closes) {
+                state.close();
+            }
+        }
+    }
+
+    /** An in-memory store whose read streams, like file streams, fail once closed. */
+    private static final class StrictStore implements SnapshotStore {
+        private final InMemorySnapshotStore delegate = new InMemorySnapshotStore();
+
+        @Override
+        public Optional<SnapshotMeta> latest() {
+            return delegate.latest();
+        }
+
+        @Override
+        public InputStream read(SnapshotMeta meta) throws IOException {
+            return new BufferedInputStream(delegate.read(meta), 8);
+        }
+
+        @Override
+        public Writer write(SnapshotMeta meta) {
+            return delegate.write(meta);
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
         }
     }
 
@@ -77,6 +113,23 @@ class SnapshotRecoveryRestoreTest {
         assertThat(machine.read).isEqualTo(30);
         assertThat(log).contains("WARN").contains("n1 the state machine's restore left 70 of the 100 bytes of the "
                 + "snapshot at 2/7 unread");
+    }
+
+    /**
+     * A restore may close the stream it was given (a try-with-resources), even before its end: raftlib still reads the
+     * rest, so that the checksum is checked, and warns of what was left. Before, the node failed with "Stream closed"
+     * and no word of who closed it (outside probe).
+     */
+    @Test
+    void aRestoreThatClosesItsStreamEarlyIsWarnedOfNotFailed() throws IOException {
+        PartialReader machine = new PartialReader(30, true);
+        SnapshotStore store = new StrictStore();
+        SnapshotMeta meta = store(store, 100);
+
+        String log = stderrOf(() -> SnapshotRecovery.restore("n1", machine, store, meta));
+
+        assertThat(machine.read).isEqualTo(30);
+        assertThat(log).contains("WARN").contains("left 70 of the 100 bytes");
     }
 
     @Test

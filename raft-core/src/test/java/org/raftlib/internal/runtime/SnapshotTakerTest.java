@@ -3,18 +3,26 @@ package org.raftlib.internal.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.raftlib.ClusterConfig;
 import org.raftlib.Member;
+import org.raftlib.SnapshotMeta;
+import org.raftlib.SnapshotStore;
 import org.raftlib.StateMachine;
 import org.raftlib.StateSnapshot;
 import org.raftlib.local.InMemorySnapshotStore;
@@ -101,6 +109,102 @@ class SnapshotTakerTest {
         assertThat(captured.toString(StandardCharsets.UTF_8)).contains("INFO")
                 .contains("n1 stopped writing the snapshot at 10: the node is closing").doesNotContain("WARN");
         assertThat(done().error()).isInstanceOf(InterruptedIOException.class);
+    }
+
+    /**
+     * A snapshot that closes the stream it writes to (a try-with-resources) is committed, on a store whose streams
+     * refuse any use once closed: raftlib's close shield keeps the store's stream open for the flush and commit.
+     */
+    @Test
+    void aSnapshotThatClosesItsStreamIsCommitted() throws Exception {
+        SnapshotStore strict = new SnapshotStore() {
+            @Override
+            public Optional<SnapshotMeta> latest() {
+                return store.latest();
+            }
+
+            @Override
+            public InputStream read(SnapshotMeta meta) throws IOException {
+                return store.read(meta);
+            }
+
+            @Override
+            public Writer write(SnapshotMeta meta) {
+                return new StrictWriter(store.write(meta));
+            }
+
+            @Override
+            public void close() {
+                store.close();
+            }
+        };
+        SnapshotTaker onStrict = new SnapshotTaker("n1", strict, ClusterConfig.ofVoters(List.of(Member.of("n1", "a"))),
+                new SnapshotTaker.Policy(NEVER, NEVER), writer, new Inbox(), toApplyThread::add);
+        StateMachine closing = new RecordingStateMachine() {
+            @Override
+            public StateSnapshot snapshot() {
+                return out -> {
+                    try (DataOutputStream data = new DataOutputStream(out)) {
+                        data.writeUTF("state");
+                    }
+                };
+            }
+        };
+
+        onStrict.request(new CompletableFuture<>(), closing, 10, 1, 0);
+        writer.runOne();
+
+        assertThat(done().error()).isNull();
+        assertThat(store.latest()).map(SnapshotMeta::index).contains(10L);
+    }
+
+    /** A writer whose stream, once closed, refuses writes and flushes, and which then refuses to commit. */
+    private static final class StrictWriter implements SnapshotStore.Writer {
+        private final SnapshotStore.Writer delegate;
+        private boolean closed;
+
+        StrictWriter(SnapshotStore.Writer delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public OutputStream stream() {
+            return new FilterOutputStream(delegate.stream()) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    check();
+                    out.write(b, off, len);
+                }
+
+                @Override
+                public void flush() throws IOException {
+                    check();
+                    out.flush();
+                }
+
+                @Override
+                public void close() {
+                    closed = true;
+                }
+            };
+        }
+
+        private void check() throws IOException {
+            if (closed) {
+                throw new IOException("Stream closed");
+            }
+        }
+
+        @Override
+        public SnapshotMeta commit() throws IOException {
+            check();
+            return delegate.commit();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
     }
 
     private SnapshotTaker.Done done() {
