@@ -37,6 +37,7 @@ import org.raftlib.message.ForwardProposalResponse;
 import org.raftlib.message.InstallSnapshot;
 import org.raftlib.message.InstallSnapshotResponse;
 import org.raftlib.message.RaftMessage;
+import org.raftlib.message.ReadIndexRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -281,7 +282,19 @@ final class NodeLoop implements Runnable {
         }
     }
 
+    /**
+     * Whether handling {@code item} may answer a read from this leader's lease: a lease read here, or a follower's
+     * (an outside probe saw one queued during a stall answered from the lease held before it, by the turn that then
+     * ticked, and return a value older than a write acknowledged before the read began).
+     */
+    private static boolean usesLease(Object item) {
+        return item instanceof Event.Read r && r.lease() || item instanceof ReadIndexRequest q && q.lease();
+    }
+
     private void handle(Object item) {
+        if (usesLease(item)) {
+            tickIfDue();                                     // the lease clock must be current when it is used
+        }
         if (item instanceof RaftMessage m) {
             observers.heard(m);
             if (m instanceof ForwardProposal f) {
@@ -297,9 +310,6 @@ final class NodeLoop implements Runnable {
         } else if (item instanceof Event.Submit s) {
             propose(s);
         } else if (item instanceof Event.Read r) {
-            if (r.lease()) {
-                tickIfDue();                                 // the lease clock must be current when it is used
-            }
             requests.read(core, r, System.nanoTime(), observers.removedAt());
         } else if (item instanceof Event.Persisted p) {
             onPersisted(p.batches());
