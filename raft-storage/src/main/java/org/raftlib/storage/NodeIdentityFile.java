@@ -80,8 +80,9 @@ final class NodeIdentityFile {
         if (recorded.isEmpty()) {
             AtomicFiles.replace(main, encode(node), ops);
             if (holdsData) {
-                LOG.info("{} holds a log but no {} file (written by an earlier raftlib release): taken as node {}'s,"
-                        + " recorded in {}", dir, NAME, node, main);
+                LOG.warn("{} holds a log but no {} file (written by an earlier raftlib release, or deleted): taken as"
+                        + " node {}'s, recorded in {}; if it was another node's, stop {} now and replace the member:"
+                        + " that node's vote and log are not {}'s", dir, NAME, node, main, node, node);
             } else {
                 LOG.debug("recorded node {} in {}", node, main);
             }

@@ -148,6 +148,7 @@ final class Follower extends Role {
         long prevTerm = m.prevLogTerm();
         List<LogEntry> entries = m.entries();
         if (prev < log.committed()) {                        // entries up to the commit index are known to match
+            refuseIfCommittedDiffers(m);
             if (m.lastIndex() <= log.committed()) {
                 commitMatching(m);
                 core.send(AppendEntriesResponse.accepted(core.id(), m.from(), core.term(), log.committed(),
@@ -173,6 +174,30 @@ final class Follower extends Role {
         matchedLeaderTo(lastNew);
         commitMatching(m);
         core.send(AppendEntriesResponse.accepted(core.id(), m.from(), core.term(), lastNew, m.readSeq()));
+    }
+
+    /**
+     * A leader's log holds every committed entry (Leader Completeness, §5.4), so one that disagrees with an entry this
+     * node committed proves the two logs are not one cluster's history: this node's data was restored from an older
+     * copy, copied from another node, or written while it was bootstrapped with other members. Taking the leader's
+     * entries would rewrite what it applied and served; keeping its own would serve another history as this
+     * cluster's. It stops instead.
+     *
+     * @throws IllegalStateException if the logs disagree at or below this node's commit index
+     */
+    private void refuseIfCommittedDiffers(AppendEntries m) {
+        RaftLog log = core.log();
+        long at = log.conflictWithCommitted(m.prevLogIndex(), m.prevLogTerm(), m.entries());
+        if (at < 0) {
+            return;
+        }
+        long leaderTerm = at == m.prevLogIndex() ? m.prevLogTerm() : m.entries().get((int) (at - m.prevLogIndex() - 1))
+                .term();
+        throw new IllegalStateException(core.id() + " [term " + core.term() + "] committed index " + at + " in term "
+                + log.term(at) + ", but leader " + m.from() + " holds it in term " + leaderTerm + ": this node's"
+                + " data is not this cluster's log (restored from an older copy, copied from another node, or"
+                + " written while bootstrapped with other members); stopping. Do not restart it on this data:"
+                + " replace the member (remove it, wipe its directory, add it back)");
     }
 
     /**

@@ -238,6 +238,27 @@ final class RaftLog {
         return -1;
     }
 
+    /**
+     * Returns the first index at or below the commit index where a leader's AppendEntries (its entry before
+     * {@code entries}, then {@code entries}) disagrees with this log on the term, or -1 if none does. Only indexes
+     * whose term this log still knows are compared (from the one before its first index on).
+     */
+    long conflictWithCommitted(long prev, long prevTerm, List<LogEntry> entries) {
+        long known = firstIndex() - 1;
+        if (prev >= known && prev <= committed && term(prev) != prevTerm) {
+            return prev;
+        }
+        for (LogEntry e : entries) {
+            if (e.index() > committed) {
+                break;
+            }
+            if (e.index() >= known && term(e.index()) != e.term()) {
+                return e.index();
+            }
+        }
+        return -1;
+    }
+
     /** Returns the first index of the term held at {@code index}, not looking below the first index held. */
     long firstIndexOfTermAt(long index) {
         long term = term(index);

@@ -188,7 +188,8 @@ public final class NettyTransport implements Transport {
         ChannelFuture bound = server.bind(bindAddress).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             close();
-            throw new IOException(self.id() + " cannot listen on " + self.address(), bound.cause());
+            throw new IOException(self.id() + " cannot listen on " + self.address() + ": " + bound.cause().getMessage(),
+                    bound.cause());
         }
         serverChannel = bound.channel();
         LOG.info("{} listening on {} ({}, {})", self.id(), serverChannel.localAddress(), epoll ? "epoll" : "nio",

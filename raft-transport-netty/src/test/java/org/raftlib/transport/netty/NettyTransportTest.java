@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -61,6 +64,18 @@ class NettyTransportTest extends TransportContract {
                 .hasMessageContaining("member n2 has a bad address '127.0.0.1:70001'")
                 .hasMessageContaining("port from 1 to 65535")
                 .message().doesNotContain("member n1").doesNotContain("member n3");
+    }
+
+    /** A taken port is named with the reason; it read only "cannot listen on ..." (an outside probe). */
+    @Test
+    void aPortInUseIsRefusedNamingTheReason() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            NettyTransport t = NettyTransport.builder().build();
+            assertThatThrownBy(() -> t.start(Member.of("n1", "127.0.0.1:" + taken.getLocalPort()), m -> { }))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("n1 cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": ")
+                    .hasMessageContaining("in use");
+        }
     }
 
     @Test
