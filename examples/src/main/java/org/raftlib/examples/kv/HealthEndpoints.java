@@ -3,7 +3,6 @@ package org.raftlib.examples.kv;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -80,12 +79,7 @@ final class HealthEndpoints {
             exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
             exchange.getResponseHeaders().set("Cache-Control", "no-store");
             boolean head = exchange.getRequestMethod().equals("HEAD");
-            exchange.sendResponseHeaders(reply.status(), head ? -1 : bytes.length);
-            if (!head) {
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(bytes);
-                }
-            }
+            HttpBodies.send(exchange, reply.status(), bytes, head);
         } catch (IOException e) {
             LOG.debug("{} could not answer a health probe: {}", node.id(), e.toString());
         } catch (RuntimeException e) {

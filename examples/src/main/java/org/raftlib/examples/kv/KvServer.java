@@ -5,7 +5,6 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -540,10 +539,7 @@ public final class KvServer implements AutoCloseable {
         if (reply.notLeader()) {
             ex.getResponseHeaders().set(Forwarder.NOT_LEADER_HEADER, "true");
         }
-        ex.sendResponseHeaders(reply.status(), bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
-        }
+        HttpBodies.send(ex, reply.status(), bytes, false);
     }
 
     /** An answer other than 200 or 400 decided while parsing the request. */
