@@ -3,6 +3,7 @@ package org.raftlib.internal.runtime;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.raftlib.NodeId;
 import org.raftlib.message.ForwardProposal;
 import org.raftlib.message.ForwardProposalResponse;
@@ -23,6 +24,19 @@ final class ForwardedAnswers {
     ForwardProposalResponse previous(ForwardProposal m) {
         LinkedHashMap<Long, ForwardProposalResponse> given = answers.get(m.from());
         return given == null ? null : given.get(m.requestId());
+    }
+
+    /**
+     * Forgets the answers given to nodes {@code member} no longer accepts (members removed; a proposal forwarded by
+     * a non-member is refused anyway), so that replacing members under new ids does not keep the old ids' answers.
+     */
+    void retainMembers(Predicate<NodeId> member) {
+        answers.keySet().removeIf(id -> !member.test(id));
+    }
+
+    /** Returns how many followers have answers kept; for tests. */
+    int followers() {
+        return answers.size();
     }
 
     /** Remembers {@code answer}, given to the proposal it answers. */

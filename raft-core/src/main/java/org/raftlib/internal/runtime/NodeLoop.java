@@ -278,6 +278,9 @@ final class NodeLoop implements Runnable {
             changes.onTick();
             transfers.tick(core);
             forwarded.expire(now);
+            if (core.currentRole() == RaftRole.LEADER) {
+                answers.retainMembers(peer -> CoreInspection.leaderTracks(core, peer));
+            }
             nextTick = elapsed > 1 ? now + tickNanos : nextTick + tickNanos;
         }
     }
