@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A forwarded request is given a little longer than the leader's own deadline ({@link #FORWARD_GRACE}), so the
  * leader's answer (including its "timed out") is relayed rather than replaced by a timeout of the forwarding node.
+ * A read is the exception: unanswered after {@link #READ_RELAY_TIMEOUT}, it is asked here again (it changed nothing),
+ * so a leader that stopped answering costs it a second, not its deadline.
  *
  * <p>Blocks the calling HTTP worker thread until the answer or the deadline.
  */
@@ -66,6 +68,12 @@ final class Forwarder {
     private static final long MAX_BACKOFF_MILLIS = 200;
     /** How much longer than its own deadline a forwarding node waits for the leader's answer. */
     private static final Duration FORWARD_GRACE = Duration.ofSeconds(1);
+    /**
+     * How long a read relayed to the hinted leader may go unanswered before it is asked here again. A read changes
+     * nothing, so it need not wait out its whole deadline on a leader that stopped answering (a paused process: an
+     * outside probe saw reads wait 6 s on it while this node had been elected in its place after 1 s).
+     */
+    static final Duration READ_RELAY_TIMEOUT = Duration.ofSeconds(1);
 
     private final NodeId self;
     private final HttpDirectory httpAddresses;
@@ -185,8 +193,10 @@ final class Forwarder {
 
     private Optional<Reply> forward(NodeId leader, Incoming in, long deadline) {
         URI target = httpAddresses.lookup(leader).orElseThrow().resolve(in.pathAndQuery());
+        Duration wait = Duration.ofMillis(Math.max(1, remainingMillis(deadline))).plus(FORWARD_GRACE);
+        boolean readCut = !in.isWrite() && wait.compareTo(READ_RELAY_TIMEOUT) > 0;
         HttpRequest.Builder builder = HttpRequest.newBuilder(target)
-                .timeout(Duration.ofMillis(Math.max(1, remainingMillis(deadline))).plus(FORWARD_GRACE))
+                .timeout(readCut ? READ_RELAY_TIMEOUT : wait)
                 .header(HOPS_HEADER, Integer.toString(in.hops() + 1))
                 .method(in.method(), HttpRequest.BodyPublishers.ofByteArray(in.body()));
         in.session().forEach(builder::header);               // without them the leader applied it in its own session
@@ -198,6 +208,11 @@ final class Forwarder {
             }
             return Optional.of(new Reply(response.statusCode(), response.body().stripTrailing(), false));
         } catch (HttpTimeoutException e) {
+            if (readCut) {
+                LOG.debug("{} got no answer from {} to {} {} within {}; asking here again", self, leader, in.method(),
+                        in.pathAndQuery(), READ_RELAY_TIMEOUT);
+                return Optional.empty();                     // a read: ask again here, which now may know better
+            }
             return Optional.of(Reply.error(504, "the leader " + leader + " did not answer " + in.method() + " "
                     + in.pathAndQuery() + " in time" + (in.isWrite() ? "; it may or may not have been applied" : "")));
         } catch (ConnectException e) {

@@ -154,6 +154,31 @@ class ForwarderTest {
         }
     }
 
+    /**
+     * A read relayed to a hinted leader that accepts the connection and never answers (a paused process) is asked here
+     * again after {@link Forwarder#READ_RELAY_TIMEOUT}, not answered 504 at its deadline: an outside probe saw reads
+     * wait 6 s on a paused leader while this node had been elected after 1 s.
+     */
+    @Test
+    void aReadRelayedToALeaderThatDoesNotAnswerIsAskedHereAgainSoon() throws Exception {
+        try (ServerSocket paused = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Forwarder f = new Forwarder(SELF, HttpDirectory.of(Map.of(LEADER,
+                    URI.create("http://127.0.0.1:" + paused.getLocalPort()))), Duration.ofSeconds(10));
+            Forwarder.Incoming get = new Forwarder.Incoming("GET", "/kv/a", new byte[0], 0, false);
+            AtomicInteger attempts = new AtomicInteger();
+            long start = System.nanoTime();
+
+            Reply r = f.run(get, new Forwarder.Rules(Duration.ofSeconds(10), t -> Reply.error(500, t.toString()),
+                    () -> Reply.error(504, "timed out")), () -> attempts.incrementAndGet() == 1 ? notLeader()
+                    : CompletableFuture.completedFuture("{}".getBytes(StandardCharsets.UTF_8)),
+                    bytes -> Reply.of(200, Map.of("served", "here")));
+
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(attempts.get()).isEqualTo(2);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
     private static CompletableFuture<byte[]> notLeader() {
         return CompletableFuture.failedFuture(new NotLeaderException(SELF, Optional.of(LEADER)));
     }
