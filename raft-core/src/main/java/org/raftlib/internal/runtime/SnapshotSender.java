@@ -52,6 +52,8 @@ final class SnapshotSender {
     private InputStream state;
     private long position;
     private long acked;
+    /** Whether the follower answered any chunk: one that never did is down or cut off, not failing the transfer. */
+    private boolean answered;
     private long lastProgressNanos;
     private int stalls;
     private int restarts;
@@ -106,6 +108,7 @@ final class SnapshotSender {
         }
         lastProgressNanos = clock.getAsLong();
         stalls = 0;
+        answered = true;
         if (r.success() && r.nextOffset() >= total) {
             finish(true);
             return;
@@ -161,8 +164,13 @@ final class SnapshotSender {
             return;
         }
         if (++stalls > MAX_STALLS) {
-            LOG.warn("{} gave up sending the snapshot at {} to {}: no progress in {} timeouts", self, meta.index(),
-                    peer, MAX_STALLS);
+            if (answered) {
+                LOG.warn("{} gave up sending the snapshot at {} to {}: no progress in {} timeouts", self, meta.index(),
+                        peer, MAX_STALLS);
+            } else {                                         // down or cut off: its reconnects are what tell
+                LOG.info("{} stopped sending the snapshot at {} to {}: no answer in {} timeouts (down or cut off)",
+                        self, meta.index(), peer, MAX_STALLS);
+            }
             finish(false);
             return;
         }

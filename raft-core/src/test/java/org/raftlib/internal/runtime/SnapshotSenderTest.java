@@ -2,7 +2,10 @@ package org.raftlib.internal.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -96,6 +99,40 @@ class SnapshotSenderTest {
         clock.addAndGet(60_000 * MILLI);
         sender.checkProgress(10 * MILLI);
         assertThat(offsets()).isEmpty();
+    }
+
+    /**
+     * A follower that never answers (down, cut off) ends the send at INFO: with a member down the leader retries every
+     * few seconds, and a WARN each time was about five a minute for as long as it stayed down (outside probe).
+     * One that answered and then stalled is still a WARN.
+     */
+    @Test
+    void aFollowerThatNeverAnswersEndsTheSendAtInfoOneThatStalledAtWarn() {
+        assertThat(giveUpLog(false)).contains("INFO").contains("no answer in").doesNotContain("WARN");
+        sent.clear();
+        sender = sender(new RecordingTransport(sent));
+        assertThat(giveUpLog(true)).contains("WARN").contains("gave up sending the snapshot at 7 to n2");
+    }
+
+    /** Starts the send, lets the follower answer once or never, and stalls it until the sender gives up. */
+    private String giveUpLog(boolean answerOnce) {
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            sender.start();
+            if (answerOnce) {
+                sender.onResponse(new InstallSnapshotResponse(FOLLOWER, LEADER, 3, 7, CHUNK, true));
+            }
+            for (int i = 0; i <= SnapshotSender.MAX_STALLS && !sender.isFinished(); i++) {
+                clock.addAndGet(1_000 * MILLI);
+                sender.checkProgress(500 * MILLI);
+            }
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(sender.isFinished()).isTrue();
+        return captured.toString(StandardCharsets.UTF_8);
     }
 
     @Test
