@@ -21,7 +21,14 @@ sealed interface ReadResult {
     record TornTail(long position) implements ReadResult {
     }
 
-    /** The record at {@code position} has an impossible length or a wrong checksum, described by {@code reason}. */
-    record Corrupt(long position, String reason) implements ReadResult {
+    /**
+     * The record at {@code position} has an impossible length or a wrong checksum, described by {@code reason};
+     * {@code aboveLimit}: its length is only above {@code FileLogOptions.maxEntryBytes} (lowered since, perhaps).
+     */
+    record Corrupt(long position, String reason, boolean aboveLimit) implements ReadResult {
+
+        Corrupt(long position, String reason) {
+            this(position, reason, false);
+        }
     }
 }

@@ -21,6 +21,8 @@ final class RecordCodec {
     static final int HEADER_BYTES = 8;
     /** Body bytes before the payload in a version-2 record: synced end, term, index and type. */
     static final int FIXED_BODY_BYTES = Integer.BYTES + Long.BYTES + Long.BYTES + 1;
+    /** The largest body any {@code FileLogOptions.maxEntryBytes} allows (1 GiB of entry). */
+    static final int MAX_BODY_BYTES = FIXED_BODY_BYTES + (1 << 30);
     /** Body bytes before the payload in a version-1 record: term, index and type. */
     static final int FIXED_BODY_BYTES_V1 = Long.BYTES + Long.BYTES + 1;
     /** What a version-1 record reports as its synced end: it does not say, so it vouches for all before it. */
@@ -82,10 +84,16 @@ final class RecordCodec {
         if (length == 0) {
             return new ReadResult.End(filePosition);
         }
+        if (length > maxBodyBytes && length <= MAX_BODY_BYTES) {
+            return new ReadResult.Corrupt(filePosition, "record length " + length + " is more than"
+                    + " FileLogOptions.maxEntryBytes allows (" + (maxBodyBytes - FIXED_BODY_BYTES) + " bytes of entry):"
+                    + " if FileLogOptions.maxEntryBytes was lowered since the log was written, raise it again (nothing"
+                    + " is lost); if not, the record is damaged: do not start this node on this directory, replace the"
+                    + " member (see the README)", true);
+        }
         if (length < fixedBodyBytes(version) || length > maxBodyBytes) {
             return new ReadResult.Corrupt(filePosition, "record length " + length + " outside ["
-                    + fixedBodyBytes(version) + ", " + maxBodyBytes + "]" + (length > maxBodyBytes
-                    ? " (if FileLogOptions.maxEntryBytes was lowered since the log was written, raise it again)" : ""));
+                    + fixedBodyBytes(version) + ", " + maxBodyBytes + "]");
         }
         if (available < HEADER_BYTES + length) {
             return new ReadResult.TornTail(filePosition);

@@ -367,21 +367,22 @@ final class Segment {
             if (result instanceof ReadResult.Entry e) {
                 if (e.entry().index() != nextIndex()) {
                     damaged(reader, last, syncedIndex, position, "record has index " + e.entry().index() + " where "
-                            + nextIndex() + " was expected");
+                            + nextIndex() + " was expected", false);
                     return;
                 }
                 addRecord((int) (e.nextPosition() - position), e.entry().term());
                 position = e.nextPosition();
             } else if (result instanceof ReadResult.End) {
                 if (!reader.isZeroFrom(position)) {
-                    damaged(reader, last, syncedIndex, position, "non-zero bytes after the end of the records");
+                    damaged(reader, last, syncedIndex, position, "non-zero bytes after the end of the records", false);
                 }
                 return;
             } else if (result instanceof ReadResult.TornTail) {
-                damaged(reader, last, syncedIndex, position, "file ends inside a record");
+                damaged(reader, last, syncedIndex, position, "file ends inside a record", false);
                 return;
             } else {
-                damaged(reader, last, syncedIndex, position, ((ReadResult.Corrupt) result).reason());
+                ReadResult.Corrupt c = (ReadResult.Corrupt) result;
+                damaged(reader, last, syncedIndex, position, c.reason(), c.aboveLimit());
                 return;
             }
         }
@@ -392,11 +393,11 @@ final class Segment {
      * entry due there, or where a later record vouches that it was synced; else truncate the unsynced tail of the
      * last segment there, durably.
      */
-    private void damaged(SegmentReader reader, boolean last, long syncedIndex, long position, String reason)
-            throws IOException {
-        if (!last) {
-            throw new StorageException("corrupt record in sealed segment: " + reason + StorageException.REPLACE, path,
-                    position);
+    private void damaged(SegmentReader reader, boolean last, long syncedIndex, long position, String reason,
+            boolean aboveLimit) throws IOException {
+        if (!last || aboveLimit) {                           // a record the options refuse: never truncated
+            throw new StorageException(aboveLimit ? reason : "corrupt record in sealed segment: " + reason
+                    + StorageException.REPLACE, path, position);
         }
         Optional<SegmentReader.Witness> witness = reader.findRecordSyncedBeyond(position, nextIndex(), position);
         if (witness.isPresent()) {

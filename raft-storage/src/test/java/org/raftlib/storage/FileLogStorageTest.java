@@ -288,7 +288,9 @@ class FileLogStorageTest extends LogStorageContract {
         assertThatThrownBy(() -> FileLogStorage.open(dir, SMALL.withMaxEntryBytes(10)).close())
                 .isInstanceOf(StorageException.class)
                 .satisfies(e -> assertThat(((StorageException) e).isDamage()).isTrue())
-                .hasMessageContaining("if FileLogOptions.maxEntryBytes was lowered since the log was written");
+                .hasMessageContaining("if FileLogOptions.maxEntryBytes was lowered since the log was written")
+                .hasMessageContaining("raise it again (nothing is lost); if not, the record is damaged")
+                .message().doesNotContain("corrupt record in");
         storage = FileLogStorage.open(dir, SMALL);
         assertThat(storage.lastIndex()).isEqualTo(1);
     }
