@@ -35,12 +35,19 @@ import org.slf4j.LoggerFactory;
 final class InboundHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(InboundHandler.class);
+    /**
+     * A connection that delivered a message this recently is alive: a real peer dials again only after losing its
+     * connection, so another connection of the same node displacing it means a second process with that id.
+     */
+    private static final long LIVE_NANOS = 500_000_000L;
 
     private final InboundRouter router;
     private NodeId peer;
     private ReplicationCodec.Route route;                    // the envelope fields every frame from peer carries
     private boolean rejected;
     private ScheduledFuture<?> handshakeTimer;
+    /** When this connection last delivered a message ({@link System#nanoTime()}); read by a newer one of its peer. */
+    private volatile long lastMessageNanos = System.nanoTime() - 2 * LIVE_NANOS;
 
     InboundHandler(InboundRouter router) {
         this.router = router;
@@ -100,6 +107,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         }
         router.counters().messagesIn.increment();
         router.counters().bytesIn.add(frameBytes);
+        lastMessageNanos = System.nanoTime();
         try {
             router.consumer().accept(m);
         } catch (RuntimeException e) {
@@ -120,8 +128,16 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         cancelTimer();
         Channel older = router.accepted().claim(peer, ctx.channel());
         if (older != null) {
-            LOG.debug("{} closing the older connection from {} at {}: it connected again from {}", local.nodeId(),
-                    peer, older.remoteAddress(), ctx.channel().remoteAddress());
+            InboundHandler previous = older.pipeline().get(InboundHandler.class);
+            if (previous != null && System.nanoTime() - previous.lastMessageNanos < LIVE_NANOS) {
+                router.counters().warn(LOG, "twin-" + peer, "{} took a connection from {} at {} while its connection"
+                        + " at {} still delivered messages: two processes may run as node {} (the same id started"
+                        + " twice?); the newest connection wins, so they keep displacing each other", local.nodeId(),
+                        peer, ctx.channel().remoteAddress(), older.remoteAddress(), peer);
+            } else {
+                LOG.debug("{} closing the older connection from {} at {}: it connected again from {}",
+                        local.nodeId(), peer, older.remoteAddress(), ctx.channel().remoteAddress());
+            }
             older.close();
         }
         ReceiptWriter receipts = ctx.pipeline().get(ReceiptWriter.class);

@@ -126,6 +126,38 @@ class NettyTransportTest extends TransportContract {
                 .isBetween(1L, 25L);
     }
 
+    /**
+     * Two processes started as the same node keep displacing each other's connection (the newest wins): the node they
+     * reach says so at WARN. Before, only the twins logged reconnects, and the node reached logged nothing above DEBUG
+     * (an outside probe).
+     */
+    @Test
+    void twoProcessesAsOneNodeAreNamedAtWarn() throws Exception {
+        Member a = memberFor("a");
+        Member b1 = memberFor("b");
+        Member b2 = Member.of("b", memberFor("b-twin").address());
+        Transport ta = track(newTransport());
+        Transport twin1 = track(newTransport());
+        Transport twin2 = track(newTransport());
+        ta.updatePeers(List.of(b1));
+        ta.start(a, m -> { });
+        for (Transport t : List.of(twin1, twin2)) {
+            t.updatePeers(List.of(a));
+        }
+        twin1.start(b1, m -> { });
+        twin2.start(b2, m -> { });
+        try (LogCapture log = new LogCapture()) {
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (System.nanoTime() < deadline && !log.text().contains("two processes may run as node b")) {
+                twin1.send(new TimeoutNow(b1.id(), a.id(), 1));
+                twin2.send(new TimeoutNow(b2.id(), a.id(), 1));
+                LockSupport.parkNanos(5_000_000);
+            }
+            assertThat(log.text()).contains("WARN").contains("a took a connection from b at")
+                    .contains("two processes may run as node b");
+        }
+    }
+
     @Test
     void messageAboveMaxFrameBytesIsDroppedAndLaterOnesStillFlow() throws Exception {
         Member a = memberFor("a");
