@@ -19,7 +19,8 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code status}: asks every endpoint for its node's status and prints one row per member: the nodes that answered,
- * and the members that did not (role "no answer") of the leader's configuration, or without a leader among the
+ * and the members that did not (role "no answer", or "not asked" when every endpoint given answered and none was
+ * theirs) of the leader's configuration, or without a leader among the
  * answers, of the newest configuration an answer holds. A node's role says when it is a learner, removed from the
  * configuration it holds, or joining (no configuration yet). The lag is the leader's last index minus the member's
  * match index, and HEARD how long ago the leader last heard from it ("silent" once an election timeout passed), both
@@ -58,15 +59,19 @@ final class StatusCommand implements Callable<Integer> {
             }
         }
         if (!statuses.isEmpty()) {                           // no endpoint answered: the errors say it all
-            print(out, rows(statuses, endpoints));
+            print(out, rows(statuses, endpoints, failed));
         }
         out.flush();
         err.flush();
         return failed == 0 ? 0 : AdminCli.FAILED;
     }
 
-    /** Returns the table's rows, sorted by member id. */
-    static List<String[]> rows(Map<NodeId, RaftStatus> statuses, Map<NodeId, String> endpoints) {
+    /**
+     * Returns the table's rows, sorted by member id; a member with no answer is "no answer" if {@code unanswered}
+     * endpoints did not answer, else "not asked" (no endpoint given for it).
+     */
+    static List<String[]> rows(Map<NodeId, RaftStatus> statuses, Map<NodeId, String> endpoints, int unanswered) {
+        String missing = unanswered > 0 ? "no answer" : "not asked";
         Optional<RaftStatus> leader = statuses.values().stream().filter(RaftStatus::isLeader)
                 .max((a, b) -> Long.compare(a.term(), b.term()));
         Map<NodeId, String[]> rows = new TreeMap<>();
@@ -81,7 +86,7 @@ final class StatusCommand implements Callable<Integer> {
                 .max(Comparator.comparingLong(RaftStatus::configurationIndex)));
         reference.ifPresent(r -> {
             for (Member m : r.configuration().members()) {
-                rows.computeIfAbsent(m.id(), id -> new String[] {id.value(), "-", "no answer", "-", "-", "-", "-",
+                rows.computeIfAbsent(m.id(), id -> new String[] {id.value(), "-", missing, "-", "-", "-", "-",
                     "-", lag(leader, id), heard(leader, id), "-"});
             }
         });

@@ -79,6 +79,8 @@ class AdminServerTest {
                 .isInstanceOf(ConnectException.class);
         assertThatThrownBy(() -> admin.status("127.0.0.1:" + unused)).isInstanceOf(AdminException.class)
                 .hasMessageContaining("cannot connect");
+        assertThatThrownBy(() -> admin.status("no-such-host.invalid:7001")).isInstanceOf(AdminException.class)
+                .hasMessageContaining("cannot connect to no-such-host.invalid:7001: unknown host");
         assertThat(c.nodes.get("n1").status().state()).isEqualTo(NodeState.RUNNING);
     }
 

@@ -31,14 +31,19 @@ class StatusCommandTest {
                 20, 18, 18, 1, Optional.empty(), config.members(), config, 0, peers);
     }
 
+    /** The rows when the answers came and one more endpoint did not answer. */
     private static Map<String, String[]> rows(RaftStatus... answers) {
+        return rows(1, answers);
+    }
+
+    private static Map<String, String[]> rows(int unanswered, RaftStatus... answers) {
         Map<NodeId, RaftStatus> statuses = new TreeMap<>();
         Map<NodeId, String> endpoints = new TreeMap<>();
         for (RaftStatus s : answers) {
             statuses.put(s.id(), s);
             endpoints.put(s.id(), s.id() + ":7101");
         }
-        List<String[]> rows = StatusCommand.rows(statuses, endpoints);
+        List<String[]> rows = StatusCommand.rows(statuses, endpoints, unanswered);
         assertThat(rows.get(0)).contains("ROLE", "LAG", "HEARD");
         Map<String, String[]> byId = new TreeMap<>();
         rows.stream().skip(1).forEach(r -> byId.put(r[0], r));
@@ -56,6 +61,21 @@ class StatusCommandTest {
         assertThat(rows.get("n2")).containsSequence("0", "0.0s");
         assertThat(rows.get("n3")).contains("no answer").containsSequence("0", "35.0s silent");
         assertThat(rows.get("n1")[9]).isEqualTo("-");
+    }
+
+    /**
+     * With every endpoint given answering, the members not given are "not asked", not "no answer" (an outside probe:
+     * live members looked down next to their lag and heard times).
+     */
+    @Test
+    void membersNoEndpointWasGivenForAreNotAskedNotSilent() {
+        RaftStatus leader = status("n1", RaftRole.LEADER, "n1", THREE, Map.of(
+                NodeId.of("n2"), new RaftStatus.PeerStatus(20, 21, true, Duration.ofMillis(40)),
+                NodeId.of("n3"), new RaftStatus.PeerStatus(20, 21, true, Duration.ofMillis(30))));
+
+        Map<String, String[]> rows = rows(0, leader);
+
+        assertThat(rows.get("n2")).contains("not asked").doesNotContain("no answer").containsSequence("0", "0.0s");
     }
 
     @Test

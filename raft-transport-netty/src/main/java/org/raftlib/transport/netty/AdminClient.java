@@ -19,6 +19,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.math.BigDecimal;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -307,7 +308,8 @@ public final class AdminClient implements AutoCloseable {
                     connected.channel().writeAndFlush(AdminCodec.frame(connected.channel().alloc(), request));
                 } else {
                     answer.completeExceptionally(new AdminException(Code.CONNECTION, "cannot connect to "
-                            + endpoint + ": " + f.cause().getMessage(), f.cause()));
+                            + endpoint + ": " + (f.cause() instanceof UnknownHostException ? "unknown host "
+                            : "") + f.cause().getMessage(), f.cause()));
                 }
             });
             return answer.get(wait.toNanos(), TimeUnit.NANOSECONDS);

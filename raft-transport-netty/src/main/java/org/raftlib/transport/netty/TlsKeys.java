@@ -4,6 +4,7 @@ import io.netty.handler.ssl.SslContext;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
@@ -53,12 +54,36 @@ final class TlsKeys {
             key = Pem.privateKey(privateKey.toFile());
         } catch (GeneralSecurityException | IOException | RuntimeException e) {
             throw new IllegalArgumentException("cannot read the key " + privateKey + " or the certificate "
-                    + certificateChain + ": " + e, e);
+                    + certificateChain + ": " + e + keyFormatAdvice(privateKey), e);
         }
         if (chain.length == 0) {
             throw new IllegalArgumentException("no certificate in " + certificateChain);
         }
         check(key, chain[0], "the private key " + privateKey + " does not match the certificate " + certificateChain);
+    }
+
+    /**
+     * Says what to do with a key file in a PEM format other than unencrypted PKCS#8 (which is what is read), or "" if
+     * it is not one of those (an outside probe got only "Neither RSA, DSA nor EC worked" for a PKCS#1 key).
+     */
+    static String keyFormatAdvice(Path privateKey) {
+        String text;
+        try {
+            text = Files.readString(privateKey, StandardCharsets.US_ASCII);
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+        String convert = ": convert it with openssl pkcs8 -topk8 -nocrypt -in " + privateKey + " -out <new file>";
+        if (text.contains("BEGIN RSA PRIVATE KEY") || text.contains("BEGIN EC PRIVATE KEY")
+                || text.contains("BEGIN DSA PRIVATE KEY")) {
+            return "; the key is in the traditional (PKCS#1 or SEC 1) format, and raftlib reads unencrypted PKCS#8"
+                    + " (-----BEGIN PRIVATE KEY-----)" + convert;
+        }
+        if (text.contains("BEGIN ENCRYPTED PRIVATE KEY")) {
+            return "; the key is encrypted, and raftlib reads unencrypted PKCS#8 keys" + convert
+                    + " (or pass a KeyManagerFactory)";
+        }
+        return "";
     }
 
     /**

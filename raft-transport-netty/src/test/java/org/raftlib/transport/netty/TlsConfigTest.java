@@ -29,6 +29,26 @@ class TlsConfigTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TLS server context");
     }
 
+    /**
+     * A key in the traditional PKCS#1 format, or encrypted, is refused saying to convert it to unencrypted PKCS#8, and
+     * how; an outside probe got only "Neither RSA, DSA nor EC worked".
+     */
+    @Test
+    void aKeyInAnotherPemFormatIsRefusedSayingHowToConvertIt(@TempDir Path dir) throws Exception {
+        Path junk = Files.writeString(dir.resolve("junk.pem"), "not a certificate");
+        Path pkcs1 = Files.writeString(dir.resolve("pkcs1.pem"),
+                "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n"
+                        + "-----END RSA PRIVATE KEY-----\n");
+        assertThatThrownBy(() -> NettyTransport.builder().tls(TlsConfig.fromPem(junk, pkcs1, junk)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("traditional (PKCS#1 or SEC 1) format")
+                .hasMessageContaining("openssl pkcs8 -topk8 -nocrypt -in " + pkcs1);
+        Path encrypted = Files.writeString(dir.resolve("enc.pem"),
+                "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBOgIBAAJBAKj3\n-----END ENCRYPTED PRIVATE KEY-----\n");
+        assertThatThrownBy(() -> NettyTransport.builder().tls(TlsConfig.fromPem(junk, encrypted, junk)))
+                .hasMessageContaining("the key is encrypted");
+    }
+
     @Test
     void defaultsAreMutualTls13AndCopiesChangeOnlyWhatTheySay() throws Exception {
         TlsConfig config = new TestPki().tls(new TestPki().node("n1"));
