@@ -18,6 +18,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
@@ -97,7 +98,8 @@ public final class FileSnapshotStore implements SnapshotStore {
      * @return the store
      * @throws NullPointerException if {@code dir} is null
      * @throws IllegalArgumentException if {@code retain} is less than 1
-     * @throws IOException if the directory cannot be created or listed, or a temporary file cannot be deleted
+     * @throws IOException if the directory cannot be created, listed or written to, or a temporary file cannot be
+     *     deleted
      */
     public static FileSnapshotStore open(Path dir, int retain) throws IOException {
         return open(dir, retain, FileOps.DEFAULT);
@@ -114,7 +116,23 @@ public final class FileSnapshotStore implements SnapshotStore {
             LOG.warn("deleting {} left by a snapshot write that did not finish", p);
             ops.deleteIfExists(p);
         }
+        checkWritable(directory, ops);
         return new FileSnapshotStore(directory, retain, ops);
+    }
+
+    /**
+     * Creates and deletes a file in {@code directory}: a store that cannot write would open, and every snapshot
+     * would then fail with a WARN while the node reads ready and its log grows (outside probe).
+     */
+    private static void checkWritable(Path directory, FileOps ops) throws IOException {
+        Path probe = directory.resolve("write-check" + AtomicFiles.TEMP_SUFFIX);
+        try {
+            ops.open(probe, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE)).close();
+            ops.delete(probe);
+        } catch (IOException e) {
+            throw new IOException("the snapshot directory " + directory + " is not writable (snapshots could not be"
+                    + " taken or installed): " + e, e);
+        }
     }
 
     /** Returns the directory. */

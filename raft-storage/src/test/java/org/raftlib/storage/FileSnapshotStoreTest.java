@@ -11,6 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.AccessDeniedException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -413,5 +416,21 @@ class FileSnapshotStoreTest {
                     .hasMessageContaining("injected write");
         }
         store.close();
+    }
+
+    /**
+     * A directory the store cannot write to is refused at open, naming it: an outside probe's node with a read-only
+     * snapshot directory read ready, and every snapshot then failed with a WARN while its log grew.
+     */
+    @Test
+    void aDirectoryItCannotWriteIsRefusedAtOpen(@TempDir Path tmp) {
+        FileOps readOnly = (path, options) -> {
+            if (options.contains(StandardOpenOption.CREATE)) {
+                throw new AccessDeniedException(path.toString());
+            }
+            return FileChannel.open(path, options);
+        };
+        assertThatThrownBy(() -> FileSnapshotStore.open(tmp, 2, readOnly)).isInstanceOf(IOException.class)
+                .hasMessageContaining("the snapshot directory " + tmp.toAbsolutePath() + " is not writable");
     }
 }
