@@ -395,9 +395,10 @@ final class Segment {
      */
     private void damaged(SegmentReader reader, boolean last, long syncedIndex, long position, String reason,
             boolean aboveLimit) throws IOException {
-        if (!last || aboveLimit) {                           // a record the options refuse: never truncated
-            throw new StorageException(aboveLimit ? reason : "corrupt record in sealed segment: " + reason
-                    + StorageException.REPLACE, path, position);
+        String advice = aboveLimit ? "" : StorageException.REPLACE;  // above a lowered limit: the reason advises
+        if (!last) {
+            throw new StorageException((aboveLimit ? "" : "corrupt record in sealed segment: ") + reason + advice,
+                    path, position);
         }
         Optional<SegmentReader.Witness> witness = reader.findRecordSyncedBeyond(position, nextIndex(), position);
         if (witness.isPresent()) {
@@ -405,12 +406,12 @@ final class Segment {
             throw new StorageException("corrupt record in synced data of the last segment: " + reason + "; "
                     + (version == 1 ? "a valid record follows at offset " + w.position() + " (version-1 segment)"
                     : "record " + w.index() + " at offset " + w.position() + " was written when the segment was"
-                    + " durable up to offset " + w.syncedEnd()) + StorageException.REPLACE, path, position);
+                    + " durable up to offset " + w.syncedEnd()) + advice, path, position);
         }
         if (nextIndex() <= syncedIndex) {
             throw new StorageException("corrupt record in synced data of the last segment: " + reason + "; the log"
                     + " was durable up to index " + syncedIndex + " (" + SyncedMark.NAME + ") and this is entry "
-                    + nextIndex() + StorageException.REPLACE, path, position);
+                    + nextIndex() + advice, path, position);
         }
         LOG.warn("truncating the unsynced tail of {} at offset {}: discarding {} bytes ({})", path, position,
                 reader.fileSize() - position, reason);
