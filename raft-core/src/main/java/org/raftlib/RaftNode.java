@@ -79,8 +79,7 @@ public final class RaftNode implements AutoCloseable {
      * @throws IllegalStateException if the node was already started or closed (its state machine's {@code restore}
      *     closing it counts: the message says so), or if another running node of this JVM
      *     holds its transport, log storage, snapshot store or state machine (each node needs its own); the node is
-     *     then failed and leaves the other node's parts untouched; or if the configuration it restored lists a
-     *     member whose address neither {@code members} nor the configuration gives (the message names it)
+     *     then failed and leaves the other node's parts untouched
      * @throws RaftException if the log cannot be read; the node is then failed
      * @throws RuntimeException whatever unchecked exception the state machine's {@code restore} throws, as it is;
      *     the node is then {@link NodeState#FAILED}, its transport and storage closed

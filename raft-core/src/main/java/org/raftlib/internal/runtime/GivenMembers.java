@@ -9,8 +9,6 @@ import java.util.stream.Collectors;
 import org.raftlib.ClusterConfig;
 import org.raftlib.Member;
 import org.raftlib.NodeId;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Compares the members a node was started with to the configuration it restored: once a log or a snapshot holds a
@@ -20,22 +18,7 @@ import org.slf4j.LoggerFactory;
  */
 final class GivenMembers {
 
-    private static final Logger LOG = LoggerFactory.getLogger(NodeRuntime.class);
-
     private GivenMembers() {
-    }
-
-    /**
-     * Warns of a mismatch ({@link #mismatch}) and refuses a configuration with members it has no address for
-     * ({@link #unaddressed}).
-     *
-     * @throws IllegalStateException if a member has no address
-     */
-    static void check(NodeId id, Collection<Member> given, ClusterConfig stored, long index) {
-        mismatch(id, given, stored, index).ifPresent(LOG::warn);
-        unaddressed(id, given, stored, index).ifPresent(refusal -> {
-            throw new IllegalStateException(refusal);
-        });
     }
 
     /**
@@ -54,24 +37,6 @@ final class GivenMembers {
                 + " restored (index " + index + ") has " + sorted(held) + ": that configuration is in force; the"
                 + " members given only seed a new node's. Change members with addVoter, addLearner, removeMember or"
                 + " changeMembership, and start nodes with the current list");
-    }
-
-    /**
-     * Returns the refusal for a node started with {@code given} whose restored configuration {@code stored} (at
-     * {@code index}) lists other members with no address, neither stored nor given (bootstrap members' addresses
-     * come from {@code members} alone), or empty if every member has one. Such a node could not reach them, nor
-     * accept their connections: with one left out of the list, two live members of three could not elect a leader
-     * (outside probe).
-     */
-    static Optional<String> unaddressed(NodeId id, Collection<Member> given, ClusterConfig stored, long index) {
-        List<NodeId> missing = stored.withAddresses(given).members().stream()
-                .filter(m -> m.address().isEmpty() && !m.id().equals(id)).map(Member::id).sorted().toList();
-        if (missing.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(id + " cannot start: the configuration in force (index " + index + ") has the members "
-                + stored.ids().stream().sorted().toList() + ", but members gives no address for " + missing
-                + " and the configuration has none: start it with every current member's address");
     }
 
     private static String sorted(Collection<Member> members) {

@@ -200,7 +200,8 @@ public final class NodeRuntime {
             parts.apply().useSnapshots(snapshotStore, snapshotTaker, snapshot, initialConfig);
             RaftCore core = RaftCore.restore(coreConfig, new StorageLogView(logStorage), logStorage.hardState(),
                     snapshot.map(m -> new SnapshotPoint(m.index(), m.term())), snapshot.map(SnapshotTaker::configOf));
-            GivenMembers.check(id, parts.members(), core.configuration(), core.configurationIndex());
+            GivenMembers.mismatch(id, parts.members(), core.configuration(), core.configurationIndex())
+                    .ifPresent(LOG::warn);
             inForce = core.configuration().ids().isEmpty() ? "to join: no configuration yet"
                     : "with the configuration " + core.configuration() + " (index " + core.configurationIndex() + ")";
             loop = new NodeLoop(parts, core, options.tickInterval().toNanos());
