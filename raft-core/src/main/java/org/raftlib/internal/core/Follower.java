@@ -195,9 +195,9 @@ final class Follower extends Role {
                 .term();
         throw new IllegalStateException(core.id() + " [term " + core.term() + "] committed index " + at + " in term "
                 + log.term(at) + ", but leader " + m.from() + " holds it in term " + leaderTerm + ": this node's"
-                + " data is not this cluster's log (restored from an older copy, copied from another node, or"
-                + " written while bootstrapped with other members); stopping. Do not restart it on this data:"
-                + " replace the member (remove it, wipe its directory, add it back)");
+                + " data or its leader's is not this cluster's log (restored from an older copy, copied from another"
+                + " node, or written while bootstrapped with other members); stopping. Find out which side's data"
+                + " came from elsewhere before replacing any member: the leader may be the foreign one");
     }
 
     /**
